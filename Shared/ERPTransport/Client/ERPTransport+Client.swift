@@ -1,0 +1,259 @@
+public import GRPCCore
+import NIOConcurrencyHelpers
+public import NIOCore
+import NIOPosix
+
+extension ERPTransport {
+  /// Calls GRPCCore services over TCP. Connects lazily, keeps one connection per address, spreads
+  /// calls round-robin over the addresses (a service may run as several replicas), reconnects with
+  /// exponential backoff and jitter, and moves new calls off a connection the server is draining.
+  public final class Client: ClientTransport, Sendable {
+    public typealias Bytes = ERPTransport.Bytes
+
+    /// One address of the service.
+    public struct Target: Sendable, Hashable, CustomStringConvertible {
+      public var host: String
+      public var port: Int
+
+      public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+      }
+
+      /// Parses `host:port` (IPv6 as `[::1]:7100`).
+      public init?(_ text: String) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...])
+        else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, (0...65535).contains(port) else { return nil }
+        self.host = host
+        self.port = port
+      }
+
+      public var description: String { "\(self.host):\(self.port)" }
+    }
+
+    public struct Config: Sendable {
+      public var limits = Limits()
+      public var backoff = Backoff()
+      /// Time to open TCP and complete the handshake.
+      public var connectTimeout: TimeAmount = .seconds(5)
+      /// A PING is sent this often; one unanswered for a whole interval closes the connection,
+      /// failing its calls with UNAVAILABLE.
+      public var keepaliveInterval: TimeAmount = .seconds(30)
+      public var serviceConfig = ServiceConfig()
+
+      public init() {}
+    }
+
+    public let retryThrottle: RetryThrottle?
+    private let targets: [Target]
+    private let config: Config
+    private let group: any EventLoopGroup
+    private let methodConfigs: MethodConfigTable
+    private let pool: NIOLockedValueBox<Pool>
+
+    public init(
+      targets: [Target],
+      config: Config = Config(),
+      group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
+      precondition(!targets.isEmpty, "a client needs at least one target")
+      self.targets = targets
+      self.config = config
+      self.group = group
+      self.retryThrottle = config.serviceConfig.retryThrottling.map { RetryThrottle(policy: $0) }
+      self.methodConfigs = MethodConfigTable(serviceConfig: config.serviceConfig)
+      self.pool = NIOLockedValueBox(Pool(count: targets.count))
+    }
+
+    public func config(forMethod descriptor: MethodDescriptor) -> MethodConfig? {
+      self.methodConfigs[descriptor]
+    }
+
+    // MARK: Lifecycle
+
+    public func connect() async throws {
+      await withTaskCancellationHandler {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+          let resumeNow = self.pool.withLockedValue { pool -> Bool in
+            if pool.shuttingDown, pool.callsInFlight == 0 { return true }
+            pool.connectWaiter = continuation
+            return false
+          }
+          if resumeNow { continuation.resume() }
+        }
+      } onCancel: {
+        let waiter = self.pool.withLockedValue { pool -> CheckedContinuation<Void, Never>? in
+          pool.shuttingDown = true
+          defer { pool.connectWaiter = nil }
+          return pool.connectWaiter
+        }
+        waiter?.resume()
+      }
+      for connection in self.pool.withLockedValue({ $0.allConnections() }) {
+        connection.channel.close(promise: nil)
+      }
+    }
+
+    public func beginGracefulShutdown() {
+      let waiter = self.pool.withLockedValue { pool -> CheckedContinuation<Void, Never>? in
+        pool.shuttingDown = true
+        guard pool.callsInFlight == 0 else { return nil }
+        defer { pool.connectWaiter = nil }
+        return pool.connectWaiter
+      }
+      waiter?.resume()
+    }
+
+    // MARK: Streams
+
+    public func withStream<T: Sendable>(
+      descriptor: MethodDescriptor,
+      options: CallOptions,
+      _ closure: (RPCStream<Inbound, Outbound>, ClientContext) async throws -> T
+    ) async throws -> T {
+      try self.pool.withLockedValue { pool in
+        guard !pool.shuttingDown else {
+          throw RPCError(code: .failedPrecondition, message: "the client transport is shutting down")
+        }
+        pool.callsInFlight += 1
+      }
+      defer { self.callFinished() }
+
+      let connection = try await self.pickConnection()
+      let (responses, sink) = AsyncThrowingStream.makeStream(of: RPCResponsePart<Bytes>.self)
+      let call = ClientCall(connection: connection, path: MethodPath.make(descriptor), sink: sink)
+      let inbound = InboundParts(
+        base: responses,
+        size: { part in
+          if case .message(let bytes) = part { return bytes.count }
+          return 0
+        },
+        consumed: { bytes in call.consumed(bytes) }
+      )
+      let stream = RPCStream(
+        descriptor: descriptor,
+        inbound: RPCAsyncSequence(wrapping: inbound),
+        outbound: RPCWriter.Closable(wrapping: ClientStreamWriter(call: call))
+      )
+      let context = ClientContext(
+        descriptor: descriptor,
+        remotePeer: PeerName.describe(connection.channel.remoteAddress),
+        localPeer: PeerName.describe(connection.channel.localAddress)
+      )
+      do {
+        let result = try await closure(stream, context)
+        call.end(reason: "call finished")
+        return result
+      } catch {
+        call.end(reason: "call abandoned by the client")
+        throw error
+      }
+    }
+
+    private func callFinished() {
+      let waiter = self.pool.withLockedValue { pool -> CheckedContinuation<Void, Never>? in
+        pool.callsInFlight -= 1
+        guard pool.shuttingDown, pool.callsInFlight == 0 else { return nil }
+        defer { pool.connectWaiter = nil }
+        return pool.connectWaiter
+      }
+      waiter?.resume()
+    }
+
+    // MARK: Picking and opening connections
+
+    /// A ready connection with a free stream slot, connecting where needed. Addresses in backoff
+    /// are skipped; when every address is failing the call fails fast with UNAVAILABLE.
+    private func pickConnection() async throws -> Connection {
+      while true {
+        let eventLoop = self.group.next()
+        let decision = self.pool.withLockedValue { pool in
+          pool.decide(now: .now(), makePromise: { eventLoop.makePromise(of: Connection.self) })
+        }
+        for (index, promise) in decision.connect {
+          self.startConnecting(index, ready: promise)
+        }
+        switch decision.action {
+        case .use(let connection):
+          do {
+            try await connection.acquireSlot()
+            return connection
+          } catch is Connection.ConnectionUnusable {
+            continue
+          }
+        case .wait(let future):
+          _ = try? await future.get()
+        case .fail(let reason):
+          throw RPCError(
+            code: .unavailable,
+            message: "no connection to \(self.targets.map(\.description).joined(separator: ", ")): \(reason)"
+          )
+        }
+      }
+    }
+
+    private func startConnecting(_ index: Int, ready: EventLoopPromise<Connection>) {
+      let target = self.targets[index]
+      let eventLoop = ready.futureResult.eventLoop
+
+      let config = self.config
+      let callbacks = Connection.Callbacks(
+        onReady: { connection in ready.succeed(connection) },
+        onGoAway: { connection in self.pool.withLockedValue { $0.lost(index, connection) } },
+        onClose: { connection in
+          ready.fail(RPCError(code: .unavailable, message: "connection to \(target) closed"))
+          self.pool.withLockedValue { $0.lost(index, connection) }
+        }
+      )
+      ClientBootstrap(group: eventLoop)
+        .connectTimeout(config.connectTimeout)
+        .channelOption(.socketOption(.tcp_nodelay), value: 1)
+        .channelInitializer { channel in
+          channel.eventLoop.makeCompletedFuture {
+            let connection = Connection(
+              role: .client,
+              channel: channel,
+              limits: config.limits,
+              callbacks: callbacks
+            )
+            let sync = channel.pipeline.syncOperations
+            try sync.addHandler(
+              ByteToMessageHandler(FrameDecoder(maxFrameLength: config.limits.maxFrameLength))
+            )
+            try sync.addHandler(ConnectionHandler(connection: connection))
+            Self.keepAlive(connection, every: config.keepaliveInterval)
+          }
+        }
+        .connect(host: target.host, port: target.port)
+        .whenFailure { error in ready.fail(error) }
+      let timeout = eventLoop.scheduleTask(in: config.connectTimeout) {
+        ready.fail(RPCError(code: .unavailable, message: "handshake with \(target) timed out"))
+      }
+      ready.futureResult.whenComplete { result in
+        timeout.cancel()
+        switch result {
+        case .success(let connection):
+          self.pool.withLockedValue { $0.ready(index, connection) }
+        case .failure(let error):
+          self.pool.withLockedValue {
+            $0.failed(index, error: error, now: .now(), backoff: config.backoff)
+          }
+        }
+      }
+    }
+
+    /// Pings the server every interval; a ping unanswered by the next one closes the connection.
+    private static func keepAlive(_ connection: Connection, every interval: TimeAmount) {
+      let channel = connection.channel
+      let task = channel.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+        if !connection.keepalivePing() {
+          channel.close(promise: nil)
+        }
+      }
+      channel.closeFuture.whenComplete { _ in task.cancel() }
+    }
+  }
+}

@@ -1,0 +1,216 @@
+import DequeModule
+import GRPCCore
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// One TCP connection's streams, flow control and outbound schedule, for either side.
+///
+/// State lives behind one lock so that callers on any thread (GRPCCore's tasks writing messages,
+/// the event loop delivering frames) update it directly; only the socket writes hop to the event
+/// loop, and one hop drains everything queued meanwhile, so writes coalesce under load. Side
+/// effects that may call back (finishing a stream, resuming a task) run after the lock is released.
+final class Connection: Sendable {
+  enum Role: Sendable { case client, server }
+
+  /// A stream a client opened, for the server transport to hand to GRPCCore.
+  struct AcceptedStream: Sendable {
+    var id: UInt32
+    var descriptor: MethodDescriptor
+    var inbound: AsyncThrowingStream<RPCRequestPart<ERPTransport.Bytes>, any Error>
+  }
+
+  struct Callbacks: Sendable {
+    /// Server: a client opened a stream.
+    var onStream: @Sendable (AcceptedStream, Connection) -> Void = { _, _ in }
+    /// Both: the peer's preface and SETTINGS arrived; the connection can carry streams.
+    var onReady: @Sendable (Connection) -> Void = { _ in }
+    /// Client: the server asked us to stop opening streams here.
+    var onGoAway: @Sendable (Connection) -> Void = { _ in }
+    /// Both: the connection closed.
+    var onClose: @Sendable (Connection) -> Void = { _ in }
+  }
+
+  struct State {
+    var peerSettings = Settings.protocolDefaults
+    var gotPeerSettings = false
+    var streams: [UInt32: StreamRecord] = [:]
+    /// Server: highest stream id a client opened. Client: highest id the server accepted (GOAWAY).
+    var lastPeerStreamID: UInt32 = 0
+    /// Client: the id the next stream will take.
+    var nextStreamID: UInt32 = 1
+    var outbound = OutboundQueue()
+    var drainScheduled = false
+    var closeWhenFlushed = false
+    /// No new streams: we sent GOAWAY (server) or received one (client).
+    var draining = false
+    var failed = false
+    var closed = false
+    /// Client: call slots in use (at most the server's max concurrent streams) and calls waiting.
+    var slotsInUse = 0
+    var slotWaiters = Deque<(id: UInt64, continuation: CheckedContinuation<Void, any Error>)>()
+    var nextWaiterID: UInt64 = 0
+    var pingOutstanding = false
+    var idleSince: NIODeadline? = .now()
+  }
+
+  let role: Role
+  let channel: any Channel
+  let limits: ERPTransport.Limits
+  let callbacks: Callbacks
+  let state = NIOLockedValueBox(State())
+
+  init(role: Role, channel: any Channel, limits: ERPTransport.Limits, callbacks: Callbacks) {
+    self.role = role
+    self.channel = channel
+    self.limits = limits
+    self.callbacks = callbacks
+  }
+
+  var remoteDescription: String {
+    self.channel.remoteAddress.map { "\($0)" } ?? "unknown"
+  }
+
+  var localDescription: String {
+    self.channel.localAddress.map { "\($0)" } ?? "unknown"
+  }
+
+  // MARK: Lifecycle
+
+  /// Writes our preface and SETTINGS; called when the socket becomes active.
+  func start() {
+    var buffer = self.channel.allocator.buffer(capacity: 64)
+    Preface.write(to: &buffer)
+    Frame(type: .settings, streamID: 0, payload: self.limits.settings.encode()).write(to: &buffer)
+    self.channel.writeAndFlush(buffer, promise: nil)
+  }
+
+  /// Answers a protocol violation with GOAWAY, then closes. Later frames are ignored.
+  func fail(_ violation: ProtocolViolation) {
+    let effects = self.state.withLockedValue { state -> Effects in
+      var effects = Effects()
+      guard !state.failed, !state.closed else { return effects }
+      state.failed = true
+      state.outbound.appendControl(
+        Frame(
+          type: .goAway,
+          streamID: 0,
+          payload: FramePayloads.goAway(
+            lastStreamID: state.lastPeerStreamID,
+            code: violation.code,
+            reason: violation.reason
+          )
+        )
+      )
+      state.closeWhenFlushed = true
+      self.scheduleDrain(&state, &effects)
+      return effects
+    }
+    effects.run()
+  }
+
+  /// The socket closed: every open stream ends with UNAVAILABLE and every waiter is released.
+  func closed() {
+    let effects = self.state.withLockedValue { state -> Effects in
+      var effects = Effects()
+      guard !state.closed else { return effects }
+      state.closed = true
+      let error = RPCError(
+        code: .unavailable,
+        message: "connection to \(self.remoteDescription) was lost"
+      )
+      for (_, record) in state.streams {
+        self.abort(record, error: error, &effects)
+      }
+      state.streams.removeAll()
+      let waiters = state.slotWaiters
+      state.slotWaiters.removeAll()
+      effects.append {
+        for waiter in waiters { waiter.continuation.resume(throwing: error) }
+      }
+      effects.append { self.callbacks.onClose(self) }
+      return effects
+    }
+    effects.run()
+  }
+
+  /// Ends a stream abruptly: the handler is cancelled (server) or the call fails (client).
+  func abort(_ record: StreamRecord, error: RPCError, _ effects: inout Effects) {
+    let sink = record.sink
+    let handle = record.cancellation
+    let waiter = record.creditWaiter
+    effects.append {
+      handle?.cancel()
+      waiter?.continuation.resume(throwing: error)
+      sink.finish(throwing: error)
+    }
+  }
+
+  // MARK: Outbound scheduling
+
+  /// Ensures one drain is pending on the event loop.
+  func scheduleDrain(_ state: inout State, _ effects: inout Effects) {
+    guard !state.drainScheduled else { return }
+    state.drainScheduled = true
+    effects.append {
+      self.channel.eventLoop.execute { self.drain() }
+    }
+  }
+
+  /// Writes queued frames until the queue is empty or the socket stops being writable, then
+  /// flushes once. Runs on the event loop.
+  func drain() {
+    let batchLimit = 256 * 1024
+    var buffer = self.channel.allocator.buffer(capacity: 4096)
+    var close = false
+    while true {
+      let writable = self.channel.isWritable
+      let more = self.state.withLockedValue { state -> Bool in
+        guard writable else {
+          state.drainScheduled = false
+          return false
+        }
+        while buffer.readableBytes < batchLimit, let frame = state.outbound.next() {
+          frame.write(to: &buffer)
+        }
+        if state.outbound.isEmpty {
+          state.drainScheduled = false
+          close = state.closeWhenFlushed
+          return false
+        }
+        return true
+      }
+      if buffer.readableBytes > 0 {
+        self.channel.write(buffer, promise: nil)
+        buffer = self.channel.allocator.buffer(capacity: 4096)
+      }
+      if !more { break }
+    }
+    self.channel.flush()
+    if close {
+      self.channel.close(promise: nil)
+    }
+  }
+
+  /// The socket became writable again.
+  func resumeWriting() {
+    let effects = self.state.withLockedValue { state -> Effects in
+      var effects = Effects()
+      if !state.outbound.isEmpty { self.scheduleDrain(&state, &effects) }
+      return effects
+    }
+    effects.run()
+  }
+}
+
+/// Side effects gathered under the lock and run after it is released.
+struct Effects {
+  private var actions: [() -> Void] = []
+
+  mutating func append(_ action: @escaping () -> Void) {
+    self.actions.append(action)
+  }
+
+  func run() {
+    for action in self.actions { action() }
+  }
+}

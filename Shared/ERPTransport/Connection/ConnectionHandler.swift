@@ -1,0 +1,48 @@
+import NIOCore
+
+/// Feeds decoded frames from the socket into a ``Connection`` and reports socket events to it.
+final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+  typealias InboundIn = FrameDecoder.Item
+
+  private let connection: Connection
+
+  init(connection: Connection) {
+    self.connection = connection
+  }
+
+  func channelActive(context: ChannelHandlerContext) {
+    self.connection.start()
+    context.fireChannelActive()
+  }
+
+  func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    switch self.unwrapInboundIn(data) {
+    case .preface:
+      break
+    case .frame(let frame):
+      do {
+        try self.connection.receive(frame)
+      } catch {
+        self.connection.fail(error)
+      }
+    }
+  }
+
+  func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    if let violation = error as? ProtocolViolation {
+      self.connection.fail(violation)
+    } else {
+      context.close(promise: nil)
+    }
+  }
+
+  func channelWritabilityChanged(context: ChannelHandlerContext) {
+    if context.channel.isWritable { self.connection.resumeWriting() }
+    context.fireChannelWritabilityChanged()
+  }
+
+  func channelInactive(context: ChannelHandlerContext) {
+    self.connection.closed()
+    context.fireChannelInactive()
+  }
+}

@@ -1,0 +1,272 @@
+public import GRPCCore
+import NIOConcurrencyHelpers
+public import NIOCore
+import NIOPosix
+
+extension ERPTransport {
+  /// Serves GRPCCore over TCP: accepts connections, hands each stream to GRPCCore, and on
+  /// graceful shutdown refuses new streams, tells clients to drain (GOAWAY), lets in-flight calls
+  /// finish within a grace period, then closes.
+  public final class Server: ServerTransport, Sendable {
+    public typealias Bytes = ERPTransport.Bytes
+
+    public struct Config: Sendable {
+      public var host: String
+      /// 0 picks a free port; read it from ``Server/listeningAddress``.
+      public var port: Int
+      public var limits = Limits()
+      /// A connection with no open stream for this long is closed with GOAWAY.
+      public var idleTimeout: TimeAmount = .minutes(5)
+      /// How long in-flight calls may run after shutdown begins before they are cancelled.
+      public var gracePeriod: TimeAmount = .seconds(10)
+      /// A connection that has not sent its preface and SETTINGS by then is closed.
+      public var handshakeTimeout: TimeAmount = .seconds(10)
+
+      public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+      }
+    }
+
+    private struct State {
+      var listener: (any Channel)?
+      var listenerClosed = false
+      var connections: [ObjectIdentifier: Connection] = [:]
+      var shuttingDown = false
+    }
+
+    private typealias NewStream = (Connection.AcceptedStream, Connection)
+
+    public let config: Config
+    private let group: any EventLoopGroup
+    private let state = NIOLockedValueBox(State())
+    private let newStreams: AsyncStream<NewStream>
+    private let newStreamsContinuation: AsyncStream<NewStream>.Continuation
+    private let address: EventLoopPromise<SocketAddress>
+
+    public init(config: Config, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+      self.config = config
+      self.group = group
+      (self.newStreams, self.newStreamsContinuation) = AsyncStream.makeStream()
+      self.address = group.any().makePromise(of: SocketAddress.self)
+    }
+
+    /// Where the server listens, once ``listen(streamHandler:)`` has bound.
+    public var listeningAddress: SocketAddress {
+      get async throws { try await self.address.futureResult.get() }
+    }
+
+    public func listen(
+      streamHandler: @escaping @Sendable (RPCStream<Inbound, Outbound>, ServerContext) async -> Void
+    ) async throws {
+      let listener: any Channel
+      do {
+        listener = try await ServerBootstrap(group: self.group)
+          .serverChannelOption(.backlog, value: 256)
+          .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+          .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+          .childChannelInitializer { channel in
+            channel.eventLoop.makeCompletedFuture { try self.setUp(channel) }
+          }
+          .bind(host: self.config.host, port: self.config.port)
+          .get()
+      } catch {
+        self.address.fail(error)
+        self.newStreamsContinuation.finish()
+        throw RPCError(
+          code: .unavailable,
+          message: "cannot listen on \(self.config.host):\(self.config.port): \(error)"
+        )
+      }
+      self.address.succeed(listener.localAddress!)
+      let closeNow = self.state.withLockedValue { state -> Bool in
+        state.listener = listener
+        return state.shuttingDown
+      }
+      listener.closeFuture.whenComplete { _ in
+        self.state.withLockedValue { $0.listenerClosed = true }
+        self.finishIfDrained()
+      }
+      if closeNow { listener.close(promise: nil) }
+
+      await withTaskCancellationHandler {
+        await withDiscardingTaskGroup { group in
+          for await (accepted, connection) in self.newStreams {
+            group.addTask {
+              await self.serve(accepted, on: connection, with: streamHandler)
+            }
+          }
+        }
+      } onCancel: {
+        self.closeEverything()
+      }
+    }
+
+    public func beginGracefulShutdown() {
+      let (listener, connections) = self.state.withLockedValue { state -> ((any Channel)?, [Connection]) in
+        guard !state.shuttingDown else { return (nil, []) }
+        state.shuttingDown = true
+        return (state.listener, Array(state.connections.values))
+      }
+      listener?.close(promise: nil)
+      for connection in connections {
+        connection.beginDraining(reason: "server shutting down")
+      }
+      self.group.any().scheduleTask(in: self.config.gracePeriod) {
+        let remaining = self.state.withLockedValue { Array($0.connections.values) }
+        for connection in remaining {
+          connection.cancelAllStreams(reason: "the server shut down before the call finished")
+        }
+      }
+      self.finishIfDrained()
+    }
+
+    // MARK: Connections
+
+    private func setUp(_ channel: any Channel) throws {
+      let key = ObjectIdentifier(channel)
+      let connection = Connection(
+        role: .server,
+        channel: channel,
+        limits: self.config.limits,
+        callbacks: Connection.Callbacks(
+          onStream: { accepted, connection in
+            self.newStreamsContinuation.yield((accepted, connection))
+          },
+          onClose: { _ in
+            self.state.withLockedValue { _ = $0.connections.removeValue(forKey: key) }
+            self.finishIfDrained()
+          }
+        )
+      )
+      let sync = channel.pipeline.syncOperations
+      try sync.addHandler(
+        ByteToMessageHandler(FrameDecoder(maxFrameLength: self.config.limits.maxFrameLength))
+      )
+      try sync.addHandler(ConnectionHandler(connection: connection))
+
+      let drainNow = self.state.withLockedValue { state -> Bool in
+        state.connections[key] = connection
+        return state.shuttingDown
+      }
+      if drainNow { connection.beginDraining(reason: "server shutting down") }
+
+      let idleTimeout = self.config.idleTimeout
+      let idleCheck = channel.eventLoop.scheduleRepeatedTask(
+        initialDelay: .nanoseconds(idleTimeout.nanoseconds / 2),
+        delay: .nanoseconds(idleTimeout.nanoseconds / 2)
+      ) { _ in
+        if connection.isIdle(for: idleTimeout) {
+          connection.beginDraining(code: .idleTimeout, reason: "connection idle")
+        }
+      }
+      let handshakeCheck = channel.eventLoop.scheduleTask(in: self.config.handshakeTimeout) {
+        if !connection.state.withLockedValue({ $0.gotPeerSettings }) {
+          connection.fail(ProtocolViolation(.protocolError, "no preface and SETTINGS in time"))
+        }
+      }
+      channel.closeFuture.whenComplete { _ in
+        idleCheck.cancel()
+        handshakeCheck.cancel()
+      }
+    }
+
+    /// Ends `listen` once the listener and every connection are closed.
+    private func finishIfDrained() {
+      let done = self.state.withLockedValue { state in
+        state.shuttingDown && state.listenerClosed && state.connections.isEmpty
+      }
+      if done { self.newStreamsContinuation.finish() }
+    }
+
+    private func closeEverything() {
+      let (listener, connections) = self.state.withLockedValue { state -> ((any Channel)?, [Connection]) in
+        state.shuttingDown = true
+        return (state.listener, Array(state.connections.values))
+      }
+      listener?.close(promise: nil)
+      for connection in connections { connection.channel.close(promise: nil) }
+      self.newStreamsContinuation.finish()
+    }
+
+    // MARK: Streams
+
+    private func serve(
+      _ accepted: Connection.AcceptedStream,
+      on connection: Connection,
+      with streamHandler: @Sendable (RPCStream<Inbound, Outbound>, ServerContext) async -> Void
+    ) async {
+      let id = accepted.id
+      await withServerContextRPCCancellationHandle { handle in
+        connection.attach(handle, toStream: id)
+        let inbound = InboundParts(
+          base: accepted.inbound,
+          size: { part in
+            if case .message(let bytes) = part { return bytes.count }
+            return 0
+          },
+          consumed: { bytes in connection.consumed(bytes, onStream: id) }
+        )
+        let stream = RPCStream(
+          descriptor: accepted.descriptor,
+          inbound: RPCAsyncSequence(wrapping: inbound),
+          outbound: RPCWriter.Closable(wrapping: ServerStreamWriter(connection: connection, id: id))
+        )
+        let context = ServerContext(
+          descriptor: accepted.descriptor,
+          remotePeer: PeerName.describe(connection.channel.remoteAddress),
+          localPeer: PeerName.describe(connection.channel.localAddress),
+          cancellation: handle
+        )
+        await streamHandler(stream, context)
+        // A handler always ends with a status; this only acts if it somehow did not.
+        connection.endServerStream(
+          id,
+          status: Status(code: .internalError, message: "the handler ended without a status")
+        )
+      }
+    }
+  }
+}
+
+/// Writes a server handler's response parts onto its stream.
+struct ServerStreamWriter: ClosableRPCWriterProtocol {
+  typealias Element = RPCResponsePart<ERPTransport.Bytes>
+
+  let connection: Connection
+  let id: UInt32
+
+  func write(_ element: Element) async throws {
+    try await self.connection.sendResponse(element, onStream: self.id)
+  }
+
+  func write(contentsOf elements: some Sequence<Element>) async throws {
+    for element in elements { try await self.write(element) }
+  }
+
+  func finish() async {
+    self.connection.endServerStream(
+      self.id,
+      status: Status(code: .internalError, message: "the handler ended without a status")
+    )
+  }
+
+  func finish(throwing error: any Error) async {
+    let status =
+      (error as? RPCError).map { Status(code: Status.Code($0.code), message: $0.message) }
+      ?? Status(code: .unknown, message: "the handler failed")
+    self.connection.endServerStream(self.id, status: status)
+  }
+}
+
+/// Peer names in gRPC's format: `ipv4:127.0.0.1:7100`, `ipv6:[::1]:7100`, `unix:/path`.
+enum PeerName {
+  static func describe(_ address: SocketAddress?) -> String {
+    switch address {
+    case .v4(let v4)?: "ipv4:\(v4.host):\(address!.port ?? 0)"
+    case .v6(let v6)?: "ipv6:[\(v6.host)]:\(address!.port ?? 0)"
+    case .unixDomainSocket?: "unix:\(address!.pathname ?? "")"
+    case nil: "unknown"
+    }
+  }
+}

@@ -1,0 +1,51 @@
+import GRPCCore
+import NIOCore
+
+/// Encodes GRPCCore `Metadata` as a block of entries: key length (u16), key (ASCII), value length
+/// (u32), value. A key ending in `-bin` carries raw bytes; any other key carries UTF-8 text.
+enum MetadataBlock {
+  static func write(_ metadata: Metadata, to buffer: inout ByteBuffer) {
+    for entry in metadata {
+      let key = entry.key
+      buffer.writeInteger(UInt16(key.utf8.count))
+      buffer.writeString(key)
+      switch entry.value {
+      case .string(let value):
+        buffer.writeInteger(UInt32(value.utf8.count))
+        buffer.writeString(value)
+      case .binary(let value):
+        buffer.writeInteger(UInt32(value.count))
+        buffer.writeBytes(value)
+      }
+    }
+  }
+
+  /// Reads entries until the buffer is empty.
+  static func read(from buffer: inout ByteBuffer) throws(ProtocolViolation) -> Metadata {
+    var metadata = Metadata()
+    while buffer.readableBytes > 0 {
+      guard let keyLength = buffer.readInteger(as: UInt16.self),
+        let key = buffer.readString(length: Int(keyLength)),
+        let valueLength = buffer.readInteger(as: UInt32.self),
+        let value = buffer.readSlice(length: Int(valueLength))
+      else {
+        throw ProtocolViolation(.protocolError, "truncated metadata entry")
+      }
+      guard !key.isEmpty, key.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+        throw ProtocolViolation(.protocolError, "metadata key is not printable ASCII")
+      }
+      let lowered = key.lowercased()
+      if lowered.hasSuffix("-bin") {
+        metadata.addBinary(Array(value.readableBytesView), forKey: lowered)
+      } else {
+        guard let text = value.getString(at: value.readerIndex, length: value.readableBytes),
+          text.utf8.elementsEqual(value.readableBytesView)
+        else {
+          throw ProtocolViolation(.protocolError, "metadata value of \"\(lowered)\" is not UTF-8")
+        }
+        metadata.addString(text, forKey: lowered)
+      }
+    }
+    return metadata
+  }
+}
