@@ -73,7 +73,13 @@ struct ClientStreamWriter: ClosableRPCWriterProtocol {
     if let id = self.call.id { self.call.connection.halfClose(stream: id) }
   }
 
+  /// The request side failed (for instance a message over the server's limit): the call ends
+  /// locally with that error's status, and the server's stream is reset.
   func finish(throwing error: any Error) async {
-    self.call.end(reason: "the client cancelled the call")
+    let status =
+      (error as? RPCError).map { Status(code: Status.Code($0.code), message: $0.message) }
+      ?? Status(code: .cancelled, message: "the client cancelled the call")
+    self.call.sink.yield(.status(status, [:]))
+    self.call.end(reason: status.message)
   }
 }

@@ -162,6 +162,7 @@ final class Connection: Sendable {
     let batchLimit = 256 * 1024
     var buffer = self.channel.allocator.buffer(capacity: 4096)
     var close = false
+    var failed = false
     while true {
       let writable = self.channel.isWritable
       let more = self.state.withLockedValue { state -> Bool in
@@ -175,6 +176,7 @@ final class Connection: Sendable {
         if state.outbound.isEmpty {
           state.drainScheduled = false
           close = state.closeWhenFlushed
+          failed = state.failed
           return false
         }
         return true
@@ -186,7 +188,13 @@ final class Connection: Sendable {
       if !more { break }
     }
     self.channel.flush()
-    if close {
+    if close && failed {
+      // Closing a socket with unread input makes the kernel send RST, which can destroy the
+      // GOAWAY before the peer reads it: close our side only, and the rest a moment later.
+      self.channel.close(mode: .output, promise: nil)
+      let channel = self.channel
+      channel.eventLoop.scheduleTask(in: .seconds(1)) { channel.close(promise: nil) }
+    } else if close {
       self.channel.close(promise: nil)
     }
   }

@@ -31,6 +31,8 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
   func errorCaught(context: ChannelHandlerContext, error: any Error) {
     if let violation = error as? ProtocolViolation {
       self.connection.fail(violation)
+    } else if error is ByteToMessageDecoderError {
+      // Bytes that arrive after a decoding error: the connection is already failing.
     } else {
       context.close(promise: nil)
     }
