@@ -4,9 +4,12 @@ import NIOCore
 /// Encodes GRPCCore `Metadata` as a block of entries: key length (u16), key (ASCII), value length
 /// (u32), value. A key ending in `-bin` carries raw bytes; any other key carries UTF-8 text.
 enum MetadataBlock {
+  /// Writes every entry whose key is printable ASCII, lowercased. An entry with an invalid key is
+  /// left out rather than sent, since the peer would have to fail the whole connection over it.
   static func write(_ metadata: Metadata, to buffer: inout ByteBuffer) {
     for entry in metadata {
-      let key = entry.key
+      let key = entry.key.lowercased()
+      guard Self.isValidKey(key) else { continue }
       buffer.writeInteger(UInt16(key.utf8.count))
       buffer.writeString(key)
       switch entry.value {
@@ -31,7 +34,7 @@ enum MetadataBlock {
       else {
         throw ProtocolViolation(.protocolError, "truncated metadata entry")
       }
-      guard !key.isEmpty, key.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+      guard Self.isValidKey(key) else {
         throw ProtocolViolation(.protocolError, "metadata key is not printable ASCII")
       }
       let lowered = key.lowercased()
@@ -47,5 +50,9 @@ enum MetadataBlock {
       }
     }
     return metadata
+  }
+
+  static func isValidKey(_ key: String) -> Bool {
+    !key.isEmpty && key.utf8.count <= Int(UInt16.max) && key.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
   }
 }
