@@ -43,6 +43,10 @@ extension ERPTransport {
       /// failing its calls with UNAVAILABLE.
       public var keepaliveInterval: TimeAmount = .seconds(30)
       public var serviceConfig = ServiceConfig()
+      /// Runs GRPCCore's processing of each call on its connection's event loop, so responses
+      /// reach it without a thread switch. The caller's own code after the call is unaffected;
+      /// response handlers passed to GRPCCore run there too and must not block.
+      public var runsCallsOnEventLoop = true
 
       public init() {}
     }
@@ -144,7 +148,11 @@ extension ERPTransport {
         localPeer: PeerName.describe(connection.channel.localAddress)
       )
       do {
-        let result = try await closure(stream, context)
+        let preference: (any TaskExecutor)? =
+          self.config.runsCallsOnEventLoop ? connection.executor : nil
+        let result = try await withTaskExecutorPreference(preference) {
+          try await closure(stream, context)
+        }
         call.end(reason: "call finished")
         return result
       } catch {

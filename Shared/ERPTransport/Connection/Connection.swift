@@ -58,10 +58,13 @@ final class Connection: Sendable {
   let limits: ERPTransport.Limits
   let callbacks: Callbacks
   let state = NIOLockedValueBox(State())
+  /// Runs stream work on this connection's event loop (see ``EventLoopTaskExecutor``).
+  let executor: EventLoopTaskExecutor
 
   init(role: Role, channel: any Channel, limits: ERPTransport.Limits, callbacks: Callbacks) {
     self.role = role
     self.channel = channel
+    self.executor = EventLoopTaskExecutor(channel.eventLoop)
     self.limits = limits
     self.callbacks = callbacks
   }

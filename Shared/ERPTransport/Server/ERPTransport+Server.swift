@@ -21,6 +21,10 @@ extension ERPTransport {
       public var gracePeriod: TimeAmount = .seconds(10)
       /// A connection that has not sent its preface and SETTINGS by then is closed.
       public var handshakeTimeout: TimeAmount = .seconds(10)
+      /// Runs each handler on its connection's event loop (as a task executor preference), which
+      /// removes the thread switches between the socket and the handler. Handlers must then never
+      /// block; set false to run them on Swift's global executor instead.
+      public var runsHandlersOnEventLoop = true
 
       public init(host: String, port: Int) {
         self.host = host
@@ -28,26 +32,30 @@ extension ERPTransport {
       }
     }
 
+    typealias StreamHandler = @Sendable (RPCStream<Inbound, Outbound>, ServerContext) async -> Void
+
     private struct State {
       var listener: (any Channel)?
       var listenerClosed = false
       var connections: [ObjectIdentifier: Connection] = [:]
       var shuttingDown = false
+      var streamHandler: StreamHandler?
+      /// Handler tasks still running, so `listen` can wait for them and cancel them.
+      var handlers: [UInt64: Task<Void, Never>] = [:]
+      var nextHandlerID: UInt64 = 0
+      /// `listen` waiting for the last connection and handler to finish.
+      var finished: CheckedContinuation<Void, Never>?
+      var isFinished = false
     }
-
-    private typealias NewStream = (Connection.AcceptedStream, Connection)
 
     public let config: Config
     private let group: any EventLoopGroup
     private let state = NIOLockedValueBox(State())
-    private let newStreams: AsyncStream<NewStream>
-    private let newStreamsContinuation: AsyncStream<NewStream>.Continuation
     private let address: EventLoopPromise<SocketAddress>
 
     public init(config: Config, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
       self.config = config
       self.group = group
-      (self.newStreams, self.newStreamsContinuation) = AsyncStream.makeStream()
       self.address = group.any().makePromise(of: SocketAddress.self)
     }
 
@@ -59,6 +67,7 @@ extension ERPTransport {
     public func listen(
       streamHandler: @escaping @Sendable (RPCStream<Inbound, Outbound>, ServerContext) async -> Void
     ) async throws {
+      self.state.withLockedValue { $0.streamHandler = streamHandler }
       let listener: any Channel
       do {
         listener = try await ServerBootstrap(group: self.group)
@@ -72,7 +81,6 @@ extension ERPTransport {
           .get()
       } catch {
         self.address.fail(error)
-        self.newStreamsContinuation.finish()
         throw RPCError(
           code: .unavailable,
           message: "cannot listen on \(self.config.host):\(self.config.port): \(error)"
@@ -90,15 +98,35 @@ extension ERPTransport {
       if closeNow { listener.close(promise: nil) }
 
       await withTaskCancellationHandler {
-        await withDiscardingTaskGroup { group in
-          for await (accepted, connection) in self.newStreams {
-            group.addTask {
-              await self.serve(accepted, on: connection, with: streamHandler)
-            }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+          let done = self.state.withLockedValue { state -> Bool in
+            if state.isFinished { return true }
+            state.finished = continuation
+            return false
           }
+          if done { continuation.resume() }
         }
       } onCancel: {
         self.closeEverything()
+      }
+    }
+
+    /// Starts a stream's handler as a task of its own, created on the event loop that read the
+    /// stream's HEADERS and (by default) running there: no thread is woken to start a call.
+    /// Unstructured so that it needs no hop to `listen`'s task; `listen` still waits for every
+    /// handler and cancels them all when it is cancelled.
+    private func spawnHandler(_ accepted: Connection.AcceptedStream, on connection: Connection) {
+      let preference: (any TaskExecutor)? =
+        self.config.runsHandlersOnEventLoop ? connection.executor : nil
+      self.state.withLockedValue { state in
+        guard let streamHandler = state.streamHandler else { return }
+        let id = state.nextHandlerID
+        state.nextHandlerID += 1
+        state.handlers[id] = Task(executorPreference: preference) {
+          await self.serve(accepted, on: connection, with: streamHandler)
+          self.state.withLockedValue { _ = $0.handlers.removeValue(forKey: id) }
+          self.finishIfDrained()
+        }
       }
     }
 
@@ -131,7 +159,7 @@ extension ERPTransport {
         limits: self.config.limits,
         callbacks: Connection.Callbacks(
           onStream: { accepted, connection in
-            self.newStreamsContinuation.yield((accepted, connection))
+            self.spawnHandler(accepted, on: connection)
           },
           onClose: { _ in
             self.state.withLockedValue { _ = $0.connections.removeValue(forKey: key) }
@@ -171,22 +199,29 @@ extension ERPTransport {
       }
     }
 
-    /// Ends `listen` once the listener and every connection are closed.
+    /// Ends `listen` once the listener, every connection and every handler are done.
     private func finishIfDrained() {
-      let done = self.state.withLockedValue { state in
-        state.shuttingDown && state.listenerClosed && state.connections.isEmpty
+      let continuation = self.state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
+        guard state.shuttingDown, state.listenerClosed || state.listener == nil,
+          state.connections.isEmpty, state.handlers.isEmpty, !state.isFinished
+        else { return nil }
+        state.isFinished = true
+        defer { state.finished = nil }
+        return state.finished
       }
-      if done { self.newStreamsContinuation.finish() }
+      continuation?.resume()
     }
 
+    /// `listen` was cancelled: close everything at once and cancel every handler.
     private func closeEverything() {
-      let (listener, connections) = self.state.withLockedValue { state -> ((any Channel)?, [Connection]) in
+      let (listener, connections, handlers) = self.state.withLockedValue { state in
         state.shuttingDown = true
-        return (state.listener, Array(state.connections.values))
+        return (state.listener, Array(state.connections.values), Array(state.handlers.values))
       }
       listener?.close(promise: nil)
       for connection in connections { connection.channel.close(promise: nil) }
-      self.newStreamsContinuation.finish()
+      for handler in handlers { handler.cancel() }
+      self.finishIfDrained()
     }
 
     // MARK: Streams
