@@ -193,4 +193,18 @@ struct LifecycleTests {
       #expect(second == [2])
     }
   }
+
+  @Test("calls racing the server's idle GOAWAY are never refused (two-phase drain)")
+  func idleDrainRace() async throws {
+    let server = try await Harness.startServer { $0.idleTimeout = .milliseconds(20) }
+    defer { Task { await server.shutDown() } }
+    try await Harness.withClient([server.target]) { client in
+      var failures = 0
+      for index in 0..<150 {
+        if (try? await client.get([UInt8(index % 256)])) == nil { failures += 1 }
+        try await Task.sleep(for: .milliseconds(Int64(index % 12)))
+      }
+      #expect(failures == 0)
+    }
+  }
 }

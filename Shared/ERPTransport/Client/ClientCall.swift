@@ -11,17 +11,23 @@ final class ClientCall: Sendable {
 
   let connection: Connection
   let path: String
-  let sink: AsyncThrowingStream<RPCResponsePart<ERPTransport.Bytes>, any Error>.Continuation
   private let state = NIOLockedValueBox(State())
+  /// The response parts, read by GRPCCore; taking a message returns credit on this stream.
+  let sink: InboundQueue<RPCResponsePart<ERPTransport.Bytes>>
 
-  init(
-    connection: Connection,
-    path: String,
-    sink: AsyncThrowingStream<RPCResponsePart<ERPTransport.Bytes>, any Error>.Continuation
-  ) {
+  init(connection: Connection, path: String) {
     self.connection = connection
     self.path = path
-    self.sink = sink
+    let ids = self.state
+    self.sink = InboundQueue(
+      size: { part in
+        if case .message(let bytes) = part { return bytes.count }
+        return 0
+      },
+      consumed: { bytes in
+        if let id = ids.withLockedValue({ $0.id }) { connection.consumed(bytes, onStream: id) }
+      }
+    )
   }
 
   var id: UInt32? { self.state.withLockedValue { $0.id } }
@@ -29,10 +35,6 @@ final class ClientCall: Sendable {
   func open(metadata: Metadata) throws {
     let id = try self.connection.openStream(path: self.path, metadata: metadata, sink: self.sink)
     self.state.withLockedValue { $0.id = id }
-  }
-
-  func consumed(_ bytes: Int) {
-    if let id = self.id { self.connection.consumed(bytes, onStream: id) }
   }
 
   /// Releases the stream and its slot, once; resets the stream if the server had not finished.

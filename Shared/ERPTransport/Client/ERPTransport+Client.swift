@@ -127,19 +127,10 @@ extension ERPTransport {
       defer { self.callFinished() }
 
       let connection = try await self.pickConnection()
-      let (responses, sink) = AsyncThrowingStream.makeStream(of: RPCResponsePart<Bytes>.self)
-      let call = ClientCall(connection: connection, path: MethodPath.make(descriptor), sink: sink)
-      let inbound = InboundParts(
-        base: responses,
-        size: { part in
-          if case .message(let bytes) = part { return bytes.count }
-          return 0
-        },
-        consumed: { bytes in call.consumed(bytes) }
-      )
+      let call = ClientCall(connection: connection, path: MethodPath.make(descriptor))
       let stream = RPCStream(
         descriptor: descriptor,
-        inbound: RPCAsyncSequence(wrapping: inbound),
+        inbound: RPCAsyncSequence(wrapping: InboundSequence(queue: call.sink)),
         outbound: RPCWriter.Closable(wrapping: ClientStreamWriter(call: call))
       )
       let context = ClientContext(

@@ -58,7 +58,7 @@ extension Connection {
   func openStream(
     path: String,
     metadata: Metadata,
-    sink: AsyncThrowingStream<RPCResponsePart<ERPTransport.Bytes>, any Error>.Continuation
+    sink: InboundQueue<RPCResponsePart<ERPTransport.Bytes>>
   ) throws -> UInt32 {
     let payload = FramePayloads.requestHeaders(path: path, metadata: metadata)
     let (result, effects) = self.state.withLockedValue { state -> (Result<UInt32, RPCError>, Effects) in

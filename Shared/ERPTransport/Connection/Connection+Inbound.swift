@@ -79,7 +79,13 @@ extension Connection {
       throw ProtocolViolation(.protocolError, "PING payload must be 8 bytes")
     }
     if frame.flags & FrameFlags.ack != 0 {
-      state.pingOutstanding = false
+      if self.role == .server, state.draining, !state.drainAcknowledged,
+        frame.payload.readableBytesView.elementsEqual(Self.drainPingPayload)
+      {
+        self.drainAcknowledged(&state, &effects)
+      } else {
+        state.pingOutstanding = false
+      }
     } else {
       state.outbound.appendControl(
         Frame(type: .ping, flags: FrameFlags.ack, streamID: 0, payload: frame.payload)
@@ -147,7 +153,7 @@ extension Connection {
     state.lastPeerStreamID = id
     let (path, metadata) = try FramePayloads.parseRequestHeaders(frame.payload)
 
-    if state.draining {
+    if state.draining, state.drainAcknowledged {
       self.refuse(id, .unavailable, "the server is shutting down; retry on another connection", &state, &effects)
       return
     }
@@ -166,12 +172,16 @@ extension Connection {
       return
     }
 
-    let (inbound, continuation) = AsyncThrowingStream.makeStream(
-      of: RPCRequestPart<ERPTransport.Bytes>.self
+    let inbound = InboundQueue<RPCRequestPart<ERPTransport.Bytes>>(
+      size: { part in
+        if case .message(let bytes) = part { return bytes.count }
+        return 0
+      },
+      consumed: { [weak self] bytes in self?.consumed(bytes, onStream: id) }
     )
-    continuation.yield(.metadata(metadata))
+    inbound.yield(.metadata(metadata))
     state.streams[id] = StreamRecord(
-      sink: .server(continuation),
+      sink: .server(inbound),
       sendWindow: Int(state.peerSettings.initialWindowSize),
       receiveWindow: self.limits.initialWindowSize
     )

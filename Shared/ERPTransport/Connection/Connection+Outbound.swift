@@ -119,7 +119,7 @@ extension Connection {
   func streamRemoved(_ state: inout State, _ effects: inout Effects) {
     guard state.streams.isEmpty else { return }
     state.idleSince = .now()
-    if self.role == .server, state.draining {
+    if self.role == .server, state.draining, state.drainAcknowledged {
       state.closeWhenFlushed = true
       self.scheduleDrain(&state, &effects)
     }
@@ -157,29 +157,68 @@ extension Connection {
     return alive
   }
 
-  /// Stops accepting streams: sends GOAWAY with the last stream id that will be processed, and
-  /// closes once the open streams finish.
-  func beginDraining(code: GoAwayCode = .noError, reason: String) {
+  /// The PING payload that closes the first phase of a drain.
+  static let drainPingPayload: [UInt8] = Array("DRAINING".utf8)
+
+  /// Begins a graceful drain in two phases, as HTTP/2 servers do, so that no call is refused
+  /// because it crossed the GOAWAY on the wire. First: GOAWAY with last stream id 2^31-1 ("stop
+  /// opening streams; I will still process what you sent") and a PING. When the PING comes back,
+  /// every stream the client opened before it saw the GOAWAY has arrived (TCP keeps order): a
+  /// second GOAWAY names the real last stream, later streams are refused, and the connection
+  /// closes once its streams finish. A client that never answers is treated as having answered
+  /// after `acknowledgementTimeout`.
+  func beginDraining(
+    code: GoAwayCode = .noError,
+    reason: String,
+    acknowledgementTimeout: TimeAmount = .seconds(5)
+  ) {
     let effects = self.state.withLockedValue { state -> Effects in
       var effects = Effects()
-      guard !state.draining, !state.closed else { return effects }
+      guard !state.draining, !state.closed, !state.failed else { return effects }
       state.draining = true
       state.outbound.appendControl(
         Frame(
           type: .goAway,
           streamID: 0,
-          payload: FramePayloads.goAway(
-            lastStreamID: state.lastPeerStreamID,
-            code: code,
-            reason: reason
-          )
+          payload: FramePayloads.goAway(lastStreamID: UInt32(Int32.max), code: code, reason: reason)
         )
       )
-      if state.streams.isEmpty { state.closeWhenFlushed = true }
+      state.outbound.appendControl(
+        Frame(type: .ping, streamID: 0, payload: ByteBuffer(bytes: Self.drainPingPayload))
+      )
       self.scheduleDrain(&state, &effects)
+      effects.append {
+        self.channel.eventLoop.scheduleTask(in: acknowledgementTimeout) {
+          let effects = self.state.withLockedValue { state -> Effects in
+            var effects = Effects()
+            if !state.drainAcknowledged { self.drainAcknowledged(&state, &effects) }
+            return effects
+          }
+          effects.run()
+        }
+      }
       return effects
     }
     effects.run()
+  }
+
+  /// The second phase of a drain (see ``beginDraining(code:reason:acknowledgementTimeout:)``).
+  func drainAcknowledged(_ state: inout State, _ effects: inout Effects) {
+    guard !state.closed else { return }
+    state.drainAcknowledged = true
+    state.outbound.appendControl(
+      Frame(
+        type: .goAway,
+        streamID: 0,
+        payload: FramePayloads.goAway(
+          lastStreamID: state.lastPeerStreamID,
+          code: .noError,
+          reason: "draining: no stream after \(state.lastPeerStreamID) will be processed"
+        )
+      )
+    )
+    if state.streams.isEmpty { state.closeWhenFlushed = true }
+    self.scheduleDrain(&state, &effects)
   }
 
   /// True when no stream has been open for at least `timeout`.

@@ -16,7 +16,7 @@ final class Connection: Sendable {
   struct AcceptedStream: Sendable {
     var id: UInt32
     var descriptor: MethodDescriptor
-    var inbound: AsyncThrowingStream<RPCRequestPart<ERPTransport.Bytes>, any Error>
+    var inbound: InboundQueue<RPCRequestPart<ERPTransport.Bytes>>
   }
 
   struct Callbacks: Sendable {
@@ -43,6 +43,9 @@ final class Connection: Sendable {
     var closeWhenFlushed = false
     /// No new streams: we sent GOAWAY (server) or received one (client).
     var draining = false
+    /// Server: the client acknowledged the drain PING, so every stream it opened before seeing
+    /// GOAWAY has arrived; streams after this are refused and the connection closes when empty.
+    var drainAcknowledged = false
     var failed = false
     var closed = false
     /// Client: call slots in use (at most the server's max concurrent streams) and calls waiting.

@@ -3,13 +3,13 @@ import NIOCore
 
 /// Where a stream's inbound parts go: to a server handler or to a client call.
 enum InboundSink: Sendable {
-  case server(AsyncThrowingStream<RPCRequestPart<ERPTransport.Bytes>, any Error>.Continuation)
-  case client(AsyncThrowingStream<RPCResponsePart<ERPTransport.Bytes>, any Error>.Continuation)
+  case server(InboundQueue<RPCRequestPart<ERPTransport.Bytes>>)
+  case client(InboundQueue<RPCResponsePart<ERPTransport.Bytes>>)
 
   func finish(throwing error: (any Error)? = nil) {
     switch self {
-    case .server(let continuation): continuation.finish(throwing: error)
-    case .client(let continuation): continuation.finish(throwing: error)
+    case .server(let queue): queue.finish(throwing: error)
+    case .client(let queue): queue.finish(throwing: error)
     }
   }
 }

@@ -234,17 +234,9 @@ extension ERPTransport {
       let id = accepted.id
       await withServerContextRPCCancellationHandle { handle in
         connection.attach(handle, toStream: id)
-        let inbound = InboundParts(
-          base: accepted.inbound,
-          size: { part in
-            if case .message(let bytes) = part { return bytes.count }
-            return 0
-          },
-          consumed: { bytes in connection.consumed(bytes, onStream: id) }
-        )
         let stream = RPCStream(
           descriptor: accepted.descriptor,
-          inbound: RPCAsyncSequence(wrapping: inbound),
+          inbound: RPCAsyncSequence(wrapping: InboundSequence(queue: accepted.inbound)),
           outbound: RPCWriter.Closable(wrapping: ServerStreamWriter(connection: connection, id: id))
         )
         let context = ServerContext(

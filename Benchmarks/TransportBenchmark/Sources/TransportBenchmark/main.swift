@@ -16,6 +16,8 @@ let contenders: [(name: String, start: () async throws -> Contender)] = [
   ("in-process", Contenders.inProcess),
   ("raw-nio", Contenders.raw),
 ]
+// BENCH_ONLY=erp-tcp (say) runs one contender alone, for profiling; the ratios need all four.
+let only = ProcessInfo.processInfo.environment["BENCH_ONLY"]
 let shapes: [(size: Int, concurrency: Int)] = [(256, 1), (256, 64), (16 * 1024, 1), (16 * 1024, 64)]
 
 struct Key: Hashable {
@@ -30,7 +32,7 @@ func pad(_ text: String, _ width: Int) -> String {
 }
 
 say(pad("transport", 12) + pad("payload", 9) + pad("conc", 6) + pad("calls/s", 11) + pad("p50 µs", 10) + "p99 µs")
-for contender in contenders {
+for contender in contenders where only == nil || only == contender.name {
   let running = try await contender.start()
   for shape in shapes {
     let payload = [UInt8](repeating: 0x61, count: shape.size)
@@ -51,6 +53,8 @@ for contender in contenders {
   }
   await running.stop()
 }
+
+if only != nil { exit(0) }
 
 @MainActor func throughput(_ name: String) -> Double {
   results[Key(name: name, size: 256, concurrency: 64)]!.callsPerSecond
