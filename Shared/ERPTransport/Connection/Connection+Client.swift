@@ -15,6 +15,7 @@ extension Connection {
       }
       if state.slotsInUse < Int(state.peerSettings.maxConcurrentStreams) {
         state.slotsInUse += 1
+        state.slotsAwaitingOpen += 1
         return .acquired
       }
       state.nextWaiterID += 1
@@ -32,6 +33,7 @@ extension Connection {
             }
             if state.slotsInUse < Int(state.peerSettings.maxConcurrentStreams) {
               state.slotsInUse += 1
+              state.slotsAwaitingOpen += 1
               return .some(nil)
             }
             state.slotWaiters.append((waiterID, continuation))
@@ -63,8 +65,16 @@ extension Connection {
     let payload = FramePayloads.requestHeaders(path: path, metadata: metadata)
     let (result, effects) = self.state.withLockedValue { state -> (Result<UInt32, RPCError>, Effects) in
       var effects = Effects()
-      guard !state.closed, !state.draining, !state.failed else {
-        return (.failure(RPCError(code: .unavailable, message: "connection is closing")), effects)
+      state.slotsAwaitingOpen -= 1
+      defer { self.answerDeferredPing(&state, &effects) }
+      // A draining server still processes streams up to the id its GOAWAY names (all of them
+      // during the first phase of a drain).
+      guard !state.closed, !state.failed, state.nextStreamID <= (state.goAwayLastStreamID ?? .max)
+      else {
+        return (
+          .failure(RPCError(code: .unavailable, message: "connection is closing; retry the call")),
+          effects
+        )
       }
       guard payload.readableBytes <= Int(state.peerSettings.maxMetadataSize) else {
         return (
@@ -121,8 +131,13 @@ extension Connection {
         self.scheduleDrain(&state, &effects)
       }
       state.slotsInUse -= 1
+      if id == nil {
+        state.slotsAwaitingOpen -= 1
+        self.answerDeferredPing(&state, &effects)
+      }
       if let waiter = state.slotWaiters.popFirst() {
         state.slotsInUse += 1
+        state.slotsAwaitingOpen += 1
         effects.append { waiter.continuation.resume() }
       }
       if state.draining, state.slotsInUse == 0 {
@@ -132,5 +147,15 @@ extension Connection {
       return effects
     }
     effects.run()
+  }
+
+  /// Answers a PING held back while draining, once no call holding a slot is still to queue its
+  /// HEADERS. The answer is queued in stream order (on the round-robin, not ahead of it), so it
+  /// leaves after those HEADERS.
+  func answerDeferredPing(_ state: inout State, _ effects: inout Effects) {
+    guard state.slotsAwaitingOpen == 0, let payload = state.deferredPingAnswer else { return }
+    state.deferredPingAnswer = nil
+    state.outbound.append(Frame(type: .ping, flags: FrameFlags.ack, streamID: 0, payload: payload))
+    self.scheduleDrain(&state, &effects)
   }
 }

@@ -66,6 +66,7 @@ extension Connection {
     state.peerSettings = try Settings.decode(frame.payload)
     if !state.gotPeerSettings {
       state.gotPeerSettings = true
+      state.idleSince = .now()
       effects.append { self.callbacks.onReady(self) }
     }
   }
@@ -86,6 +87,9 @@ extension Connection {
       } else {
         state.pingOutstanding = false
       }
+    } else if self.role == .client, state.draining {
+      state.deferredPingAnswer = frame.payload
+      self.answerDeferredPing(&state, &effects)
     } else {
       state.outbound.appendControl(
         Frame(type: .ping, flags: FrameFlags.ack, streamID: 0, payload: frame.payload)
@@ -101,6 +105,7 @@ extension Connection {
   ) throws(ProtocolViolation) {
     let goAway = try FramePayloads.parseGoAway(frame.payload)
     state.draining = true
+    state.goAwayLastStreamID = min(goAway.lastStreamID, state.goAwayLastStreamID ?? .max)
     if self.role == .client {
       // Streams the server never saw were not processed: they fail as UNAVAILABLE, which is safe
       // to retry on another connection.

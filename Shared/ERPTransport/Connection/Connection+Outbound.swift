@@ -168,7 +168,6 @@ extension Connection {
   /// closes once its streams finish. A client that never answers is treated as having answered
   /// after `acknowledgementTimeout`.
   func beginDraining(
-    code: GoAwayCode = .noError,
     reason: String,
     acknowledgementTimeout: TimeAmount = .seconds(5)
   ) {
@@ -180,7 +179,7 @@ extension Connection {
         Frame(
           type: .goAway,
           streamID: 0,
-          payload: FramePayloads.goAway(lastStreamID: UInt32(Int32.max), code: code, reason: reason)
+          payload: FramePayloads.goAway(lastStreamID: UInt32(Int32.max), code: .noError, reason: reason)
         )
       )
       state.outbound.appendControl(
@@ -202,7 +201,7 @@ extension Connection {
     effects.run()
   }
 
-  /// The second phase of a drain (see ``beginDraining(code:reason:acknowledgementTimeout:)``).
+  /// The second phase of a drain (see ``beginDraining(reason:acknowledgementTimeout:)``).
   func drainAcknowledged(_ state: inout State, _ effects: inout Effects) {
     guard !state.closed else { return }
     state.drainAcknowledged = true
@@ -221,10 +220,10 @@ extension Connection {
     self.scheduleDrain(&state, &effects)
   }
 
-  /// True when no stream has been open for at least `timeout`.
+  /// True when no stream has been open for at least `timeout` since the handshake.
   func isIdle(for timeout: TimeAmount) -> Bool {
     self.state.withLockedValue { state in
-      guard let since = state.idleSince else { return false }
+      guard state.gotPeerSettings, let since = state.idleSince else { return false }
       return NIODeadline.now() - since >= timeout
     }
   }

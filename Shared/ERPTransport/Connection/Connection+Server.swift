@@ -2,11 +2,11 @@ import GRPCCore
 import NIOCore
 
 extension Connection {
-  /// The handler's task started: cancellation from now on reaches it through `handle`.
+  /// The handler's task started: cancellation from now on reaches it through `handle`. A stream
+  /// that already ended (reset, connection lost) cancels the handler at once.
   func attach(_ handle: ServerContext.RPCCancellationHandle, toStream id: UInt32) {
     let cancelNow = self.state.withLockedValue { state -> Bool in
       guard var record = state.streams[id] else { return true }
-      if record.cancelledEarly { return true }
       record.cancellation = handle
       state.streams[id] = record
       return false

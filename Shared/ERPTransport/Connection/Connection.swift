@@ -33,6 +33,8 @@ final class Connection: Sendable {
   struct State {
     var peerSettings = Settings.protocolDefaults
     var gotPeerSettings = false
+    /// Our preface and SETTINGS are written; no frame may be written before them.
+    var started = false
     var streams: [UInt32: StreamRecord] = [:]
     /// Server: highest stream id a client opened. Client: highest id the server accepted (GOAWAY).
     var lastPeerStreamID: UInt32 = 0
@@ -50,6 +52,14 @@ final class Connection: Sendable {
     var closed = false
     /// Client: call slots in use (at most the server's max concurrent streams) and calls waiting.
     var slotsInUse = 0
+    /// Client: calls holding a slot whose HEADERS are not queued yet.
+    var slotsAwaitingOpen = 0
+    /// Client: the last stream id the server's GOAWAY promises to process.
+    var goAwayLastStreamID: UInt32?
+    /// Client: a PING that arrived while draining, answered once every call holding a slot has
+    /// queued its HEADERS, so that the server (which stops accepting streams on the answer) sees
+    /// those streams first.
+    var deferredPingAnswer: ByteBuffer?
     var slotWaiters = Deque<(id: UInt64, continuation: CheckedContinuation<Void, any Error>)>()
     var nextWaiterID: UInt64 = 0
     var pingOutstanding = false
@@ -83,11 +93,19 @@ final class Connection: Sendable {
   // MARK: Lifecycle
 
   /// Writes our preface and SETTINGS; called when the socket becomes active.
+  /// Frames queued before this (a timer can fire before the socket is active) wait for it.
   func start() {
     var buffer = self.channel.allocator.buffer(capacity: 64)
     Preface.write(to: &buffer)
     Frame(type: .settings, streamID: 0, payload: self.limits.settings.encode()).write(to: &buffer)
     self.channel.writeAndFlush(buffer, promise: nil)
+    let effects = self.state.withLockedValue { state -> Effects in
+      var effects = Effects()
+      state.started = true
+      if !state.outbound.isEmpty || state.closeWhenFlushed { self.scheduleDrain(&state, &effects) }
+      return effects
+    }
+    effects.run()
   }
 
   /// Answers a protocol violation with GOAWAY, then closes. Later frames are ignored.
@@ -172,7 +190,7 @@ final class Connection: Sendable {
     while true {
       let writable = self.channel.isWritable
       let more = self.state.withLockedValue { state -> Bool in
-        guard writable else {
+        guard writable, state.started else {
           state.drainScheduled = false
           return false
         }

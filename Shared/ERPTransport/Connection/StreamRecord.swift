@@ -19,8 +19,6 @@ struct StreamRecord {
   var sink: InboundSink
   /// Server only: the handler's cancellation handle, attached once its task starts.
   var cancellation: ServerContext.RPCCancellationHandle?
-  /// Server only: cancelled before the handler's task attached its handle.
-  var cancelledEarly = false
 
   /// Credit left for starting messages to the peer (may go negative: a message is charged whole).
   var sendWindow: Int

@@ -185,7 +185,7 @@ extension ERPTransport {
         delay: .nanoseconds(idleTimeout.nanoseconds / 2)
       ) { _ in
         if connection.isIdle(for: idleTimeout) {
-          connection.beginDraining(code: .idleTimeout, reason: "connection idle")
+          connection.beginDraining(reason: "connection idle")
         }
       }
       let handshakeCheck = channel.eventLoop.scheduleTask(in: self.config.handshakeTimeout) {

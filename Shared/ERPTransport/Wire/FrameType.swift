@@ -33,14 +33,13 @@ enum FrameFlags {
   static let ack: UInt8 = 0x1
 }
 
-/// Connection-level error codes carried by GOAWAY.
+/// Connection-level error codes carried by GOAWAY. A drain (shutdown or idleness) is graceful and
+/// carries `noError` with its reason in text; 4 and 5 are reserved.
 enum GoAwayCode: UInt32, Sendable {
   case noError = 0
   case protocolError = 1
   case frameSizeError = 2
   case unsupportedVersion = 3
-  case idleTimeout = 4
-  case keepaliveTimeout = 5
   case flowControlError = 6
   case internalError = 7
 }

@@ -32,9 +32,10 @@ func pad(_ text: String, _ width: Int) -> String {
 }
 
 say(pad("transport", 12) + pad("payload", 9) + pad("conc", 6) + pad("calls/s", 11) + pad("p50 µs", 10) + "p99 µs")
+let onlyConcurrency = ProcessInfo.processInfo.environment["BENCH_CONCURRENCY"].flatMap(Int.init)
 for contender in contenders where only == nil || only == contender.name {
   let running = try await contender.start()
-  for shape in shapes {
+  for shape in shapes where onlyConcurrency == nil || onlyConcurrency == shape.concurrency {
     let payload = [UInt8](repeating: 0x61, count: shape.size)
     let load = LoadRun(
       concurrency: shape.concurrency,
