@@ -44,9 +44,11 @@ extension ERPTransport {
 
     /// The delay before attempt number `attempt` (1-based: the first retry).
     func delay(attempt: Int) -> Duration {
-      var seconds = Double(self.initial.components.seconds)
+      var seconds =
+        Double(self.initial.components.seconds)
         + Double(self.initial.components.attoseconds) / 1e18
-      let cap = Double(self.maximum.components.seconds)
+      let cap =
+        Double(self.maximum.components.seconds)
         + Double(self.maximum.components.attoseconds) / 1e18
       for _ in 1..<max(attempt, 1) { seconds = min(seconds * self.multiplier, cap) }
       let spread = seconds * self.jitter

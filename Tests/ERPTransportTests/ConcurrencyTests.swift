@@ -35,7 +35,9 @@ struct ConcurrencyTests {
       let big = Task {
         try await client.clientStreaming(
           request: StreamingClientRequest(of: [UInt8].self) { writer in
-            for _ in 0..<4 { try await writer.write([UInt8](repeating: 1, count: 1024 * 1024 - 64)) }
+            for _ in 0..<4 {
+              try await writer.write([UInt8](repeating: 1, count: 1024 * 1024 - 64))
+            }
           },
           descriptor: EchoService.hold,
           serializer: RawSerializer(),

@@ -4,7 +4,9 @@ import Testing
 
 @Suite("Deadlines and cancellation reach the other side")
 struct DeadlineAndCancellationTests {
-  @Test("a slow handler past its deadline: DEADLINE_EXCEEDED for the client, cancellation for the handler")
+  @Test(
+    "a slow handler past its deadline: DEADLINE_EXCEEDED for the client, cancellation for the handler"
+  )
   func deadline() async throws {
     let probe = Probe()
     let server = try await Harness.startServer(probe: probe)
@@ -36,7 +38,10 @@ struct DeadlineAndCancellationTests {
       RawFrames.headers(stream: 1, path: "/test.Echo/Sleep", metadata: [("grpc-timeout", "100m")])
       + RawFrames.frame(type: 2, flags: 1, stream: 1, payload: [])
       + RawFrames.frame(type: 3, stream: 1, payload: [])
-    let received = try await raw.exchange(RawFrames.preface + RawFrames.settings + call, readUntilClose: false)
+    let received = try await raw.exchange(
+      RawFrames.preface + RawFrames.settings + call,
+      readUntilClose: false
+    )
     // The server ended the call by itself: GRPCCore's server cancelled the handler at the deadline.
     #expect(RawFrames.parse(received).contains { $0.type == 4 && $0.stream == 1 })
     #expect(probe.cancelledCount >= 1)

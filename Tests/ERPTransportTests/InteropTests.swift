@@ -17,7 +17,10 @@ struct InteropTests {
     defer { Task { await server.shutDown() } }
     let output = try await Subprocess.run(
       "python3",
-      [self.script, "127.0.0.1", "\(server.port)", "/test.Echo/Get", "--message", "d985d8b1d8add8a8d8a7", "--meta", "x-echo-name=سارة"]
+      [
+        self.script, "127.0.0.1", "\(server.port)", "/test.Echo/Get", "--message",
+        "d985d8b1d8add8a8d8a7", "--meta", "x-echo-name=سارة",
+      ]
     )
     #expect(output.status == 0, "\(output.stdout)\(output.stderr)")
     let lines = output.stdout.split(separator: "\n").map(String.init)
@@ -32,7 +35,11 @@ struct InteropTests {
     defer { Task { await server.shutDown() } }
     // Status 3 (INVALID_ARGUMENT) followed by the message "bad field".
     let output = try await Subprocess.run(
-      "python3", [self.script, "127.0.0.1", "\(server.port)", "/test.Echo/Fail", "--message", "03" + "626164206669656c64"]
+      "python3",
+      [
+        self.script, "127.0.0.1", "\(server.port)", "/test.Echo/Fail", "--message",
+        "03" + "626164206669656c64",
+      ]
     )
     #expect(output.stdout.hasPrefix("status=3 message=bad field"))
   }
@@ -42,7 +49,11 @@ struct InteropTests {
     let server = try await Harness.startServer()
     defer { Task { await server.shutDown() } }
     let output = try await Subprocess.run(
-      "python3", [self.script, "127.0.0.1", "\(server.port)", "/test.Echo/Get", "--message", "6869", "--meta", "x-echo-k=v", "--dump"]
+      "python3",
+      [
+        self.script, "127.0.0.1", "\(server.port)", "/test.Echo/Get", "--message", "6869", "--meta",
+        "x-echo-k=v", "--dump",
+      ]
     )
     let spec = try String(
       contentsOf: Subprocess.repositoryRoot.appendingPathComponent("proto/transport/README.md"),

@@ -95,7 +95,10 @@ struct LifecycleTests {
     let raw = try await RawPeer.connect(port: server.port)
     try await raw.channel.executeThenClose { _, outbound in
       try await outbound.write(
-        .init(bytes: RawFrames.preface + RawFrames.settings + RawFrames.headers(stream: 1, path: "/test.Echo/Sleep"))
+        .init(
+          bytes: RawFrames.preface + RawFrames.settings
+            + RawFrames.headers(stream: 1, path: "/test.Echo/Sleep")
+        )
       )
       #expect(await probe.waitUntil { probe.startedCount == 1 })
     }
@@ -133,7 +136,11 @@ struct LifecycleTests {
     let probeB = Probe()
     let a = try await Harness.startServer(probe: probeA)
     let b = try await Harness.startServer(probe: probeB)
-    defer { Task { await a.shutDown(); await b.shutDown() } }
+    defer {
+      Task {
+        await a.shutDown(); await b.shutDown()
+      }
+    }
     try await Harness.withClient([a.target, b.target]) { client in
       for index in 0..<100 { _ = try await client.get([UInt8(index)]) }
     }
@@ -175,7 +182,9 @@ struct LifecycleTests {
     ) { client in
       var options = CallOptions.defaults
       options.timeout = .seconds(20)
-      let error = await #expect(throws: RPCError.self) { _ = try await client.get([1], options: options) }
+      let error = await #expect(throws: RPCError.self) {
+        _ = try await client.get([1], options: options)
+      }
       // Keepalive closed the connection long before the 20 s deadline.
       #expect(error?.code == .unavailable)
     }

@@ -24,7 +24,8 @@ struct LimitsTests {
   func responseTooLarge() async throws {
     let server = try await Harness.startServer()
     defer { Task { await server.shutDown() } }
-    try await Harness.withClient([server.target], configure: { $0.limits.maxMessageSize = 10_000 }) {
+    try await Harness.withClient([server.target], configure: { $0.limits.maxMessageSize = 10_000 })
+    {
       client in
       let error = await #expect(throws: RPCError.self) {
         _ = try await client.call(EchoService.sized, Array("10001".utf8))

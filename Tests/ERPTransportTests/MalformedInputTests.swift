@@ -60,7 +60,8 @@ struct MalformedInputTests {
   @Test("a length over the limit is a FRAME_SIZE error")
   func oversizedLength() async throws {
     let frames = try await self.feed(
-      RawFrames.preface + RawFrames.settings + RawFrames.be32(0x7FFF_FFFF) + [2, 0] + RawFrames.be32(1)
+      RawFrames.preface + RawFrames.settings + RawFrames.be32(0x7FFF_FFFF) + [2, 0]
+        + RawFrames.be32(1)
     )
     let goAway = try #require(RawFrames.goAway(in: frames))
     #expect(goAway.code == 2)
@@ -73,21 +74,28 @@ struct MalformedInputTests {
     defer { Task { await server.shutDown() } }
     let raw = try await RawPeer.connect(port: server.port)
     let ping = RawFrames.frame(type: 7, stream: 0, payload: [1, 2, 3, 4, 5, 6, 7, 8])
-    let goAwayLater = RawFrames.frame(type: 8, stream: 0, payload: RawFrames.be32(0) + RawFrames.be32(0))
+    let goAwayLater = RawFrames.frame(
+      type: 8,
+      stream: 0,
+      payload: RawFrames.be32(0) + RawFrames.be32(0)
+    )
     let received = try await raw.exchange(
       RawFrames.preface + RawFrames.settings
         + RawFrames.frame(type: 0x42, stream: 0, payload: [9, 9]) + ping + goAwayLater
     )
     let frames = RawFrames.parse(received)
     // The ping after the unknown frame was answered: the connection survived it.
-    #expect(frames.contains { $0.type == 7 && $0.flags == 1 && $0.payload == [1, 2, 3, 4, 5, 6, 7, 8] })
+    #expect(
+      frames.contains { $0.type == 7 && $0.flags == 1 && $0.payload == [1, 2, 3, 4, 5, 6, 7, 8] }
+    )
     #expect(RawFrames.goAway(in: frames) == nil)
   }
 
   @Test("a frame for a stream that was never opened is a protocol error")
   func unknownStream() async throws {
     let frames = try await self.feed(
-      RawFrames.preface + RawFrames.settings + RawFrames.frame(type: 2, flags: 1, stream: 41, payload: [1])
+      RawFrames.preface + RawFrames.settings
+        + RawFrames.frame(type: 2, flags: 1, stream: 41, payload: [1])
     )
     let goAway = try #require(RawFrames.goAway(in: frames))
     #expect(goAway.code == 1)
@@ -104,7 +112,8 @@ struct MalformedInputTests {
       + RawFrames.frame(type: 2, flags: 1, stream: 1, payload: [5])
       + RawFrames.frame(type: 3, stream: 1, payload: [])
     let received = try await raw.exchange(
-      RawFrames.preface + RawFrames.settings + call, readUntilClose: false
+      RawFrames.preface + RawFrames.settings + call,
+      readUntilClose: false
     )
     #expect(RawFrames.parse(received).contains { $0.type == 4 && $0.stream == 1 })
   }
@@ -113,7 +122,8 @@ struct MalformedInputTests {
   func reusedStreamID() async throws {
     let open = RawFrames.headers(stream: 3, path: "/test.Echo/Sleep")
     let frames = try await self.feed(
-      RawFrames.preface + RawFrames.settings + open + RawFrames.headers(stream: 3, path: "/test.Echo/Get")
+      RawFrames.preface + RawFrames.settings + open
+        + RawFrames.headers(stream: 3, path: "/test.Echo/Get")
     )
     let goAway = try #require(RawFrames.goAway(in: frames))
     #expect(goAway.code == 1)
@@ -122,7 +132,9 @@ struct MalformedInputTests {
 
   @Test("a stream frame before SETTINGS is a protocol error")
   func framesBeforeSettings() async throws {
-    let frames = try await self.feed(RawFrames.preface + RawFrames.headers(stream: 1, path: "/test.Echo/Get"))
+    let frames = try await self.feed(
+      RawFrames.preface + RawFrames.headers(stream: 1, path: "/test.Echo/Get")
+    )
     let goAway = try #require(RawFrames.goAway(in: frames))
     #expect(goAway.reason.contains("SETTINGS"))
   }
@@ -144,7 +156,10 @@ struct MalformedInputTests {
       RawFrames.headers(stream: 1, path: "/test.Echo/Get")
       + RawFrames.frame(type: 2, stream: 1, payload: chunk)
       + RawFrames.frame(type: 2, flags: 1, stream: 1, payload: chunk)
-    let received = try await raw.exchange(RawFrames.preface + RawFrames.settings + call, readUntilClose: false)
+    let received = try await raw.exchange(
+      RawFrames.preface + RawFrames.settings + call,
+      readUntilClose: false
+    )
     let trailers = try #require(RawFrames.parse(received).first { $0.type == 4 && $0.stream == 1 })
     #expect(RawFrames.statusCode(trailers) == 8)  // RESOURCE_EXHAUSTED
     #expect(String(decoding: trailers.payload, as: UTF8.self).contains("1024"))

@@ -111,7 +111,10 @@ struct RPCKindsTests {
     defer { Task { await server.shutDown() } }
     try await Harness.withClient([server.target]) { client in
       let error = await #expect(throws: RPCError.self) {
-        _ = try await client.call(MethodDescriptor(fullyQualifiedService: "test.Nope", method: "X"), [])
+        _ = try await client.call(
+          MethodDescriptor(fullyQualifiedService: "test.Nope", method: "X"),
+          []
+        )
       }
       #expect(error?.code == .unimplemented)
     }

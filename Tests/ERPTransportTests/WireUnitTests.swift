@@ -23,7 +23,9 @@ struct WireUnitTests {
 
   @Test("metadata round-trips text in any script and binary values")
   func metadata() throws {
-    let metadata: Metadata = ["x-name": "أحمد", "x-blob-bin": .binary([0, 255, 10]), "bad key": "b"]
+    let metadata: Metadata = [
+      "x-name": "أحمد", "x-blob-bin": .binary([0, 255, 10]), "bad key": "b",
+    ]
     var buffer = ByteBuffer()
     MetadataBlock.write(metadata, to: &buffer)
     let decoded = try MetadataBlock.read(from: &buffer)

@@ -93,7 +93,11 @@ extension ERPTransport.Client {
       let delay = backoff.delay(attempt: self.failures[index])
       let text = (error as? RPCError)?.message ?? "\(error)"
       self.phases[index] = .backoff(
-        until: now + .nanoseconds(Int64(delay.components.seconds) * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000),
+        until: now
+          + .nanoseconds(
+            Int64(delay.components.seconds) * 1_000_000_000 + delay.components.attoseconds
+              / 1_000_000_000
+          ),
         lastError: text
       )
     }

@@ -121,7 +121,10 @@ extension ERPTransport {
     ) async throws -> T {
       try self.pool.withLockedValue { pool in
         guard !pool.shuttingDown else {
-          throw RPCError(code: .failedPrecondition, message: "the client transport is shutting down")
+          throw RPCError(
+            code: .failedPrecondition,
+            message: "the client transport is shutting down"
+          )
         }
         pool.callsInFlight += 1
       }
@@ -189,7 +192,8 @@ extension ERPTransport {
         case .fail(let reason):
           throw RPCError(
             code: .unavailable,
-            message: "no connection to \(self.targets.map(\.description).joined(separator: ", ")): \(reason)"
+            message:
+              "no connection to \(self.targets.map(\.description).joined(separator: ", ")): \(reason)"
           )
         }
       }
@@ -248,7 +252,8 @@ extension ERPTransport {
     /// Pings the server every interval; a ping unanswered by the next one closes the connection.
     private static func keepAlive(_ connection: Connection, every interval: TimeAmount) {
       let channel = connection.channel
-      let task = channel.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+      let task = channel.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) {
+        _ in
         if !connection.keepalivePing() {
           channel.close(promise: nil)
         }

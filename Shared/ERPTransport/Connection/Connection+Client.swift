@@ -26,7 +26,8 @@ extension Connection {
     case .refused(let error): throw error
     case .wait(let waiterID):
       try await withTaskCancellationHandler {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+        try await withCheckedThrowingContinuation {
+          (continuation: CheckedContinuation<Void, any Error>) in
           let immediate = self.state.withLockedValue { state -> (any Error)?? in
             if state.closed || state.draining {
               return .some(ConnectionUnusable())
@@ -47,7 +48,9 @@ extension Connection {
         }
       } onCancel: {
         let waiter = self.state.withLockedValue { state -> CheckedContinuation<Void, any Error>? in
-          guard let index = state.slotWaiters.firstIndex(where: { $0.id == waiterID }) else { return nil }
+          guard let index = state.slotWaiters.firstIndex(where: { $0.id == waiterID }) else {
+            return nil
+          }
           return state.slotWaiters.remove(at: index).continuation
         }
         waiter?.resume(throwing: CancellationError())
@@ -63,7 +66,8 @@ extension Connection {
     sink: InboundQueue<RPCResponsePart<ERPTransport.Bytes>>
   ) throws -> UInt32 {
     let payload = FramePayloads.requestHeaders(path: path, metadata: metadata)
-    let (result, effects) = self.state.withLockedValue { state -> (Result<UInt32, RPCError>, Effects) in
+    let (result, effects) = self.state.withLockedValue {
+      state -> (Result<UInt32, RPCError>, Effects) in
       var effects = Effects()
       state.slotsAwaitingOpen -= 1
       defer { self.answerDeferredPing(&state, &effects) }
@@ -81,7 +85,8 @@ extension Connection {
           .failure(
             RPCError(
               code: .resourceExhausted,
-              message: "request metadata of \(payload.readableBytes) bytes exceeds the server's limit of \(state.peerSettings.maxMetadataSize)"
+              message:
+                "request metadata of \(payload.readableBytes) bytes exceeds the server's limit of \(state.peerSettings.maxMetadataSize)"
             )
           ), effects
         )

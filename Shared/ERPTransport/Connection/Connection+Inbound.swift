@@ -26,7 +26,10 @@ extension Connection {
       guard !state.failed, !state.closed else { return }
       guard let type = frame.type else { return }  // Unknown kinds are ignored.
       if !state.gotPeerSettings, type != .settings {
-        throw ProtocolViolation(.protocolError, "the first frame after the preface must be SETTINGS")
+        throw ProtocolViolation(
+          .protocolError,
+          "the first frame after the preface must be SETTINGS"
+        )
       }
       switch type {
       case .settings, .ping, .goAway:
@@ -159,7 +162,13 @@ extension Connection {
     let (path, metadata) = try FramePayloads.parseRequestHeaders(frame.payload)
 
     if state.draining, state.drainAcknowledged {
-      self.refuse(id, .unavailable, "the server is shutting down; retry on another connection", &state, &effects)
+      self.refuse(
+        id,
+        .unavailable,
+        "the server is shutting down; retry on another connection",
+        &state,
+        &effects
+      )
       return
     }
     if state.streams.count >= self.limits.maxConcurrentStreams {
@@ -307,7 +316,9 @@ extension Connection {
         continuation.finish()
       }
       let waiter = record.creditWaiter
-      effects.append { waiter?.continuation.resume(throwing: RPCError(code: .cancelled, message: message)) }
+      effects.append {
+        waiter?.continuation.resume(throwing: RPCError(code: .cancelled, message: message))
+      }
     }
     self.streamRemoved(&state, &effects)
     self.scheduleDrain(&state, &effects)
@@ -371,7 +382,10 @@ extension Connection {
     case .server:
       self.abort(
         record,
-        error: RPCError(code: .cancelled, message: "the client cancelled the call: \(status.message)"),
+        error: RPCError(
+          code: .cancelled,
+          message: "the client cancelled the call: \(status.message)"
+        ),
         &effects
       )
       self.streamRemoved(&state, &effects)

@@ -15,7 +15,8 @@ extension Connection {
     guard size <= min(peerLimit, self.limits.maxMessageSize) else {
       throw RPCError(
         code: .resourceExhausted,
-        message: "message of \(size) bytes exceeds the limit of \(min(peerLimit, self.limits.maxMessageSize)) bytes"
+        message:
+          "message of \(size) bytes exceeds the limit of \(min(peerLimit, self.limits.maxMessageSize)) bytes"
       )
     }
     let waiterID = self.state.withLockedValue { state -> UInt64 in
@@ -65,7 +66,8 @@ extension Connection {
 
   private func waitForCredit(streamID id: UInt32, waiterID: UInt64) async throws {
     try await withTaskCancellationHandler {
-      try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+      try await withCheckedThrowingContinuation {
+        (continuation: CheckedContinuation<Void, any Error>) in
         let resumeNow = self.state.withLockedValue { state -> Bool in
           guard var record = state.streams[id], record.sendWindow <= 0 else { return true }
           record.creditWaiter = (waiterID, continuation)
@@ -76,7 +78,8 @@ extension Connection {
       }
     } onCancel: {
       let waiter = self.state.withLockedValue { state -> CheckedContinuation<Void, any Error>? in
-        guard var record = state.streams[id], let waiter = record.creditWaiter, waiter.id == waiterID
+        guard var record = state.streams[id], let waiter = record.creditWaiter,
+          waiter.id == waiterID
         else { return nil }
         record.creditWaiter = nil
         state.streams[id] = record
@@ -179,7 +182,11 @@ extension Connection {
         Frame(
           type: .goAway,
           streamID: 0,
-          payload: FramePayloads.goAway(lastStreamID: UInt32(Int32.max), code: .noError, reason: reason)
+          payload: FramePayloads.goAway(
+            lastStreamID: UInt32(Int32.max),
+            code: .noError,
+            reason: reason
+          )
         )
       )
       state.outbound.appendControl(

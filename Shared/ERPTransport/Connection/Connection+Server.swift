@@ -19,7 +19,11 @@ extension Connection {
     switch part {
     case .metadata(let metadata):
       self.queue(
-        Frame(type: .headers, streamID: id, payload: FramePayloads.responseHeaders(metadata: metadata))
+        Frame(
+          type: .headers,
+          streamID: id,
+          payload: FramePayloads.responseHeaders(metadata: metadata)
+        )
       )
     case .message(let message):
       try await self.sendMessage(message, onStream: id)
@@ -34,7 +38,11 @@ extension Connection {
       var effects = Effects()
       guard let record = state.streams.removeValue(forKey: id) else { return effects }
       state.outbound.append(
-        Frame(type: .trailers, streamID: id, payload: FramePayloads.status(status, metadata: metadata))
+        Frame(
+          type: .trailers,
+          streamID: id,
+          payload: FramePayloads.status(status, metadata: metadata)
+        )
       )
       // Anything the client still sends on this stream is ignored; its reader ends here.
       record.sink.finish()

@@ -131,7 +131,8 @@ extension ERPTransport {
     }
 
     public func beginGracefulShutdown() {
-      let (listener, connections) = self.state.withLockedValue { state -> ((any Channel)?, [Connection]) in
+      let (listener, connections) = self.state.withLockedValue {
+        state -> ((any Channel)?, [Connection]) in
         guard !state.shuttingDown else { return (nil, []) }
         state.shuttingDown = true
         return (state.listener, Array(state.connections.values))

@@ -69,7 +69,8 @@ enum FramePayloads {
   }
 
   static func parseWindowUpdate(_ payload: ByteBuffer) throws(ProtocolViolation) -> UInt32 {
-    guard payload.readableBytes == 4, let value = payload.getInteger(at: payload.readerIndex, as: UInt32.self),
+    guard payload.readableBytes == 4,
+      let value = payload.getInteger(at: payload.readerIndex, as: UInt32.self),
       value > 0
     else {
       throw ProtocolViolation(.protocolError, "WINDOW_UPDATE must carry one non-zero u32")

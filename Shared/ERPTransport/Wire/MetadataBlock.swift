@@ -53,6 +53,7 @@ enum MetadataBlock {
   }
 
   static func isValidKey(_ key: String) -> Bool {
-    !key.isEmpty && key.utf8.count <= Int(UInt16.max) && key.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
+    !key.isEmpty && key.utf8.count <= Int(UInt16.max)
+      && key.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
   }
 }

@@ -54,7 +54,9 @@ struct Settings: Sendable, Equatable {
       throw ProtocolViolation(.protocolError, "SETTINGS payload length is not a multiple of 6")
     }
     var settings = Settings.protocolDefaults
-    while let id = payload.readInteger(as: UInt16.self), let value = payload.readInteger(as: UInt32.self) {
+    while let id = payload.readInteger(as: UInt16.self),
+      let value = payload.readInteger(as: UInt32.self)
+    {
       switch ID(rawValue: id) {
       case .maxConcurrentStreams: settings.maxConcurrentStreams = value
       case .initialWindowSize: settings.initialWindowSize = value

@@ -73,7 +73,9 @@ struct EchoService: RegistrableRPCService {
     }
 
     // Sleeps until cancelled, then records that it saw the cancellation.
-    router.registerHandler(forMethod: Self.sleep, deserializer: d, serializer: s) { request, context in
+    router.registerHandler(forMethod: Self.sleep, deserializer: d, serializer: s) {
+      request,
+      context in
       self.probe.started()
       await withTaskCancellationHandler {
         while !context.cancellation.isCancelled && !Task.isCancelled {
@@ -90,7 +92,9 @@ struct EchoService: RegistrableRPCService {
     router.registerHandler(forMethod: Self.sized, deserializer: d, serializer: s) { request, _ in
       let message = try await Self.single(request)
       let size = Int(String(decoding: message, as: UTF8.self)) ?? 0
-      return StreamingServerResponse(single: ServerResponse(message: [UInt8](repeating: 7, count: size)))
+      return StreamingServerResponse(
+        single: ServerResponse(message: [UInt8](repeating: 7, count: size))
+      )
     }
 
     // Client streaming that does not read until the probe's gate opens: a deliberately slow reader.

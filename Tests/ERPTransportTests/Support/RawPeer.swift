@@ -24,7 +24,9 @@ struct RawPeer {
       var received: [UInt8] = []
       for try await chunk in inbound {
         received += chunk.readableBytesView
-        if !readUntilClose, RawFrames.parse(received).contains(where: { $0.type == 0x8 || $0.type == 0x4 }) {
+        if !readUntilClose,
+          RawFrames.parse(received).contains(where: { $0.type == 0x8 || $0.type == 0x4 })
+        {
           break
         }
       }
@@ -58,7 +60,9 @@ enum RawFrames {
   static func headers(stream: UInt32, path: String, metadata: [(String, String)] = []) -> [UInt8] {
     var payload = be16(UInt16(path.utf8.count)) + Array(path.utf8)
     for (key, value) in metadata {
-      payload += be16(UInt16(key.utf8.count)) + Array(key.utf8) + be32(UInt32(value.utf8.count)) + Array(value.utf8)
+      payload +=
+        be16(UInt16(key.utf8.count)) + Array(key.utf8) + be32(UInt32(value.utf8.count))
+        + Array(value.utf8)
     }
     return frame(type: 1, stream: stream, payload: payload)
   }
@@ -69,11 +73,20 @@ enum RawFrames {
     var frames: [Parsed] = []
     var index = 8
     while index + 10 <= bytes.count {
-      let length = Int(bytes[index]) << 24 | Int(bytes[index + 1]) << 16 | Int(bytes[index + 2]) << 8 | Int(bytes[index + 3])
+      let length =
+        Int(bytes[index]) << 24 | Int(bytes[index + 1]) << 16 | Int(bytes[index + 2]) << 8
+        | Int(bytes[index + 3])
       guard index + 10 + length <= bytes.count else { break }
-      let stream = UInt32(bytes[index + 6]) << 24 | UInt32(bytes[index + 7]) << 16 | UInt32(bytes[index + 8]) << 8 | UInt32(bytes[index + 9])
+      let stream =
+        UInt32(bytes[index + 6]) << 24 | UInt32(bytes[index + 7]) << 16 | UInt32(bytes[index + 8])
+        << 8 | UInt32(bytes[index + 9])
       frames.append(
-        Parsed(type: bytes[index + 4], flags: bytes[index + 5], stream: stream, payload: Array(bytes[(index + 10)..<(index + 10 + length)]))
+        Parsed(
+          type: bytes[index + 4],
+          flags: bytes[index + 5],
+          stream: stream,
+          payload: Array(bytes[(index + 10)..<(index + 10 + length)])
+        )
       )
       index += 10 + length
     }
@@ -82,13 +95,18 @@ enum RawFrames {
 
   /// The GOAWAY among frames, as (code, reason).
   static func goAway(in frames: [Parsed]) -> (code: UInt32, reason: String)? {
-    guard let frame = frames.first(where: { $0.type == 0x8 }), frame.payload.count >= 8 else { return nil }
-    let code = UInt32(frame.payload[4]) << 24 | UInt32(frame.payload[5]) << 16 | UInt32(frame.payload[6]) << 8 | UInt32(frame.payload[7])
+    guard let frame = frames.first(where: { $0.type == 0x8 }), frame.payload.count >= 8 else {
+      return nil
+    }
+    let code =
+      UInt32(frame.payload[4]) << 24 | UInt32(frame.payload[5]) << 16 | UInt32(frame.payload[6])
+      << 8 | UInt32(frame.payload[7])
     return (code, String(decoding: frame.payload[8...], as: UTF8.self))
   }
 
   /// The status code of a TRAILERS frame's payload.
   static func statusCode(_ frame: Parsed) -> UInt32 {
-    UInt32(frame.payload[0]) << 24 | UInt32(frame.payload[1]) << 16 | UInt32(frame.payload[2]) << 8 | UInt32(frame.payload[3])
+    UInt32(frame.payload[0]) << 24 | UInt32(frame.payload[1]) << 16 | UInt32(frame.payload[2]) << 8
+      | UInt32(frame.payload[3])
   }
 }

@@ -48,12 +48,14 @@ enum Contenders {
 
   static func erp() async throws -> Contender {
     var serverConfig = ERPTransport.Server.Config(host: "127.0.0.1", port: 0)
-    serverConfig.runsHandlersOnEventLoop = ProcessInfo.processInfo.environment["BENCH_SERVER_ON_LOOP"] != "0"
+    serverConfig.runsHandlersOnEventLoop =
+      ProcessInfo.processInfo.environment["BENCH_SERVER_ON_LOOP"] != "0"
     return try await self.grpc(server: ERPTransport.Server(config: serverConfig)) { server in
       let port = try await server.listeningAddress.port!
       var config = ERPTransport.Client.Config()
       // BENCH_CLIENT_ON_LOOP=1 compares calls processed on the connection's event loop.
-      config.runsCallsOnEventLoop = ProcessInfo.processInfo.environment["BENCH_CLIENT_ON_LOOP"] == "1"
+      config.runsCallsOnEventLoop =
+        ProcessInfo.processInfo.environment["BENCH_CLIENT_ON_LOOP"] == "1"
       return ERPTransport.Client(targets: [.init(host: "127.0.0.1", port: port)], config: config)
     }
   }

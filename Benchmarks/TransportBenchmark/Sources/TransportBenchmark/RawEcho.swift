@@ -25,7 +25,10 @@ enum RawEcho {
 
   struct LengthPrefixDecoder: ByteToMessageDecoder {
     typealias InboundOut = ByteBuffer
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+    mutating func decode(
+      context: ChannelHandlerContext,
+      buffer: inout ByteBuffer
+    ) throws -> DecodingState {
       guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self),
         buffer.readableBytes >= 4 + Int(length)
       else { return .needMoreData }
@@ -55,7 +58,9 @@ enum RawEcho {
       .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
       .childChannelInitializer { channel in
         channel.eventLoop.makeCompletedFuture {
-          try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LengthPrefixDecoder()))
+          try channel.pipeline.syncOperations.addHandler(
+            ByteToMessageHandler(LengthPrefixDecoder())
+          )
           try channel.pipeline.syncOperations.addHandler(EchoHandler())
         }
       }
@@ -72,7 +77,9 @@ enum RawEcho {
         .channelOption(.socketOption(.tcp_nodelay), value: 1)
         .channelInitializer { channel in
           channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LengthPrefixDecoder()))
+            try channel.pipeline.syncOperations.addHandler(
+              ByteToMessageHandler(LengthPrefixDecoder())
+            )
             try channel.pipeline.syncOperations.addHandler(handler)
           }
         }

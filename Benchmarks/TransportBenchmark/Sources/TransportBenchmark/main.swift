@@ -18,7 +18,9 @@ let contenders: [(name: String, start: () async throws -> Contender)] = [
 ]
 // BENCH_ONLY=erp-tcp (say) runs one contender alone, for profiling; the ratios need all four.
 let only = ProcessInfo.processInfo.environment["BENCH_ONLY"]
-let shapes: [(size: Int, concurrency: Int)] = [(256, 1), (256, 64), (16 * 1024, 1), (16 * 1024, 64)]
+let shapes: [(size: Int, concurrency: Int)] = [
+  (256, 1), (256, 64), (16 * 1024, 1), (16 * 1024, 64),
+]
 
 struct Key: Hashable {
   var name: String
@@ -31,7 +33,10 @@ func pad(_ text: String, _ width: Int) -> String {
   text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
 }
 
-say(pad("transport", 12) + pad("payload", 9) + pad("conc", 6) + pad("calls/s", 11) + pad("p50 µs", 10) + "p99 µs")
+say(
+  pad("transport", 12) + pad("payload", 9) + pad("conc", 6) + pad("calls/s", 11) + pad("p50 µs", 10)
+    + "p99 µs"
+)
 let onlyConcurrency = ProcessInfo.processInfo.environment["BENCH_CONCURRENCY"].flatMap(Int.init)
 for contender in contenders where only == nil || only == contender.name {
   let running = try await contender.start()
@@ -63,6 +68,16 @@ if only != nil { exit(0) }
 @MainActor func p50(_ name: String) -> Double {
   results[Key(name: name, size: 256, concurrency: 1)]!.p50.microseconds
 }
-say(String(format: "tcp/http2 throughput ratio: %.2f", throughput("erp-tcp") / throughput("grpc-http2")))
-say(String(format: "tcp/inprocess throughput ratio: %.2f", throughput("erp-tcp") / throughput("in-process")))
+say(
+  String(
+    format: "tcp/http2 throughput ratio: %.2f",
+    throughput("erp-tcp") / throughput("grpc-http2")
+  )
+)
+say(
+  String(
+    format: "tcp/inprocess throughput ratio: %.2f",
+    throughput("erp-tcp") / throughput("in-process")
+  )
+)
 say(String(format: "tcp/raw p50 latency ratio: %.2f", p50("erp-tcp") / p50("raw-nio")))
