@@ -179,15 +179,7 @@ extension Connection {
       guard !state.draining, !state.closed, !state.failed else { return effects }
       state.draining = true
       state.outbound.appendControl(
-        Frame(
-          type: .goAway,
-          streamID: 0,
-          payload: FramePayloads.goAway(
-            lastStreamID: UInt32(Int32.max),
-            code: .noError,
-            reason: reason
-          )
-        )
+        .goAway(lastStreamID: UInt32(Int32.max), code: .noError, reason: reason)
       )
       state.outbound.appendControl(
         Frame(type: .ping, streamID: 0, payload: ByteBuffer(bytes: Self.drainPingPayload))
@@ -213,14 +205,10 @@ extension Connection {
     guard !state.closed else { return }
     state.drainAcknowledged = true
     state.outbound.appendControl(
-      Frame(
-        type: .goAway,
-        streamID: 0,
-        payload: FramePayloads.goAway(
-          lastStreamID: state.lastPeerStreamID,
-          code: .noError,
-          reason: "draining: no stream after \(state.lastPeerStreamID) will be processed"
-        )
+      .goAway(
+        lastStreamID: state.lastPeerStreamID,
+        code: .noError,
+        reason: "draining: no stream after \(state.lastPeerStreamID) will be processed"
       )
     )
     if state.streams.isEmpty { state.closeWhenFlushed = true }

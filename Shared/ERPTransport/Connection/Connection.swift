@@ -115,15 +115,7 @@ final class Connection: Sendable {
       guard !state.failed, !state.closed else { return effects }
       state.failed = true
       state.outbound.appendControl(
-        Frame(
-          type: .goAway,
-          streamID: 0,
-          payload: FramePayloads.goAway(
-            lastStreamID: state.lastPeerStreamID,
-            code: violation.code,
-            reason: violation.reason
-          )
-        )
+        .goAway(lastStreamID: state.lastPeerStreamID, code: violation.code, reason: violation.reason)
       )
       state.closeWhenFlushed = true
       self.scheduleDrain(&state, &effects)

@@ -100,3 +100,14 @@ enum FramePayloads {
     return (last, code, reason)
   }
 }
+
+extension Frame {
+  /// A GOAWAY frame (stream 0): the last stream the sender processes, a code, and a reason.
+  static func goAway(lastStreamID: UInt32, code: GoAwayCode, reason: String) -> Frame {
+    Frame(
+      type: .goAway,
+      streamID: 0,
+      payload: FramePayloads.goAway(lastStreamID: lastStreamID, code: code, reason: reason)
+    )
+  }
+}
