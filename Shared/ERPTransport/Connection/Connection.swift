@@ -115,7 +115,11 @@ final class Connection: Sendable {
       guard !state.failed, !state.closed else { return effects }
       state.failed = true
       state.outbound.appendControl(
-        .goAway(lastStreamID: state.lastPeerStreamID, code: violation.code, reason: violation.reason)
+        .goAway(
+          lastStreamID: state.lastPeerStreamID,
+          code: violation.code,
+          reason: violation.reason
+        )
       )
       state.closeWhenFlushed = true
       self.scheduleDrain(&state, &effects)
