@@ -7,7 +7,8 @@ let package = Package(
   name: "erp",
   platforms: [.macOS(.v15)],
   products: [
-    .library(name: "ERPTransport", targets: ["ERPTransport"])
+    .library(name: "ERPTransport", targets: ["ERPTransport"]),
+    .library(name: "ERPStore", targets: ["ERPStore"]),
   ],
   dependencies: [
     .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
@@ -24,6 +25,31 @@ let package = Package(
         .product(name: "DequeModule", package: "swift-collections"),
       ],
       path: "Shared/ERPTransport"
+    ),
+    .systemLibrary(
+      name: "CLibPQ",
+      path: "Shared/CLibPQ",
+      pkgConfig: "libpq",
+      providers: [.apt(["libpq-dev"])]
+    ),
+    .target(
+      name: "ERPStore",
+      dependencies: [
+        "CLibPQ",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "DequeModule", package: "swift-collections"),
+      ],
+      path: "Shared/ERPStore"
+    ),
+    .testTarget(
+      name: "ERPStoreTests",
+      dependencies: [
+        "ERPStore",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+      ],
+      path: "Tests/ERPStoreTests"
     ),
     .testTarget(
       name: "ERPTransportTests",

@@ -107,16 +107,28 @@ struct LifecycleTests {
 
   @Test("the client reconnects after the server restarts on the same port")
   func reconnect() async throws {
-    let first = try await Harness.startServer()
-    let port = first.port
+    // A port below the kernel's ephemeral range (32768 and up here), so that no outgoing
+    // connection of a concurrent test takes it while the server is down.
+    var first: RunningServer?
+    for _ in 0..<50 where first == nil {
+      first = try? await Harness.startServer(port: Int.random(in: 20_000..<30_000))
+    }
+    let firstServer = try #require(first)
+    let port = firstServer.port
     try await Harness.withClient(
-      [first.target],
+      [firstServer.target],
       configure: { $0.backoff.initial = .milliseconds(20) }
     ) { client in
       let before = try await client.get([1])
       #expect(before == [1])
-      await first.kill()
-      let restarted = try await Harness.startServer(port: port)
+      await firstServer.kill()
+      // Like a restarted service, retry the bind while the old sockets finish closing.
+      var restartedServer: RunningServer?
+      for _ in 0..<100 where restartedServer == nil {
+        restartedServer = try? await Harness.startServer(port: port)
+        if restartedServer == nil { try await Task.sleep(for: .milliseconds(50)) }
+      }
+      let restarted = try #require(restartedServer)
       defer { Task { await restarted.shutDown() } }
       var after: [UInt8] = []
       for _ in 0..<50 {

@@ -1,0 +1,298 @@
+import DequeModule
+public import GRPCCore
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// A pool of PostgreSQL connections on psycopg_pool's model: a minimum and maximum size, an
+/// acquisition timeout answered with UNAVAILABLE, a health check of connections that sat idle,
+/// reconnection with exponential backoff and jitter, and a maximum connection lifetime (it bounds
+/// each backend's catalog cache, which grows with every tenant schema the backend touches).
+public final class ConnectionPool: Sendable {
+  public struct Config: Sendable {
+    /// A libpq connection string or `postgresql://` URL.
+    public var conninfo: String
+    public var minConnections = 1
+    public var maxConnections = 8
+    public var acquireTimeout: Duration = .seconds(5)
+    public var maxLifetime: Duration = .seconds(30 * 60)
+    /// A connection idle longer than this is checked with `SELECT 1` before it is handed out.
+    public var healthCheckAfterIdle: Duration = .seconds(30)
+    public var reconnectInitialDelay: Duration = .milliseconds(50)
+    public var reconnectMaximumDelay: Duration = .seconds(2)
+
+    public init(conninfo: String) {
+      self.conninfo = conninfo
+    }
+  }
+
+  /// Counters for metrics.
+  public struct Statistics: Sendable {
+    public var open = 0
+    public var idle = 0
+    public var waiting = 0
+    public var created = 0
+    public var closed = 0
+    public var acquireTimeouts = 0
+    public var failedConnects = 0
+  }
+
+  private enum Handoff {
+    case connection(PostgresConnection)
+    /// A slot freed up: the waiter may open a new connection.
+    case mayOpen
+  }
+
+  private struct Waiter {
+    var id: UInt64
+    var continuation: CheckedContinuation<Handoff, any Error>
+  }
+
+  private struct State {
+    var idle: [PostgresConnection] = []
+    var waiters = Deque<Waiter>()
+    var nextWaiterID: UInt64 = 0
+    var statistics = Statistics()
+    var isShutDown = false
+  }
+
+  public let config: Config
+  private let threads: NIOThreadPool
+  private let state = NIOLockedValueBox(State())
+
+  public init(config: Config) {
+    self.config = config
+    self.threads = NIOThreadPool(numberOfThreads: max(1, config.maxConnections))
+    self.threads.start()
+  }
+
+  public var statistics: Statistics {
+    self.state.withLockedValue { state in
+      var statistics = state.statistics
+      statistics.idle = state.idle.count
+      statistics.waiting = state.waiters.count
+      return statistics
+    }
+  }
+
+  /// Opens connections up to the minimum size.
+  public func prewarm() async throws {
+    var sessions: [PostgresConnection] = []
+    for _ in 0..<self.config.minConnections { sessions.append(try await self.acquire()) }
+    for connection in sessions { self.release(connection) }
+  }
+
+  /// Closes every connection and stops the pool's threads. Later calls fail with UNAVAILABLE.
+  public func shutdown() async {
+    let (idle, waiters) = self.state.withLockedValue { state in
+      state.isShutDown = true
+      defer {
+        state.idle = []
+        state.waiters = []
+      }
+      return (state.idle, state.waiters)
+    }
+    for waiter in waiters {
+      waiter.continuation.resume(
+        throwing: RPCError(code: .unavailable, message: "the database pool is shut down")
+      )
+    }
+    try? await self.threads.runIfActive { _ = idle }
+    try? await self.threads.shutdownGracefully()
+  }
+
+  /// Runs `body` with a connection of its own, returned to the pool afterwards.
+  @discardableResult
+  public func withSession<T: Sendable>(
+    _ body: (PostgresSession) async throws -> T
+  ) async throws -> T {
+    let connection = try await self.acquire()
+    do {
+      let result = try await body(PostgresSession(connection: connection, threads: self.threads))
+      self.release(connection)
+      return result
+    } catch {
+      self.release(connection)
+      throw error
+    }
+  }
+
+  // MARK: Acquiring and releasing
+
+  private enum Decision {
+    case reuse(PostgresConnection)
+    case open
+    case wait(UInt64)
+    case shutDown
+  }
+
+  private func acquire() async throws -> PostgresConnection {
+    let deadline = ContinuousClock.now + self.config.acquireTimeout
+    while true {
+      let decision = self.state.withLockedValue { state -> Decision in
+        if state.isShutDown { return .shutDown }
+        if let connection = state.idle.popLast() { return .reuse(connection) }
+        if state.statistics.open < self.config.maxConnections {
+          state.statistics.open += 1
+          return .open
+        }
+        state.nextWaiterID += 1
+        return .wait(state.nextWaiterID)
+      }
+      switch decision {
+      case .shutDown:
+        throw RPCError(code: .unavailable, message: "the database pool is shut down")
+      case .reuse(let connection):
+        if try await self.isUsable(connection) { return connection }
+        self.discard(connection)
+      case .open:
+        return try await self.open(until: deadline)
+      case .wait(let id):
+        switch try await self.wait(id: id, until: deadline) {
+        case .connection(let connection):
+          if try await self.isUsable(connection) { return connection }
+          self.discard(connection)
+        case .mayOpen:
+          // The freed slot is already counted for this waiter.
+          return try await self.open(until: deadline)
+        }
+      }
+    }
+  }
+
+  /// Not broken, not past its lifetime, and alive if it sat idle for long.
+  private func isUsable(_ connection: PostgresConnection) async throws -> Bool {
+    if connection.isBroken { return false }
+    let now = NIODeadline.now()
+    if now - connection.createdAt > TimeAmount(self.config.maxLifetime) { return false }
+    if now - connection.lastUsed > TimeAmount(self.config.healthCheckAfterIdle) {
+      do {
+        try await self.threads.runIfActive { try connection.query("SELECT 1", []) }
+      } catch {
+        return false
+      }
+    }
+    return true
+  }
+
+  /// Opens a connection, retrying with exponential backoff and jitter until the deadline.
+  private func open(until deadline: ContinuousClock.Instant) async throws -> PostgresConnection {
+    var delay = self.config.reconnectInitialDelay
+    var lastError: PostgresError?
+    while true {
+      do {
+        let conninfo = self.config.conninfo
+        let connection = try await self.threads.runIfActive {
+          let connection = try PostgresConnection(conninfo: conninfo)
+          try connection.execute("SET TIME ZONE 'UTC'; SET application_name = 'erp'")
+          return connection
+        }
+        self.state.withLockedValue { $0.statistics.created += 1 }
+        return connection
+      } catch let error as PostgresError {
+        lastError = error
+        self.state.withLockedValue { $0.statistics.failedConnects += 1 }
+      } catch {
+        self.slotFreed()
+        throw error
+      }
+      let jittered = delay * Double.random(in: 0.8...1.2)
+      if ContinuousClock.now + jittered > deadline {
+        self.slotFreed()
+        throw RPCError(
+          code: .unavailable,
+          message: "the database is unavailable; retry later",
+          cause: lastError
+        )
+      }
+      try await Task.sleep(for: jittered)
+      delay = min(delay * 2, self.config.reconnectMaximumDelay)
+    }
+  }
+
+  private func wait(id: UInt64, until deadline: ContinuousClock.Instant) async throws -> Handoff {
+    let timeout = deadline - ContinuousClock.now
+    let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: TimeAmount(timeout)) {
+      self.abandonWaiter(
+        id,
+        error: RPCError(
+          code: .unavailable,
+          message:
+            "no database connection became free within \(self.config.acquireTimeout) (pool of \(self.config.maxConnections))"
+        ),
+        countsAsTimeout: true
+      )
+    }
+    defer { timer.cancel() }
+    return try await withTaskCancellationHandler {
+      try await withCheckedThrowingContinuation { continuation in
+        let shutDown = self.state.withLockedValue { state -> Bool in
+          if state.isShutDown { return true }
+          state.waiters.append(Waiter(id: id, continuation: continuation))
+          return false
+        }
+        if shutDown {
+          continuation.resume(
+            throwing: RPCError(code: .unavailable, message: "the database pool is shut down")
+          )
+        }
+      }
+    } onCancel: {
+      self.abandonWaiter(id, error: CancellationError(), countsAsTimeout: false)
+    }
+  }
+
+  private func abandonWaiter(_ id: UInt64, error: any Error, countsAsTimeout: Bool) {
+    let waiter = self.state.withLockedValue { state -> Waiter? in
+      guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+      if countsAsTimeout { state.statistics.acquireTimeouts += 1 }
+      return state.waiters.remove(at: index)
+    }
+    waiter?.continuation.resume(throwing: error)
+  }
+
+  private func release(_ connection: PostgresConnection) {
+    if connection.isBroken {
+      self.discard(connection)
+      return
+    }
+    let waiter = self.state.withLockedValue { state -> Waiter? in
+      if let waiter = state.waiters.popFirst() { return waiter }
+      if state.isShutDown {
+        state.statistics.open -= 1
+      } else {
+        state.idle.append(connection)
+      }
+      return nil
+    }
+    waiter?.continuation.resume(returning: .connection(connection))
+  }
+
+  /// Closes a connection (on a pool thread: PQfinish may block briefly) and frees its slot.
+  private func discard(_ connection: PostgresConnection) {
+    self.state.withLockedValue { $0.statistics.closed += 1 }
+    let threads = self.threads
+    threads.submit { _ in _ = connection }
+    self.slotFreed()
+  }
+
+  /// One fewer connection is open: a waiter, if any, may open one.
+  private func slotFreed() {
+    let waiter = self.state.withLockedValue { state -> Waiter? in
+      state.statistics.open -= 1
+      guard let waiter = state.waiters.popFirst() else { return nil }
+      state.statistics.open += 1
+      return waiter
+    }
+    waiter?.continuation.resume(returning: .mayOpen)
+  }
+}
+
+extension TimeAmount {
+  init(_ duration: Duration) {
+    self = .nanoseconds(
+      Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds
+        / 1_000_000_000
+    )
+  }
+}

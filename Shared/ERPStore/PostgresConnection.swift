@@ -1,0 +1,128 @@
+import CLibPQ
+import NIOCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One libpq connection. Its methods block, and are only called on the pool's thread pool by the
+/// one task that holds the connection.
+///
+/// `@unchecked Sendable`: the `PGconn` pointer is not thread-safe, but the pool hands a
+/// connection to one holder at a time, and that holder runs each call to completion on a thread
+/// of the pool before making the next, so no two threads ever use it at once.
+final class PostgresConnection: @unchecked Sendable {
+  private let handle: OpaquePointer
+  let createdAt: NIODeadline
+  var lastUsed: NIODeadline
+
+  /// Connects (blocking). `conninfo` is a libpq connection string or `postgresql://` URL.
+  init(conninfo: String) throws(PostgresError) {
+    guard let handle = PQconnectdb(conninfo) else {
+      throw PostgresError(kind: .connection, message: "libpq could not allocate a connection")
+    }
+    guard PQstatus(handle) == CONNECTION_OK else {
+      let message = String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines
+      PQfinish(handle)
+      throw PostgresError(kind: .connection, message: message)
+    }
+    self.handle = handle
+    self.createdAt = .now()
+    self.lastUsed = .now()
+  }
+
+  deinit {
+    PQfinish(self.handle)
+  }
+
+  var isBroken: Bool { PQstatus(self.handle) != CONNECTION_OK }
+
+  /// Runs one parameterized statement (`$1`, `$2`, …; values in text format, nil for NULL).
+  func query(_ sql: String, _ parameters: [String?]) throws(PostgresError) -> [PostgresRow] {
+    self.lastUsed = .now()
+    let result = Self.withCStrings(parameters) { pointers in
+      PQexecParams(self.handle, sql, Int32(pointers.count), nil, pointers, nil, nil, 0)
+    }
+    return try self.collect(result)
+  }
+
+  /// Runs one or more statements without parameters in one round trip (simple protocol). Only
+  /// for fixed SQL or identifiers that were validated (tenant slugs): never for user input.
+  func execute(_ sql: String) throws(PostgresError) {
+    self.lastUsed = .now()
+    _ = try self.collect(PQexec(self.handle, sql))
+  }
+
+  private func collect(_ result: OpaquePointer?) throws(PostgresError) -> [PostgresRow] {
+    guard let result else {
+      throw PostgresError(
+        kind: .connection,
+        message: String(cString: PQerrorMessage(self.handle)).trimmingTrailingNewlines
+      )
+    }
+    defer { PQclear(result) }
+    switch PQresultStatus(result) {
+    case PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
+      return []
+    case PGRES_TUPLES_OK:
+      let columnCount = Int(PQnfields(result))
+      var columns: [String: Int] = [:]
+      for index in 0..<columnCount {
+        columns[String(cString: PQfname(result, Int32(index)))] = index
+      }
+      let rowCount = Int(PQntuples(result))
+      var rows: [PostgresRow] = []
+      rows.reserveCapacity(rowCount)
+      for row in 0..<rowCount {
+        var values: [String?] = []
+        values.reserveCapacity(columnCount)
+        for column in 0..<columnCount {
+          if PQgetisnull(result, Int32(row), Int32(column)) == 1 {
+            values.append(nil)
+          } else {
+            values.append(String(cString: PQgetvalue(result, Int32(row), Int32(column))))
+          }
+        }
+        rows.append(PostgresRow(columns: columns, values: values))
+      }
+      return rows
+    default:
+      func field(_ code: UInt8) -> String? {
+        PQresultErrorField(result, Int32(code)).map { String(cString: $0) }
+      }
+      let sqlState = field(UInt8(ascii: "C"))
+      let message =
+        field(UInt8(ascii: "M"))
+        ?? String(cString: PQresultErrorMessage(result)).trimmingTrailingNewlines
+      throw PostgresError(
+        kind: self.isBroken && sqlState == nil ? .connection : .server,
+        sqlState: sqlState,
+        message: message,
+        detail: field(UInt8(ascii: "D")),
+        constraint: field(UInt8(ascii: "n"))
+      )
+    }
+  }
+
+  /// Calls `body` with C strings for `values`, alive for the call's duration.
+  private static func withCStrings<R>(
+    _ values: [String?],
+    _ body: ([UnsafePointer<CChar>?]) -> R
+  ) -> R {
+    var storage: [UnsafeMutablePointer<CChar>?] = values.map { $0.map { strdup($0) } }
+    defer { for pointer in storage { free(pointer) } }
+    return storage.withUnsafeMutableBufferPointer { buffer in
+      body(buffer.map { UnsafePointer($0) })
+    }
+  }
+}
+
+extension String {
+  var trimmingTrailingNewlines: String {
+    var text = self
+    while text.last == "\n" { text.removeLast() }
+    return text
+  }
+}

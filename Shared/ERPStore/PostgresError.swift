@@ -1,0 +1,69 @@
+public import GRPCCore
+
+/// An error from PostgreSQL or from talking to it, with the SQLSTATE when the server sent one.
+public struct PostgresError: Error, Sendable, CustomStringConvertible {
+  public enum Kind: Sendable, Equatable {
+    /// The server answered with an error (see `sqlState`).
+    case server
+    /// The connection could not be made or was lost.
+    case connection
+    /// A value in a row could not be decoded as the requested type.
+    case decoding
+  }
+
+  public var kind: Kind
+  /// The five-character SQLSTATE, e.g. `23505` (unique violation).
+  public var sqlState: String?
+  public var message: String
+  public var detail: String?
+  public var constraint: String?
+
+  public init(
+    kind: Kind,
+    sqlState: String? = nil,
+    message: String,
+    detail: String? = nil,
+    constraint: String? = nil
+  ) {
+    self.kind = kind
+    self.sqlState = sqlState
+    self.message = message
+    self.detail = detail
+    self.constraint = constraint
+  }
+
+  public var description: String {
+    "\(self.kind) \(self.sqlState ?? "-"): \(self.message)" + (self.detail.map { " (\($0))" } ?? "")
+  }
+
+  /// Serialization failure or deadlock: the transaction may succeed if run again.
+  public var isRetryable: Bool { self.sqlState == "40001" || self.sqlState == "40P01" }
+
+  /// The status a partner sees. The message names the constraint where there is one and never
+  /// carries SQL text; anything unexpected is INTERNAL with a generic message.
+  public var rpcError: RPCError {
+    switch (self.kind, self.sqlState) {
+    case (.connection, _):
+      return RPCError(code: .unavailable, message: "the database is unavailable; retry later")
+    case (_, "23505"?):
+      return RPCError(code: .alreadyExists, message: "already exists" + self.constraintSuffix)
+    case (_, "23503"?), (_, "23514"?), (_, "23502"?), (_, "23P01"?):
+      return RPCError(
+        code: .failedPrecondition,
+        message: "violates a data rule" + self.constraintSuffix
+      )
+    case (_, "40001"?), (_, "40P01"?):
+      return RPCError(code: .aborted, message: "conflicting concurrent update; retry")
+    case (_, "42501"?):
+      return RPCError(code: .permissionDenied, message: "permission denied")
+    case (_, "57014"?):
+      return RPCError(code: .deadlineExceeded, message: "the statement was cancelled")
+    case (_, let state?) where state.hasPrefix("08") || state.hasPrefix("57P"):
+      return RPCError(code: .unavailable, message: "the database is unavailable; retry later")
+    default:
+      return RPCError(code: .internalError, message: "internal database error")
+    }
+  }
+
+  private var constraintSuffix: String { self.constraint.map { " (\($0))" } ?? "" }
+}

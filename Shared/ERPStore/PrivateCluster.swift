@@ -1,0 +1,155 @@
+import Foundation
+
+/// A private PostgreSQL cluster in a folder of ours, for `make run` and the tests when no
+/// database URL is given: `initdb` once, then `pg_ctl start` on a free loopback port.
+///
+/// PostgreSQL refuses to run as root, and CI runs as root: then every command runs as the
+/// `postgres` user (Debian's package creates it) through `runuser`, and the folder is given to it.
+/// Its methods block (they wait for child processes); call them at start-up, off any event loop.
+public struct PrivateCluster: Sendable {
+  public let directory: String
+  public let port: Int
+
+  /// libpq connection string for a database of this cluster.
+  public func conninfo(database: String = "postgres") -> String {
+    "host=127.0.0.1 port=\(self.port) user=postgres dbname=\(database) connect_timeout=5"
+  }
+
+  public struct Failure: Error, CustomStringConvertible {
+    public var description: String
+  }
+
+  /// Starts the cluster in `directory`, creating it first when the folder holds none. With
+  /// `durable: false` (tests) fsync is off: fast, and fine for data nobody keeps.
+  public static func start(in directory: String, durable: Bool = true) throws -> PrivateCluster {
+    let bin = try Self.binDirectory()
+    let data = directory + "/data"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    if getuid() == 0 {
+      try Self.run("/bin/chown", ["-R", "postgres:postgres", directory])
+    }
+    if !FileManager.default.fileExists(atPath: data + "/PG_VERSION") {
+      try Self.runAsPostgres(
+        bin + "/initdb",
+        ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]
+      )
+    }
+    // A running cluster left by an earlier run is reused.
+    if let port = Self.runningPort(data: data, bin: bin) {
+      return PrivateCluster(directory: directory, port: port)
+    }
+    // The port is kept for next time, so that clients configured once keep working.
+    let portFile = directory + "/port"
+    let kept = (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap {
+      Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+    let port = try kept ?? Self.freePort()
+    try String(port).write(toFile: portFile, atomically: true, encoding: .utf8)
+    var options = "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c max_connections=300"
+    if !durable { options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off" }
+    // The server it starts inherits pg_ctl's output: a pipe would never see end-of-file.
+    try Self.runAsPostgres(
+      bin + "/pg_ctl",
+      ["-D", data, "-l", directory + "/postgres.log", "-o", options, "-w", "-t", "60", "start"],
+      captureOutput: false
+    )
+    return PrivateCluster(directory: directory, port: port)
+  }
+
+  /// Stops the cluster (fast shutdown: rolls back open transactions).
+  public func stop() throws {
+    try Self.runAsPostgres(
+      try Self.binDirectory() + "/pg_ctl",
+      ["-D", self.directory + "/data", "-m", "fast", "-w", "stop"]
+    )
+  }
+
+  /// Creates a database unless it exists.
+  public func createDatabase(_ name: String) throws {
+    let psql = try Self.binDirectory() + "/psql"
+    let exists = try Self.runAsPostgres(
+      psql,
+      [
+        "-h", "127.0.0.1", "-p", "\(self.port)", "-U", "postgres", "-tAc",
+        "SELECT 1 FROM pg_database WHERE datname = '\(name)'",
+      ]
+    )
+    if exists.trimmingCharacters(in: .whitespacesAndNewlines) != "1" {
+      try Self.runAsPostgres(
+        psql,
+        [
+          "-h", "127.0.0.1", "-p", "\(self.port)", "-U", "postgres", "-c",
+          "CREATE DATABASE \"\(name)\"",
+        ]
+      )
+    }
+  }
+
+  // MARK: Helpers
+
+  /// `ERP_PG_BIN`, or the newest `/usr/lib/postgresql/<version>/bin` that has `initdb`.
+  static func binDirectory() throws -> String {
+    if let bin = ProcessInfo.processInfo.environment["ERP_PG_BIN"] { return bin }
+    let root = "/usr/lib/postgresql"
+    let versions = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+    let usable = versions.compactMap(Int.init).sorted().reversed().map { "\(root)/\($0)/bin" }
+      .filter { FileManager.default.isExecutableFile(atPath: $0 + "/initdb") }
+    guard let bin = usable.first else {
+      throw Failure(
+        description: "PostgreSQL server binaries not found (install Debian's postgresql)"
+      )
+    }
+    return bin
+  }
+
+  private static func runningPort(data: String, bin: String) -> Int? {
+    guard (try? Self.runAsPostgres(bin + "/pg_ctl", ["-D", data, "status"])) != nil,
+      let pid = try? String(contentsOfFile: data + "/postmaster.pid", encoding: .utf8)
+    else { return nil }
+    let lines = pid.split(separator: "\n", omittingEmptySubsequences: false)
+    return lines.count > 3 ? Int(lines[3]) : nil
+  }
+
+  private static func freePort() throws -> Int {
+    let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard socket >= 0 else { throw Failure(description: "cannot open a socket to find a port") }
+    defer { close(socket) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+      pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
+        bind(socket, generic, length) == 0 && getsockname(socket, generic, &length) == 0
+      }
+    }
+    guard bound else { throw Failure(description: "cannot bind a socket to find a port") }
+    return Int(UInt16(bigEndian: address.sin_port))
+  }
+
+  @discardableResult
+  private static func runAsPostgres(
+    _ executable: String,
+    _ arguments: [String],
+    captureOutput: Bool = true
+  ) throws -> String {
+    if getuid() == 0 {
+      return try Self.run(
+        "/sbin/runuser",
+        ["-u", "postgres", "--", executable] + arguments,
+        captureOutput: captureOutput
+      )
+    }
+    return try Self.run(executable, arguments, captureOutput: captureOutput)
+  }
+
+  @discardableResult
+  private static func run(
+    _ executable: String,
+    _ arguments: [String],
+    captureOutput: Bool = true
+  ) throws -> String {
+    try ChildProcess.run(executable, arguments, captureOutput: captureOutput)
+  }
+}

@@ -1,0 +1,43 @@
+public import GRPCCore
+
+/// A tenant's id: a slug `^[a-z][a-z0-9_]{2,39}$`, not starting with `pg_`. Anything else is
+/// refused with INVALID_ARGUMENT before it comes near SQL; a valid slug needs no quoting, which
+/// is what makes it safe in `SET LOCAL ROLE` and schema names.
+public struct TenantID: Sendable, Hashable, CustomStringConvertible {
+  public let slug: String
+
+  public init(validating raw: String) throws(RPCError) {
+    let bytes = Array(raw.utf8)
+    let valid =
+      (3...40).contains(bytes.count)
+      && (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(bytes[0])
+      && bytes.allSatisfy { byte in
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+          || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_")
+      }
+      && !raw.hasPrefix("pg_")
+    guard valid else {
+      let shown = raw.unicodeScalars.prefix(48).map {
+        $0.isASCII && $0.value >= 0x20 ? String($0) : "?"
+      }
+      throw RPCError(
+        code: .invalidArgument,
+        message:
+          "tenant id \"\(shown.joined())\(raw.unicodeScalars.count > 48 ? "…" : "")\" is invalid: "
+          + "use 3 to 40 characters a-z, 0-9 and _, starting with a letter, not with pg_"
+      )
+    }
+    self.slug = raw
+  }
+
+  /// The tenant's schema in every service's database, and the role that owns it.
+  public var schema: String { "t_" + self.slug }
+  public var role: String { "t_" + self.slug }
+
+  public var description: String { self.slug }
+
+  /// The statements that enter the tenant inside a transaction.
+  var enterStatements: String {
+    "SET LOCAL ROLE \"\(self.role)\"; SET LOCAL search_path TO \"\(self.schema)\""
+  }
+}

@@ -1,0 +1,81 @@
+public import GRPCCore
+
+extension ConnectionPool {
+  public enum Isolation: String, Sendable {
+    case readCommitted = "READ COMMITTED"
+    case repeatableRead = "REPEATABLE READ"
+    case serializable = "SERIALIZABLE"
+  }
+
+  /// Runs `body` in one transaction, committed when it returns and rolled back when it throws.
+  /// Serialization failures and deadlocks run the whole transaction again (with a short
+  /// jittered pause), up to `maxAttempts`; then the call fails with ABORTED, which clients may
+  /// retry. `body` must therefore be safe to run more than once (it only talks to the database).
+  @discardableResult
+  public func withTransaction<T: Sendable>(
+    isolation: Isolation = .readCommitted,
+    maxAttempts: Int = 5,
+    _ body: (PostgresSession) async throws -> T
+  ) async throws -> T {
+    try await self.transaction(
+      begin: "BEGIN ISOLATION LEVEL \(isolation.rawValue)",
+      maxAttempts: maxAttempts,
+      body
+    )
+  }
+
+  /// Like ``withTransaction(isolation:maxAttempts:_:)``, inside a tenant: the transaction begins
+  /// with `SET LOCAL ROLE` to the tenant's role and `SET LOCAL search_path` to its schema, in the
+  /// same round trip as `BEGIN`. Both are transaction-scoped, so a pooled connection never
+  /// carries a tenant into the next transaction (and PgBouncer in transaction mode stays safe).
+  @discardableResult
+  public func withTenant<T: Sendable>(
+    _ tenant: TenantID,
+    isolation: Isolation = .readCommitted,
+    maxAttempts: Int = 5,
+    _ body: (PostgresSession) async throws -> T
+  ) async throws -> T {
+    try await self.transaction(
+      begin: "BEGIN ISOLATION LEVEL \(isolation.rawValue); \(tenant.enterStatements)",
+      maxAttempts: maxAttempts,
+      body
+    )
+  }
+
+  /// Sent in the same round trip as COMMIT or ROLLBACK: whatever session-level setting a
+  /// transaction made (a `SET` without `LOCAL`) never reaches the next user of the connection.
+  static let resetSession = "RESET ALL; SET TIME ZONE 'UTC'"
+
+  func transaction<T: Sendable>(
+    begin: String,
+    maxAttempts: Int,
+    _ body: (PostgresSession) async throws -> T
+  ) async throws -> T {
+    var attempt = 1
+    while true {
+      do {
+        return try await self.withSession { session in
+          try await session.execute(begin)
+          do {
+            let result = try await body(session)
+            try await session.execute("COMMIT; \(Self.resetSession)")
+            return result
+          } catch {
+            try? await session.execute("ROLLBACK; \(Self.resetSession)")
+            throw error
+          }
+        }
+      } catch let error as PostgresError where error.isRetryable {
+        guard attempt < maxAttempts else {
+          throw RPCError(
+            code: .aborted,
+            message: "conflicting concurrent updates; retry the request",
+            cause: error
+          )
+        }
+        attempt += 1
+        try await Task.sleep(for: .milliseconds(Int64.random(in: 1...(5 * Int64(attempt)))))
+      }
+    }
+  }
+}

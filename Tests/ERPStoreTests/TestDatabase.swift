@@ -1,0 +1,99 @@
+import ERPStore
+import Foundation
+
+/// The database the store tests use: `ERP_TEST_DATABASE_URL` when set, else a private cluster
+/// started once per test process in a temporary folder (fsync off) and stopped at exit.
+enum TestDatabase {
+  private static let started = Task<String, any Error> { try await TestDatabase.start() }
+
+  static func conninfo() async throws -> String { try await self.started.value }
+
+  static func pool(
+    maxConnections: Int = 8,
+    configure: (inout ConnectionPool.Config) -> Void = { _ in }
+  )
+    async throws -> ConnectionPool
+  {
+    var config = ConnectionPool.Config(conninfo: try await self.conninfo())
+    config.maxConnections = maxConnections
+    configure(&config)
+    return ConnectionPool(config: config)
+  }
+
+  /// A pool on a database of its own, for tests that look at every tenant in a database (other
+  /// tests provision tenants in the shared one concurrently). Needs a keyword-form conninfo.
+  static func isolatedPool(
+    _ database: String,
+    maxConnections: Int = 8
+  ) async throws -> ConnectionPool {
+    let shared = try await self.pool(maxConnections: 1)
+    try await shared.withSession { session in
+      let exists = try await session.query(
+        "SELECT 1 FROM pg_database WHERE datname = $1",
+        [database]
+      )
+      if exists.isEmpty { try await session.query("CREATE DATABASE \"\(database)\"") }
+    }
+    await shared.shutdown()
+    var config = ConnectionPool.Config(conninfo: try await self.conninfo() + " dbname=\(database)")
+    config.maxConnections = maxConnections
+    return ConnectionPool(config: config)
+  }
+
+  /// A tenant id no other test uses.
+  static func uniqueTenant(_ prefix: String = "t") -> TenantID {
+    let suffix = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
+    return try! TenantID(validating: "\(prefix)\(suffix)")
+  }
+
+  private static func start() async throws -> String {
+    if let url = ProcessInfo.processInfo.environment["ERP_TEST_DATABASE_URL"] { return url }
+    return try await Blocking.run {
+      let directory = NSTemporaryDirectory() + "erp-store-tests-\(getpid())"
+      let cluster = try PrivateCluster.start(in: directory, durable: false)
+      try cluster.createDatabase("erp_store_test")
+      ClusterCleanup.register(cluster)
+      return cluster.conninfo(database: "erp_store_test")
+    }
+  }
+}
+
+/// Runs blocking start-up work (child processes) on a thread of its own, off the cooperative pool.
+enum Blocking {
+  static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+      Thread { continuation.resume(with: Result { try work() }) }.start()
+    }
+  }
+}
+
+/// Stops private clusters when the test process exits.
+enum ClusterCleanup {
+  nonisolated(unsafe) private static var clusters: [PrivateCluster] = []
+  private static let lock = NSLock()
+
+  static func register(_ cluster: PrivateCluster) {
+    self.lock.lock()
+    defer { self.lock.unlock() }
+    if self.clusters.isEmpty {
+      atexit {
+        for cluster in ClusterCleanup.clusters {
+          try? cluster.stop()
+          try? FileManager.default.removeItem(atPath: cluster.directory)
+        }
+      }
+    }
+    self.clusters.append(cluster)
+  }
+}
+
+/// A counter tasks share.
+actor Counter {
+  private(set) var value = 0
+
+  @discardableResult
+  func increment() -> Int {
+    self.value += 1
+    return self.value
+  }
+}
