@@ -167,7 +167,7 @@ public final class ConnectionPool: Sendable {
     if now - connection.createdAt > TimeAmount(self.config.maxLifetime) { return false }
     if now - connection.lastUsed > TimeAmount(self.config.healthCheckAfterIdle) {
       do {
-        try await self.threads.runIfActive { try connection.query("SELECT 1", []) }
+        _ = try await self.threads.runIfActive { try connection.query("SELECT 1", []) }
       } catch {
         return false
       }

@@ -1,4 +1,4 @@
-public import GRPCCore
+import GRPCCore
 
 /// A versioned step of a service's schema, applied to each tenant schema once, in order.
 public struct Migration: Sendable {

@@ -51,6 +51,22 @@ struct PoolTests {
     await pool.shutdown()
   }
 
+  @Test("a connection past its maximum lifetime is replaced, not reused")
+  func maximumLifetime() async throws {
+    let pool = try await TestDatabase.pool(maxConnections: 1) { $0.maxLifetime = .milliseconds(100) }
+    let first = try await pool.withSession { session in
+      try await session.query("SELECT pg_backend_pid() AS pid")[0].decode("pid", as: Int.self)
+    }
+    try await Task.sleep(for: .milliseconds(200))
+    let second = try await pool.withSession { session in
+      try await session.query("SELECT pg_backend_pid() AS pid")[0].decode("pid", as: Int.self)
+    }
+    #expect(first != second)
+    #expect(pool.statistics.created == 2)
+    #expect(pool.statistics.closed == 1)
+    await pool.shutdown()
+  }
+
   @Test("values round-trip with their types, Arabic text included")
   func typedValues() async throws {
     let pool = try await TestDatabase.pool()
