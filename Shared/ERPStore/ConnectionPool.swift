@@ -1,5 +1,5 @@
 import DequeModule
-public import GRPCCore
+import GRPCCore
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix

@@ -1,4 +1,4 @@
-public import GRPCCore
+import GRPCCore
 
 extension ConnectionPool {
   public enum Isolation: String, Sendable {
