@@ -5,7 +5,7 @@ SWIFT ?= swift
 # Debian packages the build and the tests need (libpq and protobuf-c are the design's packages).
 DEBIAN_PACKAGES := libpq-dev postgresql protobuf-compiler libprotobuf-c-dev protobuf-c-compiler python3 pkg-config
 
-.PHONY: test deps build run bench-transport format
+.PHONY: test deps build run bench-transport format protos check-protos
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
@@ -20,8 +20,16 @@ deps:
 build: deps
 	$(SWIFT) build --build-tests
 
-test: build
+test: check-protos build
 	$(SWIFT) test
+
+# Regenerates Shared/ERPProtos from proto/ (builds the protoc plugins first: minutes, once).
+protos: deps
+	proto/generate.sh
+
+# Fails when the committed generated code no longer matches proto/ or was edited by hand.
+check-protos:
+	proto/check-generated.sh
 
 run: deps
 	@echo "make run: no domain service exists yet; the platform issue adds them (see README)."

@@ -9,11 +9,14 @@ let package = Package(
   products: [
     .library(name: "ERPTransport", targets: ["ERPTransport"]),
     .library(name: "ERPStore", targets: ["ERPStore"]),
+    .library(name: "ERPProtos", targets: ["ERPProtos"]),
   ],
   dependencies: [
     .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
     .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+    .package(url: "https://github.com/apple/swift-protobuf.git", exact: "1.39.0"),
+    .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", exact: "2.4.1"),
   ],
   targets: [
     .target(
@@ -25,6 +28,17 @@ let package = Package(
         .product(name: "DequeModule", package: "swift-collections"),
       ],
       path: "Shared/ERPTransport"
+    ),
+    // Generated from proto/ by `make protos`; committed, never edited by hand.
+    .target(
+      name: "ERPProtos",
+      dependencies: [
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ],
+      path: "Shared/ERPProtos",
+      exclude: ["GENERATED.sha256"]
     ),
     .systemLibrary(
       name: "CLibPQ",
@@ -43,13 +57,41 @@ let package = Package(
       ],
       path: "Shared/ERPStore"
     ),
+    .target(
+      name: "ERPRuntime",
+      dependencies: [
+        "ERPStore",
+        "ERPProtos",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+      ],
+      path: "Shared/ERPRuntime"
+    ),
+    // Test support shared by the test targets: a private PostgreSQL per test process.
+    .target(
+      name: "ERPTestSupport",
+      dependencies: ["ERPStore"],
+      path: "Tests/ERPTestSupport"
+    ),
     .testTarget(
       name: "ERPStoreTests",
       dependencies: [
         "ERPStore",
+        "ERPTestSupport",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
       ],
       path: "Tests/ERPStoreTests"
+    ),
+    .testTarget(
+      name: "ERPRuntimeTests",
+      dependencies: [
+        "ERPRuntime",
+        "ERPProtos",
+        "ERPStore",
+        "ERPTestSupport",
+        "ERPTransport",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+      ],
+      path: "Tests/ERPRuntimeTests"
     ),
     .testTarget(
       name: "ERPTransportTests",

@@ -1,4 +1,5 @@
 import ERPStore
+import ERPTestSupport
 import Foundation
 import GRPCCore
 import Testing
@@ -53,7 +54,9 @@ struct PoolTests {
 
   @Test("a connection past its maximum lifetime is replaced, not reused")
   func maximumLifetime() async throws {
-    let pool = try await TestDatabase.pool(maxConnections: 1) { $0.maxLifetime = .milliseconds(100) }
+    let pool = try await TestDatabase.pool(maxConnections: 1) {
+      $0.maxLifetime = .milliseconds(100)
+    }
     let first = try await pool.withSession { session in
       try await session.query("SELECT pg_backend_pid() AS pid")[0].decode("pid", as: Int.self)
     }

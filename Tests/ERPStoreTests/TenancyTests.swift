@@ -1,4 +1,5 @@
 import ERPStore
+import ERPTestSupport
 import Foundation
 import GRPCCore
 import Testing

@@ -1,14 +1,14 @@
-import ERPStore
+public import ERPStore
 import Foundation
 
-/// The database the store tests use: `ERP_TEST_DATABASE_URL` when set, else a private cluster
+/// The database the tests use (a library for test targets only): `ERP_TEST_DATABASE_URL` when set, else a private cluster
 /// started once per test process in a temporary folder (fsync off) and stopped at exit.
-enum TestDatabase {
+public enum TestDatabase {
   private static let started = Task<String, any Error> { try await TestDatabase.start() }
 
-  static func conninfo() async throws -> String { try await self.started.value }
+  public static func conninfo() async throws -> String { try await self.started.value }
 
-  static func pool(
+  public static func pool(
     maxConnections: Int = 8,
     configure: (inout ConnectionPool.Config) -> Void = { _ in }
   )
@@ -22,17 +22,21 @@ enum TestDatabase {
 
   /// A pool on a database of its own, for tests that look at every tenant in a database (other
   /// tests provision tenants in the shared one concurrently). Needs a keyword-form conninfo.
-  static func isolatedPool(
+  public static func isolatedPool(
     _ database: String,
     maxConnections: Int = 8
   ) async throws -> ConnectionPool {
     let shared = try await self.pool(maxConnections: 1)
-    try await shared.withSession { session in
-      let exists = try await session.query(
-        "SELECT 1 FROM pg_database WHERE datname = $1",
-        [database]
-      )
-      if exists.isEmpty { try await session.query("CREATE DATABASE \"\(database)\"") }
+    do {
+      try await shared.withSession { session in
+        let exists = try await session.query(
+          "SELECT 1 FROM pg_database WHERE datname = $1",
+          [database]
+        )
+        if exists.isEmpty { try await session.query("CREATE DATABASE \"\(database)\"") }
+      }
+    } catch let error as PostgresError where ["23505", "42P04"].contains(error.sqlState ?? "") {
+      // A concurrent test created it between the check and the CREATE: just as good.
     }
     await shared.shutdown()
     var config = ConnectionPool.Config(conninfo: try await self.conninfo() + " dbname=\(database)")
@@ -41,7 +45,7 @@ enum TestDatabase {
   }
 
   /// A tenant id no other test uses.
-  static func uniqueTenant(_ prefix: String = "t") -> TenantID {
+  public static func uniqueTenant(_ prefix: String = "t") -> TenantID {
     let suffix = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
     return try! TenantID(validating: "\(prefix)\(suffix)")
   }
@@ -59,8 +63,9 @@ enum TestDatabase {
 }
 
 /// Runs blocking start-up work (child processes) on a thread of its own, off the cooperative pool.
-enum Blocking {
-  static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+public enum Blocking {
+  public static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T
+  {
     try await withCheckedThrowingContinuation { continuation in
       Thread { continuation.resume(with: Result { try work() }) }.start()
     }
@@ -88,11 +93,13 @@ enum ClusterCleanup {
 }
 
 /// A counter tasks share.
-actor Counter {
-  private(set) var value = 0
+public actor Counter {
+  public private(set) var value = 0
+
+  public init() {}
 
   @discardableResult
-  func increment() -> Int {
+  public func increment() -> Int {
     self.value += 1
     return self.value
   }

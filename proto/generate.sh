@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Regenerates Shared/ERPProtos from proto/erp/**/*.proto, the one documented way (`make protos`).
+# protoc comes from Debian's protobuf-compiler; the Swift plugins are built from proto/tools at
+# the versions the services link. Generated code is committed and never edited by hand:
+# Shared/ERPProtos/GENERATED.sha256 records the inputs and outputs, and `make test` fails when
+# either no longer matches (proto/check-generated.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+out=Shared/ERPProtos
+
+(cd proto/tools && swift build -c release --product protoc-gen-swift >&2 &&
+  swift build -c release --product protoc-gen-grpc-swift-2 >&2)
+bin=$(cd proto/tools && swift build -c release --show-bin-path)
+
+find "$out" -name '*.swift' -delete
+mapfile -t protos < <(cd proto && find erp -name '*.proto' | LC_ALL=C sort)
+(cd proto && protoc \
+  --plugin=protoc-gen-swift="$bin/protoc-gen-swift" \
+  --plugin=protoc-gen-grpc-swift="$bin/protoc-gen-grpc-swift-2" \
+  --swift_out="$root/$out" --swift_opt=Visibility=Public,FileNaming=PathToUnderscores \
+  --grpc-swift_out="$root/$out" \
+  --grpc-swift_opt=Visibility=Public,FileNaming=PathToUnderscores,Client=true,Server=true \
+  "${protos[@]}")
+
+# protoc-gen-grpc-swift-2 writes a comment-only file for a .proto without services: drop those.
+for file in "$out"/*.grpc.swift; do
+  grep -qvE '^(//.*)?$' "$file" || rm "$file"
+done
+
+proto/check-generated.sh --write
+echo "generated $(find "$out" -name '*.swift' | wc -l) files into $out" >&2
