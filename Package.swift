@@ -63,13 +63,17 @@ let package = Package(
         "ERPStore",
         "ERPProtos",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
       ],
       path: "Shared/ERPRuntime"
     ),
     // Test support shared by the test targets: a private PostgreSQL per test process.
     .target(
       name: "ERPTestSupport",
-      dependencies: ["ERPStore"],
+      dependencies: [
+        "ERPStore",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+      ],
       path: "Tests/ERPTestSupport"
     ),
     .testTarget(
@@ -97,6 +101,7 @@ let package = Package(
       name: "ERPTransportTests",
       dependencies: [
         "ERPTransport",
+        "ERPTestSupport",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),

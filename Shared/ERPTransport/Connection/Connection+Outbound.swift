@@ -129,10 +129,13 @@ extension Connection {
   }
 
   /// Queues a frame on a stream's own queue (keeping its order after the stream's messages).
+  /// A frame for a stream that has ended is dropped: after a call is reset or finished, GRPCCore
+  /// may still write (a half-close from its request task), and that frame could otherwise reach
+  /// the peer for a stream it never saw opened.
   func queue(_ frame: Frame) {
     let effects = self.state.withLockedValue { state -> Effects in
       var effects = Effects()
-      guard !state.closed else { return effects }
+      guard !state.closed, state.streams[frame.streamID] != nil else { return effects }
       state.outbound.append(frame)
       self.scheduleDrain(&state, &effects)
       return effects

@@ -1,3 +1,4 @@
+import ERPTestSupport
 import GRPCCore
 import NIOConcurrencyHelpers
 

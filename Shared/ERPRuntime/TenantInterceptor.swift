@@ -1,0 +1,87 @@
+public import ERPStore
+public import GRPCCore
+import NIOConcurrencyHelpers
+
+/// Requires `x-erp-tenant` on every call to a tenant-scoped service: validated as a slug
+/// (INVALID_ARGUMENT naming the metadata key) and provisioned in this service's database
+/// (NOT_FOUND otherwise). The tenant, request id and deadline then reach the handler through
+/// ``RequestContext``. Services listed in `exempt` (TenantAdmin: its tenant is in the request)
+/// pass through with only the request id and deadline recorded.
+public struct TenantInterceptor: ServerInterceptor {
+  private let pool: ConnectionPool
+  private let exempt: Set<String>
+  private let known: KnownTenants
+
+  public init(pool: ConnectionPool, exemptServices: Set<String> = ["erp.common.v1.TenantAdmin"]) {
+    self.pool = pool
+    self.exempt = exemptServices
+    self.known = KnownTenants()
+  }
+
+  public func intercept<Input: Sendable, Output: Sendable>(
+    request: StreamingServerRequest<Input>,
+    context: ServerContext,
+    next:
+      @Sendable (StreamingServerRequest<Input>, ServerContext) async throws ->
+      StreamingServerResponse<Output>
+  ) async throws -> StreamingServerResponse<Output> {
+    let requestID = request.metadata[stringValues: MetadataKeys.requestID].first { _ in true }
+    let deadline = request.metadata[stringValues: MetadataKeys.timeout].first { _ in true }
+      .flatMap(GRPCTimeout.parse).map { ContinuousClock.now + $0 }
+    guard !self.exempt.contains(context.descriptor.service.fullyQualifiedService) else {
+      return try await RequestContext.$requestID.withValue(requestID) {
+        try await RequestContext.$deadline.withValue(deadline) { try await next(request, context) }
+      }
+    }
+    guard let raw = request.metadata[stringValues: MetadataKeys.tenant].first(where: { _ in true })
+    else {
+      throw RPCError(code: .invalidArgument, message: "\(MetadataKeys.tenant) metadata is required")
+    }
+    let tenant: TenantID
+    do {
+      tenant = try TenantID(validating: raw)
+    } catch {
+      throw RPCError(code: .invalidArgument, message: "\(MetadataKeys.tenant): \(error.message)")
+    }
+    if !self.known.contains(tenant) {
+      do {
+        _ = try await self.pool.describe(tenant)
+      } catch let error as PostgresError {
+        throw error.rpcError
+      }
+      self.known.insert(tenant)
+    }
+    return try await RequestContext.$tenant.withValue(tenant) {
+      try await RequestContext.$requestID.withValue(requestID) {
+        try await RequestContext.$deadline.withValue(deadline) { try await next(request, context) }
+      }
+    }
+  }
+}
+
+/// Tenants seen provisioned, so most calls cost no database round trip. Only positive answers
+/// are kept (a tenant provisioned a moment ago is found at once), for `lifetime`, after which a
+/// deprovisioned tenant is refused again.
+final class KnownTenants: Sendable {
+  private let lifetime: Duration
+  private let entries = NIOLockedValueBox<[TenantID: ContinuousClock.Instant]>([:])
+
+  init(lifetime: Duration = .seconds(30)) {
+    self.lifetime = lifetime
+  }
+
+  func contains(_ tenant: TenantID) -> Bool {
+    self.entries.withLockedValue { entries in
+      guard let expiry = entries[tenant] else { return false }
+      if expiry < .now {
+        entries[tenant] = nil
+        return false
+      }
+      return true
+    }
+  }
+
+  func insert(_ tenant: TenantID) {
+    self.entries.withLockedValue { $0[tenant] = .now + self.lifetime }
+  }
+}
