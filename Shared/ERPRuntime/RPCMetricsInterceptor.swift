@@ -1,0 +1,50 @@
+public import GRPCCore
+public import Prometheus
+
+/// Counts every call a server handles by method and status code, and times it:
+/// `erp_rpc_server_handled_total{method, code}` and `erp_rpc_server_handling_seconds{method}`.
+public struct RPCMetricsInterceptor: ServerInterceptor {
+  private let registry: PrometheusCollectorRegistry
+
+  public init(registry: PrometheusCollectorRegistry) {
+    self.registry = registry
+  }
+
+  public func intercept<Input: Sendable, Output: Sendable>(
+    request: StreamingServerRequest<Input>,
+    context: ServerContext,
+    next:
+      @Sendable (StreamingServerRequest<Input>, ServerContext) async throws ->
+      StreamingServerResponse<Output>
+  ) async throws -> StreamingServerResponse<Output> {
+    let method = context.descriptor.fullyQualifiedMethod
+    let started = ContinuousClock.now
+    do {
+      let response = try await next(request, context)
+      self.record(method, code: "OK", since: started)
+      return response
+    } catch let error as RPCError {
+      self.record(method, code: "\(error.code)", since: started)
+      throw error
+    } catch {
+      self.record(method, code: "unknown", since: started)
+      throw error
+    }
+  }
+
+  private func record(_ method: String, code: String, since started: ContinuousClock.Instant) {
+    self.registry.makeCounter(
+      name: "erp_rpc_server_handled_total",
+      labels: [("method", method), ("code", code)]
+    ).increment()
+    let elapsed = started.duration(to: .now)
+    self.registry.makeDurationHistogram(
+      name: "erp_rpc_server_handling_seconds",
+      labels: [("method", method)],
+      buckets: [
+        .milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100),
+        .milliseconds(500), .seconds(2),
+      ]
+    ).record(elapsed)
+  }
+}
