@@ -65,9 +65,6 @@ let package = Package(
         "ERPProtos",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-        .product(name: "NIOCore", package: "swift-nio"),
-        .product(name: "NIOHTTP1", package: "swift-nio"),
-        .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "Prometheus", package: "swift-prometheus"),
       ],
       path: "Shared/ERPRuntime"
@@ -99,8 +96,6 @@ let package = Package(
         "ERPTestSupport",
         "ERPTransport",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
-        .product(name: "NIOCore", package: "swift-nio"),
-        .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "Prometheus", package: "swift-prometheus"),
       ],
       path: "Tests/ERPRuntimeTests"

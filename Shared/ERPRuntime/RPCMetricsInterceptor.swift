@@ -6,6 +6,21 @@ public import Prometheus
 public struct RPCMetricsInterceptor: ServerInterceptor {
   private let registry: PrometheusCollectorRegistry
 
+  nonisolated(unsafe) static let handled = MetricNameDescriptor(
+    namespace: "erp",
+    subsystem: "rpc_server",
+    metricName: "handled",
+    unitName: "total",
+    helpText: "RPCs handled, by method and status code."
+  )
+  nonisolated(unsafe) static let handling = MetricNameDescriptor(
+    namespace: "erp",
+    subsystem: "rpc_server",
+    metricName: "handling",
+    unitName: "seconds",
+    helpText: "Time to handle an RPC, by method."
+  )
+
   public init(registry: PrometheusCollectorRegistry) {
     self.registry = registry
   }
@@ -34,12 +49,13 @@ public struct RPCMetricsInterceptor: ServerInterceptor {
 
   private func record(_ method: String, code: String, since started: ContinuousClock.Instant) {
     self.registry.makeCounter(
-      name: "erp_rpc_server_handled_total",
+      descriptor: Self.handled,
       labels: [("method", method), ("code", code)]
-    ).increment()
+    )
+    .increment()
     let elapsed = started.duration(to: .now)
     self.registry.makeDurationHistogram(
-      name: "erp_rpc_server_handling_seconds",
+      descriptor: Self.handling,
       labels: [("method", method)],
       buckets: [
         .milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100),

@@ -1,0 +1,69 @@
+import ERPRuntime
+import ERPTestSupport
+import ERPTransport
+import GRPCCore
+import Prometheus
+import Testing
+
+@Suite("Per-method RPC metrics")
+struct RPCMetricsTests {
+  @Test("metrics count handled RPCs by method and status code, in Prometheus text")
+  func rpcMetrics() async throws {
+    let registry = PrometheusCollectorRegistry()
+
+    let echo = MethodDescriptor(fullyQualifiedService: "test.Metrics", method: "Echo")
+    struct EchoOrFail: RegistrableRPCService {
+      let method: MethodDescriptor
+      func registerMethods<T: ServerTransport>(with router: inout RPCRouter<T>) {
+        router.registerHandler(
+          forMethod: self.method,
+          deserializer: RawDeserializer(),
+          serializer: RawSerializer()
+        ) {
+          request,
+          _ in
+          var iterator = request.messages.makeAsyncIterator()
+          let message = try await iterator.next() ?? []
+          guard message.isEmpty == false else {
+            throw RPCError(code: .invalidArgument, message: "body: must not be empty")
+          }
+          return StreamingServerResponse(single: ServerResponse(message: message))
+        }
+      }
+    }
+    let transport = ERPTransport.Server(config: .init(host: "127.0.0.1", port: 0))
+    let server = GRPCServer(
+      transport: transport,
+      services: [EchoOrFail(method: echo)],
+      interceptors: [RPCMetricsInterceptor(registry: registry)]
+    )
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      group.addTask { try await server.serve() }
+      let port = try await transport.listeningAddress.port!
+      let client = GRPCClient(
+        transport: ERPTransport.Client(targets: [.init(host: "127.0.0.1", port: port)])
+      )
+      group.addTask { try await client.runConnections() }
+      for message in [[1], [2], []] as [[UInt8]] {
+        _ = try? await client.unary(
+          request: ClientRequest(message: message),
+          descriptor: echo,
+          serializer: RawSerializer(),
+          deserializer: RawDeserializer(),
+          options: .defaults
+        ) { try $0.message }
+      }
+      client.beginGracefulShutdown()
+      server.beginGracefulShutdown()
+      try await group.waitForAll()
+    }
+    let body = registry.emitToString()
+    #expect(body.contains(#"erp_rpc_server_handled_total{method="test.Metrics/Echo",code="OK"} 2"#))
+    #expect(
+      body.contains(
+        #"erp_rpc_server_handled_total{method="test.Metrics/Echo",code="invalidArgument"} 1"#
+      )
+    )
+    #expect(body.contains("erp_rpc_server_handling_seconds_count"))
+  }
+}
