@@ -74,6 +74,7 @@ let package = Package(
       name: "ERPTestSupport",
       dependencies: [
         "ERPStore",
+        "ERPTransport",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
       ],
       path: "Tests/ERPTestSupport"

@@ -56,23 +56,10 @@ struct InterceptorTests {
     _ body: @Sendable (GRPCClient<ERPTransport.Client>, ConnectionPool, Int) async throws -> Void
   ) async throws {
     let pool = try await TestDatabase.pool(maxConnections: 2)
-    let transport = ERPTransport.Server(config: .init(host: "127.0.0.1", port: 0))
-    let server = GRPCServer(
-      transport: transport,
+    try await withLoopbackServer(
       services: [ContextProbeService(downstream: downstream)],
       interceptors: [ServiceAuthInterceptor(secret: Self.secret), TenantInterceptor(pool: pool)]
-    )
-    try await withThrowingTaskGroup(of: Void.self) { group in
-      group.addTask { try await server.serve() }
-      let port = try await transport.listeningAddress.port!
-      let client = GRPCClient(
-        transport: ERPTransport.Client(targets: [.init(host: "127.0.0.1", port: port)])
-      )
-      group.addTask { try await client.runConnections() }
-      defer {
-        client.beginGracefulShutdown()
-        server.beginGracefulShutdown()
-      }
+    ) { client, port in
       try await body(client, pool, port)
     }
     await pool.shutdown()

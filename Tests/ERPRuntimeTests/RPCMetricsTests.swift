@@ -31,19 +31,10 @@ struct RPCMetricsTests {
         }
       }
     }
-    let transport = ERPTransport.Server(config: .init(host: "127.0.0.1", port: 0))
-    let server = GRPCServer(
-      transport: transport,
+    try await withLoopbackServer(
       services: [EchoOrFail(method: echo)],
       interceptors: [RPCMetricsInterceptor(registry: registry)]
-    )
-    try await withThrowingTaskGroup(of: Void.self) { group in
-      group.addTask { try await server.serve() }
-      let port = try await transport.listeningAddress.port!
-      let client = GRPCClient(
-        transport: ERPTransport.Client(targets: [.init(host: "127.0.0.1", port: port)])
-      )
-      group.addTask { try await client.runConnections() }
+    ) { client, _ in
       for message in [[1], [2], []] as [[UInt8]] {
         _ = try? await client.unary(
           request: ClientRequest(message: message),
@@ -53,9 +44,6 @@ struct RPCMetricsTests {
           options: .defaults
         ) { try $0.message }
       }
-      client.beginGracefulShutdown()
-      server.beginGracefulShutdown()
-      try await group.waitForAll()
     }
     let body = registry.emitToString()
     #expect(body.contains(#"erp_rpc_server_handled_total{method="test.Metrics/Echo",code="OK"} 2"#))

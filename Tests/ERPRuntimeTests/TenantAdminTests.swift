@@ -22,28 +22,10 @@ struct TenantAdminTests {
     _ body: @Sendable (Erp_Common_V1_TenantAdmin.Client<ERPTransport.Client>) async throws -> Void
   ) async throws {
     let pool = try await TestDatabase.isolatedPool("erp_runtime_tenant_admin")
-    let transport = ERPTransport.Server(config: .init(host: "127.0.0.1", port: 0))
-    let server = GRPCServer(
-      transport: transport,
+    try await withLoopbackServer(
       services: [TenantAdminService(service: "test", pool: pool, migrations: Self.migrations)]
-    )
-    try await withThrowingTaskGroup(of: Void.self) { group in
-      group.addTask { try await server.serve() }
-      let port = try await transport.listeningAddress.port!
-      let client = GRPCClient(
-        transport: ERPTransport.Client(targets: [.init(host: "127.0.0.1", port: port)])
-      )
-      group.addTask { try await client.runConnections() }
-      do {
-        try await body(Erp_Common_V1_TenantAdmin.Client(wrapping: client))
-      } catch {
-        client.beginGracefulShutdown()
-        server.beginGracefulShutdown()
-        throw error
-      }
-      client.beginGracefulShutdown()
-      server.beginGracefulShutdown()
-      try await group.waitForAll()
+    ) { client, _ in
+      try await body(Erp_Common_V1_TenantAdmin.Client(wrapping: client))
     }
     await pool.shutdown()
   }
