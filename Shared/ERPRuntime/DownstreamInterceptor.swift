@@ -19,7 +19,7 @@ public struct DownstreamInterceptor: ClientInterceptor {
     var request = request
     request.metadata.replaceOrAddString(self.secret, forKey: MetadataKeys.serviceSecret)
     func addIfAbsent(_ value: String?, _ key: String) {
-      guard let value, request.metadata[stringValues: key].first(where: { _ in true }) == nil
+      guard let value, request.metadata.firstString(key) == nil
       else { return }
       request.metadata.addString(value, forKey: key)
     }

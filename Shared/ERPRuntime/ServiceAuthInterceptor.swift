@@ -17,7 +17,7 @@ public struct ServiceAuthInterceptor: ServerInterceptor {
       @Sendable (StreamingServerRequest<Input>, ServerContext) async throws ->
       StreamingServerResponse<Output>
   ) async throws -> StreamingServerResponse<Output> {
-    let presented = request.metadata[stringValues: MetadataKeys.serviceSecret].first { _ in true }
+    let presented = request.metadata.firstString(MetadataKeys.serviceSecret)
     guard let presented, Self.constantTimeEquals(Array(presented.utf8), self.secret) else {
       throw RPCError(code: .unauthenticated, message: "missing or invalid service credentials")
     }

@@ -25,16 +25,21 @@ public struct TenantInterceptor: ServerInterceptor {
       @Sendable (StreamingServerRequest<Input>, ServerContext) async throws ->
       StreamingServerResponse<Output>
   ) async throws -> StreamingServerResponse<Output> {
-    let requestID = request.metadata[stringValues: MetadataKeys.requestID].first { _ in true }
-    let deadline = request.metadata[stringValues: MetadataKeys.timeout].first { _ in true }
+    let requestID = request.metadata.firstString(MetadataKeys.requestID)
+    let deadline = request.metadata.firstString(MetadataKeys.timeout)
       .flatMap(GRPCTimeout.parse).map { ContinuousClock.now + $0 }
-    guard !self.exempt.contains(context.descriptor.service.fullyQualifiedService) else {
-      return try await RequestContext.$requestID.withValue(requestID) {
+    let exempt = self.exempt.contains(context.descriptor.service.fullyQualifiedService)
+    let tenant = exempt ? nil : try await self.provisionedTenant(in: request.metadata)
+    return try await RequestContext.$tenant.withValue(tenant) {
+      try await RequestContext.$requestID.withValue(requestID) {
         try await RequestContext.$deadline.withValue(deadline) { try await next(request, context) }
       }
     }
-    guard let raw = request.metadata[stringValues: MetadataKeys.tenant].first(where: { _ in true })
-    else {
+  }
+
+  /// The call's tenant: present, valid, and provisioned in this service's database.
+  private func provisionedTenant(in metadata: Metadata) async throws -> TenantID {
+    guard let raw = metadata.firstString(MetadataKeys.tenant) else {
       throw RPCError(code: .invalidArgument, message: "\(MetadataKeys.tenant) metadata is required")
     }
     let tenant: TenantID
@@ -51,11 +56,7 @@ public struct TenantInterceptor: ServerInterceptor {
       }
       self.known.insert(tenant)
     }
-    return try await RequestContext.$tenant.withValue(tenant) {
-      try await RequestContext.$requestID.withValue(requestID) {
-        try await RequestContext.$deadline.withValue(deadline) { try await next(request, context) }
-      }
-    }
+    return tenant
   }
 }
 

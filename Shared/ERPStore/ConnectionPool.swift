@@ -77,9 +77,9 @@ public final class ConnectionPool: Sendable {
 
   /// Opens connections up to the minimum size.
   public func prewarm() async throws {
-    var sessions: [PostgresConnection] = []
-    for _ in 0..<self.config.minConnections { sessions.append(try await self.acquire()) }
-    for connection in sessions { self.release(connection) }
+    var connections: [PostgresConnection] = []
+    for _ in 0..<self.config.minConnections { connections.append(try await self.acquire()) }
+    for connection in connections { self.release(connection) }
   }
 
   /// Closes every connection and stops the pool's threads. Later calls fail with UNAVAILABLE.

@@ -91,7 +91,7 @@ extension ConnectionPool {
       }
       let latest = ordered.last?.version ?? 0
       try await session.execute(
-        "COMMENT ON SCHEMA \"\(tenant.schema)\" IS 'erp:migrations=\(latest)'"
+        "COMMENT ON SCHEMA \"\(tenant.schema)\" IS '\(SchemaNote.text(version: latest))'"
       )
     }
   }
@@ -109,8 +109,7 @@ extension ConnectionPool {
         guard let tenant = try? TenantID(validating: String(schema.dropFirst(2))) else {
           return nil
         }
-        let note = try row.decode("note", as: String.self)
-        let version = note.hasPrefix("erp:migrations=") ? Int(note.dropFirst(15)) ?? 0 : 0
+        let version = SchemaNote.version(in: try row.decode("note", as: String.self))
         return TenantDescription(tenant: tenant, migrationVersion: version)
       }
     }
@@ -130,11 +129,8 @@ extension ConnectionPool {
     guard let row else {
       throw RPCError(code: .notFound, message: "tenant \(tenant) is not provisioned")
     }
-    let note = try row.decode("note", as: String.self)
-    return TenantDescription(
-      tenant: tenant,
-      migrationVersion: note.hasPrefix("erp:migrations=") ? Int(note.dropFirst(15)) ?? 0 : 0
-    )
+    let version = SchemaNote.version(in: try row.decode("note", as: String.self))
+    return TenantDescription(tenant: tenant, migrationVersion: version)
   }
 
   /// Brings every tenant up to the latest migration. With nothing to do this costs one catalog
@@ -150,5 +146,19 @@ extension ConnectionPool {
       progress(index + 1, behind.count)
     }
     return behind.count
+  }
+}
+
+/// The comment each tenant schema carries, `erp:migrations=<version>`: the latest migration
+/// applied, readable for every tenant in one catalog query.
+enum SchemaNote {
+  static let prefix = "erp:migrations="
+
+  static func text(version: Int) -> String { Self.prefix + String(version) }
+
+  /// The version in a schema's comment; 0 when there is none (never migrated).
+  static func version(in note: String) -> Int {
+    guard note.hasPrefix(Self.prefix) else { return 0 }
+    return Int(note.dropFirst(Self.prefix.count)) ?? 0
   }
 }
