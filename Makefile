@@ -32,8 +32,11 @@ protos: deps
 check-protos:
 	proto/check-generated.sh
 
+# The embedded default: a private PostgreSQL under .erp/, every built service as its own process,
+# a demo tenant. Ctrl-C stops everything (erp-run stops the services, then PostgreSQL).
 run: deps
-	@echo "make run: no domain service exists yet; the platform issue adds them (see README)."
+	$(SWIFT) build
+	exec .build/debug/erp-run
 
 # The transport benchmark lives in its own package so its HTTP/2 comparison stays out of `make test`.
 bench-transport:

@@ -18,6 +18,10 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-protobuf.git", exact: "1.39.0"),
     .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", exact: "2.4.1"),
     .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
   ],
   targets: [
     .target(
@@ -63,11 +67,43 @@ let package = Package(
       dependencies: [
         "ERPStore",
         "ERPProtos",
+        "ERPTransport",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "Prometheus", package: "swift-prometheus"),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "Metrics", package: "swift-metrics"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ],
       path: "Shared/ERPRuntime"
+    ),
+    // The domain services: one executable each (ARCHITECTURE §3), standing on ERPRuntime.
+    .executableTarget(
+      name: "erp-finance",
+      dependencies: [
+        "ERPRuntime",
+        "ERPStore",
+        "ERPProtos",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+      ],
+      path: "Services/Finance"
+    ),
+    // `make run`: a private PostgreSQL, every service as its own process, a demo tenant.
+    .executableTarget(
+      name: "erp-run",
+      dependencies: [
+        "ERPRuntime",
+        "ERPStore",
+        "ERPProtos",
+        "ERPTransport",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+      ],
+      path: "Services/Run"
     ),
     // Test support shared by the test targets: a private PostgreSQL per test process.
     .target(
@@ -76,6 +112,7 @@ let package = Package(
         "ERPStore",
         "ERPTransport",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
       ],
       path: "Tests/ERPTestSupport"
     ),

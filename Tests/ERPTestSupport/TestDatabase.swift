@@ -21,11 +21,18 @@ public enum TestDatabase {
   }
 
   /// A pool on a database of its own, for tests that look at every tenant in a database (other
-  /// tests provision tenants in the shared one concurrently). Needs a keyword-form conninfo.
+  /// tests provision tenants in the shared one concurrently).
   public static func isolatedPool(
     _ database: String,
     maxConnections: Int = 8
   ) async throws -> ConnectionPool {
+    var config = ConnectionPool.Config(conninfo: try await self.isolatedConninfo(database))
+    config.maxConnections = maxConnections
+    return ConnectionPool(config: config)
+  }
+
+  /// The conninfo of a database of its own, created when missing. Needs a keyword-form conninfo.
+  public static func isolatedConninfo(_ database: String) async throws -> String {
     let shared = try await self.pool(maxConnections: 1)
     do {
       try await shared.withSession { session in
@@ -39,9 +46,7 @@ public enum TestDatabase {
       // A concurrent test created it between the check and the CREATE: just as good.
     }
     await shared.shutdown()
-    var config = ConnectionPool.Config(conninfo: try await self.conninfo() + " dbname=\(database)")
-    config.maxConnections = maxConnections
-    return ConnectionPool(config: config)
+    return try await self.conninfo() + " dbname=\(database)"
   }
 
   /// A tenant id no other test uses.

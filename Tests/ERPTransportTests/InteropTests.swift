@@ -1,3 +1,4 @@
+import ERPTestSupport
 import ERPTransport
 import Foundation
 import GRPCCore

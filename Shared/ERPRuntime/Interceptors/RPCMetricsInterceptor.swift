@@ -34,16 +34,10 @@ public struct RPCMetricsInterceptor: ServerInterceptor {
   ) async throws -> StreamingServerResponse<Output> {
     let method = context.descriptor.fullyQualifiedMethod
     let started = ContinuousClock.now
-    do {
-      let response = try await next(request, context)
-      self.record(method, code: "OK", since: started)
-      return response
-    } catch let error as RPCError {
-      self.record(method, code: "\(error.code)", since: started)
-      throw error
-    } catch {
-      self.record(method, code: "unknown", since: started)
-      throw error
+    return try await CallOutcome.observe(request: request, context: context, next: next) {
+      code,
+      _ in
+      self.record(method, code: code.map { "\($0)" } ?? "OK", since: started)
     }
   }
 

@@ -1,0 +1,4 @@
+import ERPRuntime
+
+// erp-finance: the books every other service writes into (ARCHITECTURE §5).
+await ServiceMain.run(FinanceService.definition)

@@ -1,0 +1,207 @@
+import ERPRuntime
+import ERPStore
+import Foundation
+import NIOConcurrencyHelpers
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The embedded default behind `make run`: a private PostgreSQL under `.erp/` (unless
+/// `ERP_DATABASE_URL` names a server), one database per service, every service executable that
+/// was built started as its own process, a `demo` tenant provisioned everywhere, then `ERP is up`.
+/// SIGINT or SIGTERM (or any service dying) stops the services, then PostgreSQL.
+struct Launcher {
+  let environment: [String: String]
+  let output = LinePrinter()
+
+  struct Failure: Error, CustomStringConvertible {
+    var description: String
+  }
+
+  enum Event: Sendable, Equatable {
+    case signal(Int32)
+    case exited(String, Int32)
+  }
+
+  /// The folder holding the private cluster: `ERP_RUN_DIR`, by default `.erp` in the current one.
+  var runDirectory: String {
+    self.environment["ERP_RUN_DIR"]
+      ?? FileManager.default.currentDirectoryPath + "/.erp"
+  }
+
+  /// Added to every default port, so a second system (the tests') can run beside `make run`.
+  var portOffset: Int { Int(self.environment["ERP_RUN_PORT_OFFSET"] ?? "") ?? 0 }
+
+  /// The built service executables, which sit next to this one.
+  func builtServices() -> [(ServiceEntry, String)] {
+    let folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+      .deletingLastPathComponent().path
+    return ServiceCatalog.all.compactMap { entry in
+      let path = folder + "/" + entry.executable
+      return FileManager.default.isExecutableFile(atPath: path) ? (entry, path) : nil
+    }
+  }
+
+  func run() async throws {
+    let firstEvent = NIOLockedValueBox<Event?>(nil)
+    let record: @Sendable (Event) -> Void = { event in
+      firstEvent.withLockedValue { if $0 == nil { $0 = event } }
+    }
+    let signals = SignalWatcher(signals: [SIGINT, SIGTERM]) { record(.signal($0)) }
+    defer { signals.cancel() }
+
+    let services = self.builtServices()
+    guard !services.isEmpty else {
+      throw Failure(description: "no service executable next to erp-run; run `swift build` first")
+    }
+    let database = try self.database(for: services.map(\.0))
+    let secret = self.environment["ERP_SERVICE_SECRET"] ?? Self.randomSecret()
+    var running: [ServiceProcess] = []
+    do {
+      for (entry, path) in services {
+        running.append(
+          try ServiceProcess(
+            name: entry.name,
+            executable: path,
+            environment: self.serviceEnvironment(entry, database: database, secret: secret),
+            output: self.output
+          ) { [name = entry.name] in record(.exited(name, $0)) }
+        )
+      }
+      try await self.waitUntilReady(services.map(\.0), firstEvent: firstEvent)
+      try await DemoTenant.provision(
+        in: services.map(\.0),
+        portOffset: self.portOffset,
+        secret: secret
+      )
+    } catch {
+      await self.stop(running, database: database)
+      throw error
+    }
+    self.printAddresses(services.map(\.0), database: database)
+    self.output.print("ERP is up (tenant \"demo\"; Ctrl-C stops everything)")
+
+    while firstEvent.withLockedValue({ $0 }) == nil {
+      try? await Task.sleep(for: .milliseconds(100))
+    }
+    switch firstEvent.withLockedValue({ $0 }) {
+    case .exited(let name, let status):
+      self.output.print("\(name) exited (status \(status)); stopping everything")
+    default:
+      self.output.print("stopping")
+    }
+    await self.stop(running, database: database)
+    self.output.print("stopped")
+  }
+
+  /// SIGTERM to every service (they drain), SIGKILL to any still there after 15 s, then
+  /// PostgreSQL if we started it.
+  func stop(_ running: [ServiceProcess], database: Databases) async {
+    for process in running { process.terminate() }
+    await Self.waitForExit(of: running, within: .seconds(15))
+    do {
+      try database.cluster?.stop()
+    } catch {
+      self.output.print("stopping PostgreSQL: \(error)")
+    }
+  }
+
+  func serviceEnvironment(
+    _ entry: ServiceEntry,
+    database: Databases,
+    secret: String
+  ) -> [String: String] {
+    var environment = self.environment
+    for peer in ServiceCatalog.all {
+      environment[peer.peerVariable] = "127.0.0.1:\(peer.defaultPort + self.portOffset)"
+    }
+    environment["ERP_DATABASE_URL"] = database.conninfo(entry.database)
+    environment["ERP_PORT"] = String(entry.defaultPort + self.portOffset)
+    environment["ERP_OPS_PORT"] = String(entry.defaultOpsPort + self.portOffset)
+    environment["ERP_SERVICE_SECRET"] = secret
+    environment["ERP_HOST"] = "127.0.0.1"
+    return environment
+  }
+
+  func printAddresses(_ services: [ServiceEntry], database: Databases) {
+    for entry in services {
+      let name = entry.name.padding(toLength: 12, withPad: " ", startingAt: 0)
+      self.output.print(
+        "  \(name) rpc 127.0.0.1:\(entry.defaultPort + self.portOffset)   "
+          + "ops http://127.0.0.1:\(entry.defaultOpsPort + self.portOffset)/healthz"
+      )
+    }
+    if let cluster = database.cluster {
+      self.output.print("  postgresql   \(cluster.conninfo(database: "postgres"))")
+    }
+  }
+
+  /// Where each service's database is: a private cluster's, or the server `ERP_DATABASE_URL`
+  /// names (a key=value conninfo; each service's `dbname` is appended).
+  func database(for services: [ServiceEntry]) throws -> Databases {
+    if let url = self.environment["ERP_DATABASE_URL"], !url.isEmpty {
+      return Databases(cluster: nil) { "\(url) dbname=\($0)" }
+    }
+    self.output.print("starting PostgreSQL in \(self.runDirectory)")
+    let cluster = try PrivateCluster.start(in: self.runDirectory + "/postgres")
+    for service in services { try cluster.createDatabase(service.database) }
+    return Databases(cluster: cluster) { cluster.conninfo(database: $0) }
+  }
+
+  struct Databases {
+    var cluster: PrivateCluster?
+    var conninfo: (String) -> String
+  }
+
+  /// Polls every service's `/readyz` until all answer 200; fails when a service exits or a
+  /// signal arrives first, or after two minutes.
+  func waitUntilReady(
+    _ services: [ServiceEntry],
+    firstEvent: NIOLockedValueBox<Event?>
+  ) async throws {
+    let deadline = ContinuousClock.now + .seconds(120)
+    var waiting = services
+    while !waiting.isEmpty {
+      switch firstEvent.withLockedValue({ $0 }) {
+      case .signal: throw Failure(description: "interrupted while starting")
+      case .exited(let name, let status):
+        throw Failure(description: "\(name) exited while starting (status \(status))")
+      case nil: break
+      }
+      var stillWaiting: [ServiceEntry] = []
+      for service in waiting {
+        let answer = try? await OpsProbe.get(
+          port: service.defaultOpsPort + self.portOffset,
+          path: "/readyz",
+          timeoutSeconds: 2
+        )
+        if answer?.status != 200 { stillWaiting.append(service) }
+      }
+      waiting = stillWaiting
+      guard ContinuousClock.now < deadline else {
+        throw Failure(
+          description: "not ready after 120 s: \(waiting.map(\.name).joined(separator: ", "))"
+        )
+      }
+      if !waiting.isEmpty { try await Task.sleep(for: .milliseconds(200)) }
+    }
+  }
+
+  static func waitForExit(of processes: [ServiceProcess], within limit: Duration) async {
+    let deadline = ContinuousClock.now + limit
+    for process in processes {
+      while kill(process.pid, 0) == 0 {
+        if ContinuousClock.now >= deadline {
+          process.forceKill()
+          break
+        }
+        try? await Task.sleep(for: .milliseconds(50))
+      }
+    }
+  }
+
+  static func randomSecret() -> String {
+    (0..<32).map { _ in String(UInt8.random(in: 0...15), radix: 16) }.joined()
+  }
+}

@@ -1,0 +1,168 @@
+public import ERPStore
+import ERPTransport
+import GRPCCore
+public import Logging
+import NIOConcurrencyHelpers
+public import Prometheus
+import ServiceLifecycle
+
+/// Runs one service process: the pool, the gRPC server with the standard interceptors, the ops
+/// HTTP port and the start-up migration of every tenant, under one swift-service-lifecycle group
+/// so that SIGTERM drains in-flight calls before the process exits.
+public final class ServiceRunner: Sendable {
+  public let configuration: ServiceConfiguration
+  public let pool: ConnectionPool
+  private let transport: ERPTransport.Server
+  private let ops: OpsServer
+  private let group: ServiceGroup
+  private let logger: Logger
+
+  public init(
+    definition: ServiceDefinition,
+    configuration: ServiceConfiguration,
+    logger: Logger,
+    registry: PrometheusCollectorRegistry,
+    handlesSignals: Bool = true
+  ) {
+    self.configuration = configuration
+    self.logger = logger
+    var poolConfig = ConnectionPool.Config(conninfo: configuration.databaseURL)
+    poolConfig.maxConnections = configuration.dbPoolSize
+    poolConfig.minConnections = min(2, configuration.dbPoolSize)
+    let pool = ConnectionPool(config: poolConfig)
+    self.pool = pool
+
+    let environment = ServiceEnvironment(
+      configuration: configuration,
+      pool: pool,
+      logger: logger,
+      registry: registry
+    )
+    let services: [any RegistrableRPCService] =
+      [TenantAdminService(service: definition.name, pool: pool, migrations: definition.migrations)]
+      + definition.makeServices(environment)
+    var transportConfig = ERPTransport.Server.Config(
+      host: configuration.host,
+      port: configuration.port
+    )
+    transportConfig.gracePeriod = .seconds(Int64(configuration.drainSeconds))
+    let transport = ERPTransport.Server(config: transportConfig)
+    self.transport = transport
+    let server = GRPCServer(
+      transport: transport,
+      services: services,
+      interceptors: [
+        RPCMetricsInterceptor(registry: registry),
+        LoggingInterceptor(logger: logger),
+        ServiceAuthInterceptor(secret: configuration.serviceSecret),
+        TenantInterceptor(pool: pool),
+      ]
+    )
+
+    let startup = StartupMigration(
+      pool: pool,
+      migrations: definition.migrations,
+      transport: transport,
+      logger: logger
+    )
+    let poolMetrics = PoolMetrics(pool: pool, registry: registry)
+    self.ops = OpsServer(
+      host: configuration.host,
+      port: configuration.opsPort,
+      registry: registry,
+      logger: logger,
+      beforeScrape: { poolMetrics.update() },
+      readiness: {
+        guard startup.isDone else { return "tenant migrations have not finished" }
+        do {
+          try await pool.withSession { try await $0.query("SELECT 1") }
+          return nil
+        } catch {
+          return "database: \(error)"
+        }
+      }
+    )
+    self.group = ServiceGroup(
+      configuration: ServiceGroupConfiguration(
+        services: [
+          .init(service: self.ops),
+          .init(service: startup, successTerminationBehavior: .ignore),
+          .init(service: GRPCServerService(server)),
+        ],
+        gracefulShutdownSignals: handlesSignals ? [.sigterm, .sigint] : [],
+        logger: logger
+      )
+    )
+  }
+
+  /// The RPC port, once listening (useful when configured with port 0).
+  public var rpcPort: Int {
+    get async throws { try await self.transport.listeningAddress.port ?? 0 }
+  }
+
+  /// The ops HTTP port, once listening.
+  public var opsPort: Int {
+    get async throws { try await self.ops.listeningPort }
+  }
+
+  /// Serves until SIGTERM / SIGINT (or `shutdown()`), drains, then closes the pool.
+  public func run() async throws {
+    do {
+      try await self.group.run()
+    } catch {
+      await self.pool.shutdown()
+      throw error
+    }
+    await self.pool.shutdown()
+    self.logger.info("stopped")
+  }
+
+  /// Starts the same graceful shutdown SIGTERM does.
+  public func shutdown() async {
+    await self.group.triggerGracefulShutdown()
+  }
+}
+
+/// Brings every tenant schema up to date at start-up, retrying while the database is unreachable;
+/// the service reports not ready until it has. Several replicas may do this at once: the
+/// per-schema advisory lock serialises them and the loser finds nothing left to do.
+final class StartupMigration: Service, Sendable {
+  private let pool: ConnectionPool
+  private let migrations: [Migration]
+  private let transport: ERPTransport.Server
+  private let logger: Logger
+  private let done = NIOLockedValueBox(false)
+
+  init(
+    pool: ConnectionPool,
+    migrations: [Migration],
+    transport: ERPTransport.Server,
+    logger: Logger
+  ) {
+    self.pool = pool
+    self.migrations = migrations
+    self.transport = transport
+    self.logger = logger
+  }
+
+  var isDone: Bool { self.done.withLockedValue { $0 } }
+
+  func run() async throws {
+    if let port = try? await self.transport.listeningAddress.port {
+      self.logger.info("RPC listening", metadata: ["port": "\(port)"])
+    }
+    var delay = Duration.milliseconds(200)
+    while !Task.isCancelled {
+      do {
+        let migrated = try await self.pool.migrateAll(migrations: self.migrations)
+        self.logger.info("tenant schemas up to date", metadata: ["migrated": "\(migrated)"])
+        self.done.withLockedValue { $0 = true }
+        return
+      } catch {
+        self.logger.warning("start-up migration failed; retrying", metadata: ["error": "\(error)"])
+        try? await Task.sleep(for: delay)
+        delay = min(delay * 2, .seconds(5))
+      }
+    }
+  }
+}
