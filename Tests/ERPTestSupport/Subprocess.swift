@@ -86,7 +86,9 @@ public final class RunningProcess: Sendable {
     let collected = self.collected
     pipe.fileHandleForReading.readabilityHandler = { handle in
       let data = handle.availableData
-      if !data.isEmpty {
+      if data.isEmpty {
+        handle.readabilityHandler = nil  // end of output: stop being called
+      } else {
         collected.withLockedValue { $0 += String(decoding: data, as: UTF8.self) }
       }
     }

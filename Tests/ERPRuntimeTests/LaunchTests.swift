@@ -1,0 +1,67 @@
+import ERPProtos
+import ERPRuntime
+import ERPTestSupport
+import ERPTransport
+import Foundation
+import GRPCCore
+import Testing
+
+@Suite("make run: erp-run brings the system up and takes it down")
+struct LaunchTests {
+  @Test("private PostgreSQL, every built service ready, demo tenant provisioned, Ctrl-C stops all")
+  func upAndDown() async throws {
+    let launcher = try Subprocess.builtProduct("erp-run")
+    let directory =
+      NSTemporaryDirectory() + "erp-run-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    // Ports below the ephemeral range, away from `make run`'s own.
+    let offset = Int.random(in: 150...190) * 100
+    let secret = "launch-test-secret-0123456789"
+    var environment = ProcessInfo.processInfo.environment
+    environment["ERP_DATABASE_URL"] = nil
+    environment["ERP_RUN_DIR"] = directory
+    environment["ERP_RUN_PORT_OFFSET"] = String(offset)
+    environment["ERP_SERVICE_SECRET"] = secret
+
+    let process = try RunningProcess(launcher, [], environment: environment)
+    try await process.waitFor("ERP is up", timeout: .seconds(180))
+
+    let services = ServiceCatalog.all.filter { process.output.contains("[\($0.name)] ") }
+    #expect(services.contains { $0.name == "finance" })
+    for service in services {
+      #expect(process.output.contains("rpc 127.0.0.1:\(service.defaultPort + offset)"))
+      let health = try await OpsProbe.get(port: service.defaultOpsPort + offset, path: "/healthz")
+      #expect(health.status == 200)
+      let ready = try await OpsProbe.get(port: service.defaultOpsPort + offset, path: "/readyz")
+      #expect(ready.status == 200)
+
+      // The demo tenant exists in every service.
+      let client = GRPCClient(
+        transport: ERPTransport.Client(
+          targets: [.init(host: "127.0.0.1", port: service.defaultPort + offset)]),
+        interceptors: [DownstreamInterceptor(secret: secret)]
+      )
+      try await withThrowingDiscardingTaskGroup { group in
+        group.addTask { try await client.runConnections() }
+        defer { client.beginGracefulShutdown() }
+        var request = Erp_Common_V1_DescribeTenantRequest()
+        request.tenantID = "demo"
+        let info = try await Erp_Common_V1_TenantAdmin.Client(wrapping: client).describe(request)
+        #expect(info.schemaVersion == info.latestVersion)
+        #expect(info.latestVersion > 0)
+      }
+    }
+
+    process.signal(SIGINT)
+    let status = try await process.waitForExit()
+    #expect(status == 0, "\(process.output)")
+    #expect(process.output.contains("stopped"))
+    // PostgreSQL was stopped too: its pid file is gone.
+    #expect(!FileManager.default.fileExists(atPath: directory + "/postgres/data/postmaster.pid"))
+    for service in services {
+      await #expect(throws: (any Error).self) {
+        _ = try await OpsProbe.get(port: service.defaultOpsPort + offset, path: "/healthz")
+      }
+    }
+  }
+}
