@@ -55,6 +55,71 @@ final class PostgresConnection: @unchecked Sendable {
     _ = try self.collect(PQexec(self.handle, sql))
   }
 
+  /// Runs `statements` in libpq's pipeline mode: all are sent, then one sync, so the batch costs
+  /// one round trip instead of one per statement. The server runs them in order; after the first
+  /// failure the rest are skipped (PGRES_PIPELINE_ABORTED) and that failure is thrown. Batches are
+  /// meant to be small (a transaction's worth): in blocking mode libpq sends everything before
+  /// reading, so a batch whose answers overflow the socket buffers in both directions could stall.
+  func pipeline(
+    _ statements: [(sql: String, parameters: [String?])]
+  ) throws(PostgresError)
+    -> [[PostgresRow]]
+  {
+    self.lastUsed = .now()
+    guard PQenterPipelineMode(self.handle) == 1 else { throw self.connectionError() }
+    defer { PQexitPipelineMode(self.handle) }
+    for statement in statements {
+      let sent = Self.withCStrings(statement.parameters) { pointers in
+        PQsendQueryParams(
+          self.handle,
+          statement.sql,
+          Int32(pointers.count),
+          nil,
+          pointers,
+          nil,
+          nil,
+          0
+        )
+      }
+      guard sent == 1 else { throw self.connectionError() }
+    }
+    guard PQpipelineSync(self.handle) == 1 else { throw self.connectionError() }
+
+    var results: [[PostgresRow]] = []
+    var failure: PostgresError?
+    for _ in statements {
+      guard let result = PQgetResult(self.handle) else { throw self.connectionError() }
+      if PQresultStatus(result) == PGRES_PIPELINE_ABORTED {
+        PQclear(result)
+        results.append([])
+      } else {
+        do {
+          results.append(try self.collect(result))
+        } catch {
+          failure = failure ?? error
+          results.append([])
+        }
+      }
+      // Each statement's results end with a NULL.
+      while let extra = PQgetResult(self.handle) { PQclear(extra) }
+    }
+    guard let sync = PQgetResult(self.handle) else { throw self.connectionError() }
+    let synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC
+    PQclear(sync)
+    guard synced else {
+      throw PostgresError(kind: .connection, message: "pipeline ended without its sync point")
+    }
+    if let failure { throw failure }
+    return results
+  }
+
+  private func connectionError() -> PostgresError {
+    PostgresError(
+      kind: .connection,
+      message: String(cString: PQerrorMessage(self.handle)).trimmingTrailingNewlines
+    )
+  }
+
   private func collect(_ result: OpaquePointer?) throws(PostgresError) -> [PostgresRow] {
     guard let result else {
       throw PostgresError(

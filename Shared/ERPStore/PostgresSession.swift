@@ -19,6 +19,26 @@ public struct PostgresSession: Sendable {
     return try await self.threads.runIfActive { try connection.query(sql, texts) }
   }
 
+  /// Runs several parameterized statements in one round trip (libpq pipeline mode) and returns
+  /// each one's rows, in order. They run in order; the first failure is thrown and the rest are
+  /// skipped. Inside a transaction a failure aborts the transaction as usual.
+  @discardableResult
+  public func pipeline(_ statements: [PostgresStatement]) async throws -> [[PostgresRow]] {
+    for statement in statements { try Self.refuseRoleChanges(statement.sql) }
+    let batch = statements.map { ($0.sql, $0.parameters.map { $0?.postgresText }) }
+    return try await self.pipelineTrusted(batch)
+  }
+
+  /// The same without the role check, for the store's own fixed statements.
+  func pipelineTrusted(
+    _ batch: [(sql: String, parameters: [String?])]
+  ) async throws
+    -> [[PostgresRow]]
+  {
+    let connection = self.connection
+    return try await self.threads.runIfActive { try connection.pipeline(batch) }
+  }
+
   /// Runs fixed statements (no parameters) in one round trip.
   func execute(_ sql: String) async throws {
     let connection = self.connection
@@ -43,5 +63,16 @@ public struct PostgresSession: Sendable {
         message: "changing the role or session authorization is not allowed in service SQL"
       )
     }
+  }
+}
+
+/// One statement of a pipeline: SQL with `$1`, `$2`… and its parameters.
+public struct PostgresStatement: Sendable {
+  public var sql: String
+  public var parameters: [(any PostgresEncodable)?]
+
+  public init(_ sql: String, _ parameters: [(any PostgresEncodable)?] = []) {
+    self.sql = sql
+    self.parameters = parameters
   }
 }

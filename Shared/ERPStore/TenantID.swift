@@ -36,8 +36,11 @@ public struct TenantID: Sendable, Hashable, CustomStringConvertible {
 
   public var description: String { self.slug }
 
-  /// The statements that enter the tenant inside a transaction.
-  var enterStatements: String {
-    "SET LOCAL ROLE \"\(self.role)\"; SET LOCAL search_path TO \"\(self.schema)\""
+  /// The statements that enter the tenant inside a transaction, one by one (for a pipeline).
+  var enterStatementList: [String] {
+    ["SET LOCAL ROLE \"\(self.role)\"", "SET LOCAL search_path TO \"\(self.schema)\""]
   }
+
+  /// The same, as one simple-protocol string.
+  var enterStatements: String { self.enterStatementList.joined(separator: "; ") }
 }

@@ -42,6 +42,49 @@ extension ConnectionPool {
     )
   }
 
+  /// One statement in a tenant's transaction, in one round trip: BEGIN, entering the tenant,
+  /// the statement, COMMIT and the session reset go out as one pipeline. The fast path for the
+  /// single reads (and single-statement writes) most calls are; `withTenant` costs three round
+  /// trips for the same. Retries serialization failures and deadlocks like `withTransaction`.
+  @discardableResult
+  public func tenantQuery(
+    _ tenant: TenantID,
+    _ sql: String,
+    _ parameters: [(any PostgresEncodable)?] = [],
+    maxAttempts: Int = 5
+  ) async throws -> [PostgresRow] {
+    try PostgresSession.refuseRoleChanges(sql)
+    let texts = parameters.map { $0?.postgresText }
+    let enter = tenant.enterStatementList.map { (sql: $0, parameters: [String?]()) }
+    let batch =
+      [(sql: "BEGIN", parameters: [String?]())] + enter + [(sql: sql, parameters: texts)]
+      + [("COMMIT", []), ("RESET ALL", []), ("SET TIME ZONE 'UTC'", [])]
+    var attempt = 1
+    while true {
+      do {
+        return try await self.withSession { session in
+          do {
+            return try await session.pipelineTrusted(batch)[1 + enter.count]
+          } catch let error as PostgresError where error.kind == .server {
+            // The failed statement aborted the transaction, and the pipeline skipped its COMMIT.
+            try? await session.execute("ROLLBACK; \(Self.resetSession)")
+            throw error
+          }
+        }
+      } catch let error as PostgresError where error.isRetryable {
+        guard attempt < maxAttempts else {
+          throw RPCError(
+            code: .aborted,
+            message: "conflicting concurrent updates; retry the request",
+            cause: error
+          )
+        }
+        attempt += 1
+        try await Task.sleep(for: .milliseconds(Int64.random(in: 1...(5 * Int64(attempt)))))
+      }
+    }
+  }
+
   /// Sent in the same round trip as COMMIT or ROLLBACK: whatever session-level setting a
   /// transaction made (a `SET` without `LOCAL`) never reaches the next user of the connection.
   static let resetSession = "RESET ALL; SET TIME ZONE 'UTC'"
