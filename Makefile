@@ -5,7 +5,7 @@ SWIFT ?= swift
 # Debian packages the build and the tests need (libpq and protobuf-c are the design's packages).
 DEBIAN_PACKAGES := libpq-dev postgresql protobuf-compiler libprotobuf-c-dev protobuf-c-compiler python3 pkg-config
 
-.PHONY: test deps build run bench-transport format protos check-protos
+.PHONY: test deps build run bench-transport bench-store format protos check-protos
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
@@ -23,6 +23,10 @@ build: deps
 # A hung test must fail the run, not hold CI until its limit: the whole run gets 30 minutes.
 test: check-protos build
 	timeout --kill-after=30s 30m $(SWIFT) test
+
+# The store's benchmarks: pipelining, provisioning, 10 to 10,000 tenants, pgbench -S (minutes).
+bench-store: deps
+	$(SWIFT) run -c release erp-bench-store $(BENCH)
 
 # Regenerates Shared/ERPProtos from proto/ (builds the protoc plugins first: minutes, once).
 protos: deps

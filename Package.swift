@@ -105,6 +105,12 @@ let package = Package(
       ],
       path: "Services/Run"
     ),
+    // The store's benchmarks (`make bench-store`); built with everything else so they stay compiling.
+    .executableTarget(
+      name: "erp-bench-store",
+      dependencies: ["ERPStore"],
+      path: "Benchmarks/StoreBenchmark"
+    ),
     // Test support shared by the test targets: a private PostgreSQL per test process.
     .target(
       name: "ERPTestSupport",

@@ -19,8 +19,18 @@ final class PostgresConnection: @unchecked Sendable {
   var lastUsed: NIODeadline
 
   /// Connects (blocking). `conninfo` is a libpq connection string or `postgresql://` URL.
+  ///
+  /// The session starts in UTC (`options=-c TimeZone=UTC`, added after the caller's settings), so
+  /// that `RESET ALL` at the end of each transaction also brings the time zone back to UTC.
   init(conninfo: String) throws(PostgresError) {
-    guard let handle = PQconnectdb(conninfo) else {
+    let keywords = ["dbname", "options"]
+    let values = [conninfo, "-c TimeZone=UTC"]
+    let connected = Self.withCStrings(keywords) { keywordPointers in
+      Self.withCStrings(values) { valuePointers in
+        PQconnectdbParams(keywordPointers + [nil], valuePointers + [nil], 1)
+      }
+    }
+    guard let handle = connected else {
       throw PostgresError(kind: .connection, message: "libpq could not allocate a connection")
     }
     guard PQstatus(handle) == CONNECTION_OK else {
@@ -28,6 +38,9 @@ final class PostgresConnection: @unchecked Sendable {
       PQfinish(handle)
       throw PostgresError(kind: .connection, message: message)
     }
+    // libpq prints server notices ("role … is already a member…") to standard error by default;
+    // they are informational, and a service's output is its structured log, so they are dropped.
+    PQsetNoticeProcessor(handle, { _, _ in }, nil)
     self.handle = handle
     self.createdAt = .now()
     self.lastUsed = .now()

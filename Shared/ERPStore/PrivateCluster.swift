@@ -87,8 +87,9 @@ public struct PrivateCluster: Sendable {
 
   // MARK: Helpers
 
-  /// `ERP_PG_BIN`, or the newest `/usr/lib/postgresql/<version>/bin` that has `initdb`.
-  static func binDirectory() throws -> String {
+  /// Where the PostgreSQL server programs are (initdb, pg_ctl, pgbench…): `ERP_PG_BIN`, or the
+  /// newest `/usr/lib/postgresql/<version>/bin` that has `initdb`.
+  public static func binDirectory() throws -> String {
     if let bin = ProcessInfo.processInfo.environment["ERP_PG_BIN"] { return bin }
     let root = "/usr/lib/postgresql"
     let versions = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []

@@ -42,10 +42,13 @@ extension ConnectionPool {
     )
   }
 
-  /// One statement in a tenant's transaction, in one round trip: BEGIN, entering the tenant,
-  /// the statement, COMMIT and the session reset go out as one pipeline. The fast path for the
-  /// single reads (and single-statement writes) most calls are; `withTenant` costs three round
-  /// trips for the same. Retries serialization failures and deadlocks like `withTransaction`.
+  /// One statement in a tenant's transaction, in one round trip: entering the tenant, the
+  /// statement and the session reset go out as one pipeline, which PostgreSQL runs as one
+  /// implicit transaction ending at the pipeline's sync point. The tenant is entered with
+  /// `set_config(…, true)`, the function form of `SET LOCAL`, so role and search_path revert when
+  /// that transaction ends, committed or not. The fast path for the single reads (and
+  /// single-statement writes) most calls are: `withTenant` costs three round trips for the same.
+  /// Retries serialization failures and deadlocks like `withTransaction`.
   @discardableResult
   public func tenantQuery(
     _ tenant: TenantID,
@@ -54,20 +57,20 @@ extension ConnectionPool {
     maxAttempts: Int = 5
   ) async throws -> [PostgresRow] {
     try PostgresSession.refuseRoleChanges(sql)
-    let texts = parameters.map { $0?.postgresText }
-    let enter = tenant.enterStatementList.map { (sql: $0, parameters: [String?]()) }
-    let batch =
-      [(sql: "BEGIN", parameters: [String?]())] + enter + [(sql: sql, parameters: texts)]
-      + [("COMMIT", []), ("RESET ALL", []), ("SET TIME ZONE 'UTC'", [])]
+    let batch: [(sql: String, parameters: [String?])] = [
+      (Self.enterTenant, [tenant.role, "\"\(tenant.schema)\""]),
+      (sql, parameters.map { $0?.postgresText }),
+      (Self.resetSession, []),
+    ]
     var attempt = 1
     while true {
       do {
         return try await self.withSession { session in
           do {
-            return try await session.pipelineTrusted(batch)[1 + enter.count]
+            return try await session.pipelineTrusted(batch)[1]
           } catch let error as PostgresError where error.kind == .server {
-            // The failed statement aborted the transaction, and the pipeline skipped its COMMIT.
-            try? await session.execute("ROLLBACK; \(Self.resetSession)")
+            // The statement failed, so the reset after it was skipped.
+            try? await session.execute(Self.resetSession)
             throw error
           }
         }
@@ -85,9 +88,14 @@ extension ConnectionPool {
     }
   }
 
+  /// `SET LOCAL ROLE $1; SET LOCAL search_path TO $2` as one parameterized statement.
+  static let enterTenant =
+    "SELECT set_config('role', $1, true), set_config('search_path', $2, true)"
+
   /// Sent in the same round trip as COMMIT or ROLLBACK: whatever session-level setting a
   /// transaction made (a `SET` without `LOCAL`) never reaches the next user of the connection.
-  static let resetSession = "RESET ALL; SET TIME ZONE 'UTC'"
+  /// (Sessions start in UTC, see `PostgresConnection.init`, so this also restores the time zone.)
+  static let resetSession = "RESET ALL"
 
   func transaction<T: Sendable>(
     begin: String,

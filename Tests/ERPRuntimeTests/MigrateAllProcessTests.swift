@@ -33,7 +33,10 @@ struct MigrateAllProcessTests {
 
     let described = try await pool.listTenants().filter { tenants.contains($0.tenant) }
     #expect(described.count == tenants.count)
-    #expect(described.allSatisfy { $0.migrationVersion == 1 })
+    // All at the same, latest version (each version's row is unique in schema_migrations).
+    let versions = Set(described.map(\.migrationVersion))
+    #expect(versions.count == 1)
+    #expect((versions.first ?? 0) >= 1)
     for tenant in tenants.prefix(3) {
       let counts = try await pool.withTenant(tenant) { tx in
         try await tx.query("SELECT count(*) AS n, count(DISTINCT code) AS codes FROM account")
