@@ -45,6 +45,8 @@ let package = Package(
       path: "Shared/ERPProtos",
       exclude: ["GENERATED.sha256"]
     ),
+    // Currencies (ISO 4217 exponents) and exact decimal exchange rates: no floating point.
+    .target(name: "ERPMoney", path: "Shared/ERPMoney"),
     .systemLibrary(
       name: "CLibPQ",
       path: "Shared/CLibPQ",
@@ -82,15 +84,21 @@ let package = Package(
       path: "Shared/ERPRuntime"
     ),
     // The domain services: one executable each (ARCHITECTURE §3), standing on ERPRuntime.
-    .executableTarget(
-      name: "erp-finance",
+    .target(
+      name: "Finance",
       dependencies: [
+        "ERPMoney",
         "ERPRuntime",
         "ERPStore",
         "ERPProtos",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
       ],
-      path: "Services/Finance"
+      path: "Services/Finance/Service"
+    ),
+    .executableTarget(
+      name: "erp-finance",
+      dependencies: ["Finance", "ERPRuntime"],
+      path: "Services/Finance/Main"
     ),
     // `make run`: a private PostgreSQL, every service as its own process, a demo tenant.
     .executableTarget(
@@ -143,6 +151,25 @@ let package = Package(
         .product(name: "Prometheus", package: "swift-prometheus"),
       ],
       path: "Tests/ERPRuntimeTests"
+    ),
+    .testTarget(
+      name: "FinanceTests",
+      dependencies: [
+        "Finance",
+        "ERPMoney",
+        "ERPProtos",
+        "ERPRuntime",
+        "ERPStore",
+        "ERPTestSupport",
+        "ERPTransport",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+      ],
+      path: "Tests/FinanceTests"
+    ),
+    .testTarget(
+      name: "ERPMoneyTests",
+      dependencies: ["ERPMoney"],
+      path: "Tests/ERPMoneyTests"
     ),
     .testTarget(
       name: "ERPTransportTests",

@@ -24,7 +24,7 @@ public struct TenantAdminService: Erp_Common_V1_TenantAdmin.SimpleServiceProtoco
     context: ServerContext
   ) async throws -> Erp_Common_V1_TenantInfo {
     let tenant = try Self.tenant(request.tenantID, field: "tenant_id")
-    try await Self.mappingStoreErrors {
+    try await mappingStoreErrors {
       try await self.pool.provision(tenant, migrations: self.migrations)
     }
     return try await self.info(tenant)
@@ -36,7 +36,7 @@ public struct TenantAdminService: Erp_Common_V1_TenantAdmin.SimpleServiceProtoco
   ) async throws -> Erp_Common_V1_TenantInfo {
     let tenant = try Self.tenant(request.tenantID, field: "tenant_id")
     _ = try await self.info(tenant)  // NOT_FOUND before migrating a tenant never provisioned.
-    try await Self.mappingStoreErrors {
+    try await mappingStoreErrors {
       try await self.pool.migrate(tenant, migrations: self.migrations)
     }
     return try await self.info(tenant)
@@ -61,7 +61,7 @@ public struct TenantAdminService: Erp_Common_V1_TenantAdmin.SimpleServiceProtoco
     }
     let size = requested == 0 ? 100 : min(requested, 1000)
     let after = request.page.pageToken
-    let all = try await Self.mappingStoreErrors { try await self.pool.listTenants() }
+    let all = try await mappingStoreErrors { try await self.pool.listTenants() }
     let page = all.filter { $0.tenant.slug > after }.prefix(size)
     var response = Erp_Common_V1_ListTenantsResponse()
     response.tenants = page.map(self.info(from:))
@@ -82,7 +82,7 @@ public struct TenantAdminService: Erp_Common_V1_TenantAdmin.SimpleServiceProtoco
         message: "confirm_tenant_id must repeat tenant_id to deprovision \(tenant)"
       )
     }
-    try await Self.mappingStoreErrors {
+    try await mappingStoreErrors {
       try await self.pool.deprovision(tenant, confirmation: request.confirmTenantID)
     }
     var response = Erp_Common_V1_DeprovisionTenantResponse()
@@ -93,7 +93,7 @@ public struct TenantAdminService: Erp_Common_V1_TenantAdmin.SimpleServiceProtoco
   // MARK: Helpers
 
   private func info(_ tenant: TenantID) async throws -> Erp_Common_V1_TenantInfo {
-    self.info(from: try await Self.mappingStoreErrors { try await self.pool.describe(tenant) })
+    self.info(from: try await mappingStoreErrors { try await self.pool.describe(tenant) })
   }
 
   private func info(from description: TenantDescription) -> Erp_Common_V1_TenantInfo {
@@ -111,15 +111,6 @@ public struct TenantAdminService: Erp_Common_V1_TenantAdmin.SimpleServiceProtoco
       return try TenantID(validating: raw)
     } catch {
       throw RPCError(code: error.code, message: "\(field): \(error.message)")
-    }
-  }
-
-  /// Store errors become the status a partner sees; other errors pass through.
-  static func mappingStoreErrors<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-    do {
-      return try await body()
-    } catch let error as PostgresError {
-      throw error.rpcError
     }
   }
 }

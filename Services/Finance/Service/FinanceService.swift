@@ -3,10 +3,10 @@ import ERPStore
 import GRPCCore
 
 /// The finance service as the runtime sees it: its migrations and its RPC services.
-enum FinanceService {
-  static let definition = ServiceDefinition(
+public enum FinanceService {
+  public static let definition = ServiceDefinition(
     name: "finance",
     migrations: FinanceMigrations.all,
-    makeServices: { _ in [] }
+    makeServices: { environment in [LedgerService(pool: environment.pool)] }
   )
 }

@@ -1,4 +1,5 @@
 import ERPRuntime
+import Finance
 
 // erp-finance: the books every other service writes into (ARCHITECTURE §5).
 await ServiceMain.run(FinanceService.definition)

@@ -1,0 +1,182 @@
+import ERPStore
+
+/// Finance's versioned schema, applied in each tenant's schema in order. Never edit a released
+/// migration: add the next one.
+public enum FinanceMigrations {
+  public static let all: [Migration] = [chartOfAccounts, ledger]
+
+  /// The chart of accounts, with the default chart every tenant starts from. `role` marks the
+  /// accounts other services post to by meaning (receivables, VAT payable…), so a tenant may
+  /// renumber or rename them without breaking postings.
+  static let chartOfAccounts = Migration(
+    version: 1,
+    name: "chart of accounts",
+    sql: """
+      CREATE TABLE account (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        code text NOT NULL UNIQUE CHECK (code ~ '^[0-9A-Za-z.-]{1,20}$'),
+        name text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+        type text NOT NULL CHECK (type IN ('asset', 'liability', 'equity', 'revenue', 'expense')),
+        parent_id bigint REFERENCES account (id),
+        role text UNIQUE,
+        active boolean NOT NULL DEFAULT true,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      INSERT INTO account (code, name, type, role) VALUES
+        ('1000', 'Assets', 'asset', NULL),
+        ('2000', 'Liabilities', 'liability', NULL),
+        ('3000', 'Equity', 'equity', NULL),
+        ('4000', 'Revenue', 'revenue', NULL),
+        ('5000', 'Expenses', 'expense', NULL);
+      INSERT INTO account (code, name, type, role, parent_id)
+      SELECT v.code, v.name, v.type, v.role, p.id
+      FROM (VALUES
+        ('1100', 'Cash and bank', 'asset', 'cash', '1000'),
+        ('1200', 'Accounts receivable', 'asset', 'accounts_receivable', '1000'),
+        ('1300', 'Inventory', 'asset', 'inventory', '1000'),
+        ('1400', 'VAT receivable', 'asset', 'vat_receivable', '1000'),
+        ('2100', 'Accounts payable', 'liability', 'accounts_payable', '2000'),
+        ('2200', 'VAT payable', 'liability', 'vat_payable', '2000'),
+        ('2300', 'Payroll payable', 'liability', 'payroll_payable', '2000'),
+        ('2400', 'Goods received not invoiced', 'liability', 'goods_received_not_invoiced', '2000'),
+        ('3100', 'Share capital', 'equity', 'share_capital', '3000'),
+        ('3200', 'Retained earnings', 'equity', 'retained_earnings', '3000'),
+        ('4100', 'Sales revenue', 'revenue', 'sales_revenue', '4000'),
+        ('4900', 'FX gain', 'revenue', 'fx_gain', '4000'),
+        ('5100', 'Cost of goods sold', 'expense', 'cost_of_goods_sold', '5000'),
+        ('5200', 'Salaries', 'expense', 'salaries', '5000'),
+        ('5300', 'Inventory adjustments', 'expense', 'inventory_adjustments', '5000'),
+        ('5800', 'Rounding', 'expense', 'rounding', '5000'),
+        ('5900', 'FX loss', 'expense', 'fx_loss', '5000')
+      ) AS v (code, name, type, role, parent_code)
+      JOIN account p ON p.code = v.parent_code;
+      """
+  )
+
+  /// The general ledger. Rules the database enforces itself, so no code path can break them:
+  /// every entry balances per currency and in base currency (a deferred constraint trigger, run
+  /// at commit); posted entries and lines are immutable (corrected by reversal only); nothing is
+  /// posted into a closed month. Balances per account, month and currency are maintained as
+  /// entries post, spread over 8 slots (by backend) so concurrent postings to one account do not
+  /// queue on one row; reports add the slots up.
+  static let ledger = Migration(
+    version: 2,
+    name: "general ledger",
+    sql: """
+      CREATE TABLE ledger_settings (
+        singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+        base_currency text NOT NULL DEFAULT 'USD' CHECK (base_currency ~ '^[A-Z]{3}$')
+      );
+      INSERT INTO ledger_settings DEFAULT VALUES;
+
+      CREATE TABLE exchange_rate (
+        currency text NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
+        effective date NOT NULL,
+        rate numeric(24, 10) NOT NULL CHECK (rate > 0),
+        PRIMARY KEY (currency, effective)
+      );
+
+      CREATE TABLE closed_period (
+        year integer NOT NULL,
+        month integer NOT NULL CHECK (month BETWEEN 1 AND 12),
+        closed_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (year, month)
+      );
+
+      CREATE SEQUENCE journal_number;
+
+      CREATE TABLE journal_entry (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        number text NOT NULL UNIQUE,
+        request_id text NOT NULL CHECK (length(request_id) BETWEEN 1 AND 100),
+        content_hash text NOT NULL,
+        entry_date date NOT NULL,
+        memo text NOT NULL DEFAULT '',
+        source_type text NOT NULL DEFAULT '',
+        source_id text NOT NULL DEFAULT '',
+        reverses_id bigint REFERENCES journal_entry (id),
+        posted_at timestamptz NOT NULL DEFAULT now(),
+        CONSTRAINT journal_entry_request_id_key UNIQUE (request_id),
+        CONSTRAINT journal_entry_reversed_once UNIQUE (reverses_id)
+      );
+      CREATE INDEX journal_entry_date ON journal_entry (entry_date);
+
+      CREATE TABLE journal_line (
+        entry_id bigint NOT NULL REFERENCES journal_entry (id),
+        line_no integer NOT NULL,
+        account_id bigint NOT NULL REFERENCES account (id),
+        entry_date date NOT NULL,
+        currency text NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
+        -- Signed: debits positive, credits negative. Zero only on a rounding line, which carries
+        -- a base-currency difference alone.
+        amount_minor bigint NOT NULL,
+        base_amount_minor bigint NOT NULL,
+        rate numeric(24, 10) NOT NULL CHECK (rate > 0),
+        is_rounding boolean NOT NULL DEFAULT false,
+        memo text NOT NULL DEFAULT '',
+        PRIMARY KEY (entry_id, line_no),
+        CHECK (amount_minor <> 0 OR (is_rounding AND base_amount_minor <> 0))
+      );
+      CREATE INDEX journal_line_account_date ON journal_line (account_id, entry_date);
+
+      CREATE TABLE account_balance (
+        account_id bigint NOT NULL REFERENCES account (id),
+        year integer NOT NULL,
+        month integer NOT NULL,
+        currency text NOT NULL,
+        slot smallint NOT NULL,
+        -- Net (debits positive), in the line currency and in base currency.
+        amount_minor bigint NOT NULL DEFAULT 0,
+        base_amount_minor bigint NOT NULL DEFAULT 0,
+        PRIMARY KEY (account_id, year, month, currency, slot)
+      );
+
+      -- Balanced per currency and in base currency, checked once per entry at commit.
+      CREATE FUNCTION journal_entry_balances() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        unbalanced text;
+      BEGIN
+        SELECT currency INTO unbalanced FROM journal_line WHERE entry_id = NEW.id
+          GROUP BY currency HAVING sum(amount_minor) <> 0 LIMIT 1;
+        IF unbalanced IS NOT NULL THEN
+          RAISE EXCEPTION 'journal entry % does not balance in %', NEW.number, unbalanced
+            USING ERRCODE = '23514', CONSTRAINT = 'journal_entry_balanced';
+        END IF;
+        IF (SELECT coalesce(sum(base_amount_minor), 0) FROM journal_line WHERE entry_id = NEW.id) <> 0
+          OR (SELECT count(*) FROM journal_line WHERE entry_id = NEW.id) < 2 THEN
+          RAISE EXCEPTION 'journal entry % does not balance in base currency', NEW.number
+            USING ERRCODE = '23514', CONSTRAINT = 'journal_entry_balanced';
+        END IF;
+        RETURN NULL;
+      END $$;
+      CREATE CONSTRAINT TRIGGER journal_entry_balanced
+        AFTER INSERT ON journal_entry DEFERRABLE INITIALLY DEFERRED
+        FOR EACH ROW EXECUTE FUNCTION journal_entry_balances();
+
+      -- Posted means final.
+      CREATE FUNCTION journal_is_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'posted journal entries cannot be changed; reverse them instead'
+          USING ERRCODE = '23514', CONSTRAINT = 'journal_immutable';
+      END $$;
+      CREATE TRIGGER journal_entry_immutable BEFORE UPDATE OR DELETE ON journal_entry
+        FOR EACH ROW EXECUTE FUNCTION journal_is_immutable();
+      CREATE TRIGGER journal_line_immutable BEFORE UPDATE OR DELETE ON journal_line
+        FOR EACH ROW EXECUTE FUNCTION journal_is_immutable();
+
+      -- No posting dated in a closed month.
+      CREATE FUNCTION journal_period_open() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF EXISTS (SELECT 1 FROM closed_period
+                   WHERE year = extract(year FROM NEW.entry_date)
+                     AND month = extract(month FROM NEW.entry_date)) THEN
+          RAISE EXCEPTION 'the period of % is closed', NEW.entry_date
+            USING ERRCODE = '23514', CONSTRAINT = 'journal_period_open';
+        END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER journal_entry_period_open BEFORE INSERT ON journal_entry
+        FOR EACH ROW EXECUTE FUNCTION journal_period_open();
+      """
+  )
+}

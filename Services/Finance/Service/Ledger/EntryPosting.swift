@@ -1,0 +1,410 @@
+import ERPMoney
+import ERPProtos
+import ERPStore
+import GRPCCore
+
+/// Posting a journal entry: validation with messages that name the field, conversion of every
+/// line to base currency at the rate in force, explicit rounding lines, and one transaction that
+/// writes the entry, its lines and the maintained balances. Idempotent by request id.
+enum EntryPosting {
+  /// A line ready to insert: signed amounts (debit positive) in its currency and in base.
+  struct ResolvedLine: Sendable {
+    var accountID: Int64
+    var accountCode: String
+    var currency: String
+    var amountMinor: Int64
+    var baseAmountMinor: Int64
+    var rate: String
+    var isRounding: Bool
+    var memo: String
+  }
+
+  struct Header: Sendable {
+    var requestID: String
+    var contentHash: String
+    var date: CalendarDate
+    var memo: String
+    var sourceType: String
+    var sourceID: String
+    var reversesID: Int64?
+    var baseCurrency: String
+  }
+
+  /// A line as requested, checked on its own.
+  struct RequestedLine {
+    var index: Int
+    var accountCode: String
+    var currency: Currency
+    var amountMinor: Int64
+    var memo: String
+  }
+
+  static func post(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    _ request: Erp_Finance_V1_PostEntryRequest
+  ) async throws -> Erp_Finance_V1_JournalEntry {
+    let requestID = try LedgerValues.text(
+      request.requestID,
+      field: "request_id",
+      maxLength: 100,
+      required: true
+    )
+    let date = try LedgerValues.date(request.date, field: "date")
+    let memo = try LedgerValues.text(request.memo, field: "memo", maxLength: 500, required: false)
+    let sourceType = try LedgerValues.text(
+      request.sourceType,
+      field: "source_type",
+      maxLength: 50,
+      required: false
+    )
+    let sourceID = try LedgerValues.text(
+      request.sourceID,
+      field: "source_id",
+      maxLength: 100,
+      required: false
+    )
+    let lines = try Self.requestedLines(request.lines)
+    let hash = ContentHash.of(request)
+
+    return try await Self.idempotently(pool, tenant, requestID: requestID, hash: hash) { session in
+      let base = try await LedgerSettingsStore.baseCurrency(session)
+      let accounts = try await Self.accounts(session, lines)
+      if try await LedgerSettingsStore.isClosed(session, date) {
+        throw RPCError(
+          code: .failedPrecondition,
+          message: "date: the period \(date.year)-\(date.month) is closed"
+        )
+      }
+      var resolved: [ResolvedLine] = []
+      var rates: [Currency: DecimalRate] = [:]
+      for line in lines {
+        var baseAmount = line.amountMinor
+        var rateText = "1"
+        if line.currency != base {
+          if rates[line.currency] == nil {
+            guard
+              let rate = try await LedgerSettingsStore.rate(
+                session,
+                currency: line.currency,
+                on: date
+              )
+            else {
+              throw RPCError(
+                code: .failedPrecondition,
+                message: "lines[\(line.index)]: no exchange rate for \(line.currency) on or "
+                  + "before \(date.postgresText)"
+              )
+            }
+            rates[line.currency] = rate
+          }
+          let rate = rates[line.currency]!
+          guard let converted = rate.convert(line.amountMinor, from: line.currency, to: base)
+          else {
+            throw LedgerValues.invalid("lines[\(line.index)]", "the amount is too large")
+          }
+          baseAmount = converted
+          rateText = rate.description
+        }
+        resolved.append(
+          ResolvedLine(
+            accountID: accounts[line.accountCode]!,
+            accountCode: line.accountCode,
+            currency: line.currency.code,
+            amountMinor: line.amountMinor,
+            baseAmountMinor: baseAmount,
+            rate: rateText,
+            isRounding: false,
+            memo: line.memo
+          )
+        )
+      }
+      resolved += try await Self.roundingLines(session, resolved, base: base)
+      let header = Header(
+        requestID: requestID,
+        contentHash: hash,
+        date: date,
+        memo: memo,
+        sourceType: sourceType,
+        sourceID: sourceID,
+        reversesID: nil,
+        baseCurrency: base.code
+      )
+      return try await Self.insert(session, header, resolved)
+    }
+  }
+
+  /// Checks each line and that debits equal credits in every currency.
+  static func requestedLines(_ lines: [Erp_Finance_V1_EntryLine]) throws -> [RequestedLine] {
+    guard lines.count >= 2 else {
+      throw LedgerValues.invalid("lines", "an entry needs at least two lines")
+    }
+    guard lines.count <= 500 else {
+      throw LedgerValues.invalid("lines", "at most 500 lines per entry")
+    }
+    var requested: [RequestedLine] = []
+    var sums: [Currency: (debit: Int64, credit: Int64)] = [:]
+    for (index, line) in lines.enumerated() {
+      let field = "lines[\(index)]"
+      guard !line.accountCode.isEmpty else {
+        throw LedgerValues.invalid(field + ".account_code", "required")
+      }
+      guard line.hasDebit != line.hasCredit else {
+        throw LedgerValues.invalid(field, "exactly one of debit or credit")
+      }
+      let side = line.hasDebit ? "debit" : "credit"
+      let money = line.hasDebit ? line.debit : line.credit
+      let currency = try LedgerValues.currency(
+        money.currencyCode,
+        field: "\(field).\(side).currency_code"
+      )
+      guard money.unitsMinor > 0 else {
+        throw LedgerValues.invalid(
+          "\(field).\(side).units_minor",
+          "must be positive (\(money.unitsMinor))"
+        )
+      }
+      let memo = try LedgerValues.text(
+        line.memo,
+        field: field + ".memo",
+        maxLength: 500,
+        required: false
+      )
+      let signed = line.hasDebit ? money.unitsMinor : -money.unitsMinor
+      var sum = sums[currency] ?? (0, 0)
+      if line.hasDebit {
+        sum.debit = try Self.adding(sum.debit, money.unitsMinor, field: field)
+      } else {
+        sum.credit = try Self.adding(sum.credit, money.unitsMinor, field: field)
+      }
+      sums[currency] = sum
+      requested.append(
+        RequestedLine(
+          index: index,
+          accountCode: line.accountCode,
+          currency: currency,
+          amountMinor: signed,
+          memo: memo
+        )
+      )
+    }
+    for (currency, sum) in sums.sorted(by: { $0.key.code < $1.key.code })
+    where sum.debit != sum.credit {
+      throw LedgerValues.invalid(
+        "lines",
+        "debits and credits differ in \(currency): debits \(LedgerValues.display(sum.debit, currency)), "
+          + "credits \(LedgerValues.display(sum.credit, currency))"
+      )
+    }
+    return requested
+  }
+
+  static func adding(_ a: Int64, _ b: Int64, field: String) throws -> Int64 {
+    let (sum, overflow) = a.addingReportingOverflow(b)
+    guard !overflow else { throw LedgerValues.invalid(field, "the amounts are too large") }
+    return sum
+  }
+
+  /// Account ids by code; unknown codes are INVALID_ARGUMENT, inactive ones FAILED_PRECONDITION.
+  static func accounts(
+    _ session: PostgresSession,
+    _ lines: [RequestedLine]
+  ) async throws
+    -> [String: Int64]
+  {
+    let codes = Array(Set(lines.map(\.accountCode)))
+    let rows = try await session.query(
+      "SELECT code, id, active FROM account WHERE code = ANY($1::text[])",
+      [codes]
+    )
+    var found: [String: (Int64, Bool)] = [:]
+    for row in rows {
+      found[try row.decode("code", as: String.self)] = (
+        try row.decode("id", as: Int64.self), try row.decode("active", as: Bool.self)
+      )
+    }
+    for line in lines {
+      guard let (_, active) = found[line.accountCode] else {
+        throw LedgerValues.invalid(
+          "lines[\(line.index)].account_code",
+          "no account \"\(line.accountCode)\""
+        )
+      }
+      guard active else {
+        throw RPCError(
+          code: .failedPrecondition,
+          message: "lines[\(line.index)].account_code: account \(line.accountCode) is inactive"
+        )
+      }
+    }
+    return found.mapValues(\.0)
+  }
+
+  /// Converting each line separately can leave the base-currency total a few minor units off
+  /// zero. Each foreign currency's difference is posted explicitly to the rounding account, as a
+  /// line with no amount in that currency and the difference in base, so both the per-currency
+  /// totals and the base total are exactly zero.
+  static func roundingLines(
+    _ session: PostgresSession,
+    _ lines: [ResolvedLine],
+    base: Currency
+  )
+    async throws -> [ResolvedLine]
+  {
+    var differences: [String: Int64] = [:]
+    for line in lines where line.currency != base.code {
+      differences[line.currency, default: 0] += line.baseAmountMinor
+    }
+    let needed = differences.filter { $0.value != 0 }.sorted { $0.key < $1.key }
+    guard !needed.isEmpty else { return [] }
+    let rows = try await session.query("SELECT id, code FROM account WHERE role = 'rounding'")
+    guard let row = rows.first else {
+      throw RPCError(code: .failedPrecondition, message: "the ledger has no rounding account")
+    }
+    let id = try row.decode("id", as: Int64.self)
+    let code = try row.decode("code", as: String.self)
+    return needed.map { currency, difference in
+      ResolvedLine(
+        accountID: id,
+        accountCode: code,
+        currency: currency,
+        amountMinor: 0,
+        baseAmountMinor: -difference,
+        rate: "1",
+        isRounding: true,
+        memo: "rounding of \(currency) to \(base)"
+      )
+    }
+  }
+
+  /// Writes the entry, its lines and the balance updates: the lines and balances go out as one
+  /// pipeline. Balances are spread over 8 slots by backend so concurrent postings to the same
+  /// account rarely wait on one row, and updated in a fixed order so they cannot deadlock.
+  static func insert(
+    _ session: PostgresSession,
+    _ header: Header,
+    _ lines: [ResolvedLine]
+  )
+    async throws -> Erp_Finance_V1_JournalEntry
+  {
+    let entry = try await session.query(
+      """
+      INSERT INTO journal_entry
+        (number, request_id, content_hash, entry_date, memo, source_type, source_id, reverses_id)
+      VALUES ('JE-' || lpad(nextval('journal_number')::text, 6, '0'), $1, $2, $3, $4, $5, $6, $7)
+      RETURNING id, number
+      """,
+      [
+        header.requestID, header.contentHash, header.date, header.memo, header.sourceType,
+        header.sourceID, header.reversesID,
+      ]
+    )
+    let entryID = try entry[0].decode("id", as: Int64.self)
+    let number = try entry[0].decode("number", as: String.self)
+
+    var statements: [PostgresStatement] = []
+    for (index, line) in lines.enumerated() {
+      statements.append(
+        PostgresStatement(
+          """
+          INSERT INTO journal_line (entry_id, line_no, account_id, entry_date, currency,
+            amount_minor, base_amount_minor, rate, is_rounding, memo)
+          VALUES ($1, $2, $3, $4, $5, $6, $7, $8::numeric, $9, $10)
+          """,
+          [
+            entryID, index + 1, line.accountID, header.date, line.currency, line.amountMinor,
+            line.baseAmountMinor, line.rate, line.isRounding, line.memo,
+          ]
+        )
+      )
+    }
+    struct BalanceKey: Hashable, Comparable {
+      var account: Int64
+      var currency: String
+      static func < (a: Self, b: Self) -> Bool { (a.account, a.currency) < (b.account, b.currency) }
+    }
+    var deltas: [BalanceKey: (Int64, Int64)] = [:]
+    for line in lines {
+      let key = BalanceKey(account: line.accountID, currency: line.currency)
+      let current = deltas[key] ?? (0, 0)
+      deltas[key] = (current.0 + line.amountMinor, current.1 + line.baseAmountMinor)
+    }
+    for key in deltas.keys.sorted() {
+      let (amount, baseAmount) = deltas[key]!
+      statements.append(
+        PostgresStatement(
+          """
+          INSERT INTO account_balance
+            (account_id, year, month, currency, slot, amount_minor, base_amount_minor)
+          VALUES ($1, $2, $3, $4, pg_backend_pid() % 8, $5, $6)
+          ON CONFLICT (account_id, year, month, currency, slot) DO UPDATE SET
+            amount_minor = account_balance.amount_minor + EXCLUDED.amount_minor,
+            base_amount_minor = account_balance.base_amount_minor + EXCLUDED.base_amount_minor
+          """,
+          [key.account, header.date.year, header.date.month, key.currency, amount, baseAmount]
+        )
+      )
+    }
+    try await session.pipeline(statements)
+
+    var answer = Erp_Finance_V1_JournalEntry()
+    answer.number = number
+    answer.requestID = header.requestID
+    answer.date = LedgerValues.proto(header.date)
+    answer.memo = header.memo
+    answer.sourceType = header.sourceType
+    answer.sourceID = header.sourceID
+    answer.lines = lines.map { Self.protoLine($0, base: header.baseCurrency) }
+    return answer
+  }
+
+  static func protoLine(_ line: ResolvedLine, base: String) -> Erp_Finance_V1_EntryLine {
+    var proto = Erp_Finance_V1_EntryLine()
+    proto.accountCode = line.accountCode
+    proto.memo = line.memo
+    if line.amountMinor > 0 || (line.amountMinor == 0 && line.baseAmountMinor > 0) {
+      proto.debit = LedgerValues.money(line.amountMinor, line.currency)
+    } else {
+      proto.credit = LedgerValues.money(-line.amountMinor, line.currency)
+    }
+    if line.baseAmountMinor >= 0 {
+      proto.baseDebit = LedgerValues.money(line.baseAmountMinor, base)
+    } else {
+      proto.baseCredit = LedgerValues.money(-line.baseAmountMinor, base)
+    }
+    return proto
+  }
+
+  /// Runs `body` in a tenant transaction unless `requestID` was already posted: then the first
+  /// entry is returned unchanged (or INVALID_ARGUMENT if this request's content differs). Two
+  /// concurrent first attempts meet at the unique request id; the loser reads the winner's entry.
+  static func idempotently(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    requestID: String,
+    hash: String,
+    _ body: @escaping @Sendable (PostgresSession) async throws -> Erp_Finance_V1_JournalEntry
+  ) async throws -> Erp_Finance_V1_JournalEntry {
+    for _ in 0..<2 {
+      do {
+        return try await pool.withTenant(tenant) { session in
+          if let existing = try await EntryReading.byRequestID(session, requestID) {
+            guard existing.hash == hash else {
+              throw LedgerValues.invalid(
+                "request_id",
+                "already used for entry \(existing.entry.number) with different content"
+              )
+            }
+            return existing.entry
+          }
+          return try await body(session)
+        }
+      } catch let error as PostgresError
+        where error.sqlState == "23505" && error.constraint == "journal_entry_request_id_key"
+      {
+        continue  // a concurrent request with the same id won; read its entry
+      }
+    }
+    throw RPCError(code: .aborted, message: "request_id: concurrent requests; retry")
+  }
+}

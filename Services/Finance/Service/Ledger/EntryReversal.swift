@@ -1,0 +1,75 @@
+import ERPProtos
+import ERPStore
+import GRPCCore
+
+/// Corrects a posted entry the only way the ledger allows: a new entry with every line's debit
+/// and credit swapped, at the original rates and base amounts, so the two cancel exactly.
+enum EntryReversal {
+  static func reverse(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    _ request: Erp_Finance_V1_ReverseEntryRequest
+  ) async throws -> Erp_Finance_V1_JournalEntry {
+    let requestID = try LedgerValues.text(
+      request.requestID,
+      field: "request_id",
+      maxLength: 100,
+      required: true
+    )
+    guard !request.number.isEmpty else { throw LedgerValues.invalid("number", "required") }
+    let date = request.hasDate ? try LedgerValues.date(request.date, field: "date") : nil
+    let hash = ContentHash.ofReversal(request)
+    return try await EntryPosting.idempotently(pool, tenant, requestID: requestID, hash: hash) {
+      session in
+      let original = try await EntryReading.byNumber(session, request.number)
+      guard original.entry.reversedBy.isEmpty else {
+        throw RPCError(
+          code: .failedPrecondition,
+          message: "number: \(request.number) was already reversed by \(original.entry.reversedBy)"
+        )
+      }
+      let entryDate =
+        date
+        ?? CalendarDate(
+          year: Int(original.entry.date.year),
+          month: Int(original.entry.date.month),
+          day: Int(original.entry.date.day)
+        )
+      if try await LedgerSettingsStore.isClosed(session, entryDate) {
+        throw RPCError(
+          code: .failedPrecondition,
+          message: "date: the period \(entryDate.year)-\(entryDate.month) is closed"
+        )
+      }
+      let rows = try await session.query(
+        """
+        SELECT l.account_id, a.code, l.currency, l.amount_minor, l.base_amount_minor,
+          l.rate::text AS rate, l.is_rounding, l.memo
+        FROM journal_line l JOIN account a ON a.id = l.account_id
+        WHERE l.entry_id = $1 ORDER BY l.line_no
+        """,
+        [original.id]
+      )
+      let mirrored = try EntryReading.resolved(rows).map { line in
+        var line = line
+        line.amountMinor = -line.amountMinor
+        line.baseAmountMinor = -line.baseAmountMinor
+        return line
+      }
+      let base = try await LedgerSettingsStore.baseCurrency(session)
+      let header = EntryPosting.Header(
+        requestID: requestID,
+        contentHash: hash,
+        date: entryDate,
+        memo: "reversal of \(request.number)",
+        sourceType: "reversal",
+        sourceID: request.number,
+        reversesID: original.id,
+        baseCurrency: base.code
+      )
+      var entry = try await EntryPosting.insert(session, header, mirrored)
+      entry.reverses = request.number
+      return entry
+    }
+  }
+}

@@ -1,0 +1,109 @@
+import ERPProtos
+import ERPRuntime
+import ERPStore
+import ERPTestSupport
+import ERPTransport
+import GRPCCore
+
+@testable import Finance
+
+typealias Ledger = Erp_Finance_V1_Ledger.Client<ERPTransport.Client>
+
+/// A finance `Ledger` served over real TCP on a real PostgreSQL, for a tenant of the test's own.
+enum LedgerHarness {
+  static func run<T: Sendable>(
+    baseCurrency: String? = nil,
+    _ body: @Sendable (Ledger, ConnectionPool, TenantID) async throws -> T
+  ) async throws -> T {
+    let pool = try await TestDatabase.pool(maxConnections: 20)
+    let tenant = TestDatabase.uniqueTenant("fin")
+    try await pool.provision(tenant, migrations: FinanceMigrations.all)
+    defer { Task { await pool.shutdown() } }
+    return try await withLoopbackServer(
+      services: [LedgerService(pool: pool)],
+      interceptors: [TenantInterceptor(pool: pool)]
+    ) { _, port in
+      let client = GRPCClient(
+        transport: ERPTransport.Client(targets: [.init(host: "127.0.0.1", port: port)]),
+        interceptors: [DownstreamInterceptor(secret: "unused-in-these-tests")]
+      )
+      return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await client.runConnections() }
+        defer { client.beginGracefulShutdown() }
+        return try await RequestContext.$tenant.withValue(tenant) {
+          let ledger = Ledger(wrapping: client)
+          if let baseCurrency {
+            var request = Erp_Finance_V1_SetBaseCurrencyRequest()
+            request.currencyCode = baseCurrency
+            _ = try await ledger.setBaseCurrency(request)
+          }
+          return try await body(ledger, pool, tenant)
+        }
+      }
+    }
+  }
+}
+
+/// Builders for requests, so tests read like the entries they post.
+enum Build {
+  static func date(_ year: Int, _ month: Int, _ day: Int) -> Erp_Common_V1_Date {
+    var date = Erp_Common_V1_Date()
+    date.year = Int32(year)
+    date.month = Int32(month)
+    date.day = Int32(day)
+    return date
+  }
+
+  static func money(_ units: Int64, _ currency: String) -> Erp_Common_V1_Money {
+    var money = Erp_Common_V1_Money()
+    money.currencyCode = currency
+    money.unitsMinor = units
+    return money
+  }
+
+  static func debit(
+    _ account: String,
+    _ units: Int64,
+    _ currency: String
+  ) -> Erp_Finance_V1_EntryLine {
+    var line = Erp_Finance_V1_EntryLine()
+    line.accountCode = account
+    line.debit = self.money(units, currency)
+    return line
+  }
+
+  static func credit(
+    _ account: String,
+    _ units: Int64,
+    _ currency: String
+  ) -> Erp_Finance_V1_EntryLine {
+    var line = Erp_Finance_V1_EntryLine()
+    line.accountCode = account
+    line.credit = self.money(units, currency)
+    return line
+  }
+
+  static func entry(
+    _ requestID: String,
+    on date: Erp_Common_V1_Date = Build.date(2026, 11, 10),
+    _ lines: [Erp_Finance_V1_EntryLine]
+  ) -> Erp_Finance_V1_PostEntryRequest {
+    var request = Erp_Finance_V1_PostEntryRequest()
+    request.requestID = requestID
+    request.date = date
+    request.memo = "test"
+    request.lines = lines
+    return request
+  }
+
+  static func trialBalance(
+    _ ledger: Ledger,
+    asOf date: Erp_Common_V1_Date = Build.date(2026, 12, 31)
+  )
+    async throws -> Erp_Finance_V1_TrialBalanceResponse
+  {
+    var request = Erp_Finance_V1_TrialBalanceRequest()
+    request.asOf = date
+    return try await ledger.trialBalance(request)
+  }
+}
