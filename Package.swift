@@ -92,6 +92,7 @@ let package = Package(
         "ERPStore",
         "ERPProtos",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ],
       path: "Services/Finance/Service"
     ),

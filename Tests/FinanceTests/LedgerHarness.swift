@@ -8,19 +8,39 @@ import GRPCCore
 @testable import Finance
 
 typealias Ledger = Erp_Finance_V1_Ledger.Client<ERPTransport.Client>
+typealias Billing = Erp_Finance_V1_Billing.Client<ERPTransport.Client>
 
 /// A finance `Ledger` served over real TCP on a real PostgreSQL, for a tenant of the test's own.
 enum LedgerHarness {
+  /// The same with the `Billing` API as well.
+  static func withBilling<T: Sendable>(
+    baseCurrency: String = "SAR",
+    _ body: @Sendable (Billing, Ledger) async throws -> T
+  ) async throws -> T {
+    try await self.clients(baseCurrency: baseCurrency) { client, _, _ in
+      try await body(Billing(wrapping: client), Ledger(wrapping: client))
+    }
+  }
+
   static func run<T: Sendable>(
     baseCurrency: String? = nil,
     _ body: @Sendable (Ledger, ConnectionPool, TenantID) async throws -> T
+  ) async throws -> T {
+    try await self.clients(baseCurrency: baseCurrency) { client, pool, tenant in
+      try await body(Ledger(wrapping: client), pool, tenant)
+    }
+  }
+
+  static func clients<T: Sendable>(
+    baseCurrency: String?,
+    _ body: @Sendable (GRPCClient<ERPTransport.Client>, ConnectionPool, TenantID) async throws -> T
   ) async throws -> T {
     let pool = try await TestDatabase.pool(maxConnections: 20)
     let tenant = TestDatabase.uniqueTenant("fin")
     try await pool.provision(tenant, migrations: FinanceMigrations.all)
     defer { Task { await pool.shutdown() } }
     return try await withLoopbackServer(
-      services: [LedgerService(pool: pool)],
+      services: [LedgerService(pool: pool), BillingService(pool: pool)],
       interceptors: [TenantInterceptor(pool: pool)]
     ) { _, port in
       let client = GRPCClient(
@@ -37,7 +57,7 @@ enum LedgerHarness {
             request.currencyCode = baseCurrency
             _ = try await ledger.setBaseCurrency(request)
           }
-          return try await body(ledger, pool, tenant)
+          return try await body(client, pool, tenant)
         }
       }
     }

@@ -3,7 +3,7 @@ import ERPStore
 /// Finance's versioned schema, applied in each tenant's schema in order. Never edit a released
 /// migration: add the next one.
 public enum FinanceMigrations {
-  public static let all: [Migration] = [chartOfAccounts, ledger]
+  public static let all: [Migration] = [chartOfAccounts, ledger, billing]
 
   /// The chart of accounts, with the default chart every tenant starts from. `role` marks the
   /// accounts other services post to by meaning (receivables, VAT payable…), so a tenant may
@@ -177,6 +177,133 @@ public enum FinanceMigrations {
       END $$;
       CREATE TRIGGER journal_entry_period_open BEFORE INSERT ON journal_entry
         FOR EACH ROW EXECUTE FUNCTION journal_period_open();
+      """
+  )
+
+  /// Receivables and payables. An invoice's status is never stored: what was paid or credited
+  /// is the sum of its allocations, locked and checked when an allocation is made, and checked
+  /// again by a trigger so no path over-allocates an invoice or a payment.
+  static let billing = Migration(
+    version: 3,
+    name: "receivables and payables",
+    sql: """
+      CREATE TABLE tax_code (
+        code text PRIMARY KEY CHECK (code ~ '^[A-Z0-9_-]{1,20}$'),
+        name text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+        kind text NOT NULL CHECK (kind IN ('standard', 'reduced', 'zero_rated', 'exempt')),
+        rate_basis_points integer NOT NULL CHECK (rate_basis_points BETWEEN 0 AND 10000),
+        CHECK (kind IN ('standard', 'reduced') OR rate_basis_points = 0)
+      );
+      INSERT INTO tax_code VALUES
+        ('STD', 'Standard rate', 'standard', 1500),
+        ('RED', 'Reduced rate', 'reduced', 500),
+        ('ZERO', 'Zero-rated', 'zero_rated', 0),
+        ('EXEMPT', 'Exempt', 'exempt', 0);
+
+      CREATE SEQUENCE document_number;
+
+      CREATE TABLE invoice (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        number text NOT NULL UNIQUE,
+        request_id text NOT NULL,
+        content_hash text NOT NULL,
+        direction text NOT NULL CHECK (direction IN ('receivable', 'payable')),
+        is_credit_note boolean NOT NULL DEFAULT false,
+        credits_invoice_id bigint REFERENCES invoice (id),
+        party_id text NOT NULL CHECK (length(party_id) BETWEEN 1 AND 100),
+        party_name text NOT NULL DEFAULT '',
+        currency text NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
+        issue_date date NOT NULL,
+        due_date date NOT NULL,
+        subtotal_minor bigint NOT NULL CHECK (subtotal_minor >= 0),
+        tax_minor bigint NOT NULL CHECK (tax_minor >= 0),
+        total_minor bigint NOT NULL CHECK (total_minor = subtotal_minor + tax_minor),
+        entry_id bigint NOT NULL REFERENCES journal_entry (id),
+        source_type text NOT NULL DEFAULT '',
+        source_id text NOT NULL DEFAULT '',
+        reason text NOT NULL DEFAULT '',
+        CONSTRAINT invoice_request_id_key UNIQUE (request_id),
+        CHECK (due_date >= issue_date),
+        CHECK (is_credit_note = (credits_invoice_id IS NOT NULL))
+      );
+      CREATE INDEX invoice_party ON invoice (direction, party_id, currency, issue_date);
+      CREATE INDEX invoice_issue_date ON invoice (issue_date);
+
+      CREATE TABLE invoice_line (
+        invoice_id bigint NOT NULL REFERENCES invoice (id),
+        line_no integer NOT NULL,
+        description text NOT NULL,
+        quantity_milli bigint NOT NULL CHECK (quantity_milli > 0),
+        unit_price_minor bigint NOT NULL CHECK (unit_price_minor >= 0),
+        tax_code text NOT NULL REFERENCES tax_code (code),
+        account_id bigint NOT NULL REFERENCES account (id),
+        net_minor bigint NOT NULL CHECK (net_minor >= 0),
+        tax_minor bigint NOT NULL CHECK (tax_minor >= 0),
+        net_base_minor bigint NOT NULL,
+        tax_base_minor bigint NOT NULL,
+        PRIMARY KEY (invoice_id, line_no)
+      );
+
+      CREATE TABLE payment (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        number text NOT NULL UNIQUE,
+        request_id text NOT NULL,
+        content_hash text NOT NULL,
+        direction text NOT NULL CHECK (direction IN ('receivable', 'payable')),
+        party_id text NOT NULL CHECK (length(party_id) BETWEEN 1 AND 100),
+        currency text NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
+        amount_minor bigint NOT NULL CHECK (amount_minor > 0),
+        payment_date date NOT NULL,
+        reference text NOT NULL DEFAULT '',
+        entry_id bigint NOT NULL REFERENCES journal_entry (id),
+        CONSTRAINT payment_request_id_key UNIQUE (request_id)
+      );
+      CREATE INDEX payment_party ON payment (direction, party_id, currency, payment_date);
+
+      CREATE TABLE refund (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        request_id text NOT NULL,
+        content_hash text NOT NULL,
+        payment_id bigint NOT NULL REFERENCES payment (id),
+        amount_minor bigint NOT NULL CHECK (amount_minor > 0),
+        refund_date date NOT NULL,
+        entry_id bigint NOT NULL REFERENCES journal_entry (id),
+        CONSTRAINT refund_request_id_key UNIQUE (request_id)
+      );
+      CREATE INDEX refund_payment ON refund (payment_id);
+
+      CREATE TABLE allocation (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        invoice_id bigint NOT NULL REFERENCES invoice (id),
+        payment_id bigint REFERENCES payment (id),
+        credit_note_id bigint REFERENCES invoice (id),
+        amount_minor bigint NOT NULL CHECK (amount_minor > 0),
+        allocated_on date NOT NULL,
+        CHECK ((payment_id IS NULL) <> (credit_note_id IS NULL))
+      );
+      CREATE INDEX allocation_invoice ON allocation (invoice_id);
+      CREATE INDEX allocation_payment ON allocation (payment_id);
+      CREATE INDEX allocation_credit_note ON allocation (credit_note_id);
+
+      -- Neither an invoice nor a payment (with its refunds) is ever allocated beyond its amount.
+      CREATE FUNCTION allocation_within_amounts() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF (SELECT sum(amount_minor) FROM allocation WHERE invoice_id = NEW.invoice_id)
+           > (SELECT total_minor FROM invoice WHERE id = NEW.invoice_id) THEN
+          RAISE EXCEPTION 'invoice over-allocated'
+            USING ERRCODE = '23514', CONSTRAINT = 'allocation_within_invoice';
+        END IF;
+        IF NEW.payment_id IS NOT NULL AND
+           (SELECT coalesce(sum(amount_minor), 0) FROM allocation WHERE payment_id = NEW.payment_id)
+           + (SELECT coalesce(sum(amount_minor), 0) FROM refund WHERE payment_id = NEW.payment_id)
+           > (SELECT amount_minor FROM payment WHERE id = NEW.payment_id) THEN
+          RAISE EXCEPTION 'payment over-allocated'
+            USING ERRCODE = '23514', CONSTRAINT = 'allocation_within_payment';
+        END IF;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER allocation_within_amounts AFTER INSERT ON allocation
+        FOR EACH ROW EXECUTE FUNCTION allocation_within_amounts();
       """
   )
 }

@@ -7,6 +7,8 @@ public enum FinanceService {
   public static let definition = ServiceDefinition(
     name: "finance",
     migrations: FinanceMigrations.all,
-    makeServices: { environment in [LedgerService(pool: environment.pool)] }
+    makeServices: { environment in
+      [LedgerService(pool: environment.pool), BillingService(pool: environment.pool)]
+    }
   )
 }

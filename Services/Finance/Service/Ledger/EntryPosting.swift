@@ -68,70 +68,105 @@ enum EntryPosting {
     let hash = ContentHash.of(request)
 
     return try await Self.idempotently(pool, tenant, requestID: requestID, hash: hash) { session in
-      let base = try await LedgerSettingsStore.baseCurrency(session)
-      let accounts = try await Self.accounts(session, lines)
-      if try await LedgerSettingsStore.isClosed(session, date) {
-        throw RPCError(
-          code: .failedPrecondition,
-          message: "date: the period \(date.year)-\(date.month) is closed"
-        )
-      }
-      var resolved: [ResolvedLine] = []
-      var rates: [Currency: DecimalRate] = [:]
-      for line in lines {
-        var baseAmount = line.amountMinor
-        var rateText = "1"
-        if line.currency != base {
-          if rates[line.currency] == nil {
-            guard
-              let rate = try await LedgerSettingsStore.rate(
-                session,
-                currency: line.currency,
-                on: date
-              )
-            else {
-              throw RPCError(
-                code: .failedPrecondition,
-                message: "lines[\(line.index)]: no exchange rate for \(line.currency) on or "
-                  + "before \(date.postgresText)"
-              )
-            }
-            rates[line.currency] = rate
-          }
-          let rate = rates[line.currency]!
-          guard let converted = rate.convert(line.amountMinor, from: line.currency, to: base)
-          else {
-            throw LedgerValues.invalid("lines[\(line.index)]", "the amount is too large")
-          }
-          baseAmount = converted
-          rateText = rate.description
-        }
-        resolved.append(
-          ResolvedLine(
-            accountID: accounts[line.accountCode]!,
-            accountCode: line.accountCode,
-            currency: line.currency.code,
-            amountMinor: line.amountMinor,
-            baseAmountMinor: baseAmount,
-            rate: rateText,
-            isRounding: false,
-            memo: line.memo
-          )
-        )
-      }
-      resolved += try await Self.roundingLines(session, resolved, base: base)
-      let header = Header(
-        requestID: requestID,
-        contentHash: hash,
-        date: date,
-        memo: memo,
-        sourceType: sourceType,
-        sourceID: sourceID,
-        reversesID: nil,
-        baseCurrency: base.code
+      try await Self.record(
+        session,
+        Draft(
+          requestID: requestID,
+          contentHash: hash,
+          date: date,
+          memo: memo,
+          sourceType: sourceType,
+          sourceID: sourceID
+        ),
+        lines
       )
-      return try await Self.insert(session, header, resolved)
     }
+  }
+
+  /// What an entry says before its lines are resolved to accounts and base currency.
+  struct Draft: Sendable {
+    var requestID: String
+    var contentHash: String
+    var date: CalendarDate
+    var memo: String
+    var sourceType: String
+    var sourceID: String
+  }
+
+  /// Posts an entry inside the caller's transaction: checks accounts and period, converts each
+  /// line to base currency at the rate in force on the date, adds rounding lines, and inserts.
+  /// Invoices and payments post through this in the same transaction that records them.
+  static func record(
+    _ session: PostgresSession,
+    _ draft: Draft,
+    _ lines: [RequestedLine]
+  )
+    async throws -> Erp_Finance_V1_JournalEntry
+  {
+    let date = draft.date
+    let base = try await LedgerSettingsStore.baseCurrency(session)
+    let accounts = try await Self.accounts(session, lines)
+    if try await LedgerSettingsStore.isClosed(session, date) {
+      throw RPCError(
+        code: .failedPrecondition,
+        message: "date: the period \(date.year)-\(date.month) is closed"
+      )
+    }
+    var resolved: [ResolvedLine] = []
+    var rates: [Currency: DecimalRate] = [:]
+    for line in lines {
+      var baseAmount = line.amountMinor
+      var rateText = "1"
+      if line.currency != base {
+        if rates[line.currency] == nil {
+          guard
+            let rate = try await LedgerSettingsStore.rate(
+              session,
+              currency: line.currency,
+              on: date
+            )
+          else {
+            throw RPCError(
+              code: .failedPrecondition,
+              message: "lines[\(line.index)]: no exchange rate for \(line.currency) on or "
+                + "before \(date.postgresText)"
+            )
+          }
+          rates[line.currency] = rate
+        }
+        let rate = rates[line.currency]!
+        guard let converted = rate.convert(line.amountMinor, from: line.currency, to: base)
+        else {
+          throw LedgerValues.invalid("lines[\(line.index)]", "the amount is too large")
+        }
+        baseAmount = converted
+        rateText = rate.description
+      }
+      resolved.append(
+        ResolvedLine(
+          accountID: accounts[line.accountCode]!,
+          accountCode: line.accountCode,
+          currency: line.currency.code,
+          amountMinor: line.amountMinor,
+          baseAmountMinor: baseAmount,
+          rate: rateText,
+          isRounding: false,
+          memo: line.memo
+        )
+      )
+    }
+    resolved += try await Self.roundingLines(session, resolved, base: base)
+    let header = Header(
+      requestID: draft.requestID,
+      contentHash: draft.contentHash,
+      date: date,
+      memo: draft.memo,
+      sourceType: draft.sourceType,
+      sourceID: draft.sourceID,
+      reversesID: nil,
+      baseCurrency: base.code
+    )
+    return try await Self.insert(session, header, resolved)
   }
 
   /// Checks each line and that debits equal credits in every currency.
@@ -376,8 +411,7 @@ enum EntryPosting {
   }
 
   /// Runs `body` in a tenant transaction unless `requestID` was already posted: then the first
-  /// entry is returned unchanged (or INVALID_ARGUMENT if this request's content differs). Two
-  /// concurrent first attempts meet at the unique request id; the loser reads the winner's entry.
+  /// entry is returned unchanged (see `Idempotency`).
   static func idempotently(
     _ pool: ConnectionPool,
     _ tenant: TenantID,
@@ -385,26 +419,18 @@ enum EntryPosting {
     hash: String,
     _ body: @escaping @Sendable (PostgresSession) async throws -> Erp_Finance_V1_JournalEntry
   ) async throws -> Erp_Finance_V1_JournalEntry {
-    for _ in 0..<2 {
-      do {
-        return try await pool.withTenant(tenant) { session in
-          if let existing = try await EntryReading.byRequestID(session, requestID) {
-            guard existing.hash == hash else {
-              throw LedgerValues.invalid(
-                "request_id",
-                "already used for entry \(existing.entry.number) with different content"
-              )
-            }
-            return existing.entry
-          }
-          return try await body(session)
+    try await Idempotency.once(
+      pool,
+      tenant,
+      requestID: requestID,
+      hash: hash,
+      constraint: "journal_entry_request_id_key",
+      existing: { session in
+        try await EntryReading.byRequestID(session, requestID).map {
+          (hash: $0.hash, number: "entry " + $0.entry.number, value: $0.entry)
         }
-      } catch let error as PostgresError
-        where error.sqlState == "23505" && error.constraint == "journal_entry_request_id_key"
-      {
-        continue  // a concurrent request with the same id won; read its entry
-      }
-    }
-    throw RPCError(code: .aborted, message: "request_id: concurrent requests; retry")
+      },
+      create: body
+    )
   }
 }

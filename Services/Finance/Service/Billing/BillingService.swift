@@ -1,0 +1,135 @@
+import ERPProtos
+import ERPRuntime
+import ERPStore
+import GRPCCore
+
+/// The `Billing` API: receivables, payables, payments and their reports, in the calling tenant.
+struct BillingService: Erp_Finance_V1_Billing.SimpleServiceProtocol {
+  let pool: ConnectionPool
+
+  func listTaxCodes(
+    request: Erp_Finance_V1_ListTaxCodesRequest,
+    context: ServerContext
+  )
+    async throws -> Erp_Finance_V1_ListTaxCodesResponse
+  {
+    let tenant = try RequestContext.requireTenant()
+    var response = Erp_Finance_V1_ListTaxCodesResponse()
+    response.taxCodes = try await mappingStoreErrors { try await TaxCodes.list(self.pool, tenant) }
+    return response
+  }
+
+  func createTaxCode(
+    request: Erp_Finance_V1_TaxCode,
+    context: ServerContext
+  ) async throws
+    -> Erp_Finance_V1_TaxCode
+  {
+    let tenant = try RequestContext.requireTenant()
+    return try await mappingStoreErrors { try await TaxCodes.create(self.pool, tenant, request) }
+  }
+
+  func issueInvoice(
+    request: Erp_Finance_V1_IssueInvoiceRequest,
+    context: ServerContext
+  )
+    async throws -> Erp_Finance_V1_Invoice
+  {
+    let tenant = try RequestContext.requireTenant()
+    return try await mappingStoreErrors {
+      try await InvoiceIssuing.issue(self.pool, tenant, request)
+    }
+  }
+
+  func issueCreditNote(
+    request: Erp_Finance_V1_IssueCreditNoteRequest,
+    context: ServerContext
+  )
+    async throws -> Erp_Finance_V1_Invoice
+  {
+    let tenant = try RequestContext.requireTenant()
+    return try await mappingStoreErrors {
+      try await InvoiceIssuing.creditNote(self.pool, tenant, request)
+    }
+  }
+
+  func getInvoice(
+    request: Erp_Finance_V1_GetInvoiceRequest,
+    context: ServerContext
+  )
+    async throws -> Erp_Finance_V1_Invoice
+  {
+    let tenant = try RequestContext.requireTenant()
+    return try await mappingStoreErrors {
+      try await self.pool.withTenant(tenant) {
+        try await InvoiceReading.byNumber($0, request.number)
+      }
+    }
+  }
+
+  func recordPayment(
+    request: Erp_Finance_V1_RecordPaymentRequest,
+    context: ServerContext
+  )
+    async throws -> Erp_Finance_V1_Payment
+  {
+    let tenant = try RequestContext.requireTenant()
+    return try await mappingStoreErrors { try await Payments.record(self.pool, tenant, request) }
+  }
+
+  func allocatePayment(
+    request: Erp_Finance_V1_AllocatePaymentRequest,
+    context: ServerContext
+  )
+    async throws -> Erp_Finance_V1_Payment
+  {
+    let tenant = try RequestContext.requireTenant()
+    return try await mappingStoreErrors { try await Payments.allocate(self.pool, tenant, request) }
+  }
+
+  func refundPayment(
+    request: Erp_Finance_V1_RefundPaymentRequest,
+    context: ServerContext
+  )
+    async throws -> Erp_Finance_V1_Payment
+  {
+    let tenant = try RequestContext.requireTenant()
+    return try await mappingStoreErrors { try await Payments.refund(self.pool, tenant, request) }
+  }
+
+  func agedBalances(
+    request: Erp_Finance_V1_AgedBalancesRequest,
+    context: ServerContext
+  )
+    async throws -> Erp_Finance_V1_AgedBalancesResponse
+  {
+    let tenant = try RequestContext.requireTenant()
+    return try await mappingStoreErrors {
+      try await BillingReports.aged(self.pool, tenant, request)
+    }
+  }
+
+  func partyStatement(
+    request: Erp_Finance_V1_PartyStatementRequest,
+    context: ServerContext
+  )
+    async throws -> Erp_Finance_V1_PartyStatementResponse
+  {
+    let tenant = try RequestContext.requireTenant()
+    return try await mappingStoreErrors {
+      try await BillingReports.statement(self.pool, tenant, request)
+    }
+  }
+
+  func vatReturn(
+    request: Erp_Finance_V1_VatReturnRequest,
+    context: ServerContext
+  ) async throws
+    -> Erp_Finance_V1_VatReturnResponse
+  {
+    let tenant = try RequestContext.requireTenant()
+    return try await mappingStoreErrors {
+      try await BillingReports.vatReturn(self.pool, tenant, request)
+    }
+  }
+}

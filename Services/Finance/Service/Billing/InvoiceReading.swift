@@ -1,0 +1,125 @@
+import ERPMoney
+import ERPProtos
+import ERPStore
+import GRPCCore
+
+/// Reads invoices back with what was paid, credited and is outstanding, derived from the
+/// allocations each time (never stored twice).
+enum InvoiceReading {
+  static func byRequestID(
+    _ session: PostgresSession,
+    _ requestID: String
+  ) async throws
+    -> (hash: String, number: String, value: Erp_Finance_V1_Invoice)?
+  {
+    let rows = try await session.query(
+      "SELECT id, content_hash, number FROM invoice WHERE request_id = $1",
+      [requestID]
+    )
+    guard let row = rows.first else { return nil }
+    return (
+      try row.decode("content_hash", as: String.self), try row.decode("number", as: String.self),
+      try await Self.byID(session, try row.decode("id", as: Int64.self))
+    )
+  }
+
+  static func byNumber(
+    _ session: PostgresSession,
+    _ number: String
+  ) async throws -> Erp_Finance_V1_Invoice {
+    let rows = try await session.query("SELECT id FROM invoice WHERE number = $1", [number])
+    guard let row = rows.first else {
+      throw RPCError(code: .notFound, message: "number: no invoice \"\(number)\"")
+    }
+    return try await Self.byID(session, try row.decode("id", as: Int64.self))
+  }
+
+  static func byID(_ session: PostgresSession, _ id: Int64) async throws -> Erp_Finance_V1_Invoice {
+    let results = try await session.pipeline([
+      PostgresStatement(
+        """
+        SELECT i.number, i.direction, i.is_credit_note, i.party_id, i.party_name, i.currency,
+          i.issue_date, i.due_date, i.subtotal_minor, i.tax_minor, i.total_minor,
+          i.source_type, i.source_id, coalesce(c.number, '') AS credits, e.number AS entry,
+          (SELECT coalesce(sum(amount_minor), 0) FROM allocation
+            WHERE invoice_id = i.id AND payment_id IS NOT NULL) AS paid,
+          (SELECT coalesce(sum(amount_minor), 0) FROM allocation
+            WHERE invoice_id = i.id AND credit_note_id IS NOT NULL) AS credited
+        FROM invoice i JOIN journal_entry e ON e.id = i.entry_id
+        LEFT JOIN invoice c ON c.id = i.credits_invoice_id
+        WHERE i.id = $1
+        """,
+        [id]
+      ),
+      PostgresStatement(
+        """
+        SELECT l.description, l.quantity_milli, l.unit_price_minor, l.tax_code, a.code,
+          l.net_minor, l.tax_minor
+        FROM invoice_line l JOIN account a ON a.id = l.account_id
+        WHERE l.invoice_id = $1 ORDER BY l.line_no
+        """,
+        [id]
+      ),
+    ])
+    let row = results[0][0]
+    let currency = try row.decode("currency", as: String.self)
+    var invoice = Erp_Finance_V1_Invoice()
+    invoice.number = try row.decode("number", as: String.self)
+    invoice.direction = BillingValues.direction(try row.decode("direction", as: String.self))
+    invoice.isCreditNote = try row.decode("is_credit_note", as: Bool.self)
+    invoice.partyID = try row.decode("party_id", as: String.self)
+    invoice.partyName = try row.decode("party_name", as: String.self)
+    invoice.issueDate = LedgerValues.proto(try row.decode("issue_date", as: CalendarDate.self))
+    invoice.dueDate = LedgerValues.proto(try row.decode("due_date", as: CalendarDate.self))
+    let total = try row.decode("total_minor", as: Int64.self)
+    let paid = try row.decode("paid", as: Int64.self)
+    let credited = try row.decode("credited", as: Int64.self)
+    invoice.subtotal = LedgerValues.money(
+      try row.decode("subtotal_minor", as: Int64.self),
+      currency
+    )
+    invoice.tax = LedgerValues.money(try row.decode("tax_minor", as: Int64.self), currency)
+    invoice.total = LedgerValues.money(total, currency)
+    invoice.paid = LedgerValues.money(paid, currency)
+    invoice.credited = LedgerValues.money(credited, currency)
+    invoice.outstanding = LedgerValues.money(
+      invoice.isCreditNote ? 0 : total - paid - credited,
+      currency
+    )
+    invoice.status = Self.status(
+      isCreditNote: invoice.isCreditNote,
+      total: total,
+      paid: paid,
+      credited: credited
+    )
+    invoice.creditsInvoice = try row.decode("credits", as: String.self)
+    invoice.journalEntry = try row.decode("entry", as: String.self)
+    invoice.sourceType = try row.decode("source_type", as: String.self)
+    invoice.sourceID = try row.decode("source_id", as: String.self)
+    invoice.lines = try results[1].map { line in
+      var proto = Erp_Finance_V1_InvoiceLine()
+      proto.description_p = try line.decode("description", as: String.self)
+      proto.quantityMilli = try line.decode("quantity_milli", as: Int64.self)
+      proto.unitPriceMinor = try line.decode("unit_price_minor", as: Int64.self)
+      proto.taxCode = try line.decode("tax_code", as: String.self)
+      proto.accountCode = try line.decode("code", as: String.self)
+      proto.netMinor = try line.decode("net_minor", as: Int64.self)
+      proto.taxMinor = try line.decode("tax_minor", as: Int64.self)
+      return proto
+    }
+    return invoice
+  }
+
+  static func status(
+    isCreditNote: Bool,
+    total: Int64,
+    paid: Int64,
+    credited: Int64
+  )
+    -> Erp_Finance_V1_InvoiceStatus
+  {
+    if isCreditNote { return .credited }
+    if paid + credited >= total { return credited >= total ? .credited : .paid }
+    return paid + credited > 0 ? .partlyPaid : .open
+  }
+}
