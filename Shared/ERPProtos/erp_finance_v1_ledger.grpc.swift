@@ -189,6 +189,58 @@ public enum Erp_Finance_V1_Ledger: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "IncomeStatement" metadata.
+        public enum IncomeStatement: Sendable {
+            /// Request type for "IncomeStatement".
+            public typealias Input = Erp_Finance_V1_IncomeStatementRequest
+            /// Response type for "IncomeStatement".
+            public typealias Output = Erp_Finance_V1_IncomeStatementResponse
+            /// Descriptor for "IncomeStatement".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "erp.finance.v1.Ledger"),
+                method: "IncomeStatement",
+                type: .unary
+            )
+        }
+        /// Namespace for "BalanceSheet" metadata.
+        public enum BalanceSheet: Sendable {
+            /// Request type for "BalanceSheet".
+            public typealias Input = Erp_Finance_V1_BalanceSheetRequest
+            /// Response type for "BalanceSheet".
+            public typealias Output = Erp_Finance_V1_BalanceSheetResponse
+            /// Descriptor for "BalanceSheet".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "erp.finance.v1.Ledger"),
+                method: "BalanceSheet",
+                type: .unary
+            )
+        }
+        /// Namespace for "GeneralLedger" metadata.
+        public enum GeneralLedger: Sendable {
+            /// Request type for "GeneralLedger".
+            public typealias Input = Erp_Finance_V1_GeneralLedgerRequest
+            /// Response type for "GeneralLedger".
+            public typealias Output = Erp_Finance_V1_GeneralLedgerPage
+            /// Descriptor for "GeneralLedger".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "erp.finance.v1.Ledger"),
+                method: "GeneralLedger",
+                type: .serverStreaming
+            )
+        }
+        /// Namespace for "CloseFiscalYear" metadata.
+        public enum CloseFiscalYear: Sendable {
+            /// Request type for "CloseFiscalYear".
+            public typealias Input = Erp_Finance_V1_CloseFiscalYearRequest
+            /// Response type for "CloseFiscalYear".
+            public typealias Output = Erp_Finance_V1_JournalEntry
+            /// Descriptor for "CloseFiscalYear".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "erp.finance.v1.Ledger"),
+                method: "CloseFiscalYear",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "erp.finance.v1.Ledger" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             ListAccounts.descriptor,
@@ -203,7 +255,11 @@ public enum Erp_Finance_V1_Ledger: Sendable {
             PostEntry.descriptor,
             ReverseEntry.descriptor,
             GetEntry.descriptor,
-            TrialBalance.descriptor
+            TrialBalance.descriptor,
+            IncomeStatement.descriptor,
+            BalanceSheet.descriptor,
+            GeneralLedger.descriptor,
+            CloseFiscalYear.descriptor
         ]
     }
 }
@@ -447,6 +503,79 @@ extension Erp_Finance_V1_Ledger {
             request: GRPCCore.StreamingServerRequest<Erp_Finance_V1_TrialBalanceRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_TrialBalanceResponse>
+
+        /// Handle the "IncomeStatement" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Revenue and expenses between two dates, and the net income (closing entries left out).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Erp_Finance_V1_IncomeStatementRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Erp_Finance_V1_IncomeStatementResponse` messages.
+        func incomeStatement(
+            request: GRPCCore.StreamingServerRequest<Erp_Finance_V1_IncomeStatementRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_IncomeStatementResponse>
+
+        /// Handle the "BalanceSheet" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Assets, liabilities and equity at a date; earnings not yet closed show as a line of equity.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Erp_Finance_V1_BalanceSheetRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Erp_Finance_V1_BalanceSheetResponse` messages.
+        func balanceSheet(
+            request: GRPCCore.StreamingServerRequest<Erp_Finance_V1_BalanceSheetRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_BalanceSheetResponse>
+
+        /// Handle the "GeneralLedger" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > One account's lines between two dates with a running balance, streamed in pages.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Erp_Finance_V1_GeneralLedgerRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Erp_Finance_V1_GeneralLedgerPage` messages.
+        func generalLedger(
+            request: GRPCCore.StreamingServerRequest<Erp_Finance_V1_GeneralLedgerRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_GeneralLedgerPage>
+
+        /// Handle the "CloseFiscalYear" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Moves the year's revenue and expense balances into retained earnings with one entry dated
+        /// > the last day of the year. Idempotent: closing a year again changes nothing.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Erp_Finance_V1_CloseFiscalYearRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Erp_Finance_V1_JournalEntry` messages.
+        func closeFiscalYear(
+            request: GRPCCore.StreamingServerRequest<Erp_Finance_V1_CloseFiscalYearRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_JournalEntry>
     }
 
     /// Service protocol for the "erp.finance.v1.Ledger" service.
@@ -674,6 +803,79 @@ extension Erp_Finance_V1_Ledger {
             request: GRPCCore.ServerRequest<Erp_Finance_V1_TrialBalanceRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Erp_Finance_V1_TrialBalanceResponse>
+
+        /// Handle the "IncomeStatement" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Revenue and expenses between two dates, and the net income (closing entries left out).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_IncomeStatementRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Erp_Finance_V1_IncomeStatementResponse` message.
+        func incomeStatement(
+            request: GRPCCore.ServerRequest<Erp_Finance_V1_IncomeStatementRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Erp_Finance_V1_IncomeStatementResponse>
+
+        /// Handle the "BalanceSheet" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Assets, liabilities and equity at a date; earnings not yet closed show as a line of equity.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_BalanceSheetRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Erp_Finance_V1_BalanceSheetResponse` message.
+        func balanceSheet(
+            request: GRPCCore.ServerRequest<Erp_Finance_V1_BalanceSheetRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Erp_Finance_V1_BalanceSheetResponse>
+
+        /// Handle the "GeneralLedger" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > One account's lines between two dates with a running balance, streamed in pages.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_GeneralLedgerRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Erp_Finance_V1_GeneralLedgerPage` messages.
+        func generalLedger(
+            request: GRPCCore.ServerRequest<Erp_Finance_V1_GeneralLedgerRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_GeneralLedgerPage>
+
+        /// Handle the "CloseFiscalYear" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Moves the year's revenue and expense balances into retained earnings with one entry dated
+        /// > the last day of the year. Idempotent: closing a year again changes nothing.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_CloseFiscalYearRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Erp_Finance_V1_JournalEntry` message.
+        func closeFiscalYear(
+            request: GRPCCore.ServerRequest<Erp_Finance_V1_CloseFiscalYearRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Erp_Finance_V1_JournalEntry>
     }
 
     /// Simple service protocol for the "erp.finance.v1.Ledger" service.
@@ -899,6 +1101,80 @@ extension Erp_Finance_V1_Ledger {
             request: Erp_Finance_V1_TrialBalanceRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Erp_Finance_V1_TrialBalanceResponse
+
+        /// Handle the "IncomeStatement" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Revenue and expenses between two dates, and the net income (closing entries left out).
+        ///
+        /// - Parameters:
+        ///   - request: A `Erp_Finance_V1_IncomeStatementRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Erp_Finance_V1_IncomeStatementResponse` to respond with.
+        func incomeStatement(
+            request: Erp_Finance_V1_IncomeStatementRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Erp_Finance_V1_IncomeStatementResponse
+
+        /// Handle the "BalanceSheet" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Assets, liabilities and equity at a date; earnings not yet closed show as a line of equity.
+        ///
+        /// - Parameters:
+        ///   - request: A `Erp_Finance_V1_BalanceSheetRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Erp_Finance_V1_BalanceSheetResponse` to respond with.
+        func balanceSheet(
+            request: Erp_Finance_V1_BalanceSheetRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Erp_Finance_V1_BalanceSheetResponse
+
+        /// Handle the "GeneralLedger" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > One account's lines between two dates with a running balance, streamed in pages.
+        ///
+        /// - Parameters:
+        ///   - request: A `Erp_Finance_V1_GeneralLedgerRequest` message.
+        ///   - response: A response stream of `Erp_Finance_V1_GeneralLedgerPage` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        func generalLedger(
+            request: Erp_Finance_V1_GeneralLedgerRequest,
+            response: GRPCCore.RPCWriter<Erp_Finance_V1_GeneralLedgerPage>,
+            context: GRPCCore.ServerContext
+        ) async throws
+
+        /// Handle the "CloseFiscalYear" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Moves the year's revenue and expense balances into retained earnings with one entry dated
+        /// > the last day of the year. Idempotent: closing a year again changes nothing.
+        ///
+        /// - Parameters:
+        ///   - request: A `Erp_Finance_V1_CloseFiscalYearRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Erp_Finance_V1_JournalEntry` to respond with.
+        func closeFiscalYear(
+            request: Erp_Finance_V1_CloseFiscalYearRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Erp_Finance_V1_JournalEntry
     }
 }
 
@@ -1049,6 +1325,50 @@ extension Erp_Finance_V1_Ledger.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Erp_Finance_V1_Ledger.Method.IncomeStatement.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Finance_V1_IncomeStatementRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Finance_V1_IncomeStatementResponse>(),
+            handler: { request, context in
+                try await self.incomeStatement(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Erp_Finance_V1_Ledger.Method.BalanceSheet.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Finance_V1_BalanceSheetRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Finance_V1_BalanceSheetResponse>(),
+            handler: { request, context in
+                try await self.balanceSheet(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Erp_Finance_V1_Ledger.Method.GeneralLedger.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Finance_V1_GeneralLedgerRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Finance_V1_GeneralLedgerPage>(),
+            handler: { request, context in
+                try await self.generalLedger(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Erp_Finance_V1_Ledger.Method.CloseFiscalYear.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Finance_V1_CloseFiscalYearRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Finance_V1_JournalEntry>(),
+            handler: { request, context in
+                try await self.closeFiscalYear(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -1192,6 +1512,50 @@ extension Erp_Finance_V1_Ledger.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_TrialBalanceResponse> {
         let response = try await self.trialBalance(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func incomeStatement(
+        request: GRPCCore.StreamingServerRequest<Erp_Finance_V1_IncomeStatementRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_IncomeStatementResponse> {
+        let response = try await self.incomeStatement(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func balanceSheet(
+        request: GRPCCore.StreamingServerRequest<Erp_Finance_V1_BalanceSheetRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_BalanceSheetResponse> {
+        let response = try await self.balanceSheet(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func generalLedger(
+        request: GRPCCore.StreamingServerRequest<Erp_Finance_V1_GeneralLedgerRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_GeneralLedgerPage> {
+        let response = try await self.generalLedger(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return response
+    }
+
+    public func closeFiscalYear(
+        request: GRPCCore.StreamingServerRequest<Erp_Finance_V1_CloseFiscalYearRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_JournalEntry> {
+        let response = try await self.closeFiscalYear(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1364,6 +1728,62 @@ extension Erp_Finance_V1_Ledger.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Erp_Finance_V1_TrialBalanceResponse> {
         return GRPCCore.ServerResponse<Erp_Finance_V1_TrialBalanceResponse>(
             message: try await self.trialBalance(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func incomeStatement(
+        request: GRPCCore.ServerRequest<Erp_Finance_V1_IncomeStatementRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Erp_Finance_V1_IncomeStatementResponse> {
+        return GRPCCore.ServerResponse<Erp_Finance_V1_IncomeStatementResponse>(
+            message: try await self.incomeStatement(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func balanceSheet(
+        request: GRPCCore.ServerRequest<Erp_Finance_V1_BalanceSheetRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Erp_Finance_V1_BalanceSheetResponse> {
+        return GRPCCore.ServerResponse<Erp_Finance_V1_BalanceSheetResponse>(
+            message: try await self.balanceSheet(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func generalLedger(
+        request: GRPCCore.ServerRequest<Erp_Finance_V1_GeneralLedgerRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_GeneralLedgerPage> {
+        return GRPCCore.StreamingServerResponse<Erp_Finance_V1_GeneralLedgerPage>(
+            metadata: [:],
+            producer: { writer in
+                try await self.generalLedger(
+                    request: request.message,
+                    response: writer,
+                    context: context
+                )
+                return [:]
+            }
+        )
+    }
+
+    public func closeFiscalYear(
+        request: GRPCCore.ServerRequest<Erp_Finance_V1_CloseFiscalYearRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Erp_Finance_V1_JournalEntry> {
+        return GRPCCore.ServerResponse<Erp_Finance_V1_JournalEntry>(
+            message: try await self.closeFiscalYear(
                 request: request.message,
                 context: context
             ),
@@ -1662,6 +2082,99 @@ extension Erp_Finance_V1_Ledger {
             deserializer: some GRPCCore.MessageDeserializer<Erp_Finance_V1_TrialBalanceResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_TrialBalanceResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "IncomeStatement" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Revenue and expenses between two dates, and the net income (closing entries left out).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_IncomeStatementRequest` message.
+        ///   - serializer: A serializer for `Erp_Finance_V1_IncomeStatementRequest` messages.
+        ///   - deserializer: A deserializer for `Erp_Finance_V1_IncomeStatementResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func incomeStatement<Result>(
+            request: GRPCCore.ClientRequest<Erp_Finance_V1_IncomeStatementRequest>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Finance_V1_IncomeStatementRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Finance_V1_IncomeStatementResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_IncomeStatementResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "BalanceSheet" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Assets, liabilities and equity at a date; earnings not yet closed show as a line of equity.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_BalanceSheetRequest` message.
+        ///   - serializer: A serializer for `Erp_Finance_V1_BalanceSheetRequest` messages.
+        ///   - deserializer: A deserializer for `Erp_Finance_V1_BalanceSheetResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func balanceSheet<Result>(
+            request: GRPCCore.ClientRequest<Erp_Finance_V1_BalanceSheetRequest>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Finance_V1_BalanceSheetRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Finance_V1_BalanceSheetResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_BalanceSheetResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GeneralLedger" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > One account's lines between two dates with a running balance, streamed in pages.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_GeneralLedgerRequest` message.
+        ///   - serializer: A serializer for `Erp_Finance_V1_GeneralLedgerRequest` messages.
+        ///   - deserializer: A deserializer for `Erp_Finance_V1_GeneralLedgerPage` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func generalLedger<Result>(
+            request: GRPCCore.ClientRequest<Erp_Finance_V1_GeneralLedgerRequest>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Finance_V1_GeneralLedgerRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Finance_V1_GeneralLedgerPage>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Erp_Finance_V1_GeneralLedgerPage>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "CloseFiscalYear" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Moves the year's revenue and expense balances into retained earnings with one entry dated
+        /// > the last day of the year. Idempotent: closing a year again changes nothing.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_CloseFiscalYearRequest` message.
+        ///   - serializer: A serializer for `Erp_Finance_V1_CloseFiscalYearRequest` messages.
+        ///   - deserializer: A deserializer for `Erp_Finance_V1_JournalEntry` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func closeFiscalYear<Result>(
+            request: GRPCCore.ClientRequest<Erp_Finance_V1_CloseFiscalYearRequest>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Finance_V1_CloseFiscalYearRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Finance_V1_JournalEntry>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_JournalEntry>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -2106,6 +2619,141 @@ extension Erp_Finance_V1_Ledger {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "IncomeStatement" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Revenue and expenses between two dates, and the net income (closing entries left out).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_IncomeStatementRequest` message.
+        ///   - serializer: A serializer for `Erp_Finance_V1_IncomeStatementRequest` messages.
+        ///   - deserializer: A deserializer for `Erp_Finance_V1_IncomeStatementResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func incomeStatement<Result>(
+            request: GRPCCore.ClientRequest<Erp_Finance_V1_IncomeStatementRequest>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Finance_V1_IncomeStatementRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Finance_V1_IncomeStatementResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_IncomeStatementResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Erp_Finance_V1_Ledger.Method.IncomeStatement.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "BalanceSheet" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Assets, liabilities and equity at a date; earnings not yet closed show as a line of equity.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_BalanceSheetRequest` message.
+        ///   - serializer: A serializer for `Erp_Finance_V1_BalanceSheetRequest` messages.
+        ///   - deserializer: A deserializer for `Erp_Finance_V1_BalanceSheetResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func balanceSheet<Result>(
+            request: GRPCCore.ClientRequest<Erp_Finance_V1_BalanceSheetRequest>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Finance_V1_BalanceSheetRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Finance_V1_BalanceSheetResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_BalanceSheetResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Erp_Finance_V1_Ledger.Method.BalanceSheet.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GeneralLedger" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > One account's lines between two dates with a running balance, streamed in pages.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_GeneralLedgerRequest` message.
+        ///   - serializer: A serializer for `Erp_Finance_V1_GeneralLedgerRequest` messages.
+        ///   - deserializer: A deserializer for `Erp_Finance_V1_GeneralLedgerPage` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func generalLedger<Result>(
+            request: GRPCCore.ClientRequest<Erp_Finance_V1_GeneralLedgerRequest>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Finance_V1_GeneralLedgerRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Finance_V1_GeneralLedgerPage>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Erp_Finance_V1_GeneralLedgerPage>) async throws -> Result
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.serverStreaming(
+                request: request,
+                descriptor: Erp_Finance_V1_Ledger.Method.GeneralLedger.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "CloseFiscalYear" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Moves the year's revenue and expense balances into retained earnings with one entry dated
+        /// > the last day of the year. Idempotent: closing a year again changes nothing.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_CloseFiscalYearRequest` message.
+        ///   - serializer: A serializer for `Erp_Finance_V1_CloseFiscalYearRequest` messages.
+        ///   - deserializer: A deserializer for `Erp_Finance_V1_JournalEntry` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func closeFiscalYear<Result>(
+            request: GRPCCore.ClientRequest<Erp_Finance_V1_CloseFiscalYearRequest>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Finance_V1_CloseFiscalYearRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Finance_V1_JournalEntry>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_JournalEntry>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Erp_Finance_V1_Ledger.Method.CloseFiscalYear.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -2461,6 +3109,121 @@ extension Erp_Finance_V1_Ledger.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Erp_Finance_V1_TrialBalanceRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Finance_V1_TrialBalanceResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "IncomeStatement" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Revenue and expenses between two dates, and the net income (closing entries left out).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Erp_Finance_V1_IncomeStatementRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func incomeStatement<Result>(
+        request: GRPCCore.ClientRequest<Erp_Finance_V1_IncomeStatementRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_IncomeStatementResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.incomeStatement(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Finance_V1_IncomeStatementRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Finance_V1_IncomeStatementResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "BalanceSheet" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Assets, liabilities and equity at a date; earnings not yet closed show as a line of equity.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Erp_Finance_V1_BalanceSheetRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func balanceSheet<Result>(
+        request: GRPCCore.ClientRequest<Erp_Finance_V1_BalanceSheetRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_BalanceSheetResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.balanceSheet(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Finance_V1_BalanceSheetRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Finance_V1_BalanceSheetResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GeneralLedger" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > One account's lines between two dates with a running balance, streamed in pages.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Erp_Finance_V1_GeneralLedgerRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func generalLedger<Result>(
+        request: GRPCCore.ClientRequest<Erp_Finance_V1_GeneralLedgerRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Erp_Finance_V1_GeneralLedgerPage>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        try await self.generalLedger(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Finance_V1_GeneralLedgerRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Finance_V1_GeneralLedgerPage>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "CloseFiscalYear" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Moves the year's revenue and expense balances into retained earnings with one entry dated
+    /// > the last day of the year. Idempotent: closing a year again changes nothing.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Erp_Finance_V1_CloseFiscalYearRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func closeFiscalYear<Result>(
+        request: GRPCCore.ClientRequest<Erp_Finance_V1_CloseFiscalYearRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_JournalEntry>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.closeFiscalYear(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Finance_V1_CloseFiscalYearRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Finance_V1_JournalEntry>(),
             options: options,
             onResponse: handleResponse
         )
@@ -2870,6 +3633,137 @@ extension Erp_Finance_V1_Ledger.ClientProtocol {
             metadata: metadata
         )
         return try await self.trialBalance(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "IncomeStatement" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Revenue and expenses between two dates, and the net income (closing entries left out).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func incomeStatement<Result>(
+        _ message: Erp_Finance_V1_IncomeStatementRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_IncomeStatementResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Erp_Finance_V1_IncomeStatementRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.incomeStatement(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "BalanceSheet" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Assets, liabilities and equity at a date; earnings not yet closed show as a line of equity.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func balanceSheet<Result>(
+        _ message: Erp_Finance_V1_BalanceSheetRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_BalanceSheetResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Erp_Finance_V1_BalanceSheetRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.balanceSheet(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GeneralLedger" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > One account's lines between two dates with a running balance, streamed in pages.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func generalLedger<Result>(
+        _ message: Erp_Finance_V1_GeneralLedgerRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Erp_Finance_V1_GeneralLedgerPage>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Erp_Finance_V1_GeneralLedgerRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.generalLedger(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "CloseFiscalYear" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Moves the year's revenue and expense balances into retained earnings with one entry dated
+    /// > the last day of the year. Idempotent: closing a year again changes nothing.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func closeFiscalYear<Result>(
+        _ message: Erp_Finance_V1_CloseFiscalYearRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_JournalEntry>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Erp_Finance_V1_CloseFiscalYearRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.closeFiscalYear(
             request: request,
             options: options,
             onResponse: handleResponse

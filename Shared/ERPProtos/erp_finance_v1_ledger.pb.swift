@@ -511,6 +511,230 @@ public nonisolated struct Erp_Finance_V1_TrialBalanceResponse: Sendable {
   public init() {}
 }
 
+public nonisolated struct Erp_Finance_V1_ReportLine: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var accountCode: String = String()
+
+  public var accountName: String = String()
+
+  public var type: Erp_Finance_V1_AccountType = .unspecified
+
+  /// In base currency, with the sign natural to the section: revenue, liabilities and equity are
+  /// shown positive when they have credit balances, expenses and assets when debit.
+  public var amountMinor: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Erp_Finance_V1_IncomeStatementRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var from: Erp_Common_V1_Date {
+    get {_from ?? Erp_Common_V1_Date()}
+    set {_from = newValue}
+  }
+  /// Returns true if `from` has been explicitly set.
+  public var hasFrom: Bool {self._from != nil}
+  /// Clears the value of `from`. Subsequent reads from it will return its default value.
+  public mutating func clearFrom() {self._from = nil}
+
+  public var to: Erp_Common_V1_Date {
+    get {_to ?? Erp_Common_V1_Date()}
+    set {_to = newValue}
+  }
+  /// Returns true if `to` has been explicitly set.
+  public var hasTo: Bool {self._to != nil}
+  /// Clears the value of `to`. Subsequent reads from it will return its default value.
+  public mutating func clearTo() {self._to = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _from: Erp_Common_V1_Date? = nil
+  fileprivate var _to: Erp_Common_V1_Date? = nil
+}
+
+public nonisolated struct Erp_Finance_V1_IncomeStatementResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var baseCurrency: String = String()
+
+  public var revenue: [Erp_Finance_V1_ReportLine] = []
+
+  public var expenses: [Erp_Finance_V1_ReportLine] = []
+
+  public var totalRevenueMinor: Int64 = 0
+
+  public var totalExpensesMinor: Int64 = 0
+
+  public var netIncomeMinor: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Erp_Finance_V1_BalanceSheetRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var asOf: Erp_Common_V1_Date {
+    get {_asOf ?? Erp_Common_V1_Date()}
+    set {_asOf = newValue}
+  }
+  /// Returns true if `asOf` has been explicitly set.
+  public var hasAsOf: Bool {self._asOf != nil}
+  /// Clears the value of `asOf`. Subsequent reads from it will return its default value.
+  public mutating func clearAsOf() {self._asOf = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _asOf: Erp_Common_V1_Date? = nil
+}
+
+public nonisolated struct Erp_Finance_V1_BalanceSheetResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var baseCurrency: String = String()
+
+  public var assets: [Erp_Finance_V1_ReportLine] = []
+
+  public var liabilities: [Erp_Finance_V1_ReportLine] = []
+
+  public var equity: [Erp_Finance_V1_ReportLine] = []
+
+  /// Revenue less expenses not yet closed into retained earnings.
+  public var unclosedEarningsMinor: Int64 = 0
+
+  public var totalAssetsMinor: Int64 = 0
+
+  /// Liabilities plus equity plus unclosed earnings: equal to total assets.
+  public var totalLiabilitiesAndEquityMinor: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Erp_Finance_V1_GeneralLedgerRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var accountCode: String = String()
+
+  public var from: Erp_Common_V1_Date {
+    get {_from ?? Erp_Common_V1_Date()}
+    set {_from = newValue}
+  }
+  /// Returns true if `from` has been explicitly set.
+  public var hasFrom: Bool {self._from != nil}
+  /// Clears the value of `from`. Subsequent reads from it will return its default value.
+  public mutating func clearFrom() {self._from = nil}
+
+  public var to: Erp_Common_V1_Date {
+    get {_to ?? Erp_Common_V1_Date()}
+    set {_to = newValue}
+  }
+  /// Returns true if `to` has been explicitly set.
+  public var hasTo: Bool {self._to != nil}
+  /// Clears the value of `to`. Subsequent reads from it will return its default value.
+  public mutating func clearTo() {self._to = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _from: Erp_Common_V1_Date? = nil
+  fileprivate var _to: Erp_Common_V1_Date? = nil
+}
+
+public nonisolated struct Erp_Finance_V1_GeneralLedgerLine: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var date: Erp_Common_V1_Date {
+    get {_date ?? Erp_Common_V1_Date()}
+    set {_date = newValue}
+  }
+  /// Returns true if `date` has been explicitly set.
+  public var hasDate: Bool {self._date != nil}
+  /// Clears the value of `date`. Subsequent reads from it will return its default value.
+  public mutating func clearDate() {self._date = nil}
+
+  public var entryNumber: String = String()
+
+  public var memo: String = String()
+
+  /// Base currency.
+  public var debitMinor: Int64 = 0
+
+  public var creditMinor: Int64 = 0
+
+  /// Debit positive.
+  public var balanceMinor: Int64 = 0
+
+  /// The line in its own currency.
+  public var amount: Erp_Common_V1_Money {
+    get {_amount ?? Erp_Common_V1_Money()}
+    set {_amount = newValue}
+  }
+  /// Returns true if `amount` has been explicitly set.
+  public var hasAmount: Bool {self._amount != nil}
+  /// Clears the value of `amount`. Subsequent reads from it will return its default value.
+  public mutating func clearAmount() {self._amount = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _date: Erp_Common_V1_Date? = nil
+  fileprivate var _amount: Erp_Common_V1_Money? = nil
+}
+
+public nonisolated struct Erp_Finance_V1_GeneralLedgerPage: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Set on the first page only.
+  public var openingBalanceMinor: Int64 = 0
+
+  public var lines: [Erp_Finance_V1_GeneralLedgerLine] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Erp_Finance_V1_CloseFiscalYearRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var year: Int32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "erp.finance.v1"
@@ -1376,6 +1600,412 @@ nonisolated extension Erp_Finance_V1_TrialBalanceResponse: SwiftProtobuf.Message
     if lhs.lines != rhs.lines {return false}
     if lhs.totalDebitMinor != rhs.totalDebitMinor {return false}
     if lhs.totalCreditMinor != rhs.totalCreditMinor {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Finance_V1_ReportLine: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ReportLine"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}account_code\0\u{3}account_name\0\u{1}type\0\u{3}amount_minor\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.accountCode) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.accountName) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.type) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.amountMinor) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.accountCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.accountCode, fieldNumber: 1)
+    }
+    if !self.accountName.isEmpty {
+      try visitor.visitSingularStringField(value: self.accountName, fieldNumber: 2)
+    }
+    if self.type != .unspecified {
+      try visitor.visitSingularEnumField(value: self.type, fieldNumber: 3)
+    }
+    if self.amountMinor != 0 {
+      try visitor.visitSingularInt64Field(value: self.amountMinor, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Finance_V1_ReportLine, rhs: Erp_Finance_V1_ReportLine) -> Bool {
+    if lhs.accountCode != rhs.accountCode {return false}
+    if lhs.accountName != rhs.accountName {return false}
+    if lhs.type != rhs.type {return false}
+    if lhs.amountMinor != rhs.amountMinor {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Finance_V1_IncomeStatementRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".IncomeStatementRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}from\0\u{1}to\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._from) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._to) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._from {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._to {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Finance_V1_IncomeStatementRequest, rhs: Erp_Finance_V1_IncomeStatementRequest) -> Bool {
+    if lhs._from != rhs._from {return false}
+    if lhs._to != rhs._to {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Finance_V1_IncomeStatementResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".IncomeStatementResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}base_currency\0\u{1}revenue\0\u{1}expenses\0\u{3}total_revenue_minor\0\u{3}total_expenses_minor\0\u{3}net_income_minor\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.baseCurrency) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.revenue) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.expenses) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.totalRevenueMinor) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.totalExpensesMinor) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self.netIncomeMinor) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.baseCurrency.isEmpty {
+      try visitor.visitSingularStringField(value: self.baseCurrency, fieldNumber: 1)
+    }
+    if !self.revenue.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.revenue, fieldNumber: 2)
+    }
+    if !self.expenses.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.expenses, fieldNumber: 3)
+    }
+    if self.totalRevenueMinor != 0 {
+      try visitor.visitSingularInt64Field(value: self.totalRevenueMinor, fieldNumber: 4)
+    }
+    if self.totalExpensesMinor != 0 {
+      try visitor.visitSingularInt64Field(value: self.totalExpensesMinor, fieldNumber: 5)
+    }
+    if self.netIncomeMinor != 0 {
+      try visitor.visitSingularInt64Field(value: self.netIncomeMinor, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Finance_V1_IncomeStatementResponse, rhs: Erp_Finance_V1_IncomeStatementResponse) -> Bool {
+    if lhs.baseCurrency != rhs.baseCurrency {return false}
+    if lhs.revenue != rhs.revenue {return false}
+    if lhs.expenses != rhs.expenses {return false}
+    if lhs.totalRevenueMinor != rhs.totalRevenueMinor {return false}
+    if lhs.totalExpensesMinor != rhs.totalExpensesMinor {return false}
+    if lhs.netIncomeMinor != rhs.netIncomeMinor {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Finance_V1_BalanceSheetRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".BalanceSheetRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}as_of\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._asOf) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._asOf {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Finance_V1_BalanceSheetRequest, rhs: Erp_Finance_V1_BalanceSheetRequest) -> Bool {
+    if lhs._asOf != rhs._asOf {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Finance_V1_BalanceSheetResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".BalanceSheetResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}base_currency\0\u{1}assets\0\u{1}liabilities\0\u{1}equity\0\u{3}unclosed_earnings_minor\0\u{3}total_assets_minor\0\u{3}total_liabilities_and_equity_minor\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.baseCurrency) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.assets) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.liabilities) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.equity) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.unclosedEarningsMinor) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self.totalAssetsMinor) }()
+      case 7: try { try decoder.decodeSingularInt64Field(value: &self.totalLiabilitiesAndEquityMinor) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.baseCurrency.isEmpty {
+      try visitor.visitSingularStringField(value: self.baseCurrency, fieldNumber: 1)
+    }
+    if !self.assets.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.assets, fieldNumber: 2)
+    }
+    if !self.liabilities.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.liabilities, fieldNumber: 3)
+    }
+    if !self.equity.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.equity, fieldNumber: 4)
+    }
+    if self.unclosedEarningsMinor != 0 {
+      try visitor.visitSingularInt64Field(value: self.unclosedEarningsMinor, fieldNumber: 5)
+    }
+    if self.totalAssetsMinor != 0 {
+      try visitor.visitSingularInt64Field(value: self.totalAssetsMinor, fieldNumber: 6)
+    }
+    if self.totalLiabilitiesAndEquityMinor != 0 {
+      try visitor.visitSingularInt64Field(value: self.totalLiabilitiesAndEquityMinor, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Finance_V1_BalanceSheetResponse, rhs: Erp_Finance_V1_BalanceSheetResponse) -> Bool {
+    if lhs.baseCurrency != rhs.baseCurrency {return false}
+    if lhs.assets != rhs.assets {return false}
+    if lhs.liabilities != rhs.liabilities {return false}
+    if lhs.equity != rhs.equity {return false}
+    if lhs.unclosedEarningsMinor != rhs.unclosedEarningsMinor {return false}
+    if lhs.totalAssetsMinor != rhs.totalAssetsMinor {return false}
+    if lhs.totalLiabilitiesAndEquityMinor != rhs.totalLiabilitiesAndEquityMinor {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Finance_V1_GeneralLedgerRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GeneralLedgerRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}account_code\0\u{1}from\0\u{1}to\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.accountCode) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._from) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._to) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.accountCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.accountCode, fieldNumber: 1)
+    }
+    try { if let v = self._from {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try { if let v = self._to {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Finance_V1_GeneralLedgerRequest, rhs: Erp_Finance_V1_GeneralLedgerRequest) -> Bool {
+    if lhs.accountCode != rhs.accountCode {return false}
+    if lhs._from != rhs._from {return false}
+    if lhs._to != rhs._to {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Finance_V1_GeneralLedgerLine: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GeneralLedgerLine"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}date\0\u{3}entry_number\0\u{1}memo\0\u{3}debit_minor\0\u{3}credit_minor\0\u{3}balance_minor\0\u{1}amount\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._date) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.entryNumber) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.memo) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.debitMinor) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.creditMinor) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self.balanceMinor) }()
+      case 7: try { try decoder.decodeSingularMessageField(value: &self._amount) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._date {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.entryNumber.isEmpty {
+      try visitor.visitSingularStringField(value: self.entryNumber, fieldNumber: 2)
+    }
+    if !self.memo.isEmpty {
+      try visitor.visitSingularStringField(value: self.memo, fieldNumber: 3)
+    }
+    if self.debitMinor != 0 {
+      try visitor.visitSingularInt64Field(value: self.debitMinor, fieldNumber: 4)
+    }
+    if self.creditMinor != 0 {
+      try visitor.visitSingularInt64Field(value: self.creditMinor, fieldNumber: 5)
+    }
+    if self.balanceMinor != 0 {
+      try visitor.visitSingularInt64Field(value: self.balanceMinor, fieldNumber: 6)
+    }
+    try { if let v = self._amount {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Finance_V1_GeneralLedgerLine, rhs: Erp_Finance_V1_GeneralLedgerLine) -> Bool {
+    if lhs._date != rhs._date {return false}
+    if lhs.entryNumber != rhs.entryNumber {return false}
+    if lhs.memo != rhs.memo {return false}
+    if lhs.debitMinor != rhs.debitMinor {return false}
+    if lhs.creditMinor != rhs.creditMinor {return false}
+    if lhs.balanceMinor != rhs.balanceMinor {return false}
+    if lhs._amount != rhs._amount {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Finance_V1_GeneralLedgerPage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GeneralLedgerPage"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}opening_balance_minor\0\u{1}lines\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.openingBalanceMinor) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.lines) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.openingBalanceMinor != 0 {
+      try visitor.visitSingularInt64Field(value: self.openingBalanceMinor, fieldNumber: 1)
+    }
+    if !self.lines.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.lines, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Finance_V1_GeneralLedgerPage, rhs: Erp_Finance_V1_GeneralLedgerPage) -> Bool {
+    if lhs.openingBalanceMinor != rhs.openingBalanceMinor {return false}
+    if lhs.lines != rhs.lines {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Finance_V1_CloseFiscalYearRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CloseFiscalYearRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}year\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt32Field(value: &self.year) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.year != 0 {
+      try visitor.visitSingularInt32Field(value: self.year, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Finance_V1_CloseFiscalYearRequest, rhs: Erp_Finance_V1_CloseFiscalYearRequest) -> Bool {
+    if lhs.year != rhs.year {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

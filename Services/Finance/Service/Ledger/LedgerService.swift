@@ -170,3 +170,52 @@ struct LedgerService: Erp_Finance_V1_Ledger.SimpleServiceProtocol {
     return try await mappingStoreErrors { try await TrialBalance.asOf(self.pool, tenant, date) }
   }
 }
+
+extension LedgerService {
+  func incomeStatement(
+    request: Erp_Finance_V1_IncomeStatementRequest,
+    context: ServerContext
+  )
+    async throws -> Erp_Finance_V1_IncomeStatementResponse
+  {
+    let tenant = try RequestContext.requireTenant()
+    return try await mappingStoreErrors {
+      try await FinancialReports.incomeStatement(self.pool, tenant, request)
+    }
+  }
+
+  func balanceSheet(
+    request: Erp_Finance_V1_BalanceSheetRequest,
+    context: ServerContext
+  )
+    async throws -> Erp_Finance_V1_BalanceSheetResponse
+  {
+    let tenant = try RequestContext.requireTenant()
+    return try await mappingStoreErrors {
+      try await FinancialReports.balanceSheet(self.pool, tenant, request)
+    }
+  }
+
+  func generalLedger(
+    request: Erp_Finance_V1_GeneralLedgerRequest,
+    response: RPCWriter<Erp_Finance_V1_GeneralLedgerPage>,
+    context: ServerContext
+  ) async throws {
+    let tenant = try RequestContext.requireTenant()
+    try await mappingStoreErrors {
+      try await FinancialReports.generalLedger(self.pool, tenant, request, response)
+    }
+  }
+
+  func closeFiscalYear(
+    request: Erp_Finance_V1_CloseFiscalYearRequest,
+    context: ServerContext
+  )
+    async throws -> Erp_Finance_V1_JournalEntry
+  {
+    let tenant = try RequestContext.requireTenant()
+    return try await mappingStoreErrors {
+      try await FinancialReports.closeYear(self.pool, tenant, request)
+    }
+  }
+}
