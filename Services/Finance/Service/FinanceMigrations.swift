@@ -3,7 +3,7 @@ import ERPStore
 /// Finance's versioned schema, applied in each tenant's schema in order. Never edit a released
 /// migration: add the next one.
 public enum FinanceMigrations {
-  public static let all: [Migration] = [chartOfAccounts, ledger, billing]
+  public static let all: [Migration] = [chartOfAccounts, ledger, billing, lineDateIndex]
 
   /// The chart of accounts, with the default chart every tenant starts from. `role` marks the
   /// accounts other services post to by meaning (receivables, VAT payable…), so a tenant may
@@ -305,5 +305,12 @@ public enum FinanceMigrations {
       CREATE TRIGGER allocation_within_amounts AFTER INSERT ON allocation
         FOR EACH ROW EXECUTE FUNCTION allocation_within_amounts();
       """
+  )
+
+  /// Reports read the lines of the months a date range cuts through by date.
+  static let lineDateIndex = Migration(
+    version: 4,
+    name: "journal lines by date",
+    sql: "CREATE INDEX journal_line_entry_date ON journal_line (entry_date)"
   )
 }

@@ -25,25 +25,32 @@ enum FinancialReports {
     to: CalendarDate,
     excludingClosing: Bool
   ) async throws -> [AccountNet] {
+    // Whole months [first_whole, last_whole] come from the maintained balances; the days before
+    // and after them (the months the range cuts through) from the lines, by date index.
     let rows = try await session.query(
       """
-      WITH whole AS (
-        SELECT account_id, sum(base_amount_minor) AS net FROM account_balance
-        WHERE make_date(year, month, 1) >= $1::date
-          AND (make_date(year, month, 1) + interval '1 month' - interval '1 day')::date <= $2::date
-        GROUP BY account_id),
+      WITH bounds AS (
+        SELECT $1::date AS f, $2::date AS t,
+          CASE WHEN $1::date = date_trunc('month', $1::date)::date THEN $1::date
+            ELSE (date_trunc('month', $1::date) + interval '1 month')::date END AS first_whole,
+          CASE WHEN $2::date = (date_trunc('month', $2::date) + interval '1 month - 1 day')::date
+            THEN $2::date ELSE (date_trunc('month', $2::date) - interval '1 day')::date END
+            AS last_whole),
+      whole AS (
+        SELECT b.account_id, sum(b.base_amount_minor) AS net FROM account_balance b, bounds
+        WHERE make_date(b.year, b.month, 1) BETWEEN bounds.first_whole AND bounds.last_whole
+        GROUP BY b.account_id),
       partial AS (
-        SELECT account_id, sum(base_amount_minor) AS net FROM journal_line
-        WHERE entry_date BETWEEN $1::date AND $2::date
-          AND NOT (date_trunc('month', entry_date)::date >= $1::date
-            AND (date_trunc('month', entry_date) + interval '1 month' - interval '1 day')::date
-              <= $2::date)
-        GROUP BY account_id),
+        SELECT l.account_id, sum(l.base_amount_minor) AS net FROM journal_line l, bounds
+        WHERE (l.entry_date >= bounds.f AND l.entry_date < least(bounds.first_whole, bounds.t + 1))
+           OR (l.entry_date > greatest(bounds.last_whole, bounds.first_whole - 1)
+               AND l.entry_date <= bounds.t)
+        GROUP BY l.account_id),
       closing AS (
         SELECT l.account_id, -sum(l.base_amount_minor) AS net
-        FROM journal_line l JOIN journal_entry e ON e.id = l.entry_id
+        FROM journal_line l JOIN journal_entry e ON e.id = l.entry_id, bounds
         WHERE $3 AND e.source_type = '\(Self.closingSource)'
-          AND l.entry_date BETWEEN $1::date AND $2::date
+          AND l.entry_date BETWEEN bounds.f AND bounds.t
         GROUP BY l.account_id)
       SELECT a.code, a.name, a.type, sum(m.net)::bigint AS net
       FROM (SELECT * FROM whole UNION ALL SELECT * FROM partial UNION ALL SELECT * FROM closing) m
