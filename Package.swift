@@ -120,6 +120,17 @@ let package = Package(
       dependencies: ["ERPStore"],
       path: "Benchmarks/StoreBenchmark"
     ),
+    // The finance benchmarks (`make bench-finance`).
+    .executableTarget(
+      name: "erp-bench-finance",
+      dependencies: [
+        "Finance",
+        "ERPStore",
+        "ERPProtos",
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ],
+      path: "Benchmarks/FinanceBenchmark"
+    ),
     // Test support shared by the test targets: a private PostgreSQL per test process.
     .target(
       name: "ERPTestSupport",

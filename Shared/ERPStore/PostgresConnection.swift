@@ -52,13 +52,49 @@ final class PostgresConnection: @unchecked Sendable {
 
   var isBroken: Bool { PQstatus(self.handle) != CONNECTION_OK }
 
+  /// Statements prepared on this connection, by SQL text. A statement is parsed once per
+  /// connection and then only bound and executed: the server's parse (and, for generic plans,
+  /// planning) work per call goes. PostgreSQL re-plans a prepared statement by itself when the
+  /// search_path or a table it uses changes, so tenant switching stays correct. Bounded: past
+  /// `maximumPrepared` distinct texts, further ones run unprepared.
+  private var prepared: [String: String] = [:]
+  /// Names are never reused, even for a statement dropped from `prepared`.
+  private var preparedCount = 0
+  static let maximumPrepared = 500
+
   /// Runs one parameterized statement (`$1`, `$2`, …; values in text format, nil for NULL).
   func query(_ sql: String, _ parameters: [String?]) throws(PostgresError) -> [PostgresRow] {
     self.lastUsed = .now()
+    if let name = try self.preparedName(for: sql) {
+      do {
+        return try self.collect(
+          Self.withCStrings(parameters) { pointers in
+            PQexecPrepared(self.handle, name, Int32(pointers.count), pointers, nil, nil, 0)
+          }
+        )
+      } catch  where error.invalidatesPreparedStatement {
+        self.prepared[sql] = nil  // e.g. a table changed shape under it: run it fresh
+      }
+    }
     let result = Self.withCStrings(parameters) { pointers in
       PQexecParams(self.handle, sql, Int32(pointers.count), nil, pointers, nil, nil, 0)
     }
     return try self.collect(result)
+  }
+
+  /// The prepared statement for `sql`, preparing it first if needed (one round trip, once).
+  /// Nil when the cache is full or inside a failed transaction (then the caller runs it
+  /// unprepared, and gets the server's own error).
+  private func preparedName(for sql: String) throws(PostgresError) -> String? {
+    if let name = self.prepared[sql] { return name }
+    guard self.prepared.count < Self.maximumPrepared,
+      PQtransactionStatus(self.handle) != PQTRANS_INERROR
+    else { return nil }
+    let name = "erp_\(self.preparedCount)"
+    self.preparedCount += 1
+    _ = try self.collect(PQprepare(self.handle, name, sql, 0, nil))
+    self.prepared[sql] = name
+    return name
   }
 
   /// Runs one or more statements without parameters in one round trip (simple protocol). Only
@@ -81,9 +117,44 @@ final class PostgresConnection: @unchecked Sendable {
     self.lastUsed = .now()
     guard PQenterPipelineMode(self.handle) == 1 else { throw self.connectionError() }
     defer { PQexitPipelineMode(self.handle) }
+    // Statements not yet prepared are prepared in the same pipeline, just before their first
+    // execution; each prepare adds one result to read.
+    var preparing: [Int: (sql: String, name: String)] = [:]
+    var names: [String?] = []
+    var planned = self.prepared
+    let canPrepare = PQtransactionStatus(self.handle) != PQTRANS_INERROR
     for statement in statements {
+      if let name = planned[statement.sql] {
+        names.append(name)
+      } else if canPrepare && planned.count < Self.maximumPrepared {
+        let name = "erp_\(self.preparedCount)"
+        self.preparedCount += 1
+        planned[statement.sql] = name
+        preparing[names.count] = (statement.sql, name)
+        names.append(name)
+      } else {
+        names.append(nil)
+      }
+    }
+    for (index, statement) in statements.enumerated() {
+      if let prepare = preparing[index] {
+        guard PQsendPrepare(self.handle, prepare.name, prepare.sql, 0, nil) == 1 else {
+          throw self.connectionError()
+        }
+      }
       let sent = Self.withCStrings(statement.parameters) { pointers in
-        PQsendQueryParams(
+        if let name = names[index] {
+          return PQsendQueryPrepared(
+            self.handle,
+            name,
+            Int32(pointers.count),
+            pointers,
+            nil,
+            nil,
+            0
+          )
+        }
+        return PQsendQueryParams(
           self.handle,
           statement.sql,
           Int32(pointers.count),
@@ -100,7 +171,20 @@ final class PostgresConnection: @unchecked Sendable {
 
     var results: [[PostgresRow]] = []
     var failure: PostgresError?
-    for _ in statements {
+    for index in statements.indices {
+      if let prepare = preparing[index] {
+        guard let result = PQgetResult(self.handle) else { throw self.connectionError() }
+        let status = PQresultStatus(result)
+        if status == PGRES_COMMAND_OK {
+          self.prepared[prepare.sql] = prepare.name
+          PQclear(result)
+        } else if status == PGRES_PIPELINE_ABORTED {
+          PQclear(result)
+        } else {
+          do { _ = try self.collect(result) } catch { failure = failure ?? error }
+        }
+        while let extra = PQgetResult(self.handle) { PQclear(extra) }
+      }
       guard let result = PQgetResult(self.handle) else { throw self.connectionError() }
       if PQresultStatus(result) == PGRES_PIPELINE_ABORTED {
         PQclear(result)
@@ -109,6 +193,7 @@ final class PostgresConnection: @unchecked Sendable {
         do {
           results.append(try self.collect(result))
         } catch {
+          if error.invalidatesPreparedStatement { self.prepared[statements[index].sql] = nil }
           failure = failure ?? error
           results.append([])
         }

@@ -36,6 +36,12 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     "\(self.kind) \(self.sqlState ?? "-"): \(self.message)" + (self.detail.map { " (\($0))" } ?? "")
   }
 
+  /// A prepared statement that can no longer run as prepared ("cached plan must not change
+  /// result type" after a table changed shape, or one the server no longer has).
+  var invalidatesPreparedStatement: Bool {
+    self.sqlState == "0A000" || self.sqlState == "26000"
+  }
+
   /// Serialization failure or deadlock: the transaction may succeed if run again.
   public var isRetryable: Bool { self.sqlState == "40001" || self.sqlState == "40P01" }
 

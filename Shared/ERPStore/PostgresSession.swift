@@ -30,6 +30,7 @@ public struct PostgresSession: Sendable {
   }
 
   /// The same without the role check, for the store's own fixed statements.
+  @discardableResult
   func pipelineTrusted(
     _ batch: [(sql: String, parameters: [String?])]
   ) async throws

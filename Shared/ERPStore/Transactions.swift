@@ -18,7 +18,7 @@ extension ConnectionPool {
     _ body: (PostgresSession) async throws -> T
   ) async throws -> T {
     try await self.transaction(
-      begin: "BEGIN ISOLATION LEVEL \(isolation.rawValue)",
+      begin: [("BEGIN ISOLATION LEVEL \(isolation.rawValue)", [])],
       maxAttempts: maxAttempts,
       body
     )
@@ -36,15 +36,18 @@ extension ConnectionPool {
     _ body: (PostgresSession) async throws -> T
   ) async throws -> T {
     try await self.transaction(
-      begin: "BEGIN ISOLATION LEVEL \(isolation.rawValue); \(tenant.enterStatements)",
+      begin: [
+        ("BEGIN ISOLATION LEVEL \(isolation.rawValue)", []),
+        (Self.enterTenant, [tenant.role, "\"\(tenant.schema)\""]),
+      ],
       maxAttempts: maxAttempts,
       body
     )
   }
 
-  /// One statement in a tenant's transaction, in one round trip: entering the tenant, the
-  /// statement and the session reset go out as one pipeline, which PostgreSQL runs as one
-  /// implicit transaction ending at the pipeline's sync point. The tenant is entered with
+  /// One statement in a tenant's transaction, in one round trip: entering the tenant and the
+  /// statement go out as one pipeline, which PostgreSQL runs as one implicit transaction ending
+  /// at the pipeline's sync point. The tenant is entered with
   /// `set_config(…, true)`, the function form of `SET LOCAL`, so role and search_path revert when
   /// that transaction ends, committed or not. The fast path for the single reads (and
   /// single-statement writes) most calls are: `withTenant` costs three round trips for the same.
@@ -57,22 +60,16 @@ extension ConnectionPool {
     maxAttempts: Int = 5
   ) async throws -> [PostgresRow] {
     try PostgresSession.refuseRoleChanges(sql)
+    try Self.refuseSessionChanges(sql)
     let batch: [(sql: String, parameters: [String?])] = [
       (Self.enterTenant, [tenant.role, "\"\(tenant.schema)\""]),
       (sql, parameters.map { $0?.postgresText }),
-      (Self.resetSession, []),
     ]
     var attempt = 1
     while true {
       do {
         return try await self.withSession { session in
-          do {
-            return try await session.pipelineTrusted(batch)[1]
-          } catch let error as PostgresError where error.kind == .server {
-            // The statement failed, so the reset after it was skipped.
-            try? await session.execute(Self.resetSession)
-            throw error
-          }
+          try await session.pipelineTrusted(batch)[1]
         }
       } catch let error as PostgresError where error.isRetryable {
         guard attempt < maxAttempts else {
@@ -88,6 +85,21 @@ extension ConnectionPool {
     }
   }
 
+  /// tenantQuery runs one statement with no session reset after it (the tenant's role and
+  /// search_path are transaction-local and end with the implicit transaction), so it refuses
+  /// the statements that could leave a session-level setting behind.
+  static func refuseSessionChanges(_ sql: String) throws(PostgresError) {
+    let lowered = sql.lowercased()
+    let first = lowered.split(whereSeparator: { $0.isWhitespace || $0 == ";" }).first ?? ""
+    guard lowered.contains("set_config") || ["set", "reset", "discard", "load"].contains(first)
+    else { return }
+    throw PostgresError(
+      kind: .server,
+      sqlState: "42501",
+      message: "session settings cannot be changed in a single-statement tenant query"
+    )
+  }
+
   /// `SET LOCAL ROLE $1; SET LOCAL search_path TO $2` as one parameterized statement.
   static let enterTenant =
     "SELECT set_config('role', $1, true), set_config('search_path', $2, true)"
@@ -97,8 +109,10 @@ extension ConnectionPool {
   /// (Sessions start in UTC, see `PostgresConnection.init`, so this also restores the time zone.)
   static let resetSession = "RESET ALL"
 
+  /// Begins with `begin` (one pipeline of prepared statements: one round trip, no parsing after
+  /// a connection's first use), runs `body`, then COMMIT and the session reset in one more.
   func transaction<T: Sendable>(
-    begin: String,
+    begin: [(sql: String, parameters: [String?])],
     maxAttempts: Int,
     _ body: (PostgresSession) async throws -> T
   ) async throws -> T {
@@ -106,10 +120,10 @@ extension ConnectionPool {
     while true {
       do {
         return try await self.withSession { session in
-          try await session.execute(begin)
+          try await session.pipelineTrusted(begin)
           do {
             let result = try await body(session)
-            try await session.execute("COMMIT; \(Self.resetSession)")
+            try await session.pipelineTrusted([("COMMIT", []), (Self.resetSession, [])])
             return result
           } catch {
             try? await session.execute("ROLLBACK; \(Self.resetSession)")

@@ -102,3 +102,94 @@ struct PipelineTests {
     await pool.shutdown()
   }
 }
+
+@Suite("Prepared statements per connection")
+struct PreparedStatementTests {
+  @Test("a statement prepared under one tenant's search_path runs against the next tenant's tables")
+  func followsSearchPath() async throws {
+    let pool = try await TestDatabase.pool(maxConnections: 1)
+    let a = TestDatabase.uniqueTenant("ps")
+    let b = TestDatabase.uniqueTenant("ps")
+    for (tenant, name) in [(a, "from A"), (b, "from B")] {
+      try await pool.provision(tenant, migrations: [itemsMigration])
+      try await pool.tenantQuery(tenant, "INSERT INTO items VALUES ($1, $2)", [1, name])
+    }
+    for _ in 0..<3 {
+      for (tenant, name) in [(a, "from A"), (b, "from B")] {
+        let rows = try await pool.tenantQuery(tenant, "SELECT name FROM items WHERE id = $1", [1])
+        #expect(try rows[0].decode("name", as: String.self) == name)
+        let piped = try await pool.withTenant(tenant) { session in
+          try await session.pipeline([
+            PostgresStatement("SELECT name FROM items WHERE id = $1", [1])
+          ])
+        }
+        #expect(try piped[0][0].decode("name", as: String.self) == name)
+      }
+    }
+    await pool.shutdown()
+  }
+
+  @Test("a table changing shape under a prepared statement costs one error at most, then works")
+  func survivesTableChanges() async throws {
+    let pool = try await TestDatabase.pool(maxConnections: 1)
+    let tenant = TestDatabase.uniqueTenant("ps")
+    try await pool.provision(tenant, migrations: [itemsMigration])
+    try await pool.tenantQuery(tenant, "INSERT INTO items VALUES ($1, $2)", [1, "one"])
+    let sql = "SELECT * FROM items WHERE id = $1"
+    #expect(try await pool.tenantQuery(tenant, sql, [1]).count == 1)
+    try await pool.migrate(
+      tenant,
+      migrations: [
+        itemsMigration,
+        Migration(version: 2, name: "more", sql: "ALTER TABLE items ADD COLUMN note text"),
+      ]
+    )
+    _ = try? await pool.tenantQuery(tenant, sql, [1])
+    let rows = try await pool.tenantQuery(tenant, sql, [1])
+    #expect(try rows[0].decodeIfPresent("note", as: String.self) == nil)
+    #expect(try rows[0].decode("name", as: String.self) == "one")
+    await pool.shutdown()
+  }
+
+  @Test("a syntax error in a pipeline is reported and does not poison the connection")
+  func badStatementInPipeline() async throws {
+    let pool = try await TestDatabase.pool(maxConnections: 1)
+    let error = await #expect(throws: PostgresError.self) {
+      try await pool.withSession { session in
+        try await session.pipeline([
+          PostgresStatement("SELECT 1 AS one"), PostgresStatement("SELEC broken"),
+          PostgresStatement("SELECT 2 AS two"),
+        ])
+      }
+    }
+    #expect(error?.sqlState == "42601")
+    let rows = try await pool.withSession { session in
+      try await session.pipeline([
+        PostgresStatement("SELECT 1 AS one"), PostgresStatement("SELECT 2 AS two"),
+      ])
+    }
+    #expect(try rows[1][0].decode("two", as: Int.self) == 2)
+    await pool.shutdown()
+  }
+}
+
+@Suite("tenantQuery leaves nothing behind")
+struct TenantQuerySessionTests {
+  @Test(
+    "statements that could change a session setting are refused",
+    arguments: [
+      "SET search_path TO public", "reset all", "SELECT set_config('search_path', 'public', false)",
+      "  DISCARD ALL",
+    ]
+  )
+  func refused(sql: String) async throws {
+    let pool = try await TestDatabase.pool(maxConnections: 1)
+    let tenant = TestDatabase.uniqueTenant("tq")
+    try await pool.provision(tenant, migrations: [itemsMigration])
+    let error = await #expect(throws: PostgresError.self) {
+      try await pool.tenantQuery(tenant, sql)
+    }
+    #expect(error?.sqlState == "42501")
+    await pool.shutdown()
+  }
+}

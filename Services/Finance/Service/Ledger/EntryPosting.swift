@@ -1,12 +1,12 @@
 import ERPMoney
-import ERPProtos
-import ERPStore
+public import ERPProtos
+public import ERPStore
 import GRPCCore
 
 /// Posting a journal entry: validation with messages that name the field, conversion of every
 /// line to base currency at the rate in force, explicit rounding lines, and one transaction that
 /// writes the entry, its lines and the maintained balances. Idempotent by request id.
-enum EntryPosting {
+public enum EntryPosting {
   /// A line ready to insert: signed amounts (debit positive) in its currency and in base.
   struct ResolvedLine: Sendable {
     var accountID: Int64
@@ -39,7 +39,7 @@ enum EntryPosting {
     var memo: String
   }
 
-  static func post(
+  public static func post(
     _ pool: ConnectionPool,
     _ tenant: TenantID,
     _ request: Erp_Finance_V1_PostEntryRequest
@@ -104,9 +104,24 @@ enum EntryPosting {
     async throws -> Erp_Finance_V1_JournalEntry
   {
     let date = draft.date
-    let base = try await LedgerSettingsStore.baseCurrency(session)
-    let accounts = try await Self.accounts(session, lines)
-    if try await LedgerSettingsStore.isClosed(session, date) {
+    // What posting needs to know, read in one round trip: base currency, the accounts (and the
+    // rounding account), and whether the month is closed.
+    let reads = try await session.pipeline([
+      PostgresStatement("SELECT base_currency FROM ledger_settings"),
+      PostgresStatement(
+        "SELECT code, id, active, role FROM account WHERE code = ANY($1::text[]) OR role = 'rounding'",
+        [Array(Set(lines.map(\.accountCode)))]
+      ),
+      PostgresStatement(
+        "SELECT 1 FROM closed_period WHERE year = $1 AND month = $2",
+        [date.year, date.month]
+      ),
+    ])
+    guard let base = Currency(code: try reads[0][0].decode("base_currency", as: String.self)) else {
+      throw RPCError(code: .internalError, message: "the ledger's base currency is unknown")
+    }
+    let accounts = try Self.accounts(reads[1], lines)
+    if !reads[2].isEmpty {
       throw RPCError(
         code: .failedPrecondition,
         message: "date: the period \(date.year)-\(date.month) is closed"
@@ -144,7 +159,7 @@ enum EntryPosting {
       }
       resolved.append(
         ResolvedLine(
-          accountID: accounts[line.accountCode]!,
+          accountID: accounts.ids[line.accountCode]!,
           accountCode: line.accountCode,
           currency: line.currency.code,
           amountMinor: line.amountMinor,
@@ -155,7 +170,7 @@ enum EntryPosting {
         )
       )
     }
-    resolved += try await Self.roundingLines(session, resolved, base: base)
+    resolved += try Self.roundingLines(resolved, base: base, rounding: accounts.rounding)
     let header = Header(
       requestID: draft.requestID,
       contentHash: draft.contentHash,
@@ -242,21 +257,18 @@ enum EntryPosting {
 
   /// Account ids by code; unknown codes are INVALID_ARGUMENT, inactive ones FAILED_PRECONDITION.
   static func accounts(
-    _ session: PostgresSession,
+    _ rows: [PostgresRow],
     _ lines: [RequestedLine]
-  ) async throws
-    -> [String: Int64]
+  ) throws
+    -> (ids: [String: Int64], rounding: (id: Int64, code: String)?)
   {
-    let codes = Array(Set(lines.map(\.accountCode)))
-    let rows = try await session.query(
-      "SELECT code, id, active FROM account WHERE code = ANY($1::text[])",
-      [codes]
-    )
     var found: [String: (Int64, Bool)] = [:]
+    var rounding: (id: Int64, code: String)?
     for row in rows {
-      found[try row.decode("code", as: String.self)] = (
-        try row.decode("id", as: Int64.self), try row.decode("active", as: Bool.self)
-      )
+      let code = try row.decode("code", as: String.self)
+      let id = try row.decode("id", as: Int64.self)
+      found[code] = (id, try row.decode("active", as: Bool.self))
+      if try row.decodeIfPresent("role", as: String.self) == "rounding" { rounding = (id, code) }
     }
     for line in lines {
       guard let (_, active) = found[line.accountCode] else {
@@ -272,7 +284,7 @@ enum EntryPosting {
         )
       }
     }
-    return found.mapValues(\.0)
+    return (found.mapValues(\.0), rounding)
   }
 
   /// Converting each line separately can leave the base-currency total a few minor units off
@@ -280,24 +292,19 @@ enum EntryPosting {
   /// line with no amount in that currency and the difference in base, so both the per-currency
   /// totals and the base total are exactly zero.
   static func roundingLines(
-    _ session: PostgresSession,
     _ lines: [ResolvedLine],
-    base: Currency
-  )
-    async throws -> [ResolvedLine]
-  {
+    base: Currency,
+    rounding: (id: Int64, code: String)?
+  ) throws -> [ResolvedLine] {
     var differences: [String: Int64] = [:]
     for line in lines where line.currency != base.code {
       differences[line.currency, default: 0] += line.baseAmountMinor
     }
     let needed = differences.filter { $0.value != 0 }.sorted { $0.key < $1.key }
     guard !needed.isEmpty else { return [] }
-    let rows = try await session.query("SELECT id, code FROM account WHERE role = 'rounding'")
-    guard let row = rows.first else {
+    guard let (id, code) = rounding else {
       throw RPCError(code: .failedPrecondition, message: "the ledger has no rounding account")
     }
-    let id = try row.decode("id", as: Int64.self)
-    let code = try row.decode("code", as: String.self)
     return needed.map { currency, difference in
       ResolvedLine(
         accountID: id,
@@ -322,32 +329,33 @@ enum EntryPosting {
   )
     async throws -> Erp_Finance_V1_JournalEntry
   {
-    let entry = try await session.query(
-      """
-      INSERT INTO journal_entry
-        (number, request_id, content_hash, entry_date, memo, source_type, source_id, reverses_id)
-      VALUES ('JE-' || lpad(nextval('journal_number')::text, 6, '0'), $1, $2, $3, $4, $5, $6, $7)
-      RETURNING id, number
-      """,
-      [
-        header.requestID, header.contentHash, header.date, header.memo, header.sourceType,
-        header.sourceID, header.reversesID,
-      ]
-    )
-    let entryID = try entry[0].decode("id", as: Int64.self)
-    let number = try entry[0].decode("number", as: String.self)
-
-    var statements: [PostgresStatement] = []
+    // The entry, its lines and the balance updates go out as one pipeline: the lines find the
+    // entry's id with currval of its identity sequence (per session, so never another's).
+    var statements: [PostgresStatement] = [
+      PostgresStatement(
+        """
+        INSERT INTO journal_entry
+          (number, request_id, content_hash, entry_date, memo, source_type, source_id, reverses_id)
+        VALUES ('JE-' || lpad(nextval('journal_number')::text, 6, '0'), $1, $2, $3, $4, $5, $6, $7)
+        RETURNING number
+        """,
+        [
+          header.requestID, header.contentHash, header.date, header.memo, header.sourceType,
+          header.sourceID, header.reversesID,
+        ]
+      )
+    ]
     for (index, line) in lines.enumerated() {
       statements.append(
         PostgresStatement(
           """
           INSERT INTO journal_line (entry_id, line_no, account_id, entry_date, currency,
             amount_minor, base_amount_minor, rate, is_rounding, memo)
-          VALUES ($1, $2, $3, $4, $5, $6, $7, $8::numeric, $9, $10)
+          VALUES (currval(pg_get_serial_sequence('journal_entry', 'id')), $1, $2, $3, $4, $5, $6,
+            $7::numeric, $8, $9)
           """,
           [
-            entryID, index + 1, line.accountID, header.date, line.currency, line.amountMinor,
+            index + 1, line.accountID, header.date, line.currency, line.amountMinor,
             line.baseAmountMinor, line.rate, line.isRounding, line.memo,
           ]
         )
@@ -380,7 +388,8 @@ enum EntryPosting {
         )
       )
     }
-    try await session.pipeline(statements)
+    let results = try await session.pipeline(statements)
+    let number = try results[0][0].decode("number", as: String.self)
 
     var answer = Erp_Finance_V1_JournalEntry()
     answer.number = number
@@ -426,7 +435,13 @@ enum EntryPosting {
       hash: hash,
       constraint: "journal_entry_request_id_key",
       existing: { session in
-        try await EntryReading.byRequestID(session, requestID).map {
+        // The common case is a new request id: one index probe, the full entry only on a repeat.
+        let found = try await session.query(
+          "SELECT number FROM journal_entry WHERE request_id = $1",
+          [requestID]
+        )
+        guard !found.isEmpty else { return nil }
+        return try await EntryReading.byRequestID(session, requestID).map {
           (hash: $0.hash, number: "entry " + $0.entry.number, value: $0.entry)
         }
       },

@@ -1,11 +1,11 @@
-import ERPProtos
-import ERPStore
+public import ERPProtos
+public import ERPStore
 
 /// Every account's balance in base currency as of a date, from the maintained monthly balances
 /// for whole months, plus the lines of the month the date cuts through. It never sums the whole
 /// journal.
-enum TrialBalance {
-  static func asOf(
+public enum TrialBalance {
+  public static func asOf(
     _ pool: ConnectionPool,
     _ tenant: TenantID,
     _ date: CalendarDate
