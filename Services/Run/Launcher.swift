@@ -75,6 +75,7 @@ struct Launcher {
         portOffset: self.portOffset,
         secret: secret
       )
+      try await DemoData.seed(services.map(\.0), portOffset: self.portOffset, secret: secret)
     } catch {
       await self.stop(running, database: database)
       throw error

@@ -49,6 +49,21 @@ struct LaunchTests {
         let info = try await Erp_Common_V1_TenantAdmin.Client(wrapping: client).describe(request)
         #expect(info.schemaVersion == info.latestVersion)
         #expect(info.latestVersion > 0)
+        if service.name == "finance" {
+          // The demo data is there: an invoice of 8,625.00 SAR with 4,000.00 paid.
+          var aged = Erp_Finance_V1_AgedBalancesRequest()
+          aged.direction = .receivable
+          aged.asOf.year = 2026
+          aged.asOf.month = 12
+          aged.asOf.day = 31
+          var metadata = Metadata()
+          metadata.addString("demo", forKey: MetadataKeys.tenant)
+          let balances = try await Erp_Finance_V1_Billing.Client(wrapping: client).agedBalances(
+            aged,
+            metadata: metadata
+          )
+          #expect(balances.parties.map(\.totalMinor) == [4_625_00])
+        }
       }
     }
 

@@ -1,0 +1,94 @@
+import ERPProtos
+import ERPRuntime
+import ERPStore
+import ERPTransport
+import GRPCCore
+
+/// A little data for the demo tenant, sent through the services' own APIs, so that `make run`
+/// shows something at once. Every call carries a fixed request id, so a second `make run` finds it
+/// all there and adds nothing.
+enum DemoData {
+  static func seed(_ services: [ServiceEntry], portOffset: Int, secret: String) async throws {
+    guard let finance = services.first(where: { $0.name == "finance" }) else { return }
+    let client = GRPCClient(
+      transport: ERPTransport.Client(
+        targets: [.init(host: "127.0.0.1", port: finance.defaultPort + portOffset)]),
+      interceptors: [DownstreamInterceptor(secret: secret)]
+    )
+    try await withThrowingDiscardingTaskGroup { group in
+      group.addTask { try await client.runConnections() }
+      defer { client.beginGracefulShutdown() }
+      try await RequestContext.$tenant.withValue(try TenantID(validating: DemoTenant.id)) {
+        try await Self.seedFinance(client)
+      }
+    }
+  }
+
+  static func seedFinance(_ client: GRPCClient<ERPTransport.Client>) async throws {
+    let ledger = Erp_Finance_V1_Ledger.Client(wrapping: client)
+    let billing = Erp_Finance_V1_Billing.Client(wrapping: client)
+    var base = Erp_Finance_V1_SetBaseCurrencyRequest()
+    base.currencyCode = "SAR"
+    if try await ledger.getSettings(.init()).baseCurrency != "SAR" {
+      _ = try await ledger.setBaseCurrency(base)
+    }
+
+    var capital = Erp_Finance_V1_PostEntryRequest()
+    capital.requestID = "demo-capital"
+    capital.date = Self.date(2026, 1, 1)
+    capital.memo = "رأس المال"
+    capital.lines = [Self.line("1100", debit: 500_000_00), Self.line("3100", credit: 500_000_00)]
+    _ = try await ledger.postEntry(capital)
+
+    var invoice = Erp_Finance_V1_IssueInvoiceRequest()
+    invoice.requestID = "demo-invoice-1"
+    invoice.direction = .receivable
+    invoice.partyID = "demo-customer-1"
+    invoice.partyName = "شركة النور للتجارة"
+    invoice.currencyCode = "SAR"
+    invoice.issueDate = Self.date(2026, 11, 1)
+    invoice.dueDate = Self.date(2026, 12, 1)
+    var service = Erp_Finance_V1_InvoiceLine()
+    service.description_p = "خدمات استشارية"
+    service.quantityMilli = 10_000
+    service.unitPriceMinor = 750_00
+    service.taxCode = "STD"
+    invoice.lines = [service]
+    let issued = try await billing.issueInvoice(invoice)
+
+    var payment = Erp_Finance_V1_RecordPaymentRequest()
+    payment.requestID = "demo-payment-1"
+    payment.direction = .receivable
+    payment.partyID = "demo-customer-1"
+    payment.amount.currencyCode = "SAR"
+    payment.amount.unitsMinor = 4_000_00
+    payment.date = Self.date(2026, 11, 15)
+    var allocation = Erp_Finance_V1_Allocation()
+    allocation.invoiceNumber = issued.number
+    allocation.amount = payment.amount
+    payment.allocations = [allocation]
+    _ = try await billing.recordPayment(payment)
+  }
+
+  static func date(_ year: Int32, _ month: Int32, _ day: Int32) -> Erp_Common_V1_Date {
+    var date = Erp_Common_V1_Date()
+    date.year = year
+    date.month = month
+    date.day = day
+    return date
+  }
+
+  static func line(
+    _ account: String,
+    debit: Int64 = 0,
+    credit: Int64 = 0
+  ) -> Erp_Finance_V1_EntryLine {
+    var line = Erp_Finance_V1_EntryLine()
+    line.accountCode = account
+    var money = Erp_Common_V1_Money()
+    money.currencyCode = "SAR"
+    money.unitsMinor = max(debit, credit)
+    if debit > 0 { line.debit = money } else { line.credit = money }
+    return line
+  }
+}
