@@ -101,6 +101,21 @@ let package = Package(
       dependencies: ["Finance", "ERPRuntime"],
       path: "Services/Finance/Main"
     ),
+    .target(
+      name: "Customers",
+      dependencies: [
+        "ERPRuntime",
+        "ERPStore",
+        "ERPProtos",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+      ],
+      path: "Services/Customers/Service"
+    ),
+    .executableTarget(
+      name: "erp-customers",
+      dependencies: ["Customers", "ERPRuntime"],
+      path: "Services/Customers/Main"
+    ),
     // `make run`: a private PostgreSQL, every service as its own process, a demo tenant.
     .executableTarget(
       name: "erp-run",
@@ -177,6 +192,19 @@ let package = Package(
         .product(name: "GRPCCore", package: "grpc-swift-2"),
       ],
       path: "Tests/FinanceTests"
+    ),
+    .testTarget(
+      name: "CustomersTests",
+      dependencies: [
+        "Customers",
+        "ERPProtos",
+        "ERPRuntime",
+        "ERPStore",
+        "ERPTestSupport",
+        "ERPTransport",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+      ],
+      path: "Tests/CustomersTests"
     ),
     .testTarget(
       name: "ERPMoneyTests",

@@ -9,18 +9,49 @@ import GRPCCore
 /// all there and adds nothing.
 enum DemoData {
   static func seed(_ services: [ServiceEntry], portOffset: Int, secret: String) async throws {
-    guard let finance = services.first(where: { $0.name == "finance" }) else { return }
-    let client = GRPCClient(
-      transport: ERPTransport.Client(
-        targets: [.init(host: "127.0.0.1", port: finance.defaultPort + portOffset)]),
-      interceptors: [DownstreamInterceptor(secret: secret)]
-    )
-    try await withThrowingDiscardingTaskGroup { group in
-      group.addTask { try await client.runConnections() }
-      defer { client.beginGracefulShutdown() }
-      try await RequestContext.$tenant.withValue(try TenantID(validating: DemoTenant.id)) {
-        try await Self.seedFinance(client)
+    let seeders: [String: @Sendable (GRPCClient<ERPTransport.Client>) async throws -> Void] = [
+      "finance": Self.seedFinance, "customers": Self.seedCustomers,
+    ]
+    for service in services {
+      guard let seeder = seeders[service.name] else { continue }
+      let client = GRPCClient(
+        transport: ERPTransport.Client(
+          targets: [.init(host: "127.0.0.1", port: service.defaultPort + portOffset)]),
+        interceptors: [DownstreamInterceptor(secret: secret)]
+      )
+      try await withThrowingDiscardingTaskGroup { group in
+        group.addTask { try await client.runConnections() }
+        defer { client.beginGracefulShutdown() }
+        try await RequestContext.$tenant.withValue(try TenantID(validating: DemoTenant.id)) {
+          try await seeder(client)
+        }
       }
+    }
+  }
+
+  static func seedCustomers(_ client: GRPCClient<ERPTransport.Client>) async throws {
+    let customers = Erp_Customers_V1_Customers.Client(wrapping: client)
+    let people: [(String, Erp_Customers_V1_CustomerKind, [String], [String], [String])] = [
+      (
+        "شركة النور للتجارة", .organisation, ["info@alnoor.example"], ["011 234 5678"],
+        ["wholesale"]
+      ),
+      ("أَحْمَد الشَّمْرِي", .individual, ["ahmed@example.com"], ["050 123 4567"], ["vip"]),
+      ("Gulf Logistics LLC", .organisation, ["ops@gulflogistics.example"], ["+971 4 555 0000"], []),
+      ("فاطمة الزهراء", .individual, [], ["055 765 4321"], ["retail"]),
+    ]
+    for (index, person) in people.enumerated() {
+      var request = Erp_Customers_V1_CreateCustomerRequest()
+      request.requestID = "demo-customer-\(index + 1)"
+      request.defaultCountryCallingCode = "966"
+      request.customer.name = person.0
+      request.customer.kind = person.1
+      request.customer.emails = person.2
+      request.customer.phones = person.3
+      request.customer.tags = person.4
+      request.customer.stage = .customer
+      request.customer.address.countryCode = "SA"
+      _ = try await customers.createCustomer(request)
     }
   }
 

@@ -64,6 +64,17 @@ struct LaunchTests {
           )
           #expect(balances.parties.map(\.totalMinor) == [4_625_00])
         }
+        if service.name == "customers" {
+          var search = Erp_Customers_V1_SearchCustomersRequest()
+          search.query = "احمد"
+          var metadata = Metadata()
+          metadata.addString("demo", forKey: MetadataKeys.tenant)
+          let found = try await Erp_Customers_V1_Customers.Client(wrapping: client).searchCustomers(
+            search,
+            metadata: metadata
+          )
+          #expect(found.results.first?.customer.name == "أَحْمَد الشَّمْرِي")
+        }
       }
     }
 

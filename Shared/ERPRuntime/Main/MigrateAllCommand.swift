@@ -21,6 +21,7 @@ enum MigrateAllCommand {
     defer { Task { await pool.shutdown() } }
     let progress = MigrationProgress(onTerminal: isatty(STDERR_FILENO) == 1, logger: logger)
     let started = ContinuousClock.now
+    try await definition.prepareDatabase(pool)
     let migrated = try await pool.migrateAll(migrations: definition.migrations) { done, total in
       progress.report(done: done, total: total)
     }

@@ -7,17 +7,30 @@ public import Prometheus
 /// migrations, and its RPC services built on the runtime's pool and logger.
 public struct ServiceDefinition: Sendable {
   public var name: String
+  /// Statements run once per database, as the service's login role, before any tenant is
+  /// migrated: what tenant roles may not do themselves, such as creating an extension. They must
+  /// be idempotent (`CREATE EXTENSION IF NOT EXISTS …`).
+  public var databaseSetup: [String]
   public var migrations: [Migration]
   public var makeServices: @Sendable (ServiceEnvironment) -> [any RegistrableRPCService]
 
   public init(
     name: String,
+    databaseSetup: [String] = [],
     migrations: [Migration],
     makeServices: @escaping @Sendable (ServiceEnvironment) -> [any RegistrableRPCService]
   ) {
     self.name = name
+    self.databaseSetup = databaseSetup
     self.migrations = migrations
     self.makeServices = makeServices
+  }
+
+  /// Runs `databaseSetup` (each statement alone, outside any tenant).
+  public func prepareDatabase(_ pool: ConnectionPool) async throws {
+    for statement in self.databaseSetup {
+      try await pool.withSession { try await $0.query(statement) }
+    }
   }
 }
 

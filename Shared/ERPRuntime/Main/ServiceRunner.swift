@@ -61,7 +61,7 @@ public final class ServiceRunner: Sendable {
 
     let startup = StartupMigration(
       pool: pool,
-      migrations: definition.migrations,
+      definition: definition,
       transport: transport,
       logger: logger
     )
@@ -128,19 +128,19 @@ public final class ServiceRunner: Sendable {
 /// per-schema advisory lock serialises them and the loser finds nothing left to do.
 final class StartupMigration: Service, Sendable {
   private let pool: ConnectionPool
-  private let migrations: [Migration]
+  private let definition: ServiceDefinition
   private let transport: ERPTransport.Server
   private let logger: Logger
   private let done = NIOLockedValueBox(false)
 
   init(
     pool: ConnectionPool,
-    migrations: [Migration],
+    definition: ServiceDefinition,
     transport: ERPTransport.Server,
     logger: Logger
   ) {
     self.pool = pool
-    self.migrations = migrations
+    self.definition = definition
     self.transport = transport
     self.logger = logger
   }
@@ -154,7 +154,8 @@ final class StartupMigration: Service, Sendable {
     var delay = Duration.milliseconds(200)
     while !Task.isCancelled {
       do {
-        let migrated = try await self.pool.migrateAll(migrations: self.migrations)
+        try await self.definition.prepareDatabase(self.pool)
+        let migrated = try await self.pool.migrateAll(migrations: self.definition.migrations)
         self.logger.info("tenant schemas up to date", metadata: ["migrated": "\(migrated)"])
         self.done.withLockedValue { $0 = true }
         return

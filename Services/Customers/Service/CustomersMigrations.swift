@@ -1,0 +1,57 @@
+import ERPStore
+
+/// The customers schema, per tenant. Never edit a released migration: add the next one.
+public enum CustomersMigrations {
+  /// pg_trgm lives in its own schema, `extensions`, that every tenant role may use: tenant
+  /// transactions see only their own schema, so its functions and operator class are always
+  /// named with the schema (`extensions.similarity`, `extensions.gin_trgm_ops`).
+  public static let databaseSetup = [
+    "CREATE SCHEMA IF NOT EXISTS extensions",
+    "GRANT USAGE ON SCHEMA extensions TO PUBLIC",
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA extensions",
+  ]
+
+  public static let all: [Migration] = [directory]
+
+  /// Customers and how to reach them. `search_name` holds the name as search compares it (see
+  /// `SearchKey`): trigram-indexed for fuzzy and infix matches, and the order of lists.
+  static let directory = Migration(
+    version: 1,
+    name: "customer directory",
+    sql: """
+      CREATE SEQUENCE customer_number;
+      CREATE TABLE customer (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        number text NOT NULL UNIQUE,
+        request_id text,
+        kind text NOT NULL CHECK (kind IN ('organisation', 'individual')),
+        name text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+        search_name text NOT NULL,
+        tax_number text NOT NULL DEFAULT '',
+        tags text[] NOT NULL DEFAULT '{}',
+        owner_id text NOT NULL DEFAULT '',
+        stage text NOT NULL CHECK (stage IN ('lead', 'prospect', 'customer', 'inactive')),
+        address jsonb NOT NULL DEFAULT '{}',
+        archived boolean NOT NULL DEFAULT false,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        CONSTRAINT customer_request_id_key UNIQUE (request_id)
+      );
+      CREATE INDEX customer_search_trgm ON customer USING gin (search_name extensions.gin_trgm_ops);
+      CREATE INDEX customer_order ON customer (search_name, id);
+      CREATE INDEX customer_tags ON customer USING gin (tags);
+
+      CREATE TABLE customer_email (
+        customer_id bigint NOT NULL REFERENCES customer (id),
+        email text NOT NULL CHECK (email = lower(email) AND email LIKE '%_@_%'),
+        CONSTRAINT customer_email_unique UNIQUE (email),
+        PRIMARY KEY (customer_id, email)
+      );
+      CREATE TABLE customer_phone (
+        customer_id bigint NOT NULL REFERENCES customer (id),
+        phone text NOT NULL CHECK (phone ~ '^[+][1-9][0-9]{6,14}$'),
+        PRIMARY KEY (customer_id, phone)
+      );
+      CREATE INDEX customer_phone_number ON customer_phone (phone);
+      """
+  )
+}

@@ -1,0 +1,18 @@
+public import ERPRuntime
+public import ERPStore
+public import GRPCCore
+
+/// The customers service as the runtime sees it: its database set-up, migrations and services.
+public enum CustomersService {
+  public static let definition = ServiceDefinition(
+    name: "customers",
+    databaseSetup: CustomersMigrations.databaseSetup,
+    migrations: CustomersMigrations.all,
+    makeServices: { environment in Self.services(pool: environment.pool) }
+  )
+
+  /// The RPC services on a pool (the tests serve them directly).
+  public static func services(pool: ConnectionPool) -> [any RegistrableRPCService] {
+    [CustomersAPI(pool: pool)]
+  }
+}

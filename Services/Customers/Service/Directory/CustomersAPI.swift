@@ -1,0 +1,81 @@
+import ERPProtos
+import ERPRuntime
+import ERPStore
+import GRPCCore
+
+/// The `Customers` API, in the calling tenant.
+struct CustomersAPI: Erp_Customers_V1_Customers.SimpleServiceProtocol {
+  let pool: ConnectionPool
+
+  func createCustomer(
+    request: Erp_Customers_V1_CreateCustomerRequest,
+    context: ServerContext
+  )
+    async throws -> Erp_Customers_V1_Customer
+  {
+    let tenant = try RequestContext.requireTenant()
+    return try await mappingStoreErrors {
+      try await CustomerStore.create(self.pool, tenant, request)
+    }
+  }
+
+  func getCustomer(
+    request: Erp_Customers_V1_GetCustomerRequest,
+    context: ServerContext
+  )
+    async throws -> Erp_Customers_V1_Customer
+  {
+    let tenant = try RequestContext.requireTenant()
+    return try await mappingStoreErrors {
+      try await CustomerStore.get(self.pool, tenant, number: request.id)
+    }
+  }
+
+  func updateCustomer(
+    request: Erp_Customers_V1_UpdateCustomerRequest,
+    context: ServerContext
+  )
+    async throws -> Erp_Customers_V1_Customer
+  {
+    let tenant = try RequestContext.requireTenant()
+    return try await mappingStoreErrors {
+      try await CustomerStore.update(self.pool, tenant, request)
+    }
+  }
+
+  func archiveCustomer(
+    request: Erp_Customers_V1_ArchiveCustomerRequest,
+    context: ServerContext
+  )
+    async throws -> Erp_Customers_V1_Customer
+  {
+    let tenant = try RequestContext.requireTenant()
+    return try await mappingStoreErrors {
+      try await CustomerStore.archive(self.pool, tenant, number: request.id)
+    }
+  }
+
+  func searchCustomers(
+    request: Erp_Customers_V1_SearchCustomersRequest,
+    context: ServerContext
+  )
+    async throws -> Erp_Customers_V1_SearchCustomersResponse
+  {
+    let tenant = try RequestContext.requireTenant()
+    return try await mappingStoreErrors {
+      try await CustomerSearch.search(self.pool, tenant, request)
+    }
+  }
+
+  func listCustomers(
+    request: Erp_Customers_V1_ListCustomersRequest,
+    context: ServerContext
+  )
+    async throws -> Erp_Customers_V1_ListCustomersResponse
+  {
+    let tenant = try RequestContext.requireTenant()
+    return try await mappingStoreErrors {
+      try await CustomerSearch.list(self.pool, tenant, request)
+    }
+  }
+}

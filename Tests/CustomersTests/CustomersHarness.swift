@@ -1,0 +1,81 @@
+import Customers
+import ERPProtos
+import ERPRuntime
+import ERPStore
+import ERPTestSupport
+import ERPTransport
+import GRPCCore
+
+typealias CustomersClient = Erp_Customers_V1_Customers.Client<ERPTransport.Client>
+
+/// The customers service over real TCP on a real PostgreSQL, for tenants of the test's own.
+enum CustomersHarness {
+  static let prepared = Task<Void, any Error> {
+    let pool = try await TestDatabase.pool(maxConnections: 1)
+    try await CustomersService.definition.prepareDatabase(pool)
+    await pool.shutdown()
+  }
+
+  /// Runs `body` with a client and `tenants` fresh tenants; calls go to the tenant bound with
+  /// `RequestContext.$tenant` (the first one unless the body binds another).
+  static func run<T: Sendable>(
+    tenants count: Int = 1,
+    _ body: @Sendable (CustomersClient, [TenantID]) async throws -> T
+  ) async throws -> T {
+    try await self.prepared.value
+    let pool = try await TestDatabase.pool(maxConnections: 8)
+    let tenants = (0..<count).map { _ in TestDatabase.uniqueTenant("crm") }
+    for tenant in tenants { try await pool.provision(tenant, migrations: CustomersMigrations.all) }
+    defer { Task { await pool.shutdown() } }
+    return try await withLoopbackServer(
+      services: CustomersService.services(pool: pool),
+      interceptors: [TenantInterceptor(pool: pool)]
+    ) { _, port in
+      let client = GRPCClient(
+        transport: ERPTransport.Client(targets: [.init(host: "127.0.0.1", port: port)]),
+        interceptors: [DownstreamInterceptor(secret: "unused-in-these-tests")]
+      )
+      return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await client.runConnections() }
+        defer { client.beginGracefulShutdown() }
+        return try await RequestContext.$tenant.withValue(tenants[0]) {
+          try await body(CustomersClient(wrapping: client), tenants)
+        }
+      }
+    }
+  }
+
+  static func customer(
+    _ name: String,
+    kind: Erp_Customers_V1_CustomerKind = .organisation,
+    emails: [String] = [],
+    phones: [String] = [],
+    tags: [String] = []
+  ) -> Erp_Customers_V1_Customer {
+    var customer = Erp_Customers_V1_Customer()
+    customer.kind = kind
+    customer.name = name
+    customer.emails = emails
+    customer.phones = phones
+    customer.tags = tags
+    return customer
+  }
+
+  static func create(
+    _ client: CustomersClient,
+    _ requestID: String,
+    _ customer: Erp_Customers_V1_Customer
+  ) async throws -> Erp_Customers_V1_Customer {
+    var request = Erp_Customers_V1_CreateCustomerRequest()
+    request.requestID = requestID
+    request.customer = customer
+    request.defaultCountryCallingCode = "966"
+    return try await client.createCustomer(request)
+  }
+
+  static func search(_ client: CustomersClient, _ query: String) async throws -> [String] {
+    var request = Erp_Customers_V1_SearchCustomersRequest()
+    request.query = query
+    return try await client.searchCustomers(request).results.map(\.customer.name)
+  }
+}
