@@ -108,6 +108,7 @@ let package = Package(
         "ERPStore",
         "ERPProtos",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ],
       path: "Services/Customers/Service"
     ),
@@ -203,6 +204,7 @@ let package = Package(
         "ERPTestSupport",
         "ERPTransport",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ],
       path: "Tests/CustomersTests"
     ),

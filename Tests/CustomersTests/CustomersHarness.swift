@@ -7,6 +7,7 @@ import ERPTransport
 import GRPCCore
 
 typealias CustomersClient = Erp_Customers_V1_Customers.Client<ERPTransport.Client>
+typealias InteractionsClient = Erp_Customers_V1_Interactions.Client<ERPTransport.Client>
 
 /// The customers service over real TCP on a real PostgreSQL, for tenants of the test's own.
 enum CustomersHarness {
@@ -21,6 +22,24 @@ enum CustomersHarness {
   static func run<T: Sendable>(
     tenants count: Int = 1,
     _ body: @Sendable (CustomersClient, [TenantID]) async throws -> T
+  ) async throws -> T {
+    try await self.clients(tenants: count) { client, tenants in
+      try await body(CustomersClient(wrapping: client), tenants)
+    }
+  }
+
+  /// Both APIs, on one connection.
+  static func withInteractions<T: Sendable>(
+    _ body: @Sendable (CustomersClient, InteractionsClient) async throws -> T
+  ) async throws -> T {
+    try await self.clients(tenants: 1) { client, _ in
+      try await body(CustomersClient(wrapping: client), InteractionsClient(wrapping: client))
+    }
+  }
+
+  static func clients<T: Sendable>(
+    tenants count: Int,
+    _ body: @Sendable (GRPCClient<ERPTransport.Client>, [TenantID]) async throws -> T
   ) async throws -> T {
     try await self.prepared.value
     let pool = try await TestDatabase.pool(maxConnections: 8)
@@ -39,7 +58,7 @@ enum CustomersHarness {
         group.addTask { try await client.runConnections() }
         defer { client.beginGracefulShutdown() }
         return try await RequestContext.$tenant.withValue(tenants[0]) {
-          try await body(CustomersClient(wrapping: client), tenants)
+          try await body(client, tenants)
         }
       }
     }

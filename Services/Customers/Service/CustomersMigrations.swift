@@ -11,7 +11,7 @@ public enum CustomersMigrations {
     "CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA extensions",
   ]
 
-  public static let all: [Migration] = [directory]
+  public static let all: [Migration] = [directory, relationship]
 
   /// Customers and how to reach them. `search_name` holds the name as search compares it (see
   /// `SearchKey`): trigram-indexed for fuzzy and infix matches, and the order of lists.
@@ -52,6 +52,69 @@ public enum CustomersMigrations {
         PRIMARY KEY (customer_id, phone)
       );
       CREATE INDEX customer_phone_number ON customer_phone (phone);
+      """
+  )
+
+  /// Contacts at customers, interactions logged by staff, and business events from the other
+  /// services; the timeline reads the last two newest first by (customer, time).
+  static let relationship = Migration(
+    version: 2,
+    name: "contacts, interactions and business events",
+    sql: """
+      CREATE SEQUENCE contact_number;
+      CREATE TABLE contact (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        number text NOT NULL UNIQUE,
+        request_id text NOT NULL,
+        customer_id bigint NOT NULL REFERENCES customer (id),
+        name text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+        search_name text NOT NULL,
+        title text NOT NULL DEFAULT '',
+        emails text[] NOT NULL DEFAULT '{}',
+        phones text[] NOT NULL DEFAULT '{}',
+        CONSTRAINT contact_request_id_key UNIQUE (request_id)
+      );
+      CREATE INDEX contact_customer ON contact (customer_id);
+
+      CREATE SEQUENCE interaction_number;
+      CREATE TABLE interaction (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        number text NOT NULL UNIQUE,
+        request_id text NOT NULL,
+        customer_id bigint NOT NULL REFERENCES customer (id),
+        kind text NOT NULL
+          CHECK (kind IN ('call', 'email', 'meeting', 'note', 'task', 'ticket')),
+        occurred_at timestamptz NOT NULL,
+        subject text NOT NULL DEFAULT '',
+        body text NOT NULL DEFAULT '',
+        participants text[] NOT NULL DEFAULT '{}',
+        outcome text NOT NULL DEFAULT '',
+        due_date date,
+        done boolean NOT NULL DEFAULT false,
+        owner_id text NOT NULL DEFAULT '',
+        CONSTRAINT interaction_request_id_key UNIQUE (request_id),
+        CHECK (due_date IS NULL OR kind IN ('task', 'ticket'))
+      );
+      CREATE INDEX interaction_timeline ON interaction (customer_id, occurred_at DESC, id DESC);
+
+      CREATE SEQUENCE business_event_number;
+      CREATE TABLE business_event (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        number text NOT NULL UNIQUE,
+        request_id text NOT NULL,
+        customer_id bigint NOT NULL REFERENCES customer (id),
+        source text NOT NULL CHECK (source ~ '^[a-z][a-z0-9_]{0,29}$'),
+        event_type text NOT NULL CHECK (event_type ~ '^[a-z][a-z0-9_]{0,49}$'),
+        occurred_at timestamptz NOT NULL,
+        summary text NOT NULL DEFAULT '',
+        currency text CHECK (currency ~ '^[A-Z]{3}$'),
+        amount_minor bigint,
+        reference text NOT NULL DEFAULT '',
+        CONSTRAINT business_event_request_id_key UNIQUE (request_id),
+        CHECK ((currency IS NULL) = (amount_minor IS NULL))
+      );
+      CREATE INDEX business_event_timeline ON business_event (customer_id, occurred_at DESC, id DESC);
+      CREATE INDEX business_event_orders ON business_event (event_type, customer_id, occurred_at);
       """
   )
 }
