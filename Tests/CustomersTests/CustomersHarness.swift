@@ -8,6 +8,7 @@ import GRPCCore
 
 typealias CustomersClient = Erp_Customers_V1_Customers.Client<ERPTransport.Client>
 typealias InteractionsClient = Erp_Customers_V1_Interactions.Client<ERPTransport.Client>
+typealias PipelineClient = Erp_Customers_V1_Pipeline.Client<ERPTransport.Client>
 
 /// The customers service over real TCP on a real PostgreSQL, for tenants of the test's own.
 enum CustomersHarness {
@@ -34,6 +35,15 @@ enum CustomersHarness {
   ) async throws -> T {
     try await self.clients(tenants: 1) { client, _ in
       try await body(CustomersClient(wrapping: client), InteractionsClient(wrapping: client))
+    }
+  }
+
+  /// The directory and the pipeline, on one connection.
+  static func withPipeline<T: Sendable>(
+    _ body: @Sendable (CustomersClient, PipelineClient) async throws -> T
+  ) async throws -> T {
+    try await self.clients(tenants: 1) { client, _ in
+      try await body(CustomersClient(wrapping: client), PipelineClient(wrapping: client))
     }
   }
 

@@ -11,7 +11,7 @@ public enum CustomersMigrations {
     "CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA extensions",
   ]
 
-  public static let all: [Migration] = [directory, relationship]
+  public static let all: [Migration] = [directory, relationship, pipeline]
 
   /// Customers and how to reach them. `search_name` holds the name as search compares it (see
   /// `SearchKey`): trigram-indexed for fuzzy and infix matches, and the order of lists.
@@ -115,6 +115,59 @@ public enum CustomersMigrations {
       );
       CREATE INDEX business_event_timeline ON business_event (customer_id, occurred_at DESC, id DESC);
       CREATE INDEX business_event_orders ON business_event (event_type, customer_id, occurred_at);
+      """
+  )
+
+  /// Opportunities and their stages; every stage change is kept.
+  static let pipeline = Migration(
+    version: 3,
+    name: "sales pipeline",
+    sql: """
+      CREATE TABLE stage (
+        code text PRIMARY KEY CHECK (code ~ '^[a-z][a-z0-9_]{0,29}$'),
+        name text NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+        probability_percent integer NOT NULL CHECK (probability_percent BETWEEN 0 AND 100),
+        position integer NOT NULL,
+        outcome text NOT NULL CHECK (outcome IN ('open', 'won', 'lost')),
+        CHECK (outcome <> 'won' OR probability_percent = 100),
+        CHECK (outcome <> 'lost' OR probability_percent = 0)
+      );
+      INSERT INTO stage VALUES
+        ('lead', 'Lead', 10, 10, 'open'),
+        ('qualified', 'Qualified', 25, 20, 'open'),
+        ('proposal', 'Proposal', 50, 30, 'open'),
+        ('negotiation', 'Negotiation', 75, 40, 'open'),
+        ('won', 'Won', 100, 90, 'won'),
+        ('lost', 'Lost', 0, 99, 'lost');
+
+      CREATE SEQUENCE opportunity_number;
+      CREATE TABLE opportunity (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        number text NOT NULL UNIQUE,
+        request_id text NOT NULL,
+        customer_id bigint NOT NULL REFERENCES customer (id),
+        name text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+        currency text NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
+        amount_minor bigint NOT NULL CHECK (amount_minor >= 0),
+        expected_close date NOT NULL,
+        owner_id text NOT NULL DEFAULT '',
+        stage text NOT NULL REFERENCES stage (code),
+        close_reason text NOT NULL DEFAULT '',
+        created_at timestamptz NOT NULL DEFAULT now(),
+        CONSTRAINT opportunity_request_id_key UNIQUE (request_id)
+      );
+      CREATE INDEX opportunity_close ON opportunity (expected_close);
+      CREATE INDEX opportunity_customer ON opportunity (customer_id);
+
+      CREATE TABLE opportunity_stage_change (
+        opportunity_id bigint NOT NULL REFERENCES opportunity (id),
+        from_stage text REFERENCES stage (code),
+        to_stage text NOT NULL REFERENCES stage (code),
+        changed_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+        reason text NOT NULL DEFAULT ''
+      );
+      CREATE INDEX opportunity_stage_change_opportunity
+        ON opportunity_stage_change (opportunity_id, changed_at);
       """
   )
 }

@@ -1,0 +1,103 @@
+import ERPProtos
+import ERPRuntime
+import ERPStore
+import GRPCCore
+
+/// The `Pipeline` API, in the calling tenant.
+struct PipelineAPI: Erp_Customers_V1_Pipeline.SimpleServiceProtocol {
+  let pool: ConnectionPool
+
+  func listStages(
+    request: Erp_Customers_V1_ListStagesRequest,
+    context: ServerContext
+  )
+    async throws -> Erp_Customers_V1_ListStagesResponse
+  {
+    let tenant = try RequestContext.requireTenant()
+    var response = Erp_Customers_V1_ListStagesResponse()
+    response.stages = try await mappingStoreErrors {
+      try await Opportunities.stages(self.pool, tenant)
+    }
+    return response
+  }
+
+  func configureStage(
+    request: Erp_Customers_V1_Stage,
+    context: ServerContext
+  ) async throws
+    -> Erp_Customers_V1_Stage
+  {
+    let tenant = try RequestContext.requireTenant()
+    return try await mappingStoreErrors {
+      try await Opportunities.configure(self.pool, tenant, request)
+    }
+  }
+
+  func createOpportunity(
+    request: Erp_Customers_V1_CreateOpportunityRequest,
+    context: ServerContext
+  )
+    async throws -> Erp_Customers_V1_Opportunity
+  {
+    let tenant = try RequestContext.requireTenant()
+    return try await mappingStoreErrors {
+      try await Opportunities.create(self.pool, tenant, request, convertingLead: false)
+    }
+  }
+
+  func convertLead(
+    request: Erp_Customers_V1_CreateOpportunityRequest,
+    context: ServerContext
+  )
+    async throws -> Erp_Customers_V1_Opportunity
+  {
+    let tenant = try RequestContext.requireTenant()
+    return try await mappingStoreErrors {
+      try await Opportunities.create(self.pool, tenant, request, convertingLead: true)
+    }
+  }
+
+  func moveOpportunity(
+    request: Erp_Customers_V1_MoveOpportunityRequest,
+    context: ServerContext
+  )
+    async throws -> Erp_Customers_V1_Opportunity
+  {
+    let tenant = try RequestContext.requireTenant()
+    return try await mappingStoreErrors { try await Opportunities.move(self.pool, tenant, request) }
+  }
+
+  func getOpportunity(
+    request: Erp_Customers_V1_GetOpportunityRequest,
+    context: ServerContext
+  )
+    async throws -> Erp_Customers_V1_Opportunity
+  {
+    let tenant = try RequestContext.requireTenant()
+    return try await mappingStoreErrors {
+      try await Opportunities.get(self.pool, tenant, number: request.id)
+    }
+  }
+
+  func forecast(
+    request: Erp_Customers_V1_ForecastRequest,
+    context: ServerContext
+  ) async throws
+    -> Erp_Customers_V1_ForecastResponse
+  {
+    let tenant = try RequestContext.requireTenant()
+    return try await mappingStoreErrors {
+      try await PipelineReports.forecast(self.pool, tenant, request)
+    }
+  }
+
+  func funnel(
+    request: Erp_Customers_V1_FunnelRequest,
+    context: ServerContext
+  ) async throws
+    -> Erp_Customers_V1_FunnelResponse
+  {
+    let tenant = try RequestContext.requireTenant()
+    return try await mappingStoreErrors { try await PipelineReports.funnel(self.pool, tenant) }
+  }
+}
