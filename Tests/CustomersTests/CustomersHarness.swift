@@ -9,6 +9,7 @@ import GRPCCore
 typealias CustomersClient = Erp_Customers_V1_Customers.Client<ERPTransport.Client>
 typealias InteractionsClient = Erp_Customers_V1_Interactions.Client<ERPTransport.Client>
 typealias PipelineClient = Erp_Customers_V1_Pipeline.Client<ERPTransport.Client>
+typealias InsightsClient = Erp_Customers_V1_Insights.Client<ERPTransport.Client>
 
 /// The customers service over real TCP on a real PostgreSQL, for tenants of the test's own.
 enum CustomersHarness {
@@ -44,6 +45,22 @@ enum CustomersHarness {
   ) async throws -> T {
     try await self.clients(tenants: 1) { client, _ in
       try await body(CustomersClient(wrapping: client), PipelineClient(wrapping: client))
+    }
+  }
+
+  /// Every API, on one connection.
+  static func withAll<T: Sendable>(
+    _ body:
+      @Sendable (CustomersClient, InteractionsClient, PipelineClient, InsightsClient) async throws
+      -> T
+  ) async throws -> T {
+    try await self.clients(tenants: 1) { client, _ in
+      try await body(
+        CustomersClient(wrapping: client),
+        InteractionsClient(wrapping: client),
+        PipelineClient(wrapping: client),
+        InsightsClient(wrapping: client)
+      )
     }
   }
 

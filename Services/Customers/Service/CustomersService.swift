@@ -13,6 +13,9 @@ public enum CustomersService {
 
   /// The RPC services on a pool (the tests serve them directly).
   public static func services(pool: ConnectionPool) -> [any RegistrableRPCService] {
-    [CustomersAPI(pool: pool), InteractionsAPI(pool: pool), PipelineAPI(pool: pool)]
+    [
+      CustomersAPI(pool: pool), InteractionsAPI(pool: pool), PipelineAPI(pool: pool),
+      InsightsAPI(pool: pool),
+    ]
   }
 }
