@@ -98,6 +98,19 @@ public enum Erp_Customers_V1_Customers: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ImportCustomers" metadata.
+        public enum ImportCustomers: Sendable {
+            /// Request type for "ImportCustomers".
+            public typealias Input = Erp_Customers_V1_ImportRow
+            /// Response type for "ImportCustomers".
+            public typealias Output = Erp_Customers_V1_ImportSummary
+            /// Descriptor for "ImportCustomers".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "erp.customers.v1.Customers"),
+                method: "ImportCustomers",
+                type: .clientStreaming
+            )
+        }
         /// Descriptors for all methods in the "erp.customers.v1.Customers" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             CreateCustomer.descriptor,
@@ -105,7 +118,8 @@ public enum Erp_Customers_V1_Customers: Sendable {
             UpdateCustomer.descriptor,
             ArchiveCustomer.descriptor,
             SearchCustomers.descriptor,
-            ListCustomers.descriptor
+            ListCustomers.descriptor,
+            ImportCustomers.descriptor
         ]
     }
 }
@@ -242,6 +256,26 @@ extension Erp_Customers_V1_Customers {
             request: GRPCCore.StreamingServerRequest<Erp_Customers_V1_ListCustomersRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Erp_Customers_V1_ListCustomersResponse>
+
+        /// Handle the "ImportCustomers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Bulk import (100,000 rows is normal): rows stream in, good rows are created or updated by
+        /// > their external id (so a re-run changes nothing new), and each bad row is reported by its row
+        /// > number without holding back the others.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Erp_Customers_V1_ImportRow` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Erp_Customers_V1_ImportSummary` messages.
+        func importCustomers(
+            request: GRPCCore.StreamingServerRequest<Erp_Customers_V1_ImportRow>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Erp_Customers_V1_ImportSummary>
     }
 
     /// Service protocol for the "erp.customers.v1.Customers" service.
@@ -362,6 +396,26 @@ extension Erp_Customers_V1_Customers {
             request: GRPCCore.ServerRequest<Erp_Customers_V1_ListCustomersRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Erp_Customers_V1_ListCustomersResponse>
+
+        /// Handle the "ImportCustomers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Bulk import (100,000 rows is normal): rows stream in, good rows are created or updated by
+        /// > their external id (so a re-run changes nothing new), and each bad row is reported by its row
+        /// > number without holding back the others.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Erp_Customers_V1_ImportRow` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Erp_Customers_V1_ImportSummary` message.
+        func importCustomers(
+            request: GRPCCore.StreamingServerRequest<Erp_Customers_V1_ImportRow>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Erp_Customers_V1_ImportSummary>
     }
 
     /// Simple service protocol for the "erp.customers.v1.Customers" service.
@@ -480,6 +534,26 @@ extension Erp_Customers_V1_Customers {
             request: Erp_Customers_V1_ListCustomersRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Erp_Customers_V1_ListCustomersResponse
+
+        /// Handle the "ImportCustomers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Bulk import (100,000 rows is normal): rows stream in, good rows are created or updated by
+        /// > their external id (so a re-run changes nothing new), and each bad row is reported by its row
+        /// > number without holding back the others.
+        ///
+        /// - Parameters:
+        ///   - request: A stream of `Erp_Customers_V1_ImportRow` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Erp_Customers_V1_ImportSummary` to respond with.
+        func importCustomers(
+            request: GRPCCore.RPCAsyncSequence<Erp_Customers_V1_ImportRow, any Swift.Error>,
+            context: GRPCCore.ServerContext
+        ) async throws -> Erp_Customers_V1_ImportSummary
     }
 }
 
@@ -553,6 +627,17 @@ extension Erp_Customers_V1_Customers.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Erp_Customers_V1_Customers.Method.ImportCustomers.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Customers_V1_ImportRow>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Customers_V1_ImportSummary>(),
+            handler: { request, context in
+                try await self.importCustomers(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -620,6 +705,17 @@ extension Erp_Customers_V1_Customers.ServiceProtocol {
     ) async throws -> GRPCCore.StreamingServerResponse<Erp_Customers_V1_ListCustomersResponse> {
         let response = try await self.listCustomers(
             request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func importCustomers(
+        request: GRPCCore.StreamingServerRequest<Erp_Customers_V1_ImportRow>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Erp_Customers_V1_ImportSummary> {
+        let response = try await self.importCustomers(
+            request: request,
             context: context
         )
         return GRPCCore.StreamingServerResponse(single: response)
@@ -701,6 +797,19 @@ extension Erp_Customers_V1_Customers.SimpleServiceProtocol {
         return GRPCCore.ServerResponse<Erp_Customers_V1_ListCustomersResponse>(
             message: try await self.listCustomers(
                 request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func importCustomers(
+        request: GRPCCore.StreamingServerRequest<Erp_Customers_V1_ImportRow>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Erp_Customers_V1_ImportSummary> {
+        return GRPCCore.ServerResponse<Erp_Customers_V1_ImportSummary>(
+            message: try await self.importCustomers(
+                request: request.messages,
                 context: context
             ),
             metadata: [:]
@@ -856,6 +965,31 @@ extension Erp_Customers_V1_Customers {
             deserializer: some GRPCCore.MessageDeserializer<Erp_Customers_V1_ListCustomersResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Customers_V1_ListCustomersResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ImportCustomers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Bulk import (100,000 rows is normal): rows stream in, good rows are created or updated by
+        /// > their external id (so a re-run changes nothing new), and each bad row is reported by its row
+        /// > number without holding back the others.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request producing `Erp_Customers_V1_ImportRow` messages.
+        ///   - serializer: A serializer for `Erp_Customers_V1_ImportRow` messages.
+        ///   - deserializer: A deserializer for `Erp_Customers_V1_ImportSummary` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func importCustomers<Result>(
+            request: GRPCCore.StreamingClientRequest<Erp_Customers_V1_ImportRow>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Customers_V1_ImportRow>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Customers_V1_ImportSummary>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Customers_V1_ImportSummary>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -1081,6 +1215,42 @@ extension Erp_Customers_V1_Customers {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "ImportCustomers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Bulk import (100,000 rows is normal): rows stream in, good rows are created or updated by
+        /// > their external id (so a re-run changes nothing new), and each bad row is reported by its row
+        /// > number without holding back the others.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request producing `Erp_Customers_V1_ImportRow` messages.
+        ///   - serializer: A serializer for `Erp_Customers_V1_ImportRow` messages.
+        ///   - deserializer: A deserializer for `Erp_Customers_V1_ImportSummary` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func importCustomers<Result>(
+            request: GRPCCore.StreamingClientRequest<Erp_Customers_V1_ImportRow>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Customers_V1_ImportRow>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Customers_V1_ImportSummary>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Customers_V1_ImportSummary>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.clientStreaming(
+                request: request,
+                descriptor: Erp_Customers_V1_Customers.Method.ImportCustomers.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -1253,6 +1423,37 @@ extension Erp_Customers_V1_Customers.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Erp_Customers_V1_ListCustomersRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Customers_V1_ListCustomersResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ImportCustomers" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Bulk import (100,000 rows is normal): rows stream in, good rows are created or updated by
+    /// > their external id (so a re-run changes nothing new), and each bad row is reported by its row
+    /// > number without holding back the others.
+    ///
+    /// - Parameters:
+    ///   - request: A streaming request producing `Erp_Customers_V1_ImportRow` messages.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func importCustomers<Result>(
+        request: GRPCCore.StreamingClientRequest<Erp_Customers_V1_ImportRow>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Customers_V1_ImportSummary>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.importCustomers(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Customers_V1_ImportRow>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Customers_V1_ImportSummary>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1451,6 +1652,42 @@ extension Erp_Customers_V1_Customers.ClientProtocol {
             metadata: metadata
         )
         return try await self.listCustomers(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ImportCustomers" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Bulk import (100,000 rows is normal): rows stream in, good rows are created or updated by
+    /// > their external id (so a re-run changes nothing new), and each bad row is reported by its row
+    /// > number without holding back the others.
+    ///
+    /// - Parameters:
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - producer: A closure producing request messages to send to the server. Returning
+    ///       from the closure closes the request stream.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func importCustomers<Result>(
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        requestProducer producer: @Sendable @escaping (GRPCCore.RPCWriter<Erp_Customers_V1_ImportRow>) async throws -> Void,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Customers_V1_ImportSummary>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.StreamingClientRequest<Erp_Customers_V1_ImportRow>(
+            metadata: metadata,
+            producer: producer
+        )
+        return try await self.importCustomers(
             request: request,
             options: options,
             onResponse: handleResponse

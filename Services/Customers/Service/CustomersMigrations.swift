@@ -11,7 +11,7 @@ public enum CustomersMigrations {
     "CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA extensions",
   ]
 
-  public static let all: [Migration] = [directory, relationship, pipeline]
+  public static let all: [Migration] = [directory, relationship, pipeline, importing]
 
   /// Customers and how to reach them. `search_name` holds the name as search compares it (see
   /// `SearchKey`): trigram-indexed for fuzzy and infix matches, and the order of lists.
@@ -168,6 +168,18 @@ public enum CustomersMigrations {
       );
       CREATE INDEX opportunity_stage_change_opportunity
         ON opportunity_stage_change (opportunity_id, changed_at);
+      """
+  )
+
+  /// Imported customers keep the id they had in the system they came from.
+  static let importing = Migration(
+    version: 4,
+    name: "external ids for imports",
+    sql: """
+      ALTER TABLE customer ADD COLUMN external_id text
+        CHECK (external_id IS NULL OR length(external_id) BETWEEN 1 AND 100);
+      CREATE UNIQUE INDEX customer_external_id ON customer (external_id)
+        WHERE external_id IS NOT NULL;
       """
   )
 }

@@ -78,4 +78,12 @@ struct CustomersAPI: Erp_Customers_V1_Customers.SimpleServiceProtocol {
       try await CustomerSearch.list(self.pool, tenant, request)
     }
   }
+
+  func importCustomers(
+    request: RPCAsyncSequence<Erp_Customers_V1_ImportRow, any Error>,
+    context: ServerContext
+  ) async throws -> Erp_Customers_V1_ImportSummary {
+    let tenant = try RequestContext.requireTenant()
+    return try await mappingStoreErrors { try await CustomerImport.run(self.pool, tenant, request) }
+  }
 }
