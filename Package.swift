@@ -147,6 +147,19 @@ let package = Package(
       ],
       path: "Benchmarks/FinanceBenchmark"
     ),
+    // The customers benchmarks (`make bench-customers`).
+    .executableTarget(
+      name: "erp-bench-customers",
+      dependencies: [
+        "Customers",
+        "ERPRuntime",
+        "ERPStore",
+        "ERPProtos",
+        "ERPTransport",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+      ],
+      path: "Benchmarks/CustomersBenchmark"
+    ),
     // Test support shared by the test targets: a private PostgreSQL per test process.
     .target(
       name: "ERPTestSupport",

@@ -11,7 +11,7 @@ public enum CustomersMigrations {
     "CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA extensions",
   ]
 
-  public static let all: [Migration] = [directory, relationship, pipeline, importing]
+  public static let all: [Migration] = [directory, relationship, pipeline, importing, phoneSearch]
 
   /// Customers and how to reach them. `search_name` holds the name as search compares it (see
   /// `SearchKey`): trigram-indexed for fuzzy and infix matches, and the order of lists.
@@ -181,5 +181,13 @@ public enum CustomersMigrations {
       CREATE UNIQUE INDEX customer_external_id ON customer (external_id)
         WHERE external_id IS NOT NULL;
       """
+  )
+
+  /// Phone search matches the national part of a number anywhere in it: a trigram index.
+  static let phoneSearch = Migration(
+    version: 5,
+    name: "phone search index",
+    sql:
+      "CREATE INDEX customer_phone_trgm ON customer_phone USING gin (phone extensions.gin_trgm_ops)"
   )
 }

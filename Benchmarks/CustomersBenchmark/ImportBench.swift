@@ -1,0 +1,161 @@
+import Customers
+import ERPProtos
+import ERPRuntime
+import ERPStore
+import ERPTransport
+import Foundation
+import GRPCCore
+
+/// 100,000 rows through ImportCustomers over real TCP, against COPY (psql \copy, CSV) of the
+/// same customers, emails and phones into the same tables of another tenant.
+enum ImportBench {
+  static func row(_ number: Int) -> (name: String, email: String, phone: String) {
+    (
+      number % 2 == 0 ? "عميل رقم \(number)" : "Customer \(number)", "c\(number)@example.com",
+      "+9665\(String(format: "%08d", number))"
+    )
+  }
+
+  static func run(_ server: BenchServer, rows count: Int) async throws -> Double {
+    let ours = try TenantID(validating: "imported")
+    let reference = try TenantID(validating: "copied")
+    let pool = try await server.database("bench_import", tenants: [ours, reference])
+
+    // COPY: the rows as the import would store them, into the reference tenant's tables.
+    let directory = NSTemporaryDirectory() + "erp-import-\(getpid())"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    var customers = ""
+    var emails = ""
+    var phones = ""
+    for number in 1...count {
+      let row = Self.row(number)
+      customers +=
+        "C-\(number),legacy-\(number),organisation,\(row.name),"
+        + "\(SearchKey.of(row.name)),\"\",{imported},\"\",customer,\"{}\"\n"
+      emails += "\(number),\(row.email)\n"
+      phones += "\(number),\(row.phone)\n"
+    }
+    for (file, text) in [
+      ("customers.csv", customers), ("emails.csv", emails), ("phones.csv", phones),
+    ] {
+      try text.write(toFile: directory + "/" + file, atomically: true, encoding: .utf8)
+    }
+    if getuid() == 0 {
+      let chown = Process()
+      chown.executableURL = URL(fileURLWithPath: "/bin/chown")
+      chown.arguments = ["-R", "postgres", directory]
+      try chown.run()
+      chown.waitUntilExit()
+    }
+    let psql = try PrivateCluster.binDirectory() + "/psql"
+    let schema = reference.schema
+    let copyStart = ContinuousClock.now
+    _ = try Self.run(
+      psql,
+      [
+        server.conninfo + " dbname=bench_import", "-v", "ON_ERROR_STOP=1", "-c",
+        "\\copy \"\(schema)\".customer (number, external_id, kind, name, search_name, "
+          + "tax_number, tags, owner_id, stage, address) FROM '\(directory)/customers.csv' CSV",
+      ]
+    )
+    _ = try Self.run(
+      psql,
+      [
+        server.conninfo + " dbname=bench_import", "-v", "ON_ERROR_STOP=1",
+        "-c", "\\copy \"\(schema)\".customer_email FROM '\(directory)/emails.csv' CSV",
+      ]
+    )
+    _ = try Self.run(
+      psql,
+      [
+        server.conninfo + " dbname=bench_import", "-v", "ON_ERROR_STOP=1",
+        "-c", "\\copy \"\(schema)\".customer_phone FROM '\(directory)/phones.csv' CSV",
+      ]
+    )
+    let copySeconds = seconds(copyStart.duration(to: .now))
+
+    // Ours: the RPC, streamed over TCP from a client in this process.
+    let transport = ERPTransport.Server(config: .init(host: "127.0.0.1", port: 0))
+    let rpcServer = GRPCServer(
+      transport: transport,
+      services: CustomersService.services(pool: pool),
+      interceptors: [TenantInterceptor(pool: pool)]
+    )
+    let summary: Erp_Customers_V1_ImportSummary
+    let importSeconds: Double
+    (summary, importSeconds) = try await withThrowingTaskGroup(of: Void.self) { group in
+      group.addTask { try await rpcServer.serve() }
+      let port = try await transport.listeningAddress.port!
+      let client = GRPCClient(
+        transport: ERPTransport.Client(targets: [.init(host: "127.0.0.1", port: port)]),
+        interceptors: [DownstreamInterceptor(secret: "bench")]
+      )
+      group.addTask { try await client.runConnections() }
+      let start = ContinuousClock.now
+      let summary = try await RequestContext.$tenant.withValue(ours) {
+        try await Erp_Customers_V1_Customers.Client(wrapping: client).importCustomers { writer in
+          for number in 1...count {
+            let data = Self.row(number)
+            var row = Erp_Customers_V1_ImportRow()
+            row.rowNumber = Int64(number)
+            row.externalID = "legacy-\(number)"
+            row.customer.kind = .organisation
+            row.customer.name = data.name
+            row.customer.emails = [data.email]
+            row.customer.phones = [data.phone]
+            row.customer.tags = ["imported"]
+            row.customer.stage = .customer
+            try await writer.write(row)
+          }
+        }
+      }
+      let elapsed = seconds(start.duration(to: .now))
+      client.beginGracefulShutdown()
+      rpcServer.beginGracefulShutdown()
+      try await group.waitForAll()
+      return (summary, elapsed)
+    }
+    precondition(
+      summary.created == Int64(count) && summary.errors.isEmpty,
+      "import incomplete: \(summary)"
+    )
+    await pool.shutdown()
+    say(
+      "COPY (customers, emails, phones): \(format(copySeconds, 1)) s, \(format(Double(count) / copySeconds, 0)) rows/s"
+    )
+    say(
+      "ImportCustomers over TCP: \(format(importSeconds, 1)) s, \(format(Double(count) / importSeconds, 0)) rows/s"
+    )
+    let ratio = copySeconds / importSeconds
+    say("ratio import / COPY throughput: \(format(ratio)) (target ≥ 0.5)")
+    return ratio
+  }
+
+  static func run(_ executable: String, _ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/sbin/runuser")
+    process.arguments = getuid() == 0 ? ["-u", "postgres", "--", executable] + arguments : []
+    if getuid() != 0 {
+      process.executableURL = URL(fileURLWithPath: executable)
+      process.arguments = arguments
+    }
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let text = String(decoding: data, as: UTF8.self)
+    guard process.terminationStatus == 0 else {
+      throw BenchError(
+        description: "\(executable) \(arguments.joined(separator: " ")) failed:\n\(text)"
+      )
+    }
+    return text
+  }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+  var description: String
+}
