@@ -40,6 +40,7 @@ enum DemoData {
       ("Gulf Logistics LLC", .organisation, ["ops@gulflogistics.example"], ["+971 4 555 0000"], []),
       ("فاطمة الزهراء", .individual, [], ["055 765 4321"], ["retail"]),
     ]
+    var ids: [String] = []
     for (index, person) in people.enumerated() {
       var request = Erp_Customers_V1_CreateCustomerRequest()
       request.requestID = "demo-customer-\(index + 1)"
@@ -51,7 +52,41 @@ enum DemoData {
       request.customer.tags = person.4
       request.customer.stage = .customer
       request.customer.address.countryCode = "SA"
-      _ = try await customers.createCustomer(request)
+      ids.append(try await customers.createCustomer(request).id)
+    }
+
+    let interactions = Erp_Customers_V1_Interactions.Client(wrapping: client)
+    let notes: [(Erp_Customers_V1_InteractionKind, String, Int64)] = [
+      (.call, "مكالمة تعريفية مع المدير المالي", 1_793_000_000),
+      (.meeting, "Meeting: annual supply contract", 1_793_500_000),
+      (.task, "إرسال عرض السعر", 1_794_000_000),
+    ]
+    for (index, note) in notes.enumerated() {
+      var log = Erp_Customers_V1_LogInteractionRequest()
+      log.requestID = "demo-interaction-\(index + 1)"
+      log.interaction.customerID = ids[0]
+      log.interaction.kind = note.0
+      log.interaction.subject = note.1
+      log.interaction.occurredAt.seconds = note.2
+      log.interaction.ownerID = "emp-1"
+      _ = try await interactions.logInteraction(log)
+    }
+
+    let pipeline = Erp_Customers_V1_Pipeline.Client(wrapping: client)
+    let deals: [(String, Int, Int64, String)] = [
+      ("عقد توريد سنوي", 0, 250_000_00, "proposal"), ("Logistics pilot", 2, 40_000_00, "qualified"),
+    ]
+    for (index, deal) in deals.enumerated() {
+      var request = Erp_Customers_V1_CreateOpportunityRequest()
+      request.requestID = "demo-opportunity-\(index + 1)"
+      request.opportunity.customerID = ids[deal.1]
+      request.opportunity.name = deal.0
+      request.opportunity.amount.currencyCode = "SAR"
+      request.opportunity.amount.unitsMinor = deal.2
+      request.opportunity.expectedClose = Self.date(2027, 1, 31)
+      request.opportunity.ownerID = "emp-1"
+      request.opportunity.stage = deal.3
+      _ = try await pipeline.createOpportunity(request)
     }
   }
 

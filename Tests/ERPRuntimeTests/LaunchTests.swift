@@ -74,6 +74,11 @@ struct LaunchTests {
             metadata: metadata
           )
           #expect(found.results.first?.customer.name == "أَحْمَد الشَّمْرِي")
+          let stages = try await Erp_Customers_V1_Insights.Client(wrapping: client).pipelineByStage(
+            .init(),
+            metadata: metadata
+          )
+          #expect(stages.stages.count == 2)
         }
       }
     }
