@@ -1,4 +1,5 @@
 import ERPProtos
+import ERPRuntime
 import ERPStore
 import SwiftProtobuf
 
@@ -22,17 +23,8 @@ enum RelationshipValues {
   }
 
   static func date(_ proto: Erp_Common_V1_Date, field: String) throws -> CalendarDate {
-    guard (1900...9999).contains(proto.year), (1...12).contains(proto.month),
-      (1...31).contains(proto.day)
-    else { throw ContactPoints.invalid(field, "not a date") }
-    return CalendarDate(year: Int(proto.year), month: Int(proto.month), day: Int(proto.day))
+    try CalendarDate(proto, field: field)
   }
 
-  static func proto(_ date: CalendarDate) -> Erp_Common_V1_Date {
-    var proto = Erp_Common_V1_Date()
-    proto.year = Int32(date.year)
-    proto.month = Int32(date.month)
-    proto.day = Int32(date.day)
-    return proto
-  }
+  static func proto(_ date: CalendarDate) -> Erp_Common_V1_Date { date.proto }
 }

@@ -1,5 +1,6 @@
 import ERPMoney
 import ERPProtos
+import ERPRuntime
 import ERPStore
 import Foundation
 import GRPCCore
@@ -11,30 +12,10 @@ enum LedgerValues {
   }
 
   static func date(_ date: Erp_Common_V1_Date, field: String) throws -> CalendarDate {
-    let (year, month, day) = (Int(date.year), Int(date.month), Int(date.day))
-    guard (1900...9999).contains(year), (1...12).contains(month),
-      (1...self.daysIn(year: year, month: month)).contains(day)
-    else {
-      throw self.invalid(field, "\(year)-\(month)-\(day) is not a date")
-    }
-    return CalendarDate(year: year, month: month, day: day)
+    try CalendarDate(date, field: field)
   }
 
-  static func daysIn(year: Int, month: Int) -> Int {
-    switch month {
-    case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-    case 4, 6, 9, 11: return 30
-    default: return 31
-    }
-  }
-
-  static func proto(_ date: CalendarDate) -> Erp_Common_V1_Date {
-    var proto = Erp_Common_V1_Date()
-    proto.year = Int32(date.year)
-    proto.month = Int32(date.month)
-    proto.day = Int32(date.day)
-    return proto
-  }
+  static func proto(_ date: CalendarDate) -> Erp_Common_V1_Date { date.proto }
 
   static func currency(_ code: String, field: String) throws -> Currency {
     guard let currency = Currency(code: code) else {
