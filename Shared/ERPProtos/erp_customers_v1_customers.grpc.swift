@@ -111,6 +111,19 @@ public enum Erp_Customers_V1_Customers: Sendable {
                 type: .clientStreaming
             )
         }
+        /// Namespace for "MergeCustomers" metadata.
+        public enum MergeCustomers: Sendable {
+            /// Request type for "MergeCustomers".
+            public typealias Input = Erp_Customers_V1_MergeCustomersRequest
+            /// Response type for "MergeCustomers".
+            public typealias Output = Erp_Customers_V1_Customer
+            /// Descriptor for "MergeCustomers".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "erp.customers.v1.Customers"),
+                method: "MergeCustomers",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "erp.customers.v1.Customers" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             CreateCustomer.descriptor,
@@ -119,7 +132,8 @@ public enum Erp_Customers_V1_Customers: Sendable {
             ArchiveCustomer.descriptor,
             SearchCustomers.descriptor,
             ListCustomers.descriptor,
-            ImportCustomers.descriptor
+            ImportCustomers.descriptor,
+            MergeCustomers.descriptor
         ]
     }
 }
@@ -276,6 +290,26 @@ extension Erp_Customers_V1_Customers {
             request: GRPCCore.StreamingServerRequest<Erp_Customers_V1_ImportRow>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Erp_Customers_V1_ImportSummary>
+
+        /// Handle the "MergeCustomers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Merges a duplicate into the survivor: emails, phones, tags, contacts, interactions, events
+        /// > and opportunities move to the survivor, and the duplicate is archived, pointing at it.
+        /// > Repeating a merge changes nothing.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Erp_Customers_V1_MergeCustomersRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Erp_Customers_V1_Customer` messages.
+        func mergeCustomers(
+            request: GRPCCore.StreamingServerRequest<Erp_Customers_V1_MergeCustomersRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Erp_Customers_V1_Customer>
     }
 
     /// Service protocol for the "erp.customers.v1.Customers" service.
@@ -416,6 +450,26 @@ extension Erp_Customers_V1_Customers {
             request: GRPCCore.StreamingServerRequest<Erp_Customers_V1_ImportRow>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Erp_Customers_V1_ImportSummary>
+
+        /// Handle the "MergeCustomers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Merges a duplicate into the survivor: emails, phones, tags, contacts, interactions, events
+        /// > and opportunities move to the survivor, and the duplicate is archived, pointing at it.
+        /// > Repeating a merge changes nothing.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Customers_V1_MergeCustomersRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Erp_Customers_V1_Customer` message.
+        func mergeCustomers(
+            request: GRPCCore.ServerRequest<Erp_Customers_V1_MergeCustomersRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Erp_Customers_V1_Customer>
     }
 
     /// Simple service protocol for the "erp.customers.v1.Customers" service.
@@ -554,6 +608,26 @@ extension Erp_Customers_V1_Customers {
             request: GRPCCore.RPCAsyncSequence<Erp_Customers_V1_ImportRow, any Swift.Error>,
             context: GRPCCore.ServerContext
         ) async throws -> Erp_Customers_V1_ImportSummary
+
+        /// Handle the "MergeCustomers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Merges a duplicate into the survivor: emails, phones, tags, contacts, interactions, events
+        /// > and opportunities move to the survivor, and the duplicate is archived, pointing at it.
+        /// > Repeating a merge changes nothing.
+        ///
+        /// - Parameters:
+        ///   - request: A `Erp_Customers_V1_MergeCustomersRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Erp_Customers_V1_Customer` to respond with.
+        func mergeCustomers(
+            request: Erp_Customers_V1_MergeCustomersRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Erp_Customers_V1_Customer
     }
 }
 
@@ -638,6 +712,17 @@ extension Erp_Customers_V1_Customers.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Erp_Customers_V1_Customers.Method.MergeCustomers.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Customers_V1_MergeCustomersRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Customers_V1_Customer>(),
+            handler: { request, context in
+                try await self.mergeCustomers(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -716,6 +801,17 @@ extension Erp_Customers_V1_Customers.ServiceProtocol {
     ) async throws -> GRPCCore.StreamingServerResponse<Erp_Customers_V1_ImportSummary> {
         let response = try await self.importCustomers(
             request: request,
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func mergeCustomers(
+        request: GRPCCore.StreamingServerRequest<Erp_Customers_V1_MergeCustomersRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Erp_Customers_V1_Customer> {
+        let response = try await self.mergeCustomers(
+            request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
         return GRPCCore.StreamingServerResponse(single: response)
@@ -810,6 +906,19 @@ extension Erp_Customers_V1_Customers.SimpleServiceProtocol {
         return GRPCCore.ServerResponse<Erp_Customers_V1_ImportSummary>(
             message: try await self.importCustomers(
                 request: request.messages,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func mergeCustomers(
+        request: GRPCCore.ServerRequest<Erp_Customers_V1_MergeCustomersRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Erp_Customers_V1_Customer> {
+        return GRPCCore.ServerResponse<Erp_Customers_V1_Customer>(
+            message: try await self.mergeCustomers(
+                request: request.message,
                 context: context
             ),
             metadata: [:]
@@ -990,6 +1099,31 @@ extension Erp_Customers_V1_Customers {
             deserializer: some GRPCCore.MessageDeserializer<Erp_Customers_V1_ImportSummary>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Customers_V1_ImportSummary>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "MergeCustomers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Merges a duplicate into the survivor: emails, phones, tags, contacts, interactions, events
+        /// > and opportunities move to the survivor, and the duplicate is archived, pointing at it.
+        /// > Repeating a merge changes nothing.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Customers_V1_MergeCustomersRequest` message.
+        ///   - serializer: A serializer for `Erp_Customers_V1_MergeCustomersRequest` messages.
+        ///   - deserializer: A deserializer for `Erp_Customers_V1_Customer` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func mergeCustomers<Result>(
+            request: GRPCCore.ClientRequest<Erp_Customers_V1_MergeCustomersRequest>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Customers_V1_MergeCustomersRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Customers_V1_Customer>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Customers_V1_Customer>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -1251,6 +1385,42 @@ extension Erp_Customers_V1_Customers {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "MergeCustomers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Merges a duplicate into the survivor: emails, phones, tags, contacts, interactions, events
+        /// > and opportunities move to the survivor, and the duplicate is archived, pointing at it.
+        /// > Repeating a merge changes nothing.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Customers_V1_MergeCustomersRequest` message.
+        ///   - serializer: A serializer for `Erp_Customers_V1_MergeCustomersRequest` messages.
+        ///   - deserializer: A deserializer for `Erp_Customers_V1_Customer` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func mergeCustomers<Result>(
+            request: GRPCCore.ClientRequest<Erp_Customers_V1_MergeCustomersRequest>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Customers_V1_MergeCustomersRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Customers_V1_Customer>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Customers_V1_Customer>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Erp_Customers_V1_Customers.Method.MergeCustomers.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -1454,6 +1624,37 @@ extension Erp_Customers_V1_Customers.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Erp_Customers_V1_ImportRow>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Customers_V1_ImportSummary>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "MergeCustomers" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Merges a duplicate into the survivor: emails, phones, tags, contacts, interactions, events
+    /// > and opportunities move to the survivor, and the duplicate is archived, pointing at it.
+    /// > Repeating a merge changes nothing.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Erp_Customers_V1_MergeCustomersRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func mergeCustomers<Result>(
+        request: GRPCCore.ClientRequest<Erp_Customers_V1_MergeCustomersRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Customers_V1_Customer>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.mergeCustomers(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Customers_V1_MergeCustomersRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Customers_V1_Customer>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1688,6 +1889,41 @@ extension Erp_Customers_V1_Customers.ClientProtocol {
             producer: producer
         )
         return try await self.importCustomers(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "MergeCustomers" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Merges a duplicate into the survivor: emails, phones, tags, contacts, interactions, events
+    /// > and opportunities move to the survivor, and the duplicate is archived, pointing at it.
+    /// > Repeating a merge changes nothing.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func mergeCustomers<Result>(
+        _ message: Erp_Customers_V1_MergeCustomersRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Customers_V1_Customer>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Erp_Customers_V1_MergeCustomersRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.mergeCustomers(
             request: request,
             options: options,
             onResponse: handleResponse

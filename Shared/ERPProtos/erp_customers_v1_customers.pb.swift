@@ -127,74 +127,78 @@ public nonisolated struct Erp_Customers_V1_Address: Sendable {
   public init() {}
 }
 
-public nonisolated struct Erp_Customers_V1_Customer: Sendable {
+public nonisolated struct Erp_Customers_V1_Customer: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// Assigned: "C-000001".
-  public var id: String = String()
+  public var id: String {
+    get {_storage._id}
+    set {_uniqueStorage()._id = newValue}
+  }
 
-  public var kind: Erp_Customers_V1_CustomerKind = .unspecified
+  public var kind: Erp_Customers_V1_CustomerKind {
+    get {_storage._kind}
+    set {_uniqueStorage()._kind = newValue}
+  }
 
-  public var name: String = String()
+  public var name: String {
+    get {_storage._name}
+    set {_uniqueStorage()._name = newValue}
+  }
 
   /// Lower-case; validated.
-  public var emails: [String] = []
+  public var emails: [String] {
+    get {_storage._emails}
+    set {_uniqueStorage()._emails = newValue}
+  }
 
   /// E.164, e.g. "+966501234567"; input may be local with `default_country` given.
-  public var phones: [String] = []
+  public var phones: [String] {
+    get {_storage._phones}
+    set {_uniqueStorage()._phones = newValue}
+  }
 
-  public var taxNumber: String = String()
+  public var taxNumber: String {
+    get {_storage._taxNumber}
+    set {_uniqueStorage()._taxNumber = newValue}
+  }
 
-  public var tags: [String] = []
+  public var tags: [String] {
+    get {_storage._tags}
+    set {_uniqueStorage()._tags = newValue}
+  }
 
   /// An HR employee id.
-  public var ownerID: String = String()
+  public var ownerID: String {
+    get {_storage._ownerID}
+    set {_uniqueStorage()._ownerID = newValue}
+  }
 
-  public var stage: Erp_Customers_V1_LifecycleStage = .unspecified
+  public var stage: Erp_Customers_V1_LifecycleStage {
+    get {_storage._stage}
+    set {_uniqueStorage()._stage = newValue}
+  }
 
   public var address: Erp_Customers_V1_Address {
-    get {_address ?? Erp_Customers_V1_Address()}
-    set {_address = newValue}
+    get {_storage._address ?? Erp_Customers_V1_Address()}
+    set {_uniqueStorage()._address = newValue}
   }
   /// Returns true if `address` has been explicitly set.
-  public var hasAddress: Bool {self._address != nil}
+  public var hasAddress: Bool {_storage._address != nil}
   /// Clears the value of `address`. Subsequent reads from it will return its default value.
-  public mutating func clearAddress() {self._address = nil}
+  public mutating func clearAddress() {_uniqueStorage()._address = nil}
 
-  public var archived: Bool = false
-
-  public var unknownFields = SwiftProtobuf.UnknownStorage()
-
-  public init() {}
-
-  fileprivate var _address: Erp_Customers_V1_Address? = nil
-}
-
-public nonisolated struct Erp_Customers_V1_CreateCustomerRequest: @unchecked Sendable {
-  // SwiftProtobuf.Message conformance is added in an extension below. See the
-  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
-  // methods supported on all messages.
-
-  public var requestID: String {
-    get {_storage._requestID}
-    set {_uniqueStorage()._requestID = newValue}
+  public var archived: Bool {
+    get {_storage._archived}
+    set {_uniqueStorage()._archived = newValue}
   }
 
-  public var customer: Erp_Customers_V1_Customer {
-    get {_storage._customer ?? Erp_Customers_V1_Customer()}
-    set {_uniqueStorage()._customer = newValue}
-  }
-  /// Returns true if `customer` has been explicitly set.
-  public var hasCustomer: Bool {_storage._customer != nil}
-  /// Clears the value of `customer`. Subsequent reads from it will return its default value.
-  public mutating func clearCustomer() {_uniqueStorage()._customer = nil}
-
-  /// Country calling code for phone numbers written without one, e.g. "966".
-  public var defaultCountryCallingCode: String {
-    get {_storage._defaultCountryCallingCode}
-    set {_uniqueStorage()._defaultCountryCallingCode = newValue}
+  /// Set on a customer merged into another: the survivor's id.
+  public var mergedInto: String {
+    get {_storage._mergedInto}
+    set {_uniqueStorage()._mergedInto = newValue}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -202,6 +206,32 @@ public nonisolated struct Erp_Customers_V1_CreateCustomerRequest: @unchecked Sen
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+public nonisolated struct Erp_Customers_V1_CreateCustomerRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var requestID: String = String()
+
+  public var customer: Erp_Customers_V1_Customer {
+    get {_customer ?? Erp_Customers_V1_Customer()}
+    set {_customer = newValue}
+  }
+  /// Returns true if `customer` has been explicitly set.
+  public var hasCustomer: Bool {self._customer != nil}
+  /// Clears the value of `customer`. Subsequent reads from it will return its default value.
+  public mutating func clearCustomer() {self._customer = nil}
+
+  /// Country calling code for phone numbers written without one, e.g. "966".
+  public var defaultCountryCallingCode: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _customer: Erp_Customers_V1_Customer? = nil
 }
 
 public nonisolated struct Erp_Customers_V1_GetCustomerRequest: Sendable {
@@ -216,30 +246,27 @@ public nonisolated struct Erp_Customers_V1_GetCustomerRequest: Sendable {
   public init() {}
 }
 
-public nonisolated struct Erp_Customers_V1_UpdateCustomerRequest: @unchecked Sendable {
+public nonisolated struct Erp_Customers_V1_UpdateCustomerRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   public var customer: Erp_Customers_V1_Customer {
-    get {_storage._customer ?? Erp_Customers_V1_Customer()}
-    set {_uniqueStorage()._customer = newValue}
+    get {_customer ?? Erp_Customers_V1_Customer()}
+    set {_customer = newValue}
   }
   /// Returns true if `customer` has been explicitly set.
-  public var hasCustomer: Bool {_storage._customer != nil}
+  public var hasCustomer: Bool {self._customer != nil}
   /// Clears the value of `customer`. Subsequent reads from it will return its default value.
-  public mutating func clearCustomer() {_uniqueStorage()._customer = nil}
+  public mutating func clearCustomer() {self._customer = nil}
 
-  public var defaultCountryCallingCode: String {
-    get {_storage._defaultCountryCallingCode}
-    set {_uniqueStorage()._defaultCountryCallingCode = newValue}
-  }
+  public var defaultCountryCallingCode: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _storage = _StorageClass.defaultInstance
+  fileprivate var _customer: Erp_Customers_V1_Customer? = nil
 }
 
 public nonisolated struct Erp_Customers_V1_ArchiveCustomerRequest: Sendable {
@@ -279,31 +306,28 @@ public nonisolated struct Erp_Customers_V1_SearchCustomersRequest: Sendable {
   fileprivate var _page: Erp_Common_V1_PageRequest? = nil
 }
 
-public nonisolated struct Erp_Customers_V1_SearchResult: @unchecked Sendable {
+public nonisolated struct Erp_Customers_V1_SearchResult: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   public var customer: Erp_Customers_V1_Customer {
-    get {_storage._customer ?? Erp_Customers_V1_Customer()}
-    set {_uniqueStorage()._customer = newValue}
+    get {_customer ?? Erp_Customers_V1_Customer()}
+    set {_customer = newValue}
   }
   /// Returns true if `customer` has been explicitly set.
-  public var hasCustomer: Bool {_storage._customer != nil}
+  public var hasCustomer: Bool {self._customer != nil}
   /// Clears the value of `customer`. Subsequent reads from it will return its default value.
-  public mutating func clearCustomer() {_uniqueStorage()._customer = nil}
+  public mutating func clearCustomer() {self._customer = nil}
 
   /// Higher is better; 1.0 for an exact match.
-  public var score: Double {
-    get {_storage._score}
-    set {_uniqueStorage()._score = newValue}
-  }
+  public var score: Double = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _storage = _StorageClass.defaultInstance
+  fileprivate var _customer: Erp_Customers_V1_Customer? = nil
 }
 
 public nonisolated struct Erp_Customers_V1_SearchCustomersResponse: Sendable {
@@ -375,42 +399,33 @@ public nonisolated struct Erp_Customers_V1_ListCustomersResponse: Sendable {
   fileprivate var _page: Erp_Common_V1_PageResponse? = nil
 }
 
-public nonisolated struct Erp_Customers_V1_ImportRow: @unchecked Sendable {
+public nonisolated struct Erp_Customers_V1_ImportRow: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// As in the source file, for error reports.
-  public var rowNumber: Int64 {
-    get {_storage._rowNumber}
-    set {_uniqueStorage()._rowNumber = newValue}
-  }
+  public var rowNumber: Int64 = 0
 
   /// The customer's id in the system it comes from; required, unique per tenant.
-  public var externalID: String {
-    get {_storage._externalID}
-    set {_uniqueStorage()._externalID = newValue}
-  }
+  public var externalID: String = String()
 
   public var customer: Erp_Customers_V1_Customer {
-    get {_storage._customer ?? Erp_Customers_V1_Customer()}
-    set {_uniqueStorage()._customer = newValue}
+    get {_customer ?? Erp_Customers_V1_Customer()}
+    set {_customer = newValue}
   }
   /// Returns true if `customer` has been explicitly set.
-  public var hasCustomer: Bool {_storage._customer != nil}
+  public var hasCustomer: Bool {self._customer != nil}
   /// Clears the value of `customer`. Subsequent reads from it will return its default value.
-  public mutating func clearCustomer() {_uniqueStorage()._customer = nil}
+  public mutating func clearCustomer() {self._customer = nil}
 
-  public var defaultCountryCallingCode: String {
-    get {_storage._defaultCountryCallingCode}
-    set {_uniqueStorage()._defaultCountryCallingCode = newValue}
-  }
+  public var defaultCountryCallingCode: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _storage = _StorageClass.defaultInstance
+  fileprivate var _customer: Erp_Customers_V1_Customer? = nil
 }
 
 public nonisolated struct Erp_Customers_V1_ImportRowError: Sendable {
@@ -442,6 +457,20 @@ public nonisolated struct Erp_Customers_V1_ImportSummary: Sendable {
   public var updated: Int64 = 0
 
   public var errors: [Erp_Customers_V1_ImportRowError] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Erp_Customers_V1_MergeCustomersRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var survivorID: String = String()
+
+  public var duplicateID: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -517,96 +546,21 @@ nonisolated extension Erp_Customers_V1_Address: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Erp_Customers_V1_Customer: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Customer"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}kind\0\u{1}name\0\u{1}emails\0\u{1}phones\0\u{3}tax_number\0\u{1}tags\0\u{3}owner_id\0\u{1}stage\0\u{1}address\0\u{1}archived\0")
-
-  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
-      case 2: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
-      case 3: try { try decoder.decodeSingularStringField(value: &self.name) }()
-      case 4: try { try decoder.decodeRepeatedStringField(value: &self.emails) }()
-      case 5: try { try decoder.decodeRepeatedStringField(value: &self.phones) }()
-      case 6: try { try decoder.decodeSingularStringField(value: &self.taxNumber) }()
-      case 7: try { try decoder.decodeRepeatedStringField(value: &self.tags) }()
-      case 8: try { try decoder.decodeSingularStringField(value: &self.ownerID) }()
-      case 9: try { try decoder.decodeSingularEnumField(value: &self.stage) }()
-      case 10: try { try decoder.decodeSingularMessageField(value: &self._address) }()
-      case 11: try { try decoder.decodeSingularBoolField(value: &self.archived) }()
-      default: break
-      }
-    }
-  }
-
-  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if !self.id.isEmpty {
-      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
-    }
-    if self.kind != .unspecified {
-      try visitor.visitSingularEnumField(value: self.kind, fieldNumber: 2)
-    }
-    if !self.name.isEmpty {
-      try visitor.visitSingularStringField(value: self.name, fieldNumber: 3)
-    }
-    if !self.emails.isEmpty {
-      try visitor.visitRepeatedStringField(value: self.emails, fieldNumber: 4)
-    }
-    if !self.phones.isEmpty {
-      try visitor.visitRepeatedStringField(value: self.phones, fieldNumber: 5)
-    }
-    if !self.taxNumber.isEmpty {
-      try visitor.visitSingularStringField(value: self.taxNumber, fieldNumber: 6)
-    }
-    if !self.tags.isEmpty {
-      try visitor.visitRepeatedStringField(value: self.tags, fieldNumber: 7)
-    }
-    if !self.ownerID.isEmpty {
-      try visitor.visitSingularStringField(value: self.ownerID, fieldNumber: 8)
-    }
-    if self.stage != .unspecified {
-      try visitor.visitSingularEnumField(value: self.stage, fieldNumber: 9)
-    }
-    try { if let v = self._address {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
-    } }()
-    if self.archived != false {
-      try visitor.visitSingularBoolField(value: self.archived, fieldNumber: 11)
-    }
-    try unknownFields.traverse(visitor: &visitor)
-  }
-
-  public static func ==(lhs: Erp_Customers_V1_Customer, rhs: Erp_Customers_V1_Customer) -> Bool {
-    if lhs.id != rhs.id {return false}
-    if lhs.kind != rhs.kind {return false}
-    if lhs.name != rhs.name {return false}
-    if lhs.emails != rhs.emails {return false}
-    if lhs.phones != rhs.phones {return false}
-    if lhs.taxNumber != rhs.taxNumber {return false}
-    if lhs.tags != rhs.tags {return false}
-    if lhs.ownerID != rhs.ownerID {return false}
-    if lhs.stage != rhs.stage {return false}
-    if lhs._address != rhs._address {return false}
-    if lhs.archived != rhs.archived {return false}
-    if lhs.unknownFields != rhs.unknownFields {return false}
-    return true
-  }
-}
-
-nonisolated extension Erp_Customers_V1_CreateCustomerRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".CreateCustomerRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}customer\0\u{3}default_country_calling_code\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}kind\0\u{1}name\0\u{1}emails\0\u{1}phones\0\u{3}tax_number\0\u{1}tags\0\u{3}owner_id\0\u{1}stage\0\u{1}address\0\u{1}archived\0\u{3}merged_into\0")
 
   fileprivate class _StorageClass {
-    var _requestID: String = String()
-    var _customer: Erp_Customers_V1_Customer? = nil
-    var _defaultCountryCallingCode: String = String()
+    var _id: String = String()
+    var _kind: Erp_Customers_V1_CustomerKind = .unspecified
+    var _name: String = String()
+    var _emails: [String] = []
+    var _phones: [String] = []
+    var _taxNumber: String = String()
+    var _tags: [String] = []
+    var _ownerID: String = String()
+    var _stage: Erp_Customers_V1_LifecycleStage = .unspecified
+    var _address: Erp_Customers_V1_Address? = nil
+    var _archived: Bool = false
+    var _mergedInto: String = String()
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -617,9 +571,18 @@ nonisolated extension Erp_Customers_V1_CreateCustomerRequest: SwiftProtobuf.Mess
     private init() {}
 
     init(copying source: _StorageClass) {
-      _requestID = source._requestID
-      _customer = source._customer
-      _defaultCountryCallingCode = source._defaultCountryCallingCode
+      _id = source._id
+      _kind = source._kind
+      _name = source._name
+      _emails = source._emails
+      _phones = source._phones
+      _taxNumber = source._taxNumber
+      _tags = source._tags
+      _ownerID = source._ownerID
+      _stage = source._stage
+      _address = source._address
+      _archived = source._archived
+      _mergedInto = source._mergedInto
     }
   }
 
@@ -638,9 +601,18 @@ nonisolated extension Erp_Customers_V1_CreateCustomerRequest: SwiftProtobuf.Mess
         // allocates stack space for every case branch when no optimizations are
         // enabled. https://github.com/apple/swift-protobuf/issues/1034
         switch fieldNumber {
-        case 1: try { try decoder.decodeSingularStringField(value: &_storage._requestID) }()
-        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._customer) }()
-        case 3: try { try decoder.decodeSingularStringField(value: &_storage._defaultCountryCallingCode) }()
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._id) }()
+        case 2: try { try decoder.decodeSingularEnumField(value: &_storage._kind) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._name) }()
+        case 4: try { try decoder.decodeRepeatedStringField(value: &_storage._emails) }()
+        case 5: try { try decoder.decodeRepeatedStringField(value: &_storage._phones) }()
+        case 6: try { try decoder.decodeSingularStringField(value: &_storage._taxNumber) }()
+        case 7: try { try decoder.decodeRepeatedStringField(value: &_storage._tags) }()
+        case 8: try { try decoder.decodeSingularStringField(value: &_storage._ownerID) }()
+        case 9: try { try decoder.decodeSingularEnumField(value: &_storage._stage) }()
+        case 10: try { try decoder.decodeSingularMessageField(value: &_storage._address) }()
+        case 11: try { try decoder.decodeSingularBoolField(value: &_storage._archived) }()
+        case 12: try { try decoder.decodeSingularStringField(value: &_storage._mergedInto) }()
         default: break
         }
       }
@@ -653,31 +625,111 @@ nonisolated extension Erp_Customers_V1_CreateCustomerRequest: SwiftProtobuf.Mess
       // allocates stack space for every if/case branch local when no optimizations
       // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
       // https://github.com/apple/swift-protobuf/issues/1182
-      if !_storage._requestID.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._requestID, fieldNumber: 1)
+      if !_storage._id.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._id, fieldNumber: 1)
       }
-      try { if let v = _storage._customer {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+      if _storage._kind != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._kind, fieldNumber: 2)
+      }
+      if !_storage._name.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._name, fieldNumber: 3)
+      }
+      if !_storage._emails.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._emails, fieldNumber: 4)
+      }
+      if !_storage._phones.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._phones, fieldNumber: 5)
+      }
+      if !_storage._taxNumber.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._taxNumber, fieldNumber: 6)
+      }
+      if !_storage._tags.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._tags, fieldNumber: 7)
+      }
+      if !_storage._ownerID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._ownerID, fieldNumber: 8)
+      }
+      if _storage._stage != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._stage, fieldNumber: 9)
+      }
+      try { if let v = _storage._address {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
       } }()
-      if !_storage._defaultCountryCallingCode.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._defaultCountryCallingCode, fieldNumber: 3)
+      if _storage._archived != false {
+        try visitor.visitSingularBoolField(value: _storage._archived, fieldNumber: 11)
+      }
+      if !_storage._mergedInto.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._mergedInto, fieldNumber: 12)
       }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Erp_Customers_V1_CreateCustomerRequest, rhs: Erp_Customers_V1_CreateCustomerRequest) -> Bool {
+  public static func ==(lhs: Erp_Customers_V1_Customer, rhs: Erp_Customers_V1_Customer) -> Bool {
     if lhs._storage !== rhs._storage {
       let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
         let _storage = _args.0
         let rhs_storage = _args.1
-        if _storage._requestID != rhs_storage._requestID {return false}
-        if _storage._customer != rhs_storage._customer {return false}
-        if _storage._defaultCountryCallingCode != rhs_storage._defaultCountryCallingCode {return false}
+        if _storage._id != rhs_storage._id {return false}
+        if _storage._kind != rhs_storage._kind {return false}
+        if _storage._name != rhs_storage._name {return false}
+        if _storage._emails != rhs_storage._emails {return false}
+        if _storage._phones != rhs_storage._phones {return false}
+        if _storage._taxNumber != rhs_storage._taxNumber {return false}
+        if _storage._tags != rhs_storage._tags {return false}
+        if _storage._ownerID != rhs_storage._ownerID {return false}
+        if _storage._stage != rhs_storage._stage {return false}
+        if _storage._address != rhs_storage._address {return false}
+        if _storage._archived != rhs_storage._archived {return false}
+        if _storage._mergedInto != rhs_storage._mergedInto {return false}
         return true
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Customers_V1_CreateCustomerRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CreateCustomerRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}customer\0\u{3}default_country_calling_code\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.requestID) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._customer) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.defaultCountryCallingCode) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.requestID.isEmpty {
+      try visitor.visitSingularStringField(value: self.requestID, fieldNumber: 1)
+    }
+    try { if let v = self._customer {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if !self.defaultCountryCallingCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.defaultCountryCallingCode, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Customers_V1_CreateCustomerRequest, rhs: Erp_Customers_V1_CreateCustomerRequest) -> Bool {
+    if lhs.requestID != rhs.requestID {return false}
+    if lhs._customer != rhs._customer {return false}
+    if lhs.defaultCountryCallingCode != rhs.defaultCountryCallingCode {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -717,74 +769,36 @@ nonisolated extension Erp_Customers_V1_UpdateCustomerRequest: SwiftProtobuf.Mess
   public static let protoMessageName: String = _protobuf_package + ".UpdateCustomerRequest"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{3}default_country_calling_code\0")
 
-  fileprivate class _StorageClass {
-    var _customer: Erp_Customers_V1_Customer? = nil
-    var _defaultCountryCallingCode: String = String()
-
-      // This property is used as the initial default value for new instances of the type.
-      // The type itself is protecting the reference to its storage via CoW semantics.
-      // This will force a copy to be made of this reference when the first mutation occurs;
-      // hence, it is safe to mark this as `nonisolated(unsafe)`.
-      static nonisolated(unsafe) let defaultInstance = _StorageClass()
-
-    private init() {}
-
-    init(copying source: _StorageClass) {
-      _customer = source._customer
-      _defaultCountryCallingCode = source._defaultCountryCallingCode
-    }
-  }
-
-  fileprivate mutating func _uniqueStorage() -> _StorageClass {
-    if !isKnownUniquelyReferenced(&_storage) {
-      _storage = _StorageClass(copying: _storage)
-    }
-    return _storage
-  }
-
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    _ = _uniqueStorage()
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      while let fieldNumber = try decoder.nextFieldNumber() {
-        // The use of inline closures is to circumvent an issue where the compiler
-        // allocates stack space for every case branch when no optimizations are
-        // enabled. https://github.com/apple/swift-protobuf/issues/1034
-        switch fieldNumber {
-        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._customer) }()
-        case 2: try { try decoder.decodeSingularStringField(value: &_storage._defaultCountryCallingCode) }()
-        default: break
-        }
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._customer) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.defaultCountryCallingCode) }()
+      default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every if/case branch local when no optimizations
-      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-      // https://github.com/apple/swift-protobuf/issues/1182
-      try { if let v = _storage._customer {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
-      } }()
-      if !_storage._defaultCountryCallingCode.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._defaultCountryCallingCode, fieldNumber: 2)
-      }
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._customer {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.defaultCountryCallingCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.defaultCountryCallingCode, fieldNumber: 2)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Erp_Customers_V1_UpdateCustomerRequest, rhs: Erp_Customers_V1_UpdateCustomerRequest) -> Bool {
-    if lhs._storage !== rhs._storage {
-      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
-        let _storage = _args.0
-        let rhs_storage = _args.1
-        if _storage._customer != rhs_storage._customer {return false}
-        if _storage._defaultCountryCallingCode != rhs_storage._defaultCountryCallingCode {return false}
-        return true
-      }
-      if !storagesAreEqual {return false}
-    }
+    if lhs._customer != rhs._customer {return false}
+    if lhs.defaultCountryCallingCode != rhs.defaultCountryCallingCode {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -868,74 +882,36 @@ nonisolated extension Erp_Customers_V1_SearchResult: SwiftProtobuf.Message, Swif
   public static let protoMessageName: String = _protobuf_package + ".SearchResult"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}customer\0\u{1}score\0")
 
-  fileprivate class _StorageClass {
-    var _customer: Erp_Customers_V1_Customer? = nil
-    var _score: Double = 0
-
-      // This property is used as the initial default value for new instances of the type.
-      // The type itself is protecting the reference to its storage via CoW semantics.
-      // This will force a copy to be made of this reference when the first mutation occurs;
-      // hence, it is safe to mark this as `nonisolated(unsafe)`.
-      static nonisolated(unsafe) let defaultInstance = _StorageClass()
-
-    private init() {}
-
-    init(copying source: _StorageClass) {
-      _customer = source._customer
-      _score = source._score
-    }
-  }
-
-  fileprivate mutating func _uniqueStorage() -> _StorageClass {
-    if !isKnownUniquelyReferenced(&_storage) {
-      _storage = _StorageClass(copying: _storage)
-    }
-    return _storage
-  }
-
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    _ = _uniqueStorage()
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      while let fieldNumber = try decoder.nextFieldNumber() {
-        // The use of inline closures is to circumvent an issue where the compiler
-        // allocates stack space for every case branch when no optimizations are
-        // enabled. https://github.com/apple/swift-protobuf/issues/1034
-        switch fieldNumber {
-        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._customer) }()
-        case 2: try { try decoder.decodeSingularDoubleField(value: &_storage._score) }()
-        default: break
-        }
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._customer) }()
+      case 2: try { try decoder.decodeSingularDoubleField(value: &self.score) }()
+      default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every if/case branch local when no optimizations
-      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-      // https://github.com/apple/swift-protobuf/issues/1182
-      try { if let v = _storage._customer {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
-      } }()
-      if _storage._score.bitPattern != 0 {
-        try visitor.visitSingularDoubleField(value: _storage._score, fieldNumber: 2)
-      }
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._customer {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if self.score.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.score, fieldNumber: 2)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Erp_Customers_V1_SearchResult, rhs: Erp_Customers_V1_SearchResult) -> Bool {
-    if lhs._storage !== rhs._storage {
-      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
-        let _storage = _args.0
-        let rhs_storage = _args.1
-        if _storage._customer != rhs_storage._customer {return false}
-        if _storage._score != rhs_storage._score {return false}
-        return true
-      }
-      if !storagesAreEqual {return false}
-    }
+    if lhs._customer != rhs._customer {return false}
+    if lhs.score != rhs.score {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1062,88 +1038,46 @@ nonisolated extension Erp_Customers_V1_ImportRow: SwiftProtobuf.Message, SwiftPr
   public static let protoMessageName: String = _protobuf_package + ".ImportRow"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}row_number\0\u{3}external_id\0\u{1}customer\0\u{3}default_country_calling_code\0")
 
-  fileprivate class _StorageClass {
-    var _rowNumber: Int64 = 0
-    var _externalID: String = String()
-    var _customer: Erp_Customers_V1_Customer? = nil
-    var _defaultCountryCallingCode: String = String()
-
-      // This property is used as the initial default value for new instances of the type.
-      // The type itself is protecting the reference to its storage via CoW semantics.
-      // This will force a copy to be made of this reference when the first mutation occurs;
-      // hence, it is safe to mark this as `nonisolated(unsafe)`.
-      static nonisolated(unsafe) let defaultInstance = _StorageClass()
-
-    private init() {}
-
-    init(copying source: _StorageClass) {
-      _rowNumber = source._rowNumber
-      _externalID = source._externalID
-      _customer = source._customer
-      _defaultCountryCallingCode = source._defaultCountryCallingCode
-    }
-  }
-
-  fileprivate mutating func _uniqueStorage() -> _StorageClass {
-    if !isKnownUniquelyReferenced(&_storage) {
-      _storage = _StorageClass(copying: _storage)
-    }
-    return _storage
-  }
-
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    _ = _uniqueStorage()
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      while let fieldNumber = try decoder.nextFieldNumber() {
-        // The use of inline closures is to circumvent an issue where the compiler
-        // allocates stack space for every case branch when no optimizations are
-        // enabled. https://github.com/apple/swift-protobuf/issues/1034
-        switch fieldNumber {
-        case 1: try { try decoder.decodeSingularInt64Field(value: &_storage._rowNumber) }()
-        case 2: try { try decoder.decodeSingularStringField(value: &_storage._externalID) }()
-        case 3: try { try decoder.decodeSingularMessageField(value: &_storage._customer) }()
-        case 4: try { try decoder.decodeSingularStringField(value: &_storage._defaultCountryCallingCode) }()
-        default: break
-        }
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.rowNumber) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.externalID) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._customer) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.defaultCountryCallingCode) }()
+      default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every if/case branch local when no optimizations
-      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-      // https://github.com/apple/swift-protobuf/issues/1182
-      if _storage._rowNumber != 0 {
-        try visitor.visitSingularInt64Field(value: _storage._rowNumber, fieldNumber: 1)
-      }
-      if !_storage._externalID.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._externalID, fieldNumber: 2)
-      }
-      try { if let v = _storage._customer {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
-      } }()
-      if !_storage._defaultCountryCallingCode.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._defaultCountryCallingCode, fieldNumber: 4)
-      }
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.rowNumber != 0 {
+      try visitor.visitSingularInt64Field(value: self.rowNumber, fieldNumber: 1)
+    }
+    if !self.externalID.isEmpty {
+      try visitor.visitSingularStringField(value: self.externalID, fieldNumber: 2)
+    }
+    try { if let v = self._customer {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    if !self.defaultCountryCallingCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.defaultCountryCallingCode, fieldNumber: 4)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Erp_Customers_V1_ImportRow, rhs: Erp_Customers_V1_ImportRow) -> Bool {
-    if lhs._storage !== rhs._storage {
-      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
-        let _storage = _args.0
-        let rhs_storage = _args.1
-        if _storage._rowNumber != rhs_storage._rowNumber {return false}
-        if _storage._externalID != rhs_storage._externalID {return false}
-        if _storage._customer != rhs_storage._customer {return false}
-        if _storage._defaultCountryCallingCode != rhs_storage._defaultCountryCallingCode {return false}
-        return true
-      }
-      if !storagesAreEqual {return false}
-    }
+    if lhs.rowNumber != rhs.rowNumber {return false}
+    if lhs.externalID != rhs.externalID {return false}
+    if lhs._customer != rhs._customer {return false}
+    if lhs.defaultCountryCallingCode != rhs.defaultCountryCallingCode {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1229,6 +1163,41 @@ nonisolated extension Erp_Customers_V1_ImportSummary: SwiftProtobuf.Message, Swi
     if lhs.created != rhs.created {return false}
     if lhs.updated != rhs.updated {return false}
     if lhs.errors != rhs.errors {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Customers_V1_MergeCustomersRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".MergeCustomersRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}survivor_id\0\u{3}duplicate_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.survivorID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.duplicateID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.survivorID.isEmpty {
+      try visitor.visitSingularStringField(value: self.survivorID, fieldNumber: 1)
+    }
+    if !self.duplicateID.isEmpty {
+      try visitor.visitSingularStringField(value: self.duplicateID, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Customers_V1_MergeCustomersRequest, rhs: Erp_Customers_V1_MergeCustomersRequest) -> Bool {
+    if lhs.survivorID != rhs.survivorID {return false}
+    if lhs.duplicateID != rhs.duplicateID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -11,7 +11,9 @@ public enum CustomersMigrations {
     "CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA extensions",
   ]
 
-  public static let all: [Migration] = [directory, relationship, pipeline, importing, phoneSearch]
+  public static let all: [Migration] = [
+    directory, relationship, pipeline, importing, phoneSearch, merging,
+  ]
 
   /// Customers and how to reach them. `search_name` holds the name as search compares it (see
   /// `SearchKey`): trigram-indexed for fuzzy and infix matches, and the order of lists.
@@ -189,5 +191,12 @@ public enum CustomersMigrations {
     name: "phone search index",
     sql:
       "CREATE INDEX customer_phone_trgm ON customer_phone USING gin (phone extensions.gin_trgm_ops)"
+  )
+
+  /// A merged duplicate remembers its survivor.
+  static let merging = Migration(
+    version: 6,
+    name: "merged customers",
+    sql: "ALTER TABLE customer ADD COLUMN merged_into bigint REFERENCES customer (id)"
   )
 }

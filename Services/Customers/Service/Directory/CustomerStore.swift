@@ -239,6 +239,7 @@ enum CustomerStore {
   static let columns = """
     c.id, c.number, c.kind, c.name, c.tax_number, c.tags, c.owner_id, c.stage, c.address::text
       AS address, c.archived,
+    coalesce((SELECT m.number FROM customer m WHERE m.id = c.merged_into), '') AS merged_into,
     ARRAY(SELECT email FROM customer_email WHERE customer_id = c.id ORDER BY email) AS emails,
     ARRAY(SELECT phone FROM customer_phone WHERE customer_id = c.id ORDER BY phone) AS phones
     """
@@ -264,6 +265,7 @@ enum CustomerStore {
     let stage = try row.decode("stage", as: String.self)
     customer.stage = Self.stages.first { $0.1 == stage }?.0 ?? .unspecified
     customer.archived = try row.decode("archived", as: Bool.self)
+    customer.mergedInto = try row.decode("merged_into", as: String.self)
     customer.emails = try row.decode("emails", as: [String].self)
     customer.phones = try row.decode("phones", as: [String].self)
     let address = try row.decode("address", as: String.self)

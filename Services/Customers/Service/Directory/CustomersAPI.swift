@@ -86,4 +86,16 @@ struct CustomersAPI: Erp_Customers_V1_Customers.SimpleServiceProtocol {
     let tenant = try RequestContext.requireTenant()
     return try await mappingStoreErrors { try await CustomerImport.run(self.pool, tenant, request) }
   }
+
+  func mergeCustomers(
+    request: Erp_Customers_V1_MergeCustomersRequest,
+    context: ServerContext
+  )
+    async throws -> Erp_Customers_V1_Customer
+  {
+    let tenant = try RequestContext.requireTenant()
+    return try await mappingStoreErrors {
+      try await CustomerMerge.merge(self.pool, tenant, request)
+    }
+  }
 }
