@@ -130,16 +130,23 @@ let package = Package(
       ],
       path: "Services/Run"
     ),
+    // What the benchmarks share: the server they run against, timing, pgbench.
+    .target(
+      name: "BenchmarkSupport",
+      dependencies: ["ERPStore"],
+      path: "Benchmarks/Support"
+    ),
     // The store's benchmarks (`make bench-store`); built with everything else so they stay compiling.
     .executableTarget(
       name: "erp-bench-store",
-      dependencies: ["ERPStore"],
+      dependencies: ["BenchmarkSupport", "ERPStore"],
       path: "Benchmarks/StoreBenchmark"
     ),
     // The finance benchmarks (`make bench-finance`).
     .executableTarget(
       name: "erp-bench-finance",
       dependencies: [
+        "BenchmarkSupport",
         "Finance",
         "ERPStore",
         "ERPProtos",
@@ -151,6 +158,7 @@ let package = Package(
     .executableTarget(
       name: "erp-bench-customers",
       dependencies: [
+        "BenchmarkSupport",
         "Customers",
         "ERPRuntime",
         "ERPStore",

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Customers
 import ERPProtos
 import ERPRuntime
@@ -19,7 +20,7 @@ enum ImportBench {
   static func run(_ server: BenchServer, rows count: Int) async throws -> Double {
     let ours = try TenantID(validating: "imported")
     let reference = try TenantID(validating: "copied")
-    let pool = try await server.database("bench_import", tenants: [ours, reference])
+    let pool = try await server.customersDatabase("bench_import", tenants: [ours, reference])
 
     // COPY: the rows as the import would store them, into the reference tenant's tables.
     let directory = NSTemporaryDirectory() + "erp-import-\(getpid())"
@@ -73,7 +74,7 @@ enum ImportBench {
         "-c", "\\copy \"\(schema)\".customer_phone FROM '\(directory)/phones.csv' CSV",
       ]
     )
-    let copySeconds = seconds(copyStart.duration(to: .now))
+    let copySeconds = Measure.seconds(copyStart.duration(to: .now))
 
     // Ours: the RPC, streamed over TCP from a client in this process.
     let transport = ERPTransport.Server(config: .init(host: "127.0.0.1", port: 0))
@@ -110,7 +111,7 @@ enum ImportBench {
           }
         }
       }
-      let elapsed = seconds(start.duration(to: .now))
+      let elapsed = Measure.seconds(start.duration(to: .now))
       client.beginGracefulShutdown()
       rpcServer.beginGracefulShutdown()
       try await group.waitForAll()
@@ -122,13 +123,13 @@ enum ImportBench {
     )
     await pool.shutdown()
     say(
-      "COPY (customers, emails, phones): \(format(copySeconds, 1)) s, \(format(Double(count) / copySeconds, 0)) rows/s"
+      "COPY (customers, emails, phones): \(Measure.format(copySeconds, 1)) s, \(Measure.format(Double(count) / copySeconds, 0)) rows/s"
     )
     say(
-      "ImportCustomers over TCP: \(format(importSeconds, 1)) s, \(format(Double(count) / importSeconds, 0)) rows/s"
+      "ImportCustomers over TCP: \(Measure.format(importSeconds, 1)) s, \(Measure.format(Double(count) / importSeconds, 0)) rows/s"
     )
     let ratio = copySeconds / importSeconds
-    say("ratio import / COPY throughput: \(format(ratio)) (target ≥ 0.5)")
+    say("ratio import / COPY throughput: \(Measure.format(ratio)) (target ≥ 0.5)")
     return ratio
   }
 
@@ -154,8 +155,4 @@ enum ImportBench {
     }
     return text
   }
-}
-
-struct BenchError: Error, CustomStringConvertible {
-  var description: String
 }

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Customers
 import ERPProtos
 import ERPRuntime
@@ -25,7 +26,7 @@ enum SearchBench {
 
   static func run(_ server: BenchServer, customers count: Int) async throws {
     let tenant = try TenantID(validating: "searched")
-    let pool = try await server.database("bench_search", tenants: [tenant])
+    let pool = try await server.customersDatabase("bench_search", tenants: [tenant])
     let start = ContinuousClock.now
     func array(_ values: [String]) -> String { "ARRAY['" + values.joined(separator: "','") + "']" }
     try await pool.withTenant(tenant) { session in
@@ -41,7 +42,9 @@ enum SearchBench {
       )
       try await session.query("ANALYZE customer")
     }
-    say("generated \(count) customers in \(format(seconds(start.duration(to: .now)), 1)) s")
+    say(
+      "generated \(count) customers in \(Measure.format(Measure.seconds(start.duration(to: .now)), 1)) s"
+    )
 
     let transport = ERPTransport.Server(config: .init(host: "127.0.0.1", port: 0))
     let rpcServer = GRPCServer(
@@ -74,7 +77,7 @@ enum SearchBench {
           request.page.pageSize = 20
           let begin = ContinuousClock.now
           let response = try await customers.searchCustomers(request)
-          if index >= 20 { samples.append(seconds(begin.duration(to: .now))) }
+          if index >= 20 { samples.append(Measure.seconds(begin.duration(to: .now))) }
           precondition(
             !response.results.isEmpty || index % 4 == 2,
             "no result for \(request.query)"
@@ -89,8 +92,8 @@ enum SearchBench {
     await pool.shutdown()
     let sorted = samples.sorted()
     say(
-      "search over \(count) customers: p50 \(format(sorted[sorted.count / 2] * 1000, 1)) ms, "
-        + "p99 \(format(sorted[sorted.count * 99 / 100] * 1000, 1)) ms (\(sorted.count) queries)"
+      "search over \(count) customers: p50 \(Measure.format(sorted[sorted.count / 2] * 1000, 1)) ms, "
+        + "p99 \(Measure.format(sorted[sorted.count * 99 / 100] * 1000, 1)) ms (\(sorted.count) queries)"
     )
   }
 }

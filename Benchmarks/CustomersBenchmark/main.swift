@@ -1,3 +1,4 @@
+import BenchmarkSupport
 // Customers benchmarks: import of 100,000 customers through the RPC against PostgreSQL COPY of
 // the same rows into the same tables (COPY is the limit), and name search latency over 1,000,000
 // customers. Usage: erp-bench-customers [import|search|all]; `make bench-customers`.
@@ -5,7 +6,7 @@
 import Foundation
 
 let which = CommandLine.arguments.dropFirst().first ?? "all"
-let server = try BenchServer.start()
+let server = try BenchServer.start(label: "customers")
 do {
   if which == "search" || which == "all" {
     say("== name search over 1,000,000 customers")

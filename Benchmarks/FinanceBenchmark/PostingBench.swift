@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import ERPProtos
 import ERPStore
 import Finance
@@ -10,57 +11,37 @@ import Foundation
 /// the same four accounts, the case that would serialise on a single balance row.
 enum PostingBench {
   static func run(
-    _ server: FinanceBenchServer,
+    _ server: BenchServer,
     clients: Int,
     seconds duration: Int
   ) async throws -> Double {
     let pgbenchDatabase = try await server.database("bench_tpcb")
-    let bin = try PrivateCluster.binDirectory()
-    _ = try Self.pgbench(bin, ["-i", "-q", "-s", "16"], pgbenchDatabase)
-    // A count, not -T: pgbench ends -T with SIGALRM, which our threads' inherited mask blocks.
-    let output = try Self.pgbench(
-      bin,
-      ["-n", "-c", "\(clients)", "-j", "2", "-t", "1500"],
-      pgbenchDatabase
+    _ = try Pgbench.run(["-i", "-q", "-s", "16"], conninfo: pgbenchDatabase)
+    let pgbenchTPS = try Pgbench.tps(
+      Pgbench.run(["-n", "-c", "\(clients)", "-j", "2", "-t", "1500"], conninfo: pgbenchDatabase)
     )
-    guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("tps = ") }),
-      let pgbenchTPS = Double(line.dropFirst(6).prefix { $0 != " " })
-    else {
-      throw BenchError(description: "no tps in pgbench output:\n\(output)")
-    }
 
     let (pool, tenant) = try await server.financeTenant("bench_posting", connections: clients)
-    let deadline = ContinuousClock.now + .seconds(duration)
-    let start = ContinuousClock.now
-    let posted = try await withThrowingTaskGroup(of: Int.self) { group in
-      for client in 0..<clients {
-        group.addTask {
-          var count = 0
-          while ContinuousClock.now < deadline {
-            var request = Erp_Finance_V1_PostEntryRequest()
-            request.requestID = "post-\(client)-\(count)"
-            request.date.year = 2026
-            request.date.month = 11
-            request.date.day = Int32(1 + count % 28)
-            request.memo = "sale"
-            request.lines = [
-              Self.line("1200", debit: 115_00), Self.line("4100", credit: 100_00),
-              Self.line("2200", credit: 15_00),
-            ]
-            _ = try await EntryPosting.post(pool, tenant, request)
-            count += 1
-          }
-          return count
-        }
-      }
-      return try await group.reduce(0, +)
+    let oursTPS = try await Measure.closedLoop(clients: clients, seconds: duration) {
+      client,
+      count in
+      var request = Erp_Finance_V1_PostEntryRequest()
+      request.requestID = "post-\(client)-\(count)"
+      request.date.year = 2026
+      request.date.month = 11
+      request.date.day = Int32(1 + count % 28)
+      request.memo = "sale"
+      request.lines = [
+        Self.line("1200", debit: 115_00), Self.line("4100", credit: 100_00),
+        Self.line("2200", credit: 15_00),
+      ]
+      _ = try await EntryPosting.post(pool, tenant, request)
     }
-    let oursTPS = Double(posted) / seconds(start.duration(to: .now))
     await pool.shutdown()
-    say("pgbench TPC-B-like, \(clients) clients: \(format(pgbenchTPS, 0)) tps")
-    say("journal postings, \(clients) concurrent: \(format(oursTPS, 0)) entries/s")
+    say("pgbench TPC-B-like, \(clients) clients: \(Measure.format(pgbenchTPS, 0)) tps")
+    say("journal postings, \(clients) concurrent: \(Measure.format(oursTPS, 0)) entries/s")
     let ratio = oursTPS / pgbenchTPS
-    say("ratio postings / pgbench TPC-B: \(format(ratio)) (target ≥ 0.5)")
+    say("ratio postings / pgbench TPC-B: \(Measure.format(ratio)) (target ≥ 0.5)")
     return ratio
   }
 
@@ -77,25 +58,4 @@ enum PostingBench {
     if debit > 0 { line.debit = money } else { line.credit = money }
     return line
   }
-
-  static func pgbench(_ bin: String, _ arguments: [String], _ conninfo: String) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: bin + "/pgbench")
-    process.arguments = arguments + [conninfo]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let text = String(decoding: data, as: UTF8.self)
-    guard process.terminationStatus == 0 else {
-      throw BenchError(description: "pgbench \(arguments.joined(separator: " ")) failed:\n\(text)")
-    }
-    return text
-  }
-}
-
-struct BenchError: Error, CustomStringConvertible {
-  var description: String
 }

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import ERPProtos
 import ERPStore
 import Finance
@@ -8,7 +9,7 @@ import Finance
 /// balance trigger checks each entry at commit), and the maintained balances are built from the
 /// lines; the run first checks that both answers agree.
 enum TrialBalanceBench {
-  static func run(_ server: FinanceBenchServer, lines: Int) async throws -> Double {
+  static func run(_ server: BenchServer, lines: Int) async throws -> Double {
     let (pool, tenant) = try await server.financeTenant("bench_trial", connections: 2)
     let entries = lines / 4
     say("filling \(lines) lines…")
@@ -52,7 +53,7 @@ enum TrialBalanceBench {
       try await session.query("ANALYZE journal_line")
       try await session.query("ANALYZE account_balance")
     }
-    say("filled in \(format(seconds(fill.duration(to: .now)), 1)) s")
+    say("filled in \(Measure.format(Measure.seconds(fill.duration(to: .now)), 1)) s")
 
     let asOf = CalendarDate(year: 2026, month: 12, day: 15)  // cuts December: lines are read too
     let naiveSQL = """
@@ -71,7 +72,7 @@ enum TrialBalanceBench {
       try await body()  // warm
       let start = ContinuousClock.now
       for _ in 0..<runs { try await body() }
-      return seconds(start.duration(to: .now)) / Double(runs)
+      return Measure.seconds(start.duration(to: .now)) / Double(runs)
     }
     let naiveTime = try await time(5) { _ = try await pool.tenantQuery(tenant, naiveSQL, [asOf]) }
     let oursTime = try await time(20) { _ = try await TrialBalance.asOf(pool, tenant, asOf) }
@@ -79,11 +80,15 @@ enum TrialBalanceBench {
     let monthEndTime = try await time(20) {
       _ = try await TrialBalance.asOf(pool, tenant, monthEnd)
     }
-    say("naive aggregate over every line: \(format(naiveTime * 1000, 1)) ms")
-    say("trial balance (as of 15 Dec, reads December's lines): \(format(oursTime * 1000, 1)) ms")
-    say("trial balance at a month end (balances only): \(format(monthEndTime * 1000, 1)) ms")
+    say("naive aggregate over every line: \(Measure.format(naiveTime * 1000, 1)) ms")
+    say(
+      "trial balance (as of 15 Dec, reads December's lines): \(Measure.format(oursTime * 1000, 1)) ms"
+    )
+    say(
+      "trial balance at a month end (balances only): \(Measure.format(monthEndTime * 1000, 1)) ms"
+    )
     let ratio = oursTime / naiveTime
-    say("ratio trial balance / naive aggregate: \(format(ratio, 3)) (target ≤ 0.2)")
+    say("ratio trial balance / naive aggregate: \(Measure.format(ratio, 3)) (target ≤ 0.2)")
     await pool.shutdown()
     return ratio
   }

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 // Finance benchmarks, each against a reference measured in the same run, each ending with its
 // ratio. Usage: erp-bench-finance [trial|posting|all] (default all); `make bench-finance`.
 // ERP_BENCH_DATABASE_URL points them at a server of your own (keyword form); otherwise a private
@@ -6,7 +7,7 @@ import ERPStore
 import Foundation
 
 let which = CommandLine.arguments.dropFirst().first ?? "all"
-let server = try FinanceBenchServer.start()
+let server = try BenchServer.start(label: "finance")
 do {
   if which == "trial" || which == "all" {
     say("== trial balance over 1,000,000 journal lines")

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import ERPStore
 import Foundation
 
@@ -7,31 +8,23 @@ import Foundation
 /// and a session reset, pipelined into one round trip.
 enum PgbenchComparison {
   static func run(
-    _ database: BenchDatabase,
+    _ database: BenchServer,
     seconds: Int,
     clients: Int,
     transactionsPerClient: Int = 20_000
   ) async throws -> Double {
     // pgbench's table: scale 10 is 1,000,000 accounts.
     let pgbenchDatabase = try await database.database("bench_pgbench")
-    let bin = try PrivateCluster.binDirectory()
-    _ = try Self.pgbench(bin, ["-i", "-q", "-s", "10"], conninfo: pgbenchDatabase)
-    // A count, not -T: pgbench ends -T runs with SIGALRM, which a child spawned from a thread of
-    // ours may have blocked (the signal mask is inherited), and then it never stops.
-    let output = try Self.pgbench(
-      bin,
-      [
-        "-S", "-n", "-c", "\(clients)", "-j", "\(min(clients, 2))", "-t",
-        "\(transactionsPerClient)",
-      ],
-      conninfo: pgbenchDatabase
+    _ = try Pgbench.run(["-i", "-q", "-s", "10"], conninfo: pgbenchDatabase)
+    let pgbenchTPS = try Pgbench.tps(
+      Pgbench.run(
+        [
+          "-S", "-n", "-c", "\(clients)", "-j", "\(min(clients, 2))", "-t",
+          "\(transactionsPerClient)",
+        ],
+        conninfo: pgbenchDatabase
+      )
     )
-    guard
-      let line = output.split(separator: "\n").first(where: { $0.hasPrefix("tps = ") }),
-      let pgbenchTPS = Double(line.dropFirst(6).prefix { $0 != " " })
-    else {
-      throw BenchFailure(description: "no tps in pgbench output:\n\(output)")
-    }
 
     // Ours: 10 tenants of 100,000 items each (the same million rows), random tenant and key.
     let ours = try await database.database("bench_scoped")
@@ -51,13 +44,13 @@ enum PgbenchComparison {
       )
     }
     let sql = "SELECT name, price_minor FROM items WHERE id = $1"
-    let oursTPS = try await Self.closedLoop(clients: clients, seconds: seconds) {
+    let oursTPS = try await Measure.closedLoop(clients: clients, seconds: seconds) { _, _ in
       let tenant = TenancyBench.tenant(Int.random(in: 0..<10))
       _ = try await pool.tenantQuery(tenant, sql, [Int.random(in: 1...100_000)])
     }
     // The same client path without tenant scoping (schema-qualified, one statement): how much of
     // the gap is the scoping and how much the client.
-    let unscopedTPS = try await Self.closedLoop(clients: clients, seconds: seconds) {
+    let unscopedTPS = try await Measure.closedLoop(clients: clients, seconds: seconds) { _, _ in
       let tenant = TenancyBench.tenant(Int.random(in: 0..<10))
       _ = try await pool.withSession { session in
         try await session.query(
@@ -77,51 +70,4 @@ enum PgbenchComparison {
     say("ratio tenant-scoped reads / pgbench -S: \(Measure.format(ratio)) (target ≥ 0.5)")
     return ratio
   }
-
-  /// Transactions per second of `clients` tasks running `body` back to back for `seconds`.
-  static func closedLoop(
-    clients: Int,
-    seconds: Int,
-    _ body: @escaping @Sendable () async throws -> Void
-  ) async throws -> Double {
-    let deadline = ContinuousClock.now + .seconds(seconds)
-    let start = ContinuousClock.now
-    let count = try await withThrowingTaskGroup(of: Int.self) { group in
-      for _ in 0..<clients {
-        group.addTask {
-          var count = 0
-          while ContinuousClock.now < deadline {
-            try await body()
-            count += 1
-          }
-          return count
-        }
-      }
-      return try await group.reduce(0, +)
-    }
-    return Double(count) / Measure.seconds(start.duration(to: .now))
-  }
-
-  static func pgbench(_ bin: String, _ arguments: [String], conninfo: String) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: bin + "/pgbench")
-    process.arguments = arguments + [conninfo]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let text = String(decoding: data, as: UTF8.self)
-    guard process.terminationStatus == 0 else {
-      throw BenchFailure(
-        description: "pgbench \(arguments.joined(separator: " ")) failed:\n\(text)"
-      )
-    }
-    return text
-  }
-}
-
-struct BenchFailure: Error, CustomStringConvertible {
-  var description: String
 }

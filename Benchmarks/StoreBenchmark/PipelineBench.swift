@@ -1,10 +1,11 @@
+import BenchmarkSupport
 import ERPStore
 
 /// What pipelining buys: (1) a batch of 10 statements sent one by one versus as one pipeline;
 /// (2) a tenant's single-statement transaction through `withTenant` (three round trips) versus
 /// `tenantQuery` (one).
 enum PipelineBench {
-  static func run(_ database: BenchDatabase, seconds: Double) async throws -> Double {
+  static func run(_ database: BenchServer, seconds: Double) async throws -> Double {
     let conninfo = try await database.database("bench_pipeline")
     let pool = database.pool(conninfo, connections: 1)
     let tenant = try TenantID(validating: "bench_pipe")

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import ERPStore
 
 /// Schema-per-tenant at scale: provisioning cost per tenant, a no-op migrate-all over 1,000 and
@@ -23,7 +24,7 @@ enum TenancyBench {
   }
 
   /// Provisioning per tenant, through the real `provision` (role, schema, migrations).
-  static func provisioning(_ database: BenchDatabase, count: Int) async throws -> Double {
+  static func provisioning(_ database: BenchServer, count: Int) async throws -> Double {
     let conninfo = try await database.database("bench_provision")
     let pool = database.pool(conninfo, connections: 1)
     // The reference: only what any schema-per-tenant system must do, one schema and its tables.
@@ -63,7 +64,7 @@ enum TenancyBench {
   }
 
   /// No-op migrate-all at 1,000 and 10,000 tenants, and primary-key reads at 10 and 10,000.
-  static func scale(_ database: BenchDatabase) async throws -> (migrate: Double, latency: Double) {
+  static func scale(_ database: BenchServer) async throws -> (migrate: Double, latency: Double) {
     let small = try await database.database("bench_ten")
     let smallPool = database.pool(small, connections: 2)
     for index in 0..<10 {

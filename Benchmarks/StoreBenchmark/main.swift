@@ -1,3 +1,4 @@
+import BenchmarkSupport
 // The store's benchmarks, each against a reference measured in the same run, each ending with
 // its ratio. Usage: erp-bench-store [pipeline|provision|scale|pgbench|all] (default all).
 // `make bench-store` runs them in release mode. ERP_BENCH_DATABASE_URL points them at a server
@@ -5,7 +6,7 @@
 import Foundation
 
 let which = CommandLine.arguments.dropFirst().first ?? "all"
-let database = try BenchDatabase.start()
+let database = try BenchServer.start(label: "store")
 do {
   if which == "pipeline" || which == "all" {
     say("== libpq pipeline mode")

@@ -65,23 +65,8 @@ extension ConnectionPool {
       (Self.enterTenant, [tenant.role, "\"\(tenant.schema)\""]),
       (sql, parameters.map { $0?.postgresText }),
     ]
-    var attempt = 1
-    while true {
-      do {
-        return try await self.withSession { session in
-          try await session.pipelineTrusted(batch)[1]
-        }
-      } catch let error as PostgresError where error.isRetryable {
-        guard attempt < maxAttempts else {
-          throw RPCError(
-            code: .aborted,
-            message: "conflicting concurrent updates; retry the request",
-            cause: error
-          )
-        }
-        attempt += 1
-        try await Task.sleep(for: .milliseconds(Int64.random(in: 1...(5 * Int64(attempt)))))
-      }
+    return try await self.retryingConflicts(maxAttempts: maxAttempts) {
+      try await self.withSession { session in try await session.pipelineTrusted(batch)[1] }
     }
   }
 
@@ -116,30 +101,42 @@ extension ConnectionPool {
     maxAttempts: Int,
     _ body: (PostgresSession) async throws -> T
   ) async throws -> T {
-    var attempt = 1
+    try await self.retryingConflicts(maxAttempts: maxAttempts) {
+      try await self.withSession { session in
+        try await session.pipelineTrusted(begin)
+        do {
+          let result = try await body(session)
+          try await session.pipelineTrusted([("COMMIT", []), (Self.resetSession, [])])
+          return result
+        } catch {
+          try? await session.execute("ROLLBACK; \(Self.resetSession)")
+          throw error
+        }
+      }
+    }
+  }
+
+  /// Runs `attempt` again (after a short jittered pause) when it fails with a serialization
+  /// failure or deadlock, up to `maxAttempts` times; then the call fails with ABORTED, which
+  /// clients may retry. The one retry policy of every transaction and tenant query.
+  func retryingConflicts<T: Sendable>(
+    maxAttempts: Int,
+    _ attempt: () async throws -> T
+  ) async throws -> T {
+    var tries = 1
     while true {
       do {
-        return try await self.withSession { session in
-          try await session.pipelineTrusted(begin)
-          do {
-            let result = try await body(session)
-            try await session.pipelineTrusted([("COMMIT", []), (Self.resetSession, [])])
-            return result
-          } catch {
-            try? await session.execute("ROLLBACK; \(Self.resetSession)")
-            throw error
-          }
-        }
+        return try await attempt()
       } catch let error as PostgresError where error.isRetryable {
-        guard attempt < maxAttempts else {
+        guard tries < maxAttempts else {
           throw RPCError(
             code: .aborted,
             message: "conflicting concurrent updates; retry the request",
             cause: error
           )
         }
-        attempt += 1
-        try await Task.sleep(for: .milliseconds(Int64.random(in: 1...(5 * Int64(attempt)))))
+        tries += 1
+        try await Task.sleep(for: .milliseconds(Int64.random(in: 1...(5 * Int64(tries)))))
       }
     }
   }

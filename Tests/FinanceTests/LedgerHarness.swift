@@ -40,7 +40,7 @@ enum LedgerHarness {
     try await pool.provision(tenant, migrations: FinanceMigrations.all)
     defer { Task { await pool.shutdown() } }
     return try await withLoopbackServer(
-      services: [LedgerService(pool: pool), BillingService(pool: pool)],
+      services: [LedgerAPI(pool: pool), BillingAPI(pool: pool)],
       interceptors: [TenantInterceptor(pool: pool)]
     ) { _, port in
       let client = GRPCClient(

@@ -8,7 +8,7 @@ public enum FinanceService {
     name: "finance",
     migrations: FinanceMigrations.all,
     makeServices: { environment in
-      [LedgerService(pool: environment.pool), BillingService(pool: environment.pool)]
+      [LedgerAPI(pool: environment.pool), BillingAPI(pool: environment.pool)]
     }
   )
 }

@@ -1,4 +1,5 @@
 import ERPProtos
+import ERPRuntime
 import ERPStore
 import Foundation
 import GRPCCore
@@ -99,38 +100,35 @@ enum CustomerStore {
       throw ContactPoints.invalid("request_id", "1 to 100 characters")
     }
     let checked = try Self.check(request.customer, callingCode: request.defaultCountryCallingCode)
-    for attempt in 0..<2 {
-      do {
-        return try await pool.withTenant(tenant) { session in
-          let existing = try await session.query(
-            "SELECT id FROM customer WHERE request_id = $1",
-            [request.requestID]
-          )
-          if let row = existing.first {
-            return try await Self.read(session, id: try row.decode("id", as: Int64.self))
-          }
-          let id = try await session.query(
-            """
-            INSERT INTO customer (number, request_id, kind, name, search_name, tax_number, tags,
-              owner_id, stage, address)
-            VALUES ('C-' || lpad(nextval('customer_number')::text, 6, '0'), $1, $2, $3, $4, $5,
-              $6::text[], $7, $8, $9::jsonb)
-            RETURNING id
-            """,
-            [
-              request.requestID, checked.kind, checked.name, SearchKey.of(checked.name),
-              checked.taxNumber, checked.tags, checked.ownerID, checked.stage, checked.addressJSON,
-            ]
-          )[0].decode("id", as: Int64.self)
-          try await Self.writeContactPoints(session, id: id, checked)
-          return try await Self.read(session, id: id)
+    do {
+      return try await creatingOnce(pool, tenant, requestIDConstraint: "customer_request_id_key") {
+        session in
+        let existing = try await session.query(
+          "SELECT id FROM customer WHERE request_id = $1",
+          [request.requestID]
+        )
+        if let row = existing.first {
+          return try await Self.read(session, id: try row.decode("id", as: Int64.self))
         }
-      } catch let error as PostgresError where error.sqlState == "23505" {
-        if error.constraint == "customer_request_id_key" && attempt == 0 { continue }
-        throw Self.duplicate(error)
+        let id = try await session.query(
+          """
+          INSERT INTO customer (number, request_id, kind, name, search_name, tax_number, tags,
+            owner_id, stage, address)
+          VALUES ('C-' || lpad(nextval('customer_number')::text, 6, '0'), $1, $2, $3, $4, $5,
+            $6::text[], $7, $8, $9::jsonb)
+          RETURNING id
+          """,
+          [
+            request.requestID, checked.kind, checked.name, SearchKey.of(checked.name),
+            checked.taxNumber, checked.tags, checked.ownerID, checked.stage, checked.addressJSON,
+          ]
+        )[0].decode("id", as: Int64.self)
+        try await Self.writeContactPoints(session, id: id, checked)
+        return try await Self.read(session, id: id)
       }
+    } catch let error as PostgresError where error.sqlState == "23505" {
+      throw Self.duplicate(error)
     }
-    throw RPCError(code: .aborted, message: "request_id: concurrent requests; retry")
   }
 
   static func duplicate(_ error: PostgresError) -> RPCError {

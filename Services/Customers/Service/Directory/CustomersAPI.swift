@@ -13,8 +13,7 @@ struct CustomersAPI: Erp_Customers_V1_Customers.SimpleServiceProtocol {
   )
     async throws -> Erp_Customers_V1_Customer
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors {
+    return try await inCallingTenant { tenant in
       try await CustomerStore.create(self.pool, tenant, request)
     }
   }
@@ -25,8 +24,7 @@ struct CustomersAPI: Erp_Customers_V1_Customers.SimpleServiceProtocol {
   )
     async throws -> Erp_Customers_V1_Customer
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors {
+    return try await inCallingTenant { tenant in
       try await CustomerStore.get(self.pool, tenant, number: request.id)
     }
   }
@@ -37,8 +35,7 @@ struct CustomersAPI: Erp_Customers_V1_Customers.SimpleServiceProtocol {
   )
     async throws -> Erp_Customers_V1_Customer
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors {
+    return try await inCallingTenant { tenant in
       try await CustomerStore.update(self.pool, tenant, request)
     }
   }
@@ -49,8 +46,7 @@ struct CustomersAPI: Erp_Customers_V1_Customers.SimpleServiceProtocol {
   )
     async throws -> Erp_Customers_V1_Customer
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors {
+    return try await inCallingTenant { tenant in
       try await CustomerStore.archive(self.pool, tenant, number: request.id)
     }
   }
@@ -61,8 +57,7 @@ struct CustomersAPI: Erp_Customers_V1_Customers.SimpleServiceProtocol {
   )
     async throws -> Erp_Customers_V1_SearchCustomersResponse
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors {
+    return try await inCallingTenant { tenant in
       try await CustomerSearch.search(self.pool, tenant, request)
     }
   }
@@ -73,8 +68,7 @@ struct CustomersAPI: Erp_Customers_V1_Customers.SimpleServiceProtocol {
   )
     async throws -> Erp_Customers_V1_ListCustomersResponse
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors {
+    return try await inCallingTenant { tenant in
       try await CustomerSearch.list(self.pool, tenant, request)
     }
   }
@@ -83,8 +77,9 @@ struct CustomersAPI: Erp_Customers_V1_Customers.SimpleServiceProtocol {
     request: RPCAsyncSequence<Erp_Customers_V1_ImportRow, any Error>,
     context: ServerContext
   ) async throws -> Erp_Customers_V1_ImportSummary {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors { try await CustomerImport.run(self.pool, tenant, request) }
+    return try await inCallingTenant { tenant in
+      try await CustomerImport.run(self.pool, tenant, request)
+    }
   }
 
   func mergeCustomers(
@@ -93,8 +88,7 @@ struct CustomersAPI: Erp_Customers_V1_Customers.SimpleServiceProtocol {
   )
     async throws -> Erp_Customers_V1_Customer
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors {
+    return try await inCallingTenant { tenant in
       try await CustomerMerge.merge(self.pool, tenant, request)
     }
   }

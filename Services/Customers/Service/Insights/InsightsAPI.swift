@@ -13,8 +13,7 @@ struct InsightsAPI: Erp_Customers_V1_Insights.SimpleServiceProtocol {
   ) async throws
     -> Erp_Customers_V1_RfmResponse
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors {
+    return try await inCallingTenant { tenant in
       try await CustomerAnalytics.rfm(self.pool, tenant, request)
     }
   }
@@ -25,8 +24,7 @@ struct InsightsAPI: Erp_Customers_V1_Insights.SimpleServiceProtocol {
   ) async throws
     -> Erp_Customers_V1_AtRiskResponse
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors {
+    return try await inCallingTenant { tenant in
       try await CustomerAnalytics.atRisk(self.pool, tenant, request)
     }
   }
@@ -37,8 +35,9 @@ struct InsightsAPI: Erp_Customers_V1_Insights.SimpleServiceProtocol {
   )
     async throws -> Erp_Customers_V1_PipelineByStageResponse
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors { try await CRMReports.pipelineByStage(self.pool, tenant) }
+    return try await inCallingTenant { tenant in
+      try await CRMReports.pipelineByStage(self.pool, tenant)
+    }
   }
 
   func activitiesPerOwner(
@@ -47,8 +46,7 @@ struct InsightsAPI: Erp_Customers_V1_Insights.SimpleServiceProtocol {
   )
     async throws -> Erp_Customers_V1_ActivitiesPerOwnerResponse
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors {
+    return try await inCallingTenant { tenant in
       try await CRMReports.activities(self.pool, tenant, request)
     }
   }
@@ -59,8 +57,7 @@ struct InsightsAPI: Erp_Customers_V1_Insights.SimpleServiceProtocol {
   ) async throws
     -> Erp_Customers_V1_NewCustomersResponse
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors {
+    return try await inCallingTenant { tenant in
       try await CRMReports.newCustomers(self.pool, tenant, request)
     }
   }
@@ -71,8 +68,7 @@ struct InsightsAPI: Erp_Customers_V1_Insights.SimpleServiceProtocol {
   )
     async throws -> Erp_Customers_V1_TopCustomersResponse
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors {
+    return try await inCallingTenant { tenant in
       try await CRMReports.topCustomers(self.pool, tenant, request)
     }
   }

@@ -1,4 +1,5 @@
 import ERPProtos
+import ERPRuntime
 import ERPStore
 import Foundation
 import GRPCCore
@@ -96,12 +97,7 @@ enum Opportunities {
       field: "opportunity.expected_close"
     )
     let stageCode = opportunity.stage.isEmpty ? "lead" : opportunity.stage
-    return try await InteractionLog.once(
-      pool,
-      tenant,
-      request.requestID,
-      "opportunity_request_id_key"
-    ) {
+    return try await creatingOnce(pool, tenant, requestIDConstraint: "opportunity_request_id_key") {
       session in
       if let row = try await session.query(
         "SELECT id FROM opportunity WHERE request_id = $1",

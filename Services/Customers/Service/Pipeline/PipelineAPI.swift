@@ -13,9 +13,8 @@ struct PipelineAPI: Erp_Customers_V1_Pipeline.SimpleServiceProtocol {
   )
     async throws -> Erp_Customers_V1_ListStagesResponse
   {
-    let tenant = try RequestContext.requireTenant()
     var response = Erp_Customers_V1_ListStagesResponse()
-    response.stages = try await mappingStoreErrors {
+    response.stages = try await inCallingTenant { tenant in
       try await Opportunities.stages(self.pool, tenant)
     }
     return response
@@ -27,8 +26,7 @@ struct PipelineAPI: Erp_Customers_V1_Pipeline.SimpleServiceProtocol {
   ) async throws
     -> Erp_Customers_V1_Stage
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors {
+    return try await inCallingTenant { tenant in
       try await Opportunities.configure(self.pool, tenant, request)
     }
   }
@@ -39,8 +37,7 @@ struct PipelineAPI: Erp_Customers_V1_Pipeline.SimpleServiceProtocol {
   )
     async throws -> Erp_Customers_V1_Opportunity
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors {
+    return try await inCallingTenant { tenant in
       try await Opportunities.create(self.pool, tenant, request, convertingLead: false)
     }
   }
@@ -51,8 +48,7 @@ struct PipelineAPI: Erp_Customers_V1_Pipeline.SimpleServiceProtocol {
   )
     async throws -> Erp_Customers_V1_Opportunity
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors {
+    return try await inCallingTenant { tenant in
       try await Opportunities.create(self.pool, tenant, request, convertingLead: true)
     }
   }
@@ -63,8 +59,9 @@ struct PipelineAPI: Erp_Customers_V1_Pipeline.SimpleServiceProtocol {
   )
     async throws -> Erp_Customers_V1_Opportunity
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors { try await Opportunities.move(self.pool, tenant, request) }
+    return try await inCallingTenant { tenant in
+      try await Opportunities.move(self.pool, tenant, request)
+    }
   }
 
   func getOpportunity(
@@ -73,8 +70,7 @@ struct PipelineAPI: Erp_Customers_V1_Pipeline.SimpleServiceProtocol {
   )
     async throws -> Erp_Customers_V1_Opportunity
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors {
+    return try await inCallingTenant { tenant in
       try await Opportunities.get(self.pool, tenant, number: request.id)
     }
   }
@@ -85,8 +81,7 @@ struct PipelineAPI: Erp_Customers_V1_Pipeline.SimpleServiceProtocol {
   ) async throws
     -> Erp_Customers_V1_ForecastResponse
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors {
+    return try await inCallingTenant { tenant in
       try await PipelineReports.forecast(self.pool, tenant, request)
     }
   }
@@ -97,7 +92,7 @@ struct PipelineAPI: Erp_Customers_V1_Pipeline.SimpleServiceProtocol {
   ) async throws
     -> Erp_Customers_V1_FunnelResponse
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors { try await PipelineReports.funnel(self.pool, tenant) }
+    return try await inCallingTenant { tenant in try await PipelineReports.funnel(self.pool, tenant)
+    }
   }
 }

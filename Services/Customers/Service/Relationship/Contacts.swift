@@ -1,4 +1,5 @@
 import ERPProtos
+import ERPRuntime
 import ERPStore
 import Foundation
 import GRPCCore
@@ -30,7 +31,8 @@ enum Contacts {
         field: "contact.phones[\($0.offset)]"
       )
     }
-    return try await pool.withTenant(tenant) { session in
+    return try await creatingOnce(pool, tenant, requestIDConstraint: "contact_request_id_key") {
+      session in
       let existing = try await session.query(
         "SELECT \(Self.columns) FROM contact p JOIN customer c ON c.id = p.customer_id "
           + "WHERE p.request_id = $1",

@@ -1,4 +1,5 @@
 import ERPProtos
+import ERPRuntime
 import ERPStore
 import Foundation
 import GRPCCore
@@ -40,7 +41,7 @@ enum InteractionLog {
         "subject up to 200, body up to 20,000 characters"
       )
     }
-    return try await Self.once(pool, tenant, request.requestID, "interaction_request_id_key") {
+    return try await creatingOnce(pool, tenant, requestIDConstraint: "interaction_request_id_key") {
       session in
       if let row = try await session.query(
         "SELECT \(Self.columns) FROM interaction i JOIN customer c ON c.id = i.customer_id "
@@ -125,7 +126,11 @@ enum InteractionLog {
     }
     let currency: String? = request.hasAmount ? request.amount.currencyCode : nil
     let amount: Int64? = request.hasAmount ? request.amount.unitsMinor : nil
-    return try await Self.once(pool, tenant, request.requestID, "business_event_request_id_key") {
+    return try await creatingOnce(
+      pool,
+      tenant,
+      requestIDConstraint: "business_event_request_id_key"
+    ) {
       session in
       if let row = try await session.query(
         "SELECT \(Self.eventColumns) FROM business_event e JOIN customer c ON c.id = e.customer_id "
@@ -151,24 +156,6 @@ enum InteractionLog {
         ]
       )
       return try Self.eventItem(rows[0])
-    }
-  }
-
-  /// Idempotent creation: a concurrent first attempt with the same request id loses at the
-  /// unique constraint and then reads the winner's row.
-  static func once<T: Sendable>(
-    _ pool: ConnectionPool,
-    _ tenant: TenantID,
-    _ requestID: String,
-    _ constraint: String,
-    _ body: @escaping @Sendable (PostgresSession) async throws -> T
-  ) async throws -> T {
-    do {
-      return try await pool.withTenant(tenant, body)
-    } catch let error as PostgresError
-      where error.sqlState == "23505" && error.constraint == constraint
-    {
-      return try await pool.withTenant(tenant, body)
     }
   }
 

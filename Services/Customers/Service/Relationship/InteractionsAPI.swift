@@ -13,8 +13,8 @@ struct InteractionsAPI: Erp_Customers_V1_Interactions.SimpleServiceProtocol {
   )
     async throws -> Erp_Customers_V1_Contact
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors { try await Contacts.add(self.pool, tenant, request) }
+    return try await inCallingTenant { tenant in try await Contacts.add(self.pool, tenant, request)
+    }
   }
 
   func listContacts(
@@ -23,9 +23,8 @@ struct InteractionsAPI: Erp_Customers_V1_Interactions.SimpleServiceProtocol {
   )
     async throws -> Erp_Customers_V1_ListContactsResponse
   {
-    let tenant = try RequestContext.requireTenant()
     var response = Erp_Customers_V1_ListContactsResponse()
-    response.contacts = try await mappingStoreErrors {
+    response.contacts = try await inCallingTenant { tenant in
       try await Contacts.list(self.pool, tenant, customer: request.customerID)
     }
     return response
@@ -37,8 +36,9 @@ struct InteractionsAPI: Erp_Customers_V1_Interactions.SimpleServiceProtocol {
   )
     async throws -> Erp_Customers_V1_Interaction
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors { try await InteractionLog.log(self.pool, tenant, request) }
+    return try await inCallingTenant { tenant in
+      try await InteractionLog.log(self.pool, tenant, request)
+    }
   }
 
   func completeInteraction(
@@ -47,8 +47,7 @@ struct InteractionsAPI: Erp_Customers_V1_Interactions.SimpleServiceProtocol {
   )
     async throws -> Erp_Customers_V1_Interaction
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors {
+    return try await inCallingTenant { tenant in
       try await InteractionLog.complete(self.pool, tenant, request)
     }
   }
@@ -59,8 +58,7 @@ struct InteractionsAPI: Erp_Customers_V1_Interactions.SimpleServiceProtocol {
   )
     async throws -> Erp_Customers_V1_TimelineItem
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors {
+    return try await inCallingTenant { tenant in
       try await InteractionLog.append(self.pool, tenant, request)
     }
   }
@@ -71,7 +69,7 @@ struct InteractionsAPI: Erp_Customers_V1_Interactions.SimpleServiceProtocol {
   )
     async throws -> Erp_Customers_V1_TimelineResponse
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors { try await Timeline.read(self.pool, tenant, request) }
+    return try await inCallingTenant { tenant in try await Timeline.read(self.pool, tenant, request)
+    }
   }
 }

@@ -8,6 +8,9 @@ enum EntryReading {
     var id: Int64
     var hash: String
     var entry: Erp_Finance_V1_JournalEntry
+    /// The lines as stored, for a reversal to mirror.
+    var lines: [EntryPosting.ResolvedLine]
+    var baseCurrency: String
   }
 
   static func byRequestID(_ session: PostgresSession, _ requestID: String) async throws -> Found? {
@@ -62,8 +65,15 @@ enum EntryReading {
     entry.sourceID = try header.decode("source_id", as: String.self)
     entry.reverses = try header.decode("reverses", as: String.self)
     entry.reversedBy = try header.decode("reversed_by", as: String.self)
-    entry.lines = try Self.resolved(lines).map { EntryPosting.protoLine($0, base: base) }
-    return Found(id: id, hash: try header.decode("content_hash", as: String.self), entry: entry)
+    let resolved = try Self.resolved(lines)
+    entry.lines = resolved.map { EntryPosting.protoLine($0, base: base) }
+    return Found(
+      id: id,
+      hash: try header.decode("content_hash", as: String.self),
+      entry: entry,
+      lines: resolved,
+      baseCurrency: base
+    )
   }
 
   static func resolved(_ rows: [PostgresRow]) throws -> [EntryPosting.ResolvedLine] {

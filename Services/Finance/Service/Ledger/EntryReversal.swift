@@ -41,22 +41,12 @@ enum EntryReversal {
           message: "date: the period \(entryDate.year)-\(entryDate.month) is closed"
         )
       }
-      let rows = try await session.query(
-        """
-        SELECT l.account_id, a.code, l.currency, l.amount_minor, l.base_amount_minor,
-          l.rate::text AS rate, l.is_rounding, l.memo
-        FROM journal_line l JOIN account a ON a.id = l.account_id
-        WHERE l.entry_id = $1 ORDER BY l.line_no
-        """,
-        [original.id]
-      )
-      let mirrored = try EntryReading.resolved(rows).map { line in
+      let mirrored = original.lines.map { line in
         var line = line
         line.amountMinor = -line.amountMinor
         line.baseAmountMinor = -line.baseAmountMinor
         return line
       }
-      let base = try await LedgerSettingsStore.baseCurrency(session)
       let header = EntryPosting.Header(
         requestID: requestID,
         contentHash: hash,
@@ -65,7 +55,7 @@ enum EntryReversal {
         sourceType: "reversal",
         sourceID: request.number,
         reversesID: original.id,
-        baseCurrency: base.code
+        baseCurrency: original.baseCurrency
       )
       var entry = try await EntryPosting.insert(session, header, mirrored)
       entry.reverses = request.number

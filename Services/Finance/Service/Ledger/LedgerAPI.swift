@@ -4,7 +4,7 @@ import ERPStore
 import GRPCCore
 
 /// The `Ledger` API: each handler checks its request, then runs in the calling tenant.
-struct LedgerService: Erp_Finance_V1_Ledger.SimpleServiceProtocol {
+struct LedgerAPI: Erp_Finance_V1_Ledger.SimpleServiceProtocol {
   let pool: ConnectionPool
 
   func listAccounts(
@@ -13,9 +13,8 @@ struct LedgerService: Erp_Finance_V1_Ledger.SimpleServiceProtocol {
   )
     async throws -> Erp_Finance_V1_ListAccountsResponse
   {
-    let tenant = try RequestContext.requireTenant()
     var response = Erp_Finance_V1_ListAccountsResponse()
-    response.accounts = try await mappingStoreErrors {
+    response.accounts = try await inCallingTenant { tenant in
       try await AccountStore.list(self.pool, tenant, includeInactive: request.includeInactive)
     }
     return response
@@ -27,8 +26,7 @@ struct LedgerService: Erp_Finance_V1_Ledger.SimpleServiceProtocol {
   )
     async throws -> Erp_Finance_V1_Account
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors {
+    return try await inCallingTenant { tenant in
       try await AccountStore.create(self.pool, tenant, request)
     }
   }
@@ -39,8 +37,7 @@ struct LedgerService: Erp_Finance_V1_Ledger.SimpleServiceProtocol {
   )
     async throws -> Erp_Finance_V1_Account
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors {
+    return try await inCallingTenant { tenant in
       try await AccountStore.rename(self.pool, tenant, code: request.code, name: request.name)
     }
   }
@@ -51,8 +48,7 @@ struct LedgerService: Erp_Finance_V1_Ledger.SimpleServiceProtocol {
   )
     async throws -> Erp_Finance_V1_Account
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors {
+    return try await inCallingTenant { tenant in
       try await AccountStore.deactivate(self.pool, tenant, code: request.code)
     }
   }
@@ -63,8 +59,7 @@ struct LedgerService: Erp_Finance_V1_Ledger.SimpleServiceProtocol {
   )
     async throws -> Erp_Finance_V1_LedgerSettings
   {
-    let tenant = try RequestContext.requireTenant()
-    let base = try await mappingStoreErrors {
+    let base = try await inCallingTenant { tenant in
       try await self.pool.withTenant(tenant) { try await LedgerSettingsStore.baseCurrency($0) }
     }
     var settings = Erp_Finance_V1_LedgerSettings()
@@ -78,8 +73,7 @@ struct LedgerService: Erp_Finance_V1_Ledger.SimpleServiceProtocol {
   )
     async throws -> Erp_Finance_V1_LedgerSettings
   {
-    let tenant = try RequestContext.requireTenant()
-    let base = try await mappingStoreErrors {
+    let base = try await inCallingTenant { tenant in
       try await LedgerSettingsStore.setBaseCurrency(self.pool, tenant, code: request.currencyCode)
     }
     var settings = Erp_Finance_V1_LedgerSettings()
@@ -93,8 +87,7 @@ struct LedgerService: Erp_Finance_V1_Ledger.SimpleServiceProtocol {
   )
     async throws -> Erp_Finance_V1_ExchangeRate
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors {
+    return try await inCallingTenant { tenant in
       try await LedgerSettingsStore.setRate(self.pool, tenant, request)
     }
   }
@@ -105,8 +98,7 @@ struct LedgerService: Erp_Finance_V1_Ledger.SimpleServiceProtocol {
   ) async throws
     -> Erp_Finance_V1_Period
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors {
+    return try await inCallingTenant { tenant in
       try await LedgerSettingsStore.setClosed(self.pool, tenant, request, closed: true)
     }
   }
@@ -117,8 +109,7 @@ struct LedgerService: Erp_Finance_V1_Ledger.SimpleServiceProtocol {
   ) async throws
     -> Erp_Finance_V1_Period
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors {
+    return try await inCallingTenant { tenant in
       try await LedgerSettingsStore.setClosed(self.pool, tenant, request, closed: false)
     }
   }
@@ -129,8 +120,9 @@ struct LedgerService: Erp_Finance_V1_Ledger.SimpleServiceProtocol {
   ) async throws
     -> Erp_Finance_V1_JournalEntry
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors { try await EntryPosting.post(self.pool, tenant, request) }
+    return try await inCallingTenant { tenant in
+      try await EntryPosting.post(self.pool, tenant, request)
+    }
   }
 
   func reverseEntry(
@@ -139,8 +131,7 @@ struct LedgerService: Erp_Finance_V1_Ledger.SimpleServiceProtocol {
   )
     async throws -> Erp_Finance_V1_JournalEntry
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors {
+    return try await inCallingTenant { tenant in
       try await EntryReversal.reverse(self.pool, tenant, request)
     }
   }
@@ -151,8 +142,7 @@ struct LedgerService: Erp_Finance_V1_Ledger.SimpleServiceProtocol {
   ) async throws
     -> Erp_Finance_V1_JournalEntry
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors {
+    return try await inCallingTenant { tenant in
       try await self.pool.withTenant(tenant) { session in
         try await EntryReading.byNumber(session, request.number).entry
       }
@@ -165,21 +155,21 @@ struct LedgerService: Erp_Finance_V1_Ledger.SimpleServiceProtocol {
   )
     async throws -> Erp_Finance_V1_TrialBalanceResponse
   {
-    let tenant = try RequestContext.requireTenant()
     let date = try LedgerValues.date(request.asOf, field: "as_of")
-    return try await mappingStoreErrors { try await TrialBalance.asOf(self.pool, tenant, date) }
+    return try await inCallingTenant { tenant in
+      try await TrialBalance.asOf(self.pool, tenant, date)
+    }
   }
 }
 
-extension LedgerService {
+extension LedgerAPI {
   func incomeStatement(
     request: Erp_Finance_V1_IncomeStatementRequest,
     context: ServerContext
   )
     async throws -> Erp_Finance_V1_IncomeStatementResponse
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors {
+    return try await inCallingTenant { tenant in
       try await FinancialReports.incomeStatement(self.pool, tenant, request)
     }
   }
@@ -190,8 +180,7 @@ extension LedgerService {
   )
     async throws -> Erp_Finance_V1_BalanceSheetResponse
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors {
+    return try await inCallingTenant { tenant in
       try await FinancialReports.balanceSheet(self.pool, tenant, request)
     }
   }
@@ -201,8 +190,7 @@ extension LedgerService {
     response: RPCWriter<Erp_Finance_V1_GeneralLedgerPage>,
     context: ServerContext
   ) async throws {
-    let tenant = try RequestContext.requireTenant()
-    try await mappingStoreErrors {
+    try await inCallingTenant { tenant in
       try await FinancialReports.generalLedger(self.pool, tenant, request, response)
     }
   }
@@ -213,8 +201,7 @@ extension LedgerService {
   )
     async throws -> Erp_Finance_V1_JournalEntry
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors {
+    return try await inCallingTenant { tenant in
       try await FinancialReports.closeYear(self.pool, tenant, request)
     }
   }

@@ -4,7 +4,7 @@ import ERPStore
 import GRPCCore
 
 /// The `Billing` API: receivables, payables, payments and their reports, in the calling tenant.
-struct BillingService: Erp_Finance_V1_Billing.SimpleServiceProtocol {
+struct BillingAPI: Erp_Finance_V1_Billing.SimpleServiceProtocol {
   let pool: ConnectionPool
 
   func listTaxCodes(
@@ -13,9 +13,10 @@ struct BillingService: Erp_Finance_V1_Billing.SimpleServiceProtocol {
   )
     async throws -> Erp_Finance_V1_ListTaxCodesResponse
   {
-    let tenant = try RequestContext.requireTenant()
     var response = Erp_Finance_V1_ListTaxCodesResponse()
-    response.taxCodes = try await mappingStoreErrors { try await TaxCodes.list(self.pool, tenant) }
+    response.taxCodes = try await inCallingTenant { tenant in
+      try await TaxCodes.list(self.pool, tenant)
+    }
     return response
   }
 
@@ -25,8 +26,9 @@ struct BillingService: Erp_Finance_V1_Billing.SimpleServiceProtocol {
   ) async throws
     -> Erp_Finance_V1_TaxCode
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors { try await TaxCodes.create(self.pool, tenant, request) }
+    return try await inCallingTenant { tenant in
+      try await TaxCodes.create(self.pool, tenant, request)
+    }
   }
 
   func issueInvoice(
@@ -35,8 +37,7 @@ struct BillingService: Erp_Finance_V1_Billing.SimpleServiceProtocol {
   )
     async throws -> Erp_Finance_V1_Invoice
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors {
+    return try await inCallingTenant { tenant in
       try await InvoiceIssuing.issue(self.pool, tenant, request)
     }
   }
@@ -47,8 +48,7 @@ struct BillingService: Erp_Finance_V1_Billing.SimpleServiceProtocol {
   )
     async throws -> Erp_Finance_V1_Invoice
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors {
+    return try await inCallingTenant { tenant in
       try await InvoiceIssuing.creditNote(self.pool, tenant, request)
     }
   }
@@ -59,8 +59,7 @@ struct BillingService: Erp_Finance_V1_Billing.SimpleServiceProtocol {
   )
     async throws -> Erp_Finance_V1_Invoice
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors {
+    return try await inCallingTenant { tenant in
       try await self.pool.withTenant(tenant) {
         try await InvoiceReading.byNumber($0, request.number)
       }
@@ -73,8 +72,9 @@ struct BillingService: Erp_Finance_V1_Billing.SimpleServiceProtocol {
   )
     async throws -> Erp_Finance_V1_Payment
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors { try await Payments.record(self.pool, tenant, request) }
+    return try await inCallingTenant { tenant in
+      try await Payments.record(self.pool, tenant, request)
+    }
   }
 
   func allocatePayment(
@@ -83,8 +83,9 @@ struct BillingService: Erp_Finance_V1_Billing.SimpleServiceProtocol {
   )
     async throws -> Erp_Finance_V1_Payment
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors { try await Payments.allocate(self.pool, tenant, request) }
+    return try await inCallingTenant { tenant in
+      try await Payments.allocate(self.pool, tenant, request)
+    }
   }
 
   func refundPayment(
@@ -93,8 +94,9 @@ struct BillingService: Erp_Finance_V1_Billing.SimpleServiceProtocol {
   )
     async throws -> Erp_Finance_V1_Payment
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors { try await Payments.refund(self.pool, tenant, request) }
+    return try await inCallingTenant { tenant in
+      try await Payments.refund(self.pool, tenant, request)
+    }
   }
 
   func agedBalances(
@@ -103,8 +105,7 @@ struct BillingService: Erp_Finance_V1_Billing.SimpleServiceProtocol {
   )
     async throws -> Erp_Finance_V1_AgedBalancesResponse
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors {
+    return try await inCallingTenant { tenant in
       try await BillingReports.aged(self.pool, tenant, request)
     }
   }
@@ -115,8 +116,7 @@ struct BillingService: Erp_Finance_V1_Billing.SimpleServiceProtocol {
   )
     async throws -> Erp_Finance_V1_PartyStatementResponse
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors {
+    return try await inCallingTenant { tenant in
       try await BillingReports.statement(self.pool, tenant, request)
     }
   }
@@ -127,8 +127,7 @@ struct BillingService: Erp_Finance_V1_Billing.SimpleServiceProtocol {
   ) async throws
     -> Erp_Finance_V1_VatReturnResponse
   {
-    let tenant = try RequestContext.requireTenant()
-    return try await mappingStoreErrors {
+    return try await inCallingTenant { tenant in
       try await BillingReports.vatReturn(self.pool, tenant, request)
     }
   }

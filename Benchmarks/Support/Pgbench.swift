@@ -1,0 +1,43 @@
+import ERPStore
+import Foundation
+
+/// pgbench, the reference the store and finance benchmarks measure against, on the same server.
+public enum Pgbench {
+  /// Runs pgbench with `arguments` against `conninfo` and returns its output. Give a count
+  /// (`-t`), not a duration: pgbench ends `-T` runs with SIGALRM, which a child spawned from one
+  /// of our threads may have blocked (the signal mask is inherited), and then it never stops.
+  public static func run(_ arguments: [String], conninfo: String) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try PrivateCluster.binDirectory() + "/pgbench")
+    process.arguments = arguments + [conninfo]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let text = String(decoding: data, as: UTF8.self)
+    guard process.terminationStatus == 0 else {
+      throw BenchError(description: "pgbench \(arguments.joined(separator: " ")) failed:\n\(text)")
+    }
+    return text
+  }
+
+  /// The transactions per second a pgbench run reports.
+  public static func tps(_ output: String) throws -> Double {
+    guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("tps = ") }),
+      let tps = Double(line.dropFirst(6).prefix { $0 != " " })
+    else {
+      throw BenchError(description: "no tps in pgbench output:\n\(output)")
+    }
+    return tps
+  }
+}
+
+public struct BenchError: Error, CustomStringConvertible {
+  public var description: String
+
+  public init(description: String) {
+    self.description = description
+  }
+}
