@@ -1,7 +1,9 @@
 public import ERPStore
 public import GRPCCore
 public import Logging
+import NIOConcurrencyHelpers
 public import Prometheus
+public import ServiceLifecycle
 
 /// What a domain service brings to the shared runtime: its name in the catalog, its versioned
 /// migrations, and its RPC services built on the runtime's pool and logger.
@@ -34,10 +36,28 @@ public struct ServiceDefinition: Sendable {
   }
 }
 
-/// What a service's handlers are given: the database pool, configuration, logger and metrics.
+/// What a service's handlers are given: the database pool, configuration, logger, metrics and
+/// the clients of the other services.
 public struct ServiceEnvironment: Sendable {
   public let configuration: ServiceConfiguration
   public let pool: ConnectionPool
   public let logger: Logger
   public let registry: PrometheusCollectorRegistry
+  public let peers: PeerClients
+  let background: BackgroundWork
+
+  /// Runs `service` (an outbox relay, say) beside the RPC server for the life of the process;
+  /// call from `makeServices`.
+  public func runInBackground(_ service: any Service) {
+    self.background.add(service)
+  }
+}
+
+/// What `makeServices` asked to run in the background.
+final class BackgroundWork: Sendable {
+  private let services = NIOLockedValueBox<[any Service]>([])
+
+  func add(_ service: any Service) { self.services.withLockedValue { $0.append(service) } }
+
+  var all: [any Service] { self.services.withLockedValue { $0 } }
 }

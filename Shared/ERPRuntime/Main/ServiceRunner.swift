@@ -32,11 +32,15 @@ public final class ServiceRunner: Sendable {
     let pool = ConnectionPool(config: poolConfig)
     self.pool = pool
 
+    let peers = PeerClients(targets: configuration.peers, secret: configuration.serviceSecret)
+    let background = BackgroundWork()
     let environment = ServiceEnvironment(
       configuration: configuration,
       pool: pool,
       logger: logger,
-      registry: registry
+      registry: registry,
+      peers: peers,
+      background: background
     )
     let services: [any RegistrableRPCService] =
       [TenantAdminService(service: definition.name, pool: pool, migrations: definition.migrations)]
@@ -84,11 +88,14 @@ public final class ServiceRunner: Sendable {
     )
     self.group = ServiceGroup(
       configuration: ServiceGroupConfiguration(
-        services: [
-          .init(service: self.ops),
-          .init(service: startup, successTerminationBehavior: .ignore),
-          .init(service: GRPCServerService(server)),
-        ],
+        // Shut down in reverse: the server drains first, while peers and the outbox still work.
+        services: [.init(service: PeerConnectionsService(peers: peers))]
+          + background.all.map { .init(service: $0) }
+          + [
+            .init(service: self.ops),
+            .init(service: startup, successTerminationBehavior: .ignore),
+            .init(service: GRPCServerService(server)),
+          ],
         gracefulShutdownSignals: handlesSignals ? [.sigterm, .sigint] : [],
         logger: logger
       )

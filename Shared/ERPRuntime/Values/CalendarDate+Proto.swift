@@ -1,5 +1,6 @@
 public import ERPProtos
 public import ERPStore
+import Foundation
 import GRPCCore
 
 extension CalendarDate {
@@ -16,6 +17,33 @@ extension CalendarDate {
       )
     }
     self.init(year: year, month: month, day: day)
+  }
+
+  /// Today in UTC, the calendar the services book by.
+  public static func today() -> CalendarDate {
+    var calendar = Calendar(identifier: .gregorian)
+    calendar.timeZone = TimeZone(identifier: "UTC")!
+    let parts = calendar.dateComponents([.year, .month, .day], from: Date())
+    return CalendarDate(year: parts.year!, month: parts.month!, day: parts.day!)
+  }
+
+  /// The date `days` later (earlier when negative), on the Gregorian calendar.
+  public func adding(days: Int) -> CalendarDate {
+    var calendar = Calendar(identifier: .gregorian)
+    calendar.timeZone = TimeZone(identifier: "UTC")!
+    let start = calendar.date(
+      from: DateComponents(year: self.year, month: self.month, day: self.day)
+    )!
+    let parts = calendar.dateComponents(
+      [.year, .month, .day],
+      from: calendar.date(byAdding: .day, value: days, to: start)!
+    )
+    return CalendarDate(year: parts.year!, month: parts.month!, day: parts.day!)
+  }
+
+  /// A date from a request that may leave it unset, meaning today.
+  public static func orToday(_ proto: Erp_Common_V1_Date, field: String) throws -> CalendarDate {
+    proto == Erp_Common_V1_Date() ? Self.today() : try CalendarDate(proto, field: field)
   }
 
   /// The date as the API carries it.

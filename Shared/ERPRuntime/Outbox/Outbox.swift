@@ -1,0 +1,52 @@
+public import ERPStore
+
+/// Work for another service, written in the same transaction as the change that causes it and
+/// delivered after commit until the receiver acknowledges it: a supplier bill for a goods
+/// receipt, a journal entry for a shipment, an order fact for the customer timeline. A crash
+/// between the commit and the call loses nothing; the receiver is idempotent by the message's
+/// key, so delivering twice (a retry, or the relay and the handler at once) does no harm.
+public enum Outbox {
+  /// The table, for a service's tenant migrations. `key` is the idempotency key the receiver
+  /// sees; `payload` is the request in protobuf's JSON mapping, readable when one is stuck;
+  /// `result` is what the receiver answered with (a bill or entry number).
+  public static let migrationSQL = """
+    CREATE TABLE outbox (
+      id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+      topic text NOT NULL,
+      key text NOT NULL UNIQUE CHECK (length(key) BETWEEN 1 AND 100),
+      payload jsonb NOT NULL,
+      created_at timestamptz NOT NULL DEFAULT now(),
+      attempts integer NOT NULL DEFAULT 0,
+      next_attempt_at timestamptz NOT NULL DEFAULT now(),
+      last_error text,
+      delivered_at timestamptz,
+      result text
+    );
+    CREATE INDEX outbox_pending ON outbox (id) WHERE delivered_at IS NULL;
+    """
+
+  /// Queues a message in the caller's transaction; a second message with the same key is the
+  /// same message (a retried request) and is ignored.
+  public static func enqueue(
+    _ session: PostgresSession,
+    topic: String,
+    key: String,
+    payload json: String
+  ) async throws {
+    try await session.query(
+      "INSERT INTO outbox (topic, key, payload) VALUES ($1, $2, $3::jsonb) "
+        + "ON CONFLICT (key) DO NOTHING",
+      [topic, key, json]
+    )
+  }
+}
+
+/// One queued message, as the relay hands it to the service's delivery function.
+public struct OutboxMessage: Sendable {
+  public var id: Int64
+  public var topic: String
+  public var key: String
+  /// The request in protobuf's JSON mapping.
+  public var payload: String
+  public var attempts: Int
+}

@@ -1,0 +1,62 @@
+public import ERPTransport
+public import GRPCCore
+import ServiceLifecycle
+
+/// The connections a service keeps to the other services it calls, one gRPC client per peer
+/// named in its configuration (`--peer` / `ERP_PEER_<NAME>`). Every call carries the services'
+/// shared secret and the tenant, request id and deadline of the call being handled
+/// (``DownstreamInterceptor``). The runner runs the connections for the life of the process.
+public final class PeerClients: Sendable {
+  private let clients: [String: GRPCClient<ERPTransport.Client>]
+
+  public init(targets: [String: [ERPTransport.Client.Target]], secret: String) {
+    self.clients = targets.mapValues { targets in
+      GRPCClient(
+        transport: ERPTransport.Client(targets: targets),
+        interceptors: [DownstreamInterceptor(secret: secret)]
+      )
+    }
+  }
+
+  /// The client for the service called `name`; UNAVAILABLE when no address was configured, so
+  /// a service missing a peer fails the calls that need it, not its start-up.
+  public func client(_ name: String) throws -> GRPCClient<ERPTransport.Client> {
+    guard let client = self.clients[name] else {
+      let variable = ServiceCatalog.entry(named: name)?.peerVariable ?? "ERP_PEER_?"
+      throw RPCError(
+        code: .unavailable,
+        message: "\(name) service: no address configured (--peer \(name)=host:port or \(variable))"
+      )
+    }
+    return client
+  }
+
+  /// Runs every peer's connections until `shutdown()`.
+  public func runConnections() async throws {
+    try await withThrowingDiscardingTaskGroup { group in
+      for client in self.clients.values {
+        group.addTask { try await client.runConnections() }
+      }
+    }
+  }
+
+  /// Lets calls in flight finish, then closes the connections.
+  public func shutdown() {
+    for client in self.clients.values { client.beginGracefulShutdown() }
+  }
+}
+
+/// The peers' connections as a member of the runner's service group: they stay up until the
+/// group shuts down gracefully, after the RPC server has drained (the server's handlers may
+/// still be calling peers while it drains).
+struct PeerConnectionsService: Service {
+  let peers: PeerClients
+
+  func run() async throws {
+    try await withGracefulShutdownHandler {
+      try await self.peers.runConnections()
+    } onGracefulShutdown: {
+      self.peers.shutdown()
+    }
+  }
+}
