@@ -117,6 +117,24 @@ let package = Package(
       dependencies: ["Customers", "ERPRuntime"],
       path: "Services/Customers/Main"
     ),
+    .target(
+      name: "SupplyChain",
+      dependencies: [
+        "ERPMoney",
+        "ERPRuntime",
+        "ERPStore",
+        "ERPProtos",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ],
+      path: "Services/SupplyChain/Service"
+    ),
+    .executableTarget(
+      name: "erp-supplychain",
+      dependencies: ["SupplyChain", "ERPRuntime"],
+      path: "Services/SupplyChain/Main"
+    ),
     // `make run`: a private PostgreSQL, every service as its own process, a demo tenant.
     .executableTarget(
       name: "erp-run",

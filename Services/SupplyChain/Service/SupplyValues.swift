@@ -1,0 +1,97 @@
+import ERPMoney
+import ERPProtos
+import ERPRuntime
+import ERPStore
+import GRPCCore
+
+/// Checks and conversions every supply chain call shares.
+enum SupplyValues {
+  static func invalid(_ field: String, _ problem: String) -> RPCError {
+    RPCError(code: .invalidArgument, message: "\(field): \(problem)")
+  }
+
+  static func requestID(_ id: String, field: String = "request_id") throws -> String {
+    guard !id.isEmpty, id.count <= 100 else { throw Self.invalid(field, "1 to 100 characters") }
+    return id
+  }
+
+  /// A positive quantity in thousandths of a unit.
+  static func positive(_ milli: Int64, field: String) throws -> Int64 {
+    guard milli > 0 else {
+      throw Self.invalid(field, "must be positive (thousandths of a unit), got \(milli)")
+    }
+    guard milli <= 1_000_000_000_000 else { throw Self.invalid(field, "too large") }
+    return milli
+  }
+
+  /// 2500 → "2.5", 1000 → "1": quantities in messages, as a person writes them.
+  static func quantity(_ milli: Int64) -> String {
+    let whole = milli / 1000
+    var fraction = String(abs(milli % 1000))
+    guard fraction != "0" else { return String(whole) }
+    fraction = String(repeating: "0", count: 3 - fraction.count) + fraction
+    while fraction.hasSuffix("0") { fraction.removeLast() }
+    return (milli < 0 && whole == 0 ? "-" : "") + "\(whole).\(fraction)"
+  }
+
+  /// quantity × unit price, rounded half away from zero to the minor unit: the same rule
+  /// finance prices a bill line by, so stock value and the bill agree to the unit.
+  static func lineValue(quantityMilli: Int64, unitMinor: Int64) throws -> Int64 {
+    let (product, overflow) = quantityMilli.multipliedReportingOverflow(by: unitMinor)
+    guard !overflow else { throw Self.invalid("quantity_milli", "value too large") }
+    let (quotient, remainder) = product.quotientAndRemainder(dividingBy: 1000)
+    return quotient + (abs(remainder) >= 500 ? (product < 0 ? -1 : 1) : 0)
+  }
+
+  static func money(_ minor: Int64, _ currency: String) -> Erp_Common_V1_Money {
+    var money = Erp_Common_V1_Money()
+    money.currencyCode = currency
+    money.unitsMinor = minor
+    return money
+  }
+
+  /// The item's id, or NOT_FOUND naming the field and the SKU.
+  static func itemID(
+    _ session: PostgresSession,
+    sku: String,
+    field: String,
+    activeOnly: Bool = true
+  ) async throws -> Int64 {
+    let rows = try await session.query("SELECT id, active FROM item WHERE sku = $1", [sku])
+    guard let row = rows.first else {
+      throw RPCError(code: .notFound, message: "\(field): no item with SKU \"\(sku)\"")
+    }
+    if activeOnly, try !row.decode("active", as: Bool.self) {
+      throw RPCError(code: .failedPrecondition, message: "\(field): item \(sku) is inactive")
+    }
+    return try row.decode("id")
+  }
+
+  /// The warehouse's id, or NOT_FOUND naming the field and the code.
+  static func warehouseID(_ session: PostgresSession, code: String, field: String) async throws
+    -> Int64
+  {
+    let rows = try await session.query("SELECT id FROM warehouse WHERE code = $1", [code])
+    guard let row = rows.first else {
+      throw RPCError(code: .notFound, message: "\(field): no warehouse \"\(code)\"")
+    }
+    return try row.decode("id")
+  }
+
+  /// Checks a location exists in the warehouse (an empty one means none in particular).
+  static func location(
+    _ session: PostgresSession,
+    warehouseID: Int64,
+    code: String,
+    field: String
+  ) async throws {
+    guard !code.isEmpty else { return }
+    let rows = try await session.query(
+      "SELECT 1 FROM location WHERE warehouse_id = $1 AND code = $2",
+      [warehouseID, code]
+    )
+    guard !rows.isEmpty else {
+      throw RPCError(code: .notFound, message: "\(field): no location \"\(code)\" in the warehouse")
+    }
+  }
+}
