@@ -248,6 +248,21 @@ let package = Package(
       path: "Tests/CustomersTests"
     ),
     .testTarget(
+      name: "SupplyChainTests",
+      dependencies: [
+        "SupplyChain",
+        "Finance",
+        "ERPProtos",
+        "ERPRuntime",
+        "ERPStore",
+        "ERPTestSupport",
+        "ERPTransport",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      path: "Tests/SupplyChainTests"
+    ),
+    .testTarget(
       name: "ERPMoneyTests",
       dependencies: ["ERPMoney"],
       path: "Tests/ERPMoneyTests"

@@ -1,14 +1,17 @@
-import ERPRuntime
-import ERPStore
-import GRPCCore
+public import ERPRuntime
+public import ERPStore
+public import GRPCCore
 
 /// The finance service as the runtime sees it: its migrations and its RPC services.
 public enum FinanceService {
   public static let definition = ServiceDefinition(
     name: "finance",
     migrations: FinanceMigrations.all,
-    makeServices: { environment in
-      [LedgerAPI(pool: environment.pool), BillingAPI(pool: environment.pool)]
-    }
+    makeServices: { environment in Self.services(pool: environment.pool) }
   )
+
+  /// The RPC services on a pool (other services' tests serve them as a real peer).
+  public static func services(pool: ConnectionPool) -> [any RegistrableRPCService] {
+    [LedgerAPI(pool: pool), BillingAPI(pool: pool)]
+  }
 }

@@ -36,17 +36,21 @@ public final class OutboxRelay: Service, Sendable {
   }
 
   /// Delivers the tenant's due messages in the order they were written and returns how many
-  /// are still undelivered (0 when everything went through). Failures are recorded, never
+  /// are still undelivered (0 when everything went through; messages waiting out a back-off
+  /// count as undelivered). Failures are recorded, never
   /// thrown: the change that wrote the message has committed and stands.
   @discardableResult
   public func deliverPending(_ tenant: TenantID) async -> Int {
+    let pending: [PostgresRow]
     let due: [OutboxMessage]
     do {
-      due = try await self.pool.tenantQuery(
+      pending = try await self.pool.tenantQuery(
         tenant,
-        "SELECT id, topic, key, payload::text AS payload, attempts FROM outbox "
-          + "WHERE delivered_at IS NULL AND next_attempt_at <= now() ORDER BY id LIMIT 100"
-      ).map { row in
+        "SELECT id, topic, key, payload::text AS payload, attempts, "
+          + "next_attempt_at <= now() AS due FROM outbox "
+          + "WHERE delivered_at IS NULL ORDER BY id LIMIT 100"
+      )
+      due = try pending.filter { try $0.decode("due", as: Bool.self) }.map { row in
         OutboxMessage(
           id: try row.decode("id"),
           topic: try row.decode("topic"),
@@ -88,8 +92,10 @@ public final class OutboxRelay: Service, Sendable {
         )
       }
     }
-    if undelivered > 0 || due.count == 100 { self.visitLater(tenant) }
-    return undelivered
+    // Messages waiting out their back-off, or more than one batch: come back on a later tick.
+    let left = pending.count - due.count + undelivered
+    if left > 0 || pending.count == 100 { self.visitLater(tenant) }
+    return left
   }
 
   /// Asks the background loop to look at the tenant's outbox.

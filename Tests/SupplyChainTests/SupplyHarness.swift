@@ -1,0 +1,262 @@
+import ERPProtos
+import ERPRuntime
+import ERPStore
+import ERPTestSupport
+import ERPTransport
+import Finance
+import GRPCCore
+import Logging
+import SupplyChain
+
+typealias Catalog = Erp_Supplychain_V1_Catalog.Client<ERPTransport.Client>
+typealias Stock = Erp_Supplychain_V1_Stock.Client<ERPTransport.Client>
+typealias Purchasing = Erp_Supplychain_V1_Purchasing.Client<ERPTransport.Client>
+typealias Shipping = Erp_Supplychain_V1_Shipping.Client<ERPTransport.Client>
+typealias Ledger = Erp_Finance_V1_Ledger.Client<ERPTransport.Client>
+typealias Billing = Erp_Finance_V1_Billing.Client<ERPTransport.Client>
+
+/// The clients a supply chain test talks to: the service's four APIs, and finance's (to check
+/// what was posted there).
+struct SupplyClients: Sendable {
+  let catalog: Catalog
+  let stock: Stock
+  let purchasing: Purchasing
+  let shipping: Shipping
+  let ledger: Ledger
+  let billing: Billing
+  let tenant: TenantID
+}
+
+/// Supply chain and finance as two servers on real TCP, each on its own database (as in
+/// production: finance's schema for the tenant lives in finance's database), the supply chain
+/// calling finance as its peer with the outbox relay running.
+enum SupplyHarness {
+  static let financeDatabase = Task<String, any Error> {
+    try await TestDatabase.isolatedConninfo("sc_finance")
+  }
+
+  /// Runs `body` with the clients and finance's server, which the body may stop and start
+  /// again (finance going down and coming back).
+  static func run<T: Sendable>(
+    _ body: @Sendable (SupplyClients, RestartableServer) async throws -> T
+  ) async throws -> T {
+    var financeConfig = ConnectionPool.Config(conninfo: try await self.financeDatabase.value)
+    financeConfig.maxConnections = 8
+    let financePool = ConnectionPool(config: financeConfig)
+    let pool = try await TestDatabase.pool(maxConnections: 20)
+    let tenant = TestDatabase.uniqueTenant("sc")
+    try await financePool.provision(tenant, migrations: FinanceService.definition.migrations)
+    try await pool.provision(tenant, migrations: SupplyChainService.definition.migrations)
+    defer {
+      Task {
+        await pool.shutdown()
+        await financePool.shutdown()
+      }
+    }
+    let finance = try await RestartableServer(
+      services: FinanceService.services(pool: financePool),
+      interceptors: [TenantInterceptor(pool: financePool)]
+    )
+    let peers = PeerClients(
+      targets: ["finance": [.init(host: "127.0.0.1", port: finance.port)]],
+      secret: "unused-in-these-tests"
+    )
+    let relay = SupplyChainService.relay(
+      pool: pool,
+      peers: peers,
+      logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+    )
+    let result: Result<T, any Error>
+    do {
+      result = .success(
+        try await withThrowingTaskGroup(of: Void.self) { group in
+          group.addTask { try await peers.runConnections() }
+          group.addTask { try await relay.run() }
+          defer {
+            peers.shutdown()
+            group.cancelAll()
+          }
+          return try await withLoopbackServer(
+            services: SupplyChainService.services(pool: pool, peers: peers, relay: relay),
+            interceptors: [TenantInterceptor(pool: pool)]
+          ) { _, port in
+            try await self.withClient(port: port) { supply in
+              try await self.withClient(port: finance.port) { financeClient in
+                try await RequestContext.$tenant.withValue(tenant) {
+                  var settings = Erp_Finance_V1_SetBaseCurrencyRequest()
+                  settings.currencyCode = "SAR"
+                  _ = try await Ledger(wrapping: financeClient).setBaseCurrency(settings)
+                  return try await body(
+                    SupplyClients(
+                      catalog: Catalog(wrapping: supply),
+                      stock: Stock(wrapping: supply),
+                      purchasing: Purchasing(wrapping: supply),
+                      shipping: Shipping(wrapping: supply),
+                      ledger: Ledger(wrapping: financeClient),
+                      billing: Billing(wrapping: financeClient),
+                      tenant: tenant
+                    ),
+                    finance
+                  )
+                }
+              }
+            }
+          }
+        }
+      )
+    } catch {
+      result = .failure(error)
+    }
+    await finance.stop()
+    return try result.get()
+  }
+
+  /// The usual harness, finance always up.
+  static func run<T: Sendable>(_ body: @Sendable (SupplyClients) async throws -> T) async throws
+    -> T
+  {
+    try await self.run { clients, _ in try await body(clients) }
+  }
+
+  static func withClient<T: Sendable>(
+    port: Int,
+    _ body: @Sendable (GRPCClient<ERPTransport.Client>) async throws -> T
+  ) async throws -> T {
+    let client = GRPCClient(
+      transport: ERPTransport.Client(targets: [.init(host: "127.0.0.1", port: port)]),
+      interceptors: [DownstreamInterceptor(secret: "unused-in-these-tests")]
+    )
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+      group.addTask { try await client.runConnections() }
+      defer { client.beginGracefulShutdown() }
+      return try await body(client)
+    }
+  }
+}
+
+/// Building blocks the tests share: a warehouse, an item, stock received through a purchase
+/// order.
+extension SupplyClients {
+  func warehouse(_ code: String, locations: [String] = []) async throws {
+    var request = Erp_Supplychain_V1_CreateWarehouseRequest()
+    request.warehouse.code = code
+    request.warehouse.name = "مستودع \(code)"
+    request.warehouse.locations = locations
+    _ = try await self.catalog.createWarehouse(request)
+  }
+
+  func item(_ sku: String, name: String? = nil, cost: Int64 = 0, supplier: String = "")
+    async throws -> Erp_Supplychain_V1_Item
+  {
+    var request = Erp_Supplychain_V1_CreateItemRequest()
+    request.requestID = "item-\(sku)"
+    request.item.sku = sku
+    request.item.name = name ?? "صنف \(sku)"
+    request.item.standardCost = money(cost)
+    request.item.listPrice = money(cost * 2)
+    request.item.preferredSupplierCode = supplier
+    return try await self.catalog.createItem(request)
+  }
+
+  func supplier(_ name: String = "مؤسسة التوريد") async throws -> Erp_Supplychain_V1_Supplier {
+    var request = Erp_Supplychain_V1_CreateSupplierRequest()
+    request.requestID = "supplier-\(name)"
+    request.supplier.name = name
+    request.supplier.currencyCode = "SAR"
+    request.supplier.leadTimeDays = 7
+    return try await self.catalog.createSupplier(request)
+  }
+
+  /// A purchase order for `lines` (sku, quantity in thousandths, unit cost), placed.
+  func order(
+    _ requestID: String,
+    supplier: String,
+    warehouse: String,
+    _ lines: [(String, Int64, Int64)]
+  ) async throws -> Erp_Supplychain_V1_PurchaseOrder {
+    var request = Erp_Supplychain_V1_CreatePurchaseOrderRequest()
+    request.requestID = requestID
+    request.supplierCode = supplier
+    request.warehouseCode = warehouse
+    request.currencyCode = "SAR"
+    request.lines = lines.map { sku, quantity, cost in
+      var line = Erp_Supplychain_V1_PurchaseOrderLine()
+      line.sku = sku
+      line.quantityMilli = quantity
+      line.unitCostMinor = cost
+      return line
+    }
+    let order = try await self.purchasing.createPurchaseOrder(request)
+    var place = Erp_Supplychain_V1_PurchaseOrderRef()
+    place.number = order.number
+    return try await self.purchasing.placePurchaseOrder(place)
+  }
+
+  func receive(
+    _ requestID: String,
+    order: String,
+    _ lines: [(Int32, Int64)]
+  ) async throws -> Erp_Supplychain_V1_GoodsReceipt {
+    var request = Erp_Supplychain_V1_ReceiveGoodsRequest()
+    request.requestID = requestID
+    request.purchaseOrderNumber = order
+    request.lines = lines.map { number, quantity in
+      var line = Erp_Supplychain_V1_ReceiptLine()
+      line.lineNumber = number
+      line.quantityMilli = quantity
+      return line
+    }
+    return try await self.purchasing.receiveGoods(request)
+  }
+
+  /// Stock counted in by adjustment, at `unitCost`.
+  func stockIn(_ sku: String, _ warehouse: String, _ quantity: Int64, unitCost: Int64)
+    async throws
+  {
+    var request = Erp_Supplychain_V1_AdjustStockRequest()
+    request.requestID = "in-\(sku)-\(warehouse)-\(quantity)-\(unitCost)"
+    request.sku = sku
+    request.warehouseCode = warehouse
+    request.quantityMilli = quantity
+    request.unitCost = money(unitCost)
+    request.reason = "opening count"
+    _ = try await self.stock.adjust(request)
+  }
+
+  func reserve(_ line: String, _ sku: String, _ warehouse: String, _ quantity: Int64, order: String = "SO-1")
+    async throws -> Erp_Supplychain_V1_Reservation
+  {
+    var request = Erp_Supplychain_V1_ReserveRequest()
+    request.orderLineID = line
+    request.orderID = order
+    request.sku = sku
+    request.warehouseCode = warehouse
+    request.quantityMilli = quantity
+    return try await self.stock.reserve(request)
+  }
+
+  func level(_ sku: String, _ warehouse: String) async throws -> Erp_Supplychain_V1_StockLevel? {
+    var request = Erp_Supplychain_V1_StockOnHandRequest()
+    request.sku = sku
+    request.warehouseCode = warehouse
+    return try await self.stock.stockOnHand(request).levels.first
+  }
+
+  /// The balance of finance's account with `role`, in base minor units (debit positive).
+  func financeBalance(role: String) async throws -> Int64 {
+    let accounts = try await self.ledger.listAccounts(Erp_Finance_V1_ListAccountsRequest())
+    guard let code = accounts.accounts.first(where: { $0.role == role })?.code else { return 0 }
+    var request = Erp_Finance_V1_TrialBalanceRequest()
+    request.asOf = CalendarDate.today().adding(days: 1).proto
+    let trial = try await self.ledger.trialBalance(request)
+    guard let line = trial.lines.first(where: { $0.accountCode == code }) else { return 0 }
+    return line.debitMinor - line.creditMinor
+  }
+}
+
+func money(_ minor: Int64, _ currency: String = "SAR") -> Erp_Common_V1_Money {
+  var money = Erp_Common_V1_Money()
+  money.currencyCode = currency
+  money.unitsMinor = minor
+  return money
+}
