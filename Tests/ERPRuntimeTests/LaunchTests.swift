@@ -80,6 +80,21 @@ struct LaunchTests {
           )
           #expect(stages.stages.count == 2)
         }
+        if service.name == "supplychain" {
+          // Stock in two warehouses from a received purchase order, its bill posted to finance.
+          var metadata = Metadata()
+          metadata.addString("demo", forKey: MetadataKeys.tenant)
+          let stock = Erp_Supplychain_V1_Stock.Client(wrapping: client)
+          let valuation = try await stock.inventoryValuation(.init(), metadata: metadata)
+          #expect(Set(valuation.levels.map(\.warehouseCode)) == ["RUH", "JED"])
+          #expect(valuation.undeliveredPostings == 0)
+          #expect(valuation.total.unitsMinor == 30 * 25_00 + 12 * 38_50 + 5 * 60_00)
+          var order = Erp_Supplychain_V1_PurchaseOrderRef()
+          order.number = "PO-000001"
+          let received = try await Erp_Supplychain_V1_Purchasing.Client(wrapping: client)
+            .getPurchaseOrder(order, metadata: metadata)
+          #expect(received.status == .received)
+        }
       }
     }
 
