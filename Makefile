@@ -5,7 +5,7 @@ SWIFT ?= swift
 # Debian packages the build and the tests need (libpq and protobuf-c are the design's packages).
 DEBIAN_PACKAGES := libpq-dev postgresql protobuf-compiler libprotobuf-c-dev protobuf-c-compiler python3 pkg-config
 
-.PHONY: test deps build run bench-transport bench-store bench-finance bench-customers format protos check-protos
+.PHONY: test deps build run bench-transport bench-store bench-finance bench-customers bench-supplychain format protos check-protos
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
@@ -35,6 +35,10 @@ bench-finance: deps
 # Customers: import of 100,000 rows vs COPY; name search over 1,000,000 customers.
 bench-customers: deps
 	$(SWIFT) run -c release erp-bench-customers $(BENCH)
+
+# Supply chain: reservations/s on one hot item vs 1,000 items vs pgbench TPC-B (a minute).
+bench-supplychain: deps
+	$(SWIFT) run -c release erp-bench-supplychain $(BENCH)
 
 # Regenerates Shared/ERPProtos from proto/ (builds the protoc plugins first: minutes, once).
 protos: deps

@@ -186,6 +186,12 @@ let package = Package(
       ],
       path: "Benchmarks/CustomersBenchmark"
     ),
+    // The supply chain benchmark (`make bench-supplychain`).
+    .executableTarget(
+      name: "erp-bench-supplychain",
+      dependencies: ["BenchmarkSupport", "SupplyChain", "ERPStore", "ERPProtos"],
+      path: "Benchmarks/SupplyChainBenchmark"
+    ),
     // Test support shared by the test targets: a private PostgreSQL per test process.
     .target(
       name: "ERPTestSupport",

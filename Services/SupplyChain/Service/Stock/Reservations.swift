@@ -8,8 +8,8 @@ import GRPCCore
 /// level's row lock, where the `stock_level_available` constraint refuses to reserve more than
 /// is on hand. So 100 callers reserving the last 10 units get exactly 10 successes, whatever
 /// the timing. The order line id is the idempotency key.
-enum Reservations {
-  static func reserve(
+public enum Reservations {
+  public static func reserve(
     _ pool: ConnectionPool,
     _ tenant: TenantID,
     _ request: Erp_Supplychain_V1_ReserveRequest
