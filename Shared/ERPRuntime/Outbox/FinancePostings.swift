@@ -1,23 +1,21 @@
-import ERPProtos
-import ERPRuntime
-import ERPStore
-import Foundation
+public import ERPProtos
+public import ERPStore
 import GRPCCore
 import SwiftProtobuf
 
-/// What supply chain tells finance, through the outbox: a supplier bill per goods receipt and
-/// a journal entry per shipment or stock adjustment. Each carries an idempotency key made from
-/// the document's number, so finance records it once however often it is delivered. Accounts
-/// are named by role (`@inventory`) in the queued request and resolved against the tenant's
-/// chart when delivered, so a renumbered chart still works.
-enum FinancePostings {
-  static let billTopic = "finance.bill"
-  static let entryTopic = "finance.entry"
+/// What the other services tell finance, through their outbox: supplier bills for goods
+/// received, journal entries for shipments, stock adjustments and payroll. Each carries an
+/// idempotency key made from the document's number, so finance records it once however often
+/// it is delivered. Accounts are named by role (`@inventory`) in the queued request and resolved
+/// against the tenant's chart when delivered, so a renumbered chart still works.
+public enum FinancePostings {
+  public static let billTopic = "finance.bill"
+  public static let entryTopic = "finance.entry"
 
   /// An account named by its role, resolved at delivery.
-  static func role(_ name: String) -> String { "@" + name }
+  public static func role(_ name: String) -> String { "@" + name }
 
-  static func queueBill(
+  public static func queueBill(
     _ session: PostgresSession,
     key: String,
     _ bill: Erp_Finance_V1_IssueInvoiceRequest
@@ -27,7 +25,7 @@ enum FinancePostings {
     try await Outbox.enqueue(session, topic: Self.billTopic, key: key, payload: try bill.jsonString())
   }
 
-  static func queueEntry(
+  public static func queueEntry(
     _ session: PostgresSession,
     key: String,
     _ entry: Erp_Finance_V1_PostEntryRequest
@@ -43,7 +41,7 @@ enum FinancePostings {
   }
 
   /// A two-line entry: `amount` debited to one role's account and credited to another's.
-  static func entry(
+  public static func entry(
     date: CalendarDate,
     memo: String,
     source: (type: String, id: String),
@@ -52,27 +50,44 @@ enum FinancePostings {
     amount: Int64,
     currency: String
   ) -> Erp_Finance_V1_PostEntryRequest {
+    Self.entry(
+      date: date,
+      memo: memo,
+      source: source,
+      currency: currency,
+      lines: [(debit, amount, 0, ""), (credit, 0, amount, "")]
+    )
+  }
+
+  /// An entry of lines on accounts named by role, each with a debit or a credit amount.
+  public static func entry(
+    date: CalendarDate,
+    memo: String,
+    source: (type: String, id: String),
+    currency: String,
+    lines: [(role: String, debit: Int64, credit: Int64, memo: String)]
+  ) -> Erp_Finance_V1_PostEntryRequest {
     var entry = Erp_Finance_V1_PostEntryRequest()
     entry.date = date.proto
     entry.memo = memo
     entry.sourceType = source.type
     entry.sourceID = source.id
-    var money = Erp_Common_V1_Money()
-    money.currencyCode = currency
-    money.unitsMinor = amount
-    var debitLine = Erp_Finance_V1_EntryLine()
-    debitLine.accountCode = Self.role(debit)
-    debitLine.debit = money
-    var creditLine = Erp_Finance_V1_EntryLine()
-    creditLine.accountCode = Self.role(credit)
-    creditLine.credit = money
-    entry.lines = [debitLine, creditLine]
+    entry.lines = lines.map { line in
+      var money = Erp_Common_V1_Money()
+      money.currencyCode = currency
+      money.unitsMinor = max(line.debit, line.credit)
+      var entryLine = Erp_Finance_V1_EntryLine()
+      entryLine.accountCode = Self.role(line.role)
+      entryLine.memo = line.memo
+      if line.debit > 0 { entryLine.debit = money } else { entryLine.credit = money }
+      return entryLine
+    }
     return entry
   }
 
   /// The outbox relay's delivery function: sends the message to finance and answers the bill
   /// or entry number.
-  static func deliver(_ peers: PeerClients) -> OutboxRelay.Deliver {
+  public static func deliver(_ peers: PeerClients) -> OutboxRelay.Deliver {
     { _, message in
       let client = try peers.client("finance")
       let ledger = Erp_Finance_V1_Ledger.Client(wrapping: client)
