@@ -136,6 +136,23 @@ let package = Package(
       dependencies: ["SupplyChain", "ERPRuntime"],
       path: "Services/SupplyChain/Main"
     ),
+    .target(
+      name: "HR",
+      dependencies: [
+        "ERPMoney",
+        "ERPRuntime",
+        "ERPStore",
+        "ERPProtos",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      path: "Services/HR/Service"
+    ),
+    .executableTarget(
+      name: "erp-hr",
+      dependencies: ["HR", "ERPRuntime"],
+      path: "Services/HR/Main"
+    ),
     // `make run`: a private PostgreSQL, every service as its own process, a demo tenant.
     .executableTarget(
       name: "erp-run",

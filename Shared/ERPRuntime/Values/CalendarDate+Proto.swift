@@ -55,7 +55,8 @@ extension CalendarDate {
     return proto
   }
 
-  static func days(inYear year: Int, month: Int) -> Int {
+  /// Days in the month.
+  public static func days(inYear year: Int, month: Int) -> Int {
     switch month {
     case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
     case 4, 6, 9, 11: return 30

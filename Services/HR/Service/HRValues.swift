@@ -1,0 +1,109 @@
+import ERPMoney
+import ERPProtos
+import ERPRuntime
+import ERPStore
+import Foundation
+import GRPCCore
+
+/// Checks and conversions every HR call shares.
+enum HRValues {
+  static func invalid(_ field: String, _ problem: String) -> RPCError {
+    RPCError(code: .invalidArgument, message: "\(field): \(problem)")
+  }
+
+  static func requestID(_ id: String) throws -> String {
+    guard !id.isEmpty, id.count <= 100 else {
+      throw Self.invalid("request_id", "1 to 100 characters")
+    }
+    return id
+  }
+
+  static func code(_ code: String, field: String) throws -> String {
+    guard code.wholeMatch(of: /[A-Z0-9-]{1,20}/) != nil else {
+      throw Self.invalid(field, "1 to 20 upper-case letters, digits or '-', got \"\(code)\"")
+    }
+    return code
+  }
+
+  static func name(_ raw: String, field: String, required: Bool = true) throws -> String {
+    let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+    guard name.count <= 200, !required || !name.isEmpty else {
+      throw Self.invalid(field, required ? "1 to 200 characters" : "at most 200 characters")
+    }
+    return name
+  }
+
+  static func money(_ minor: Int64, _ currency: String) -> Erp_Common_V1_Money {
+    var money = Erp_Common_V1_Money()
+    money.currencyCode = currency
+    money.unitsMinor = minor
+    return money
+  }
+
+  /// An IBAN without spaces, upper-case, checked with ISO 13616's mod-97 (the remainder of the
+  /// rearranged number, letters as 10–35, must be 1).
+  static func iban(_ raw: String, field: String) throws -> String {
+    let iban = raw.replacingOccurrences(of: " ", with: "").uppercased()
+    guard iban.count >= 15, iban.count <= 34,
+      iban.wholeMatch(of: /[A-Z]{2}[0-9]{2}[A-Z0-9]+/) != nil
+    else {
+      throw Self.invalid(field, "not an IBAN (country code, check digits, account)")
+    }
+    let rearranged = iban.dropFirst(4) + iban.prefix(4)
+    var remainder = 0
+    for character in rearranged {
+      let value = character.isNumber ? Int(String(character))! : Int(character.asciiValue! - 55)
+      remainder = (remainder * (value >= 10 ? 100 : 10) + value) % 97
+    }
+    guard remainder == 1 else { throw Self.invalid(field, "the IBAN's check digits do not match") }
+    return iban
+  }
+
+  /// National and residence ids are 10 digits (Saudi national ids start with 1, iqamas with
+  /// 2); passports 5 to 20 letters and digits.
+  static func identity(_ kind: Erp_Hr_V1_IdentityKind, _ number: String) throws -> (String, String) {
+    switch kind {
+    case .nationalID:
+      guard number.wholeMatch(of: /1[0-9]{9}/) != nil else {
+        throw Self.invalid("employee.identity_number", "a national id is 10 digits starting with 1")
+      }
+      return ("national_id", number)
+    case .residenceID:
+      guard number.wholeMatch(of: /2[0-9]{9}/) != nil else {
+        throw Self.invalid("employee.identity_number", "a residence id is 10 digits starting with 2")
+      }
+      return ("residence_id", number)
+    case .passport:
+      guard number.wholeMatch(of: /[A-Z0-9]{5,20}/) != nil else {
+        throw Self.invalid("employee.identity_number", "a passport number is 5 to 20 letters or digits")
+      }
+      return ("passport", number)
+    default:
+      throw Self.invalid("employee.identity_kind", "required")
+    }
+  }
+
+  static func date(_ date: CalendarDate) -> Erp_Common_V1_Date { date.proto }
+
+  /// The department's id, or NOT_FOUND naming the field.
+  static func departmentID(_ session: PostgresSession, _ code: String, field: String) async throws
+    -> Int64
+  {
+    let rows = try await session.query("SELECT id FROM department WHERE code = $1", [code])
+    guard let row = rows.first else {
+      throw RPCError(code: .notFound, message: "\(field): no department \"\(code)\"")
+    }
+    return try row.decode("id")
+  }
+
+  /// The employee's row id, or NOT_FOUND naming the field.
+  static func employeeID(_ session: PostgresSession, _ number: String, field: String) async throws
+    -> Int64
+  {
+    let rows = try await session.query("SELECT id FROM employee WHERE number = $1", [number])
+    guard let row = rows.first else {
+      throw RPCError(code: .notFound, message: "\(field): no employee \"\(number)\"")
+    }
+    return try row.decode("id")
+  }
+}

@@ -1,0 +1,90 @@
+import ERPRuntime
+import ERPStore
+
+/// One employee's pay for one month, computed from their terms, the days they were employed
+/// and their timesheet, with no database in sight (so the rules read, and test, on their own).
+///
+/// - Monthly pay and allowances are prorated by calendar days employed: amount × days ÷ days
+///   in the month.
+/// - Hourly pay is regular hours × rate; overtime (minutes past the daily threshold) is paid at
+///   the overtime multiple of the hourly rate, for a monthly employee the salary ÷ 240 (30 days
+///   of 8 hours).
+/// - Social insurance: a percentage of insurable pay (base pay + housing), insurable pay capped.
+/// - Every component is rounded half up to the minor unit on its own; gross and net are sums.
+struct PayrollCalculation {
+  struct Terms {
+    var monthly: Bool
+    var rate: Int64
+    var housing: Int64
+    var transport: Int64
+    var hired: CalendarDate
+    var left: CalendarDate?
+  }
+
+  struct Rules {
+    var overtimeMultiplierBasisPoints: Int64
+    var socialInsuranceBasisPoints: Int64
+    var socialInsuranceCap: Int64
+  }
+
+  struct Payslip: Equatable {
+    var daysEmployed: Int
+    var daysInMonth: Int
+    var base: Int64
+    var overtime: Int64
+    var housing: Int64
+    var transport: Int64
+    var socialInsurance: Int64
+    var gross: Int64 { self.base + self.overtime + self.housing + self.transport }
+    var net: Int64 { self.gross - self.socialInsurance }
+  }
+
+  static func payslip(
+    year: Int,
+    month: Int,
+    terms: Terms,
+    regularMinutes: Int64,
+    overtimeMinutes: Int64,
+    rules: Rules
+  ) -> Payslip {
+    let first = CalendarDate(year: year, month: month, day: 1)
+    let length = CalendarDate.days(inYear: year, month: month)
+    let last = CalendarDate(year: year, month: month, day: length)
+    let from = max(first, terms.hired)
+    let to = min(last, terms.left ?? last)
+    let days = from > to ? 0 : to.day - from.day + 1
+
+    func prorated(_ amount: Int64) -> Int64 {
+      Self.roundedHalfUp(amount, times: Int64(days), over: Int64(length))
+    }
+    let base =
+      terms.monthly
+      ? prorated(terms.rate)
+      : Self.roundedHalfUp(terms.rate, times: regularMinutes, over: 60)
+    let overtimeDivisor: Int64 = (terms.monthly ? 240 : 1) * 60 * 10_000
+    let overtime = Self.roundedHalfUp(
+      terms.rate,
+      times: overtimeMinutes * rules.overtimeMultiplierBasisPoints,
+      over: overtimeDivisor
+    )
+    let housing = prorated(terms.housing)
+    let insurable = min(base + housing, rules.socialInsuranceCap)
+    return Payslip(
+      daysEmployed: days,
+      daysInMonth: length,
+      base: base,
+      overtime: overtime,
+      housing: housing,
+      transport: prorated(terms.transport),
+      socialInsurance: Self.roundedHalfUp(insurable, times: rules.socialInsuranceBasisPoints, over: 10_000)
+    )
+  }
+
+  /// a × b ÷ c rounded half up, for non-negative a, b and positive c, through a 128-bit product
+  /// (no Int128 division: it traps on some threads here, see ERPMoney).
+  static func roundedHalfUp(_ a: Int64, times b: Int64, over c: Int64) -> Int64 {
+    let product = a.multipliedFullWidth(by: b)
+    let (quotient, remainder) = c.dividingFullWidth((product.high, product.low))
+    return remainder * 2 >= c ? quotient + 1 : quotient
+  }
+}

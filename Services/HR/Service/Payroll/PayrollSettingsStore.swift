@@ -1,0 +1,86 @@
+import ERPMoney
+import ERPProtos
+import ERPRuntime
+import ERPStore
+import GRPCCore
+
+/// The tenant's payroll rules: currency, overtime, social insurance, weekend.
+enum PayrollSettingsStore {
+  static func currency(_ session: PostgresSession) async throws -> String {
+    try await session.query("SELECT currency_code FROM payroll_settings")[0].decode("currency_code")
+  }
+
+  static func get(_ session: PostgresSession) async throws -> Erp_Hr_V1_PayrollSettings {
+    let row = try await session.query(
+      "SELECT currency_code, overtime_threshold_minutes, overtime_multiplier_bp, "
+        + "social_insurance_bp, social_insurance_cap_minor, weekend_days::text[] AS weekend "
+        + "FROM payroll_settings"
+    )[0]
+    var settings = Erp_Hr_V1_PayrollSettings()
+    settings.currencyCode = try row.decode("currency_code")
+    settings.overtimeDailyThresholdMinutes = try row.decode("overtime_threshold_minutes")
+    settings.overtimeMultiplierBasisPoints = try row.decode("overtime_multiplier_bp")
+    settings.socialInsuranceBasisPoints = try row.decode("social_insurance_bp")
+    settings.socialInsuranceCap = HRValues.money(
+      try row.decode("social_insurance_cap_minor"),
+      settings.currencyCode
+    )
+    settings.weekendDays = try row.decode("weekend", as: [String].self).compactMap { Int32($0) }
+    return settings
+  }
+
+  /// Replaces the settings. The currency can change only while no employee is paid in the old
+  /// one and no run exists.
+  static func update(_ pool: ConnectionPool, _ tenant: TenantID, _ settings: Erp_Hr_V1_PayrollSettings)
+    async throws -> Erp_Hr_V1_PayrollSettings
+  {
+    guard Currency(code: settings.currencyCode) != nil else {
+      throw HRValues.invalid("currency_code", "unknown ISO 4217 code \"\(settings.currencyCode)\"")
+    }
+    guard (0...1440).contains(settings.overtimeDailyThresholdMinutes) else {
+      throw HRValues.invalid("overtime_daily_threshold_minutes", "0 to 1440")
+    }
+    guard (10000...40000).contains(settings.overtimeMultiplierBasisPoints) else {
+      throw HRValues.invalid("overtime_multiplier_basis_points", "10000 (1×) to 40000 (4×)")
+    }
+    guard (0...5000).contains(settings.socialInsuranceBasisPoints) else {
+      throw HRValues.invalid("social_insurance_basis_points", "0 to 5000")
+    }
+    guard settings.socialInsuranceCap.unitsMinor >= 0,
+      settings.socialInsuranceCap.currencyCode == settings.currencyCode
+    else {
+      throw HRValues.invalid("social_insurance_cap", "a non-negative amount in \(settings.currencyCode)")
+    }
+    guard settings.weekendDays.allSatisfy({ (1...7).contains($0) }), settings.weekendDays.count < 7
+    else {
+      throw HRValues.invalid("weekend_days", "ISO weekdays 1 to 7, fewer than seven")
+    }
+    return try await pool.withTenant(tenant) { session in
+      let current = try await Self.currency(session)
+      if current != settings.currencyCode {
+        let used = try await session.query(
+          "SELECT (SELECT count(*) FROM employee) + (SELECT count(*) FROM payroll_run) AS n"
+        )
+        guard try used[0].decode("n", as: Int64.self) == 0 else {
+          throw RPCError(
+            code: .failedPrecondition,
+            message: "currency_code: employees are paid in \(current); it cannot change now"
+          )
+        }
+      }
+      try await session.query(
+        """
+        UPDATE payroll_settings SET currency_code = $1, overtime_threshold_minutes = $2,
+          overtime_multiplier_bp = $3, social_insurance_bp = $4, social_insurance_cap_minor = $5,
+          weekend_days = $6::integer[]
+        """,
+        [
+          settings.currencyCode, Int(settings.overtimeDailyThresholdMinutes),
+          Int(settings.overtimeMultiplierBasisPoints), Int(settings.socialInsuranceBasisPoints),
+          settings.socialInsuranceCap.unitsMinor, settings.weekendDays.map { String($0) },
+        ]
+      )
+      return try await Self.get(session)
+    }
+  }
+}
