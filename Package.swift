@@ -214,8 +214,10 @@ let package = Package(
     .target(
       name: "ERPTestSupport",
       dependencies: [
+        "ERPRuntime",
         "ERPStore",
         "ERPTransport",
+        .product(name: "Logging", package: "swift-log"),
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
       ],

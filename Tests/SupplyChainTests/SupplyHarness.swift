@@ -27,88 +27,45 @@ struct SupplyClients: Sendable {
   let tenant: TenantID
 }
 
-/// Supply chain and finance as two servers on real TCP, each on its own database (as in
-/// production: finance's schema for the tenant lives in finance's database), the supply chain
-/// calling finance as its peer with the outbox relay running.
+/// Supply chain calling a real finance service (PeerHarness), the books in SAR.
 enum SupplyHarness {
-  static let financeDatabase = Task<String, any Error> {
-    try await TestDatabase.isolatedConninfo("sc_finance")
-  }
+  static let finance = PeerHarness.Peer(
+    name: "finance",
+    database: "sc_finance",
+    migrations: FinanceService.definition.migrations,
+    services: { FinanceService.services(pool: $0) }
+  )
 
   /// Runs `body` with the clients and finance's server, which the body may stop and start
   /// again (finance going down and coming back).
   static func run<T: Sendable>(
     _ body: @Sendable (SupplyClients, RestartableServer) async throws -> T
   ) async throws -> T {
-    var financeConfig = ConnectionPool.Config(conninfo: try await self.financeDatabase.value)
-    financeConfig.maxConnections = 8
-    let financePool = ConnectionPool(config: financeConfig)
-    let pool = try await TestDatabase.pool(maxConnections: 20)
-    let tenant = TestDatabase.uniqueTenant("sc")
-    try await financePool.provision(tenant, migrations: FinanceService.definition.migrations)
-    try await pool.provision(tenant, migrations: SupplyChainService.definition.migrations)
-    defer {
-      Task {
-        await pool.shutdown()
-        await financePool.shutdown()
+    try await PeerHarness.run(
+      tenantPrefix: "sc",
+      peer: Self.finance,
+      migrations: SupplyChainService.definition.migrations,
+      services: { pool, peers, logger in
+        let relay = SupplyChainService.relay(pool: pool, peers: peers, logger: logger)
+        return (SupplyChainService.services(pool: pool, peers: peers, relay: relay), relay)
       }
-    }
-    let finance = try await RestartableServer(
-      services: FinanceService.services(pool: financePool),
-      interceptors: [TenantInterceptor(pool: financePool)]
-    )
-    let peers = PeerClients(
-      targets: ["finance": [.init(host: "127.0.0.1", port: finance.port)]],
-      secret: "unused-in-these-tests"
-    )
-    let relay = SupplyChainService.relay(
-      pool: pool,
-      peers: peers,
-      logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-    )
-    let result: Result<T, any Error>
-    do {
-      result = .success(
-        try await withThrowingTaskGroup(of: Void.self) { group in
-          group.addTask { try await peers.runConnections() }
-          group.addTask { try await relay.run() }
-          defer {
-            peers.shutdown()
-            group.cancelAll()
-          }
-          return try await withLoopbackServer(
-            services: SupplyChainService.services(pool: pool, peers: peers, relay: relay),
-            interceptors: [TenantInterceptor(pool: pool)]
-          ) { _, port in
-            try await self.withClient(port: port) { supply in
-              try await self.withClient(port: finance.port) { financeClient in
-                try await RequestContext.$tenant.withValue(tenant) {
-                  var settings = Erp_Finance_V1_SetBaseCurrencyRequest()
-                  settings.currencyCode = "SAR"
-                  _ = try await Ledger(wrapping: financeClient).setBaseCurrency(settings)
-                  return try await body(
-                    SupplyClients(
-                      catalog: Catalog(wrapping: supply),
-                      stock: Stock(wrapping: supply),
-                      purchasing: Purchasing(wrapping: supply),
-                      shipping: Shipping(wrapping: supply),
-                      ledger: Ledger(wrapping: financeClient),
-                      billing: Billing(wrapping: financeClient),
-                      tenant: tenant
-                    ),
-                    finance
-                  )
-                }
-              }
-            }
-          }
-        }
+    ) { running in
+      var settings = Erp_Finance_V1_SetBaseCurrencyRequest()
+      settings.currencyCode = "SAR"
+      _ = try await Ledger(wrapping: running.peer).setBaseCurrency(settings)
+      return try await body(
+        SupplyClients(
+          catalog: Catalog(wrapping: running.service),
+          stock: Stock(wrapping: running.service),
+          purchasing: Purchasing(wrapping: running.service),
+          shipping: Shipping(wrapping: running.service),
+          ledger: Ledger(wrapping: running.peer),
+          billing: Billing(wrapping: running.peer),
+          tenant: running.tenant
+        ),
+        running.peerServer
       )
-    } catch {
-      result = .failure(error)
     }
-    await finance.stop()
-    return try result.get()
   }
 
   /// The usual harness, finance always up.
@@ -116,21 +73,6 @@ enum SupplyHarness {
     -> T
   {
     try await self.run { clients, _ in try await body(clients) }
-  }
-
-  static func withClient<T: Sendable>(
-    port: Int,
-    _ body: @Sendable (GRPCClient<ERPTransport.Client>) async throws -> T
-  ) async throws -> T {
-    let client = GRPCClient(
-      transport: ERPTransport.Client(targets: [.init(host: "127.0.0.1", port: port)]),
-      interceptors: [DownstreamInterceptor(secret: "unused-in-these-tests")]
-    )
-    return try await withThrowingTaskGroup(of: Void.self) { group in
-      group.addTask { try await client.runConnections() }
-      defer { client.beginGracefulShutdown() }
-      return try await body(client)
-    }
   }
 }
 
