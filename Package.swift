@@ -289,6 +289,20 @@ let package = Package(
       path: "Tests/SupplyChainTests"
     ),
     .testTarget(
+      name: "HRTests",
+      dependencies: [
+        "HR",
+        "Finance",
+        "ERPProtos",
+        "ERPRuntime",
+        "ERPStore",
+        "ERPTestSupport",
+        "ERPTransport",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+      ],
+      path: "Tests/HRTests"
+    ),
+    .testTarget(
       name: "ERPMoneyTests",
       dependencies: ["ERPMoney"],
       path: "Tests/ERPMoneyTests"

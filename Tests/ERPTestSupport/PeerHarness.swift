@@ -53,9 +53,7 @@ public enum PeerHarness {
     peerConfig.maxConnections = 8
     let peerPool = ConnectionPool(config: peerConfig)
     let pool = try await TestDatabase.pool(maxConnections: 20)
-    for statement in databaseSetup {
-      try await pool.withSession { try await $0.query(statement) }
-    }
+    try await ServiceDefinition.prepare(databaseSetup, on: pool)
     let tenant = TestDatabase.uniqueTenant(tenantPrefix)
     try await peerPool.provision(tenant, migrations: peer.migrations)
     try await pool.provision(tenant, migrations: migrations)

@@ -30,8 +30,22 @@ public struct ServiceDefinition: Sendable {
 
   /// Runs `databaseSetup` (each statement alone, outside any tenant).
   public func prepareDatabase(_ pool: ConnectionPool) async throws {
-    for statement in self.databaseSetup {
-      try await pool.withSession { try await $0.query(statement) }
+    try await Self.prepare(self.databaseSetup, on: pool)
+  }
+
+  /// Runs set-up statements. Two processes doing this at once (replicas starting together, or
+  /// parallel tests) can both pass an `IF NOT EXISTS` and collide on the catalog's unique
+  /// index (or, granting, on the same catalog row: "tuple concurrently updated"); the loser
+  /// runs its statement again and finds the work done.
+  public static func prepare(_ statements: [String], on pool: ConnectionPool) async throws {
+    for statement in statements {
+      do {
+        try await pool.withSession { try await $0.query(statement) }
+      } catch let error as PostgresError
+        where ["23505", "42P06", "42710", "XX000"].contains(error.sqlState ?? "")
+      {
+        try await pool.withSession { try await $0.query(statement) }
+      }
     }
   }
 }

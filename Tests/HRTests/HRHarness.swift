@@ -1,0 +1,151 @@
+import ERPProtos
+import ERPRuntime
+import ERPStore
+import ERPTestSupport
+import ERPTransport
+import Finance
+import GRPCCore
+import HR
+
+typealias People = Erp_Hr_V1_People.Client<ERPTransport.Client>
+typealias Scheduling = Erp_Hr_V1_Scheduling.Client<ERPTransport.Client>
+typealias LeaveClient = Erp_Hr_V1_Leave.Client<ERPTransport.Client>
+typealias Timesheets = Erp_Hr_V1_Timesheets.Client<ERPTransport.Client>
+typealias PayrollClient = Erp_Hr_V1_Payroll.Client<ERPTransport.Client>
+typealias Ledger = Erp_Finance_V1_Ledger.Client<ERPTransport.Client>
+
+struct HRClients: Sendable {
+  let people: People
+  let scheduling: Scheduling
+  let leave: LeaveClient
+  let timesheets: Timesheets
+  let payroll: PayrollClient
+  let ledger: Ledger
+}
+
+/// HR calling a real finance service (PeerHarness), payroll and books in SAR, with a SALES
+/// department and a CASHIER position.
+enum HRHarness {
+  static let finance = PeerHarness.Peer(
+    name: "finance",
+    database: "hr_finance",
+    migrations: FinanceService.definition.migrations,
+    services: { FinanceService.services(pool: $0) }
+  )
+
+  static func run<T: Sendable>(_ body: @Sendable (HRClients) async throws -> T) async throws -> T {
+    try await PeerHarness.run(
+      tenantPrefix: "hr",
+      peer: Self.finance,
+      migrations: HRService.definition.migrations,
+      databaseSetup: HRService.definition.databaseSetup,
+      services: { pool, peers, logger in
+        let relay = HRService.relay(pool: pool, peers: peers, logger: logger)
+        return (HRService.services(pool: pool, relay: relay), relay)
+      }
+    ) { running in
+      var settings = Erp_Finance_V1_SetBaseCurrencyRequest()
+      settings.currencyCode = "SAR"
+      _ = try await Ledger(wrapping: running.peer).setBaseCurrency(settings)
+      let clients = HRClients(
+        people: People(wrapping: running.service),
+        scheduling: Scheduling(wrapping: running.service),
+        leave: LeaveClient(wrapping: running.service),
+        timesheets: Timesheets(wrapping: running.service),
+        payroll: PayrollClient(wrapping: running.service),
+        ledger: Ledger(wrapping: running.peer)
+      )
+      var department = Erp_Hr_V1_Department()
+      department.code = "SALES"
+      department.name = "المبيعات"
+      _ = try await clients.people.createDepartment(department)
+      var position = Erp_Hr_V1_Position()
+      position.code = "CASHIER"
+      position.title = "أمين صندوق"
+      position.departmentCode = "SALES"
+      _ = try await clients.people.createPosition(position)
+      return try await body(clients)
+    }
+  }
+}
+
+func day(_ year: Int32, _ month: Int32, _ day: Int32) -> Erp_Common_V1_Date {
+  var date = Erp_Common_V1_Date()
+  date.year = year
+  date.month = month
+  date.day = day
+  return date
+}
+
+func sar(_ minor: Int64) -> Erp_Common_V1_Money {
+  var money = Erp_Common_V1_Money()
+  money.currencyCode = "SAR"
+  money.unitsMinor = minor
+  return money
+}
+
+/// A valid Saudi IBAN (check digits computed for the test, as a bank would).
+let testIBAN = "SA0380000000608010167519"
+
+extension HRClients {
+  func hire(
+    _ key: String,
+    arabic: String = "موظف",
+    latin: String = "",
+    identity: String,
+    hired: Erp_Common_V1_Date,
+    monthly: Bool = true,
+    rate: Int64,
+    housing: Int64 = 0,
+    transport: Int64 = 0,
+    position: String = ""
+  ) async throws -> Erp_Hr_V1_Employee {
+    var request = Erp_Hr_V1_HireEmployeeRequest()
+    request.requestID = key
+    request.employee.nameArabic = arabic
+    request.employee.nameLatin = latin
+    request.employee.identityKind = .nationalID
+    request.employee.identityNumber = identity
+    request.employee.hireDate = hired
+    request.employee.departmentCode = "SALES"
+    request.employee.positionCode = position
+    request.employee.payType = monthly ? .monthly : .hourly
+    request.employee.payRate = sar(rate)
+    request.employee.housingAllowance = sar(housing)
+    request.employee.transportAllowance = sar(transport)
+    request.employee.iban = testIBAN
+    return try await self.people.hireEmployee(request)
+  }
+
+  /// A shift of the SALES department from `start` (seconds since the epoch) for `hours`.
+  func shift(_ key: String, start: Int64, hours: Int64, position: String = "") async throws
+    -> Erp_Hr_V1_Shift
+  {
+    var request = Erp_Hr_V1_CreateShiftRequest()
+    request.requestID = key
+    request.shift.departmentCode = "SALES"
+    request.shift.positionCode = position
+    request.shift.location = "فرع العليا"
+    request.shift.startsAt = start
+    request.shift.endsAt = start + hours * 3600
+    return try await self.scheduling.createShift(request)
+  }
+
+  func assign(_ shift: String, _ employee: String) async throws -> Erp_Hr_V1_Shift {
+    var request = Erp_Hr_V1_AssignShiftRequest()
+    request.shiftID = shift
+    request.employeeID = employee
+    return try await self.scheduling.assignShift(request)
+  }
+
+  /// The balance of finance's account with `role` (debit positive), as of the end of 2026.
+  func financeBalance(role: String) async throws -> Int64 {
+    let accounts = try await self.ledger.listAccounts(Erp_Finance_V1_ListAccountsRequest())
+    guard let code = accounts.accounts.first(where: { $0.role == role })?.code else { return 0 }
+    var request = Erp_Finance_V1_TrialBalanceRequest()
+    request.asOf = day(2026, 12, 31)
+    let trial = try await self.ledger.trialBalance(request)
+    guard let line = trial.lines.first(where: { $0.accountCode == code }) else { return 0 }
+    return line.debitMinor - line.creditMinor
+  }
+}
