@@ -11,7 +11,7 @@ enum DemoData {
   static func seed(_ services: [ServiceEntry], portOffset: Int, secret: String) async throws {
     let seeders: [String: @Sendable (GRPCClient<ERPTransport.Client>) async throws -> Void] = [
       "finance": Self.seedFinance, "customers": Self.seedCustomers,
-      "supplychain": Self.seedSupplyChain,
+      "supplychain": Self.seedSupplyChain, "hr": Self.seedHR,
     ]
     for service in services {
       guard let seeder = seeders[service.name] else { continue }

@@ -95,6 +95,38 @@ struct LaunchTests {
             .getPurchaseOrder(order, metadata: metadata)
           #expect(received.status == .received)
         }
+        if service.name == "hr" {
+          // Departments, employees, a week of shifts and an approved payroll run in finance.
+          var metadata = Metadata()
+          metadata.addString("demo", forKey: MetadataKeys.tenant)
+          var headcount = Erp_Hr_V1_HeadcountRequest()
+          headcount.asOf.year = 2026
+          headcount.asOf.month = 11
+          headcount.asOf.day = 26
+          let people = try await Erp_Hr_V1_People.Client(wrapping: client).headcount(
+            headcount,
+            metadata: metadata
+          )
+          #expect(people.total == 4)
+          var week = Erp_Hr_V1_WeeklyScheduleRequest()
+          week.departmentCode = "SALES"
+          week.weekStart.year = 2026
+          week.weekStart.month = 11
+          week.weekStart.day = 22
+          let shifts = try await Erp_Hr_V1_Scheduling.Client(wrapping: client).weeklySchedule(
+            week,
+            metadata: metadata
+          )
+          #expect(shifts.shifts.count == 5)
+          var run = Erp_Hr_V1_GetPayrollRunRequest()
+          run.id = "PR-2026-10"
+          let payroll = try await Erp_Hr_V1_Payroll.Client(wrapping: client).getPayrollRun(
+            run,
+            metadata: metadata
+          )
+          #expect(payroll.status == .approved)
+          #expect(payroll.journalEntry.hasPrefix("JE-"))
+        }
       }
     }
 
