@@ -25,10 +25,17 @@ enum ReservationBench {
     try await pool.provision(tenant, migrations: SupplyChainService.definition.migrations)
     try await Self.stock(pool, tenant, items: 1_000)
 
-    let hot = try await Self.reserve(pool, tenant, clients: clients, seconds: seconds, label: "hot") {
+    let hot = try await Self.reserve(pool, tenant, clients: clients, seconds: seconds, label: "hot")
+    {
       _ in "ITEM-0"
     }
-    let spread = try await Self.reserve(pool, tenant, clients: clients, seconds: seconds, label: "spread") {
+    let spread = try await Self.reserve(
+      pool,
+      tenant,
+      clients: clients,
+      seconds: seconds,
+      label: "spread"
+    ) {
       "ITEM-\($0 % 1_000)"
     }
     await pool.shutdown()

@@ -26,10 +26,19 @@ extension DemoData {
     } catch let error as RPCError where error.code == .alreadyExists {}
 
     let staff: [(String, String, String, String, Erp_Common_V1_Date, Bool, Int64, Int64)] = [
-      ("نورة القحطاني", "Noura Alqahtani", "1012345678", "HQ", Self.date(2024, 3, 1), true, 18_000_00, 4_500_00),
-      ("فهد الدوسري", "Fahad Aldossari", "1023456789", "SALES", Self.date(2025, 6, 15), true, 9_500_00, 2_375_00),
+      (
+        "نورة القحطاني", "Noura Alqahtani", "1012345678", "HQ", Self.date(2024, 3, 1), true,
+        18_000_00, 4_500_00
+      ),
+      (
+        "فهد الدوسري", "Fahad Aldossari", "1023456789", "SALES", Self.date(2025, 6, 15), true,
+        9_500_00, 2_375_00
+      ),
       ("Ravi Kumar", "Ravi Kumar", "2034567890", "SALES", Self.date(2025, 2, 1), false, 45_00, 0),
-      ("ريم الشهري", "Reem Alshehri", "1045678901", "SALES", Self.date(2026, 10, 12), true, 8_000_00, 2_000_00),
+      (
+        "ريم الشهري", "Reem Alshehri", "1045678901", "SALES", Self.date(2026, 10, 12), true,
+        8_000_00, 2_000_00
+      ),
     ]
     var ids: [String] = []
     for (index, person) in staff.enumerated() {

@@ -44,12 +44,15 @@ public enum PeerHarness {
     peer: Peer,
     migrations: [Migration],
     databaseSetup: [String] = [],
-    services: @escaping @Sendable (ConnectionPool, PeerClients, Logger) -> (
-      [any RegistrableRPCService], OutboxRelay
-    ),
+    services:
+      @escaping @Sendable (ConnectionPool, PeerClients, Logger) -> (
+        [any RegistrableRPCService], OutboxRelay
+      ),
     _ body: @Sendable (Running) async throws -> T
   ) async throws -> T {
-    var peerConfig = ConnectionPool.Config(conninfo: try await TestDatabase.isolatedConninfo(peer.database))
+    var peerConfig = ConnectionPool.Config(
+      conninfo: try await TestDatabase.isolatedConninfo(peer.database)
+    )
     peerConfig.maxConnections = 8
     let peerPool = ConnectionPool(config: peerConfig)
     let pool = try await TestDatabase.pool(maxConnections: 20)
@@ -94,7 +97,12 @@ public enum PeerHarness {
               try await self.withClient(port: peerServer.port) { peerClient in
                 try await RequestContext.$tenant.withValue(tenant) {
                   try await body(
-                    Running(tenant: tenant, service: service, peer: peerClient, peerServer: peerServer)
+                    Running(
+                      tenant: tenant,
+                      service: service,
+                      peer: peerClient,
+                      peerServer: peerServer
+                    )
                   )
                 }
               }

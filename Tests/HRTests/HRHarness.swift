@@ -118,7 +118,12 @@ extension HRClients {
   }
 
   /// A shift of the SALES department from `start` (seconds since the epoch) for `hours`.
-  func shift(_ key: String, start: Int64, hours: Int64, position: String = "") async throws
+  func shift(
+    _ key: String,
+    start: Int64,
+    hours: Int64,
+    position: String = ""
+  ) async throws
     -> Erp_Hr_V1_Shift
   {
     var request = Erp_Hr_V1_CreateShiftRequest()

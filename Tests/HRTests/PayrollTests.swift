@@ -123,7 +123,9 @@ struct PayrollTests {
         monthly: false,
         rate: 50_00
       )
-      for (date, minutes) in [(day(2026, 11, 2), 600), (day(2026, 11, 3), 480), (day(2026, 11, 4), 300)]
+      for (date, minutes) in [
+        (day(2026, 11, 2), 600), (day(2026, 11, 3), 480), (day(2026, 11, 4), 300),
+      ]
         as [(Erp_Common_V1_Date, Int32)]
       {
         var record = Erp_Hr_V1_RecordDayRequest()
@@ -142,7 +144,9 @@ struct PayrollTests {
       #expect(draft.payslips[1].gross.unitsMinor == 1_200_00)
       #expect(draft.payslips[1].overtimeMinutes == 120)
 
-      let approve = { var request = Erp_Hr_V1_GetPayrollRunRequest(); request.id = draft.id; return request }()
+      let approve = {
+        var request = Erp_Hr_V1_GetPayrollRunRequest(); request.id = draft.id; return request
+      }()
       let approvals = try await withThrowingTaskGroup(of: Erp_Hr_V1_PayrollRun.self) { group in
         for _ in 0..<5 { group.addTask { try await clients.payroll.approvePayrollRun(approve) } }
         return try await group.reduce(into: []) { $0.append($1) }
@@ -163,9 +167,13 @@ struct PayrollTests {
       #expect(approved.totalNet.unitsMinor + approved.totalDeductions.unitsMinor == debits)
       // One entry's worth on the books, whatever the retries.
       #expect(try await clients.financeBalance(role: "salaries") == approved.totalGross.unitsMinor)
-      #expect(try await clients.financeBalance(role: "payroll_payable") == -approved.totalGross.unitsMinor)
+      #expect(
+        try await clients.financeBalance(role: "payroll_payable") == -approved.totalGross.unitsMinor
+      )
 
-      let again = await #expect(throws: RPCError.self) { _ = try await clients.payroll.runPayroll(run) }
+      let again = await #expect(throws: RPCError.self) {
+        _ = try await clients.payroll.runPayroll(run)
+      }
       #expect(again?.code == .failedPrecondition)
       #expect(again?.message.contains("approved") == true)
 
@@ -177,7 +185,9 @@ struct PayrollTests {
       var overtime = Erp_Hr_V1_OvertimeReportRequest()
       overtime.year = 2026
       overtime.month = 11
-      #expect(try await clients.payroll.overtimeReport(overtime).employees.map(\.overtimeMinutes) == [120])
+      #expect(
+        try await clients.payroll.overtimeReport(overtime).employees.map(\.overtimeMinutes) == [120]
+      )
     }
   }
 }

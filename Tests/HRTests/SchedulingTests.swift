@@ -10,7 +10,12 @@ struct SchedulingTests {
   @Test("Overlapping shifts are refused, concurrently too; back-to-back shifts are fine")
   func overlappingShiftsRefused() async throws {
     try await HRHarness.run { clients in
-      let worker = try await clients.hire("h-1", identity: "1000000011", hired: day(2026, 1, 1), rate: 5_000_00)
+      let worker = try await clients.hire(
+        "h-1",
+        identity: "1000000011",
+        hired: day(2026, 1, 1),
+        rate: 5_000_00
+      )
       let morning = try await clients.shift("s-1", start: Self.sunday, hours: 8)
       let overlapping = try await clients.shift("s-2", start: Self.sunday + 4 * 3600, hours: 8)
       let evening = try await clients.shift("s-3", start: Self.sunday + 8 * 3600, hours: 6)
@@ -24,7 +29,12 @@ struct SchedulingTests {
       #expect(try await clients.assign(evening.id, worker.id).employeeIds == [worker.id])
 
       // Two overlapping shifts assigned at once: the database lets exactly one through.
-      let other = try await clients.hire("h-2", identity: "1000000012", hired: day(2026, 1, 1), rate: 5_000_00)
+      let other = try await clients.hire(
+        "h-2",
+        identity: "1000000012",
+        hired: day(2026, 1, 1),
+        rate: 5_000_00
+      )
       let a = try await clients.shift("s-4", start: Self.sunday + 86_400, hours: 8)
       let b = try await clients.shift("s-5", start: Self.sunday + 86_400 + 3600, hours: 8)
       let outcomes = await withTaskGroup(of: Bool.self) { group in
@@ -46,15 +56,34 @@ struct SchedulingTests {
   @Test("Assignments outside employment, without the position, or during approved leave")
   func assignmentRefusals() async throws {
     try await HRHarness.run { clients in
-      let late = try await clients.hire("h-3", identity: "1000000013", hired: day(2026, 12, 1), rate: 5_000_00)
+      let late = try await clients.hire(
+        "h-3",
+        identity: "1000000013",
+        hired: day(2026, 12, 1),
+        rate: 5_000_00
+      )
       let shift = try await clients.shift("s-6", start: Self.sunday, hours: 8)
-      let early = await #expect(throws: RPCError.self) { _ = try await clients.assign(shift.id, late.id) }
+      let early = await #expect(throws: RPCError.self) {
+        _ = try await clients.assign(shift.id, late.id)
+      }
       #expect(early?.code == .failedPrecondition)
       #expect(early?.message.contains("not employed") == true)
 
-      let worker = try await clients.hire("h-4", identity: "1000000014", hired: day(2026, 1, 1), rate: 5_000_00)
-      let cashierShift = try await clients.shift("s-7", start: Self.sunday + 86_400, hours: 8, position: "CASHIER")
-      let position = await #expect(throws: RPCError.self) { _ = try await clients.assign(cashierShift.id, worker.id) }
+      let worker = try await clients.hire(
+        "h-4",
+        identity: "1000000014",
+        hired: day(2026, 1, 1),
+        rate: 5_000_00
+      )
+      let cashierShift = try await clients.shift(
+        "s-7",
+        start: Self.sunday + 86_400,
+        hours: 8,
+        position: "CASHIER"
+      )
+      let position = await #expect(throws: RPCError.self) {
+        _ = try await clients.assign(cashierShift.id, worker.id)
+      }
       #expect(position?.message.contains("position") == true)
 
       var type = Erp_Hr_V1_LeaveType()
@@ -73,7 +102,9 @@ struct SchedulingTests {
       var decide = Erp_Hr_V1_DecideLeaveRequest()
       decide.id = leave.id
       #expect(try await clients.leave.approveLeave(decide).status == .approved)
-      let onLeave = await #expect(throws: RPCError.self) { _ = try await clients.assign(shift.id, worker.id) }
+      let onLeave = await #expect(throws: RPCError.self) {
+        _ = try await clients.assign(shift.id, worker.id)
+      }
       #expect(onLeave?.message.contains("leave") == true)
 
       var balances = Erp_Hr_V1_LeaveBalancesRequest()
@@ -88,7 +119,9 @@ struct SchedulingTests {
       request.lastDay = day(2026, 12, 31)  // 23 working days, 16 left
       let tooLong = try await clients.leave.requestLeave(request)
       decide.id = tooLong.id
-      let refused = await #expect(throws: RPCError.self) { _ = try await clients.leave.approveLeave(decide) }
+      let refused = await #expect(throws: RPCError.self) {
+        _ = try await clients.leave.approveLeave(decide)
+      }
       #expect(refused?.code == .failedPrecondition)
       #expect(refused?.message.contains("remain") == true)
     }
@@ -107,16 +140,22 @@ struct SchedulingTests {
       request.employee.payType = .monthly
       request.employee.payRate = sar(4_000_00)
       request.employee.iban = "SA0380000000608010167518"
-      let iban = await #expect(throws: RPCError.self) { _ = try await clients.people.hireEmployee(request) }
+      let iban = await #expect(throws: RPCError.self) {
+        _ = try await clients.people.hireEmployee(request)
+      }
       #expect(iban?.code == .invalidArgument)
       #expect(iban?.message.hasPrefix("employee.iban") == true)
       request.employee.iban = "SA03 8000 0000 6080 1016 7519"
       request.employee.identityNumber = "2000000021"
-      let identity = await #expect(throws: RPCError.self) { _ = try await clients.people.hireEmployee(request) }
+      let identity = await #expect(throws: RPCError.self) {
+        _ = try await clients.people.hireEmployee(request)
+      }
       #expect(identity?.message.hasPrefix("employee.identity_number") == true)
       request.employee.identityNumber = "1000000021"
       request.employee.nameArabic = ""
-      let name = await #expect(throws: RPCError.self) { _ = try await clients.people.hireEmployee(request) }
+      let name = await #expect(throws: RPCError.self) {
+        _ = try await clients.people.hireEmployee(request)
+      }
       #expect(name?.message.hasPrefix("employee.name_arabic") == true)
       request.employee.nameArabic = "خالد"
       let hired = try await clients.people.hireEmployee(request)

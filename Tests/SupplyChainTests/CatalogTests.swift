@@ -14,7 +14,9 @@ struct CatalogTests {
       duplicate.requestID = "another"
       duplicate.item.sku = "TEA-1"
       duplicate.item.name = "x"
-      let taken = await #expect(throws: RPCError.self) { _ = try await clients.catalog.createItem(duplicate) }
+      let taken = await #expect(throws: RPCError.self) {
+        _ = try await clients.catalog.createItem(duplicate)
+      }
       #expect(taken?.code == .alreadyExists)
       #expect(taken?.message.hasPrefix("item.sku") == true)
 
@@ -57,7 +59,9 @@ struct CatalogTests {
       _ = try await clients.item("R-3", cost: 100)
       try await clients.stockIn("R-1", "MAIN", 2_000, unitCost: 400)
       try await clients.stockIn("R-2", "MAIN", 50_000, unitCost: 100)
-      for (sku, point, quantity) in [("R-1", 5_000, 20_000), ("R-2", 5_000, 10_000), ("R-3", 0, 1_000)]
+      for (sku, point, quantity) in [
+        ("R-1", 5_000, 20_000), ("R-2", 5_000, 10_000), ("R-3", 0, 1_000),
+      ]
         as [(String, Int64, Int64)]
       {
         var rule = Erp_Supplychain_V1_ReorderRule()

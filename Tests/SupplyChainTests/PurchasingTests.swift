@@ -20,7 +20,9 @@ struct PurchasingTests {
       #expect(order.total.unitsMinor == 25_000)
       let receipts = try await withThrowingTaskGroup(of: Erp_Supplychain_V1_GoodsReceipt.self) {
         group in
-        for _ in 0..<4 { group.addTask { try await clients.receive("grn-1", order: order.number, [(1, 4_000)]) } }
+        for _ in 0..<4 {
+          group.addTask { try await clients.receive("grn-1", order: order.number, [(1, 4_000)]) }
+        }
         return try await group.reduce(into: []) { $0.append($1) }
       }
       let again = try await clients.receive("grn-1", order: order.number, [(1, 4_000)])

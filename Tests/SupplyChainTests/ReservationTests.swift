@@ -14,7 +14,13 @@ struct ReservationTests {
         for index in 0..<100 {
           group.addTask {
             do {
-              _ = try await clients.reserve("SO-\(index)/1", "HOT-1", "MAIN", 1000, order: "SO-\(index)")
+              _ = try await clients.reserve(
+                "SO-\(index)/1",
+                "HOT-1",
+                "MAIN",
+                1000,
+                order: "SO-\(index)"
+              )
               return nil
             } catch let error as RPCError {
               return error

@@ -61,7 +61,9 @@ struct StockMoveTests {
       #expect(zero?.code == .invalidArgument)
       #expect(zero?.message.hasPrefix("quantity_milli") == true)
       adjust.quantityMilli = -1_000
-      let negative = await #expect(throws: RPCError.self) { _ = try await clients.stock.adjust(adjust) }
+      let negative = await #expect(throws: RPCError.self) {
+        _ = try await clients.stock.adjust(adjust)
+      }
       #expect(negative?.code == .failedPrecondition)
       #expect(negative?.message.contains("J-1") == true)
       adjust.quantityMilli = 1_000
@@ -71,16 +73,22 @@ struct StockMoveTests {
       #expect(item?.message.hasPrefix("sku") == true)
       adjust.sku = "J-1"
       adjust.warehouseCode = "NOWHERE"
-      let warehouse = await #expect(throws: RPCError.self) { _ = try await clients.stock.adjust(adjust) }
+      let warehouse = await #expect(throws: RPCError.self) {
+        _ = try await clients.stock.adjust(adjust)
+      }
       #expect(warehouse?.code == .notFound)
       #expect(warehouse?.message.hasPrefix("warehouse_code") == true)
       adjust.warehouseCode = "MAIN"
       adjust.location = "Z-99"
-      let location = await #expect(throws: RPCError.self) { _ = try await clients.stock.adjust(adjust) }
+      let location = await #expect(throws: RPCError.self) {
+        _ = try await clients.stock.adjust(adjust)
+      }
       #expect(location?.message.hasPrefix("location") == true)
       adjust.location = "A-01"
       adjust.unitCost = money(100, "USD")
-      let currency = await #expect(throws: RPCError.self) { _ = try await clients.stock.adjust(adjust) }
+      let currency = await #expect(throws: RPCError.self) {
+        _ = try await clients.stock.adjust(adjust)
+      }
       #expect(currency?.message.hasPrefix("unit_cost.currency_code") == true)
       // Nothing half-written: no level and no move for the item.
       #expect(try await clients.level("J-1", "MAIN") == nil)

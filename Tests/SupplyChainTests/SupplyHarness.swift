@@ -69,7 +69,9 @@ enum SupplyHarness {
   }
 
   /// The usual harness, finance always up.
-  static func run<T: Sendable>(_ body: @Sendable (SupplyClients) async throws -> T) async throws
+  static func run<T: Sendable>(
+    _ body: @Sendable (SupplyClients) async throws -> T
+  ) async throws
     -> T
   {
     try await self.run { clients, _ in try await body(clients) }
@@ -87,7 +89,12 @@ extension SupplyClients {
     _ = try await self.catalog.createWarehouse(request)
   }
 
-  func item(_ sku: String, name: String? = nil, cost: Int64 = 0, supplier: String = "")
+  func item(
+    _ sku: String,
+    name: String? = nil,
+    cost: Int64 = 0,
+    supplier: String = ""
+  )
     async throws -> Erp_Supplychain_V1_Item
   {
     var request = Erp_Supplychain_V1_CreateItemRequest()
@@ -152,7 +159,12 @@ extension SupplyClients {
   }
 
   /// Stock counted in by adjustment, at `unitCost`.
-  func stockIn(_ sku: String, _ warehouse: String, _ quantity: Int64, unitCost: Int64)
+  func stockIn(
+    _ sku: String,
+    _ warehouse: String,
+    _ quantity: Int64,
+    unitCost: Int64
+  )
     async throws
   {
     var request = Erp_Supplychain_V1_AdjustStockRequest()
@@ -165,7 +177,13 @@ extension SupplyClients {
     _ = try await self.stock.adjust(request)
   }
 
-  func reserve(_ line: String, _ sku: String, _ warehouse: String, _ quantity: Int64, order: String = "SO-1")
+  func reserve(
+    _ line: String,
+    _ sku: String,
+    _ warehouse: String,
+    _ quantity: Int64,
+    order: String = "SO-1"
+  )
     async throws -> Erp_Supplychain_V1_Reservation
   {
     var request = Erp_Supplychain_V1_ReserveRequest()

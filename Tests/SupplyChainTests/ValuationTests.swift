@@ -12,9 +12,19 @@ struct ValuationTests {
       try await clients.warehouse("MAIN")
       let supplier = try await clients.supplier()
       _ = try await clients.item("V-1")
-      let first = try await clients.order("po-v1", supplier: supplier.code, warehouse: "MAIN", [("V-1", 3_000, 1_000)])
+      let first = try await clients.order(
+        "po-v1",
+        supplier: supplier.code,
+        warehouse: "MAIN",
+        [("V-1", 3_000, 1_000)]
+      )
       _ = try await clients.receive("grn-v1", order: first.number, [(1, 3_000)])
-      let second = try await clients.order("po-v2", supplier: supplier.code, warehouse: "MAIN", [("V-1", 4_000, 1_235)])
+      let second = try await clients.order(
+        "po-v2",
+        supplier: supplier.code,
+        warehouse: "MAIN",
+        [("V-1", 4_000, 1_235)]
+      )
       _ = try await clients.receive("grn-v2", order: second.number, [(1, 4_000)])
       var level = try #require(try await clients.level("V-1", "MAIN"))
       #expect(level.value.unitsMinor == 7_940)
@@ -43,7 +53,11 @@ struct ValuationTests {
       #expect(try await clients.financeBalance(role: "cost_of_goods_sold") == 7_940)
       var list = Erp_Supplychain_V1_ListShipmentsRequest()
       list.orderID = "SO-V"
-      #expect(try await clients.shipping.listShipments(list).shipments.map(\.number) == [partial.number, rest.number])
+      #expect(
+        try await clients.shipping.listShipments(list).shipments.map(\.number) == [
+          partial.number, rest.number,
+        ]
+      )
     }
   }
 
@@ -56,7 +70,11 @@ struct ValuationTests {
       _ = try await clients.item("V-2", cost: 700)
       _ = try await clients.item("V-3")
       let order = try await clients.order(
-        "po-v3", supplier: supplier.code, warehouse: "MAIN", [("V-2", 9_000, 777), ("V-3", 2_500, 1_999)])
+        "po-v3",
+        supplier: supplier.code,
+        warehouse: "MAIN",
+        [("V-2", 9_000, 777), ("V-3", 2_500, 1_999)]
+      )
       _ = try await clients.receive("grn-v3", order: order.number, [(1, 9_000), (2, 2_500)])
       var adjust = Erp_Supplychain_V1_AdjustStockRequest()
       adjust.requestID = "count-1"
@@ -90,10 +108,22 @@ struct ValuationTests {
       _ = try await clients.item("S-1")
       try await clients.stockIn("S-1", "MAIN", 10_000, unitCost: 250)
       _ = try await clients.reserve("SO-S/1", "S-1", "MAIN", 6_000, order: "SO-S")
-      let first = try await self.ship(clients, "ship-s1", order: "SO-S", [("SO-S/1", 4_000)], tracking: "1Z999")
+      let first = try await self.ship(
+        clients,
+        "ship-s1",
+        order: "SO-S",
+        [("SO-S/1", 4_000)],
+        tracking: "1Z999"
+      )
       #expect(first.trackingNumber == "1Z999")
       #expect(first.lines[0].backorderMilli == 2_000)
-      let again = try await self.ship(clients, "ship-s1", order: "SO-S", [("SO-S/1", 4_000)], tracking: "1Z999")
+      let again = try await self.ship(
+        clients,
+        "ship-s1",
+        order: "SO-S",
+        [("SO-S/1", 4_000)],
+        tracking: "1Z999"
+      )
       #expect(again.number == first.number)
       let over = await #expect(throws: RPCError.self) {
         _ = try await self.ship(clients, "ship-s2", order: "SO-S", [("SO-S/1", 3_000)])

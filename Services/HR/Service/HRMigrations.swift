@@ -183,6 +183,6 @@ public enum HRMigrations {
       CREATE TRIGGER payslip_frozen BEFORE INSERT OR UPDATE OR DELETE ON payslip
         FOR EACH ROW EXECUTE FUNCTION refuse_approved_payslip_change();
       """
-      + "\n" + Outbox.migrationSQL
+        + "\n" + Outbox.migrationSQL
   )
 }

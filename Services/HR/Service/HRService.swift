@@ -11,19 +11,27 @@ public enum HRService {
     databaseSetup: HRMigrations.databaseSetup,
     migrations: HRMigrations.all,
     makeServices: { environment in
-      let relay = Self.relay(pool: environment.pool, peers: environment.peers, logger: environment.logger)
+      let relay = Self.relay(
+        pool: environment.pool,
+        peers: environment.peers,
+        logger: environment.logger
+      )
       environment.runInBackground(relay)
       return Self.services(pool: environment.pool, relay: relay)
     }
   )
 
   /// The relay that carries payroll entries to finance.
-  public static func relay(pool: ConnectionPool, peers: PeerClients, logger: Logger) -> OutboxRelay {
+  public static func relay(pool: ConnectionPool, peers: PeerClients, logger: Logger) -> OutboxRelay
+  {
     OutboxRelay(pool: pool, logger: logger, deliver: FinancePostings.deliver(peers))
   }
 
   /// The RPC services (the tests serve them directly).
-  public static func services(pool: ConnectionPool, relay: OutboxRelay) -> [any RegistrableRPCService] {
+  public static func services(
+    pool: ConnectionPool,
+    relay: OutboxRelay
+  ) -> [any RegistrableRPCService] {
     let context = HRContext(pool: pool, relay: relay)
     return [
       PeopleAPI(pool: pool), SchedulingAPI(pool: pool), LeaveAPI(pool: pool),

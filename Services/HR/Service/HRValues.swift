@@ -61,7 +61,8 @@ enum HRValues {
 
   /// National and residence ids are 10 digits (Saudi national ids start with 1, iqamas with
   /// 2); passports 5 to 20 letters and digits.
-  static func identity(_ kind: Erp_Hr_V1_IdentityKind, _ number: String) throws -> (String, String) {
+  static func identity(_ kind: Erp_Hr_V1_IdentityKind, _ number: String) throws -> (String, String)
+  {
     switch kind {
     case .nationalID:
       guard number.wholeMatch(of: /1[0-9]{9}/) != nil else {
@@ -70,12 +71,18 @@ enum HRValues {
       return ("national_id", number)
     case .residenceID:
       guard number.wholeMatch(of: /2[0-9]{9}/) != nil else {
-        throw Self.invalid("employee.identity_number", "a residence id is 10 digits starting with 2")
+        throw Self.invalid(
+          "employee.identity_number",
+          "a residence id is 10 digits starting with 2"
+        )
       }
       return ("residence_id", number)
     case .passport:
       guard number.wholeMatch(of: /[A-Z0-9]{5,20}/) != nil else {
-        throw Self.invalid("employee.identity_number", "a passport number is 5 to 20 letters or digits")
+        throw Self.invalid(
+          "employee.identity_number",
+          "a passport number is 5 to 20 letters or digits"
+        )
       }
       return ("passport", number)
     default:
@@ -86,7 +93,11 @@ enum HRValues {
   static func date(_ date: CalendarDate) -> Erp_Common_V1_Date { date.proto }
 
   /// The department's id, or NOT_FOUND naming the field.
-  static func departmentID(_ session: PostgresSession, _ code: String, field: String) async throws
+  static func departmentID(
+    _ session: PostgresSession,
+    _ code: String,
+    field: String
+  ) async throws
     -> Int64
   {
     let rows = try await session.query("SELECT id FROM department WHERE code = $1", [code])
@@ -97,7 +108,11 @@ enum HRValues {
   }
 
   /// The employee's row id, or NOT_FOUND naming the field.
-  static func employeeID(_ session: PostgresSession, _ number: String, field: String) async throws
+  static func employeeID(
+    _ session: PostgresSession,
+    _ number: String,
+    field: String
+  ) async throws
     -> Int64
   {
     let rows = try await session.query("SELECT id FROM employee WHERE number = $1", [number])

@@ -164,7 +164,7 @@ public enum SupplyChainMigrations {
       );
       CREATE INDEX reservation_order ON reservation (order_id);
       """
-      + "\n" + Outbox.migrationSQL
+        + "\n" + Outbox.migrationSQL
   )
 
   /// Purchase orders, their lines and the goods received against them.

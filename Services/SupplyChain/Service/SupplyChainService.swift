@@ -10,19 +10,28 @@ public enum SupplyChainService {
     name: "supplychain",
     migrations: SupplyChainMigrations.all,
     makeServices: { environment in
-      let relay = Self.relay(pool: environment.pool, peers: environment.peers, logger: environment.logger)
+      let relay = Self.relay(
+        pool: environment.pool,
+        peers: environment.peers,
+        logger: environment.logger
+      )
       environment.runInBackground(relay)
       return Self.services(pool: environment.pool, peers: environment.peers, relay: relay)
     }
   )
 
   /// The relay that carries bills and journal entries to finance.
-  public static func relay(pool: ConnectionPool, peers: PeerClients, logger: Logger) -> OutboxRelay {
+  public static func relay(pool: ConnectionPool, peers: PeerClients, logger: Logger) -> OutboxRelay
+  {
     OutboxRelay(pool: pool, logger: logger, deliver: FinancePostings.deliver(peers))
   }
 
   /// The RPC services (the tests and benchmarks serve them directly).
-  public static func services(pool: ConnectionPool, peers: PeerClients, relay: OutboxRelay)
+  public static func services(
+    pool: ConnectionPool,
+    peers: PeerClients,
+    relay: OutboxRelay
+  )
     -> [any RegistrableRPCService]
   {
     let context = SupplyChainContext(pool: pool, peers: peers, relay: relay)

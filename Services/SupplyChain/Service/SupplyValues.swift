@@ -68,7 +68,11 @@ enum SupplyValues {
   }
 
   /// The warehouse's id, or NOT_FOUND naming the field and the code.
-  static func warehouseID(_ session: PostgresSession, code: String, field: String) async throws
+  static func warehouseID(
+    _ session: PostgresSession,
+    code: String,
+    field: String
+  ) async throws
     -> Int64
   {
     let rows = try await session.query("SELECT id FROM warehouse WHERE code = $1", [code])

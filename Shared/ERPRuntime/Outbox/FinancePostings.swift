@@ -22,7 +22,12 @@ public enum FinancePostings {
   ) async throws {
     var bill = bill
     bill.requestID = key
-    try await Outbox.enqueue(session, topic: Self.billTopic, key: key, payload: try bill.jsonString())
+    try await Outbox.enqueue(
+      session,
+      topic: Self.billTopic,
+      key: key,
+      payload: try bill.jsonString()
+    )
   }
 
   public static func queueEntry(

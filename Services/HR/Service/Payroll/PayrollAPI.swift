@@ -7,7 +7,10 @@ import GRPCCore
 struct PayrollAPI: Erp_Hr_V1_Payroll.SimpleServiceProtocol {
   let context: HRContext
 
-  func getSettings(request: Erp_Hr_V1_GetPayrollSettingsRequest, context: ServerContext)
+  func getSettings(
+    request: Erp_Hr_V1_GetPayrollSettingsRequest,
+    context: ServerContext
+  )
     async throws -> Erp_Hr_V1_PayrollSettings
   {
     try await inCallingTenant { tenant in
@@ -15,7 +18,10 @@ struct PayrollAPI: Erp_Hr_V1_Payroll.SimpleServiceProtocol {
     }
   }
 
-  func updateSettings(request: Erp_Hr_V1_PayrollSettings, context: ServerContext) async throws
+  func updateSettings(
+    request: Erp_Hr_V1_PayrollSettings,
+    context: ServerContext
+  ) async throws
     -> Erp_Hr_V1_PayrollSettings
   {
     try await inCallingTenant { tenant in
@@ -23,13 +29,19 @@ struct PayrollAPI: Erp_Hr_V1_Payroll.SimpleServiceProtocol {
     }
   }
 
-  func runPayroll(request: Erp_Hr_V1_RunPayrollRequest, context: ServerContext) async throws
+  func runPayroll(
+    request: Erp_Hr_V1_RunPayrollRequest,
+    context: ServerContext
+  ) async throws
     -> Erp_Hr_V1_PayrollRun
   {
     try await inCallingTenant { tenant in try await PayrollRuns.run(self.context, tenant, request) }
   }
 
-  func getPayrollRun(request: Erp_Hr_V1_GetPayrollRunRequest, context: ServerContext)
+  func getPayrollRun(
+    request: Erp_Hr_V1_GetPayrollRunRequest,
+    context: ServerContext
+  )
     async throws -> Erp_Hr_V1_PayrollRun
   {
     try await inCallingTenant { tenant in
@@ -37,7 +49,10 @@ struct PayrollAPI: Erp_Hr_V1_Payroll.SimpleServiceProtocol {
     }
   }
 
-  func approvePayrollRun(request: Erp_Hr_V1_GetPayrollRunRequest, context: ServerContext)
+  func approvePayrollRun(
+    request: Erp_Hr_V1_GetPayrollRunRequest,
+    context: ServerContext
+  )
     async throws -> Erp_Hr_V1_PayrollRun
   {
     try await inCallingTenant { tenant in
@@ -45,7 +60,10 @@ struct PayrollAPI: Erp_Hr_V1_Payroll.SimpleServiceProtocol {
     }
   }
 
-  func payrollCost(request: Erp_Hr_V1_PayrollCostRequest, context: ServerContext) async throws
+  func payrollCost(
+    request: Erp_Hr_V1_PayrollCostRequest,
+    context: ServerContext
+  ) async throws
     -> Erp_Hr_V1_PayrollCostResponse
   {
     var response = Erp_Hr_V1_PayrollCostResponse()
@@ -55,7 +73,10 @@ struct PayrollAPI: Erp_Hr_V1_Payroll.SimpleServiceProtocol {
     return response
   }
 
-  func overtimeReport(request: Erp_Hr_V1_OvertimeReportRequest, context: ServerContext)
+  func overtimeReport(
+    request: Erp_Hr_V1_OvertimeReportRequest,
+    context: ServerContext
+  )
     async throws -> Erp_Hr_V1_OvertimeReportResponse
   {
     var response = Erp_Hr_V1_OvertimeReportResponse()

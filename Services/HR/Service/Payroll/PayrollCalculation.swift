@@ -76,7 +76,11 @@ struct PayrollCalculation {
       overtime: overtime,
       housing: housing,
       transport: prorated(terms.transport),
-      socialInsurance: Self.roundedHalfUp(insurable, times: rules.socialInsuranceBasisPoints, over: 10_000)
+      socialInsurance: Self.roundedHalfUp(
+        insurable,
+        times: rules.socialInsuranceBasisPoints,
+        over: 10_000
+      )
     )
   }
 

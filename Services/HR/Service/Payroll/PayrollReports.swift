@@ -5,7 +5,11 @@ import GRPCCore
 
 /// Payroll cost by department and month (approved runs), and overtime by employee.
 enum PayrollReports {
-  static func cost(_ pool: ConnectionPool, _ tenant: TenantID, year: Int32) async throws
+  static func cost(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    year: Int32
+  ) async throws
     -> [Erp_Hr_V1_PayrollCostLine]
   {
     try await pool.tenantQuery(
@@ -28,7 +32,12 @@ enum PayrollReports {
     }
   }
 
-  static func overtime(_ pool: ConnectionPool, _ tenant: TenantID, year: Int32, month: Int32)
+  static func overtime(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    year: Int32,
+    month: Int32
+  )
     async throws -> [Erp_Hr_V1_OvertimeLine]
   {
     guard (1...12).contains(month) else { throw HRValues.invalid("month", "1 to 12") }

@@ -8,10 +8,16 @@ import GRPCCore
 /// finance under the key `hr:PR-2026-11`, so however often approval is retried, finance
 /// records one entry. An approved month cannot be run again.
 enum PayrollRuns {
-  static func run(_ context: HRContext, _ tenant: TenantID, _ request: Erp_Hr_V1_RunPayrollRequest)
+  static func run(
+    _ context: HRContext,
+    _ tenant: TenantID,
+    _ request: Erp_Hr_V1_RunPayrollRequest
+  )
     async throws -> Erp_Hr_V1_PayrollRun
   {
-    guard (1900...9999).contains(request.year) else { throw HRValues.invalid("year", "1900 to 9999") }
+    guard (1900...9999).contains(request.year) else {
+      throw HRValues.invalid("year", "1900 to 9999")
+    }
     guard (1...12).contains(request.month) else { throw HRValues.invalid("month", "1 to 12") }
     let (year, month) = (Int(request.year), Int(request.month))
     let number = "PR-\(year)-\(month < 10 ? "0" : "")\(month)"
@@ -35,7 +41,11 @@ enum PayrollRuns {
       let runID: Int64 = try run.decode("id")
       try await session.query("DELETE FROM payslip WHERE run_id = $1", [runID])
       let first = CalendarDate(year: year, month: month, day: 1)
-      let last = CalendarDate(year: year, month: month, day: CalendarDate.days(inYear: year, month: month))
+      let last = CalendarDate(
+        year: year,
+        month: month,
+        day: CalendarDate.days(inYear: year, month: month)
+      )
       let employees = try await session.query(
         """
         SELECT e.id, e.department_id, e.pay_type, e.pay_rate_minor, e.housing_minor,
@@ -95,7 +105,11 @@ enum PayrollRuns {
     return try await Self.get(context.pool, tenant, number)
   }
 
-  static func approve(_ context: HRContext, _ tenant: TenantID, number: String) async throws
+  static func approve(
+    _ context: HRContext,
+    _ tenant: TenantID,
+    number: String
+  ) async throws
     -> Erp_Hr_V1_PayrollRun
   {
     try await context.pool.withTenant(tenant) { session in
@@ -116,7 +130,10 @@ enum PayrollRuns {
       )[0]
       let gross: Int64 = try totals.decode("gross")
       guard gross > 0 else {
-        throw RPCError(code: .failedPrecondition, message: "id: \(number) pays nothing; run it first")
+        throw RPCError(
+          code: .failedPrecondition,
+          message: "id: \(number) pays nothing; run it first"
+        )
       }
       let net: Int64 = try totals.decode("net")
       let deductions: Int64 = try totals.decode("deductions")
@@ -129,12 +146,18 @@ enum PayrollRuns {
       var lines: [(role: String, debit: Int64, credit: Int64, memo: String)] = [
         ("salaries", gross, 0, "gross pay"), ("payroll_payable", 0, net, "net pay"),
       ]
-      if deductions > 0 { lines.append(("payroll_payable", 0, deductions, "social insurance withheld")) }
+      if deductions > 0 {
+        lines.append(("payroll_payable", 0, deductions, "social insurance withheld"))
+      }
       try await FinancePostings.queueEntry(
         session,
         key: try run.decode("entry_key"),
         FinancePostings.entry(
-          date: CalendarDate(year: year, month: month, day: CalendarDate.days(inYear: year, month: month)),
+          date: CalendarDate(
+            year: year,
+            month: month,
+            day: CalendarDate.days(inYear: year, month: month)
+          ),
           memo: "Payroll \(number)",
           source: ("payroll_run", number),
           currency: try run.decode("currency_code"),
@@ -146,7 +169,11 @@ enum PayrollRuns {
     return try await Self.get(context.pool, tenant, number)
   }
 
-  static func get(_ pool: ConnectionPool, _ tenant: TenantID, _ number: String) async throws
+  static func get(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    _ number: String
+  ) async throws
     -> Erp_Hr_V1_PayrollRun
   {
     let results = try await pool.withTenant(tenant) { session in

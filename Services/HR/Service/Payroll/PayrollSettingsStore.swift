@@ -31,7 +31,11 @@ enum PayrollSettingsStore {
 
   /// Replaces the settings. The currency can change only while no employee is paid in the old
   /// one and no run exists.
-  static func update(_ pool: ConnectionPool, _ tenant: TenantID, _ settings: Erp_Hr_V1_PayrollSettings)
+  static func update(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    _ settings: Erp_Hr_V1_PayrollSettings
+  )
     async throws -> Erp_Hr_V1_PayrollSettings
   {
     guard Currency(code: settings.currencyCode) != nil else {
@@ -49,7 +53,10 @@ enum PayrollSettingsStore {
     guard settings.socialInsuranceCap.unitsMinor >= 0,
       settings.socialInsuranceCap.currencyCode == settings.currencyCode
     else {
-      throw HRValues.invalid("social_insurance_cap", "a non-negative amount in \(settings.currencyCode)")
+      throw HRValues.invalid(
+        "social_insurance_cap",
+        "a non-negative amount in \(settings.currencyCode)"
+      )
     }
     guard settings.weekendDays.allSatisfy({ (1...7).contains($0) }), settings.weekendDays.count < 7
     else {

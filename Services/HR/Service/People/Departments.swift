@@ -5,7 +5,11 @@ import GRPCCore
 
 /// Departments (a tree: a parent must exist, so no cycle can form) and positions.
 enum Departments {
-  static func create(_ pool: ConnectionPool, _ tenant: TenantID, _ department: Erp_Hr_V1_Department)
+  static func create(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    _ department: Erp_Hr_V1_Department
+  )
     async throws -> Erp_Hr_V1_Department
   {
     let code = try HRValues.code(department.code, field: "code")
@@ -14,7 +18,11 @@ enum Departments {
       return try await pool.withTenant(tenant) { session in
         var parent: Int64? = nil
         if !department.parentCode.isEmpty {
-          parent = try await HRValues.departmentID(session, department.parentCode, field: "parent_code")
+          parent = try await HRValues.departmentID(
+            session,
+            department.parentCode,
+            field: "parent_code"
+          )
         }
         try await session.query(
           "INSERT INTO department (code, name, parent_id) VALUES ($1, $2, $3)",
@@ -31,7 +39,10 @@ enum Departments {
     }
   }
 
-  static func list(_ pool: ConnectionPool, _ tenant: TenantID) async throws
+  static func list(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID
+  ) async throws
     -> [Erp_Hr_V1_Department]
   {
     try await pool.tenantQuery(
@@ -54,7 +65,11 @@ enum Departments {
     }
   }
 
-  static func createPosition(_ pool: ConnectionPool, _ tenant: TenantID, _ position: Erp_Hr_V1_Position)
+  static func createPosition(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    _ position: Erp_Hr_V1_Position
+  )
     async throws -> Erp_Hr_V1_Position
   {
     let code = try HRValues.code(position.code, field: "code")

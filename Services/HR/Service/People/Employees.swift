@@ -7,12 +7,20 @@ import GRPCCore
 /// Employees: hired once per request id, looked up by id by the other services, terminated
 /// with a last day. Pay is in the tenant's payroll currency.
 enum Employees {
-  static func hire(_ pool: ConnectionPool, _ tenant: TenantID, _ request: Erp_Hr_V1_HireEmployeeRequest)
+  static func hire(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    _ request: Erp_Hr_V1_HireEmployeeRequest
+  )
     async throws -> Erp_Hr_V1_Employee
   {
     let requestID = try HRValues.requestID(request.requestID)
     let employee = request.employee
-    let arabic = try HRValues.name(employee.nameArabic, field: "employee.name_arabic", required: false)
+    let arabic = try HRValues.name(
+      employee.nameArabic,
+      field: "employee.name_arabic",
+      required: false
+    )
     let latin = try HRValues.name(employee.nameLatin, field: "employee.name_latin", required: false)
     guard !arabic.isEmpty || !latin.isEmpty else {
       throw HRValues.invalid("employee.name_arabic", "an Arabic or a Latin name is required")
@@ -76,7 +84,11 @@ enum Employees {
       }
       var manager: Int64? = nil
       if !employee.managerID.isEmpty {
-        manager = try await HRValues.employeeID(session, employee.managerID, field: "employee.manager_id")
+        manager = try await HRValues.employeeID(
+          session,
+          employee.managerID,
+          field: "employee.manager_id"
+        )
       }
       do {
         let rows = try await session.query(
@@ -112,7 +124,11 @@ enum Employees {
     }
   }
 
-  static func get(_ pool: ConnectionPool, _ tenant: TenantID, id: String) async throws
+  static func get(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    id: String
+  ) async throws
     -> Erp_Hr_V1_Employee
   {
     let rows = try await pool.tenantQuery(
@@ -126,7 +142,11 @@ enum Employees {
     return try Self.employee(row)
   }
 
-  static func list(_ pool: ConnectionPool, _ tenant: TenantID, _ request: Erp_Hr_V1_ListEmployeesRequest)
+  static func list(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    _ request: Erp_Hr_V1_ListEmployeesRequest
+  )
     async throws -> [Erp_Hr_V1_Employee]
   {
     let day = try CalendarDate.orToday(request.employedOn, field: "employed_on")
@@ -165,7 +185,11 @@ enum Employees {
     }
   }
 
-  static func headcount(_ pool: ConnectionPool, _ tenant: TenantID, _ request: Erp_Hr_V1_HeadcountRequest)
+  static func headcount(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    _ request: Erp_Hr_V1_HeadcountRequest
+  )
     async throws -> Erp_Hr_V1_HeadcountResponse
   {
     let day = try CalendarDate.orToday(request.asOf, field: "as_of")
@@ -214,7 +238,8 @@ enum Employees {
     employee.id = try row.decode("number")
     employee.nameArabic = try row.decode("name_arabic")
     employee.nameLatin = try row.decode("name_latin")
-    employee.identityKind = Self.identityKinds[try row.decode("identity_kind", as: String.self)] ?? .unspecified
+    employee.identityKind =
+      Self.identityKinds[try row.decode("identity_kind", as: String.self)] ?? .unspecified
     employee.identityNumber = try row.decode("identity_number")
     employee.hireDate = try row.decode("hire_date", as: CalendarDate.self).proto
     if let last = try row.decodeIfPresent("termination_date", as: CalendarDate.self) {

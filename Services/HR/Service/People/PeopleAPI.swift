@@ -7,13 +7,19 @@ import GRPCCore
 struct PeopleAPI: Erp_Hr_V1_People.SimpleServiceProtocol {
   let pool: ConnectionPool
 
-  func createDepartment(request: Erp_Hr_V1_Department, context: ServerContext) async throws
+  func createDepartment(
+    request: Erp_Hr_V1_Department,
+    context: ServerContext
+  ) async throws
     -> Erp_Hr_V1_Department
   {
     try await inCallingTenant { tenant in try await Departments.create(self.pool, tenant, request) }
   }
 
-  func listDepartments(request: Erp_Hr_V1_ListDepartmentsRequest, context: ServerContext)
+  func listDepartments(
+    request: Erp_Hr_V1_ListDepartmentsRequest,
+    context: ServerContext
+  )
     async throws -> Erp_Hr_V1_ListDepartmentsResponse
   {
     var response = Erp_Hr_V1_ListDepartmentsResponse()
@@ -23,7 +29,10 @@ struct PeopleAPI: Erp_Hr_V1_People.SimpleServiceProtocol {
     return response
   }
 
-  func createPosition(request: Erp_Hr_V1_Position, context: ServerContext) async throws
+  func createPosition(
+    request: Erp_Hr_V1_Position,
+    context: ServerContext
+  ) async throws
     -> Erp_Hr_V1_Position
   {
     try await inCallingTenant { tenant in
@@ -31,19 +40,29 @@ struct PeopleAPI: Erp_Hr_V1_People.SimpleServiceProtocol {
     }
   }
 
-  func hireEmployee(request: Erp_Hr_V1_HireEmployeeRequest, context: ServerContext) async throws
+  func hireEmployee(
+    request: Erp_Hr_V1_HireEmployeeRequest,
+    context: ServerContext
+  ) async throws
     -> Erp_Hr_V1_Employee
   {
     try await inCallingTenant { tenant in try await Employees.hire(self.pool, tenant, request) }
   }
 
-  func getEmployee(request: Erp_Hr_V1_GetEmployeeRequest, context: ServerContext) async throws
+  func getEmployee(
+    request: Erp_Hr_V1_GetEmployeeRequest,
+    context: ServerContext
+  ) async throws
     -> Erp_Hr_V1_Employee
   {
-    try await inCallingTenant { tenant in try await Employees.get(self.pool, tenant, id: request.id) }
+    try await inCallingTenant { tenant in try await Employees.get(self.pool, tenant, id: request.id)
+    }
   }
 
-  func listEmployees(request: Erp_Hr_V1_ListEmployeesRequest, context: ServerContext) async throws
+  func listEmployees(
+    request: Erp_Hr_V1_ListEmployeesRequest,
+    context: ServerContext
+  ) async throws
     -> Erp_Hr_V1_ListEmployeesResponse
   {
     var response = Erp_Hr_V1_ListEmployeesResponse()
@@ -53,15 +72,23 @@ struct PeopleAPI: Erp_Hr_V1_People.SimpleServiceProtocol {
     return response
   }
 
-  func terminateEmployee(request: Erp_Hr_V1_TerminateEmployeeRequest, context: ServerContext)
+  func terminateEmployee(
+    request: Erp_Hr_V1_TerminateEmployeeRequest,
+    context: ServerContext
+  )
     async throws -> Erp_Hr_V1_Employee
   {
-    try await inCallingTenant { tenant in try await Employees.terminate(self.pool, tenant, request) }
+    try await inCallingTenant { tenant in try await Employees.terminate(self.pool, tenant, request)
+    }
   }
 
-  func headcount(request: Erp_Hr_V1_HeadcountRequest, context: ServerContext) async throws
+  func headcount(
+    request: Erp_Hr_V1_HeadcountRequest,
+    context: ServerContext
+  ) async throws
     -> Erp_Hr_V1_HeadcountResponse
   {
-    try await inCallingTenant { tenant in try await Employees.headcount(self.pool, tenant, request) }
+    try await inCallingTenant { tenant in try await Employees.headcount(self.pool, tenant, request)
+    }
   }
 }

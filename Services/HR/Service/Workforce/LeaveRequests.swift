@@ -8,7 +8,11 @@ import GRPCCore
 /// the employee's row (as shift assignment does), checks the balance and that no shift is
 /// assigned during the leave.
 enum LeaveRequests {
-  static func createType(_ pool: ConnectionPool, _ tenant: TenantID, _ type: Erp_Hr_V1_LeaveType)
+  static func createType(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    _ type: Erp_Hr_V1_LeaveType
+  )
     async throws -> Erp_Hr_V1_LeaveType
   {
     guard type.code.wholeMatch(of: /[A-Z0-9_-]{1,20}/) != nil else {
@@ -29,7 +33,11 @@ enum LeaveRequests {
     return created
   }
 
-  static func request(_ pool: ConnectionPool, _ tenant: TenantID, _ request: Erp_Hr_V1_RequestLeaveRequest)
+  static func request(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    _ request: Erp_Hr_V1_RequestLeaveRequest
+  )
     async throws -> Erp_Hr_V1_LeaveRequest
   {
     let requestID = try HRValues.requestID(request.requestID)
@@ -39,17 +47,31 @@ enum LeaveRequests {
     guard first.year == last.year else {
       throw HRValues.invalid("last_day", "a request stays within one calendar year; split it")
     }
-    let number = try await creatingOnce(pool, tenant, requestIDConstraint: "leave_request_request_id_key") {
+    let number = try await creatingOnce(
+      pool,
+      tenant,
+      requestIDConstraint: "leave_request_request_id_key"
+    ) {
       session in
       let existing = try await session.query(
         "SELECT number FROM leave_request WHERE request_id = $1",
         [requestID]
       )
       if let row = existing.first { return try row.decode("number", as: String.self) }
-      let employee = try await HRValues.employeeID(session, request.employeeID, field: "employee_id")
-      let types = try await session.query("SELECT 1 FROM leave_type WHERE code = $1", [request.leaveType])
+      let employee = try await HRValues.employeeID(
+        session,
+        request.employeeID,
+        field: "employee_id"
+      )
+      let types = try await session.query(
+        "SELECT 1 FROM leave_type WHERE code = $1",
+        [request.leaveType]
+      )
       guard !types.isEmpty else {
-        throw RPCError(code: .notFound, message: "leave_type: no leave type \"\(request.leaveType)\"")
+        throw RPCError(
+          code: .notFound,
+          message: "leave_type: no leave type \"\(request.leaveType)\""
+        )
       }
       let days = try await session.query(
         "SELECT count(*)::integer AS days FROM generate_series($1::date, $2::date, '1 day') AS d, "
@@ -74,7 +96,11 @@ enum LeaveRequests {
     return try await Self.get(pool, tenant, number)
   }
 
-  static func approve(_ pool: ConnectionPool, _ tenant: TenantID, number: String) async throws
+  static func approve(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    number: String
+  ) async throws
     -> Erp_Hr_V1_LeaveRequest
   {
     try await Self.decide(pool, tenant, number, to: "approved") { session, row in
@@ -101,7 +127,10 @@ enum LeaveRequests {
         "SELECT s.number FROM shift_assignment a JOIN shift s ON s.id = a.shift_id "
           + "WHERE a.employee_id = $1 AND (s.starts_at AT TIME ZONE 'UTC')::date <= $3 "
           + "AND (s.ends_at AT TIME ZONE 'UTC')::date >= $2 ORDER BY s.starts_at LIMIT 1",
-        [employee, try row.decode("first_day", as: CalendarDate.self), try row.decode("last_day", as: CalendarDate.self)]
+        [
+          employee, try row.decode("first_day", as: CalendarDate.self),
+          try row.decode("last_day", as: CalendarDate.self),
+        ]
       )
       if let shift = shifts.first {
         throw RPCError(
@@ -114,7 +143,11 @@ enum LeaveRequests {
     }
   }
 
-  static func reject(_ pool: ConnectionPool, _ tenant: TenantID, number: String) async throws
+  static func reject(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    number: String
+  ) async throws
     -> Erp_Hr_V1_LeaveRequest
   {
     try await Self.decide(pool, tenant, number, to: "rejected") { _, _ in }
@@ -157,17 +190,30 @@ enum LeaveRequests {
         )
       }
       return try Self.leave(
-        try await session.query("SELECT \(Self.columns) FROM \(Self.source) WHERE r.number = $1", [number])[0]
+        try await session.query(
+          "SELECT \(Self.columns) FROM \(Self.source) WHERE r.number = $1",
+          [number]
+        )[0]
       )
     }
   }
 
-  static func balances(_ pool: ConnectionPool, _ tenant: TenantID, _ request: Erp_Hr_V1_LeaveBalancesRequest)
+  static func balances(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    _ request: Erp_Hr_V1_LeaveBalancesRequest
+  )
     async throws -> [Erp_Hr_V1_LeaveBalance]
   {
-    guard (1900...9999).contains(request.year) else { throw HRValues.invalid("year", "1900 to 9999") }
+    guard (1900...9999).contains(request.year) else {
+      throw HRValues.invalid("year", "1900 to 9999")
+    }
     return try await pool.withTenant(tenant) { session in
-      let employee = try await HRValues.employeeID(session, request.employeeID, field: "employee_id")
+      let employee = try await HRValues.employeeID(
+        session,
+        request.employeeID,
+        field: "employee_id"
+      )
       return try await session.query(
         """
         SELECT t.code, t.yearly_days,
@@ -190,7 +236,11 @@ enum LeaveRequests {
     }
   }
 
-  static func get(_ pool: ConnectionPool, _ tenant: TenantID, _ number: String) async throws
+  static func get(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    _ number: String
+  ) async throws
     -> Erp_Hr_V1_LeaveRequest
   {
     let rows = try await pool.tenantQuery(
@@ -220,7 +270,8 @@ enum LeaveRequests {
     leave.workingDays = try row.decode("working_days")
     leave.status =
       ["pending": .pending, "approved": .approved, "rejected": .rejected][
-        try row.decode("status", as: String.self)] ?? .unspecified
+        try row.decode("status", as: String.self)
+      ] ?? .unspecified
     leave.reason = try row.decode("reason")
     return leave
   }

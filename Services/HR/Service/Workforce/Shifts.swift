@@ -8,7 +8,11 @@ import GRPCCore
 /// approved leave are checked with the employee's row locked, the same lock leave approval
 /// takes, so an assignment and a leave approval cannot cross each other unseen.
 enum Shifts {
-  static func create(_ pool: ConnectionPool, _ tenant: TenantID, _ request: Erp_Hr_V1_CreateShiftRequest)
+  static func create(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    _ request: Erp_Hr_V1_CreateShiftRequest
+  )
     async throws -> Erp_Hr_V1_Shift
   {
     let requestID = try HRValues.requestID(request.requestID)
@@ -33,9 +37,15 @@ enum Shifts {
       )
       var position: Int64? = nil
       if !shift.positionCode.isEmpty {
-        let rows = try await session.query("SELECT id FROM position WHERE code = $1", [shift.positionCode])
+        let rows = try await session.query(
+          "SELECT id FROM position WHERE code = $1",
+          [shift.positionCode]
+        )
         guard let row = rows.first else {
-          throw RPCError(code: .notFound, message: "shift.position_code: no position \"\(shift.positionCode)\"")
+          throw RPCError(
+            code: .notFound,
+            message: "shift.position_code: no position \"\(shift.positionCode)\""
+          )
         }
         position = try row.decode("id")
       }
@@ -53,7 +63,11 @@ enum Shifts {
     return try await Self.get(pool, tenant, number)
   }
 
-  static func assign(_ pool: ConnectionPool, _ tenant: TenantID, _ request: Erp_Hr_V1_AssignShiftRequest)
+  static func assign(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    _ request: Erp_Hr_V1_AssignShiftRequest
+  )
     async throws -> Erp_Hr_V1_Shift
   {
     do {
@@ -71,7 +85,10 @@ enum Shifts {
           [request.employeeID]
         )
         guard let employee = employees.first else {
-          throw RPCError(code: .notFound, message: "employee_id: no employee \"\(request.employeeID)\"")
+          throw RPCError(
+            code: .notFound,
+            message: "employee_id: no employee \"\(request.employeeID)\""
+          )
         }
         let firstDay: CalendarDate = try shift.decode("first_day")
         let lastDay: CalendarDate = try shift.decode("last_day")
@@ -117,13 +134,18 @@ enum Shifts {
     {
       throw RPCError(
         code: .failedPrecondition,
-        message: "employee_id: \(request.employeeID) already works a shift overlapping \(request.shiftID)"
+        message:
+          "employee_id: \(request.employeeID) already works a shift overlapping \(request.shiftID)"
       )
     }
     return try await Self.get(pool, tenant, request.shiftID)
   }
 
-  static func unassign(_ pool: ConnectionPool, _ tenant: TenantID, _ request: Erp_Hr_V1_AssignShiftRequest)
+  static func unassign(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    _ request: Erp_Hr_V1_AssignShiftRequest
+  )
     async throws -> Erp_Hr_V1_Shift
   {
     _ = try await pool.tenantQuery(
@@ -135,7 +157,11 @@ enum Shifts {
     return try await Self.get(pool, tenant, request.shiftID)
   }
 
-  static func get(_ pool: ConnectionPool, _ tenant: TenantID, _ number: String) async throws
+  static func get(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    _ number: String
+  ) async throws
     -> Erp_Hr_V1_Shift
   {
     guard let shift = try await Self.read(pool, tenant, "s.number = $1", [number]).first else {
@@ -144,7 +170,11 @@ enum Shifts {
     return shift
   }
 
-  static func week(_ pool: ConnectionPool, _ tenant: TenantID, _ request: Erp_Hr_V1_WeeklyScheduleRequest)
+  static func week(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    _ request: Erp_Hr_V1_WeeklyScheduleRequest
+  )
     async throws -> [Erp_Hr_V1_Shift]
   {
     let start = try CalendarDate(request.weekStart, field: "week_start")

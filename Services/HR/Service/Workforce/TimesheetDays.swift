@@ -5,7 +5,11 @@ import GRPCCore
 
 /// Minutes worked per employee and day; overtime is what passes the tenant's daily threshold.
 enum TimesheetDays {
-  static func record(_ pool: ConnectionPool, _ tenant: TenantID, _ request: Erp_Hr_V1_RecordDayRequest)
+  static func record(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    _ request: Erp_Hr_V1_RecordDayRequest
+  )
     async throws -> Erp_Hr_V1_TimesheetDay
   {
     let day = try CalendarDate(request.day, field: "day")
@@ -18,12 +22,18 @@ enum TimesheetDays {
         [request.employeeID]
       )
       guard let employee = rows.first else {
-        throw RPCError(code: .notFound, message: "employee_id: no employee \"\(request.employeeID)\"")
+        throw RPCError(
+          code: .notFound,
+          message: "employee_id: no employee \"\(request.employeeID)\""
+        )
       }
       let hired: CalendarDate = try employee.decode("hire_date")
       let left = try employee.decodeIfPresent("termination_date", as: CalendarDate.self)
       guard hired <= day, left.map({ day <= $0 }) ?? true else {
-        throw HRValues.invalid("day", "\(request.employeeID) is not employed on \(day.postgresText)")
+        throw HRValues.invalid(
+          "day",
+          "\(request.employeeID) is not employed on \(day.postgresText)"
+        )
       }
       let recorded = try await session.query(
         """
@@ -43,11 +53,18 @@ enum TimesheetDays {
     }
   }
 
-  static func month(_ pool: ConnectionPool, _ tenant: TenantID, _ request: Erp_Hr_V1_ListTimesheetRequest)
+  static func month(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    _ request: Erp_Hr_V1_ListTimesheetRequest
+  )
     async throws -> Erp_Hr_V1_ListTimesheetResponse
   {
     let start = try CalendarDate(
-      { var date = Erp_Common_V1_Date(); date.year = request.year; date.month = request.month; date.day = 1; return date }(),
+      {
+        var date = Erp_Common_V1_Date(); date.year = request.year; date.month = request.month;
+        date.day = 1; return date
+      }(),
       field: "month"
     )
     let rows = try await pool.tenantQuery(

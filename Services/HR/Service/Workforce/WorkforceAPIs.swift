@@ -7,25 +7,37 @@ import GRPCCore
 struct SchedulingAPI: Erp_Hr_V1_Scheduling.SimpleServiceProtocol {
   let pool: ConnectionPool
 
-  func createShift(request: Erp_Hr_V1_CreateShiftRequest, context: ServerContext) async throws
+  func createShift(
+    request: Erp_Hr_V1_CreateShiftRequest,
+    context: ServerContext
+  ) async throws
     -> Erp_Hr_V1_Shift
   {
     try await inCallingTenant { tenant in try await Shifts.create(self.pool, tenant, request) }
   }
 
-  func assignShift(request: Erp_Hr_V1_AssignShiftRequest, context: ServerContext) async throws
+  func assignShift(
+    request: Erp_Hr_V1_AssignShiftRequest,
+    context: ServerContext
+  ) async throws
     -> Erp_Hr_V1_Shift
   {
     try await inCallingTenant { tenant in try await Shifts.assign(self.pool, tenant, request) }
   }
 
-  func unassignShift(request: Erp_Hr_V1_AssignShiftRequest, context: ServerContext) async throws
+  func unassignShift(
+    request: Erp_Hr_V1_AssignShiftRequest,
+    context: ServerContext
+  ) async throws
     -> Erp_Hr_V1_Shift
   {
     try await inCallingTenant { tenant in try await Shifts.unassign(self.pool, tenant, request) }
   }
 
-  func weeklySchedule(request: Erp_Hr_V1_WeeklyScheduleRequest, context: ServerContext)
+  func weeklySchedule(
+    request: Erp_Hr_V1_WeeklyScheduleRequest,
+    context: ServerContext
+  )
     async throws -> Erp_Hr_V1_WeeklyScheduleResponse
   {
     var response = Erp_Hr_V1_WeeklyScheduleResponse()
@@ -40,7 +52,10 @@ struct SchedulingAPI: Erp_Hr_V1_Scheduling.SimpleServiceProtocol {
 struct LeaveAPI: Erp_Hr_V1_Leave.SimpleServiceProtocol {
   let pool: ConnectionPool
 
-  func createLeaveType(request: Erp_Hr_V1_LeaveType, context: ServerContext) async throws
+  func createLeaveType(
+    request: Erp_Hr_V1_LeaveType,
+    context: ServerContext
+  ) async throws
     -> Erp_Hr_V1_LeaveType
   {
     try await inCallingTenant { tenant in
@@ -48,13 +63,21 @@ struct LeaveAPI: Erp_Hr_V1_Leave.SimpleServiceProtocol {
     }
   }
 
-  func requestLeave(request: Erp_Hr_V1_RequestLeaveRequest, context: ServerContext) async throws
+  func requestLeave(
+    request: Erp_Hr_V1_RequestLeaveRequest,
+    context: ServerContext
+  ) async throws
     -> Erp_Hr_V1_LeaveRequest
   {
-    try await inCallingTenant { tenant in try await LeaveRequests.request(self.pool, tenant, request) }
+    try await inCallingTenant { tenant in
+      try await LeaveRequests.request(self.pool, tenant, request)
+    }
   }
 
-  func approveLeave(request: Erp_Hr_V1_DecideLeaveRequest, context: ServerContext) async throws
+  func approveLeave(
+    request: Erp_Hr_V1_DecideLeaveRequest,
+    context: ServerContext
+  ) async throws
     -> Erp_Hr_V1_LeaveRequest
   {
     try await inCallingTenant { tenant in
@@ -62,7 +85,10 @@ struct LeaveAPI: Erp_Hr_V1_Leave.SimpleServiceProtocol {
     }
   }
 
-  func rejectLeave(request: Erp_Hr_V1_DecideLeaveRequest, context: ServerContext) async throws
+  func rejectLeave(
+    request: Erp_Hr_V1_DecideLeaveRequest,
+    context: ServerContext
+  ) async throws
     -> Erp_Hr_V1_LeaveRequest
   {
     try await inCallingTenant { tenant in
@@ -70,7 +96,10 @@ struct LeaveAPI: Erp_Hr_V1_Leave.SimpleServiceProtocol {
     }
   }
 
-  func leaveBalances(request: Erp_Hr_V1_LeaveBalancesRequest, context: ServerContext)
+  func leaveBalances(
+    request: Erp_Hr_V1_LeaveBalancesRequest,
+    context: ServerContext
+  )
     async throws -> Erp_Hr_V1_LeaveBalancesResponse
   {
     var response = Erp_Hr_V1_LeaveBalancesResponse()
@@ -85,15 +114,23 @@ struct LeaveAPI: Erp_Hr_V1_Leave.SimpleServiceProtocol {
 struct TimesheetsAPI: Erp_Hr_V1_Timesheets.SimpleServiceProtocol {
   let pool: ConnectionPool
 
-  func recordDay(request: Erp_Hr_V1_RecordDayRequest, context: ServerContext) async throws
+  func recordDay(
+    request: Erp_Hr_V1_RecordDayRequest,
+    context: ServerContext
+  ) async throws
     -> Erp_Hr_V1_TimesheetDay
   {
-    try await inCallingTenant { tenant in try await TimesheetDays.record(self.pool, tenant, request) }
+    try await inCallingTenant { tenant in try await TimesheetDays.record(self.pool, tenant, request)
+    }
   }
 
-  func listTimesheet(request: Erp_Hr_V1_ListTimesheetRequest, context: ServerContext)
+  func listTimesheet(
+    request: Erp_Hr_V1_ListTimesheetRequest,
+    context: ServerContext
+  )
     async throws -> Erp_Hr_V1_ListTimesheetResponse
   {
-    try await inCallingTenant { tenant in try await TimesheetDays.month(self.pool, tenant, request) }
+    try await inCallingTenant { tenant in try await TimesheetDays.month(self.pool, tenant, request)
+    }
   }
 }

@@ -7,25 +7,37 @@ import GRPCCore
 struct CatalogAPI: Erp_Supplychain_V1_Catalog.SimpleServiceProtocol {
   let pool: ConnectionPool
 
-  func createItem(request: Erp_Supplychain_V1_CreateItemRequest, context: ServerContext)
+  func createItem(
+    request: Erp_Supplychain_V1_CreateItemRequest,
+    context: ServerContext
+  )
     async throws -> Erp_Supplychain_V1_Item
   {
     try await inCallingTenant { tenant in try await Items.create(self.pool, tenant, request) }
   }
 
-  func updateItem(request: Erp_Supplychain_V1_UpdateItemRequest, context: ServerContext)
+  func updateItem(
+    request: Erp_Supplychain_V1_UpdateItemRequest,
+    context: ServerContext
+  )
     async throws -> Erp_Supplychain_V1_Item
   {
     try await inCallingTenant { tenant in try await Items.update(self.pool, tenant, request) }
   }
 
-  func getItem(request: Erp_Supplychain_V1_GetItemRequest, context: ServerContext) async throws
+  func getItem(
+    request: Erp_Supplychain_V1_GetItemRequest,
+    context: ServerContext
+  ) async throws
     -> Erp_Supplychain_V1_Item
   {
     try await inCallingTenant { tenant in try await Items.get(self.pool, tenant, sku: request.sku) }
   }
 
-  func listItems(request: Erp_Supplychain_V1_ListItemsRequest, context: ServerContext)
+  func listItems(
+    request: Erp_Supplychain_V1_ListItemsRequest,
+    context: ServerContext
+  )
     async throws -> Erp_Supplychain_V1_ListItemsResponse
   {
     var response = Erp_Supplychain_V1_ListItemsResponse()
@@ -42,13 +54,19 @@ struct CatalogAPI: Erp_Supplychain_V1_Catalog.SimpleServiceProtocol {
     try await inCallingTenant { tenant in try await ItemImport.run(self.pool, tenant, request) }
   }
 
-  func createSupplier(request: Erp_Supplychain_V1_CreateSupplierRequest, context: ServerContext)
+  func createSupplier(
+    request: Erp_Supplychain_V1_CreateSupplierRequest,
+    context: ServerContext
+  )
     async throws -> Erp_Supplychain_V1_Supplier
   {
     try await inCallingTenant { tenant in try await Suppliers.create(self.pool, tenant, request) }
   }
 
-  func listSuppliers(request: Erp_Supplychain_V1_ListSuppliersRequest, context: ServerContext)
+  func listSuppliers(
+    request: Erp_Supplychain_V1_ListSuppliersRequest,
+    context: ServerContext
+  )
     async throws -> Erp_Supplychain_V1_ListSuppliersResponse
   {
     var response = Erp_Supplychain_V1_ListSuppliersResponse()
@@ -58,7 +76,10 @@ struct CatalogAPI: Erp_Supplychain_V1_Catalog.SimpleServiceProtocol {
     return response
   }
 
-  func createWarehouse(request: Erp_Supplychain_V1_CreateWarehouseRequest, context: ServerContext)
+  func createWarehouse(
+    request: Erp_Supplychain_V1_CreateWarehouseRequest,
+    context: ServerContext
+  )
     async throws -> Erp_Supplychain_V1_Warehouse
   {
     try await inCallingTenant { tenant in
@@ -66,7 +87,10 @@ struct CatalogAPI: Erp_Supplychain_V1_Catalog.SimpleServiceProtocol {
     }
   }
 
-  func listWarehouses(request: Erp_Supplychain_V1_ListWarehousesRequest, context: ServerContext)
+  func listWarehouses(
+    request: Erp_Supplychain_V1_ListWarehousesRequest,
+    context: ServerContext
+  )
     async throws -> Erp_Supplychain_V1_ListWarehousesResponse
   {
     var response = Erp_Supplychain_V1_ListWarehousesResponse()
@@ -76,7 +100,10 @@ struct CatalogAPI: Erp_Supplychain_V1_Catalog.SimpleServiceProtocol {
     return response
   }
 
-  func setReorderRule(request: Erp_Supplychain_V1_ReorderRule, context: ServerContext)
+  func setReorderRule(
+    request: Erp_Supplychain_V1_ReorderRule,
+    context: ServerContext
+  )
     async throws -> Erp_Supplychain_V1_ReorderRule
   {
     try await inCallingTenant { tenant in

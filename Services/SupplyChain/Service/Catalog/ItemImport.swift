@@ -1,7 +1,7 @@
 import ERPProtos
-import Foundation
 import ERPRuntime
 import ERPStore
+import Foundation
 import GRPCCore
 
 /// Bulk import of items: rows are checked one by one and upserted on SKU in batches, each batch
@@ -97,7 +97,11 @@ enum ItemImport {
     RETURNING (xmax = 0) AS created
     """
 
-  private static func error(_ row: Int64, _ sku: String, _ error: RPCError)
+  private static func error(
+    _ row: Int64,
+    _ sku: String,
+    _ error: RPCError
+  )
     -> Erp_Supplychain_V1_ImportRowError
   {
     var failure = Erp_Supplychain_V1_ImportRowError()
@@ -105,7 +109,8 @@ enum ItemImport {
     failure.sku = sku
     let parts = error.message.split(separator: ":", maxSplits: 1)
     failure.field = parts.count == 2 ? String(parts[0]) : ""
-    failure.message = parts.count == 2
+    failure.message =
+      parts.count == 2
       ? parts[1].trimmingCharacters(in: .whitespaces) : error.message
     return failure
   }

@@ -95,7 +95,11 @@ enum Items {
           [requestID]
         )
         if let row = existing.first { return try Self.item(row) }
-        try await Self.checkSupplier(session, fields.supplierCode, field: "item.preferred_supplier_code")
+        try await Self.checkSupplier(
+          session,
+          fields.supplierCode,
+          field: "item.preferred_supplier_code"
+        )
         let rows = try await session.query(
           """
           WITH i AS (
@@ -122,7 +126,11 @@ enum Items {
     let fields = try Self.fields(request.item)
     return try await Self.translatingDuplicates(fields.sku) {
       try await pool.withTenant(tenant) { session in
-        try await Self.checkSupplier(session, fields.supplierCode, field: "item.preferred_supplier_code")
+        try await Self.checkSupplier(
+          session,
+          fields.supplierCode,
+          field: "item.preferred_supplier_code"
+        )
         let rows = try await session.query(
           """
           WITH i AS (
@@ -142,7 +150,11 @@ enum Items {
     }
   }
 
-  static func get(_ pool: ConnectionPool, _ tenant: TenantID, sku: String) async throws
+  static func get(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    sku: String
+  ) async throws
     -> Erp_Supplychain_V1_Item
   {
     let rows = try await pool.tenantQuery(
@@ -168,11 +180,15 @@ enum Items {
       tenant,
       "SELECT \(Self.columns) FROM \(Self.source) WHERE i.sku > $1 AND (i.active OR $2) "
         + "ORDER BY i.sku LIMIT $3",
-      [request.afterSku, request.includeInactive, request.pageSize == 0 ? 100 : Int(request.pageSize)]
+      [
+        request.afterSku, request.includeInactive,
+        request.pageSize == 0 ? 100 : Int(request.pageSize),
+      ]
     ).map(Self.item)
   }
 
-  static func checkSupplier(_ session: PostgresSession, _ code: String, field: String) async throws {
+  static func checkSupplier(_ session: PostgresSession, _ code: String, field: String) async throws
+  {
     guard !code.isEmpty else { return }
     let rows = try await session.query("SELECT 1 FROM supplier WHERE code = $1", [code])
     guard !rows.isEmpty else {

@@ -53,7 +53,10 @@ enum Suppliers {
     }
   }
 
-  static func list(_ pool: ConnectionPool, _ tenant: TenantID) async throws
+  static func list(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID
+  ) async throws
     -> [Erp_Supplychain_V1_Supplier]
   {
     try await pool.tenantQuery(tenant, "SELECT \(Self.columns) FROM supplier ORDER BY code")

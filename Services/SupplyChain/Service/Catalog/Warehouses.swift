@@ -51,7 +51,10 @@ enum Warehouses {
     }
   }
 
-  static func list(_ pool: ConnectionPool, _ tenant: TenantID) async throws
+  static func list(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID
+  ) async throws
     -> [Erp_Supplychain_V1_Warehouse]
   {
     try await pool.tenantQuery(

@@ -111,7 +111,8 @@ enum GoodsReceipts {
       guard let orderLine = rows.first else {
         throw RPCError(
           code: .notFound,
-          message: "\(field).line_number: \(request.purchaseOrderNumber) has no line \(line.lineNumber)"
+          message:
+            "\(field).line_number: \(request.purchaseOrderNumber) has no line \(line.lineNumber)"
         )
       }
       let open: Int64 = try orderLine.decode("open")
@@ -187,7 +188,11 @@ enum GoodsReceipts {
     return receiptNumber
   }
 
-  static func get(_ pool: ConnectionPool, _ tenant: TenantID, number: String) async throws
+  static func get(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    number: String
+  ) async throws
     -> Erp_Supplychain_V1_GoodsReceipt
   {
     let results = try await pool.withTenant(tenant) { session in
@@ -217,9 +222,13 @@ enum GoodsReceipts {
     receipt.number = try row.decode("number")
     receipt.purchaseOrderNumber = try row.decode("order_number")
     receipt.receiptDate = try row.decode("receipt_date", as: CalendarDate.self).proto
-    receipt.value = SupplyValues.money(try row.decode("value_minor"), try row.decode("currency_code"))
+    receipt.value = SupplyValues.money(
+      try row.decode("value_minor"),
+      try row.decode("currency_code")
+    )
     receipt.billNumber = try row.decode("bill_number")
-    receipt.orderStatus = PurchaseOrders.statuses[try row.decode("status", as: String.self)] ?? .unspecified
+    receipt.orderStatus =
+      PurchaseOrders.statuses[try row.decode("status", as: String.self)] ?? .unspecified
     receipt.lines = try results[1].map { line in
       var receiptLine = Erp_Supplychain_V1_ReceiptLine()
       receiptLine.lineNumber = try line.decode("line_number")

@@ -85,7 +85,10 @@ enum PurchaseOrders {
           $5, 'draft')
         RETURNING id, number
         """,
-        [requestID, try supplierRow.decode("id", as: Int64.self), warehouse, currency.code, expected]
+        [
+          requestID, try supplierRow.decode("id", as: Int64.self), warehouse, currency.code,
+          expected,
+        ]
       )
       let orderID: Int64 = try order[0].decode("id")
       for (index, line) in lines.enumerated() {
@@ -106,14 +109,22 @@ enum PurchaseOrders {
   }
 
   /// Draft → ordered.
-  static func place(_ pool: ConnectionPool, _ tenant: TenantID, number: String) async throws
+  static func place(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    number: String
+  ) async throws
     -> Erp_Supplychain_V1_PurchaseOrder
   {
     try await Self.transition(pool, tenant, number, from: ["draft"], to: "ordered")
   }
 
   /// Draft or ordered (nothing received yet) → cancelled.
-  static func cancel(_ pool: ConnectionPool, _ tenant: TenantID, number: String) async throws
+  static func cancel(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    number: String
+  ) async throws
     -> Erp_Supplychain_V1_PurchaseOrder
   {
     try await Self.transition(pool, tenant, number, from: ["draft", "ordered"], to: "cancelled")
@@ -152,13 +163,20 @@ enum PurchaseOrders {
     }
   }
 
-  static func get(_ pool: ConnectionPool, _ tenant: TenantID, number: String) async throws
+  static func get(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    number: String
+  ) async throws
     -> Erp_Supplychain_V1_PurchaseOrder
   {
     try await pool.withTenant(tenant) { session in try await Self.read(session, number: number) }
   }
 
-  static func read(_ session: PostgresSession, number: String) async throws
+  static func read(
+    _ session: PostgresSession,
+    number: String
+  ) async throws
     -> Erp_Supplychain_V1_PurchaseOrder
   {
     let results = try await session.pipeline([

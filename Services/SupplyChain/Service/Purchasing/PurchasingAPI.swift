@@ -16,7 +16,10 @@ struct PurchasingAPI: Erp_Supplychain_V1_Purchasing.SimpleServiceProtocol {
     }
   }
 
-  func placePurchaseOrder(request: Erp_Supplychain_V1_PurchaseOrderRef, context: ServerContext)
+  func placePurchaseOrder(
+    request: Erp_Supplychain_V1_PurchaseOrderRef,
+    context: ServerContext
+  )
     async throws -> Erp_Supplychain_V1_PurchaseOrder
   {
     try await inCallingTenant { tenant in
@@ -24,7 +27,10 @@ struct PurchasingAPI: Erp_Supplychain_V1_Purchasing.SimpleServiceProtocol {
     }
   }
 
-  func cancelPurchaseOrder(request: Erp_Supplychain_V1_PurchaseOrderRef, context: ServerContext)
+  func cancelPurchaseOrder(
+    request: Erp_Supplychain_V1_PurchaseOrderRef,
+    context: ServerContext
+  )
     async throws -> Erp_Supplychain_V1_PurchaseOrder
   {
     try await inCallingTenant { tenant in
@@ -32,7 +38,10 @@ struct PurchasingAPI: Erp_Supplychain_V1_Purchasing.SimpleServiceProtocol {
     }
   }
 
-  func getPurchaseOrder(request: Erp_Supplychain_V1_PurchaseOrderRef, context: ServerContext)
+  func getPurchaseOrder(
+    request: Erp_Supplychain_V1_PurchaseOrderRef,
+    context: ServerContext
+  )
     async throws -> Erp_Supplychain_V1_PurchaseOrder
   {
     try await inCallingTenant { tenant in
@@ -40,7 +49,10 @@ struct PurchasingAPI: Erp_Supplychain_V1_Purchasing.SimpleServiceProtocol {
     }
   }
 
-  func receiveGoods(request: Erp_Supplychain_V1_ReceiveGoodsRequest, context: ServerContext)
+  func receiveGoods(
+    request: Erp_Supplychain_V1_ReceiveGoodsRequest,
+    context: ServerContext
+  )
     async throws -> Erp_Supplychain_V1_GoodsReceipt
   {
     try await inCallingTenant { tenant in

@@ -90,7 +90,8 @@ enum Shipments {
         )
       }
       let outstanding: Int64 =
-        try reservation.decode("released", as: Bool.self) ? 0 : try reservation.decode("outstanding")
+        try reservation.decode("released", as: Bool.self)
+        ? 0 : try reservation.decode("outstanding")
       guard line.quantityMilli <= outstanding else {
         throw RPCError(
           code: .failedPrecondition,
@@ -147,14 +148,22 @@ enum Shipments {
     return number
   }
 
-  static func get(_ pool: ConnectionPool, _ tenant: TenantID, number: String) async throws
+  static func get(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    number: String
+  ) async throws
     -> Erp_Supplychain_V1_Shipment
   {
     try await Self.read(pool, tenant, "s.number = $1", number).first
       ?? { throw RPCError(code: .notFound, message: "number: no shipment \"\(number)\"") }()
   }
 
-  static func list(_ pool: ConnectionPool, _ tenant: TenantID, order: String) async throws
+  static func list(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    order: String
+  ) async throws
     -> [Erp_Supplychain_V1_Shipment]
   {
     try await Self.read(pool, tenant, "s.order_id = $1", order)
@@ -166,10 +175,11 @@ enum Shipments {
     _ condition: String,
     _ value: String
   ) async throws -> [Erp_Supplychain_V1_Shipment] {
-    let currency = try await pool.tenantQuery(
-      tenant,
-      "SELECT value FROM setting WHERE key = 'base_currency'"
-    ).first?.decode("value", as: String.self) ?? ""
+    let currency =
+      try await pool.tenantQuery(
+        tenant,
+        "SELECT value FROM setting WHERE key = 'base_currency'"
+      ).first?.decode("value", as: String.self) ?? ""
     let results = try await pool.withTenant(tenant) { session in
       try await session.pipeline([
         PostgresStatement(

@@ -7,13 +7,19 @@ import GRPCCore
 struct ShippingAPI: Erp_Supplychain_V1_Shipping.SimpleServiceProtocol {
   let context: SupplyChainContext
 
-  func shipOrder(request: Erp_Supplychain_V1_ShipOrderRequest, context: ServerContext)
+  func shipOrder(
+    request: Erp_Supplychain_V1_ShipOrderRequest,
+    context: ServerContext
+  )
     async throws -> Erp_Supplychain_V1_Shipment
   {
     try await inCallingTenant { tenant in try await Shipments.ship(self.context, tenant, request) }
   }
 
-  func getShipment(request: Erp_Supplychain_V1_GetShipmentRequest, context: ServerContext)
+  func getShipment(
+    request: Erp_Supplychain_V1_GetShipmentRequest,
+    context: ServerContext
+  )
     async throws -> Erp_Supplychain_V1_Shipment
   {
     try await inCallingTenant { tenant in
@@ -21,7 +27,10 @@ struct ShippingAPI: Erp_Supplychain_V1_Shipping.SimpleServiceProtocol {
     }
   }
 
-  func listShipments(request: Erp_Supplychain_V1_ListShipmentsRequest, context: ServerContext)
+  func listShipments(
+    request: Erp_Supplychain_V1_ListShipmentsRequest,
+    context: ServerContext
+  )
     async throws -> Erp_Supplychain_V1_ListShipmentsResponse
   {
     var response = Erp_Supplychain_V1_ListShipmentsResponse()

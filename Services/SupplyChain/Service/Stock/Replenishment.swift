@@ -7,7 +7,10 @@ import GRPCCore
 /// with a purchase order suggested per supplier (the item's preferred one), valued at the
 /// item's standard cost.
 enum Replenishment {
-  static func report(_ context: SupplyChainContext, _ tenant: TenantID) async throws
+  static func report(
+    _ context: SupplyChainContext,
+    _ tenant: TenantID
+  ) async throws
     -> [Erp_Supplychain_V1_SuggestedPurchaseOrder]
   {
     let currency = try await BaseCurrency.of(context.pool, tenant, context.peers).code

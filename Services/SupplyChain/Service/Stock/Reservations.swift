@@ -75,7 +75,11 @@ public enum Reservations {
   }
 
   /// Gives back what is reserved and not shipped; a second release finds nothing left.
-  static func release(_ pool: ConnectionPool, _ tenant: TenantID, orderLine: String) async throws
+  static func release(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    orderLine: String
+  ) async throws
     -> Erp_Supplychain_V1_Reservation
   {
     try await pool.withTenant(tenant) { session in
@@ -116,7 +120,11 @@ public enum Reservations {
     }
   }
 
-  static func get(_ pool: ConnectionPool, _ tenant: TenantID, _ orderLine: String) async throws
+  static func get(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    _ orderLine: String
+  ) async throws
     -> Erp_Supplychain_V1_Reservation
   {
     let rows = try await pool.tenantQuery(

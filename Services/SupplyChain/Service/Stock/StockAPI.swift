@@ -7,7 +7,10 @@ import GRPCCore
 struct StockAPI: Erp_Supplychain_V1_Stock.SimpleServiceProtocol {
   let context: SupplyChainContext
 
-  func adjust(request: Erp_Supplychain_V1_AdjustStockRequest, context: ServerContext)
+  func adjust(
+    request: Erp_Supplychain_V1_AdjustStockRequest,
+    context: ServerContext
+  )
     async throws -> Erp_Supplychain_V1_StockMove
   {
     try await inCallingTenant { tenant in
@@ -15,7 +18,10 @@ struct StockAPI: Erp_Supplychain_V1_Stock.SimpleServiceProtocol {
     }
   }
 
-  func transfer(request: Erp_Supplychain_V1_TransferRequest, context: ServerContext)
+  func transfer(
+    request: Erp_Supplychain_V1_TransferRequest,
+    context: ServerContext
+  )
     async throws -> Erp_Supplychain_V1_TransferResult
   {
     try await inCallingTenant { tenant in
@@ -23,7 +29,10 @@ struct StockAPI: Erp_Supplychain_V1_Stock.SimpleServiceProtocol {
     }
   }
 
-  func reserve(request: Erp_Supplychain_V1_ReserveRequest, context: ServerContext) async throws
+  func reserve(
+    request: Erp_Supplychain_V1_ReserveRequest,
+    context: ServerContext
+  ) async throws
     -> Erp_Supplychain_V1_Reservation
   {
     try await inCallingTenant { tenant in
@@ -31,7 +40,10 @@ struct StockAPI: Erp_Supplychain_V1_Stock.SimpleServiceProtocol {
     }
   }
 
-  func release(request: Erp_Supplychain_V1_ReleaseRequest, context: ServerContext) async throws
+  func release(
+    request: Erp_Supplychain_V1_ReleaseRequest,
+    context: ServerContext
+  ) async throws
     -> Erp_Supplychain_V1_Reservation
   {
     try await inCallingTenant { tenant in
@@ -48,7 +60,10 @@ struct StockAPI: Erp_Supplychain_V1_Stock.SimpleServiceProtocol {
     }
   }
 
-  func stockOnHand(request: Erp_Supplychain_V1_StockOnHandRequest, context: ServerContext)
+  func stockOnHand(
+    request: Erp_Supplychain_V1_StockOnHandRequest,
+    context: ServerContext
+  )
     async throws -> Erp_Supplychain_V1_StockOnHandResponse
   {
     var response = Erp_Supplychain_V1_StockOnHandResponse()
@@ -58,7 +73,10 @@ struct StockAPI: Erp_Supplychain_V1_Stock.SimpleServiceProtocol {
     return response
   }
 
-  func itemHistory(request: Erp_Supplychain_V1_ItemHistoryRequest, context: ServerContext)
+  func itemHistory(
+    request: Erp_Supplychain_V1_ItemHistoryRequest,
+    context: ServerContext
+  )
     async throws -> Erp_Supplychain_V1_ItemHistoryResponse
   {
     var response = Erp_Supplychain_V1_ItemHistoryResponse()
@@ -75,7 +93,10 @@ struct StockAPI: Erp_Supplychain_V1_Stock.SimpleServiceProtocol {
     try await inCallingTenant { tenant in try await StockReports.valuation(self.context, tenant) }
   }
 
-  func slowMovers(request: Erp_Supplychain_V1_SlowMoversRequest, context: ServerContext)
+  func slowMovers(
+    request: Erp_Supplychain_V1_SlowMoversRequest,
+    context: ServerContext
+  )
     async throws -> Erp_Supplychain_V1_SlowMoversResponse
   {
     var response = Erp_Supplychain_V1_SlowMoversResponse()
@@ -85,7 +106,10 @@ struct StockAPI: Erp_Supplychain_V1_Stock.SimpleServiceProtocol {
     return response
   }
 
-  func replenishment(request: Erp_Supplychain_V1_ReplenishmentRequest, context: ServerContext)
+  func replenishment(
+    request: Erp_Supplychain_V1_ReplenishmentRequest,
+    context: ServerContext
+  )
     async throws -> Erp_Supplychain_V1_ReplenishmentResponse
   {
     var response = Erp_Supplychain_V1_ReplenishmentResponse()

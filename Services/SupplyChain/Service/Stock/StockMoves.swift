@@ -62,7 +62,10 @@ enum StockMoves {
             request.hasUnitCost
             ? request.unitCost.unitsMinor
             : try await Self.standardCost(session, item: item, sku: request.sku, currency)
-          value = try SupplyValues.lineValue(quantityMilli: request.quantityMilli, unitMinor: unitCost)
+          value = try SupplyValues.lineValue(
+            quantityMilli: request.quantityMilli,
+            unitMinor: unitCost
+          )
         }
         let rows = try await session.query(
           """
@@ -73,7 +76,10 @@ enum StockMoves {
           SELECT \(MoveRows.columns) FROM m JOIN item i ON i.id = m.item_id
             JOIN warehouse w ON w.id = m.warehouse_id
           """,
-          [item, warehouse, request.location, request.quantityMilli, value, requestID, request.reason]
+          [
+            item, warehouse, request.location, request.quantityMilli, value, requestID,
+            request.reason,
+          ]
         )
         let move = try MoveRows.move(rows[0], currency: currency.code)
         let amount = move.valueChange.unitsMinor

@@ -40,13 +40,21 @@ enum StockReports {
     ).map { try MoveRows.move($0, currency: currency) }
     if moves.isEmpty && request.beforeID == 0 {
       try await context.pool.withTenant(tenant) { session in
-        _ = try await SupplyValues.itemID(session, sku: request.sku, field: "sku", activeOnly: false)
+        _ = try await SupplyValues.itemID(
+          session,
+          sku: request.sku,
+          field: "sku",
+          activeOnly: false
+        )
       }
     }
     return moves
   }
 
-  static func valuation(_ context: SupplyChainContext, _ tenant: TenantID) async throws
+  static func valuation(
+    _ context: SupplyChainContext,
+    _ tenant: TenantID
+  ) async throws
     -> Erp_Supplychain_V1_InventoryValuationResponse
   {
     let currency = try await BaseCurrency.of(context.pool, tenant, context.peers).code
