@@ -89,7 +89,10 @@ public final class ServiceRunner: Sendable {
     self.group = ServiceGroup(
       configuration: ServiceGroupConfiguration(
         // Shut down in reverse: the server drains first, while peers and the outbox still work.
-        services: [.init(service: PeerConnectionsService(peers: peers))]
+        services: [
+          // A service with no peers has no connections to run: finishing early is fine.
+          .init(service: PeerConnectionsService(peers: peers), successTerminationBehavior: .ignore)
+        ]
           + background.all.map { .init(service: $0) }
           + [
             .init(service: self.ops),
