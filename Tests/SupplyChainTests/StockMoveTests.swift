@@ -1,4 +1,6 @@
 import ERPProtos
+import ERPRuntime
+import ERPStore
 import GRPCCore
 import Testing
 
@@ -92,6 +94,32 @@ struct StockMoveTests {
       #expect(currency?.message.hasPrefix("unit_cost.currency_code") == true)
       // Nothing half-written: no level and no move for the item.
       #expect(try await clients.level("J-1", "MAIN") == nil)
+    }
+  }
+
+  @Test("Slow movers: stocked items not issued since a date, highest value first")
+  func slowMovers() async throws {
+    try await SupplyHarness.run { clients in
+      try await clients.warehouse("MAIN")
+      for sku in ["M-1", "M-2", "M-3"] { _ = try await clients.item(sku) }
+      try await clients.stockIn("M-1", "MAIN", 5_000, unitCost: 100)
+      try await clients.stockIn("M-2", "MAIN", 5_000, unitCost: 900)
+      try await clients.stockIn("M-3", "MAIN", 5_000, unitCost: 500)
+      _ = try await clients.reserve("SO-M/1", "M-3", "MAIN", 1_000, order: "SO-M")
+      var ship = Erp_Supplychain_V1_ShipOrderRequest()
+      ship.requestID = "ship-m"
+      ship.orderID = "SO-M"
+      var line = Erp_Supplychain_V1_ShipmentLine()
+      line.orderLineID = "SO-M/1"
+      line.quantityMilli = 1_000
+      ship.lines = [line]
+      _ = try await clients.shipping.shipOrder(ship)
+      var request = Erp_Supplychain_V1_SlowMoversRequest()
+      request.notIssuedSince = CalendarDate.today().proto
+      let slow = try await clients.stock.slowMovers(request).items
+      #expect(slow.map(\.sku) == ["M-2", "M-1"])
+      #expect(slow.map(\.value.unitsMinor) == [4_500, 500])
+      #expect(slow.allSatisfy { $0.lastIssuedAt == 0 })
     }
   }
 }

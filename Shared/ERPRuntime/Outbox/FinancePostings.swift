@@ -15,6 +15,7 @@ public enum FinancePostings {
   /// An account named by its role, resolved at delivery.
   public static func role(_ name: String) -> String { "@" + name }
 
+  /// Queues a supplier bill or customer invoice under `key` (its request id at finance).
   public static func queueBill(
     _ session: PostgresSession,
     key: String,
@@ -22,14 +23,10 @@ public enum FinancePostings {
   ) async throws {
     var bill = bill
     bill.requestID = key
-    try await Outbox.enqueue(
-      session,
-      topic: Self.billTopic,
-      key: key,
-      payload: try bill.jsonString()
-    )
+    try await Self.queue(session, Self.billTopic, key, bill)
   }
 
+  /// Queues a journal entry under `key` (its request id at finance).
   public static func queueEntry(
     _ session: PostgresSession,
     key: String,
@@ -37,12 +34,16 @@ public enum FinancePostings {
   ) async throws {
     var entry = entry
     entry.requestID = key
-    try await Outbox.enqueue(
-      session,
-      topic: Self.entryTopic,
-      key: key,
-      payload: try entry.jsonString()
-    )
+    try await Self.queue(session, Self.entryTopic, key, entry)
+  }
+
+  private static func queue(
+    _ session: PostgresSession,
+    _ topic: String,
+    _ key: String,
+    _ message: some SwiftProtobuf.Message
+  ) async throws {
+    try await Outbox.enqueue(session, topic: topic, key: key, payload: try message.jsonString())
   }
 
   /// A two-line entry: `amount` debited to one role's account and credited to another's.
