@@ -3,11 +3,26 @@ import ERPProtos
 import ERPRuntime
 import ERPStore
 import GRPCCore
+import Synchronization
 
 /// The currency stock is valued in: the books' base currency, asked of finance the first time
-/// and kept in `setting` (finance refuses to change a base currency once it has postings).
+/// and kept in `setting` (finance refuses to change a base currency once it has postings), and
+/// in this process's memory after the first read, since it never changes once known.
 enum BaseCurrency {
+  private static let known = Mutex<[TenantID: Currency]>([:])
+
   static func of(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    _ peers: PeerClients
+  ) async throws -> Currency {
+    if let currency = Self.known.withLock({ $0[tenant] }) { return currency }
+    let currency = try await Self.read(pool, tenant, peers)
+    Self.known.withLock { $0[tenant] = currency }
+    return currency
+  }
+
+  private static func read(
     _ pool: ConnectionPool,
     _ tenant: TenantID,
     _ peers: PeerClients

@@ -175,13 +175,9 @@ enum Shipments {
     _ condition: String,
     _ value: String
   ) async throws -> [Erp_Supplychain_V1_Shipment] {
-    let currency =
-      try await pool.tenantQuery(
-        tenant,
-        "SELECT value FROM setting WHERE key = 'base_currency'"
-      ).first?.decode("value", as: String.self) ?? ""
     let results = try await pool.withTenant(tenant) { session in
       try await session.pipeline([
+        PostgresStatement("SELECT value FROM setting WHERE key = 'base_currency'"),
         PostgresStatement(
           """
           SELECT s.id, s.number, s.order_id, s.ship_date, s.carrier, s.tracking_number,
@@ -205,8 +201,9 @@ enum Shipments {
         ),
       ])
     }
+    let currency = try results[0].first?.decode("value", as: String.self) ?? ""
     var lines: [Int64: [Erp_Supplychain_V1_ShipmentLine]] = [:]
-    for row in results[1] {
+    for row in results[2] {
       var line = Erp_Supplychain_V1_ShipmentLine()
       line.orderLineID = try row.decode("order_line_id")
       line.quantityMilli = try row.decode("quantity_milli")
@@ -216,7 +213,7 @@ enum Shipments {
       line.backorderMilli = try row.decode("backorder")
       lines[try row.decode("shipment_id"), default: []].append(line)
     }
-    return try results[0].map { row in
+    return try results[1].map { row in
       var shipment = Erp_Supplychain_V1_Shipment()
       shipment.number = try row.decode("number")
       shipment.orderID = try row.decode("order_id")

@@ -37,14 +37,15 @@ public enum Reservations {
             reference_id)
           SELECT 'reservation', item_id, warehouse_id, quantity_milli, 'order_line', order_line_id
           FROM r RETURNING id)
-        SELECT count(*) AS moves FROM m
+        SELECT r.order_line_id, r.order_id, $2 AS sku, $3 AS warehouse_code, r.quantity_milli,
+          r.shipped_milli, r.released, (SELECT count(*) FROM m) AS moves
+        FROM r
         """,
         [line, request.sku, request.warehouseCode, quantity, request.orderID]
       )
     }
-    if try created[0].decode("moves", as: Int64.self) == 1 {
-      return try await Self.get(pool, tenant, line)
-    }
+    // One round trip when the reservation is new: the statement answers with it.
+    if let row = created.first { return try Self.reservation(row) }
     // Nothing inserted: a repeat of this order line, or an unknown item or warehouse.
     let existing = try await pool.tenantQuery(
       tenant,
