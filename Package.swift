@@ -214,6 +214,7 @@ let package = Package(
     .target(
       name: "ERPTestSupport",
       dependencies: [
+        "ERPProtos",
         "ERPRuntime",
         "ERPStore",
         "ERPTransport",

@@ -145,12 +145,6 @@ extension HRClients {
 
   /// The balance of finance's account with `role` (debit positive), as of the end of 2026.
   func financeBalance(role: String) async throws -> Int64 {
-    let accounts = try await self.ledger.listAccounts(Erp_Finance_V1_ListAccountsRequest())
-    guard let code = accounts.accounts.first(where: { $0.role == role })?.code else { return 0 }
-    var request = Erp_Finance_V1_TrialBalanceRequest()
-    request.asOf = day(2026, 12, 31)
-    let trial = try await self.ledger.trialBalance(request)
-    guard let line = trial.lines.first(where: { $0.accountCode == code }) else { return 0 }
-    return line.debitMinor - line.creditMinor
+    try await ERPTestSupport.financeBalance(self.ledger, role: role, asOf: day(2026, 12, 31))
   }
 }
