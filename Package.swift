@@ -183,6 +183,7 @@ let package = Package(
       name: "erp-bench-finance",
       dependencies: [
         "BenchmarkSupport",
+        "ERPRuntime",
         "Finance",
         "ERPStore",
         "ERPProtos",

@@ -1,5 +1,6 @@
 import BenchmarkSupport
 import ERPProtos
+import ERPRuntime
 import ERPStore
 import Finance
 import Foundation
@@ -50,12 +51,6 @@ enum PostingBench {
     debit: Int64 = 0,
     credit: Int64 = 0
   ) -> Erp_Finance_V1_EntryLine {
-    var line = Erp_Finance_V1_EntryLine()
-    line.accountCode = account
-    var money = Erp_Common_V1_Money()
-    money.currencyCode = "USD"
-    money.unitsMinor = debit > 0 ? debit : credit
-    if debit > 0 { line.debit = money } else { line.credit = money }
-    return line
+    Erp_Finance_V1_EntryLine(account: account, debit: debit, credit: credit, currency: "USD")
   }
 }

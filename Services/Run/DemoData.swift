@@ -15,14 +15,8 @@ enum DemoData {
     ]
     for service in services {
       guard let seeder = seeders[service.name] else { continue }
-      let client = GRPCClient(
-        transport: ERPTransport.Client(
-          targets: [.init(host: "127.0.0.1", port: service.defaultPort + portOffset)]),
-        interceptors: [DownstreamInterceptor(secret: secret)]
-      )
-      try await withThrowingDiscardingTaskGroup { group in
-        group.addTask { try await client.runConnections() }
-        defer { client.beginGracefulShutdown() }
+      try await withServiceClient(port: service.defaultPort + portOffset, secret: secret) {
+        client in
         try await RequestContext.$tenant.withValue(try TenantID(validating: DemoTenant.id)) {
           try await seeder(client)
         }
@@ -150,12 +144,6 @@ enum DemoData {
     debit: Int64 = 0,
     credit: Int64 = 0
   ) -> Erp_Finance_V1_EntryLine {
-    var line = Erp_Finance_V1_EntryLine()
-    line.accountCode = account
-    var money = Erp_Common_V1_Money()
-    money.currencyCode = "SAR"
-    money.unitsMinor = max(debit, credit)
-    if debit > 0 { line.debit = money } else { line.credit = money }
-    return line
+    Erp_Finance_V1_EntryLine(account: account, debit: debit, credit: credit, currency: "SAR")
   }
 }

@@ -1,4 +1,5 @@
 import ERPProtos
+import ERPRuntime
 import ERPTransport
 import GRPCCore
 
@@ -99,10 +100,5 @@ extension DemoData {
     _ = try await payroll.approvePayrollRun(get)
   }
 
-  static func sar(_ minor: Int64) -> Erp_Common_V1_Money {
-    var money = Erp_Common_V1_Money()
-    money.currencyCode = "SAR"
-    money.unitsMinor = minor
-    return money
-  }
+  static func sar(_ minor: Int64) -> Erp_Common_V1_Money { Erp_Common_V1_Money(minor, "SAR") }
 }

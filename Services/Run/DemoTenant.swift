@@ -12,21 +12,11 @@ enum DemoTenant {
 
   static func provision(in services: [ServiceEntry], portOffset: Int, secret: String) async throws {
     for service in services {
-      let transport = ERPTransport.Client(
-        targets: [.init(host: "127.0.0.1", port: service.defaultPort + portOffset)]
-      )
-      let client = GRPCClient(
-        transport: transport,
-        interceptors: [DownstreamInterceptor(secret: secret)]
-      )
-      try await withThrowingDiscardingTaskGroup { group in
-        group.addTask { try await client.runConnections() }
-        defer { client.beginGracefulShutdown() }
-        let admin = Erp_Common_V1_TenantAdmin.Client(wrapping: client)
+      try await withServiceClient(port: service.defaultPort + portOffset, secret: secret) {
+        client in
         var request = Erp_Common_V1_ProvisionTenantRequest()
         request.tenantID = Self.id
-        let info = try await admin.provision(request)
-        _ = info
+        _ = try await Erp_Common_V1_TenantAdmin.Client(wrapping: client).provision(request)
       }
     }
   }

@@ -77,14 +77,8 @@ enum CustomersHarness {
       services: CustomersService.services(pool: pool),
       interceptors: [TenantInterceptor(pool: pool)]
     ) { _, port in
-      let client = GRPCClient(
-        transport: ERPTransport.Client(targets: [.init(host: "127.0.0.1", port: port)]),
-        interceptors: [DownstreamInterceptor(secret: "unused-in-these-tests")]
-      )
-      return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await client.runConnections() }
-        defer { client.beginGracefulShutdown() }
-        return try await RequestContext.$tenant.withValue(tenants[0]) {
+      try await withServiceClient(port: port, secret: "unused-in-these-tests") { client in
+        try await RequestContext.$tenant.withValue(tenants[0]) {
           try await body(client, tenants)
         }
       }

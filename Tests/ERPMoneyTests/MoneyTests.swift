@@ -52,4 +52,13 @@ struct MoneyTests {
     #expect(DecimalRate("0.5")!.convert(-1, from: usd, to: usd) == -1)
     #expect(DecimalRate("0.4")!.convert(1, from: usd, to: usd) == 0)
   }
+
+  @Test("A line's value: quantity × price, half away from zero; overflow is nil")
+  func lineAmounts() {
+    #expect(LineAmount.value(quantityMilli: 2_500, unitMinor: 333) == 833)  // 832.5
+    #expect(LineAmount.value(quantityMilli: 2_500, unitMinor: 331) == 828)  // 827.5
+    #expect(LineAmount.value(quantityMilli: 1_400, unitMinor: 1) == 1)  // 1.4
+    #expect(LineAmount.value(quantityMilli: -2_500, unitMinor: 333) == -833)
+    #expect(LineAmount.value(quantityMilli: Int64.max / 2, unitMinor: 3) == nil)
+  }
 }

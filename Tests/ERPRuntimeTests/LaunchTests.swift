@@ -36,14 +36,7 @@ struct LaunchTests {
       #expect(ready.status == 200)
 
       // The demo tenant exists in every service.
-      let client = GRPCClient(
-        transport: ERPTransport.Client(
-          targets: [.init(host: "127.0.0.1", port: service.defaultPort + offset)]),
-        interceptors: [DownstreamInterceptor(secret: secret)]
-      )
-      try await withThrowingDiscardingTaskGroup { group in
-        group.addTask { try await client.runConnections() }
-        defer { client.beginGracefulShutdown() }
+      try await withServiceClient(port: service.defaultPort + offset, secret: secret) { client in
         var request = Erp_Common_V1_DescribeTenantRequest()
         request.tenantID = "demo"
         let info = try await Erp_Common_V1_TenantAdmin.Client(wrapping: client).describe(request)

@@ -1,6 +1,6 @@
 public import ERPProtos
 public import ERPTransport
-public import GRPCCore
+import GRPCCore
 
 /// The balance of the finance account holding `role` (debit positive, in base minor units) on
 /// `asOf`, from the trial balance: how a test of a service that posts to finance checks what

@@ -9,6 +9,9 @@ import Logging
 /// the peer's address and its outbox relay running. The peer's server can be stopped and
 /// started again on the same port (a peer outage).
 public enum PeerHarness {
+  /// The services' shared secret; these servers run without the auth interceptor.
+  static let secret = "unused-in-these-tests"
+
   /// What the test talks to.
   public struct Running: Sendable {
     public let tenant: TenantID
@@ -72,7 +75,7 @@ public enum PeerHarness {
     )
     let peers = PeerClients(
       targets: [peer.name: [.init(host: "127.0.0.1", port: peerServer.port)]],
-      secret: "unused-in-these-tests"
+      secret: Self.secret
     )
     let (underTest, relay) = services(
       pool,
@@ -93,8 +96,9 @@ public enum PeerHarness {
             services: underTest,
             interceptors: [TenantInterceptor(pool: pool)]
           ) { _, port in
-            try await self.withClient(port: port) { service in
-              try await self.withClient(port: peerServer.port) { peerClient in
+            try await withServiceClient(port: port, secret: Self.secret) { service in
+              try await withServiceClient(port: peerServer.port, secret: Self.secret) {
+                peerClient in
                 try await RequestContext.$tenant.withValue(tenant) {
                   try await body(
                     Running(
@@ -117,18 +121,4 @@ public enum PeerHarness {
     return try result.get()
   }
 
-  private static func withClient<T: Sendable>(
-    port: Int,
-    _ body: @Sendable (GRPCClient<ERPTransport.Client>) async throws -> T
-  ) async throws -> T {
-    let client = GRPCClient(
-      transport: ERPTransport.Client(targets: [.init(host: "127.0.0.1", port: port)]),
-      interceptors: [DownstreamInterceptor(secret: "unused-in-these-tests")]
-    )
-    return try await withThrowingTaskGroup(of: Void.self) { group in
-      group.addTask { try await client.runConnections() }
-      defer { client.beginGracefulShutdown() }
-      return try await body(client)
-    }
-  }
 }

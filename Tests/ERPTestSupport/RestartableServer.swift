@@ -1,4 +1,4 @@
-public import ERPTransport
+import ERPTransport
 public import GRPCCore
 import NIOConcurrencyHelpers
 

@@ -48,12 +48,12 @@ private func payment(
   request.requestID = requestID
   request.direction = .receivable
   request.partyID = "cust-1"
-  request.amount = Build.money(amount, "SAR")
+  request.amount = Erp_Common_V1_Money(amount, "SAR")
   request.date = date
   request.allocations = allocations.map {
     var allocation = Erp_Finance_V1_Allocation()
     allocation.invoiceNumber = $0.0
-    allocation.amount = Build.money($0.1, "SAR")
+    allocation.amount = Erp_Common_V1_Money($0.1, "SAR")
     return allocation
   }
   return request
@@ -76,7 +76,7 @@ struct BillingTests {
       #expect(issued.number.hasPrefix("INV-"))
       #expect(issued.lines.map(\.netMinor) == [25_00, 9_99])
       #expect(issued.lines.map(\.taxMinor) == [3_75, 0])
-      #expect(issued.total == Build.money(38_74, "SAR"))
+      #expect(issued.total == Erp_Common_V1_Money(38_74, "SAR"))
       #expect(issued.status == .open)
       #expect(issued.outstanding.unitsMinor == 38_74)
       #expect(issued.lines[0].description_p == "استشارة")
@@ -125,7 +125,7 @@ struct BillingTests {
       allocate.paymentNumber = second.number
       var allocation = Erp_Finance_V1_Allocation()
       allocation.invoiceNumber = issued.number
-      allocation.amount = Build.money(65_00, "SAR")
+      allocation.amount = Erp_Common_V1_Money(65_00, "SAR")
       allocate.allocations = [allocation]
       #expect(try await billing.allocatePayment(allocate).unallocated.unitsMinor == 15_00)
       allocate.allocations[0].amount.unitsMinor = 10_00
@@ -137,7 +137,7 @@ struct BillingTests {
       var refund = Erp_Finance_V1_RefundPaymentRequest()
       refund.requestID = "refund-1"
       refund.paymentNumber = second.number
-      refund.amount = Build.money(20_00, "SAR")
+      refund.amount = Erp_Common_V1_Money(20_00, "SAR")
       refund.date = Build.date(2026, 9, 6)
       let excessive = await #expect(throws: RPCError.self) {
         try await billing.refundPayment(refund)

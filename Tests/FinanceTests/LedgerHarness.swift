@@ -43,13 +43,7 @@ enum LedgerHarness {
       services: [LedgerAPI(pool: pool), BillingAPI(pool: pool)],
       interceptors: [TenantInterceptor(pool: pool)]
     ) { _, port in
-      let client = GRPCClient(
-        transport: ERPTransport.Client(targets: [.init(host: "127.0.0.1", port: port)]),
-        interceptors: [DownstreamInterceptor(secret: "unused-in-these-tests")]
-      )
-      return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await client.runConnections() }
-        defer { client.beginGracefulShutdown() }
+      try await withServiceClient(port: port, secret: "unused-in-these-tests") { client in
         return try await RequestContext.$tenant.withValue(tenant) {
           let ledger = Ledger(wrapping: client)
           if let baseCurrency {
@@ -74,13 +68,6 @@ enum Build {
     return date
   }
 
-  static func money(_ units: Int64, _ currency: String) -> Erp_Common_V1_Money {
-    var money = Erp_Common_V1_Money()
-    money.currencyCode = currency
-    money.unitsMinor = units
-    return money
-  }
-
   static func debit(
     _ account: String,
     _ units: Int64,
@@ -88,7 +75,7 @@ enum Build {
   ) -> Erp_Finance_V1_EntryLine {
     var line = Erp_Finance_V1_EntryLine()
     line.accountCode = account
-    line.debit = self.money(units, currency)
+    line.debit = Erp_Common_V1_Money(units, currency)
     return line
   }
 
@@ -99,7 +86,7 @@ enum Build {
   ) -> Erp_Finance_V1_EntryLine {
     var line = Erp_Finance_V1_EntryLine()
     line.accountCode = account
-    line.credit = self.money(units, currency)
+    line.credit = Erp_Common_V1_Money(units, currency)
     return line
   }
 

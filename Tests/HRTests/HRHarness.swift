@@ -77,12 +77,7 @@ func day(_ year: Int32, _ month: Int32, _ day: Int32) -> Erp_Common_V1_Date {
   return date
 }
 
-func sar(_ minor: Int64) -> Erp_Common_V1_Money {
-  var money = Erp_Common_V1_Money()
-  money.currencyCode = "SAR"
-  money.unitsMinor = minor
-  return money
-}
+func sar(_ minor: Int64) -> Erp_Common_V1_Money { Erp_Common_V1_Money(minor, "SAR") }
 
 /// A valid Saudi IBAN (check digits computed for the test, as a bank would).
 let testIBAN = "SA0380000000608010167519"

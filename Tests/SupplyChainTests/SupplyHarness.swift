@@ -213,8 +213,5 @@ extension SupplyClients {
 }
 
 func money(_ minor: Int64, _ currency: String = "SAR") -> Erp_Common_V1_Money {
-  var money = Erp_Common_V1_Money()
-  money.currencyCode = currency
-  money.unitsMinor = minor
-  return money
+  Erp_Common_V1_Money(minor, currency)
 }

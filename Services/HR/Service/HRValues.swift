@@ -11,13 +11,6 @@ enum HRValues {
     RPCError(code: .invalidArgument, message: "\(field): \(problem)")
   }
 
-  static func requestID(_ id: String) throws -> String {
-    guard !id.isEmpty, id.count <= 100 else {
-      throw Self.invalid("request_id", "1 to 100 characters")
-    }
-    return id
-  }
-
   static func code(_ code: String, field: String) throws -> String {
     guard code.wholeMatch(of: /[A-Z0-9-]{1,20}/) != nil else {
       throw Self.invalid(field, "1 to 20 upper-case letters, digits or '-', got \"\(code)\"")
@@ -31,13 +24,6 @@ enum HRValues {
       throw Self.invalid(field, required ? "1 to 200 characters" : "at most 200 characters")
     }
     return name
-  }
-
-  static func money(_ minor: Int64, _ currency: String) -> Erp_Common_V1_Money {
-    var money = Erp_Common_V1_Money()
-    money.currencyCode = currency
-    money.unitsMinor = minor
-    return money
   }
 
   /// An IBAN without spaces, upper-case, checked with ISO 13616's mod-97 (the remainder of the
@@ -90,7 +76,12 @@ enum HRValues {
     }
   }
 
-  static func date(_ date: CalendarDate) -> Erp_Common_V1_Date { date.proto }
+  /// The first day of a month given as year and month numbers, each checked.
+  static func month(year: Int32, month: Int32) throws -> CalendarDate {
+    guard (1900...9999).contains(year) else { throw Self.invalid("year", "1900 to 9999") }
+    guard (1...12).contains(month) else { throw Self.invalid("month", "1 to 12") }
+    return CalendarDate(year: Int(year), month: Int(month), day: 1)
+  }
 
   /// The department's id, or NOT_FOUND naming the field.
   static func departmentID(

@@ -10,11 +10,6 @@ enum SupplyValues {
     RPCError(code: .invalidArgument, message: "\(field): \(problem)")
   }
 
-  static func requestID(_ id: String, field: String = "request_id") throws -> String {
-    guard !id.isEmpty, id.count <= 100 else { throw Self.invalid(field, "1 to 100 characters") }
-    return id
-  }
-
   /// A positive quantity in thousandths of a unit.
   static func positive(_ milli: Int64, field: String) throws -> Int64 {
     guard milli > 0 else {
@@ -34,20 +29,12 @@ enum SupplyValues {
     return (milli < 0 && whole == 0 ? "-" : "") + "\(whole).\(fraction)"
   }
 
-  /// quantity × unit price, rounded half away from zero to the minor unit: the same rule
-  /// finance prices a bill line by, so stock value and the bill agree to the unit.
+  /// The line's value by finance's rule (`LineAmount`), so stock value and the bill agree.
   static func lineValue(quantityMilli: Int64, unitMinor: Int64) throws -> Int64 {
-    let (product, overflow) = quantityMilli.multipliedReportingOverflow(by: unitMinor)
-    guard !overflow else { throw Self.invalid("quantity_milli", "value too large") }
-    let (quotient, remainder) = product.quotientAndRemainder(dividingBy: 1000)
-    return quotient + (abs(remainder) >= 500 ? (product < 0 ? -1 : 1) : 0)
-  }
-
-  static func money(_ minor: Int64, _ currency: String) -> Erp_Common_V1_Money {
-    var money = Erp_Common_V1_Money()
-    money.currencyCode = currency
-    money.unitsMinor = minor
-    return money
+    guard let value = LineAmount.value(quantityMilli: quantityMilli, unitMinor: unitMinor) else {
+      throw Self.invalid("quantity_milli", "value too large")
+    }
+    return value
   }
 
   /// The item's id, or NOT_FOUND naming the field and the SKU.

@@ -22,3 +22,12 @@ public func creatingOnce<T: Sendable>(
   }
   throw RPCError(code: .aborted, message: "request_id: concurrent requests; retry")
 }
+
+/// A request id as every create call takes it: 1 to 100 characters, else INVALID_ARGUMENT
+/// naming `field`.
+public func checkedRequestID(_ id: String, field: String = "request_id") throws -> String {
+  guard !id.isEmpty, id.count <= 100 else {
+    throw RPCError(code: .invalidArgument, message: "\(field): 1 to 100 characters")
+  }
+  return id
+}

@@ -79,14 +79,13 @@ public enum FinancePostings {
     entry.sourceType = source.type
     entry.sourceID = source.id
     entry.lines = lines.map { line in
-      var money = Erp_Common_V1_Money()
-      money.currencyCode = currency
-      money.unitsMinor = max(line.debit, line.credit)
-      var entryLine = Erp_Finance_V1_EntryLine()
-      entryLine.accountCode = Self.role(line.role)
-      entryLine.memo = line.memo
-      if line.debit > 0 { entryLine.debit = money } else { entryLine.credit = money }
-      return entryLine
+      Erp_Finance_V1_EntryLine(
+        account: Self.role(line.role),
+        debit: line.debit,
+        credit: line.credit,
+        currency: currency,
+        memo: line.memo
+      )
     }
     return entry
   }
@@ -100,19 +99,16 @@ public enum FinancePostings {
       switch message.topic {
       case Self.billTopic:
         var bill = try Erp_Finance_V1_IssueInvoiceRequest(jsonString: message.payload)
-        let accounts = try await Self.accountsByRole(ledger)
+        let account = try await Self.accountResolver(ledger)
         for index in bill.lines.indices {
-          bill.lines[index].accountCode = try Self.resolve(bill.lines[index].accountCode, accounts)
+          bill.lines[index].accountCode = try account(bill.lines[index].accountCode)
         }
         return try await Erp_Finance_V1_Billing.Client(wrapping: client).issueInvoice(bill).number
       case Self.entryTopic:
         var entry = try Erp_Finance_V1_PostEntryRequest(jsonString: message.payload)
-        let accounts = try await Self.accountsByRole(ledger)
+        let account = try await Self.accountResolver(ledger)
         for index in entry.lines.indices {
-          entry.lines[index].accountCode = try Self.resolve(
-            entry.lines[index].accountCode,
-            accounts
-          )
+          entry.lines[index].accountCode = try account(entry.lines[index].accountCode)
         }
         return try await ledger.postEntry(entry).number
       default:
@@ -121,24 +117,25 @@ public enum FinancePostings {
     }
   }
 
-  private static func accountsByRole(
+  /// Turns "@role" into the code of the tenant's account with that role (other codes pass
+  /// through), from one read of the chart.
+  private static func accountResolver(
     _ ledger: Erp_Finance_V1_Ledger.Client<some ClientTransport>
-  ) async throws -> [String: String] {
+  ) async throws -> @Sendable (String) throws -> String {
     let accounts = try await ledger.listAccounts(Erp_Finance_V1_ListAccountsRequest()).accounts
-    return Dictionary(
+    let byRole = Dictionary(
       accounts.filter { !$0.role.isEmpty }.map { ($0.role, $0.code) },
       uniquingKeysWith: { first, _ in first }
     )
-  }
-
-  private static func resolve(_ code: String, _ accounts: [String: String]) throws -> String {
-    guard code.hasPrefix("@") else { return code }
-    guard let resolved = accounts[String(code.dropFirst())] else {
-      throw RPCError(
-        code: .failedPrecondition,
-        message: "finance has no account with role \(code.dropFirst())"
-      )
+    return { code in
+      guard code.hasPrefix("@") else { return code }
+      guard let resolved = byRole[String(code.dropFirst())] else {
+        throw RPCError(
+          code: .failedPrecondition,
+          message: "finance has no account with role \(code.dropFirst())"
+        )
+      }
+      return resolved
     }
-    return resolved
   }
 }

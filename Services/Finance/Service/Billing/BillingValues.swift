@@ -40,9 +40,8 @@ enum BillingValues {
   )
     throws -> (net: Int64, tax: Int64)
   {
-    let (gross, overflow) = quantityMilli.multipliedReportingOverflow(by: unitPriceMinor)
-    guard !overflow else { throw LedgerValues.invalid(field, "the amount is too large") }
-    let net = (gross + 500) / 1000
+    guard let net = LineAmount.value(quantityMilli: quantityMilli, unitMinor: unitPriceMinor)
+    else { throw LedgerValues.invalid(field, "the amount is too large") }
     let (taxed, taxOverflow) = net.multipliedReportingOverflow(by: Int64(basisPoints))
     guard !taxOverflow else { throw LedgerValues.invalid(field, "the amount is too large") }
     return (net, (taxed + 5000) / 10000)

@@ -74,15 +74,15 @@ enum InvoiceReading {
     let total = try row.decode("total_minor", as: Int64.self)
     let paid = try row.decode("paid", as: Int64.self)
     let credited = try row.decode("credited", as: Int64.self)
-    invoice.subtotal = LedgerValues.money(
+    invoice.subtotal = Erp_Common_V1_Money(
       try row.decode("subtotal_minor", as: Int64.self),
       currency
     )
-    invoice.tax = LedgerValues.money(try row.decode("tax_minor", as: Int64.self), currency)
-    invoice.total = LedgerValues.money(total, currency)
-    invoice.paid = LedgerValues.money(paid, currency)
-    invoice.credited = LedgerValues.money(credited, currency)
-    invoice.outstanding = LedgerValues.money(
+    invoice.tax = Erp_Common_V1_Money(try row.decode("tax_minor", as: Int64.self), currency)
+    invoice.total = Erp_Common_V1_Money(total, currency)
+    invoice.paid = Erp_Common_V1_Money(paid, currency)
+    invoice.credited = Erp_Common_V1_Money(credited, currency)
+    invoice.outstanding = Erp_Common_V1_Money(
       invoice.isCreditNote ? 0 : total - paid - credited,
       currency
     )

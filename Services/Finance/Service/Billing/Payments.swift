@@ -380,16 +380,16 @@ enum Payments {
     payment.number = try row.decode("number", as: String.self)
     payment.direction = BillingValues.direction(try row.decode("direction", as: String.self))
     payment.partyID = try row.decode("party_id", as: String.self)
-    payment.amount = LedgerValues.money(amount, currency)
+    payment.amount = Erp_Common_V1_Money(amount, currency)
     payment.date = LedgerValues.proto(try row.decode("payment_date", as: CalendarDate.self))
     payment.reference = try row.decode("reference", as: String.self)
     payment.journalEntry = try row.decode("entry", as: String.self)
-    payment.refunded = LedgerValues.money(refunded, currency)
-    payment.unallocated = LedgerValues.money(amount - allocated - refunded, currency)
+    payment.refunded = Erp_Common_V1_Money(refunded, currency)
+    payment.unallocated = Erp_Common_V1_Money(amount - allocated - refunded, currency)
     payment.allocations = try results[1].map { allocation in
       var proto = Erp_Finance_V1_Allocation()
       proto.invoiceNumber = try allocation.decode("number", as: String.self)
-      proto.amount = LedgerValues.money(try allocation.decode("amount", as: Int64.self), currency)
+      proto.amount = Erp_Common_V1_Money(try allocation.decode("amount", as: Int64.self), currency)
       return proto
     }
     return payment

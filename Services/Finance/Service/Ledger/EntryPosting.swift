@@ -407,14 +407,14 @@ public enum EntryPosting {
     proto.accountCode = line.accountCode
     proto.memo = line.memo
     if line.amountMinor > 0 || (line.amountMinor == 0 && line.baseAmountMinor > 0) {
-      proto.debit = LedgerValues.money(line.amountMinor, line.currency)
+      proto.debit = Erp_Common_V1_Money(line.amountMinor, line.currency)
     } else {
-      proto.credit = LedgerValues.money(-line.amountMinor, line.currency)
+      proto.credit = Erp_Common_V1_Money(-line.amountMinor, line.currency)
     }
     if line.baseAmountMinor >= 0 {
-      proto.baseDebit = LedgerValues.money(line.baseAmountMinor, base)
+      proto.baseDebit = Erp_Common_V1_Money(line.baseAmountMinor, base)
     } else {
-      proto.baseCredit = LedgerValues.money(-line.baseAmountMinor, base)
+      proto.baseCredit = Erp_Common_V1_Money(-line.baseAmountMinor, base)
     }
     return proto
   }

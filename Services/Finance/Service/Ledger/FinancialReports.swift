@@ -194,7 +194,7 @@ enum FinancialReports {
           line.memo = try row.decode("memo", as: String.self)
           if base >= 0 { line.debitMinor = base } else { line.creditMinor = -base }
           line.balanceMinor = balance
-          line.amount = LedgerValues.money(
+          line.amount = Erp_Common_V1_Money(
             try row.decode("amount_minor", as: Int64.self),
             try row.decode("currency", as: String.self)
           )

@@ -24,13 +24,6 @@ enum LedgerValues {
     return currency
   }
 
-  static func money(_ units: Int64, _ currency: String) -> Erp_Common_V1_Money {
-    var money = Erp_Common_V1_Money()
-    money.currencyCode = currency
-    money.unitsMinor = units
-    return money
-  }
-
   /// "1.250 KWD" from minor units, for messages.
   static func display(_ units: Int64, _ currency: Currency) -> String {
     let negative = units < 0

@@ -26,7 +26,7 @@ enum PayrollReports {
       var line = Erp_Hr_V1_PayrollCostLine()
       line.departmentCode = try row.decode("code")
       line.month = try row.decode("month")
-      line.gross = HRValues.money(try row.decode("gross"), try row.decode("currency_code"))
+      line.gross = Erp_Common_V1_Money(try row.decode("gross"), try row.decode("currency_code"))
       line.employees = try row.decode("employees")
       return line
     }

@@ -15,11 +15,8 @@ enum PayrollRuns {
   )
     async throws -> Erp_Hr_V1_PayrollRun
   {
-    guard (1900...9999).contains(request.year) else {
-      throw HRValues.invalid("year", "1900 to 9999")
-    }
-    guard (1...12).contains(request.month) else { throw HRValues.invalid("month", "1 to 12") }
-    let (year, month) = (Int(request.year), Int(request.month))
+    let first = try HRValues.month(year: request.year, month: request.month)
+    let (year, month) = (first.year, first.month)
     let number = "PR-\(year)-\(month < 10 ? "0" : "")\(month)"
     try await context.pool.withTenant(tenant) { session in
       let settings = try await PayrollSettingsStore.get(session)
@@ -40,7 +37,6 @@ enum PayrollRuns {
       }
       let runID: Int64 = try run.decode("id")
       try await session.query("DELETE FROM payslip WHERE run_id = $1", [runID])
-      let first = CalendarDate(year: year, month: month, day: 1)
       let last = CalendarDate(
         year: year,
         month: month,
@@ -215,21 +211,27 @@ enum PayrollRuns {
       payslip.daysInMonth = try slip.decode("days_in_month")
       payslip.regularMinutes = try slip.decode("regular_minutes")
       payslip.overtimeMinutes = try slip.decode("overtime_minutes")
-      payslip.basePay = HRValues.money(try slip.decode("base_minor"), currency)
-      payslip.overtimePay = HRValues.money(try slip.decode("overtime_minor"), currency)
-      payslip.housingAllowance = HRValues.money(try slip.decode("housing_minor"), currency)
-      payslip.transportAllowance = HRValues.money(try slip.decode("transport_minor"), currency)
-      payslip.gross = HRValues.money(try slip.decode("gross_minor"), currency)
-      payslip.socialInsurance = HRValues.money(try slip.decode("social_insurance_minor"), currency)
-      payslip.net = HRValues.money(try slip.decode("net_minor"), currency)
+      payslip.basePay = Erp_Common_V1_Money(try slip.decode("base_minor"), currency)
+      payslip.overtimePay = Erp_Common_V1_Money(try slip.decode("overtime_minor"), currency)
+      payslip.housingAllowance = Erp_Common_V1_Money(try slip.decode("housing_minor"), currency)
+      payslip.transportAllowance = Erp_Common_V1_Money(try slip.decode("transport_minor"), currency)
+      payslip.gross = Erp_Common_V1_Money(try slip.decode("gross_minor"), currency)
+      payslip.socialInsurance = Erp_Common_V1_Money(
+        try slip.decode("social_insurance_minor"),
+        currency
+      )
+      payslip.net = Erp_Common_V1_Money(try slip.decode("net_minor"), currency)
       return payslip
     }
-    run.totalGross = HRValues.money(run.payslips.reduce(0) { $0 + $1.gross.unitsMinor }, currency)
-    run.totalDeductions = HRValues.money(
+    run.totalGross = Erp_Common_V1_Money(
+      run.payslips.reduce(0) { $0 + $1.gross.unitsMinor },
+      currency
+    )
+    run.totalDeductions = Erp_Common_V1_Money(
       run.payslips.reduce(0) { $0 + $1.socialInsurance.unitsMinor },
       currency
     )
-    run.totalNet = HRValues.money(run.payslips.reduce(0) { $0 + $1.net.unitsMinor }, currency)
+    run.totalNet = Erp_Common_V1_Money(run.payslips.reduce(0) { $0 + $1.net.unitsMinor }, currency)
     return run
   }
 }

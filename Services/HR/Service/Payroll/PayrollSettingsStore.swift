@@ -21,7 +21,7 @@ enum PayrollSettingsStore {
     settings.overtimeDailyThresholdMinutes = try row.decode("overtime_threshold_minutes")
     settings.overtimeMultiplierBasisPoints = try row.decode("overtime_multiplier_bp")
     settings.socialInsuranceBasisPoints = try row.decode("social_insurance_bp")
-    settings.socialInsuranceCap = HRValues.money(
+    settings.socialInsuranceCap = Erp_Common_V1_Money(
       try row.decode("social_insurance_cap_minor"),
       settings.currencyCode
     )

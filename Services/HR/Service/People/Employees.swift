@@ -14,7 +14,7 @@ enum Employees {
   )
     async throws -> Erp_Hr_V1_Employee
   {
-    let requestID = try HRValues.requestID(request.requestID)
+    let requestID = try checkedRequestID(request.requestID)
     let employee = request.employee
     let arabic = try HRValues.name(
       employee.nameArabic,
@@ -249,9 +249,9 @@ enum Employees {
     employee.departmentCode = try row.decode("department")
     employee.positionCode = try row.decode("position")
     employee.payType = try row.decode("pay_type", as: String.self) == "monthly" ? .monthly : .hourly
-    employee.payRate = HRValues.money(try row.decode("pay_rate_minor"), currency)
-    employee.housingAllowance = HRValues.money(try row.decode("housing_minor"), currency)
-    employee.transportAllowance = HRValues.money(try row.decode("transport_minor"), currency)
+    employee.payRate = Erp_Common_V1_Money(try row.decode("pay_rate_minor"), currency)
+    employee.housingAllowance = Erp_Common_V1_Money(try row.decode("housing_minor"), currency)
+    employee.transportAllowance = Erp_Common_V1_Money(try row.decode("transport_minor"), currency)
     employee.iban = try row.decode("iban")
     employee.email = try row.decode("email")
     return employee

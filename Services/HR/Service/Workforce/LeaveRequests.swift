@@ -40,7 +40,7 @@ enum LeaveRequests {
   )
     async throws -> Erp_Hr_V1_LeaveRequest
   {
-    let requestID = try HRValues.requestID(request.requestID)
+    let requestID = try checkedRequestID(request.requestID)
     let first = try CalendarDate(request.firstDay, field: "first_day")
     let last = try CalendarDate(request.lastDay, field: "last_day")
     guard first <= last else { throw HRValues.invalid("last_day", "before first_day") }

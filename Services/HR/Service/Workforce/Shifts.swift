@@ -15,7 +15,7 @@ enum Shifts {
   )
     async throws -> Erp_Hr_V1_Shift
   {
-    let requestID = try HRValues.requestID(request.requestID)
+    let requestID = try checkedRequestID(request.requestID)
     let shift = request.shift
     guard shift.endsAt > shift.startsAt, shift.endsAt - shift.startsAt <= 24 * 3600 else {
       throw HRValues.invalid("shift.ends_at", "after starts_at, at most 24 hours later")

@@ -60,13 +60,7 @@ enum TimesheetDays {
   )
     async throws -> Erp_Hr_V1_ListTimesheetResponse
   {
-    let start = try CalendarDate(
-      {
-        var date = Erp_Common_V1_Date(); date.year = request.year; date.month = request.month;
-        date.day = 1; return date
-      }(),
-      field: "month"
-    )
+    let start = try HRValues.month(year: request.year, month: request.month)
     let rows = try await pool.tenantQuery(
       tenant,
       """

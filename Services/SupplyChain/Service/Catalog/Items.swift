@@ -84,7 +84,7 @@ enum Items {
     _ tenant: TenantID,
     _ request: Erp_Supplychain_V1_CreateItemRequest
   ) async throws -> Erp_Supplychain_V1_Item {
-    let requestID = try SupplyValues.requestID(request.requestID)
+    let requestID = try checkedRequestID(request.requestID)
     var draft = try Self.fields(request.item)
     draft.active = true
     let fields = draft
@@ -226,11 +226,11 @@ enum Items {
     item.name = try row.decode("name")
     item.unitOfMeasure = try row.decode("unit_of_measure")
     item.barcode = try row.decode("barcode")
-    item.standardCost = SupplyValues.money(
+    item.standardCost = Erp_Common_V1_Money(
       try row.decode("standard_cost_minor"),
       try row.decode("cost_currency")
     )
-    item.listPrice = SupplyValues.money(
+    item.listPrice = Erp_Common_V1_Money(
       try row.decode("list_price_minor"),
       try row.decode("price_currency")
     )

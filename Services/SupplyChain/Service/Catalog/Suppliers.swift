@@ -12,7 +12,7 @@ enum Suppliers {
     _ tenant: TenantID,
     _ request: Erp_Supplychain_V1_CreateSupplierRequest
   ) async throws -> Erp_Supplychain_V1_Supplier {
-    let requestID = try SupplyValues.requestID(request.requestID)
+    let requestID = try checkedRequestID(request.requestID)
     let supplier = request.supplier
     let name = supplier.name.trimmingCharacters(in: .whitespacesAndNewlines)
     guard !name.isEmpty, name.count <= 200 else {

@@ -14,7 +14,7 @@ enum GoodsReceipts {
     _ tenant: TenantID,
     _ request: Erp_Supplychain_V1_ReceiveGoodsRequest
   ) async throws -> Erp_Supplychain_V1_GoodsReceipt {
-    let requestID = try SupplyValues.requestID(request.requestID)
+    let requestID = try checkedRequestID(request.requestID)
     let date = try CalendarDate.orToday(request.receiptDate, field: "receipt_date")
     guard !request.lines.isEmpty, request.lines.count <= 500 else {
       throw SupplyValues.invalid("lines", "1 to 500 lines")
@@ -164,9 +164,7 @@ enum GoodsReceipts {
       bill.lines.append(billLine)
     }
     try await session.query(
-      """
-      UPDATE goods_receipt SET value_minor = $2 WHERE id = $1;
-      """,
+      "UPDATE goods_receipt SET value_minor = $2 WHERE id = $1",
       [receiptID, total]
     )
     try await session.query(
@@ -222,7 +220,7 @@ enum GoodsReceipts {
     receipt.number = try row.decode("number")
     receipt.purchaseOrderNumber = try row.decode("order_number")
     receipt.receiptDate = try row.decode("receipt_date", as: CalendarDate.self).proto
-    receipt.value = SupplyValues.money(
+    receipt.value = Erp_Common_V1_Money(
       try row.decode("value_minor"),
       try row.decode("currency_code")
     )

@@ -13,7 +13,7 @@ enum PurchaseOrders {
     _ tenant: TenantID,
     _ request: Erp_Supplychain_V1_CreatePurchaseOrderRequest
   ) async throws -> Erp_Supplychain_V1_PurchaseOrder {
-    let requestID = try SupplyValues.requestID(request.requestID)
+    let requestID = try checkedRequestID(request.requestID)
     guard !request.lines.isEmpty, request.lines.count <= 500 else {
       throw SupplyValues.invalid("lines", "1 to 500 lines")
     }
@@ -226,7 +226,7 @@ enum PurchaseOrders {
       )
       order.lines.append(line)
     }
-    order.total = SupplyValues.money(total, order.currencyCode)
+    order.total = Erp_Common_V1_Money(total, order.currencyCode)
     return order
   }
 

@@ -14,7 +14,7 @@ enum Shipments {
     _ tenant: TenantID,
     _ request: Erp_Supplychain_V1_ShipOrderRequest
   ) async throws -> Erp_Supplychain_V1_Shipment {
-    let requestID = try SupplyValues.requestID(request.requestID)
+    let requestID = try checkedRequestID(request.requestID)
     guard !request.orderID.isEmpty else { throw SupplyValues.invalid("order_id", "required") }
     let date = try CalendarDate.orToday(request.shipDate, field: "ship_date")
     guard !request.lines.isEmpty, request.lines.count <= 500 else {
@@ -209,7 +209,7 @@ enum Shipments {
       line.quantityMilli = try row.decode("quantity_milli")
       line.sku = try row.decode("sku")
       line.warehouseCode = try row.decode("warehouse_code")
-      line.cost = SupplyValues.money(try row.decode("cost_minor"), currency)
+      line.cost = Erp_Common_V1_Money(try row.decode("cost_minor"), currency)
       line.backorderMilli = try row.decode("backorder")
       lines[try row.decode("shipment_id"), default: []].append(line)
     }
@@ -220,7 +220,7 @@ enum Shipments {
       shipment.shipDate = try row.decode("ship_date", as: CalendarDate.self).proto
       shipment.carrier = try row.decode("carrier")
       shipment.trackingNumber = try row.decode("tracking_number")
-      shipment.cost = SupplyValues.money(try row.decode("cost_minor"), currency)
+      shipment.cost = Erp_Common_V1_Money(try row.decode("cost_minor"), currency)
       shipment.journalEntry = try row.decode("journal_entry")
       shipment.lines = lines[try row.decode("id")] ?? []
       return shipment

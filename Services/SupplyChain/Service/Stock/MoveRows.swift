@@ -26,7 +26,7 @@ enum MoveRows {
     move.location = try row.decode("location")
     move.onHandChangeMilli = try row.decode("on_hand_delta")
     move.reservedChangeMilli = try row.decode("reserved_delta")
-    move.valueChange = SupplyValues.money(try row.decode("value_delta"), currency)
+    move.valueChange = Erp_Common_V1_Money(try row.decode("value_delta"), currency)
     move.referenceType = try row.decode("reference_type")
     move.referenceID = try row.decode("reference_id")
     move.note = try row.decode("note")

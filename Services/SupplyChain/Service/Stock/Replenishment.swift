@@ -49,7 +49,7 @@ enum Replenishment {
       line.onOrderMilli = try row.decode("on_order")
       line.reorderPointMilli = try row.decode("reorder_point_milli")
       line.suggestedQuantityMilli = try row.decode("reorder_quantity_milli")
-      line.estimatedCost = SupplyValues.money(
+      line.estimatedCost = Erp_Common_V1_Money(
         try SupplyValues.lineValue(
           quantityMilli: line.suggestedQuantityMilli,
           unitMinor: try row.decode("unit_cost")
@@ -61,7 +61,7 @@ enum Replenishment {
         var order = Erp_Supplychain_V1_SuggestedPurchaseOrder()
         order.supplierCode = supplier
         order.supplierName = try row.decode("supplier_name")
-        order.estimatedTotal = SupplyValues.money(0, currency)
+        order.estimatedTotal = Erp_Common_V1_Money(0, currency)
         orders.append(order)
       }
       orders[orders.count - 1].lines.append(line)

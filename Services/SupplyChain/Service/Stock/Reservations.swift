@@ -14,7 +14,7 @@ public enum Reservations {
     _ tenant: TenantID,
     _ request: Erp_Supplychain_V1_ReserveRequest
   ) async throws -> Erp_Supplychain_V1_Reservation {
-    let line = try SupplyValues.requestID(request.orderLineID, field: "order_line_id")
+    let line = try checkedRequestID(request.orderLineID, field: "order_line_id")
     let quantity = try SupplyValues.positive(request.quantityMilli, field: "quantity_milli")
     let created = try await StockShortage.mapping(
       pool,

@@ -12,7 +12,7 @@ enum StockMoves {
     _ tenant: TenantID,
     _ request: Erp_Supplychain_V1_AdjustStockRequest
   ) async throws -> Erp_Supplychain_V1_StockMove {
-    let requestID = try SupplyValues.requestID(request.requestID)
+    let requestID = try checkedRequestID(request.requestID)
     guard request.quantityMilli != 0 else {
       throw SupplyValues.invalid("quantity_milli", "must not be zero")
     }
@@ -110,7 +110,7 @@ enum StockMoves {
     _ tenant: TenantID,
     _ request: Erp_Supplychain_V1_TransferRequest
   ) async throws -> Erp_Supplychain_V1_TransferResult {
-    let requestID = try SupplyValues.requestID(request.requestID)
+    let requestID = try checkedRequestID(request.requestID)
     let quantity = try SupplyValues.positive(request.quantityMilli, field: "quantity_milli")
     guard request.fromWarehouseCode != request.toWarehouseCode else {
       throw SupplyValues.invalid("to_warehouse_code", "the same as from_warehouse_code")

@@ -69,7 +69,7 @@ enum StockReports {
     }
     var response = Erp_Supplychain_V1_InventoryValuationResponse()
     response.levels = try results[0].map { try Self.level($0, currency: currency) }
-    response.total = SupplyValues.money(
+    response.total = Erp_Common_V1_Money(
       response.levels.reduce(0) { $0 + $1.value.unitsMinor },
       currency
     )
@@ -102,7 +102,7 @@ enum StockReports {
       item.sku = try row.decode("sku")
       item.itemName = try row.decode("name")
       item.onHandMilli = try row.decode("on_hand")
-      item.value = SupplyValues.money(try row.decode("value"), currency)
+      item.value = Erp_Common_V1_Money(try row.decode("value"), currency)
       item.lastIssuedAt = try row.decode("last_issued_at")
       return item
     }
@@ -124,8 +124,8 @@ enum StockReports {
     level.onHandMilli = try row.decode("on_hand_milli")
     level.reservedMilli = try row.decode("reserved_milli")
     level.availableMilli = level.onHandMilli - level.reservedMilli
-    level.value = SupplyValues.money(try row.decode("value_minor"), currency)
-    level.averageUnitCost = SupplyValues.money(try row.decode("unit_cost"), currency)
+    level.value = Erp_Common_V1_Money(try row.decode("value_minor"), currency)
+    level.averageUnitCost = Erp_Common_V1_Money(try row.decode("unit_cost"), currency)
     return level
   }
 }
