@@ -59,11 +59,25 @@ public enum Erp_Supplychain_V1_Shipping: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ReceiveReturn" metadata.
+        public enum ReceiveReturn: Sendable {
+            /// Request type for "ReceiveReturn".
+            public typealias Input = Erp_Supplychain_V1_ReceiveReturnRequest
+            /// Response type for "ReceiveReturn".
+            public typealias Output = Erp_Supplychain_V1_StockReturn
+            /// Descriptor for "ReceiveReturn".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "erp.supplychain.v1.Shipping"),
+                method: "ReceiveReturn",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "erp.supplychain.v1.Shipping" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             ShipOrder.descriptor,
             GetShipment.descriptor,
-            ListShipments.descriptor
+            ListShipments.descriptor,
+            ReceiveReturn.descriptor
         ]
     }
 }
@@ -145,6 +159,25 @@ extension Erp_Supplychain_V1_Shipping {
             request: GRPCCore.StreamingServerRequest<Erp_Supplychain_V1_ListShipmentsRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Erp_Supplychain_V1_ListShipmentsResponse>
+
+        /// Handle the "ReceiveReturn" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes goods shipped for an order line back into stock at the average cost they shipped
+        /// > at, and credits cost of goods sold in finance; idempotent by request_id.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Erp_Supplychain_V1_ReceiveReturnRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Erp_Supplychain_V1_StockReturn` messages.
+        func receiveReturn(
+            request: GRPCCore.StreamingServerRequest<Erp_Supplychain_V1_ReceiveReturnRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Erp_Supplychain_V1_StockReturn>
     }
 
     /// Service protocol for the "erp.supplychain.v1.Shipping" service.
@@ -210,6 +243,25 @@ extension Erp_Supplychain_V1_Shipping {
             request: GRPCCore.ServerRequest<Erp_Supplychain_V1_ListShipmentsRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Erp_Supplychain_V1_ListShipmentsResponse>
+
+        /// Handle the "ReceiveReturn" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes goods shipped for an order line back into stock at the average cost they shipped
+        /// > at, and credits cost of goods sold in finance; idempotent by request_id.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Supplychain_V1_ReceiveReturnRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Erp_Supplychain_V1_StockReturn` message.
+        func receiveReturn(
+            request: GRPCCore.ServerRequest<Erp_Supplychain_V1_ReceiveReturnRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Erp_Supplychain_V1_StockReturn>
     }
 
     /// Simple service protocol for the "erp.supplychain.v1.Shipping" service.
@@ -273,6 +325,25 @@ extension Erp_Supplychain_V1_Shipping {
             request: Erp_Supplychain_V1_ListShipmentsRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Erp_Supplychain_V1_ListShipmentsResponse
+
+        /// Handle the "ReceiveReturn" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes goods shipped for an order line back into stock at the average cost they shipped
+        /// > at, and credits cost of goods sold in finance; idempotent by request_id.
+        ///
+        /// - Parameters:
+        ///   - request: A `Erp_Supplychain_V1_ReceiveReturnRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Erp_Supplychain_V1_StockReturn` to respond with.
+        func receiveReturn(
+            request: Erp_Supplychain_V1_ReceiveReturnRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Erp_Supplychain_V1_StockReturn
     }
 }
 
@@ -308,6 +379,17 @@ extension Erp_Supplychain_V1_Shipping.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<Erp_Supplychain_V1_ListShipmentsResponse>(),
             handler: { request, context in
                 try await self.listShipments(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Erp_Supplychain_V1_Shipping.Method.ReceiveReturn.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Supplychain_V1_ReceiveReturnRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Supplychain_V1_StockReturn>(),
+            handler: { request, context in
+                try await self.receiveReturn(
                     request: request,
                     context: context
                 )
@@ -351,6 +433,17 @@ extension Erp_Supplychain_V1_Shipping.ServiceProtocol {
         )
         return GRPCCore.StreamingServerResponse(single: response)
     }
+
+    public func receiveReturn(
+        request: GRPCCore.StreamingServerRequest<Erp_Supplychain_V1_ReceiveReturnRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Erp_Supplychain_V1_StockReturn> {
+        let response = try await self.receiveReturn(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
 }
 
 // Default implementation of methods from 'ServiceProtocol'.
@@ -388,6 +481,19 @@ extension Erp_Supplychain_V1_Shipping.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Erp_Supplychain_V1_ListShipmentsResponse> {
         return GRPCCore.ServerResponse<Erp_Supplychain_V1_ListShipmentsResponse>(
             message: try await self.listShipments(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func receiveReturn(
+        request: GRPCCore.ServerRequest<Erp_Supplychain_V1_ReceiveReturnRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Erp_Supplychain_V1_StockReturn> {
+        return GRPCCore.ServerResponse<Erp_Supplychain_V1_StockReturn>(
+            message: try await self.receiveReturn(
                 request: request.message,
                 context: context
             ),
@@ -474,6 +580,30 @@ extension Erp_Supplychain_V1_Shipping {
             deserializer: some GRPCCore.MessageDeserializer<Erp_Supplychain_V1_ListShipmentsResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Supplychain_V1_ListShipmentsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ReceiveReturn" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes goods shipped for an order line back into stock at the average cost they shipped
+        /// > at, and credits cost of goods sold in finance; idempotent by request_id.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Supplychain_V1_ReceiveReturnRequest` message.
+        ///   - serializer: A serializer for `Erp_Supplychain_V1_ReceiveReturnRequest` messages.
+        ///   - deserializer: A deserializer for `Erp_Supplychain_V1_StockReturn` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func receiveReturn<Result>(
+            request: GRPCCore.ClientRequest<Erp_Supplychain_V1_ReceiveReturnRequest>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Supplychain_V1_ReceiveReturnRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Supplychain_V1_StockReturn>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Supplychain_V1_StockReturn>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -596,6 +726,41 @@ extension Erp_Supplychain_V1_Shipping {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "ReceiveReturn" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes goods shipped for an order line back into stock at the average cost they shipped
+        /// > at, and credits cost of goods sold in finance; idempotent by request_id.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Supplychain_V1_ReceiveReturnRequest` message.
+        ///   - serializer: A serializer for `Erp_Supplychain_V1_ReceiveReturnRequest` messages.
+        ///   - deserializer: A deserializer for `Erp_Supplychain_V1_StockReturn` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func receiveReturn<Result>(
+            request: GRPCCore.ClientRequest<Erp_Supplychain_V1_ReceiveReturnRequest>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Supplychain_V1_ReceiveReturnRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Supplychain_V1_StockReturn>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Supplychain_V1_StockReturn>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Erp_Supplychain_V1_Shipping.Method.ReceiveReturn.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -680,6 +845,36 @@ extension Erp_Supplychain_V1_Shipping.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Erp_Supplychain_V1_ListShipmentsRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Supplychain_V1_ListShipmentsResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ReceiveReturn" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Takes goods shipped for an order line back into stock at the average cost they shipped
+    /// > at, and credits cost of goods sold in finance; idempotent by request_id.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Erp_Supplychain_V1_ReceiveReturnRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func receiveReturn<Result>(
+        request: GRPCCore.ClientRequest<Erp_Supplychain_V1_ReceiveReturnRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Supplychain_V1_StockReturn>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.receiveReturn(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Supplychain_V1_ReceiveReturnRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Supplychain_V1_StockReturn>(),
             options: options,
             onResponse: handleResponse
         )
@@ -778,6 +973,40 @@ extension Erp_Supplychain_V1_Shipping.ClientProtocol {
             metadata: metadata
         )
         return try await self.listShipments(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ReceiveReturn" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Takes goods shipped for an order line back into stock at the average cost they shipped
+    /// > at, and credits cost of goods sold in finance; idempotent by request_id.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func receiveReturn<Result>(
+        _ message: Erp_Supplychain_V1_ReceiveReturnRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Supplychain_V1_StockReturn>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Erp_Supplychain_V1_ReceiveReturnRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.receiveReturn(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -168,6 +168,55 @@ public nonisolated struct Erp_Supplychain_V1_ListShipmentsResponse: Sendable {
   public init() {}
 }
 
+public nonisolated struct Erp_Supplychain_V1_ReceiveReturnRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var requestID: String = String()
+
+  public var orderLineID: String = String()
+
+  /// Positive; at most what has shipped for the line and not come back.
+  public var quantityMilli: Int64 = 0
+
+  public var reason: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Erp_Supplychain_V1_StockReturn: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var orderLineID: String = String()
+
+  public var sku: String = String()
+
+  public var warehouseCode: String = String()
+
+  public var quantityMilli: Int64 = 0
+
+  /// What the goods are worth back in stock (and come off cost of goods sold).
+  public var value: Erp_Common_V1_Money {
+    get {_value ?? Erp_Common_V1_Money()}
+    set {_value = newValue}
+  }
+  /// Returns true if `value` has been explicitly set.
+  public var hasValue: Bool {self._value != nil}
+  /// Clears the value of `value`. Subsequent reads from it will return its default value.
+  public mutating func clearValue() {self._value = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _value: Erp_Common_V1_Money? = nil
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "erp.supplychain.v1"
@@ -444,6 +493,105 @@ nonisolated extension Erp_Supplychain_V1_ListShipmentsResponse: SwiftProtobuf.Me
 
   public static func ==(lhs: Erp_Supplychain_V1_ListShipmentsResponse, rhs: Erp_Supplychain_V1_ListShipmentsResponse) -> Bool {
     if lhs.shipments != rhs.shipments {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Supplychain_V1_ReceiveReturnRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ReceiveReturnRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{3}order_line_id\0\u{3}quantity_milli\0\u{1}reason\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.requestID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.orderLineID) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.quantityMilli) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.requestID.isEmpty {
+      try visitor.visitSingularStringField(value: self.requestID, fieldNumber: 1)
+    }
+    if !self.orderLineID.isEmpty {
+      try visitor.visitSingularStringField(value: self.orderLineID, fieldNumber: 2)
+    }
+    if self.quantityMilli != 0 {
+      try visitor.visitSingularInt64Field(value: self.quantityMilli, fieldNumber: 3)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Supplychain_V1_ReceiveReturnRequest, rhs: Erp_Supplychain_V1_ReceiveReturnRequest) -> Bool {
+    if lhs.requestID != rhs.requestID {return false}
+    if lhs.orderLineID != rhs.orderLineID {return false}
+    if lhs.quantityMilli != rhs.quantityMilli {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Supplychain_V1_StockReturn: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".StockReturn"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}order_line_id\0\u{1}sku\0\u{3}warehouse_code\0\u{3}quantity_milli\0\u{1}value\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.orderLineID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.sku) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.warehouseCode) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.quantityMilli) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._value) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.orderLineID.isEmpty {
+      try visitor.visitSingularStringField(value: self.orderLineID, fieldNumber: 1)
+    }
+    if !self.sku.isEmpty {
+      try visitor.visitSingularStringField(value: self.sku, fieldNumber: 2)
+    }
+    if !self.warehouseCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.warehouseCode, fieldNumber: 3)
+    }
+    if self.quantityMilli != 0 {
+      try visitor.visitSingularInt64Field(value: self.quantityMilli, fieldNumber: 4)
+    }
+    try { if let v = self._value {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Supplychain_V1_StockReturn, rhs: Erp_Supplychain_V1_StockReturn) -> Bool {
+    if lhs.orderLineID != rhs.orderLineID {return false}
+    if lhs.sku != rhs.sku {return false}
+    if lhs.warehouseCode != rhs.warehouseCode {return false}
+    if lhs.quantityMilli != rhs.quantityMilli {return false}
+    if lhs._value != rhs._value {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -30,6 +30,9 @@ public nonisolated enum Erp_Supplychain_V1_MoveKind: SwiftProtobuf.Enum, Swift.C
   case adjustment // = 5
   case reservation // = 6
   case release // = 7
+
+  /// Goods a customer sent back.
+  case `return` // = 8
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -46,6 +49,7 @@ public nonisolated enum Erp_Supplychain_V1_MoveKind: SwiftProtobuf.Enum, Swift.C
     case 5: self = .adjustment
     case 6: self = .reservation
     case 7: self = .release
+    case 8: self = .return
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -60,6 +64,7 @@ public nonisolated enum Erp_Supplychain_V1_MoveKind: SwiftProtobuf.Enum, Swift.C
     case .adjustment: return 5
     case .reservation: return 6
     case .release: return 7
+    case .return: return 8
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -74,6 +79,7 @@ public nonisolated enum Erp_Supplychain_V1_MoveKind: SwiftProtobuf.Enum, Swift.C
     .adjustment,
     .reservation,
     .release,
+    .return,
   ]
 
 }
@@ -629,7 +635,7 @@ public nonisolated struct Erp_Supplychain_V1_ReplenishmentResponse: Sendable {
 fileprivate nonisolated let _protobuf_package = "erp.supplychain.v1"
 
 nonisolated extension Erp_Supplychain_V1_MoveKind: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0MOVE_KIND_UNSPECIFIED\0\u{1}MOVE_KIND_RECEIPT\0\u{1}MOVE_KIND_ISSUE\0\u{1}MOVE_KIND_TRANSFER_OUT\0\u{1}MOVE_KIND_TRANSFER_IN\0\u{1}MOVE_KIND_ADJUSTMENT\0\u{1}MOVE_KIND_RESERVATION\0\u{1}MOVE_KIND_RELEASE\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0MOVE_KIND_UNSPECIFIED\0\u{1}MOVE_KIND_RECEIPT\0\u{1}MOVE_KIND_ISSUE\0\u{1}MOVE_KIND_TRANSFER_OUT\0\u{1}MOVE_KIND_TRANSFER_IN\0\u{1}MOVE_KIND_ADJUSTMENT\0\u{1}MOVE_KIND_RESERVATION\0\u{1}MOVE_KIND_RELEASE\0\u{1}MOVE_KIND_RETURN\0")
 }
 
 nonisolated extension Erp_Supplychain_V1_ReservationStatus: SwiftProtobuf._ProtoNameProviding {

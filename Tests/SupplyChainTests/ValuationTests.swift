@@ -140,6 +140,36 @@ struct ValuationTests {
     }
   }
 
+  @Test("A customer return comes back at the cost it shipped at and off cost of goods sold")
+  func customerReturn() async throws {
+    try await SupplyHarness.run { clients in
+      try await clients.warehouse("MAIN")
+      _ = try await clients.item("RT-1")
+      try await clients.stockIn("RT-1", "MAIN", 3_000, unitCost: 1_001)  // 30.03
+      _ = try await clients.reserve("SO-R/1", "RT-1", "MAIN", 3_000, order: "SO-R")
+      _ = try await self.ship(clients, "ship-r", order: "SO-R", [("SO-R/1", 3_000)])
+      var request = Erp_Supplychain_V1_ReceiveReturnRequest()
+      request.requestID = "ret-1"
+      request.orderLineID = "SO-R/1"
+      request.quantityMilli = 1_000
+      let back = try await clients.shipping.receiveReturn(request)
+      #expect(try await clients.shipping.receiveReturn(request) == back)
+      #expect(back.value.unitsMinor == 1_001)
+      request.requestID = "ret-2"
+      request.quantityMilli = 2_000
+      #expect(try await clients.shipping.receiveReturn(request).value.unitsMinor == 2_002)
+      request.requestID = "ret-3"
+      request.quantityMilli = 1
+      let tooMany = await #expect(throws: RPCError.self) {
+        _ = try await clients.shipping.receiveReturn(request)
+      }
+      #expect(tooMany?.code == .failedPrecondition)
+      #expect(try await clients.level("RT-1", "MAIN")?.onHandMilli == 3_000)
+      #expect(try await clients.financeBalance(role: "cost_of_goods_sold") == 0)
+      #expect(try await clients.financeBalance(role: "inventory") == 3_003)
+    }
+  }
+
   func ship(
     _ clients: SupplyClients,
     _ requestID: String,

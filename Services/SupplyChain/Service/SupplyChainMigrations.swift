@@ -3,7 +3,7 @@ import ERPStore
 
 /// The supply chain schema, per tenant. Never edit a released migration: add the next one.
 public enum SupplyChainMigrations {
-  public static let all: [Migration] = [catalog, stockLedger, purchasing, shipping]
+  public static let all: [Migration] = [catalog, stockLedger, purchasing, shipping, returns]
 
   /// Items, suppliers, warehouses, reorder rules; `setting` caches the books' base currency
   /// (read once from finance: stock is valued in it).
@@ -247,6 +247,18 @@ public enum SupplyChainMigrations {
         cost_minor bigint NOT NULL,
         PRIMARY KEY (shipment_id, position)
       );
+      """
+  )
+
+  /// Customer returns: a move kind of their own, back in at the cost they shipped at.
+  static let returns = Migration(
+    version: 5,
+    name: "customer returns",
+    sql: """
+      ALTER TABLE stock_move DROP CONSTRAINT stock_move_kind_check;
+      ALTER TABLE stock_move ADD CONSTRAINT stock_move_kind_check CHECK (kind IN ('receipt',
+        'issue', 'transfer_out', 'transfer_in', 'adjustment', 'reservation', 'release', 'return'));
+      CREATE INDEX stock_move_reference ON stock_move (reference_type, reference_id);
       """
   )
 }

@@ -1,3 +1,4 @@
+import ERPMoney
 import ERPRuntime
 import ERPStore
 
@@ -55,16 +56,16 @@ struct PayrollCalculation {
     let days = from > to ? 0 : to.day - from.day + 1
 
     func prorated(_ amount: Int64) -> Int64 {
-      Self.roundedHalfUp(amount, times: Int64(days), over: Int64(length))
+      Proportion.of(amount, Int64(days), over: Int64(length))
     }
     let base =
       terms.monthly
       ? prorated(terms.rate)
-      : Self.roundedHalfUp(terms.rate, times: regularMinutes, over: 60)
+      : Proportion.of(terms.rate, regularMinutes, over: 60)
     let overtimeDivisor: Int64 = (terms.monthly ? 240 : 1) * 60 * 10_000
-    let overtime = Self.roundedHalfUp(
+    let overtime = Proportion.of(
       terms.rate,
-      times: overtimeMinutes * rules.overtimeMultiplierBasisPoints,
+      overtimeMinutes * rules.overtimeMultiplierBasisPoints,
       over: overtimeDivisor
     )
     let housing = prorated(terms.housing)
@@ -76,19 +77,7 @@ struct PayrollCalculation {
       overtime: overtime,
       housing: housing,
       transport: prorated(terms.transport),
-      socialInsurance: Self.roundedHalfUp(
-        insurable,
-        times: rules.socialInsuranceBasisPoints,
-        over: 10_000
-      )
+      socialInsurance: Proportion.of(insurable, rules.socialInsuranceBasisPoints, over: 10_000)
     )
-  }
-
-  /// a × b ÷ c rounded half up, for non-negative a, b and positive c, through a 128-bit product
-  /// (no Int128 division: it traps on some threads here, see ERPMoney).
-  static func roundedHalfUp(_ a: Int64, times b: Int64, over c: Int64) -> Int64 {
-    let product = a.multipliedFullWidth(by: b)
-    let (quotient, remainder) = c.dividingFullWidth((product.high, product.low))
-    return remainder * 2 >= c ? quotient + 1 : quotient
   }
 }

@@ -39,4 +39,15 @@ struct ShippingAPI: Erp_Supplychain_V1_Shipping.SimpleServiceProtocol {
     }
     return response
   }
+
+  func receiveReturn(
+    request: Erp_Supplychain_V1_ReceiveReturnRequest,
+    context: ServerContext
+  )
+    async throws -> Erp_Supplychain_V1_StockReturn
+  {
+    try await inCallingTenant { tenant in
+      try await CustomerReturns.receive(self.context, tenant, request)
+    }
+  }
 }

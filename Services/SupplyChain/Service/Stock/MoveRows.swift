@@ -14,7 +14,7 @@ enum MoveRows {
   static let kinds: [String: Erp_Supplychain_V1_MoveKind] = [
     "receipt": .receipt, "issue": .issue, "transfer_out": .transferOut,
     "transfer_in": .transferIn, "adjustment": .adjustment, "reservation": .reservation,
-    "release": .release,
+    "release": .release, "return": .return,
   ]
 
   static func move(_ row: PostgresRow, currency: String) throws -> Erp_Supplychain_V1_StockMove {
