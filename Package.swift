@@ -153,6 +153,26 @@ let package = Package(
       dependencies: ["HR", "ERPRuntime"],
       path: "Services/HR/Main"
     ),
+    .target(
+      name: "Sales",
+      dependencies: [
+        "ERPMoney",
+        "ERPRuntime",
+        "ERPStore",
+        "ERPProtos",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ],
+      path: "Services/Sales/Service"
+    ),
+    .executableTarget(
+      name: "erp-sales",
+      dependencies: ["Sales", "ERPRuntime"],
+      path: "Services/Sales/Main"
+    ),
     // `make run`: a private PostgreSQL, every service as its own process, a demo tenant.
     .executableTarget(
       name: "erp-run",
@@ -303,6 +323,23 @@ let package = Package(
         .product(name: "GRPCCore", package: "grpc-swift-2"),
       ],
       path: "Tests/HRTests"
+    ),
+    .testTarget(
+      name: "SalesTests",
+      dependencies: [
+        "Sales",
+        "Customers",
+        "Finance",
+        "SupplyChain",
+        "ERPProtos",
+        "ERPRuntime",
+        "ERPStore",
+        "ERPTestSupport",
+        "ERPTransport",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      path: "Tests/SalesTests"
     ),
     .testTarget(
       name: "ERPMoneyTests",

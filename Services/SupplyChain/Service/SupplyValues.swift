@@ -19,16 +19,6 @@ enum SupplyValues {
     return milli
   }
 
-  /// 2500 → "2.5", 1000 → "1": quantities in messages, as a person writes them.
-  static func quantity(_ milli: Int64) -> String {
-    let whole = milli / 1000
-    var fraction = String(abs(milli % 1000))
-    guard fraction != "0" else { return String(whole) }
-    fraction = String(repeating: "0", count: 3 - fraction.count) + fraction
-    while fraction.hasSuffix("0") { fraction.removeLast() }
-    return (milli < 0 && whole == 0 ? "-" : "") + "\(whole).\(fraction)"
-  }
-
   /// The line's value by finance's rule (`LineAmount`), so stock value and the bill agree.
   static func lineValue(quantityMilli: Int64, unitMinor: Int64) throws -> Int64 {
     guard let value = LineAmount.value(quantityMilli: quantityMilli, unitMinor: unitMinor) else {

@@ -120,8 +120,8 @@ enum GoodsReceipts {
         throw RPCError(
           code: .failedPrecondition,
           message:
-            "\(field).quantity_milli: \(SupplyValues.quantity(line.quantityMilli)) received, only "
-            + "\(SupplyValues.quantity(open)) still open on line \(line.lineNumber)"
+            "\(field).quantity_milli: \(MilliQuantity.text(line.quantityMilli)) received, only "
+            + "\(MilliQuantity.text(open)) still open on line \(line.lineNumber)"
         )
       }
       try await SupplyValues.location(

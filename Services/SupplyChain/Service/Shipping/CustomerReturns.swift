@@ -54,8 +54,8 @@ enum CustomerReturns {
         throw RPCError(
           code: .failedPrecondition,
           message:
-            "quantity_milli: \(SupplyValues.quantity(quantity)) returned, only "
-            + "\(SupplyValues.quantity(outMilli)) shipped and not yet back for \(request.orderLineID)"
+            "quantity_milli: \(MilliQuantity.text(quantity)) returned, only "
+            + "\(MilliQuantity.text(outMilli)) shipped and not yet back for \(request.orderLineID)"
         )
       }
       let value =

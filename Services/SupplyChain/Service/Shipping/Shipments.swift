@@ -96,8 +96,8 @@ enum Shipments {
         throw RPCError(
           code: .failedPrecondition,
           message:
-            "\(field).quantity_milli: \(SupplyValues.quantity(line.quantityMilli)) to ship, only "
-            + "\(SupplyValues.quantity(outstanding)) still reserved for \(line.orderLineID)"
+            "\(field).quantity_milli: \(MilliQuantity.text(line.quantityMilli)) to ship, only "
+            + "\(MilliQuantity.text(outstanding)) still reserved for \(line.orderLineID)"
         )
       }
       let issued = try await session.query(

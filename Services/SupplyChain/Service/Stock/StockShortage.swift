@@ -35,8 +35,8 @@ enum StockShortage {
         code: .failedPrecondition,
         message:
           "\(field): not enough stock of item \(sku) in warehouse \(warehouse): "
-          + "\(SupplyValues.quantity(milli)) requested, "
-          + "\(SupplyValues.quantity(available ?? 0)) available"
+          + "\(MilliQuantity.text(milli)) requested, "
+          + "\(MilliQuantity.text(available ?? 0)) available"
       )
     }
   }

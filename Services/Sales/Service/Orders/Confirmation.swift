@@ -1,0 +1,216 @@
+import ERPProtos
+import ERPRuntime
+import ERPStore
+import GRPCCore
+
+/// Confirming and cancelling, the two steps that reserve and release stock in the supply
+/// chain. Each is a small saga whose progress is persisted on the order:
+///
+/// - confirm: draft → (progress `confirming`) reserve every line → confirmed. A line that
+///   cannot be reserved undoes the others (release) and the order returns to draft with the
+///   reason; the supply chain unreachable leaves `confirming` for the recovery to finish.
+/// - cancel: confirmed → (progress `cancelling`) release every line → cancelled.
+///
+/// Reservations are idempotent by order line id (per confirmation attempt), releases too, so
+/// finishing a step twice (a retry, or recovery after a crash) does each thing once.
+enum Confirmation {
+  static func confirm(
+    _ context: SalesContext,
+    _ tenant: TenantID,
+    number: String
+  ) async throws
+    -> Erp_Sales_V1_SalesOrder
+  {
+    let order = try await context.pool.withTenant(tenant) { session in
+      try await OrderRow.lock(session, number: number)
+    }
+    switch (order.status, order.progress) {
+    case ("draft", "idle"):
+      _ = try await PeerChecks.customer(context.peers, order.customerID)
+      try await context.pool.withTenant(tenant) { session in
+        let current = try await OrderRow.lock(session, number: number)
+        guard current.status == "draft", current.progress == "idle" else { return }
+        try await session.query(
+          "UPDATE sales_order SET progress = 'confirming', reservation_attempt = reservation_attempt + 1, "
+            + "last_error = '' WHERE id = $1",
+          [current.id]
+        )
+      }
+      try await Self.finishConfirming(context, tenant, number: number)
+    case ("draft", "confirming"):
+      try await Self.finishConfirming(context, tenant, number: number)
+    case ("draft", _), ("quotation", _), ("converted", _), ("cancelled", _):
+      throw RPCError(
+        code: .failedPrecondition,
+        message: "number: \(number) is \(order.status); only a draft is confirmed"
+      )
+    default:
+      break  // confirmed already, or further along: a repeat
+    }
+    return try await OrderReading.get(context.pool, tenant, number: number)
+  }
+
+  /// Reserves every line (again: reservations are idempotent), then marks the order confirmed,
+  /// or undoes them and returns it to draft when one cannot be reserved.
+  static func finishConfirming(
+    _ context: SalesContext,
+    _ tenant: TenantID,
+    number: String
+  ) async throws {
+    let (order, lines) = try await context.pool.withTenant(tenant) { session in
+      let order = try await OrderRow.lock(session, number: number)
+      return (order, try await order.lines(session))
+    }
+    guard order.progress == "confirming" else { return }
+    let stock = Erp_Supplychain_V1_Stock.Client(wrapping: try context.peers.client("supplychain"))
+    for (index, line) in lines.enumerated() {
+      var reserve = Erp_Supplychain_V1_ReserveRequest()
+      reserve.orderLineID = order.reservationID(line.number)
+      reserve.orderID = order.number
+      reserve.sku = line.sku
+      reserve.warehouseCode = order.warehouse
+      reserve.quantityMilli = line.milli
+      do {
+        _ = try await stock.reserve(reserve)
+      } catch let error as RPCError
+        where [.failedPrecondition, .notFound, .invalidArgument].contains(error.code)
+      {
+        let reason = "lines[\(index)] (\(line.sku)): \(error.message)"
+        try await Self.release(context, order, lines)
+        try await context.pool.withTenant(tenant) { session in
+          try await session.query(
+            "UPDATE sales_order SET progress = 'idle', last_error = $2 WHERE id = $1 AND progress = 'confirming'",
+            [order.id, reason]
+          )
+        }
+        throw RPCError(code: .failedPrecondition, message: reason)
+      }
+    }
+    context.faults.reservedAll()
+    try await context.pool.withTenant(tenant) { session in
+      let current = try await OrderRow.lock(session, number: number)
+      guard current.progress == "confirming" else { return }
+      try await session.query(
+        "UPDATE sales_order SET status = 'confirmed', progress = 'idle', last_error = '' WHERE id = $1",
+        [current.id]
+      )
+      try await OrderEvents.queue(
+        session,
+        current,
+        type: "order_confirmed",
+        summary: "Order \(current.number) confirmed",
+        amount: current.total,
+        key: "sales:\(current.number):confirmed"
+      )
+      if try await SalesSettingsStore.get(session).invoiceOn == .confirmation {
+        try await Invoicing.queueInvoice(
+          session,
+          current,
+          key: "sales:\(current.number):invoice",
+          parts: lines.map { ($0.number, $0.milli) }
+        )
+      }
+    }
+    await context.relay.deliverPending(tenant)
+  }
+
+  static func cancel(
+    _ context: SalesContext,
+    _ tenant: TenantID,
+    number: String
+  ) async throws
+    -> Erp_Sales_V1_SalesOrder
+  {
+    let order = try await context.pool.withTenant(tenant) { session in
+      let order = try await OrderRow.lock(session, number: number)
+      switch (order.status, order.progress) {
+      case ("draft", "idle"):
+        try await session.query(
+          "UPDATE sales_order SET status = 'cancelled' WHERE id = $1",
+          [order.id]
+        )
+      case ("confirmed", "idle"):
+        try await session.query(
+          "UPDATE sales_order SET progress = 'cancelling' WHERE id = $1",
+          [order.id]
+        )
+      case ("confirmed", "cancelling"), ("cancelled", _):
+        break
+      case (_, "confirming"):
+        throw RPCError(code: .aborted, message: "number: \(number) is being confirmed; retry")
+      default:
+        throw RPCError(
+          code: .failedPrecondition,
+          message: "number: \(number) is \(order.status); goods have shipped, return them instead"
+        )
+      }
+      return try await OrderRow.lock(session, number: number)
+    }
+    if order.progress == "cancelling" {
+      try await Self.finishCancelling(context, tenant, number: number)
+    }
+    return try await OrderReading.get(context.pool, tenant, number: number)
+  }
+
+  /// Releases every line, then marks the order cancelled (crediting an invoice issued on
+  /// confirmation).
+  static func finishCancelling(
+    _ context: SalesContext,
+    _ tenant: TenantID,
+    number: String
+  ) async throws {
+    let (order, lines) = try await context.pool.withTenant(tenant) { session in
+      let order = try await OrderRow.lock(session, number: number)
+      return (order, try await order.lines(session))
+    }
+    guard order.progress == "cancelling" else { return }
+    try await Self.release(context, order, lines)
+    try await context.pool.withTenant(tenant) { session in
+      let current = try await OrderRow.lock(session, number: number)
+      guard current.progress == "cancelling" else { return }
+      try await session.query(
+        "UPDATE sales_order SET status = 'cancelled', progress = 'idle' WHERE id = $1",
+        [current.id]
+      )
+      try await OrderEvents.queue(
+        session,
+        current,
+        type: "order_cancelled",
+        summary: "Order \(current.number) cancelled",
+        key: "sales:\(current.number):cancelled"
+      )
+      let invoiceKey = "sales:\(current.number):invoice"
+      let invoiced = try await session.query(
+        "SELECT 1 FROM sales_document WHERE key = $1",
+        [invoiceKey]
+      )
+      if !invoiced.isEmpty {
+        try await Invoicing.queueCreditNote(
+          session,
+          current,
+          key: "sales:\(current.number):cancelled:credit",
+          invoiceKey: invoiceKey,
+          parts: lines.map { ($0.number, $0.milli) },
+          reason: "order cancelled"
+        )
+      }
+    }
+    await context.relay.deliverPending(tenant)
+  }
+
+  /// Releases the lines' reservations; one that does not exist was never made.
+  private static func release(
+    _ context: SalesContext,
+    _ order: OrderRow,
+    _ lines: [(number: Int, sku: String, milli: Int64)]
+  ) async throws {
+    let stock = Erp_Supplychain_V1_Stock.Client(wrapping: try context.peers.client("supplychain"))
+    for line in lines {
+      var release = Erp_Supplychain_V1_ReleaseRequest()
+      release.orderLineID = order.reservationID(line.number)
+      do {
+        _ = try await stock.release(release)
+      } catch let error as RPCError where error.code == .notFound {}
+    }
+  }
+}

@@ -1,0 +1,96 @@
+import ERPProtos
+import ERPRuntime
+import ERPStore
+import GRPCCore
+
+/// The `Orders` API, in the calling tenant.
+struct OrdersAPI: Erp_Sales_V1_Orders.SimpleServiceProtocol {
+  let context: SalesContext
+
+  func createQuotation(
+    request: Erp_Sales_V1_CreateOrderRequest,
+    context: ServerContext
+  )
+    async throws -> Erp_Sales_V1_SalesOrder
+  {
+    try await inCallingTenant { tenant in
+      try await OrderCreation.create(self.context, tenant, request, quotation: true)
+    }
+  }
+
+  func convertQuotation(
+    request: Erp_Sales_V1_OrderRef,
+    context: ServerContext
+  ) async throws
+    -> Erp_Sales_V1_SalesOrder
+  {
+    try await inCallingTenant { tenant in
+      try await OrderCreation.convert(self.context, tenant, quotation: request.number)
+    }
+  }
+
+  func createOrder(
+    request: Erp_Sales_V1_CreateOrderRequest,
+    context: ServerContext
+  ) async throws
+    -> Erp_Sales_V1_SalesOrder
+  {
+    try await inCallingTenant { tenant in
+      try await OrderCreation.create(self.context, tenant, request, quotation: false)
+    }
+  }
+
+  func getOrder(
+    request: Erp_Sales_V1_OrderRef,
+    context: ServerContext
+  ) async throws
+    -> Erp_Sales_V1_SalesOrder
+  {
+    try await inCallingTenant { tenant in
+      try await Invoicing.refreshPayment(self.context, tenant, number: request.number)
+      return try await OrderReading.get(self.context.pool, tenant, number: request.number)
+    }
+  }
+
+  func confirmOrder(
+    request: Erp_Sales_V1_OrderRef,
+    context: ServerContext
+  ) async throws
+    -> Erp_Sales_V1_SalesOrder
+  {
+    try await inCallingTenant { tenant in
+      try await Confirmation.confirm(self.context, tenant, number: request.number)
+    }
+  }
+
+  func cancelOrder(
+    request: Erp_Sales_V1_OrderRef,
+    context: ServerContext
+  ) async throws
+    -> Erp_Sales_V1_SalesOrder
+  {
+    try await inCallingTenant { tenant in
+      try await Confirmation.cancel(self.context, tenant, number: request.number)
+    }
+  }
+
+  func shipOrder(
+    request: Erp_Sales_V1_ShipOrderRequest,
+    context: ServerContext
+  ) async throws
+    -> Erp_Sales_V1_SalesOrder
+  {
+    try await inCallingTenant { tenant in try await Fulfilment.ship(self.context, tenant, request) }
+  }
+
+  func returnGoods(
+    request: Erp_Sales_V1_ReturnGoodsRequest,
+    context: ServerContext
+  ) async throws
+    -> Erp_Sales_V1_SalesOrder
+  {
+    try await inCallingTenant { tenant in
+      try await Fulfilment.returnGoods(self.context, tenant, request)
+    }
+  }
+}

@@ -1,0 +1,46 @@
+import ERPProtos
+import ERPRuntime
+import ERPStore
+import GRPCCore
+import SwiftProtobuf
+
+/// How the sales outbox reaches the other services: invoices through `FinancePostings`,
+/// credit notes to finance once the invoice they credit has its number, order facts to the
+/// customers service.
+enum SalesDelivery {
+  static func deliver(pool: ConnectionPool, peers: PeerClients) -> OutboxRelay.Deliver {
+    let finance = FinancePostings.deliver(peers)
+    return { tenant, message in
+      switch message.topic {
+      case OrderEvents.topic:
+        let event = try Erp_Customers_V1_AppendEventRequest(jsonString: message.payload)
+        let interactions = Erp_Customers_V1_Interactions.Client(
+          wrapping: try peers.client("customers")
+        )
+        _ = try await interactions.appendEvent(event)
+        return event.eventType
+      case Invoicing.creditNoteTopic:
+        var note = try Erp_Finance_V1_IssueCreditNoteRequest(jsonString: message.payload)
+        if note.invoiceNumber.hasPrefix("@key:") {
+          let key = String(note.invoiceNumber.dropFirst(5))
+          let issued = try await pool.tenantQuery(
+            tenant,
+            "SELECT result FROM outbox WHERE key = $1 AND result IS NOT NULL",
+            [key]
+          )
+          guard let row = issued.first else {
+            throw RPCError(
+              code: .unavailable,
+              message: "the invoice \(key) credits is not issued yet"
+            )
+          }
+          note.invoiceNumber = try row.decode("result")
+        }
+        let billing = Erp_Finance_V1_Billing.Client(wrapping: try peers.client("finance"))
+        return try await billing.issueCreditNote(note).number
+      default:
+        return try await finance(tenant, message)
+      }
+    }
+  }
+}

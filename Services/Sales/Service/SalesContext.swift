@@ -1,0 +1,31 @@
+import ERPRuntime
+import ERPStore
+import Foundation
+
+/// What the sales handlers share: the tenant databases, the other services, the outbox relay
+/// (invoices and credit notes to finance, order facts to customers), and the fault a crash
+/// test asks for.
+struct SalesContext: Sendable {
+  let pool: ConnectionPool
+  let peers: PeerClients
+  let relay: OutboxRelay
+  let faults: Faults
+
+  /// Fault injection for the crash-recovery test: `ERP_SALES_FAULT=exit-after-reserve` makes the
+  /// process exit right after an order's reservations succeed and before it is marked
+  /// confirmed, the window a real crash could hit. Unset in production.
+  struct Faults: Sendable {
+    var exitAfterReserve = false
+
+    static func fromEnvironment() -> Faults {
+      Faults(
+        exitAfterReserve: ProcessInfo.processInfo.environment["ERP_SALES_FAULT"]
+          == "exit-after-reserve"
+      )
+    }
+
+    func reservedAll() {
+      if self.exitAfterReserve { exit(70) }
+    }
+  }
+}
