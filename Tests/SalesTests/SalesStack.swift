@@ -154,24 +154,30 @@ struct SalesStack: Sendable {
   }
 
   /// Clients to every service with the tenant bound and its data set up.
+  /// `seeded`: the peers already hold the tenant's data (a second connection to the same stack).
   static func clients<T: Sendable>(
     salesPort: Int,
     ports: [String: Int],
     tenant: TenantID,
     pool: ConnectionPool,
+    secret: String = Self.secret,
+    seeded: Bool = false,
     _ body: @Sendable (SalesStack) async throws -> T
   ) async throws -> T {
-    try await withServiceClient(port: salesPort, secret: Self.secret) { sales in
+    try await withServiceClient(port: salesPort, secret: secret) { sales in
       try await withServiceClient(port: ports["finance"]!, secret: Self.secret) { finance in
         try await withServiceClient(port: ports["customers"]!, secret: Self.secret) { customers in
           try await withServiceClient(port: ports["supplychain"]!, secret: Self.secret) {
             supplychain in
             try await RequestContext.$tenant.withValue(tenant) {
-              let customerID = try await Self.seed(
-                finance: finance,
-                customers: customers,
-                supplychain: supplychain
-              )
+              let customerID =
+                seeded
+                ? try await Self.customerID(customers)
+                : try await Self.seed(
+                  finance: finance,
+                  customers: customers,
+                  supplychain: supplychain
+                )
               return try await body(
                 SalesStack(
                   tenant: tenant,
@@ -227,6 +233,14 @@ struct SalesStack: Sendable {
     customer.customer.stage = .customer
     return try await Erp_Customers_V1_Customers.Client(wrapping: customers).createCustomer(customer)
       .id
+  }
+
+  /// The customer `seed` created.
+  static func customerID(_ customers: Client) async throws -> String {
+    var search = Erp_Customers_V1_ListCustomersRequest()
+    search.includeArchived = false
+    return try await Erp_Customers_V1_Customers.Client(wrapping: customers).listCustomers(search)
+      .customers[0].id
   }
 
   /// An order request: (sku, quantity, price or 0 for the price list, line discount).

@@ -39,9 +39,14 @@ final class OrderRecovery: Service, Sendable {
     }
   }
 
-  /// Resumes the tenant's unfinished steps; returns true when none is left.
+  /// Resumes the tenant's unfinished steps; returns true when none is left. Peer calls carry
+  /// the tenant, as they would from a handler.
   @discardableResult
   func resume(_ tenant: TenantID) async -> Bool {
+    await RequestContext.$tenant.withValue(tenant) { await self.resumeInContext(tenant) }
+  }
+
+  private func resumeInContext(_ tenant: TenantID) async -> Bool {
     do {
       let orders = try await self.context.pool.tenantQuery(
         tenant,
