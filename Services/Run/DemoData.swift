@@ -14,6 +14,10 @@ enum DemoData {
       "supplychain": Self.seedSupplyChain, "hr": Self.seedHR,
     ]
     for service in services {
+      if service.name == "sales" {
+        try await Self.seedSales(portOffset: portOffset, secret: secret)
+        continue
+      }
       guard let seeder = seeders[service.name] else { continue }
       try await withServiceClient(port: service.defaultPort + portOffset, secret: secret) {
         client in
