@@ -5,7 +5,7 @@ SWIFT ?= swift
 # Debian packages the build and the tests need (libpq and protobuf-c are the design's packages).
 DEBIAN_PACKAGES := libpq-dev postgresql protobuf-compiler libprotobuf-c-dev protobuf-c-compiler python3 pkg-config
 
-.PHONY: test deps build run bench-transport bench-store bench-finance bench-customers bench-supplychain format protos check-protos
+.PHONY: test deps build run bench-transport bench-store bench-finance bench-customers bench-supplychain bench-sales format protos check-protos
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
@@ -39,6 +39,10 @@ bench-customers: deps
 # Supply chain: reservations/s on one hot item vs 1,000 items vs pgbench TPC-B (a minute).
 bench-supplychain: deps
 	$(SWIFT) run -c release erp-bench-supplychain $(BENCH)
+
+# Sales: confirm-order end to end across four services at concurrency 16 vs pgbench TPC-B.
+bench-sales: deps
+	$(SWIFT) run -c release erp-bench-sales $(BENCH)
 
 # Regenerates Shared/ERPProtos from proto/ (builds the protoc plugins first: minutes, once).
 protos: deps

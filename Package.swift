@@ -231,6 +231,24 @@ let package = Package(
       dependencies: ["BenchmarkSupport", "SupplyChain", "ERPStore", "ERPProtos"],
       path: "Benchmarks/SupplyChainBenchmark"
     ),
+    // The sales benchmark (`make bench-sales`): four services over TCP, each on its database.
+    .executableTarget(
+      name: "erp-bench-sales",
+      dependencies: [
+        "BenchmarkSupport",
+        "Customers",
+        "ERPProtos",
+        "ERPRuntime",
+        "ERPStore",
+        "ERPTransport",
+        "Finance",
+        "Sales",
+        "SupplyChain",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      path: "Benchmarks/SalesBenchmark"
+    ),
     // Test support shared by the test targets: a private PostgreSQL per test process.
     .target(
       name: "ERPTestSupport",

@@ -12,8 +12,11 @@ public func mappingStoreErrors<T: Sendable>(_ body: () async throws -> T) async 
 }
 
 /// A handler's work in the calling tenant (from the tenant interceptor), with store errors
-/// mapped: the frame every tenant-scoped handler of every service runs in.
+/// mapped, and the outbox keys it writes noted for ``OutboxRelay/deliverWritten(_:)``: the
+/// frame every tenant-scoped handler of every service runs in.
 public func inCallingTenant<T: Sendable>(_ body: (TenantID) async throws -> T) async throws -> T {
   let tenant = try RequestContext.requireTenant()
-  return try await mappingStoreErrors { try await body(tenant) }
+  return try await Outbox.$written.withValue(WrittenKeys()) {
+    try await mappingStoreErrors { try await body(tenant) }
+  }
 }

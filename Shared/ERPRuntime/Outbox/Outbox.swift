@@ -1,4 +1,5 @@
 public import ERPStore
+import NIOConcurrencyHelpers
 
 /// Work for another service, written in the same transaction as the change that causes it and
 /// delivered after commit until the receiver acknowledges it: a supplier bill for a goods
@@ -25,6 +26,10 @@ public enum Outbox {
     CREATE INDEX outbox_pending ON outbox (id) WHERE delivered_at IS NULL;
     """
 
+  /// The keys a handler has queued (bound by ``inCallingTenant``), for
+  /// ``OutboxRelay/deliverWritten(_:)`` to deliver once the handler's transaction has committed.
+  @TaskLocal public static var written: WrittenKeys?
+
   /// Queues a message in the caller's transaction; a second message with the same key is the
   /// same message (a retried request) and is ignored.
   public static func enqueue(
@@ -38,6 +43,25 @@ public enum Outbox {
         + "ON CONFLICT (key) DO NOTHING",
       [topic, key, json]
     )
+    Self.written?.add(key)
+  }
+}
+
+/// The outbox keys one handler wrote. A key from a transaction that rolled back finds no
+/// message, and one another request wrote is delivered once anyway (receivers are idempotent).
+public final class WrittenKeys: Sendable {
+  private let keys = NIOLockedValueBox<[String]>([])
+
+  public init() {}
+
+  func add(_ key: String) { self.keys.withLockedValue { $0.append(key) } }
+
+  /// The keys noted so far, forgetting them.
+  func take() -> [String] {
+    self.keys.withLockedValue { keys in
+      defer { keys.removeAll() }
+      return keys
+    }
   }
 }
 

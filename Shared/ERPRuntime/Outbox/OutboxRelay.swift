@@ -3,7 +3,7 @@ public import Logging
 import NIOConcurrencyHelpers
 public import ServiceLifecycle
 
-/// Delivers outbox messages: right after the transaction that wrote them (`deliverPending`,
+/// Delivers outbox messages: right after the transaction that wrote them (`deliverWritten`,
 /// called by the handler), and in the background for whatever that could not deliver (the
 /// receiver down, the process killed). At start-up it looks at every tenant once; after that it
 /// only visits tenants it was told about, so an idle system with many tenants costs nothing.
@@ -35,12 +35,37 @@ public final class OutboxRelay: Service, Sendable {
     (self.wakes, self.wake) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
   }
 
+  /// Delivers, right after the handler's transaction, the messages this handler wrote (the
+  /// keys ``Outbox/enqueue`` noted in the handler's frame, see ``inCallingTenant``); other
+  /// pending messages are the background loop's, so concurrent handlers do not each deliver
+  /// all of them. Outside a handler's frame it delivers everything pending. Returns how many of
+  /// those messages are still undelivered; failures are recorded, never thrown: the change that
+  /// wrote the message has committed and stands.
+  @discardableResult
+  public func deliverWritten(_ tenant: TenantID) async -> Int {
+    guard let written = Outbox.written else { return await self.deliverPending(tenant) }
+    let keys = written.take()
+    guard !keys.isEmpty else { return 0 }
+    return await self.deliver(
+      tenant,
+      "key = ANY($1::text[]) AND delivered_at IS NULL",
+      [keys]
+    )
+  }
+
   /// Delivers the tenant's due messages in the order they were written and returns how many
   /// are still undelivered (0 when everything went through; messages waiting out a back-off
-  /// count as undelivered). Failures are recorded, never
-  /// thrown: the change that wrote the message has committed and stands.
+  /// count as undelivered). Failures are recorded, never thrown.
   @discardableResult
   public func deliverPending(_ tenant: TenantID) async -> Int {
+    await self.deliver(tenant, "delivered_at IS NULL", [])
+  }
+
+  private func deliver(
+    _ tenant: TenantID,
+    _ condition: String,
+    _ parameters: [(any PostgresEncodable)?]
+  ) async -> Int {
     let pending: [PostgresRow]
     let due: [OutboxMessage]
     do {
@@ -48,7 +73,8 @@ public final class OutboxRelay: Service, Sendable {
         tenant,
         "SELECT id, topic, key, payload::text AS payload, attempts, "
           + "next_attempt_at <= now() AS due FROM outbox "
-          + "WHERE delivered_at IS NULL ORDER BY id LIMIT 100"
+          + "WHERE \(condition) ORDER BY id LIMIT 100",
+        parameters
       )
       due = try pending.filter { try $0.decode("due", as: Bool.self) }.map { row in
         OutboxMessage(

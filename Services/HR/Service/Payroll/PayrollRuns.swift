@@ -161,7 +161,7 @@ enum PayrollRuns {
         )
       )
     }
-    await context.relay.deliverPending(tenant)
+    await context.relay.deliverWritten(tenant)
     return try await Self.get(context.pool, tenant, number)
   }
 

@@ -111,7 +111,7 @@ enum Confirmation {
         )
       }
     }
-    await context.relay.deliverPending(tenant)
+    await context.relay.deliverWritten(tenant)
   }
 
   static func cancel(
@@ -195,7 +195,7 @@ enum Confirmation {
         )
       }
     }
-    await context.relay.deliverPending(tenant)
+    await context.relay.deliverWritten(tenant)
   }
 
   /// Releases the lines' reservations; one that does not exist was never made.

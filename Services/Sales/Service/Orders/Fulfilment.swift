@@ -279,7 +279,7 @@ enum Fulfilment {
         )
       }
     }
-    await context.relay.deliverPending(tenant)
+    await context.relay.deliverWritten(tenant)
     try await context.pool.withTenant(tenant) { session in
       try await Invoicing.settleStatus(session, orderID: order.id)
     }

@@ -187,7 +187,7 @@ enum Invoicing {
         key: "sales:\(row.number):paid"
       )
     }
-    await context.relay.deliverPending(tenant)
+    await context.relay.deliverWritten(tenant)
   }
 
   struct Line {

@@ -37,7 +37,7 @@ enum GoodsReceipts {
       if let row = done.first { return try row.decode("number", as: String.self) }
       return try await Self.record(session, requestID, date, request)
     }
-    await context.relay.deliverPending(tenant)
+    await context.relay.deliverWritten(tenant)
     return try await Self.get(context.pool, tenant, number: number)
   }
 

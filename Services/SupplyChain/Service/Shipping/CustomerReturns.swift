@@ -92,7 +92,7 @@ enum CustomerReturns {
       }
       return try Self.answer(rows[0], currency.code)
     }
-    await context.relay.deliverPending(tenant)
+    await context.relay.deliverWritten(tenant)
     return answer
   }
 

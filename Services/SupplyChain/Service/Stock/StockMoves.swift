@@ -101,7 +101,7 @@ enum StockMoves {
         return move
       }
     }
-    await context.relay.deliverPending(tenant)
+    await context.relay.deliverWritten(tenant)
     return move
   }
 
