@@ -1,4 +1,4 @@
-import GRPCCore
+public import GRPCCore
 
 /// Metadata keys of our calls (lower case, as on the wire).
 public enum MetadataKeys {
@@ -10,7 +10,7 @@ public enum MetadataKeys {
 
 extension Metadata {
   /// The first text value of `key`, if any.
-  func firstString(_ key: String) -> String? {
+  public func firstString(_ key: String) -> String? {
     for value in self[stringValues: key] { return value }
     return nil
   }

@@ -20,3 +20,37 @@ public enum RequestContext {
     return tenant
   }
 }
+
+extension RequestContext {
+  /// Runs `next` with the call's tenant, and the request id and deadline from its metadata,
+  /// bound, and binds them around the response's producer as well: a streaming handler writes
+  /// its messages from the producer, which runs after `next` has returned. What a server
+  /// interceptor that decides the tenant (the tenant interceptor, the gateway's key check) ends
+  /// with.
+  public static func binding<Input: Sendable, Output: Sendable>(
+    tenant: TenantID?,
+    request: StreamingServerRequest<Input>,
+    context: ServerContext,
+    _ next:
+      @Sendable (StreamingServerRequest<Input>, ServerContext) async throws ->
+      StreamingServerResponse<Output>
+  ) async throws -> StreamingServerResponse<Output> {
+    let requestID = request.metadata.firstString(MetadataKeys.requestID)
+    let deadline = request.metadata.firstString(MetadataKeys.timeout)
+      .flatMap(GRPCTimeout.parse).map { ContinuousClock.now + $0 }
+    @Sendable func bound<T>(_ body: () async throws -> T) async throws -> T {
+      try await Self.$tenant.withValue(tenant) {
+        try await Self.$requestID.withValue(requestID) {
+          try await Self.$deadline.withValue(deadline) { try await body() }
+        }
+      }
+    }
+    var response = try await bound { try await next(request, context) }
+    if case .success(var contents) = response.accepted {
+      let producer = contents.producer
+      contents.producer = { writer in try await bound { try await producer(writer) } }
+      response.accepted = .success(contents)
+    }
+    return response
+  }
+}

@@ -130,8 +130,10 @@ struct TenancyTests {
 
   @Test("migrations started from two pools at once apply each version exactly once")
   func concurrentMigrations() async throws {
-    let first = try await TestDatabase.pool(maxConnections: 2)
-    let second = try await TestDatabase.pool(maxConnections: 2)
+    // Ten provisions queue for two connections behind each other's advisory locks: under a
+    // loaded test run that wait can pass the default 5 s, and timing is not what this checks.
+    let first = try await TestDatabase.pool(maxConnections: 2) { $0.acquireTimeout = .seconds(60) }
+    let second = try await TestDatabase.pool(maxConnections: 2) { $0.acquireTimeout = .seconds(60) }
     let tenants = (0..<10).map { _ in TestDatabase.uniqueTenant("m") }
     try await withThrowingTaskGroup(of: Void.self) { group in
       for tenant in tenants {

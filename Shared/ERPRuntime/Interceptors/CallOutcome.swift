@@ -3,10 +3,10 @@ import GRPCCore
 /// How a handled call ended, seen from a server interceptor. An interceptor cannot read this from
 /// `next`'s return alone: an error thrown further in (by a later interceptor or the handler) comes
 /// back as a rejected response, and a streaming body can still fail after `next` returned.
-enum CallOutcome {
+public enum CallOutcome {
   /// Calls `observe` exactly once with the call's final status code: when `next` throws, when it
   /// returns a rejection, or when the response's body has been produced (or failed).
-  static func observe<Input: Sendable, Output: Sendable>(
+  public static func observe<Input: Sendable, Output: Sendable>(
     request: StreamingServerRequest<Input>,
     context: ServerContext,
     next:

@@ -25,27 +25,14 @@ public struct TenantInterceptor: ServerInterceptor {
       @Sendable (StreamingServerRequest<Input>, ServerContext) async throws ->
       StreamingServerResponse<Output>
   ) async throws -> StreamingServerResponse<Output> {
-    let requestID = request.metadata.firstString(MetadataKeys.requestID)
-    let deadline = request.metadata.firstString(MetadataKeys.timeout)
-      .flatMap(GRPCTimeout.parse).map { ContinuousClock.now + $0 }
     let exempt = self.exempt.contains(context.descriptor.service.fullyQualifiedService)
     let tenant = exempt ? nil : try await self.provisionedTenant(in: request.metadata)
-    @Sendable func bound<T>(_ body: () async throws -> T) async throws -> T {
-      try await RequestContext.$tenant.withValue(tenant) {
-        try await RequestContext.$requestID.withValue(requestID) {
-          try await RequestContext.$deadline.withValue(deadline) { try await body() }
-        }
-      }
-    }
-    var response = try await bound { try await next(request, context) }
-    // A streaming handler writes its messages from the response's producer, which runs after
-    // `next` has returned: bind the context around it too.
-    if case .success(var contents) = response.accepted {
-      let producer = contents.producer
-      contents.producer = { writer in try await bound { try await producer(writer) } }
-      response.accepted = .success(contents)
-    }
-    return response
+    return try await RequestContext.binding(
+      tenant: tenant,
+      request: request,
+      context: context,
+      next
+    )
   }
 
   /// The call's tenant: present, valid, and provisioned in this service's database.

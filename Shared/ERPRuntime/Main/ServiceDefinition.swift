@@ -15,17 +15,23 @@ public struct ServiceDefinition: Sendable {
   public var databaseSetup: [String]
   public var migrations: [Migration]
   public var makeServices: @Sendable (ServiceEnvironment) -> [any RegistrableRPCService]
+  /// Who may call, and in which tenant: by default the services' shared secret and
+  /// `x-erp-tenant` (``ServiceAuthInterceptor``, ``TenantInterceptor``). The gateway, which
+  /// partners call with API keys, brings its own.
+  public var makeAccessInterceptors: (@Sendable (ServiceEnvironment) -> [any ServerInterceptor])?
 
   public init(
     name: String,
     databaseSetup: [String] = [],
     migrations: [Migration],
-    makeServices: @escaping @Sendable (ServiceEnvironment) -> [any RegistrableRPCService]
+    makeServices: @escaping @Sendable (ServiceEnvironment) -> [any RegistrableRPCService],
+    makeAccessInterceptors: (@Sendable (ServiceEnvironment) -> [any ServerInterceptor])? = nil
   ) {
     self.name = name
     self.databaseSetup = databaseSetup
     self.migrations = migrations
     self.makeServices = makeServices
+    self.makeAccessInterceptors = makeAccessInterceptors
   }
 
   /// Runs `databaseSetup` (each statement alone, outside any tenant).
@@ -42,7 +48,7 @@ public struct ServiceDefinition: Sendable {
       do {
         try await pool.withSession { try await $0.query(statement) }
       } catch let error as PostgresError
-        where ["23505", "42P06", "42710", "XX000"].contains(error.sqlState ?? "")
+        where ["23505", "42P06", "42P07", "42710", "XX000"].contains(error.sqlState ?? "")
       {
         try await pool.withSession { try await $0.query(statement) }
       }

@@ -55,12 +55,12 @@ public final class ServiceRunner: Sendable {
     let server = GRPCServer(
       transport: transport,
       services: services,
-      interceptors: [
-        RPCMetricsInterceptor(registry: registry),
-        LoggingInterceptor(logger: logger),
-        ServiceAuthInterceptor(secret: configuration.serviceSecret),
-        TenantInterceptor(pool: pool),
-      ]
+      interceptors: [RPCMetricsInterceptor(registry: registry), LoggingInterceptor(logger: logger)]
+        + (definition.makeAccessInterceptors?(environment)
+          ?? [
+            ServiceAuthInterceptor(secret: configuration.serviceSecret),
+            TenantInterceptor(pool: pool),
+          ])
     )
 
     let startup = StartupMigration(
@@ -168,6 +168,9 @@ final class StartupMigration: Service, Sendable {
         let migrated = try await self.pool.migrateAll(migrations: self.definition.migrations)
         self.logger.info("tenant schemas up to date", metadata: ["migrated": "\(migrated)"])
         self.done.withLockedValue { $0 = true }
+        // Stay a member of the group until it shuts down: a service that finishes while the
+        // group is shutting another one down counts as an unexpected exit.
+        try? await gracefulShutdown()
         return
       } catch {
         self.logger.warning("start-up migration failed; retrying", metadata: ["error": "\(error)"])
