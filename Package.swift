@@ -173,6 +173,23 @@ let package = Package(
       dependencies: ["Sales", "ERPRuntime"],
       path: "Services/Sales/Main"
     ),
+    .target(
+      name: "Gateway",
+      dependencies: [
+        "ERPRuntime",
+        "ERPStore",
+        "ERPProtos",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+      ],
+      path: "Services/Gateway/Service"
+    ),
+    .executableTarget(
+      name: "erp-gateway",
+      dependencies: ["Gateway", "ERPRuntime"],
+      path: "Services/Gateway/Main"
+    ),
     // `make run`: a private PostgreSQL, every service as its own process, a demo tenant.
     .executableTarget(
       name: "erp-run",
@@ -358,6 +375,25 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ],
       path: "Tests/SalesTests"
+    ),
+    .testTarget(
+      name: "GatewayTests",
+      dependencies: [
+        "Gateway",
+        "Customers",
+        "Finance",
+        "HR",
+        "Sales",
+        "SupplyChain",
+        "ERPProtos",
+        "ERPRuntime",
+        "ERPStore",
+        "ERPTestSupport",
+        "ERPTransport",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      path: "Tests/GatewayTests"
     ),
     .testTarget(
       name: "ERPMoneyTests",

@@ -22,6 +22,8 @@ struct LaunchTests {
     environment["ERP_RUN_DIR"] = directory
     environment["ERP_RUN_PORT_OFFSET"] = String(offset)
     environment["ERP_SERVICE_SECRET"] = secret
+    let operatorToken = "launch-test-operator-token"
+    environment["ERP_OPERATOR_TOKEN"] = operatorToken
 
     let process = try RunningProcess(launcher, [], environment: environment)
     try await process.waitFor("ERP is up", timeout: .seconds(180))
@@ -41,7 +43,8 @@ struct LaunchTests {
         request.tenantID = "demo"
         let info = try await Erp_Common_V1_TenantAdmin.Client(wrapping: client).describe(request)
         #expect(info.schemaVersion == info.latestVersion)
-        #expect(info.latestVersion > 0)
+        // The gateway keeps no tenant tables of its own (its registry is global).
+        #expect(info.latestVersion > 0 || service.name == "gateway")
         if service.name == "finance" {
           // The demo data is there: an invoice of 8,625.00 SAR with 4,000.00 paid.
           var aged = Erp_Finance_V1_AgedBalancesRequest()
@@ -109,6 +112,14 @@ struct LaunchTests {
               .cancelled,
             ]
           )
+        }
+        if service.name == "gateway" {
+          // Operator calls need the operator token; with it, the registry answers.
+          let tenants = Erp_Gateway_V1_Tenants.Client(wrapping: client)
+          await #expect(throws: RPCError.self) { _ = try await tenants.listTenants(.init()) }
+          var metadata = Metadata()
+          metadata.addString(operatorToken, forKey: "x-erp-operator-token")
+          _ = try await tenants.listTenants(.init(), metadata: metadata)
         }
         if service.name == "hr" {
           // Departments, employees, a week of shifts and an approved payroll run in finance.

@@ -1,0 +1,64 @@
+import ERPProtos
+import ERPRuntime
+import GRPCCore
+
+/// Every domain service's API, reachable through the gateway under the same method names: each
+/// method is registered with a handler that passes the serialized messages through, both ways
+/// and streaming, to the service owning it (by package: `erp.customers.v1.*` to customers, …).
+/// The peer client adds the services' secret, the key's tenant, the request id and the
+/// remaining deadline (``DownstreamInterceptor``); the partner's own metadata is not forwarded.
+struct Forwarding: RegistrableRPCService {
+  let peers: PeerClients
+
+  /// The methods forwarded: every service of every domain.
+  static let methods: [MethodDescriptor] =
+    Erp_Customers_V1_Customers.Method.descriptors + Erp_Customers_V1_Interactions.Method.descriptors
+    + Erp_Customers_V1_Pipeline.Method.descriptors + Erp_Customers_V1_Insights.Method.descriptors
+    + Erp_Finance_V1_Ledger.Method.descriptors + Erp_Finance_V1_Billing.Method.descriptors
+    + Erp_Supplychain_V1_Catalog.Method.descriptors + Erp_Supplychain_V1_Stock.Method.descriptors
+    + Erp_Supplychain_V1_Purchasing.Method.descriptors
+    + Erp_Supplychain_V1_Shipping.Method.descriptors
+    + Erp_Hr_V1_People.Method.descriptors + Erp_Hr_V1_Scheduling.Method.descriptors
+    + Erp_Hr_V1_Leave.Method.descriptors + Erp_Hr_V1_Timesheets.Method.descriptors
+    + Erp_Hr_V1_Payroll.Method.descriptors + Erp_Sales_V1_Pricing.Method.descriptors
+    + Erp_Sales_V1_Orders.Method.descriptors + Erp_Sales_V1_SalesReports.Method.descriptors
+
+  func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
+    for descriptor in Self.methods {
+      let peers = self.peers
+      router.registerHandler(
+        forMethod: descriptor,
+        deserializer: RawDeserializer(),
+        serializer: RawSerializer()
+      ) { request, context in
+        guard let scope = MethodScope(descriptor) else {
+          throw RPCError(
+            code: .unimplemented,
+            message: "\(descriptor.fullyQualifiedMethod) is not forwarded"
+          )
+        }
+        let client = try peers.client(scope.domain)
+        return StreamingServerResponse { writer in
+          try await client.bidirectionalStreaming(
+            request: StreamingClientRequest(of: [UInt8].self) { outbound in
+              for try await message in request.messages { try await outbound.write(message) }
+            },
+            descriptor: descriptor,
+            serializer: RawSerializer(),
+            deserializer: RawDeserializer(),
+            options: .defaults
+          ) { response in
+            var trailers = Metadata()
+            for try await part in response.bodyParts {
+              switch part {
+              case .message(let message): try await writer.write(message)
+              case .trailingMetadata(let metadata): trailers = metadata
+              }
+            }
+            return trailers
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,49 @@
+/// The gateway's own tables, in its database's `gateway` schema (not per tenant: the gateway
+/// holds the registry of tenants itself). Created idempotently at start-up.
+enum GatewaySchema {
+  static let setup = [
+    "CREATE SCHEMA IF NOT EXISTS gateway",
+    """
+    CREATE TABLE IF NOT EXISTS gateway.tenant (
+      id text PRIMARY KEY,
+      display_name text NOT NULL DEFAULT '',
+      status text NOT NULL CHECK (status IN ('provisioning', 'active', 'suspended')),
+      created_at timestamptz NOT NULL DEFAULT now()
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS gateway.tenant_service (
+      tenant_id text NOT NULL REFERENCES gateway.tenant (id) ON DELETE CASCADE,
+      service text NOT NULL,
+      provisioned_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (tenant_id, service)
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS gateway.api_key (
+      id text PRIMARY KEY,
+      tenant_id text NOT NULL REFERENCES gateway.tenant (id) ON DELETE CASCADE,
+      name text NOT NULL,
+      secret_hash bytea NOT NULL UNIQUE,
+      scopes text[] NOT NULL,
+      expires_at timestamptz,
+      revoked_at timestamptz,
+      rate_per_second integer NOT NULL CHECK (rate_per_second > 0),
+      burst integer NOT NULL CHECK (burst > 0),
+      created_at timestamptz NOT NULL DEFAULT now()
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS gateway.audit (
+      id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+      at timestamptz NOT NULL DEFAULT now(),
+      key_id text NOT NULL,
+      tenant_id text NOT NULL,
+      method text NOT NULL,
+      code text NOT NULL,
+      milliseconds integer NOT NULL
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS audit_tenant_at ON gateway.audit (tenant_id, at)",
+  ]
+}

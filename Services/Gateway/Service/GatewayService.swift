@@ -1,0 +1,53 @@
+public import ERPRuntime
+public import ERPStore
+import Foundation
+public import GRPCCore
+public import Logging
+
+/// The gateway as the runtime sees it: its own tables (no tenant schemas of its own: it keeps
+/// the registry), the operator APIs, forwarding to every domain service, and its own access
+/// control (operator token, partner API keys) in place of the services' shared secret. The
+/// operator token comes from `ERP_OPERATOR_TOKEN`; without one, operator calls are refused.
+public enum GatewayService {
+  public static let definition = ServiceDefinition(
+    name: "gateway",
+    databaseSetup: GatewaySchema.setup,
+    migrations: [],
+    makeServices: { environment in Self.services(pool: environment.pool, peers: environment.peers)
+    },
+    makeAccessInterceptors: { environment in
+      [
+        Self.access(
+          pool: environment.pool,
+          operatorToken: ProcessInfo.processInfo.environment["ERP_OPERATOR_TOKEN"] ?? "",
+          serviceSecret: environment.configuration.serviceSecret,
+          logger: environment.logger
+        )
+      ]
+    }
+  )
+
+  public static var databaseSetup: [String] { GatewaySchema.setup }
+
+  public static func services(
+    pool: ConnectionPool,
+    peers: PeerClients
+  ) -> [any RegistrableRPCService] {
+    [TenantsAPI(pool: pool, peers: peers), ApiKeysAPI(pool: pool), Forwarding(peers: peers)]
+  }
+
+  public static func access(
+    pool: ConnectionPool,
+    operatorToken: String,
+    serviceSecret: String,
+    logger: Logger
+  ) -> any ServerInterceptor {
+    GatewayAccessInterceptor(
+      pool: pool,
+      operatorToken: operatorToken,
+      serviceSecret: serviceSecret,
+      limiter: RateLimiter(),
+      logger: logger
+    )
+  }
+}

@@ -1,0 +1,151 @@
+import Customers
+import ERPProtos
+import ERPRuntime
+import ERPStore
+import ERPTestSupport
+import ERPTransport
+import Finance
+import GRPCCore
+import Gateway
+import HR
+import Logging
+import Sales
+import SupplyChain
+
+typealias Client = GRPCClient<ERPTransport.Client>
+
+/// The gateway over TCP on its own database, in front of every domain service (each on its own
+/// database, serving TenantAdmin; customers serves its whole API, the one the partner tests
+/// call). Each domain server can be stopped and started again. The test's client is a partner's:
+/// no services' secret, no tenant of its own.
+struct GatewayHarness: Sendable {
+  let client: Client
+  let servers: [String: RestartableServer]
+  let gatewayPool: ConnectionPool
+
+  static let operatorToken = "operator-token-for-tests"
+  static let definitions: [String: ServiceDefinition] = [
+    "finance": FinanceService.definition, "customers": CustomersService.definition,
+    "supplychain": SupplyChainService.definition, "hr": HRService.definition,
+    "sales": SalesService.definition,
+  ]
+
+  var tenants: Erp_Gateway_V1_Tenants.Client<ERPTransport.Client> { .init(wrapping: self.client) }
+  var keys: Erp_Gateway_V1_ApiKeys.Client<ERPTransport.Client> { .init(wrapping: self.client) }
+  var customers: Erp_Customers_V1_Customers.Client<ERPTransport.Client> {
+    .init(wrapping: self.client)
+  }
+
+  static func run<T: Sendable>(
+    _ body: @Sendable (GatewayHarness) async throws -> T
+  ) async throws -> T {
+    var started: [String: RestartableServer] = [:]
+    var pools: [ConnectionPool] = []
+    for (name, definition) in Self.definitions {
+      let pool = try await TestDatabase.isolatedPool("gw_\(name)", maxConnections: 6)
+      pools.append(pool)
+      try await definition.prepareDatabase(pool)
+      let api = name == "customers" ? CustomersService.services(pool: pool) : []
+      started[name] = try await RestartableServer(
+        services: [TenantAdminService(service: name, pool: pool, migrations: definition.migrations)]
+          + api,
+        interceptors: [TenantInterceptor(pool: pool)]
+      )
+    }
+    let servers = started
+    let gatewayPool = try await TestDatabase.isolatedPool("gw_gateway", maxConnections: 6)
+    try await ServiceDefinition.prepare(GatewayService.databaseSetup, on: gatewayPool)
+    let peers = PeerClients(
+      targets: servers.mapValues { [.init(host: "127.0.0.1", port: $0.port)] },
+      secret: "unused-in-these-tests"
+    )
+    let result: Result<T, any Error>
+    do {
+      result = .success(
+        try await withThrowingTaskGroup(of: Void.self) { group in
+          group.addTask { try await peers.runConnections() }
+          defer {
+            peers.shutdown()
+            group.cancelAll()
+          }
+          return try await withLoopbackServer(
+            services: GatewayService.services(pool: gatewayPool, peers: peers),
+            interceptors: [
+              GatewayService.access(
+                pool: gatewayPool,
+                operatorToken: Self.operatorToken,
+                serviceSecret: "unused-in-these-tests",
+                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+              )
+            ]
+          ) { client, _ in
+            try await body(
+              GatewayHarness(client: client, servers: servers, gatewayPool: gatewayPool)
+            )
+          }
+        }
+      )
+    } catch {
+      result = .failure(error)
+    }
+    for server in servers.values { await server.stop() }
+    for pool in pools + [gatewayPool] { await pool.shutdown() }
+    return try result.get()
+  }
+
+  static var operatorCall: Metadata { ["x-erp-operator-token": .string(Self.operatorToken)] }
+
+  static func partner(_ secret: String, tenant: String? = nil) -> Metadata {
+    var metadata: Metadata = ["x-erp-api-key": .string(secret)]
+    if let tenant { metadata.addString(tenant, forKey: "x-erp-tenant") }
+    return metadata
+  }
+
+  /// A new active tenant, provisioned everywhere.
+  func tenant(_ prefix: String) async throws -> String {
+    var request = Erp_Gateway_V1_CreateTenantRequest()
+    request.tenantID = TestDatabase.uniqueTenant(prefix).slug
+    request.displayName = "شركة \(prefix)"
+    return try await self.tenants.createTenant(request, metadata: Self.operatorCall).tenantID
+  }
+
+  func key(
+    _ tenant: String,
+    scopes: [String] = ["customers:write"],
+    expiresAt: Int64 = 0,
+    rate: Int32 = 0,
+    burst: Int32 = 0
+  ) async throws -> Erp_Gateway_V1_IssuedKey {
+    var request = Erp_Gateway_V1_IssueKeyRequest()
+    request.tenantID = tenant
+    request.name = "partner"
+    request.scopes = scopes
+    request.expiresAt = expiresAt
+    request.ratePerSecond = rate
+    request.burst = burst
+    return try await self.keys.issueKey(request, metadata: Self.operatorCall)
+  }
+
+  func createCustomer(
+    _ secret: String,
+    _ name: String,
+    tenant: String? = nil
+  ) async throws
+    -> Erp_Customers_V1_Customer
+  {
+    var request = Erp_Customers_V1_CreateCustomerRequest()
+    request.requestID = "c-\(name)"
+    request.customer.kind = .organisation
+    request.customer.name = name
+    return try await self.customers.createCustomer(
+      request,
+      metadata: Self.partner(secret, tenant: tenant)
+    )
+  }
+
+  func getCustomer(_ secret: String, _ id: String) async throws -> Erp_Customers_V1_Customer {
+    var request = Erp_Customers_V1_GetCustomerRequest()
+    request.id = id
+    return try await self.customers.getCustomer(request, metadata: Self.partner(secret))
+  }
+}
