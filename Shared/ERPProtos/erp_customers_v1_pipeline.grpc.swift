@@ -98,6 +98,19 @@ public enum Erp_Customers_V1_Pipeline: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ListOpportunities" metadata.
+        public enum ListOpportunities: Sendable {
+            /// Request type for "ListOpportunities".
+            public typealias Input = Erp_Customers_V1_ListOpportunitiesRequest
+            /// Response type for "ListOpportunities".
+            public typealias Output = Erp_Customers_V1_ListOpportunitiesResponse
+            /// Descriptor for "ListOpportunities".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "erp.customers.v1.Pipeline"),
+                method: "ListOpportunities",
+                type: .unary
+            )
+        }
         /// Namespace for "Forecast" metadata.
         public enum Forecast: Sendable {
             /// Request type for "Forecast".
@@ -132,6 +145,7 @@ public enum Erp_Customers_V1_Pipeline: Sendable {
             ConvertLead.descriptor,
             MoveOpportunity.descriptor,
             GetOpportunity.descriptor,
+            ListOpportunities.descriptor,
             Forecast.descriptor,
             Funnel.descriptor
         ]
@@ -260,6 +274,24 @@ extension Erp_Customers_V1_Pipeline {
             request: GRPCCore.StreamingServerRequest<Erp_Customers_V1_GetOpportunityRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Erp_Customers_V1_Opportunity>
+
+        /// Handle the "ListOpportunities" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A customer's opportunities, newest first; only the open ones when asked.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Erp_Customers_V1_ListOpportunitiesRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Erp_Customers_V1_ListOpportunitiesResponse` messages.
+        func listOpportunities(
+            request: GRPCCore.StreamingServerRequest<Erp_Customers_V1_ListOpportunitiesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Erp_Customers_V1_ListOpportunitiesResponse>
 
         /// Handle the "Forecast" method.
         ///
@@ -407,6 +439,24 @@ extension Erp_Customers_V1_Pipeline {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Erp_Customers_V1_Opportunity>
 
+        /// Handle the "ListOpportunities" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A customer's opportunities, newest first; only the open ones when asked.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Customers_V1_ListOpportunitiesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Erp_Customers_V1_ListOpportunitiesResponse` message.
+        func listOpportunities(
+            request: GRPCCore.ServerRequest<Erp_Customers_V1_ListOpportunitiesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Erp_Customers_V1_ListOpportunitiesResponse>
+
         /// Handle the "Forecast" method.
         ///
         /// > Source IDL Documentation:
@@ -551,6 +601,24 @@ extension Erp_Customers_V1_Pipeline {
             context: GRPCCore.ServerContext
         ) async throws -> Erp_Customers_V1_Opportunity
 
+        /// Handle the "ListOpportunities" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A customer's opportunities, newest first; only the open ones when asked.
+        ///
+        /// - Parameters:
+        ///   - request: A `Erp_Customers_V1_ListOpportunitiesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Erp_Customers_V1_ListOpportunitiesResponse` to respond with.
+        func listOpportunities(
+            request: Erp_Customers_V1_ListOpportunitiesRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Erp_Customers_V1_ListOpportunitiesResponse
+
         /// Handle the "Forecast" method.
         ///
         /// > Source IDL Documentation:
@@ -660,6 +728,17 @@ extension Erp_Customers_V1_Pipeline.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Erp_Customers_V1_Pipeline.Method.ListOpportunities.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Customers_V1_ListOpportunitiesRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Customers_V1_ListOpportunitiesResponse>(),
+            handler: { request, context in
+                try await self.listOpportunities(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Erp_Customers_V1_Pipeline.Method.Forecast.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Customers_V1_ForecastRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Erp_Customers_V1_ForecastResponse>(),
@@ -747,6 +826,17 @@ extension Erp_Customers_V1_Pipeline.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Erp_Customers_V1_Opportunity> {
         let response = try await self.getOpportunity(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listOpportunities(
+        request: GRPCCore.StreamingServerRequest<Erp_Customers_V1_ListOpportunitiesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Erp_Customers_V1_ListOpportunitiesResponse> {
+        let response = try await self.listOpportunities(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -850,6 +940,19 @@ extension Erp_Customers_V1_Pipeline.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Erp_Customers_V1_Opportunity> {
         return GRPCCore.ServerResponse<Erp_Customers_V1_Opportunity>(
             message: try await self.getOpportunity(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listOpportunities(
+        request: GRPCCore.ServerRequest<Erp_Customers_V1_ListOpportunitiesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Erp_Customers_V1_ListOpportunitiesResponse> {
+        return GRPCCore.ServerResponse<Erp_Customers_V1_ListOpportunitiesResponse>(
+            message: try await self.listOpportunities(
                 request: request.message,
                 context: context
             ),
@@ -1022,6 +1125,29 @@ extension Erp_Customers_V1_Pipeline {
             deserializer: some GRPCCore.MessageDeserializer<Erp_Customers_V1_Opportunity>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Customers_V1_Opportunity>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListOpportunities" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A customer's opportunities, newest first; only the open ones when asked.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Customers_V1_ListOpportunitiesRequest` message.
+        ///   - serializer: A serializer for `Erp_Customers_V1_ListOpportunitiesRequest` messages.
+        ///   - deserializer: A deserializer for `Erp_Customers_V1_ListOpportunitiesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listOpportunities<Result>(
+            request: GRPCCore.ClientRequest<Erp_Customers_V1_ListOpportunitiesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Customers_V1_ListOpportunitiesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Customers_V1_ListOpportunitiesResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Customers_V1_ListOpportunitiesResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "Forecast" method.
@@ -1284,6 +1410,40 @@ extension Erp_Customers_V1_Pipeline {
             )
         }
 
+        /// Call the "ListOpportunities" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A customer's opportunities, newest first; only the open ones when asked.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Customers_V1_ListOpportunitiesRequest` message.
+        ///   - serializer: A serializer for `Erp_Customers_V1_ListOpportunitiesRequest` messages.
+        ///   - deserializer: A deserializer for `Erp_Customers_V1_ListOpportunitiesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listOpportunities<Result>(
+            request: GRPCCore.ClientRequest<Erp_Customers_V1_ListOpportunitiesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Customers_V1_ListOpportunitiesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Customers_V1_ListOpportunitiesResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Customers_V1_ListOpportunitiesResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Erp_Customers_V1_Pipeline.Method.ListOpportunities.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
         /// Call the "Forecast" method.
         ///
         /// > Source IDL Documentation:
@@ -1514,6 +1674,35 @@ extension Erp_Customers_V1_Pipeline.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Erp_Customers_V1_GetOpportunityRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Customers_V1_Opportunity>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListOpportunities" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A customer's opportunities, newest first; only the open ones when asked.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Erp_Customers_V1_ListOpportunitiesRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listOpportunities<Result>(
+        request: GRPCCore.ClientRequest<Erp_Customers_V1_ListOpportunitiesRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Customers_V1_ListOpportunitiesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listOpportunities(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Customers_V1_ListOpportunitiesRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Customers_V1_ListOpportunitiesResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1761,6 +1950,39 @@ extension Erp_Customers_V1_Pipeline.ClientProtocol {
             metadata: metadata
         )
         return try await self.getOpportunity(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListOpportunities" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A customer's opportunities, newest first; only the open ones when asked.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listOpportunities<Result>(
+        _ message: Erp_Customers_V1_ListOpportunitiesRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Customers_V1_ListOpportunitiesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Erp_Customers_V1_ListOpportunitiesRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listOpportunities(
             request: request,
             options: options,
             onResponse: handleResponse

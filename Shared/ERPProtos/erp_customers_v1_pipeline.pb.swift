@@ -357,6 +357,35 @@ public nonisolated struct Erp_Customers_V1_FunnelResponse: Sendable {
   public init() {}
 }
 
+public nonisolated struct Erp_Customers_V1_ListOpportunitiesRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var customerID: String = String()
+
+  public var openOnly: Bool = false
+
+  /// 1 to 100; 20 when 0.
+  public var limit: Int32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Erp_Customers_V1_ListOpportunitiesResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var opportunities: [Erp_Customers_V1_Opportunity] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "erp.customers.v1"
@@ -954,6 +983,76 @@ nonisolated extension Erp_Customers_V1_FunnelResponse: SwiftProtobuf.Message, Sw
   public static func ==(lhs: Erp_Customers_V1_FunnelResponse, rhs: Erp_Customers_V1_FunnelResponse) -> Bool {
     if lhs.stages != rhs.stages {return false}
     if lhs.owners != rhs.owners {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Customers_V1_ListOpportunitiesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListOpportunitiesRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}customer_id\0\u{3}open_only\0\u{1}limit\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.customerID) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.openOnly) }()
+      case 3: try { try decoder.decodeSingularInt32Field(value: &self.limit) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.customerID.isEmpty {
+      try visitor.visitSingularStringField(value: self.customerID, fieldNumber: 1)
+    }
+    if self.openOnly != false {
+      try visitor.visitSingularBoolField(value: self.openOnly, fieldNumber: 2)
+    }
+    if self.limit != 0 {
+      try visitor.visitSingularInt32Field(value: self.limit, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Customers_V1_ListOpportunitiesRequest, rhs: Erp_Customers_V1_ListOpportunitiesRequest) -> Bool {
+    if lhs.customerID != rhs.customerID {return false}
+    if lhs.openOnly != rhs.openOnly {return false}
+    if lhs.limit != rhs.limit {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Customers_V1_ListOpportunitiesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListOpportunitiesResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}opportunities\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.opportunities) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.opportunities.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.opportunities, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Customers_V1_ListOpportunitiesResponse, rhs: Erp_Customers_V1_ListOpportunitiesResponse) -> Bool {
+    if lhs.opportunities != rhs.opportunities {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

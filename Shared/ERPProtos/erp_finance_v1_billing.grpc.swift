@@ -85,6 +85,19 @@ public enum Erp_Finance_V1_Billing: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ListInvoices" metadata.
+        public enum ListInvoices: Sendable {
+            /// Request type for "ListInvoices".
+            public typealias Input = Erp_Finance_V1_ListInvoicesRequest
+            /// Response type for "ListInvoices".
+            public typealias Output = Erp_Finance_V1_ListInvoicesResponse
+            /// Descriptor for "ListInvoices".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "erp.finance.v1.Billing"),
+                method: "ListInvoices",
+                type: .unary
+            )
+        }
         /// Namespace for "RecordPayment" metadata.
         public enum RecordPayment: Sendable {
             /// Request type for "RecordPayment".
@@ -170,6 +183,7 @@ public enum Erp_Finance_V1_Billing: Sendable {
             IssueInvoice.descriptor,
             IssueCreditNote.descriptor,
             GetInvoice.descriptor,
+            ListInvoices.descriptor,
             RecordPayment.descriptor,
             AllocatePayment.descriptor,
             RefundPayment.descriptor,
@@ -287,6 +301,25 @@ extension Erp_Finance_V1_Billing {
             request: GRPCCore.StreamingServerRequest<Erp_Finance_V1_GetInvoiceRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_Invoice>
+
+        /// Handle the "ListInvoices" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A party's invoices (not credit notes), newest first; only those with something
+        /// > outstanding when asked.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Erp_Finance_V1_ListInvoicesRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Erp_Finance_V1_ListInvoicesResponse` messages.
+        func listInvoices(
+            request: GRPCCore.StreamingServerRequest<Erp_Finance_V1_ListInvoicesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_ListInvoicesResponse>
 
         /// Handle the "RecordPayment" method.
         ///
@@ -476,6 +509,25 @@ extension Erp_Finance_V1_Billing {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Erp_Finance_V1_Invoice>
 
+        /// Handle the "ListInvoices" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A party's invoices (not credit notes), newest first; only those with something
+        /// > outstanding when asked.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_ListInvoicesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Erp_Finance_V1_ListInvoicesResponse` message.
+        func listInvoices(
+            request: GRPCCore.ServerRequest<Erp_Finance_V1_ListInvoicesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Erp_Finance_V1_ListInvoicesResponse>
+
         /// Handle the "RecordPayment" method.
         ///
         /// > Source IDL Documentation:
@@ -662,6 +714,25 @@ extension Erp_Finance_V1_Billing {
             context: GRPCCore.ServerContext
         ) async throws -> Erp_Finance_V1_Invoice
 
+        /// Handle the "ListInvoices" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A party's invoices (not credit notes), newest first; only those with something
+        /// > outstanding when asked.
+        ///
+        /// - Parameters:
+        ///   - request: A `Erp_Finance_V1_ListInvoicesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Erp_Finance_V1_ListInvoicesResponse` to respond with.
+        func listInvoices(
+            request: Erp_Finance_V1_ListInvoicesRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Erp_Finance_V1_ListInvoicesResponse
+
         /// Handle the "RecordPayment" method.
         ///
         /// > Source IDL Documentation:
@@ -817,6 +888,17 @@ extension Erp_Finance_V1_Billing.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Erp_Finance_V1_Billing.Method.ListInvoices.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Finance_V1_ListInvoicesRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Finance_V1_ListInvoicesResponse>(),
+            handler: { request, context in
+                try await self.listInvoices(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Erp_Finance_V1_Billing.Method.RecordPayment.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Finance_V1_RecordPaymentRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Erp_Finance_V1_Payment>(),
@@ -937,6 +1019,17 @@ extension Erp_Finance_V1_Billing.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_Invoice> {
         let response = try await self.getInvoice(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listInvoices(
+        request: GRPCCore.StreamingServerRequest<Erp_Finance_V1_ListInvoicesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_ListInvoicesResponse> {
+        let response = try await self.listInvoices(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1071,6 +1164,19 @@ extension Erp_Finance_V1_Billing.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Erp_Finance_V1_Invoice> {
         return GRPCCore.ServerResponse<Erp_Finance_V1_Invoice>(
             message: try await self.getInvoice(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listInvoices(
+        request: GRPCCore.ServerRequest<Erp_Finance_V1_ListInvoicesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Erp_Finance_V1_ListInvoicesResponse> {
+        return GRPCCore.ServerResponse<Erp_Finance_V1_ListInvoicesResponse>(
+            message: try await self.listInvoices(
                 request: request.message,
                 context: context
             ),
@@ -1275,6 +1381,30 @@ extension Erp_Finance_V1_Billing {
             deserializer: some GRPCCore.MessageDeserializer<Erp_Finance_V1_Invoice>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_Invoice>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListInvoices" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A party's invoices (not credit notes), newest first; only those with something
+        /// > outstanding when asked.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_ListInvoicesRequest` message.
+        ///   - serializer: A serializer for `Erp_Finance_V1_ListInvoicesRequest` messages.
+        ///   - deserializer: A deserializer for `Erp_Finance_V1_ListInvoicesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listInvoices<Result>(
+            request: GRPCCore.ClientRequest<Erp_Finance_V1_ListInvoicesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Finance_V1_ListInvoicesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Finance_V1_ListInvoicesResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_ListInvoicesResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "RecordPayment" method.
@@ -1576,6 +1706,41 @@ extension Erp_Finance_V1_Billing {
             try await self.client.unary(
                 request: request,
                 descriptor: Erp_Finance_V1_Billing.Method.GetInvoice.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListInvoices" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A party's invoices (not credit notes), newest first; only those with something
+        /// > outstanding when asked.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_ListInvoicesRequest` message.
+        ///   - serializer: A serializer for `Erp_Finance_V1_ListInvoicesRequest` messages.
+        ///   - deserializer: A deserializer for `Erp_Finance_V1_ListInvoicesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listInvoices<Result>(
+            request: GRPCCore.ClientRequest<Erp_Finance_V1_ListInvoicesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Finance_V1_ListInvoicesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Finance_V1_ListInvoicesResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_ListInvoicesResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Erp_Finance_V1_Billing.Method.ListInvoices.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -1912,6 +2077,36 @@ extension Erp_Finance_V1_Billing.ClientProtocol {
         )
     }
 
+    /// Call the "ListInvoices" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A party's invoices (not credit notes), newest first; only those with something
+    /// > outstanding when asked.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Erp_Finance_V1_ListInvoicesRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listInvoices<Result>(
+        request: GRPCCore.ClientRequest<Erp_Finance_V1_ListInvoicesRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_ListInvoicesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listInvoices(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Finance_V1_ListInvoicesRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Finance_V1_ListInvoicesResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "RecordPayment" method.
     ///
     /// > Source IDL Documentation:
@@ -2224,6 +2419,40 @@ extension Erp_Finance_V1_Billing.ClientProtocol {
             metadata: metadata
         )
         return try await self.getInvoice(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListInvoices" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A party's invoices (not credit notes), newest first; only those with something
+    /// > outstanding when asked.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listInvoices<Result>(
+        _ message: Erp_Finance_V1_ListInvoicesRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_ListInvoicesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Erp_Finance_V1_ListInvoicesRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listInvoices(
             request: request,
             options: options,
             onResponse: handleResponse

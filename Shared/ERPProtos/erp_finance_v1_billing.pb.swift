@@ -856,6 +856,37 @@ public nonisolated struct Erp_Finance_V1_VatReturnResponse: Sendable {
   public init() {}
 }
 
+public nonisolated struct Erp_Finance_V1_ListInvoicesRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var direction: Erp_Finance_V1_Direction = .unspecified
+
+  public var partyID: String = String()
+
+  public var openOnly: Bool = false
+
+  /// 1 to 100; 20 when 0.
+  public var limit: Int32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Erp_Finance_V1_ListInvoicesResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var invoices: [Erp_Finance_V1_Invoice] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "erp.finance.v1"
@@ -2072,6 +2103,81 @@ nonisolated extension Erp_Finance_V1_VatReturnResponse: SwiftProtobuf.Message, S
     if lhs.outputTaxMinor != rhs.outputTaxMinor {return false}
     if lhs.inputTaxMinor != rhs.inputTaxMinor {return false}
     if lhs.netMinor != rhs.netMinor {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Finance_V1_ListInvoicesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListInvoicesRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}direction\0\u{3}party_id\0\u{3}open_only\0\u{1}limit\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.direction) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.partyID) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.openOnly) }()
+      case 4: try { try decoder.decodeSingularInt32Field(value: &self.limit) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.direction != .unspecified {
+      try visitor.visitSingularEnumField(value: self.direction, fieldNumber: 1)
+    }
+    if !self.partyID.isEmpty {
+      try visitor.visitSingularStringField(value: self.partyID, fieldNumber: 2)
+    }
+    if self.openOnly != false {
+      try visitor.visitSingularBoolField(value: self.openOnly, fieldNumber: 3)
+    }
+    if self.limit != 0 {
+      try visitor.visitSingularInt32Field(value: self.limit, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Finance_V1_ListInvoicesRequest, rhs: Erp_Finance_V1_ListInvoicesRequest) -> Bool {
+    if lhs.direction != rhs.direction {return false}
+    if lhs.partyID != rhs.partyID {return false}
+    if lhs.openOnly != rhs.openOnly {return false}
+    if lhs.limit != rhs.limit {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Finance_V1_ListInvoicesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListInvoicesResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}invoices\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.invoices) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.invoices.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.invoices, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Finance_V1_ListInvoicesResponse, rhs: Erp_Finance_V1_ListInvoicesResponse) -> Bool {
+    if lhs.invoices != rhs.invoices {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -72,6 +72,19 @@ public enum Erp_Sales_V1_Orders: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ListOrders" metadata.
+        public enum ListOrders: Sendable {
+            /// Request type for "ListOrders".
+            public typealias Input = Erp_Sales_V1_ListOrdersRequest
+            /// Response type for "ListOrders".
+            public typealias Output = Erp_Sales_V1_ListOrdersResponse
+            /// Descriptor for "ListOrders".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "erp.sales.v1.Orders"),
+                method: "ListOrders",
+                type: .unary
+            )
+        }
         /// Namespace for "ConfirmOrder" metadata.
         public enum ConfirmOrder: Sendable {
             /// Request type for "ConfirmOrder".
@@ -130,6 +143,7 @@ public enum Erp_Sales_V1_Orders: Sendable {
             ConvertQuotation.descriptor,
             CreateOrder.descriptor,
             GetOrder.descriptor,
+            ListOrders.descriptor,
             ConfirmOrder.descriptor,
             CancelOrder.descriptor,
             ShipOrder.descriptor,
@@ -236,6 +250,24 @@ extension Erp_Sales_V1_Orders {
             request: GRPCCore.StreamingServerRequest<Erp_Sales_V1_OrderRef>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Erp_Sales_V1_SalesOrder>
+
+        /// Handle the "ListOrders" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A customer's orders (not quotations), newest first, as stored (no payment refresh).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Erp_Sales_V1_ListOrdersRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Erp_Sales_V1_ListOrdersResponse` messages.
+        func listOrders(
+            request: GRPCCore.StreamingServerRequest<Erp_Sales_V1_ListOrdersRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Erp_Sales_V1_ListOrdersResponse>
 
         /// Handle the "ConfirmOrder" method.
         ///
@@ -397,6 +429,24 @@ extension Erp_Sales_V1_Orders {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Erp_Sales_V1_SalesOrder>
 
+        /// Handle the "ListOrders" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A customer's orders (not quotations), newest first, as stored (no payment refresh).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Sales_V1_ListOrdersRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Erp_Sales_V1_ListOrdersResponse` message.
+        func listOrders(
+            request: GRPCCore.ServerRequest<Erp_Sales_V1_ListOrdersRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Erp_Sales_V1_ListOrdersResponse>
+
         /// Handle the "ConfirmOrder" method.
         ///
         /// > Source IDL Documentation:
@@ -555,6 +605,24 @@ extension Erp_Sales_V1_Orders {
             context: GRPCCore.ServerContext
         ) async throws -> Erp_Sales_V1_SalesOrder
 
+        /// Handle the "ListOrders" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A customer's orders (not quotations), newest first, as stored (no payment refresh).
+        ///
+        /// - Parameters:
+        ///   - request: A `Erp_Sales_V1_ListOrdersRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Erp_Sales_V1_ListOrdersResponse` to respond with.
+        func listOrders(
+            request: Erp_Sales_V1_ListOrdersRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Erp_Sales_V1_ListOrdersResponse
+
         /// Handle the "ConfirmOrder" method.
         ///
         /// > Source IDL Documentation:
@@ -680,6 +748,17 @@ extension Erp_Sales_V1_Orders.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Erp_Sales_V1_Orders.Method.ListOrders.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Sales_V1_ListOrdersRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Sales_V1_ListOrdersResponse>(),
+            handler: { request, context in
+                try await self.listOrders(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Erp_Sales_V1_Orders.Method.ConfirmOrder.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Sales_V1_OrderRef>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Erp_Sales_V1_SalesOrder>(),
@@ -767,6 +846,17 @@ extension Erp_Sales_V1_Orders.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Erp_Sales_V1_SalesOrder> {
         let response = try await self.getOrder(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listOrders(
+        request: GRPCCore.StreamingServerRequest<Erp_Sales_V1_ListOrdersRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Erp_Sales_V1_ListOrdersResponse> {
+        let response = try await self.listOrders(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -866,6 +956,19 @@ extension Erp_Sales_V1_Orders.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Erp_Sales_V1_SalesOrder> {
         return GRPCCore.ServerResponse<Erp_Sales_V1_SalesOrder>(
             message: try await self.getOrder(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listOrders(
+        request: GRPCCore.ServerRequest<Erp_Sales_V1_ListOrdersRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Erp_Sales_V1_ListOrdersResponse> {
+        return GRPCCore.ServerResponse<Erp_Sales_V1_ListOrdersResponse>(
+            message: try await self.listOrders(
                 request: request.message,
                 context: context
             ),
@@ -1030,6 +1133,29 @@ extension Erp_Sales_V1_Orders {
             deserializer: some GRPCCore.MessageDeserializer<Erp_Sales_V1_SalesOrder>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Sales_V1_SalesOrder>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListOrders" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A customer's orders (not quotations), newest first, as stored (no payment refresh).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Sales_V1_ListOrdersRequest` message.
+        ///   - serializer: A serializer for `Erp_Sales_V1_ListOrdersRequest` messages.
+        ///   - deserializer: A deserializer for `Erp_Sales_V1_ListOrdersResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listOrders<Result>(
+            request: GRPCCore.ClientRequest<Erp_Sales_V1_ListOrdersRequest>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Sales_V1_ListOrdersRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Sales_V1_ListOrdersResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Sales_V1_ListOrdersResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "ConfirmOrder" method.
@@ -1277,6 +1403,40 @@ extension Erp_Sales_V1_Orders {
             try await self.client.unary(
                 request: request,
                 descriptor: Erp_Sales_V1_Orders.Method.GetOrder.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListOrders" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A customer's orders (not quotations), newest first, as stored (no payment refresh).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Sales_V1_ListOrdersRequest` message.
+        ///   - serializer: A serializer for `Erp_Sales_V1_ListOrdersRequest` messages.
+        ///   - deserializer: A deserializer for `Erp_Sales_V1_ListOrdersResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listOrders<Result>(
+            request: GRPCCore.ClientRequest<Erp_Sales_V1_ListOrdersRequest>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Sales_V1_ListOrdersRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Sales_V1_ListOrdersResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Sales_V1_ListOrdersResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Erp_Sales_V1_Orders.Method.ListOrders.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -1540,6 +1700,35 @@ extension Erp_Sales_V1_Orders.ClientProtocol {
         )
     }
 
+    /// Call the "ListOrders" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A customer's orders (not quotations), newest first, as stored (no payment refresh).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Erp_Sales_V1_ListOrdersRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listOrders<Result>(
+        request: GRPCCore.ClientRequest<Erp_Sales_V1_ListOrdersRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Sales_V1_ListOrdersResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listOrders(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Sales_V1_ListOrdersRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Sales_V1_ListOrdersResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "ConfirmOrder" method.
     ///
     /// > Source IDL Documentation:
@@ -1785,6 +1974,39 @@ extension Erp_Sales_V1_Orders.ClientProtocol {
             metadata: metadata
         )
         return try await self.getOrder(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListOrders" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A customer's orders (not quotations), newest first, as stored (no payment refresh).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listOrders<Result>(
+        _ message: Erp_Sales_V1_ListOrdersRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Sales_V1_ListOrdersResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Erp_Sales_V1_ListOrdersRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listOrders(
             request: request,
             options: options,
             onResponse: handleResponse

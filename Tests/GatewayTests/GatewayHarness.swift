@@ -15,8 +15,8 @@ import SupplyChain
 typealias Client = GRPCClient<ERPTransport.Client>
 
 /// The gateway over TCP on its own database, in front of every domain service (each on its own
-/// database, serving TenantAdmin; customers serves its whole API, the one the partner tests
-/// call). Each domain server can be stopped and started again. The test's client is a partner's:
+/// database, serving TenantAdmin; customers and finance serve their whole APIs, the ones the
+/// partner tests call). Each domain server can be stopped and started again. The test's client is a partner's:
 /// no services' secret, no tenant of its own.
 struct GatewayHarness: Sendable {
   let client: Client
@@ -45,7 +45,12 @@ struct GatewayHarness: Sendable {
       let pool = try await TestDatabase.isolatedPool("gw_\(name)", maxConnections: 6)
       pools.append(pool)
       try await definition.prepareDatabase(pool)
-      let api = name == "customers" ? CustomersService.services(pool: pool) : []
+      let api: [any RegistrableRPCService] =
+        switch name {
+        case "customers": CustomersService.services(pool: pool)
+        case "finance": FinanceService.services(pool: pool)
+        default: []
+        }
       started[name] = try await RestartableServer(
         services: [TenantAdminService(service: name, pool: pool, migrations: definition.migrations)]
           + api,

@@ -33,7 +33,10 @@ public enum GatewayService {
     pool: ConnectionPool,
     peers: PeerClients
   ) -> [any RegistrableRPCService] {
-    [TenantsAPI(pool: pool, peers: peers), ApiKeysAPI(pool: pool), Forwarding(peers: peers)]
+    [
+      TenantsAPI(pool: pool, peers: peers), ApiKeysAPI(pool: pool), ViewsAPI(peers: peers),
+      Forwarding(peers: peers),
+    ]
   }
 
   public static func access(

@@ -234,6 +234,33 @@ enum Opportunities {
     }
   }
 
+  /// A customer's opportunities, newest first.
+  static func list(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    _ request: Erp_Customers_V1_ListOpportunitiesRequest
+  ) async throws -> [Erp_Customers_V1_Opportunity] {
+    guard (0...100).contains(request.limit) else {
+      throw RPCError(code: .invalidArgument, message: "limit: 0 to 100")
+    }
+    return try await pool.withTenant(tenant) { session in
+      let ids = try await session.query(
+        """
+        SELECT o.id FROM opportunity o JOIN customer c ON c.id = o.customer_id
+        JOIN stage s ON s.code = o.stage
+        WHERE c.number = $1 AND (NOT $2 OR s.outcome = 'open')
+        ORDER BY o.id DESC LIMIT $3
+        """,
+        [request.customerID, request.openOnly, request.limit == 0 ? 20 : Int(request.limit)]
+      )
+      var opportunities: [Erp_Customers_V1_Opportunity] = []
+      for row in ids {
+        opportunities.append(try await Self.read(session, id: try row.decode("id")))
+      }
+      return opportunities
+    }
+  }
+
   static func read(
     _ session: PostgresSession,
     id: Int64

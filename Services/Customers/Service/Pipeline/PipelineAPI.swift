@@ -64,6 +64,17 @@ struct PipelineAPI: Erp_Customers_V1_Pipeline.SimpleServiceProtocol {
     }
   }
 
+  func listOpportunities(
+    request: Erp_Customers_V1_ListOpportunitiesRequest,
+    context: ServerContext
+  ) async throws -> Erp_Customers_V1_ListOpportunitiesResponse {
+    var response = Erp_Customers_V1_ListOpportunitiesResponse()
+    response.opportunities = try await inCallingTenant { tenant in
+      try await Opportunities.list(self.pool, tenant, request)
+    }
+    return response
+  }
+
   func getOpportunity(
     request: Erp_Customers_V1_GetOpportunityRequest,
     context: ServerContext

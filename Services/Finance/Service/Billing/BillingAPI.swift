@@ -53,6 +53,17 @@ struct BillingAPI: Erp_Finance_V1_Billing.SimpleServiceProtocol {
     }
   }
 
+  func listInvoices(
+    request: Erp_Finance_V1_ListInvoicesRequest,
+    context: ServerContext
+  ) async throws -> Erp_Finance_V1_ListInvoicesResponse {
+    var response = Erp_Finance_V1_ListInvoicesResponse()
+    response.invoices = try await inCallingTenant { tenant in
+      try await InvoiceReading.list(self.pool, tenant, request)
+    }
+    return response
+  }
+
   func getInvoice(
     request: Erp_Finance_V1_GetInvoiceRequest,
     context: ServerContext

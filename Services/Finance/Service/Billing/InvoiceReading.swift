@@ -34,6 +34,37 @@ enum InvoiceReading {
     return try await Self.byID(session, try row.decode("id", as: Int64.self))
   }
 
+  /// A party's invoices (not credit notes), newest first; with `open_only`, those with
+  /// something outstanding (total less payments and credits allocated).
+  static func list(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    _ request: Erp_Finance_V1_ListInvoicesRequest
+  ) async throws -> [Erp_Finance_V1_Invoice] {
+    let direction = try BillingValues.direction(request.direction)
+    guard (0...100).contains(request.limit) else {
+      throw LedgerValues.invalid("limit", "0 to 100")
+    }
+    return try await pool.withTenant(tenant) { session in
+      let ids = try await session.query(
+        """
+        SELECT i.id FROM invoice i
+        WHERE i.direction = $1 AND i.party_id = $2 AND NOT i.is_credit_note
+          AND (NOT $3 OR i.total_minor > (SELECT coalesce(sum(amount_minor), 0) FROM allocation
+                                          WHERE invoice_id = i.id))
+        ORDER BY i.id DESC LIMIT $4
+        """,
+        [
+          direction, request.partyID, request.openOnly,
+          request.limit == 0 ? 20 : Int(request.limit),
+        ]
+      )
+      var invoices: [Erp_Finance_V1_Invoice] = []
+      for row in ids { invoices.append(try await Self.byID(session, try row.decode("id"))) }
+      return invoices
+    }
+  }
+
   static func byID(_ session: PostgresSession, _ id: Int64) async throws -> Erp_Finance_V1_Invoice {
     let results = try await session.pipeline([
       PostgresStatement(

@@ -3,7 +3,7 @@ import ERPStore
 import GRPCCore
 import Logging
 
-/// Who may call the gateway. `TenantAdmin` needs the services' shared secret. Operator services (`erp.gateway.v1`) need the operator token.
+/// Who may call the gateway. `TenantAdmin` needs the services' shared secret. Operator services (`erp.gateway.v1`, but `Views`) need the operator token.
 /// Everything else is a partner call: the API key (`x-erp-api-key`) must exist, be neither
 /// revoked nor expired, belong to an active tenant and carry the method's scope; the tenant is
 /// the key's, never what the partner sends (an `x-erp-tenant` naming another tenant is
@@ -39,7 +39,8 @@ struct GatewayAccessInterceptor: ServerInterceptor {
       }
       return try await next(request, context)
     }
-    if service.hasPrefix("erp.gateway.v1.") {
+    let isView = service == "erp.gateway.v1.Views"
+    if service.hasPrefix("erp.gateway.v1.") && !isView {
       guard !self.operatorToken.isEmpty,
         request.metadata.firstString(Self.operatorHeader) == self.operatorToken
       else {
@@ -50,7 +51,8 @@ struct GatewayAccessInterceptor: ServerInterceptor {
       }
       return try await next(request, context)
     }
-    guard let scope = MethodScope(context.descriptor) else {
+    let scope = MethodScope(context.descriptor)
+    guard scope != nil || isView else {
       throw RPCError(
         code: .unimplemented,
         message: "\(context.descriptor.fullyQualifiedMethod) is not served here"
@@ -87,7 +89,7 @@ struct GatewayAccessInterceptor: ServerInterceptor {
         message: "\(MetadataKeys.tenant): this key belongs to another tenant than \"\(claimed)\""
       )
     }
-    guard scope.allowed(by: grant.scopes) else {
+    if let scope, !scope.allowed(by: grant.scopes) {
       throw RPCError(code: .permissionDenied, message: "the key lacks the scope \(scope.required)")
     }
     if let wait = self.limiter.take(grant.keyID, rate: grant.ratePerSecond, burst: grant.burst) {
@@ -109,7 +111,9 @@ struct GatewayAccessInterceptor: ServerInterceptor {
       request: request,
       context: context,
       next: { request, context in
-        try await RequestContext.binding(tenant: tenant, request: request, context: context, next)
+        try await GrantedScopes.$current.withValue(grant.scopes) {
+          try await RequestContext.binding(tenant: tenant, request: request, context: context, next)
+        }
       }
     ) { code, _ in
       let milliseconds = Self.milliseconds(started.duration(to: .now))
