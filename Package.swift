@@ -10,6 +10,9 @@ let package = Package(
     .library(name: "ERPTransport", targets: ["ERPTransport"]),
     .library(name: "ERPStore", targets: ["ERPStore"]),
     .library(name: "ERPProtos", targets: ["ERPProtos"]),
+    // For partners: connect to the gateway with an API key and call any service.
+    .library(name: "ERPClient", targets: ["ERPClient"]),
+    .executable(name: "erpctl", targets: ["erpctl"]),
   ],
   dependencies: [
     .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
@@ -190,10 +193,34 @@ let package = Package(
       dependencies: ["Gateway", "ERPRuntime"],
       path: "Services/Gateway/Main"
     ),
+    // The partner client library: the gateway, an API key, every service's generated client.
+    .target(
+      name: "ERPClient",
+      dependencies: [
+        "ERPProtos",
+        "ERPTransport",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+      ],
+      path: "Shared/ERPClient"
+    ),
+    // erpctl: the command line for operators and partners.
+    .executableTarget(
+      name: "erpctl",
+      dependencies: [
+        "ERPClient",
+        "ERPMoney",
+        "ERPProtos",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ],
+      path: "Services/Erpctl"
+    ),
     // `make run`: a private PostgreSQL, every service as its own process, a demo tenant.
     .executableTarget(
       name: "erp-run",
       dependencies: [
+        "ERPClient",
         "ERPRuntime",
         "ERPStore",
         "ERPProtos",

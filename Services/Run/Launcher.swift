@@ -57,6 +57,7 @@ struct Launcher {
     }
     let database = try self.database(for: services.map(\.0))
     let secret = self.environment["ERP_SERVICE_SECRET"] ?? Self.randomSecret()
+    let operatorToken = self.environment["ERP_OPERATOR_TOKEN"] ?? Self.randomSecret()
     var running: [ServiceProcess] = []
     do {
       for (entry, path) in services {
@@ -64,7 +65,12 @@ struct Launcher {
           try ServiceProcess(
             name: entry.name,
             executable: path,
-            environment: self.serviceEnvironment(entry, database: database, secret: secret),
+            environment: self.serviceEnvironment(
+              entry,
+              database: database,
+              secret: secret,
+              operatorToken: operatorToken
+            ),
             output: self.output
           ) { [name = entry.name] in record(.exited(name, $0)) }
         )
@@ -76,6 +82,14 @@ struct Launcher {
         secret: secret
       )
       try await DemoData.seed(services.map(\.0), portOffset: self.portOffset, secret: secret)
+      if services.contains(where: { $0.0.name == "gateway" }) {
+        try await DemoPartner.showcase(
+          portOffset: self.portOffset,
+          operatorToken: operatorToken,
+          runDirectory: self.runDirectory,
+          output: self.output
+        )
+      }
     } catch {
       await self.stop(running, database: database)
       throw error
@@ -111,7 +125,8 @@ struct Launcher {
   func serviceEnvironment(
     _ entry: ServiceEntry,
     database: Databases,
-    secret: String
+    secret: String,
+    operatorToken: String
   ) -> [String: String] {
     var environment = self.environment
     for peer in ServiceCatalog.all {
@@ -121,6 +136,7 @@ struct Launcher {
     environment["ERP_PORT"] = String(entry.defaultPort + self.portOffset)
     environment["ERP_OPS_PORT"] = String(entry.defaultOpsPort + self.portOffset)
     environment["ERP_SERVICE_SECRET"] = secret
+    environment["ERP_OPERATOR_TOKEN"] = operatorToken
     environment["ERP_HOST"] = "127.0.0.1"
     return environment
   }

@@ -29,6 +29,10 @@ struct LaunchTests {
     try await process.waitFor("ERP is up", timeout: .seconds(180))
 
     let services = ServiceCatalog.all.filter { process.output.contains("[\($0.name)] ") }
+    // The partner's view, printed through erpctl: the dashboard and a customer 360.
+    #expect(process.output.contains("$ erpctl dashboard"))
+    #expect(process.output.contains("receivables outstanding"))
+    #expect(process.output.contains("شركة النور للتجارة"))
     #expect(services.contains { $0.name == "finance" })
     for service in services {
       #expect(process.output.contains("rpc 127.0.0.1:\(service.defaultPort + offset)"))
