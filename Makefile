@@ -5,7 +5,7 @@ SWIFT ?= swift
 # Debian packages the build and the tests need (libpq and protobuf-c are the design's packages).
 DEBIAN_PACKAGES := libpq-dev postgresql protobuf-compiler libprotobuf-c-dev protobuf-c-compiler python3 pkg-config
 
-.PHONY: test deps build run bench-transport bench-store bench-finance bench-customers bench-supplychain bench-sales format protos check-protos
+.PHONY: test deps build run bench-transport bench-store bench-finance bench-customers bench-supplychain bench-sales bench-gateway format protos check-protos
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
@@ -43,6 +43,10 @@ bench-supplychain: deps
 # Sales: confirm-order end to end across four services at concurrency 16 vs pgbench TPC-B.
 bench-sales: deps
 	$(SWIFT) run -c release erp-bench-sales $(BENCH)
+
+# Gateway: Customer360 vs its slowest single call; a forwarded call vs the same call direct.
+bench-gateway: deps
+	$(SWIFT) run -c release erp-bench-gateway $(BENCH)
 
 # Regenerates Shared/ERPProtos from proto/ (builds the protoc plugins first: minutes, once).
 protos: deps

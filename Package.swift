@@ -275,23 +275,53 @@ let package = Package(
       dependencies: ["BenchmarkSupport", "SupplyChain", "ERPStore", "ERPProtos"],
       path: "Benchmarks/SupplyChainBenchmark"
     ),
-    // The sales benchmark (`make bench-sales`): four services over TCP, each on its database.
-    .executableTarget(
-      name: "erp-bench-sales",
+    // The services the sales and gateway benchmarks run against, each on its own database.
+    .target(
+      name: "BenchmarkStack",
       dependencies: [
         "BenchmarkSupport",
         "Customers",
-        "ERPProtos",
         "ERPRuntime",
         "ERPStore",
         "ERPTransport",
         "Finance",
+        "HR",
         "Sales",
         "SupplyChain",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "Logging", package: "swift-log"),
       ],
+      path: "Benchmarks/Stack"
+    ),
+    // The sales benchmark (`make bench-sales`): four services over TCP, each on its database.
+    .executableTarget(
+      name: "erp-bench-sales",
+      dependencies: [
+        "BenchmarkStack",
+        "BenchmarkSupport",
+        "ERPProtos",
+        "ERPRuntime",
+        "ERPStore",
+        "ERPTransport",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+      ],
       path: "Benchmarks/SalesBenchmark"
+    ),
+    // The gateway benchmark (`make bench-gateway`): Customer360 and forwarding overheads.
+    .executableTarget(
+      name: "erp-bench-gateway",
+      dependencies: [
+        "BenchmarkStack",
+        "BenchmarkSupport",
+        "ERPProtos",
+        "ERPRuntime",
+        "ERPStore",
+        "ERPTransport",
+        "Gateway",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      path: "Benchmarks/GatewayBenchmark"
     ),
     // Test support shared by the test targets: a private PostgreSQL per test process.
     .target(

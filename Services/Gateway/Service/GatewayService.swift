@@ -50,6 +50,7 @@ public enum GatewayService {
       operatorToken: operatorToken,
       serviceSecret: serviceSecret,
       limiter: RateLimiter(),
+      grants: .shared,
       logger: logger
     )
   }

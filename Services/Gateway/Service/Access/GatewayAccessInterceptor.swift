@@ -20,6 +20,7 @@ struct GatewayAccessInterceptor: ServerInterceptor {
   /// platform's own callers (the launcher), as everywhere else.
   let serviceSecret: String
   let limiter: RateLimiter
+  let grants: GrantCache
   let logger: Logger
 
   func intercept<Input: Sendable, Output: Sendable>(
@@ -66,7 +67,9 @@ struct GatewayAccessInterceptor: ServerInterceptor {
     }
     guard
       let grant = try await mappingStoreErrors({
-        try await ApiKeyStore.grant(self.pool, secret: secret)
+        try await self.grants.grant(secret) {
+          try await ApiKeyStore.grant(self.pool, secret: secret)
+        }
       })
     else {
       throw RPCError(code: .unauthenticated, message: "\(Self.apiKeyHeader): unknown key")

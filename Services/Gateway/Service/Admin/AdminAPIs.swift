@@ -34,7 +34,8 @@ struct TenantsAPI: Erp_Gateway_V1_Tenants.SimpleServiceProtocol {
   ) async throws
     -> Erp_Gateway_V1_Tenant
   {
-    try await mappingStoreErrors {
+    defer { GrantCache.shared.clear() }
+    return try await mappingStoreErrors {
       try await TenantRegistry.setSuspended(self.pool, request.tenantID, true)
     }
   }
@@ -45,7 +46,8 @@ struct TenantsAPI: Erp_Gateway_V1_Tenants.SimpleServiceProtocol {
   ) async throws
     -> Erp_Gateway_V1_Tenant
   {
-    try await mappingStoreErrors {
+    defer { GrantCache.shared.clear() }
+    return try await mappingStoreErrors {
       try await TenantRegistry.setSuspended(self.pool, request.tenantID, false)
     }
   }
@@ -56,7 +58,10 @@ struct TenantsAPI: Erp_Gateway_V1_Tenants.SimpleServiceProtocol {
   ) async throws
     -> Erp_Gateway_V1_DeleteTenantResponse
   {
-    try await mappingStoreErrors { try await TenantRegistry.delete(self.pool, self.peers, request) }
+    defer { GrantCache.shared.clear() }
+    return try await mappingStoreErrors {
+      try await TenantRegistry.delete(self.pool, self.peers, request)
+    }
   }
 }
 
@@ -92,6 +97,7 @@ struct ApiKeysAPI: Erp_Gateway_V1_ApiKeys.SimpleServiceProtocol {
   ) async throws
     -> Erp_Gateway_V1_ApiKey
   {
-    try await mappingStoreErrors { try await ApiKeyStore.revoke(self.pool, id: request.id) }
+    defer { GrantCache.shared.clear() }
+    return try await mappingStoreErrors { try await ApiKeyStore.revoke(self.pool, id: request.id) }
   }
 }

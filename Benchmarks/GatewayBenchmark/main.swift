@@ -1,0 +1,15 @@
+import BenchmarkSupport
+// The gateway benchmark: Customer360 against its slowest single call, a forwarded call against
+// the same call made directly; the last line is the Customer360 ratio. `make bench-gateway`.
+import Foundation
+
+let server = try BenchServer.start(label: "gateway")
+do {
+  say("== gateway: Customer360 and forwarding, p50 of sequential calls")
+  _ = try await GatewayBench.run(server, calls: 300)
+  server.stop()
+} catch {
+  server.stop()
+  say("benchmark failed: \(error)")
+  exit(1)
+}
