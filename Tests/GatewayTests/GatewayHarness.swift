@@ -20,6 +20,8 @@ typealias Client = GRPCClient<ERPTransport.Client>
 /// no services' secret, no tenant of its own.
 struct GatewayHarness: Sendable {
   let client: Client
+  /// The gateway's port, for clients of their own (erpctl).
+  let port: Int
   let servers: [String: RestartableServer]
   let gatewayPool: ConnectionPool
 
@@ -83,9 +85,9 @@ struct GatewayHarness: Sendable {
                 logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
               )
             ]
-          ) { client, _ in
+          ) { client, port in
             try await body(
-              GatewayHarness(client: client, servers: servers, gatewayPool: gatewayPool)
+              GatewayHarness(client: client, port: port, servers: servers, gatewayPool: gatewayPool)
             )
           }
         }
