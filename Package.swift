@@ -312,6 +312,7 @@ let package = Package(
       name: "erp-bench-gateway",
       dependencies: [
         "BenchmarkStack",
+        "ERPClient",
         "BenchmarkSupport",
         "ERPProtos",
         "ERPRuntime",

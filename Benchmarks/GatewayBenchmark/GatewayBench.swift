@@ -1,5 +1,6 @@
 import BenchmarkStack
 import BenchmarkSupport
+import ERPClient
 import ERPProtos
 import ERPRuntime
 import ERPStore
@@ -64,18 +65,20 @@ enum GatewayBench {
     _ stack: ServiceStack,
     gatewayPort: Int
   ) async throws -> (String, String) {
-    let key = try await Self.gateway(gatewayPort, ["x-erp-operator-token": "bench-operator"]) {
-      client in
+    let key = try await GatewayConnection.with(
+      address: "127.0.0.1:\(gatewayPort)",
+      operatorToken: "bench-operator"
+    ) { erp in
       var create = Erp_Gateway_V1_CreateTenantRequest()
       create.tenantID = stack.tenant.slug
-      _ = try await Erp_Gateway_V1_Tenants.Client(wrapping: client).createTenant(create)
+      _ = try await erp.tenants.createTenant(create)
       var issue = Erp_Gateway_V1_IssueKeyRequest()
       issue.tenantID = stack.tenant.slug
       issue.name = "bench"
       issue.scopes = ["customers:write", "finance:write", "sales:read", "supplychain:read"]
       issue.ratePerSecond = 100_000
       issue.burst = 100_000
-      return try await Erp_Gateway_V1_ApiKeys.Client(wrapping: client).issueKey(issue).secret
+      return try await erp.apiKeys.issueKey(issue).secret
     }
     let customer = try await RequestContext.$tenant.withValue(stack.tenant) {
       try await withServiceClient(port: stack.ports["customers"]!, secret: ServiceStack.secret) {
@@ -138,10 +141,13 @@ enum GatewayBench {
     customer: String,
     calls: Int
   ) async throws -> Double {
-    let (view, forwarded) = try await Self.gateway(gatewayPort, ["x-erp-api-key": key]) { client in
+    let (view, forwarded) = try await GatewayConnection.with(
+      address: "127.0.0.1:\(gatewayPort)",
+      apiKey: key
+    ) { erp in
       var request = Erp_Gateway_V1_Customer360Request()
       request.customerID = customer
-      let views = Erp_Gateway_V1_Views.Client(wrapping: client)
+      let views = erp.views
       let sample = try await views.customer360(request)
       guard sample.sections.allSatisfy(\.available), sample.profile.name == "شركة القياس" else {
         throw BenchError(description: "customer 360 incomplete: \(sample.sections)")
@@ -149,7 +155,7 @@ enum GatewayBench {
       let view = try await Self.p50(calls) { [request] in _ = try await views.customer360(request) }
       var get = Erp_Customers_V1_GetCustomerRequest()
       get.id = customer
-      let customers = Erp_Customers_V1_Customers.Client(wrapping: client)
+      let customers = erp.customers
       let forwarded = try await Self.p50(calls) { [get] in _ = try await customers.getCustomer(get)
       }
       return (view, forwarded)
@@ -259,38 +265,5 @@ enum GatewayBench {
       samples.append(Measure.seconds(start.duration(to: .now)))
     }
     return Measure.percentile(samples, 0.5) / 1000
-  }
-
-  private static func gateway<T: Sendable>(
-    _ port: Int,
-    _ headers: [String: String],
-    _ body: @Sendable (GRPCClient<ERPTransport.Client>) async throws -> T
-  ) async throws -> T {
-    let client = GRPCClient(
-      transport: ERPTransport.Client(targets: [.init(host: "127.0.0.1", port: port)]),
-      interceptors: [HeaderInterceptor(headers: headers)]
-    )
-    return try await withThrowingTaskGroup(of: Void.self) { group in
-      group.addTask { try await client.runConnections() }
-      defer { client.beginGracefulShutdown() }
-      return try await body(client)
-    }
-  }
-}
-
-/// Adds the partner's or operator's credentials to every call.
-struct HeaderInterceptor: ClientInterceptor {
-  let headers: [String: String]
-
-  func intercept<Input: Sendable, Output: Sendable>(
-    request: StreamingClientRequest<Input>,
-    context: ClientContext,
-    next: (StreamingClientRequest<Input>, ClientContext) async throws -> StreamingClientResponse<
-      Output
-    >
-  ) async throws -> StreamingClientResponse<Output> {
-    var request = request
-    for (key, value) in self.headers { request.metadata.replaceOrAddString(value, forKey: key) }
-    return try await next(request, context)
   }
 }

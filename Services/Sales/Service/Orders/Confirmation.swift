@@ -57,10 +57,7 @@ enum Confirmation {
     _ tenant: TenantID,
     number: String
   ) async throws {
-    let (order, lines) = try await context.pool.withTenant(tenant) { session in
-      let order = try await OrderRow.lock(session, number: number)
-      return (order, try await order.lines(session))
-    }
+    let (order, lines) = try await OrderRow.withLines(context.pool, tenant, number: number)
     guard order.progress == "confirming" else { return }
     let stock = Erp_Supplychain_V1_Stock.Client(wrapping: try context.peers.client("supplychain"))
     for (index, line) in lines.enumerated() {
@@ -159,10 +156,7 @@ enum Confirmation {
     _ tenant: TenantID,
     number: String
   ) async throws {
-    let (order, lines) = try await context.pool.withTenant(tenant) { session in
-      let order = try await OrderRow.lock(session, number: number)
-      return (order, try await order.lines(session))
-    }
+    let (order, lines) = try await OrderRow.withLines(context.pool, tenant, number: number)
     guard order.progress == "cancelling" else { return }
     try await Self.release(context, order, lines)
     try await context.pool.withTenant(tenant) { session in

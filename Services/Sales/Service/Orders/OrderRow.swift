@@ -42,6 +42,20 @@ struct OrderRow: Sendable {
     )
   }
 
+  /// The order and its lines, read in one transaction.
+  static func withLines(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    number: String
+  ) async throws
+    -> (OrderRow, [(number: Int, sku: String, milli: Int64)])
+  {
+    try await pool.withTenant(tenant) { session in
+      let order = try await OrderRow.lock(session, number: number)
+      return (order, try await order.lines(session))
+    }
+  }
+
   /// The order's lines: number, SKU and quantity, in order.
   func lines(_ session: PostgresSession) async throws -> [(number: Int, sku: String, milli: Int64)]
   {
