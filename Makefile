@@ -3,9 +3,9 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 # Debian packages the build and the tests need (libpq and protobuf-c are the design's packages).
-DEBIAN_PACKAGES := libpq-dev postgresql protobuf-compiler libprotobuf-c-dev protobuf-c-compiler python3 pkg-config
+DEBIAN_PACKAGES := libpq-dev postgresql protobuf-compiler libprotobuf-c-dev protobuf-c-compiler python3 python3-venv pkg-config
 
-.PHONY: test deps build run bench-transport bench-store bench-finance bench-customers bench-supplychain bench-sales bench-gateway format protos check-protos
+.PHONY: test deps build deploy-check run bench-transport bench-store bench-finance bench-customers bench-supplychain bench-sales bench-gateway format protos check-protos
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
@@ -21,8 +21,13 @@ build: deps
 	$(SWIFT) build --build-tests
 
 # A hung test must fail the run, not hold CI until its limit: the whole run gets 30 minutes.
-test: check-protos build
+test: check-protos build deploy-check
 	timeout --kill-after=30s 30m $(SWIFT) test
+
+# The deployment files, where no Docker engine exists: hadolint, the compose specification, the
+# Kubernetes schemas, and every service started with the environment compose gives it.
+deploy-check: build
+	deploy/check.sh
 
 # The store's benchmarks: pipelining, provisioning, 10 to 10,000 tenants, pgbench -S (minutes).
 bench-store: deps

@@ -1,0 +1,106 @@
+"""Starts each service executable (the debug build) with exactly the environment
+deploy/compose.yaml gives its container: the env_file, then `environment` with ${…} filled in
+from the values below, except that the database host `postgres` becomes a private PostgreSQL
+started here. Each must answer /readyz on the ops port compose gives it."""
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import yaml
+
+BIN = "/usr/lib/postgresql/15/bin"
+VALUES = {
+    "ERP_DB_PASSWORD": "erp",
+    "ERP_SERVICE_SECRET": "deploy-check-secret-0123456789",
+    "ERP_OPERATOR_TOKEN": "deploy-check-operator",
+}
+
+
+def substitute(text):
+    def one(match):
+        name = match.group(1)
+        return VALUES[name]
+    return re.sub(r"\$\{(\w+)(?::[-?][^}]*)?\}", one, text)
+
+
+def read_env_file(path):
+    values = {}
+    with open(path) as handle:
+        for line in handle:
+            line = line.strip()
+            if line and not line.startswith("#"):
+                key, value = line.split("=", 1)
+                values[key] = value
+    return values
+
+
+def main():
+    with open("deploy/compose.yaml") as handle:
+        compose = yaml.safe_load(handle)
+    data = tempfile.mkdtemp(prefix="erp-deploy-check-")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    shutil.chown(data, "postgres")
+    def as_postgres(*command):
+        subprocess.run(["runuser", "-u", "postgres", "--"] + list(command), check=True,
+                       stdout=subprocess.DEVNULL)
+    as_postgres(f"{BIN}/initdb", "-D", f"{data}/db", "-A", "trust", "-U", "postgres")
+    as_postgres(f"{BIN}/pg_ctl", "-D", f"{data}/db", "-l", f"{data}/log", "-w", "-o",
+                f"-p {port} -k {data} -c fsync=off -c listen_addresses=127.0.0.1", "start")
+    processes = []
+    try:
+        as_postgres(f"{BIN}/psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-q",
+                    "-f", "deploy/postgres/init.sql")
+        for name, service in compose["services"].items():
+            if "build" not in service:
+                continue
+            environment = {}
+            for env_file in service.get("env_file", []):
+                environment.update(read_env_file(os.path.join("deploy", env_file)))
+            for key, value in service.get("environment", {}).items():
+                environment[key] = substitute(str(value))
+            environment["ERP_DATABASE_URL"] = environment["ERP_DATABASE_URL"].replace(
+                "host=postgres", f"host=127.0.0.1 port={port}")
+            environment["PATH"] = os.environ["PATH"]
+            executable = f".build/debug/erp-{service['build']['args']['SERVICE']}"
+            log = open(f"{data}/{name}.log", "w")
+            processes.append((name, environment["ERP_OPS_PORT"], log,
+                              subprocess.Popen([executable], env=environment, stdout=log,
+                                               stderr=subprocess.STDOUT)))
+        for name, ops, log, process in processes:
+            deadline = time.time() + 60
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{ops}/readyz", timeout=2) as answer:
+                        if answer.status == 200:
+                            print(f"  {name}: ready on ops port {ops}")
+                            break
+                except Exception:
+                    pass
+                if process.poll() is not None or time.time() > deadline:
+                    log.flush()
+                    print(f"  {name}: not ready; its log:")
+                    print(open(f"{data}/{name}.log").read()[-3000:])
+                    sys.exit(1)
+                time.sleep(0.2)
+    finally:
+        for _, _, log, process in processes:
+            process.terminate()
+        for _, _, log, process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            log.close()
+        subprocess.run(["runuser", "-u", "postgres", "--", f"{BIN}/pg_ctl", "-D", f"{data}/db",
+                        "-m", "immediate", "stop"], stdout=subprocess.DEVNULL)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+main()
