@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# Fails when Shared/ERPProtos is stale (a .proto changed since generation) or was edited by hand.
+# Fails when Shared/ERPProtos or Clients/C/generated is stale (a .proto changed since generation)
+# or was edited by hand.
 # With --write, records the current hashes (generate.sh does this after generating).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stamp=Shared/ERPProtos/GENERATED.sha256
-current=$( (find proto/erp -name '*.proto'; find Shared/ERPProtos -name '*.swift') | LC_ALL=C sort | xargs sha256sum)
+current=$( (find proto/erp -name '*.proto'; find Shared/ERPProtos -name '*.swift'
+  find Clients/C/generated -name '*.pb-c.[ch]') | LC_ALL=C sort | xargs sha256sum)
 if [ "${1:-}" = "--write" ]; then
   printf '%s\n' "$current" > "$stamp"
   exit 0
 fi
 if [ ! -f "$stamp" ] || [ "$current" != "$(cat "$stamp")" ]; then
-  echo "Shared/ERPProtos is stale or was edited by hand: run 'make protos' and commit the result." >&2
+  echo "Generated code (Shared/ERPProtos, Clients/C/generated) is stale or was edited by hand: run 'make protos' and commit the result." >&2
   diff <(cat "$stamp" 2>/dev/null) <(printf '%s\n' "$current") >&2 || true
   exit 1
 fi

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates Shared/ERPProtos from proto/erp/**/*.proto, the one documented way (`make protos`).
+# Regenerates Shared/ERPProtos (Swift) and Clients/C/generated (C) from proto/erp/**/*.proto, the
+# one documented way (`make protos`).
 # protoc comes from Debian's protobuf-compiler; the Swift plugins are built from proto/tools at
 # the versions the services link. Generated code is committed and never edited by hand:
 # Shared/ERPProtos/GENERATED.sha256 records the inputs and outputs, and `make test` fails when
@@ -28,5 +29,13 @@ for file in "$out"/*.grpc.swift; do
   grep -qvE '^(//.*)?$' "$file" || rm "$file"
 done
 
+# The C partner client's messages and service descriptors (protoc-c, Debian's
+# protobuf-c-compiler), with the one well-known type our contracts import.
+c_out=Clients/C/generated
+rm -rf "$c_out" && mkdir -p "$c_out"
+(cd proto && protoc-c -I. -I/usr/include --c_out="$root/$c_out" \
+  "${protos[@]}" google/protobuf/timestamp.proto)
+
 proto/check-generated.sh --write
 echo "generated $(find "$out" -name '*.swift' | wc -l) files into $out" >&2
+echo "generated $(find "$c_out" -name '*.pb-c.c' | wc -l) C units into $c_out" >&2
