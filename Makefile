@@ -3,9 +3,9 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 # Debian packages the build and the tests need (libpq and protobuf-c are the design's packages).
-DEBIAN_PACKAGES := libpq-dev postgresql protobuf-compiler libprotobuf-c-dev protobuf-c-compiler python3 python3-venv pkg-config
+DEBIAN_PACKAGES := libpq-dev postgresql protobuf-compiler libprotobuf-c-dev protobuf-c-compiler gcc python3 python3-venv pkg-config
 
-.PHONY: test deps build deploy-check run bench-transport bench-store bench-finance bench-customers bench-supplychain bench-sales bench-gateway format protos check-protos
+.PHONY: test deps build c-client deploy-check run bench-transport bench-store bench-finance bench-customers bench-supplychain bench-sales bench-gateway format protos check-protos
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
@@ -20,8 +20,12 @@ deps:
 build: deps
 	$(SWIFT) build --build-tests
 
+# The C partner client (libc + libprotobuf-c only), plain and sanitized for the interop tests.
+c-client: deps
+	$(MAKE) -C Clients/C all sanitized
+
 # A hung test must fail the run, not hold CI until its limit: the whole run gets 30 minutes.
-test: check-protos build deploy-check
+test: check-protos build c-client deploy-check
 	timeout --kill-after=30s 30m $(SWIFT) test
 
 # The deployment files, where no Docker engine exists: hadolint, the compose specification, the
