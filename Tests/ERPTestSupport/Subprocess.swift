@@ -11,6 +11,8 @@ public enum Subprocess {
 
   public struct Failure: Error, CustomStringConvertible {
     public var description: String
+
+    public init(description: String) { self.description = description }
   }
 
   /// Runs `executable` (looked up on PATH unless absolute) to completion. Both pipes are read
