@@ -85,14 +85,25 @@ uint32_t erpt_unary(erpt_connection *connection, const char *path, const erpt_me
                     int timeout_ms, uint8_t **response, size_t *response_len,
                     erpt_status *status);
 
-/* Non-zero while the connection can start calls (no GOAWAY received, not broken). */
-int erpt_usable(const erpt_connection *connection);
+/* Non-zero while the connection can start calls. First reads what the server sent while the
+ * connection sat idle (never waiting): PINGs are answered, and a GOAWAY (a draining or idle
+ * server) or a close makes it unusable, so a caller opens a new connection instead of losing a
+ * call on this one. */
+int erpt_usable(erpt_connection *connection);
 
 /* Closes the socket and frees the connection. NULL is allowed. */
 void erpt_close(erpt_connection *connection);
 
 /* Frees what a status holds and zeroes it; it may be filled again. */
 void erpt_status_clear(erpt_status *status);
+
+/* Sets the code and a printf-formatted message (metadata kept); returns the code. For layers on
+ * top that fail a call before it reaches the wire. */
+uint32_t erpt_status_set(erpt_status *status, uint32_t code, const char *format, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
 
 /* The value of the last entry named `key` in the status's metadata, or NULL. */
 const char *erpt_status_metadata(const erpt_status *status, const char *key);

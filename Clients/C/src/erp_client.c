@@ -5,7 +5,6 @@
 
 #include "erp_client.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,18 +19,6 @@ struct erp_client {
   int timeout_ms;
   erpt_connection *connection;
 };
-
-static uint32_t fail(erpt_status *status, uint32_t code, const char *format, ...) {
-  char text[512];
-  va_list args;
-  va_start(args, format);
-  vsnprintf(text, sizeof text, format, args);
-  va_end(args);
-  erpt_status_clear(status);
-  status->code = code;
-  status->message = strdup(text);
-  return code;
-}
 
 /* Splits "host:port" or "[v6]:port"; 0 on success. */
 static int split_address(const char *address, char **host, char **port) {
@@ -51,13 +38,15 @@ static int split_address(const char *address, char **host, char **port) {
 
 erp_client *erp_client_open(const char *address, const char *api_key, const erpt_options *options,
                             erpt_status *status) {
+  erpt_status_clear(status);
   erp_client *client = calloc(1, sizeof *client);
   if (!client) {
-    fail(status, ERPT_INTERNAL, "out of memory");
+    erpt_status_set(status, ERPT_INTERNAL, "out of memory");
     return NULL;
   }
   if (!address || split_address(address, &client->host, &client->port)) {
-    fail(status, ERPT_INVALID_ARGUMENT, "address \"%s\" is not host:port", address ? address : "");
+    erpt_status_set(status, ERPT_INVALID_ARGUMENT, "address \"%s\" is not host:port",
+                    address ? address : "");
     erp_client_close(client);
     return NULL;
   }
@@ -79,14 +68,16 @@ void erp_client_set_timeout(erp_client *client, int timeout_ms) {
 uint32_t erp_client_call(erp_client *client, const ProtobufCServiceDescriptor *service,
                          const char *method_name, const ProtobufCMessage *request,
                          ProtobufCMessage **response, erpt_status *status) {
+  erpt_status_clear(status);
   *response = NULL;
   const ProtobufCMethodDescriptor *method =
       protobuf_c_service_descriptor_get_method_by_name(service, method_name);
   if (!method)
-    return fail(status, ERPT_UNIMPLEMENTED, "%s has no method %s", service->name, method_name);
+    return erpt_status_set(status, ERPT_UNIMPLEMENTED, "%s has no method %s", service->name,
+                           method_name);
   if (!request || request->descriptor != method->input)
-    return fail(status, ERPT_INVALID_ARGUMENT, "%s.%s takes a %s", service->name, method_name,
-                method->input->name);
+    return erpt_status_set(status, ERPT_INVALID_ARGUMENT, "%s.%s takes a %s", service->name,
+                           method_name, method->input->name);
   if (!erpt_usable(client->connection)) {
     erpt_close(client->connection);
     client->connection = erpt_connect(client->host, client->port, &client->options, status);
@@ -100,7 +91,7 @@ uint32_t erp_client_call(erp_client *client, const ProtobufCServiceDescriptor *s
   if (!path || !bytes) {
     free(path);
     free(bytes);
-    return fail(status, ERPT_INTERNAL, "out of memory");
+    return erpt_status_set(status, ERPT_INTERNAL, "out of memory");
   }
   snprintf(path, path_len, "/%s/%s", service->name, method->name);
   protobuf_c_message_pack(request, bytes);
@@ -116,8 +107,11 @@ uint32_t erp_client_call(erp_client *client, const ProtobufCServiceDescriptor *s
   if (code != ERPT_OK) return code;
   *response = protobuf_c_message_unpack(method->output, NULL, answer_len, answer);
   free(answer);
-  if (!*response)
-    return fail(status, ERPT_INTERNAL, "the answer is not a valid %s", method->output->name);
+  if (!*response) {
+    erpt_status_clear(status);
+    return erpt_status_set(status, ERPT_INTERNAL, "the answer is not a valid %s",
+                           method->output->name);
+  }
   return ERPT_OK;
 }
 

@@ -144,18 +144,6 @@ static void put_frame_header(buffer *b, uint32_t len, uint8_t type, uint8_t flag
   put_u32(b, stream);
 }
 
-static uint32_t fail(erpt_status *status, uint32_t code, const char *format, ...) {
-  char text[512];
-  va_list args;
-  va_start(args, format);
-  vsnprintf(text, sizeof text, format, args);
-  va_end(args);
-  free(status->message);
-  status->code = code;
-  status->message = strdup(text);
-  return code;
-}
-
 static char *copy_text(const uint8_t *bytes, size_t n) {
   char *text = malloc(n + 1);
   if (!text) return NULL;
@@ -177,6 +165,18 @@ void erpt_status_clear(erpt_status *status) {
   memset(status, 0, sizeof *status);
 }
 
+uint32_t erpt_status_set(erpt_status *status, uint32_t code, const char *format, ...) {
+  char text[512];
+  va_list args;
+  va_start(args, format);
+  vsnprintf(text, sizeof text, format, args);
+  va_end(args);
+  free(status->message);
+  status->code = code;
+  status->message = strdup(text);
+  return code;
+}
+
 const char *erpt_status_metadata(const erpt_status *status, const char *key) {
   const char *found = NULL;
   for (size_t i = 0; status && i < status->metadata_count; i++) {
@@ -193,8 +193,6 @@ const char *erpt_code_name(uint32_t code) {
       "UNAUTHENTICATED"};
   return code < sizeof names / sizeof names[0] ? names[code] : "UNKNOWN";
 }
-
-int erpt_usable(const erpt_connection *c) { return c && !c->broken && !c->going_away; }
 
 /* ---- socket I/O ------------------------------------------------------------------------- */
 
@@ -274,7 +272,7 @@ static uint32_t protocol_failure(erpt_connection *c, erpt_status *status, uint8_
   free(b.data);
   shutdown(c->fd, SHUT_RDWR);
   c->broken = 1;
-  return fail(status, ERPT_INTERNAL, "protocol error from the server: %s", reason);
+  return erpt_status_set(status, ERPT_INTERNAL, "protocol error from the server: %s", reason);
 }
 
 /* Reads one frame: 0, -1 (closed), -2 (deadline), -3 (frame too long: already reported). */
@@ -407,18 +405,48 @@ static uint32_t handle_connection_frame(erpt_connection *c, const frame *f, uint
     c->going_away = 1;
     if (code != GOAWAY_NO_ERROR) {
       c->broken = 1;
-      return fail(status, ERPT_UNAVAILABLE, "the server closed the connection (GOAWAY %u): %.*s",
-                  code, reason_len, (const char *)f->payload + 8);
+      return erpt_status_set(status, ERPT_UNAVAILABLE,
+                             "the server closed the connection (GOAWAY %u): %.*s", code, reason_len,
+                             (const char *)f->payload + 8);
     }
     if (stream && last < stream)
-      return fail(status, ERPT_UNAVAILABLE,
-                  "the server is going away and did not process this call (safe to retry on a "
-                  "new connection): %.*s",
-                  reason_len, (const char *)f->payload + 8);
+      return erpt_status_set(status, ERPT_UNAVAILABLE,
+                             "the server is going away and did not process this call (safe to "
+                             "retry on a new connection): %.*s",
+                             reason_len, (const char *)f->payload + 8);
     return 0;
   }
   default: return 0;
   }
+}
+
+/* What arrived between calls: connection frames are handled, frames of ended streams dropped,
+ * a close or a broken rule marks the connection. Reads only what is already there. */
+static void read_idle(erpt_connection *c) {
+  erpt_status scratch = {0};
+  while (!c->broken) {
+    struct pollfd p = {.fd = c->fd, .events = POLLIN};
+    if (c->in_len < HEADER_SIZE && poll(&p, 1, 0) <= 0) break;
+    frame f;
+    int got = read_frame(c, &f, now_ms(), &scratch);
+    if (got == -2) break; /* the rest of a frame is still on its way */
+    if (got) {
+      c->broken = 1;
+      break;
+    }
+    if (f.stream == 0)
+      handle_connection_frame(c, &f, 0, &scratch);
+    else if (f.stream % 2 == 0 || f.stream >= c->next_stream)
+      protocol_failure(c, &scratch, GOAWAY_PROTOCOL_ERROR, "frame for a stream never opened");
+    consume(c, HEADER_SIZE + f.len);
+  }
+  erpt_status_clear(&scratch);
+}
+
+int erpt_usable(erpt_connection *c) {
+  if (!c) return 0;
+  read_idle(c);
+  return !c->broken && !c->going_away;
 }
 
 /* ---- connect ---------------------------------------------------------------------------- */
@@ -429,7 +457,8 @@ static int open_socket(const char *host, const char *port, int64_t deadline, erp
   hints.ai_socktype = SOCK_STREAM;
   int error = getaddrinfo(host, port, &hints, &found);
   if (error) {
-    fail(status, ERPT_UNAVAILABLE, "cannot resolve %s:%s: %s", host, port, gai_strerror(error));
+    erpt_status_set(status, ERPT_UNAVAILABLE, "cannot resolve %s:%s: %s", host, port,
+                    gai_strerror(error));
     return -1;
   }
   int fd = -1;
@@ -461,8 +490,8 @@ static int open_socket(const char *host, const char *port, int64_t deadline, erp
   }
   freeaddrinfo(found);
   if (fd < 0) {
-    fail(status, last_errno == ETIMEDOUT ? ERPT_DEADLINE_EXCEEDED : ERPT_UNAVAILABLE,
-         "cannot connect to %s:%s: %s", host, port, strerror(last_errno));
+    erpt_status_set(status, last_errno == ETIMEDOUT ? ERPT_DEADLINE_EXCEEDED : ERPT_UNAVAILABLE,
+                    "cannot connect to %s:%s: %s", host, port, strerror(last_errno));
     return -1;
   }
   int on = 1;
@@ -484,7 +513,7 @@ erpt_connection *erpt_connect(const char *host, const char *port, const erpt_opt
   erpt_connection *c = calloc(1, sizeof *c);
   if (!c) {
     close(fd);
-    fail(status, ERPT_INTERNAL, "out of memory");
+    erpt_status_set(status, ERPT_INTERNAL, "out of memory");
     return NULL;
   }
   c->fd = fd;
@@ -505,7 +534,7 @@ erpt_connection *erpt_connect(const char *host, const char *port, const erpt_opt
   int written = b.failed ? -1 : write_all(c, b.data, b.len, deadline);
   free(b.data);
   if (written) {
-    fail(status, ERPT_UNAVAILABLE, "cannot send the preface to %s:%s", host, port);
+    erpt_status_set(status, ERPT_UNAVAILABLE, "cannot send the preface to %s:%s", host, port);
     erpt_close(c);
     return NULL;
   }
@@ -513,13 +542,13 @@ erpt_connection *erpt_connect(const char *host, const char *port, const erpt_opt
   /* The server's preface, then its SETTINGS first (§1, §2). */
   int got = fill(c, sizeof PREFACE, deadline);
   if (got) {
-    fail(status, got == -2 ? ERPT_DEADLINE_EXCEEDED : ERPT_UNAVAILABLE,
-         "%s:%s sent no ERPT preface within %d ms", host, port, timeout);
+    erpt_status_set(status, got == -2 ? ERPT_DEADLINE_EXCEEDED : ERPT_UNAVAILABLE,
+                    "%s:%s sent no ERPT preface within %d ms", host, port, timeout);
     erpt_close(c);
     return NULL;
   }
   if (memcmp(c->in, PREFACE, 4) != 0 || get_u16(c->in + 4) != 1) {
-    fail(status, ERPT_UNAVAILABLE, "%s:%s does not speak ERPT version 1", host, port);
+    erpt_status_set(status, ERPT_UNAVAILABLE, "%s:%s does not speak ERPT version 1", host, port);
     erpt_close(c);
     return NULL;
   }
@@ -528,7 +557,7 @@ erpt_connection *erpt_connect(const char *host, const char *port, const erpt_opt
   got = read_frame(c, &f, deadline, status);
   if (got == 0 && f.type == FRAME_GOAWAY) {
     if (handle_connection_frame(c, &f, 0, status) == ERPT_OK)
-      fail(status, ERPT_UNAVAILABLE, "%s:%s is going away", host, port);
+      erpt_status_set(status, ERPT_UNAVAILABLE, "%s:%s is going away", host, port);
     erpt_close(c);
     return NULL;
   }
@@ -539,8 +568,8 @@ erpt_connection *erpt_connect(const char *host, const char *port, const erpt_opt
   }
   if (got) {
     if (got != -3)
-      fail(status, got == -2 ? ERPT_DEADLINE_EXCEEDED : ERPT_UNAVAILABLE,
-           "%s:%s sent no SETTINGS within %d ms", host, port, timeout);
+      erpt_status_set(status, got == -2 ? ERPT_DEADLINE_EXCEEDED : ERPT_UNAVAILABLE,
+                      "%s:%s sent no SETTINGS within %d ms", host, port, timeout);
     erpt_close(c);
     return NULL;
   }
@@ -574,14 +603,14 @@ static int valid_key(const char *key) {
 static uint32_t build_headers(buffer *b, const char *path, const erpt_metadata *metadata,
                               size_t count, int timeout_ms, erpt_status *status) {
   size_t path_len = strlen(path);
-  if (path_len > 0xFFFF) return fail(status, ERPT_INVALID_ARGUMENT, "path is too long");
+  if (path_len > 0xFFFF) return erpt_status_set(status, ERPT_INVALID_ARGUMENT, "path is too long");
   put_u16(b, (uint16_t)path_len);
   put(b, path, path_len);
   for (size_t i = 0; i < count; i++) {
     if (!metadata[i].key || !valid_key(metadata[i].key))
-      return fail(status, ERPT_INVALID_ARGUMENT,
-                  "metadata key \"%s\" must be lowercase printable ASCII",
-                  metadata[i].key ? metadata[i].key : "(null)");
+      return erpt_status_set(status, ERPT_INVALID_ARGUMENT,
+                             "metadata key \"%s\" must be lowercase printable ASCII",
+                             metadata[i].key ? metadata[i].key : "(null)");
     put_u16(b, (uint16_t)strlen(metadata[i].key));
     put(b, metadata[i].key, strlen(metadata[i].key));
     put_u32(b, (uint32_t)metadata[i].value_len);
@@ -599,7 +628,7 @@ static uint32_t build_headers(buffer *b, const char *path, const erpt_metadata *
     put_u32(b, (uint32_t)strlen(value));
     put(b, value, strlen(value));
   }
-  return b->failed ? fail(status, ERPT_INTERNAL, "out of memory") : ERPT_OK;
+  return b->failed ? erpt_status_set(status, ERPT_INTERNAL, "out of memory") : ERPT_OK;
 }
 
 /* §3.3: the request in chunks of at most min(ours, the server's) MAX_FRAME_SIZE, the last one
@@ -630,11 +659,12 @@ static uint32_t await_response(erpt_connection *c, uint32_t stream, int timeout_
     if (got == -3) return status->code;
     if (got == -2) {
       send_status_frame(c, FRAME_RST_STREAM, stream, ERPT_CANCELLED, "deadline exceeded");
-      return fail(status, ERPT_DEADLINE_EXCEEDED, "no answer within %d ms", timeout_ms);
+      return erpt_status_set(status, ERPT_DEADLINE_EXCEEDED, "no answer within %d ms", timeout_ms);
     }
     if (got == -1) {
       c->broken = 1;
-      return fail(status, ERPT_UNAVAILABLE, "the server closed the connection during the call");
+      return erpt_status_set(status, ERPT_UNAVAILABLE,
+                             "the server closed the connection during the call");
     }
     uint32_t code = ERPT_OK;
     int connection_level =
@@ -656,17 +686,18 @@ static uint32_t await_response(erpt_connection *c, uint32_t stream, int timeout_
     } else if (f.type == FRAME_MESSAGE) {
       if (complete) {
         send_status_frame(c, FRAME_RST_STREAM, stream, ERPT_CANCELLED, "second response message");
-        code = fail(status, ERPT_INTERNAL,
-                    "the server sent more than one message for a unary call");
+        code = erpt_status_set(status, ERPT_INTERNAL,
+                               "the server sent more than one message for a unary call");
       } else if (response->len + f.len > c->max_message) {
         send_status_frame(c, FRAME_RST_STREAM, stream, ERPT_RESOURCE_EXHAUSTED,
                           "response message exceeds MAX_MESSAGE_SIZE");
-        code = fail(status, ERPT_RESOURCE_EXHAUSTED,
-                    "the response message exceeds this client's limit of %u bytes", c->max_message);
+        code = erpt_status_set(status, ERPT_RESOURCE_EXHAUSTED,
+                               "the response message exceeds this client's limit of %u bytes",
+                               c->max_message);
       } else {
         put(response, f.payload, f.len);
         complete = (f.flags & FLAG_END_MESSAGE) != 0;
-        if (response->failed) code = fail(status, ERPT_INTERNAL, "out of memory");
+        if (response->failed) code = erpt_status_set(status, ERPT_INTERNAL, "out of memory");
       }
     } else if (f.type == FRAME_TRAILERS || f.type == FRAME_RST_STREAM) {
       if (parse_status(&f, f.type == FRAME_TRAILERS, status)) {
@@ -674,7 +705,8 @@ static uint32_t await_response(erpt_connection *c, uint32_t stream, int timeout_
       } else {
         consume(c, HEADER_SIZE + f.len);
         if (status->code == ERPT_OK && !complete)
-          return fail(status, ERPT_INTERNAL, "the call ended OK without a response message");
+          return erpt_status_set(status, ERPT_INTERNAL,
+                                 "the call ended OK without a response message");
         return status->code;
       }
     }
@@ -691,28 +723,31 @@ uint32_t erpt_unary(erpt_connection *c, const char *path, const erpt_metadata *m
   erpt_status_clear(status);
   *response = NULL;
   *response_len = 0;
+  if (c) read_idle(c);
   if (!c || c->broken)
-    return fail(status, ERPT_UNAVAILABLE, "the connection is closed; open a new one");
+    return erpt_status_set(status, ERPT_UNAVAILABLE, "the connection is closed; open a new one");
   if (c->going_away)
-    return fail(status, ERPT_UNAVAILABLE, "the server is going away; open a new connection");
+    return erpt_status_set(status, ERPT_UNAVAILABLE,
+                           "the server is going away; open a new connection");
   if (c->next_stream > LAST_STREAM_ID)
-    return fail(status, ERPT_UNAVAILABLE, "stream ids are used up; open a new connection");
+    return erpt_status_set(status, ERPT_UNAVAILABLE,
+                           "stream ids are used up; open a new connection");
 
   buffer headers = {0};
   uint32_t code = build_headers(&headers, path, metadata, metadata_count, timeout_ms, status);
   if (code == ERPT_OK && !c->skip_local_limits) {
     /* §3.3: senders check the receiver's limits and fail the call locally. */
     if (headers.len > c->peer_max_metadata)
-      code = fail(status, ERPT_RESOURCE_EXHAUSTED,
-                  "request metadata of %zu bytes exceeds the server's limit of %u bytes",
-                  headers.len, c->peer_max_metadata);
+      code = erpt_status_set(status, ERPT_RESOURCE_EXHAUSTED,
+                             "request metadata of %zu bytes exceeds the server's limit of %u bytes",
+                             headers.len, c->peer_max_metadata);
     else if (request_len > c->peer_max_message)
-      code = fail(status, ERPT_RESOURCE_EXHAUSTED,
-                  "request message of %zu bytes exceeds the server's limit of %u bytes",
-                  request_len, c->peer_max_message);
+      code = erpt_status_set(status, ERPT_RESOURCE_EXHAUSTED,
+                             "request message of %zu bytes exceeds the server's limit of %u bytes",
+                             request_len, c->peer_max_message);
     else if (c->peer_initial_window == 0)
-      code = fail(status, ERPT_UNAVAILABLE,
-                  "the server grants no initial flow-control credit; this client needs some");
+      code = erpt_status_set(status, ERPT_UNAVAILABLE,
+                             "the server grants no initial flow-control credit");
   }
   if (code != ERPT_OK) {
     free(headers.data);
@@ -730,9 +765,10 @@ uint32_t erpt_unary(erpt_connection *c, const char *path, const erpt_metadata *m
     c->broken = 1;
     shutdown(c->fd, SHUT_RDWR);
     if (sent == -2)
-      return fail(status, ERPT_DEADLINE_EXCEEDED, "request not sent within %d ms", timeout_ms);
-    return fail(status, ERPT_UNAVAILABLE, "connection lost while sending: %s",
-                strerror(send_errno));
+      return erpt_status_set(status, ERPT_DEADLINE_EXCEEDED, "request not sent within %d ms",
+                             timeout_ms);
+    return erpt_status_set(status, ERPT_UNAVAILABLE, "connection lost while sending: %s",
+                           strerror(send_errno));
   }
 
   buffer body = {0};

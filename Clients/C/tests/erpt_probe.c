@@ -8,6 +8,9 @@
  *       a CreateCustomer of about BYTES bytes: first as the library sends it (checked against
  *       the server's limit before sending), then unchecked; then a small call on the same
  *       connection. Prints "local …", "server …", "after …" status lines.
+ *   erpt-probe HOST PORT reconnect KEY SIGNAL_FILE
+ *       a call, then (once SIGNAL_FILE exists: the test restarted the server meanwhile) a
+ *       second call on the same client; prints "first …" and "second …" status lines.
  *   erpt-probe HOST PORT malformed KEY [CASE …]
  *       writes each malformed-frame case (all when none is named) to a fresh connection and
  *       prints one line per case: the GOAWAY code and reason, whether a PING sent after the
@@ -436,10 +439,44 @@ static int oversized(const char *key, size_t size) {
   return 0;
 }
 
+/* Two calls on one client with a server restart between them (the test restarts it, then
+ * creates `signal_file`): the second must go out on a new connection, not fail on the old. */
+static int reconnect(const char *key, const char *signal_file) {
+  char address[300];
+  snprintf(address, sizeof address, "%s:%s", host, port);
+  erpt_status status = {0};
+  erp_client *client = erp_client_open(address, key, NULL, &status);
+  if (!client) {
+    print_status("open ", &status);
+    return 1;
+  }
+  Erp__Customers__V1__GetCustomerRequest get = ERP__CUSTOMERS__V1__GET_CUSTOMER_REQUEST__INIT;
+  get.id = "C-404404";
+  for (int round = 0; round < 2; round++) {
+    ProtobufCMessage *answer = NULL;
+    erp_client_call(client, &erp__customers__v1__customers__descriptor, "GetCustomer", &get.base,
+                    &answer, &status);
+    if (answer) protobuf_c_message_free_unpacked(answer, NULL);
+    print_status(round == 0 ? "first " : "second ", &status);
+    fflush(stdout);
+    for (int waited = 0; round == 0 && access(signal_file, F_OK) != 0; waited += 50) {
+      if (waited > 60000) {
+        puts("no signal file within 60 s");
+        return 1;
+      }
+      struct timespec pause = {0, 50 * 1000 * 1000};
+      nanosleep(&pause, NULL);
+    }
+  }
+  erpt_status_clear(&status);
+  erp_client_close(client);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc < 4) {
     fputs("usage: erpt-probe HOST PORT call PATH [KEY] | oversized KEY BYTES | "
-          "malformed KEY [CASE ...]\n",
+          "malformed KEY [CASE ...] | reconnect KEY SIGNAL_FILE\n",
           stderr);
     return 1;
   }
@@ -450,6 +487,7 @@ int main(int argc, char **argv) {
   if (strcmp(command, "oversized") == 0 && argc == 6)
     return oversized(argv[4], (size_t)strtoull(argv[5], NULL, 10));
   if (strcmp(command, "malformed") == 0 && argc >= 5) return malformed(argv[4], argc - 5, argv + 5);
+  if (strcmp(command, "reconnect") == 0 && argc == 6) return reconnect(argv[4], argv[5]);
   fputs("erpt-probe: unknown command or missing arguments\n", stderr);
   return 1;
 }
