@@ -103,6 +103,37 @@ struct CClientInteropTests {
     }
   }
 
+  @Test("a client whose gateway restarted between calls makes its next call on a new connection")
+  func reconnectsAfterRestart() async throws {
+    try await GatewayHarness.run { gateway in
+      let tenant = try await gateway.tenant("gwcr")
+      let key = try await gateway.key(tenant).secret
+      let replica = try await gateway.replica()
+      let signal = NSTemporaryDirectory() + "erpt-probe-\(UUID().uuidString)"
+      defer { try? FileManager.default.removeItem(atPath: signal) }
+      let probe = try RunningProcess(
+        try await CClient.program("erpt-probe"),
+        ["127.0.0.1", "\(replica.port)", "reconnect", key, signal],
+        environment: ProcessInfo.processInfo.environment
+      )
+      try await probe.waitFor("first ", timeout: .seconds(30))
+      // A graceful stop: GOAWAY and a drain PING the idle client does not read, then the close.
+      await replica.stop()
+      try await replica.start()
+      FileManager.default.createFile(atPath: signal, contents: nil)
+      let status = try await probe.waitForExit()
+      await replica.stop()
+      #expect(status == 0, "\(probe.output)")
+      let lines = probe.output.split(separator: "\n")
+      #expect(lines.first?.hasPrefix("first status=5 name=NOT_FOUND") == true, "\(probe.output)")
+      #expect(
+        lines.dropFirst().first?.hasPrefix("second status=5 name=NOT_FOUND") == true,
+        "\(probe.output)"
+      )
+      #expect(!probe.output.contains("Sanitizer"), "\(probe.output)")
+    }
+  }
+
   /// What the server must do with each case `erpt-probe` writes: GOAWAY code and a word of its
   /// reason (then close), or nil for cases that are ignored (proto/transport/README.md §5).
   private static let refusals: [String: (code: String, reason: String)?] = [

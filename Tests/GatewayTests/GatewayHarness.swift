@@ -24,6 +24,7 @@ struct GatewayHarness: Sendable {
   let port: Int
   let servers: [String: RestartableServer]
   let gatewayPool: ConnectionPool
+  let peers: PeerClients
 
   static let operatorToken = "operator-token-for-tests"
   static let definitions: [String: ServiceDefinition] = [
@@ -77,17 +78,16 @@ struct GatewayHarness: Sendable {
           }
           return try await withLoopbackServer(
             services: GatewayService.services(pool: gatewayPool, peers: peers),
-            interceptors: [
-              GatewayService.access(
-                pool: gatewayPool,
-                operatorToken: Self.operatorToken,
-                serviceSecret: "unused-in-these-tests",
-                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-              )
-            ]
+            interceptors: [Self.access(gatewayPool)]
           ) { client, port in
             try await body(
-              GatewayHarness(client: client, port: port, servers: servers, gatewayPool: gatewayPool)
+              GatewayHarness(
+                client: client,
+                port: port,
+                servers: servers,
+                gatewayPool: gatewayPool,
+                peers: peers
+              )
             )
           }
         }
@@ -98,6 +98,24 @@ struct GatewayHarness: Sendable {
     for server in servers.values { await server.stop() }
     for pool in pools + [gatewayPool] { await pool.shutdown() }
     return try result.get()
+  }
+
+  private static func access(_ pool: ConnectionPool) -> any ServerInterceptor {
+    GatewayService.access(
+      pool: pool,
+      operatorToken: Self.operatorToken,
+      serviceSecret: "unused-in-these-tests",
+      logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+    )
+  }
+
+  /// A second gateway on the same database and services (another replica), which a test can
+  /// stop and start again; the caller stops it.
+  func replica() async throws -> RestartableServer {
+    try await RestartableServer(
+      services: GatewayService.services(pool: self.gatewayPool, peers: self.peers),
+      interceptors: [Self.access(self.gatewayPool)]
+    )
   }
 
   static var operatorCall: Metadata { ["x-erp-operator-token": .string(Self.operatorToken)] }
