@@ -53,8 +53,9 @@ bench-supplychain: deps
 bench-sales: deps
 	$(SWIFT) run -c release erp-bench-sales $(BENCH)
 
-# Gateway: Customer360 vs its slowest single call; a forwarded call vs the same call direct.
-bench-gateway: deps
+# Gateway: Customer360 vs its slowest single call; a forwarded call vs the same call direct
+# (and from the C client).
+bench-gateway: deps c-client
 	$(SWIFT) run -c release erp-bench-gateway $(BENCH)
 
 # Regenerates Shared/ERPProtos from proto/ (builds the protoc plugins first: minutes, once).

@@ -16,6 +16,7 @@ import Logging
 ///   about its slowest part;
 /// - a forwarded call (GetCustomer with a partner key) against the same call made directly to
 ///   the customers service (target ≤ 1.5): key check, rate limit, audit, one more hop.
+/// The C partner client's p50 for the forwarded call is printed beside the Swift client's.
 /// Latencies are p50 of sequential calls; the last line is the Customer360 ratio.
 enum GatewayBench {
   static func run(_ server: BenchServer, calls: Int) async throws -> Double {
@@ -160,6 +161,12 @@ enum GatewayBench {
       }
       return (view, forwarded)
     }
+    let cClient = try await CClientLatency.p50(
+      gatewayPort: gatewayPort,
+      key: key,
+      customer: customer,
+      calls: calls
+    )
     let direct = try await RequestContext.$tenant.withValue(stack.tenant) {
       try await Self.direct(stack, customer: customer, calls: calls)
     }
@@ -178,6 +185,9 @@ enum GatewayBench {
     )
     say(
       "ratio forwarded / direct: \(Measure.format(forwarded / direct["GetCustomer"]!)) (target ≤ 1.5)"
+    )
+    say(
+      "forwarded GetCustomer from the C client (Clients/C): p50 \(Measure.format(cClient)) ms; ratio C / Swift client \(Measure.format(cClient / forwarded))"
     )
     let ratio = view / slowest.value
     say("ratio Customer360 / slowest single call: \(Measure.format(ratio)) (target ≤ 1.3)")

@@ -11,6 +11,8 @@
  *   erpt-probe HOST PORT reconnect KEY SIGNAL_FILE
  *       a call, then (once SIGNAL_FILE exists: the test restarted the server meanwhile) a
  *       second call on the same client; prints "first …" and "second …" status lines.
+ *   erpt-probe HOST PORT bench KEY CUSTOMER_ID CALLS
+ *       prints "p50_ms=…" of CALLS sequential GetCustomer calls (the gateway benchmark).
  *   erpt-probe HOST PORT malformed KEY [CASE …]
  *       writes each malformed-frame case (all when none is named) to a fresh connection and
  *       prints one line per case: the GOAWAY code and reason, whether a PING sent after the
@@ -473,10 +475,59 @@ static int reconnect(const char *key, const char *signal_file) {
   return 0;
 }
 
+static double elapsed_ms(const struct timespec *from, const struct timespec *to) {
+  return (double)(to->tv_sec - from->tv_sec) * 1e3 + (double)(to->tv_nsec - from->tv_nsec) / 1e6;
+}
+
+static int by_value(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* p50 latency of `calls` sequential GetCustomer calls on one client, after 20 to warm up; for
+ * the gateway benchmark, which compares it with the Swift client's in the same run. */
+static int bench(const char *key, const char *id, int calls) {
+  char address[300];
+  snprintf(address, sizeof address, "%s:%s", host, port);
+  erpt_status status = {0};
+  erp_client *client = erp_client_open(address, key, NULL, &status);
+  double *samples = calloc((size_t)(calls > 0 ? calls : 1), sizeof *samples);
+  if (!client || !samples || calls <= 0) {
+    print_status("open ", &status);
+    free(samples);
+    return 1;
+  }
+  Erp__Customers__V1__GetCustomerRequest get = ERP__CUSTOMERS__V1__GET_CUSTOMER_REQUEST__INIT;
+  get.id = (char *)id;
+  for (int i = -20; i < calls; i++) {
+    struct timespec start, end;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    ProtobufCMessage *answer = NULL;
+    uint32_t code = erp_client_call(client, &erp__customers__v1__customers__descriptor,
+                                    "GetCustomer", &get.base, &answer, &status);
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    if (answer) protobuf_c_message_free_unpacked(answer, NULL);
+    if (code != ERPT_OK) {
+      print_status("call ", &status);
+      erpt_status_clear(&status);
+      erp_client_close(client);
+      free(samples);
+      return 1;
+    }
+    if (i >= 0) samples[i] = elapsed_ms(&start, &end);
+  }
+  qsort(samples, (size_t)calls, sizeof *samples, by_value);
+  printf("p50_ms=%.3f\n", samples[calls / 2]);
+  free(samples);
+  erpt_status_clear(&status);
+  erp_client_close(client);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc < 4) {
     fputs("usage: erpt-probe HOST PORT call PATH [KEY] | oversized KEY BYTES | "
-          "malformed KEY [CASE ...] | reconnect KEY SIGNAL_FILE\n",
+          "malformed KEY [CASE ...] | reconnect KEY SIGNAL_FILE | bench KEY ID CALLS\n",
           stderr);
     return 1;
   }
@@ -488,6 +539,7 @@ int main(int argc, char **argv) {
     return oversized(argv[4], (size_t)strtoull(argv[5], NULL, 10));
   if (strcmp(command, "malformed") == 0 && argc >= 5) return malformed(argv[4], argc - 5, argv + 5);
   if (strcmp(command, "reconnect") == 0 && argc == 6) return reconnect(argv[4], argv[5]);
+  if (strcmp(command, "bench") == 0 && argc == 7) return bench(argv[4], argv[5], atoi(argv[6]));
   fputs("erpt-probe: unknown command or missing arguments\n", stderr);
   return 1;
 }
