@@ -47,7 +47,9 @@ typedef struct erpt_metadata {
 } erpt_metadata;
 
 /* How a call ended. `message` is never NULL once a function has filled the status; `metadata`
- * holds the response's initial then trailing metadata. Release with erpt_status_clear. */
+ * holds the response's initial then trailing metadata. Start from a zeroed status
+ * (`erpt_status status = {0};`): every function clears it before filling it, and
+ * erpt_status_clear releases it at the end. */
 typedef struct erpt_status {
   uint32_t code;
   char *message;
