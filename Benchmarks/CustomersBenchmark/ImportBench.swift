@@ -133,26 +133,9 @@ enum ImportBench {
     return ratio
   }
 
+  /// Runs `executable` as the postgres user when we are root (psql's COPY reads its files).
   static func run(_ executable: String, _ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/sbin/runuser")
-    process.arguments = getuid() == 0 ? ["-u", "postgres", "--", executable] + arguments : []
-    if getuid() != 0 {
-      process.executableURL = URL(fileURLWithPath: executable)
-      process.arguments = arguments
-    }
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let text = String(decoding: data, as: UTF8.self)
-    guard process.terminationStatus == 0 else {
-      throw BenchError(
-        description: "\(executable) \(arguments.joined(separator: " ")) failed:\n\(text)"
-      )
-    }
-    return text
+    guard getuid() == 0 else { return try ChildProcess.run(executable, arguments) }
+    return try ChildProcess.run("/sbin/runuser", ["-u", "postgres", "--", executable] + arguments)
   }
 }

@@ -19,26 +19,10 @@ enum CClientLatency {
     guard FileManager.default.isExecutableFile(atPath: probe) else {
       throw BenchError(description: "\(probe) is missing: run `make c-client` first")
     }
-    let arguments = ["127.0.0.1", "\(gatewayPort)", "bench", key, customer, "\(calls)"]
-    // The probe is waited for on a Dispatch thread: the cooperative pool serves the gateway.
-    let output = try await withCheckedThrowingContinuation { continuation in
-      DispatchQueue.global().async {
-        do {
-          let process = Process()
-          process.executableURL = URL(fileURLWithPath: probe)
-          process.arguments = arguments
-          let pipe = Pipe()
-          process.standardOutput = pipe
-          process.standardError = pipe
-          try process.run()
-          let data = pipe.fileHandleForReading.readDataToEndOfFile()
-          process.waitUntilExit()
-          continuation.resume(returning: String(decoding: data, as: UTF8.self))
-        } catch {
-          continuation.resume(throwing: error)
-        }
-      }
-    }
+    let output = try await ChildProcess.output(
+      probe,
+      ["127.0.0.1", "\(gatewayPort)", "bench", key, customer, "\(calls)"]
+    )
     guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("p50_ms=") }),
       let p50 = Double(line.dropFirst(7))
     else {

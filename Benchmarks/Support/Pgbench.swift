@@ -7,20 +7,7 @@ public enum Pgbench {
   /// (`-t`), not a duration: pgbench ends `-T` runs with SIGALRM, which a child spawned from one
   /// of our threads may have blocked (the signal mask is inherited), and then it never stops.
   public static func run(_ arguments: [String], conninfo: String) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try PrivateCluster.binDirectory() + "/pgbench")
-    process.arguments = arguments + [conninfo]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let text = String(decoding: data, as: UTF8.self)
-    guard process.terminationStatus == 0 else {
-      throw BenchError(description: "pgbench \(arguments.joined(separator: " ")) failed:\n\(text)")
-    }
-    return text
+    try ChildProcess.run(try PrivateCluster.binDirectory() + "/pgbench", arguments + [conninfo])
   }
 
   /// The transactions per second a pgbench run reports.
