@@ -35,15 +35,21 @@ static int failed(const erpt_status *status) {
   return 2;
 }
 
-/* ISO 4217 minor-unit exponents that are not 2. */
+/* ISO 4217 minor-unit exponents that are not 2: the same table as Shared/ERPMoney/Currency.swift
+ * (the services refuse codes it does not list, so every amount received has one of these or 2). */
 static int exponent(const char *currency) {
-  static const char *const none[] = {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG",
-                                     "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"};
-  static const char *const three[] = {"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"};
-  for (size_t i = 0; i < sizeof none / sizeof none[0]; i++)
-    if (strcmp(currency, none[i]) == 0) return 0;
-  for (size_t i = 0; i < sizeof three / sizeof three[0]; i++)
-    if (strcmp(currency, three[i]) == 0) return 3;
+  static const struct {
+    const char *codes;
+    int exponent;
+  } table[] = {
+      {"BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF", 0},
+      {"BHD IQD JOD KWD LYD OMR TND", 3},
+      {"CLF UYW", 4},
+  };
+  for (size_t i = 0; strlen(currency) == 3 && i < sizeof table / sizeof table[0]; i++) {
+    for (const char *code = table[i].codes; *code; code += code[3] ? 4 : 3)
+      if (strncmp(code, currency, 3) == 0) return table[i].exponent;
+  }
   return 2;
 }
 

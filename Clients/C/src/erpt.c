@@ -45,6 +45,7 @@ enum { SETTING_MAX_CONCURRENT_STREAMS = 1, SETTING_INITIAL_WINDOW_SIZE = 2,
 /* What this client accepts per frame (§3.1: MAX_FRAME_SIZE and MAX_METADATA_SIZE). */
 #define OWN_MAX_FRAME 16384u
 #define OWN_MAX_METADATA 16384u
+#define OWN_LARGEST_FRAME (OWN_MAX_FRAME > OWN_MAX_METADATA ? OWN_MAX_FRAME : OWN_MAX_METADATA)
 #define DEFAULT_MAX_MESSAGE (4u * 1024u * 1024u)
 #define DEFAULT_CONNECT_TIMEOUT_MS 5000
 
@@ -283,11 +284,10 @@ static int read_frame(erpt_connection *c, frame *f, int64_t deadline, erpt_statu
   f->type = c->in[4];
   f->flags = c->in[5];
   f->stream = get_u32(c->in + 6);
-  uint32_t largest = OWN_MAX_FRAME > OWN_MAX_METADATA ? OWN_MAX_FRAME : OWN_MAX_METADATA;
-  if (f->len > largest) {
+  if (f->len > OWN_LARGEST_FRAME) {
     char reason[96];
     snprintf(reason, sizeof reason, "frame length %u exceeds the limit of %u bytes", f->len,
-             largest);
+             OWN_LARGEST_FRAME);
     protocol_failure(c, status, GOAWAY_FRAME_SIZE_ERROR, reason);
     return -3;
   }

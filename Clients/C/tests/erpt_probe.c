@@ -207,18 +207,24 @@ static int run_case(const probe_case *c, observed *seen) {
   return result;
 }
 
+/* One call on a connection of its own, through the library; `key` may be NULL. */
+static void call_once(const char *path, const char *key, const uint8_t *request, size_t len,
+                      erpt_status *status) {
+  erpt_connection *connection = erpt_connect(host, port, NULL, status);
+  if (!connection) return;
+  erpt_metadata metadata = {"x-erp-api-key", (uint8_t *)key, key ? strlen(key) : 0};
+  uint8_t *answer = NULL;
+  size_t answer_len = 0;
+  erpt_unary(connection, path, &metadata, key ? 1 : 0, request, len, 5000, &answer, &answer_len,
+             status);
+  free(answer);
+  erpt_close(connection);
+}
+
 /* A call on a new connection after the case: UNAUTHENTICATED (no key) shows it still serves. */
 static unsigned still_serving(void) {
   erpt_status status = {0};
-  erpt_connection *connection = erpt_connect(host, port, NULL, &status);
-  if (connection) {
-    uint8_t *answer = NULL;
-    size_t answer_len = 0;
-    erpt_unary(connection, GET_PATH, NULL, 0, GET_MISSING, sizeof GET_MISSING, 5000, &answer,
-               &answer_len, &status);
-    free(answer);
-    erpt_close(connection);
-  }
+  call_once(GET_PATH, NULL, GET_MISSING, sizeof GET_MISSING, &status);
   unsigned code = status.code;
   erpt_status_clear(&status);
   return code;
@@ -371,19 +377,20 @@ static void print_status(const char *label, const erpt_status *status) {
 
 static int call(const char *path, const char *key) {
   erpt_status status = {0};
-  erpt_connection *connection = erpt_connect(host, port, NULL, &status);
-  if (connection) {
-    erpt_metadata metadata = {"x-erp-api-key", (uint8_t *)key, key ? strlen(key) : 0};
-    uint8_t *answer = NULL;
-    size_t answer_len = 0;
-    erpt_unary(connection, path, &metadata, key ? 1 : 0, (const uint8_t *)"", 0, 5000, &answer,
-               &answer_len, &status);
-    free(answer);
-    erpt_close(connection);
-  }
+  call_once(path, key, (const uint8_t *)"", 0, &status);
   print_status("", &status);
   erpt_status_clear(&status);
   return 0;
+}
+
+/* An erp_client on HOST:PORT; on failure prints why and returns NULL. */
+static erp_client *open_client(const char *key, const erpt_options *options,
+                               erpt_status *status) {
+  char address[300];
+  snprintf(address, sizeof address, "%s:%s", host, port);
+  erp_client *client = erp_client_open(address, key, options, status);
+  if (!client) print_status("open ", status);
+  return client;
 }
 
 static uint32_t create_large(erp_client *client, size_t size, erpt_status *status) {
@@ -407,25 +414,16 @@ static uint32_t create_large(erp_client *client, size_t size, erpt_status *statu
 }
 
 static int oversized(const char *key, size_t size) {
-  char address[300];
-  snprintf(address, sizeof address, "%s:%s", host, port);
   erpt_status status = {0};
-  erpt_options checked = {0};
-  erp_client *client = erp_client_open(address, key, &checked, &status);
-  if (!client) {
-    print_status("open ", &status);
-    return 1;
-  }
+  erp_client *client = open_client(key, NULL, &status);
+  if (!client) return 1;
   create_large(client, size, &status);
   print_status("local ", &status);
   erp_client_close(client);
 
   erpt_options unchecked = {.skip_local_limits = 1};
-  client = erp_client_open(address, key, &unchecked, &status);
-  if (!client) {
-    print_status("open ", &status);
-    return 1;
-  }
+  client = open_client(key, &unchecked, &status);
+  if (!client) return 1;
   create_large(client, size, &status);
   print_status("server ", &status);
   /* The same connection still carries calls: only that stream ended. */
@@ -444,14 +442,9 @@ static int oversized(const char *key, size_t size) {
 /* Two calls on one client with a server restart between them (the test restarts it, then
  * creates `signal_file`): the second must go out on a new connection, not fail on the old. */
 static int reconnect(const char *key, const char *signal_file) {
-  char address[300];
-  snprintf(address, sizeof address, "%s:%s", host, port);
   erpt_status status = {0};
-  erp_client *client = erp_client_open(address, key, NULL, &status);
-  if (!client) {
-    print_status("open ", &status);
-    return 1;
-  }
+  erp_client *client = open_client(key, NULL, &status);
+  if (!client) return 1;
   Erp__Customers__V1__GetCustomerRequest get = ERP__CUSTOMERS__V1__GET_CUSTOMER_REQUEST__INIT;
   get.id = "C-404404";
   for (int round = 0; round < 2; round++) {
@@ -487,13 +480,12 @@ static int by_value(const void *a, const void *b) {
 /* p50 latency of `calls` sequential GetCustomer calls on one client, after 20 to warm up; for
  * the gateway benchmark, which compares it with the Swift client's in the same run. */
 static int bench(const char *key, const char *id, int calls) {
-  char address[300];
-  snprintf(address, sizeof address, "%s:%s", host, port);
+  if (calls <= 0) return 1;
   erpt_status status = {0};
-  erp_client *client = erp_client_open(address, key, NULL, &status);
-  double *samples = calloc((size_t)(calls > 0 ? calls : 1), sizeof *samples);
-  if (!client || !samples || calls <= 0) {
-    print_status("open ", &status);
+  erp_client *client = open_client(key, NULL, &status);
+  double *samples = calloc((size_t)calls, sizeof *samples);
+  if (!client || !samples) {
+    erp_client_close(client);
     free(samples);
     return 1;
   }
