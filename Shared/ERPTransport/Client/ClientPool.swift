@@ -109,6 +109,13 @@ extension ERPTransport.Client {
       }
     }
 
+    /// A connection a call found unusable (closing, draining or failed): whichever address it
+    /// belongs to stops offering it, so the next decision connects anew instead of picking it
+    /// again.
+    mutating func lost(_ connection: Connection) {
+      for index in self.phases.indices { self.lost(index, connection) }
+    }
+
     func allConnections() -> [Connection] {
       self.phases.compactMap { phase in
         if case .ready(let connection) = phase { return connection }

@@ -185,6 +185,8 @@ extension ERPTransport {
             try await connection.acquireSlot()
             return connection
           } catch is Connection.ConnectionUnusable {
+            // Never pick it again: its close may still be queued behind this very task.
+            self.pool.withLockedValue { $0.lost(connection) }
             continue
           }
         case .wait(let future):
@@ -225,7 +227,12 @@ extension ERPTransport {
             )
             let sync = channel.pipeline.syncOperations
             try sync.addHandler(
-              ByteToMessageHandler(FrameDecoder(maxFrameLength: config.limits.maxFrameLength))
+              ByteToMessageHandler(
+                FrameDecoder(
+                  maxFrameLength: config.limits.maxFrameLength,
+                  maxMetadataSize: config.limits.maxMetadataSize
+                )
+              )
             )
             try sync.addHandler(ConnectionHandler(connection: connection))
             Self.keepAlive(connection, every: config.keepaliveInterval)

@@ -124,7 +124,10 @@ extension Connection {
             Frame(
               type: .rstStream,
               streamID: id,
-              payload: FramePayloads.status(Status(code: .cancelled, message: reason))
+              payload: FramePayloads.status(
+                Status(code: .cancelled, message: reason),
+                limit: Self.resetMessageLimit
+              )
             )
           )
         }

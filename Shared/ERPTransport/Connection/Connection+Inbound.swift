@@ -3,12 +3,18 @@ import NIOCore
 
 extension Connection {
   /// Handles one frame from the peer. A thrown violation is answered with GOAWAY by the caller.
-  func receive(_ frame: Frame) throws(ProtocolViolation) {
+  /// `oversized` is the length of a HEADERS or TRAILERS frame the decoder skipped for being above
+  /// our metadata limit (`frame` then has an empty payload): that frame's stream fails alone.
+  func receive(_ frame: Frame, oversized: Int? = nil) throws(ProtocolViolation) {
     var effects = Effects()
     defer { effects.run() }
     let outcome = self.state.withLockedValue { state -> Result<Void, ProtocolViolation> in
       do throws(ProtocolViolation) {
-        try self.dispatch(frame, &state, &effects)
+        if let oversized {
+          try self.dispatchOversized(frame, length: oversized, &state, &effects)
+        } else {
+          try self.dispatch(frame, &state, &effects)
+        }
         return .success(())
       } catch {
         return .failure(error)
@@ -17,30 +23,36 @@ extension Connection {
     try outcome.get()
   }
 
+  /// The checks every frame passes first: nil when the frame is to be ignored.
+  private func admit(_ frame: Frame, _ state: State) throws(ProtocolViolation) -> FrameType? {
+    guard !state.failed, !state.closed else { return nil }
+    guard let type = frame.type else { return nil }  // Unknown kinds are ignored.
+    if !state.gotPeerSettings, type != .settings {
+      throw ProtocolViolation(
+        .protocolError,
+        "the first frame after the preface must be SETTINGS"
+      )
+    }
+    switch type {
+    case .settings, .ping, .goAway:
+      guard frame.streamID == 0 else {
+        throw ProtocolViolation(.protocolError, "\(type) must be sent on stream 0")
+      }
+    default:
+      guard frame.streamID != 0 else {
+        throw ProtocolViolation(.protocolError, "\(type) must not be sent on stream 0")
+      }
+    }
+    return type
+  }
+
   private func dispatch(
     _ frame: Frame,
     _ state: inout State,
     _ effects: inout Effects
   ) throws(ProtocolViolation) {
     do {
-      guard !state.failed, !state.closed else { return }
-      guard let type = frame.type else { return }  // Unknown kinds are ignored.
-      if !state.gotPeerSettings, type != .settings {
-        throw ProtocolViolation(
-          .protocolError,
-          "the first frame after the preface must be SETTINGS"
-        )
-      }
-      switch type {
-      case .settings, .ping, .goAway:
-        guard frame.streamID == 0 else {
-          throw ProtocolViolation(.protocolError, "\(type) must be sent on stream 0")
-        }
-      default:
-        guard frame.streamID != 0 else {
-          throw ProtocolViolation(.protocolError, "\(type) must not be sent on stream 0")
-        }
-      }
+      guard let type = try self.admit(frame, state) else { return }
       switch type {
       case .settings: try self.receiveSettings(frame, &state, &effects)
       case .ping: try self.receivePing(frame, &state, &effects)
@@ -56,6 +68,42 @@ extension Connection {
       case .rstStream: try self.receiveReset(frame, &state, &effects)
       case .windowUpdate: try self.receiveWindowUpdate(frame, &state, &effects)
       }
+    }
+  }
+
+  /// A HEADERS or TRAILERS frame above our metadata limit, its payload skipped: the server
+  /// refuses that stream with RESOURCE_EXHAUSTED; the client resets it and its call fails with
+  /// RESOURCE_EXHAUSTED. The connection carries on.
+  private func dispatchOversized(
+    _ frame: Frame,
+    length: Int,
+    _ state: inout State,
+    _ effects: inout Effects
+  ) throws(ProtocolViolation) {
+    guard let type = try self.admit(frame, state) else { return }
+    let what = type == .headers ? "metadata" : "trailers"
+    let message =
+      "\(what) of \(length) bytes exceed the limit of \(self.limits.maxMetadataSize) bytes"
+    switch (self.role, type) {
+    case (.server, .headers):
+      try self.checkNewStreamID(frame.streamID, &state)
+      self.refuse(frame.streamID, .resourceExhausted, "request \(message)", &state, &effects)
+    case (.client, .headers), (.client, .trailers):
+      guard let record = try self.record(for: frame, state) else { return }
+      state.streams[frame.streamID] = nil
+      self.failStream(
+        frame.streamID,
+        record,
+        code: .resourceExhausted,
+        message: "response \(message)",
+        &state,
+        &effects
+      )
+    default:
+      throw ProtocolViolation(
+        .protocolError,
+        "\(type) is not sent by a \(self.role == .server ? "client" : "server")"
+      )
     }
   }
 
@@ -149,16 +197,7 @@ extension Connection {
     _ effects: inout Effects
   ) throws(ProtocolViolation) {
     let id = frame.streamID
-    guard id % 2 == 1 else {
-      throw ProtocolViolation(.protocolError, "stream id \(id) is even; clients open odd ids")
-    }
-    guard id > state.lastPeerStreamID else {
-      throw ProtocolViolation(
-        .protocolError,
-        "stream id \(id) reused or not increasing (last opened: \(state.lastPeerStreamID))"
-      )
-    }
-    state.lastPeerStreamID = id
+    try self.checkNewStreamID(id, &state)
     let (path, metadata) = try FramePayloads.parseRequestHeaders(frame.payload)
 
     if state.draining, state.drainAcknowledged {
@@ -182,7 +221,16 @@ extension Connection {
       return
     }
     guard let descriptor = MethodPath.parse(path) else {
-      self.refuse(id, .unimplemented, "malformed method path \"\(path)\"", &state, &effects)
+      let quoted = StatusText.quoted(path)
+      self.refuse(id, .unimplemented, "malformed method path \"\(quoted)\"", &state, &effects)
+      return
+    }
+    let deadline: NIODeadline?
+    switch RequestHeaders.validate(metadata) {
+    case .success(let timeout):
+      deadline = timeout.map { NIODeadline.now() + $0 }
+    case .failure(let refusal):
+      self.refuse(id, refusal.code, refusal.message, &state, &effects)
       return
     }
 
@@ -194,14 +242,35 @@ extension Connection {
       consumed: { [weak self] bytes in self?.consumed(bytes, onStream: id) }
     )
     inbound.yield(.metadata(metadata))
-    state.streams[id] = StreamRecord(
+    var record = StreamRecord(
       sink: .server(inbound),
       sendWindow: Int(state.peerSettings.initialWindowSize),
       receiveWindow: self.limits.initialWindowSize
     )
+    record.deadline = deadline
+    state.streams[id] = record
     state.idleSince = nil
-    let accepted = AcceptedStream(id: id, descriptor: descriptor, inbound: inbound)
+    let accepted = AcceptedStream(
+      id: id,
+      descriptor: descriptor,
+      inbound: inbound,
+      deadline: deadline
+    )
     effects.append { self.callbacks.onStream(accepted, self) }
+  }
+
+  /// Server: a client opens streams with odd, increasing ids; the id becomes the last opened.
+  private func checkNewStreamID(_ id: UInt32, _ state: inout State) throws(ProtocolViolation) {
+    guard id % 2 == 1 else {
+      throw ProtocolViolation(.protocolError, "stream id \(id) is even; clients open odd ids")
+    }
+    guard id > state.lastPeerStreamID else {
+      throw ProtocolViolation(
+        .protocolError,
+        "stream id \(id) reused or not increasing (last opened: \(state.lastPeerStreamID))"
+      )
+    }
+    state.lastPeerStreamID = id
   }
 
   /// Server: ends a stream at once with a status, before any handler runs.
@@ -216,7 +285,10 @@ extension Connection {
       Frame(
         type: .trailers,
         streamID: id,
-        payload: FramePayloads.status(Status(code: code, message: message))
+        payload: FramePayloads.status(
+          Status(code: code, message: message),
+          limit: Int(state.peerSettings.maxMetadataSize)
+        )
       )
     )
     self.scheduleDrain(&state, &effects)
@@ -230,10 +302,37 @@ extension Connection {
   ) throws(ProtocolViolation) {
     guard let record = try self.record(for: frame, state) else { return }
     var payload = frame.payload
-    let metadata = try MetadataBlock.read(from: &payload)
+    let metadata: Metadata
+    do {
+      metadata = try MetadataBlock.read(from: &payload)
+    } catch {
+      self.failMalformed(frame, record, error, &state, &effects)
+      return
+    }
     if case .client(let continuation) = record.sink {
       continuation.yield(.metadata(metadata))
     }
+  }
+
+  /// Client: a HEADERS or TRAILERS frame whose content is malformed. Its length was right, so
+  /// the framing is intact: only that stream fails (reset, its call INTERNAL).
+  private func failMalformed(
+    _ frame: Frame,
+    _ record: StreamRecord,
+    _ violation: ProtocolViolation,
+    _ state: inout State,
+    _ effects: inout Effects
+  ) {
+    state.streams[frame.streamID] = nil
+    let what = frame.type == .headers ? "HEADERS" : "TRAILERS"
+    self.failStream(
+      frame.streamID,
+      record,
+      code: .internalError,
+      message: "malformed \(what) from the server: \(violation.reason)",
+      &state,
+      &effects
+    )
   }
 
   private func receiveMessage(
@@ -300,7 +399,11 @@ extension Connection {
     switch self.role {
     case .server:
       state.outbound.append(
-        Frame(type: .trailers, streamID: id, payload: FramePayloads.status(status))
+        Frame(
+          type: .trailers,
+          streamID: id,
+          payload: FramePayloads.status(status, limit: Int(state.peerSettings.maxMetadataSize))
+        )
       )
       self.abort(record, error: RPCError(code: .init(code) ?? .unknown, message: message), &effects)
     case .client:
@@ -308,7 +411,10 @@ extension Connection {
         Frame(
           type: .rstStream,
           streamID: id,
-          payload: FramePayloads.status(Status(code: .cancelled, message: message))
+          payload: FramePayloads.status(
+            Status(code: .cancelled, message: message),
+            limit: Self.resetMessageLimit
+          )
         )
       )
       if case .client(let continuation) = record.sink {
@@ -355,7 +461,14 @@ extension Connection {
       throw ProtocolViolation(.protocolError, "TRAILERS are sent by servers only")
     }
     guard let record = try self.record(for: frame, state) else { return }
-    let (status, metadata) = try FramePayloads.parseStatus(frame.payload)
+    let status: Status
+    let metadata: Metadata
+    do {
+      (status, metadata) = try FramePayloads.parseStatus(frame.payload)
+    } catch {
+      self.failMalformed(frame, record, error, &state, &effects)
+      return
+    }
     state.streams[frame.streamID] = nil
     _ = state.outbound.dropFrames(ofStream: frame.streamID)
     if case .client(let continuation) = record.sink {

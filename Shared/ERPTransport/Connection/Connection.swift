@@ -17,14 +17,19 @@ final class Connection: Sendable {
     var id: UInt32
     var descriptor: MethodDescriptor
     var inbound: InboundQueue<RPCRequestPart<ERPTransport.Bytes>>
+    /// From the request's `grpc-timeout`: the server ends the call then (wire spec §2.1).
+    var deadline: NIODeadline?
   }
+
+  /// Bytes of text a client's RST_STREAM carries at most (the reason is for people).
+  static let resetMessageLimit = 1024
 
   struct Callbacks: Sendable {
     /// Server: a client opened a stream.
     var onStream: @Sendable (AcceptedStream, Connection) -> Void = { _, _ in }
     /// Both: the peer's preface and SETTINGS arrived; the connection can carry streams.
     var onReady: @Sendable (Connection) -> Void = { _ in }
-    /// Client: the server asked us to stop opening streams here.
+    /// Client: the connection takes no new streams: the server asked (GOAWAY), or it failed.
     var onGoAway: @Sendable (Connection) -> Void = { _ in }
     /// Both: the connection closed.
     var onClose: @Sendable (Connection) -> Void = { _ in }
@@ -109,11 +114,30 @@ final class Connection: Sendable {
   }
 
   /// Answers a protocol violation with GOAWAY, then closes. Later frames are ignored.
+  ///
+  /// A client fails its calls on the connection at once (UNAVAILABLE) and tells its pool to stop
+  /// using it now, not when the socket finally closes: until then a new call would pick it again
+  /// and again without ever suspending, and on the connection's own event loop that spin keeps
+  /// the close from ever running (the gateway's livelock).
   func fail(_ violation: ProtocolViolation) {
     let effects = self.state.withLockedValue { state -> Effects in
       var effects = Effects()
       guard !state.failed, !state.closed else { return effects }
       state.failed = true
+      if self.role == .client {
+        let error = RPCError(
+          code: .unavailable,
+          message: "connection to \(self.remoteDescription) failed: \(violation.reason)"
+        )
+        for (_, record) in state.streams { self.abort(record, error: error, &effects) }
+        state.streams.removeAll()
+        let waiters = state.slotWaiters
+        state.slotWaiters.removeAll()
+        effects.append {
+          for waiter in waiters { waiter.continuation.resume(throwing: ConnectionUnusable()) }
+          self.callbacks.onGoAway(self)
+        }
+      }
       state.outbound.appendControl(
         .goAway(
           lastStreamID: state.lastPeerStreamID,
@@ -157,9 +181,11 @@ final class Connection: Sendable {
   func abort(_ record: StreamRecord, error: RPCError, _ effects: inout Effects) {
     let sink = record.sink
     let handle = record.cancellation
+    let task = record.handlerTask
     let waiter = record.creditWaiter
     effects.append {
       handle?.cancel()
+      task?.cancel()
       waiter?.continuation.resume(throwing: error)
       sink.finish(throwing: error)
     }

@@ -25,6 +25,12 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
       } catch {
         self.connection.fail(error)
       }
+    case .oversizedMetadata(let header, let length):
+      do {
+        try self.connection.receive(header, oversized: length)
+      } catch {
+        self.connection.fail(error)
+      }
     }
   }
 

@@ -19,6 +19,11 @@ struct StreamRecord {
   var sink: InboundSink
   /// Server only: the handler's cancellation handle, attached once its task starts.
   var cancellation: ServerContext.RPCCancellationHandle?
+  /// Server only: the handler's task, cancelled with the stream so that work which does not watch
+  /// the RPC handle (a sleep, a query) stops too.
+  var handlerTask: Task<Void, Never>?
+  /// Server only: when the call's `grpc-timeout` runs out.
+  var deadline: NIODeadline?
 
   /// Credit left for starting messages to the peer (may go negative: a message is charged whole).
   var sendWindow: Int

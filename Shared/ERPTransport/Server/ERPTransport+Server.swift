@@ -118,16 +118,20 @@ extension ERPTransport {
     private func spawnHandler(_ accepted: Connection.AcceptedStream, on connection: Connection) {
       let preference: (any TaskExecutor)? =
         self.config.runsHandlersOnEventLoop ? connection.executor : nil
-      self.state.withLockedValue { state in
-        guard let streamHandler = state.streamHandler else { return }
+      let task = self.state.withLockedValue { state -> Task<Void, Never>? in
+        guard let streamHandler = state.streamHandler else { return nil }
         let id = state.nextHandlerID
         state.nextHandlerID += 1
-        state.handlers[id] = Task(executorPreference: preference) {
+        let task = Task(executorPreference: preference) {
           await self.serve(accepted, on: connection, with: streamHandler)
           self.state.withLockedValue { _ = $0.handlers.removeValue(forKey: id) }
           self.finishIfDrained()
         }
+        state.handlers[id] = task
+        return task
       }
+      // Outside the server's lock: attaching may cancel the task at once.
+      if let task { connection.attach(task, toStream: accepted.id) }
     }
 
     public func beginGracefulShutdown() {
@@ -170,7 +174,12 @@ extension ERPTransport {
       )
       let sync = channel.pipeline.syncOperations
       try sync.addHandler(
-        ByteToMessageHandler(FrameDecoder(maxFrameLength: self.config.limits.maxFrameLength))
+        ByteToMessageHandler(
+          FrameDecoder(
+            maxFrameLength: self.config.limits.maxFrameLength,
+            maxMetadataSize: self.config.limits.maxMetadataSize
+          )
+        )
       )
       try sync.addHandler(ConnectionHandler(connection: connection))
 
@@ -233,6 +242,14 @@ extension ERPTransport {
       with streamHandler: @Sendable (RPCStream<Inbound, Outbound>, ServerContext) async -> Void
     ) async {
       let id = accepted.id
+      // The server ends the call at its deadline itself (wire spec §2.1); the timer lives no
+      // longer than the handler, so long deadlines leave nothing behind.
+      let deadlineTimer = accepted.deadline.map { deadline in
+        connection.channel.eventLoop.scheduleTask(deadline: deadline) {
+          connection.deadlinePassed(onStream: id)
+        }
+      }
+      defer { deadlineTimer?.cancel() }
       await withServerContextRPCCancellationHandle { handle in
         connection.attach(handle, toStream: id)
         let stream = RPCStream(

@@ -36,12 +36,27 @@ enum FramePayloads {
   // MARK: TRAILERS and RST_STREAM
 
   /// Status code (u32), message length (u32), message (UTF-8), then (TRAILERS only) metadata.
-  static func status(_ status: Status, metadata: Metadata = [:]) -> ByteBuffer {
+  ///
+  /// The payload never exceeds `limit` (the peer's MAX_METADATA_SIZE), because a frame above it
+  /// would cost the peer more than this stream: trailing metadata that leaves less than 1 KiB
+  /// for the message is dropped, and the message is cut on a character boundary to fit (wire
+  /// spec §3.5). The common case, a status that fits, costs one size computation.
+  static func status(_ status: Status, metadata: Metadata = [:], limit: Int = .max) -> ByteBuffer {
+    let fixed = 8
+    var messageBytes = status.message.utf8.count
+    var metadataBytes = metadata.isEmpty ? 0 : MetadataBlock.encodedSize(metadata)
+    var message = status.message
+    if fixed + messageBytes + metadataBytes > limit {
+      if fixed + metadataBytes + min(messageBytes, 1024) > limit { metadataBytes = 0 }
+      message = StatusText.truncated(message, toBytes: max(0, limit - fixed - metadataBytes))
+      messageBytes = message.utf8.count
+    }
     var buffer = ByteBuffer()
+    buffer.reserveCapacity(fixed + messageBytes + metadataBytes)
     buffer.writeInteger(UInt32(status.code.rawValue))
-    buffer.writeInteger(UInt32(status.message.utf8.count))
-    buffer.writeString(status.message)
-    MetadataBlock.write(metadata, to: &buffer)
+    buffer.writeInteger(UInt32(messageBytes))
+    buffer.writeString(message)
+    if metadataBytes > 0 { MetadataBlock.write(metadata, to: &buffer) }
     return buffer
   }
 

@@ -23,6 +23,20 @@ enum MetadataBlock {
     }
   }
 
+  /// The bytes `write` produces for `metadata`.
+  static func encodedSize(_ metadata: Metadata) -> Int {
+    var size = 0
+    for entry in metadata {
+      let key = entry.key.lowercased()
+      guard Self.isValidKey(key) else { continue }
+      switch entry.value {
+      case .string(let value): size += 6 + key.utf8.count + value.utf8.count
+      case .binary(let value): size += 6 + key.utf8.count + value.count
+      }
+    }
+    return size
+  }
+
   /// Reads entries until the buffer is empty.
   static func read(from buffer: inout ByteBuffer) throws(ProtocolViolation) -> Metadata {
     var metadata = Metadata()
@@ -44,7 +58,10 @@ enum MetadataBlock {
         guard let text = value.getString(at: value.readerIndex, length: value.readableBytes),
           text.utf8.elementsEqual(value.readableBytesView)
         else {
-          throw ProtocolViolation(.protocolError, "metadata value of \"\(lowered)\" is not UTF-8")
+          throw ProtocolViolation(
+            .protocolError,
+            "metadata value of \"\(StatusText.quoted(lowered))\" is not UTF-8"
+          )
         }
         metadata.addString(text, forKey: lowered)
       }

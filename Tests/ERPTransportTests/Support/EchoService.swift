@@ -26,7 +26,10 @@ struct EchoService: RegistrableRPCService {
     let s = RawSerializer()
 
     // Unary: echoes the message; `x-echo-*` request metadata comes back as initial and trailing.
-    router.registerHandler(forMethod: Self.get, deserializer: d, serializer: s) { request, _ in
+    router.registerHandler(forMethod: Self.get, deserializer: d, serializer: s) {
+      request,
+      context in
+      self.probe.saw(peer: context.remotePeer)
       let message = try await Self.single(request)
       var echoed = Metadata()
       for entry in request.metadata where entry.key.hasPrefix("x-echo-") {
@@ -123,6 +126,7 @@ final class Probe: Sendable {
     var started = 0
     var cancelled = 0
     var calls: [String: Int] = [:]
+    var peers: Set<String> = []
   }
   private let state = NIOLockedValueBox(State())
   let gate = Gate()
@@ -132,6 +136,10 @@ final class Probe: Sendable {
   func count(_ method: MethodDescriptor) {
     self.state.withLockedValue { $0.calls[method.fullyQualifiedMethod, default: 0] += 1 }
   }
+
+  func saw(peer: String) { self.state.withLockedValue { _ = $0.peers.insert(peer) } }
+  /// The client addresses `Get` calls came from: one per client connection.
+  var peers: Set<String> { self.state.withLockedValue { $0.peers } }
 
   var startedCount: Int { self.state.withLockedValue { $0.started } }
   var cancelledCount: Int { self.state.withLockedValue { $0.cancelled } }

@@ -86,10 +86,11 @@ extension GRPCClient where Transport == ERPTransport.Client {
   func call(
     _ method: MethodDescriptor,
     _ message: [UInt8],
+    metadata: Metadata = [:],
     options: CallOptions = .defaults
   ) async throws -> [UInt8] {
     try await self.unary(
-      request: ClientRequest(message: message),
+      request: ClientRequest(message: message, metadata: metadata),
       descriptor: method,
       serializer: RawSerializer(),
       deserializer: RawDeserializer(),

@@ -33,6 +33,36 @@ struct RawPeer {
       return received
     }
   }
+
+  /// Sends bytes, then reads until `done` holds for the frames received so far, the server
+  /// closes, or `limit` passes (a safety net so a server that never answers fails the test
+  /// instead of hanging it). Returns the frames read.
+  func exchange(
+    _ bytes: [UInt8],
+    limit: Duration = .seconds(10),
+    until done: @escaping @Sendable ([RawFrames.Parsed]) -> Bool
+  ) async throws -> [RawFrames.Parsed] {
+    try await self.channel.executeThenClose { inbound, outbound in
+      try await outbound.write(ByteBuffer(bytes: bytes))
+      return try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
+        group.addTask {
+          var received: [UInt8] = []
+          for try await chunk in inbound {
+            received += chunk.readableBytesView
+            if done(RawFrames.parse(received)) { break }
+          }
+          return received
+        }
+        group.addTask {
+          try? await Task.sleep(for: limit)
+          return nil
+        }
+        let first = try await group.next()!
+        group.cancelAll()
+        return RawFrames.parse(first ?? [])
+      }
+    }
+  }
 }
 
 /// Builds and parses frames by hand, independently of the transport's own codec.
@@ -102,6 +132,28 @@ enum RawFrames {
       UInt32(frame.payload[4]) << 24 | UInt32(frame.payload[5]) << 16 | UInt32(frame.payload[6])
       << 8 | UInt32(frame.payload[7])
     return (code, String(decoding: frame.payload[8...], as: UTF8.self))
+  }
+
+  /// HEADERS with raw metadata entries, values given as bytes.
+  static func headers(stream: UInt32, path: String, rawMetadata: [(String, [UInt8])]) -> [UInt8] {
+    var payload = be16(UInt16(path.utf8.count)) + Array(path.utf8)
+    for (key, value) in rawMetadata {
+      payload += be16(UInt16(key.utf8.count)) + Array(key.utf8) + be32(UInt32(value.count)) + value
+    }
+    return frame(type: 1, stream: stream, payload: payload)
+  }
+
+  /// The TRAILERS frame of `stream` among frames.
+  static func trailers(of stream: UInt32, in frames: [Parsed]) -> Parsed? {
+    frames.first { $0.type == 4 && $0.stream == stream }
+  }
+
+  /// The status message of a TRAILERS or RST_STREAM frame's payload.
+  static func statusMessage(_ frame: Parsed) -> String {
+    let length =
+      Int(frame.payload[4]) << 24 | Int(frame.payload[5]) << 16 | Int(frame.payload[6]) << 8
+      | Int(frame.payload[7])
+    return String(decoding: frame.payload[8..<(8 + length)], as: UTF8.self)
   }
 
   /// The status code of a TRAILERS frame's payload.
