@@ -5,7 +5,7 @@ SWIFT ?= swift
 # Debian packages the build and the tests need (libpq and protobuf-c are the design's packages).
 DEBIAN_PACKAGES := libpq-dev postgresql protobuf-compiler libprotobuf-c-dev protobuf-c-compiler gcc python3 python3-venv pkg-config
 
-.PHONY: test deps build c-client deploy-check run bench-transport bench-store bench-finance bench-customers bench-supplychain bench-sales bench-gateway format protos check-protos
+.PHONY: test deps build c-client deploy-check run fuzz fuzz-smoke fuzz-build bench-transport bench-store bench-finance bench-customers bench-supplychain bench-sales bench-gateway format protos check-protos
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
@@ -25,8 +25,31 @@ c-client: deps
 	$(MAKE) -C Clients/C all sanitized
 
 # A hung test must fail the run, not hold CI until its limit: the whole run gets 30 minutes.
-test: check-protos build c-client deploy-check
+test: check-protos fuzz-smoke build c-client deploy-check
 	timeout --kill-after=30s 30m $(SWIFT) test
+
+# The transport's libFuzzer target (the runtime ships with the Swift toolchain) over the frame
+# decoder and a server's and a client's handling of HEADERS, TRAILERS and metadata. It is a package
+# of its own built with -sanitize=fuzzer into .build-fuzz. `make test` runs it for
+# FUZZ_SMOKE_SECONDS from the committed corpus; `make fuzz` for FUZZ_SECONDS, keeping what it
+# learns in .build-fuzz/corpus and any crashing input in .build-fuzz/crashes.
+FUZZ_SECONDS ?= 300
+FUZZ_SMOKE_SECONDS ?= 25
+FUZZ_PACKAGE := Tests/ERPTransportFuzz
+FUZZ_BUILD := $(SWIFT) build --package-path $(FUZZ_PACKAGE) --scratch-path $(CURDIR)/.build-fuzz \
+  -Xswiftc -sanitize=fuzzer --product erpt-fuzz
+FUZZ_RUN = mkdir -p .build-fuzz/corpus .build-fuzz/crashes && \
+  "$$($(FUZZ_BUILD) --show-bin-path)/erpt-fuzz" -timeout=10 -artifact_prefix=.build-fuzz/crashes/ \
+  .build-fuzz/corpus $(FUZZ_PACKAGE)/corpus
+
+fuzz-build: deps
+	$(FUZZ_BUILD)
+
+fuzz: fuzz-build
+	$(FUZZ_RUN) -max_total_time=$(FUZZ_SECONDS)
+
+fuzz-smoke: fuzz-build
+	$(FUZZ_RUN) -max_total_time=$(FUZZ_SMOKE_SECONDS)
 
 # The deployment files, where no Docker engine exists: hadolint, the compose specification, the
 # Kubernetes schemas, and every service started with the environment compose gives it.

@@ -83,7 +83,7 @@ extension Connection {
     guard let type = try self.admit(frame, state) else { return }
     let what = type == .headers ? "metadata" : "trailers"
     let message =
-      "\(what) of \(length) bytes exceed the limit of \(self.limits.maxMetadataSize) bytes"
+      "\(what) (\(length) bytes) over the limit of \(self.limits.maxMetadataSize) bytes"
     switch (self.role, type) {
     case (.server, .headers):
       try self.checkNewStreamID(frame.streamID, &state)

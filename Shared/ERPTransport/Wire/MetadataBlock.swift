@@ -27,7 +27,8 @@ enum MetadataBlock {
   static func encodedSize(_ metadata: Metadata) -> Int {
     var size = 0
     for entry in metadata {
-      let key = entry.key.lowercased()
+      // Lowercasing a valid (ASCII) key keeps its length, so only other keys need the copy.
+      let key = Self.isValidKey(entry.key) ? entry.key : entry.key.lowercased()
       guard Self.isValidKey(key) else { continue }
       switch entry.value {
       case .string(let value): size += 6 + key.utf8.count + value.utf8.count
