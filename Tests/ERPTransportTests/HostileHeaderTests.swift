@@ -115,43 +115,33 @@ struct HostileHeaderTests {
 /// A server ends a call at its deadline by itself, whatever the client does (wire spec §2.1).
 @Suite("Servers enforce grpc-timeout on their own")
 struct ServerDeadlineTests {
-  @Test(
-    "HEADERS with grpc-timeout and then nothing: the server answers DEADLINE_EXCEEDED",
-    arguments: ["200m", "00000200m"]
-  )
-  func silentClient(timeout: String) async throws {
-    let server = try await Harness.startServer()
-    defer { Task { await server.shutDown() } }
-    let raw = try await RawPeer.connect(port: server.port)
-    // No message and no HALF_CLOSE: only the server's own deadline can end this call.
-    let frames = try await raw.exchange(
-      RawFrames.preface + RawFrames.settings
-        + RawFrames.headers(
-          stream: 1,
-          path: "/test.Echo/Get",
-          metadata: [("grpc-timeout", timeout)]
-        )
-    ) { RawFrames.trailers(of: 1, in: $0) != nil }
-    let trailers = try #require(RawFrames.trailers(of: 1, in: frames))
-    #expect(RawFrames.statusCode(trailers) == 4)  // DEADLINE_EXCEEDED
-  }
-
-  @Test("a handler still running at the deadline is cancelled and the call is DEADLINE_EXCEEDED")
-  func handlerCancelled() async throws {
-    let probe = Probe()
+  /// Opens stream 1 on `method` with `timeout` and then sends nothing (no message, no
+  /// HALF_CLOSE): only the server's own deadline can end the call. Returns its status code.
+  private func silentCall(_ method: String, timeout: String, probe: Probe) async throws -> UInt32 {
     let server = try await Harness.startServer(probe: probe)
     defer { Task { await server.shutDown() } }
     let raw = try await RawPeer.connect(port: server.port)
     let frames = try await raw.exchange(
       RawFrames.preface + RawFrames.settings
-        + RawFrames.headers(
-          stream: 1,
-          path: "/test.Echo/Sleep",
-          metadata: [("grpc-timeout", "100m")]
-        )
+        + RawFrames.headers(stream: 1, path: method, metadata: [("grpc-timeout", timeout)])
     ) { RawFrames.trailers(of: 1, in: $0) != nil }
-    let trailers = try #require(RawFrames.trailers(of: 1, in: frames))
-    #expect(RawFrames.statusCode(trailers) == 4)
+    return RawFrames.statusCode(try #require(RawFrames.trailers(of: 1, in: frames)))
+  }
+
+  @Test(
+    "HEADERS with grpc-timeout and then nothing: the server answers DEADLINE_EXCEEDED",
+    arguments: ["200m", "00000200m"]
+  )
+  func silentClient(timeout: String) async throws {
+    let code = try await self.silentCall("/test.Echo/Get", timeout: timeout, probe: Probe())
+    #expect(code == 4)  // DEADLINE_EXCEEDED
+  }
+
+  @Test("a handler still running at the deadline is cancelled and the call is DEADLINE_EXCEEDED")
+  func handlerCancelled() async throws {
+    let probe = Probe()
+    let code = try await self.silentCall("/test.Echo/Sleep", timeout: "100m", probe: probe)
+    #expect(code == 4)
     #expect(await probe.waitUntil { probe.cancelledCount >= 1 })
   }
 }

@@ -7,25 +7,23 @@ extension Connection {
   /// The handler's task started: cancellation from now on reaches it through `handle`. A stream
   /// that already ended (reset, connection lost) cancels the handler at once.
   func attach(_ handle: ServerContext.RPCCancellationHandle, toStream id: UInt32) {
-    let cancelNow = self.state.withLockedValue { state -> Bool in
-      guard var record = state.streams[id] else { return true }
-      record.cancellation = handle
-      state.streams[id] = record
-      return false
-    }
-    if cancelNow { handle.cancel() }
+    if !self.update(stream: id, { $0.cancellation = handle }) { handle.cancel() }
   }
 
   /// The handler's task exists: ending the stream abruptly cancels it too. A stream that already
   /// ended has nothing left for the task to answer, so it is cancelled at once.
   func attach(_ task: Task<Void, Never>, toStream id: UInt32) {
-    let cancelNow = self.state.withLockedValue { state -> Bool in
-      guard var record = state.streams[id] else { return true }
-      record.handlerTask = task
+    if !self.update(stream: id, { $0.handlerTask = task }) { task.cancel() }
+  }
+
+  /// Changes an open stream's record; false when the stream has already ended.
+  private func update(stream id: UInt32, _ change: (inout StreamRecord) -> Void) -> Bool {
+    self.state.withLockedValue { state -> Bool in
+      guard var record = state.streams[id] else { return false }
+      change(&record)
       state.streams[id] = record
-      return false
+      return true
     }
-    if cancelNow { task.cancel() }
   }
 
   /// The call's deadline passed while it was still open: the server ends it by itself, whatever
