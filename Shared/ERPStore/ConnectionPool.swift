@@ -20,6 +20,9 @@ public final class ConnectionPool: Sendable {
     public var healthCheckAfterIdle: Duration = .seconds(30)
     public var reconnectInitialDelay: Duration = .milliseconds(50)
     public var reconnectMaximumDelay: Duration = .seconds(2)
+    /// For tests: called with a waiter's deadline just before it is queued, so that a test can
+    /// make an ordering happen on purpose (the waiting thread descheduled there).
+    var beforeQueueing: (@Sendable (ContinuousClock.Instant) -> Void)?
 
     public init(conninfo: String) {
       self.conninfo = conninfo
@@ -225,6 +228,7 @@ public final class ConnectionPool: Sendable {
   /// nothing to time out, and leave the waiter waiting forever). A task cancelled before it is
   /// queued, or a deadline already past, ends the wait at once instead of queueing.
   private func wait(id: UInt64, until deadline: ContinuousClock.Instant) async throws -> Handoff {
+    self.config.beforeQueueing?(deadline)
     let timer = NIOLockedValueBox<Scheduled<Void>?>(nil)
     defer { timer.withLockedValue { $0?.cancel() } }
     return try await withTaskCancellationHandler {

@@ -1,8 +1,9 @@
-import ERPStore
 import ERPTestSupport
 import Foundation
 import GRPCCore
 import Testing
+
+@testable import ERPStore
 
 @Suite("Pool waiters always end: timeout and cancellation")
 struct PoolRaceTests {
@@ -90,5 +91,46 @@ struct PoolRaceTests {
 extension Result where Failure == any Error {
   static func capturing(_ body: () async throws -> Success) async -> Self {
     do { return .success(try await body()) } catch { return .failure(error) }
+  }
+}
+
+@Suite("Pool waiters: the descheduled-waiter ordering, on purpose")
+struct PoolOrderingTests {
+  /// The race of the old code, made to happen: the waiting thread stops just before queueing
+  /// until its deadline has passed (where the old code's timer had already been armed and had
+  /// fired at nothing). The waiter must still get its timeout.
+  @Test("a waiter descheduled past its deadline before queueing still times out")
+  func descheduledBeforeQueueing() async throws {
+    let pool = try await TestDatabase.pool(maxConnections: 1) {
+      $0.acquireTimeout = .milliseconds(50)
+      $0.beforeQueueing = { deadline in
+        while ContinuousClock.now < deadline + .milliseconds(20) { usleep(1_000) }
+      }
+    }
+    let release = AsyncStream<Void>.makeStream()
+    let holding = Counter()
+    let holder = Task {
+      try await pool.withSession { _ in
+        await holding.increment()
+        for await _ in release.stream { break }
+      }
+    }
+    while await holding.value == 0 { try await Task.sleep(for: .milliseconds(5)) }
+    let ended = Counter()
+    let waiter = Task {
+      let result = await Result.capturing { try await pool.withSession { _ in } }
+      await ended.increment()
+      return result
+    }
+    #expect(try await eventually(within: .seconds(10)) { await ended.value == 1 })
+    release.continuation.finish()
+    _ = try await holder.value
+    guard case .failure(let error as RPCError) = await waiter.value else {
+      Issue.record("the waiter did not time out")
+      return
+    }
+    #expect(error.code == .unavailable)
+    #expect(pool.statistics.acquireTimeouts == 1)
+    await pool.shutdown()
   }
 }
