@@ -42,13 +42,7 @@ struct DeadlineToSQLTests {
       }
     }
     #expect(error?.code == .deadlineExceeded)
-    let running = try await observer.withSession { session in
-      try await session.query(
-        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%' || $1 || '%' AND pid <> pg_backend_pid()",
-        [tag]
-      )[0].decode("n", as: Int.self)
-    }
-    #expect(running == 0)
+    #expect(try await !isRunning(tag, on: observer))
     await pool.shutdown()
     await observer.shutdown()
   }

@@ -15,43 +15,29 @@ struct PoolRaceTests {
     let pool = try await TestDatabase.pool(maxConnections: 1) {
       $0.acquireTimeout = .nanoseconds(1)
     }
-    let release = AsyncStream<Void>.makeStream()
-    let holding = Counter()
-    try await withThrowingTaskGroup(of: Void.self) { group in
-      group.addTask {
-        try await pool.withSession { _ in
-          await holding.increment()
-          for await _ in release.stream { break }
-        }
-      }
-      while await holding.value == 0 { try await Task.sleep(for: .milliseconds(5)) }
-      let ended = Counter()
-      let unavailable = Counter()
-      let waiters = Task {
-        await withTaskGroup(of: Void.self) { waiters in
-          for _ in 0..<300 {
-            waiters.addTask {
-              do {
-                try await pool.withSession { _ in }
-              } catch let error as RPCError where error.code == .unavailable {
-                await unavailable.increment()
-              } catch {}
-              await ended.increment()
-            }
+    let (release, holder) = try await holdingOnlyConnection(pool)
+    let ended = Counter()
+    let unavailable = Counter()
+    let waiters = Task {
+      await withTaskGroup(of: Void.self) { waiters in
+        for _ in 0..<300 {
+          waiters.addTask {
+            do {
+              try await pool.withSession { _ in }
+            } catch let error as RPCError where error.code == .unavailable {
+              await unavailable.increment()
+            } catch {}
+            await ended.increment()
           }
         }
       }
-      // A watchdog, not a measurement: every waiter ends well within this when it is timed out.
-      let limit = ContinuousClock.now + .seconds(20)
-      while await ended.value < 300, ContinuousClock.now < limit {
-        try await Task.sleep(for: .milliseconds(20))
-      }
-      #expect(await ended.value == 300, "waiters stuck past their timeout")
-      #expect(await unavailable.value == 300)
-      release.continuation.finish()
-      waiters.cancel()
-      try await group.waitForAll()
     }
+    // A watchdog, not a measurement: every waiter ends well within this when it is timed out.
+    #expect(try await eventually(within: .seconds(20)) { await ended.value == 300 })
+    #expect(await unavailable.value == 300)
+    release.finish()
+    waiters.cancel()
+    try await holder.value
     await pool.shutdown()
   }
 
@@ -60,42 +46,15 @@ struct PoolRaceTests {
     let pool = try await TestDatabase.pool(maxConnections: 1) {
       $0.acquireTimeout = .seconds(60)
     }
-    let release = AsyncStream<Void>.makeStream()
-    let holding = Counter()
-    let holder = Task {
-      try await pool.withSession { _ in
-        await holding.increment()
-        for await _ in release.stream { break }
-      }
-    }
-    while await holding.value == 0 { try await Task.sleep(for: .milliseconds(5)) }
-    let ended = Counter()
-    let waiter = Task {
-      withUnsafeCurrentTask { $0?.cancel() }
-      let result = await Result.capturing { try await pool.withSession { _ in } }
-      await ended.increment()
-      return result
-    }
-    let limit = ContinuousClock.now + .seconds(10)
-    while await ended.value == 0, ContinuousClock.now < limit {
-      try await Task.sleep(for: .milliseconds(20))
-    }
-    #expect(await ended.value == 1, "a cancelled waiter stayed queued")
-    release.continuation.finish()
-    _ = try await holder.value
-    if case .success = await waiter.value { Issue.record("a cancelled waiter got a connection") }
+    let (release, holder) = try await holdingOnlyConnection(pool)
+    let outcome = try await Self.waiterOutcome(pool) { withUnsafeCurrentTask { $0?.cancel() } }
+    release.finish()
+    try await holder.value
+    if case .success? = outcome { Issue.record("a cancelled waiter got a connection") }
+    #expect(outcome != nil, "a cancelled waiter stayed queued")
     await pool.shutdown()
   }
-}
 
-extension Result where Failure == any Error {
-  static func capturing(_ body: () async throws -> Success) async -> Self {
-    do { return .success(try await body()) } catch { return .failure(error) }
-  }
-}
-
-@Suite("Pool waiters: the descheduled-waiter ordering, on purpose")
-struct PoolOrderingTests {
   /// The race of the old code, made to happen: the waiting thread stops just before queueing
   /// until its deadline has passed (where the old code's timer had already been armed and had
   /// fired at nothing). The waiter must still get its timeout.
@@ -107,30 +66,43 @@ struct PoolOrderingTests {
         while ContinuousClock.now < deadline + .milliseconds(20) { usleep(1_000) }
       }
     }
-    let release = AsyncStream<Void>.makeStream()
-    let holding = Counter()
-    let holder = Task {
-      try await pool.withSession { _ in
-        await holding.increment()
-        for await _ in release.stream { break }
-      }
-    }
-    while await holding.value == 0 { try await Task.sleep(for: .milliseconds(5)) }
-    let ended = Counter()
-    let waiter = Task {
-      let result = await Result.capturing { try await pool.withSession { _ in } }
-      await ended.increment()
-      return result
-    }
-    #expect(try await eventually(within: .seconds(10)) { await ended.value == 1 })
-    release.continuation.finish()
-    _ = try await holder.value
-    guard case .failure(let error as RPCError) = await waiter.value else {
-      Issue.record("the waiter did not time out")
+    let (release, holder) = try await holdingOnlyConnection(pool)
+    let outcome = try await Self.waiterOutcome(pool)
+    release.finish()
+    try await holder.value
+    guard case .failure(let error as RPCError)? = outcome else {
+      Issue.record("the waiter did not time out: \(String(describing: outcome))")
       return
     }
     #expect(error.code == .unavailable)
     #expect(pool.statistics.acquireTimeouts == 1)
     await pool.shutdown()
+  }
+
+  /// How one more acquisition on the exhausted `pool` ended (after `prepare` ran in its task),
+  /// or nil when it had not ended within 10 s (a watchdog: it ends at once when it works).
+  private static func waiterOutcome(
+    _ pool: ConnectionPool,
+    prepare: @escaping @Sendable () -> Void = {}
+  ) async throws -> Result<Void, any Error>? {
+    let outcome = Box()
+    let waiter = Task {
+      prepare()
+      await outcome.set(await Result.capturing { try await pool.withSession { _ in } })
+    }
+    _ = try await eventually(within: .seconds(10)) { await outcome.value != nil }
+    waiter.cancel()
+    return await outcome.value
+  }
+}
+
+private actor Box {
+  var value: Result<Void, any Error>?
+  func set(_ value: Result<Void, any Error>) { self.value = value }
+}
+
+extension Result where Failure == any Error {
+  static func capturing(_ body: () async throws -> Success) async -> Self {
+    do { return .success(try await body()) } catch { return .failure(error) }
   }
 }

@@ -4,33 +4,6 @@ import Foundation
 import GRPCCore
 import Testing
 
-/// Whether a statement tagged `tag` is running on the server (from `pg_stat_activity`).
-func isRunning(_ tag: String, on observer: ConnectionPool) async throws -> Bool {
-  try await observer.withSession { session in
-    try await session.query(
-      """
-      SELECT count(*)::int AS n FROM pg_stat_activity
-      WHERE state = 'active' AND query LIKE '%' || $1 || '%' AND pid <> pg_backend_pid()
-      """,
-      [tag]
-    )[0].decode("n", as: Int.self) > 0
-  }
-}
-
-/// Waits until `condition` holds, checking every 20 ms; false if it still does not after `limit`
-/// (a watchdog, not a measurement).
-func eventually(
-  within limit: Duration = .seconds(5),
-  _ condition: () async throws -> Bool
-) async throws -> Bool {
-  let end = ContinuousClock.now + limit
-  while ContinuousClock.now < end {
-    if try await condition() { return true }
-    try await Task.sleep(for: .milliseconds(20))
-  }
-  return try await condition()
-}
-
 @Suite("A cancelled call cancels its statement on the server")
 struct StatementCancelTests {
   @Test("cancelling the task running pg_sleep(10) cancels the backend's query")
