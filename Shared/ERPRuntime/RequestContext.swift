@@ -41,7 +41,10 @@ extension RequestContext {
     @Sendable func bound<T>(_ body: () async throws -> T) async throws -> T {
       try await Self.$tenant.withValue(tenant) {
         try await Self.$requestID.withValue(requestID) {
-          try await Self.$deadline.withValue(deadline) { try await body() }
+          try await Self.$deadline.withValue(deadline) {
+            // The same deadline bounds the call's SQL (`statement_timeout`).
+            try await StatementDeadline.$current.withValue(deadline) { try await body() }
+          }
         }
       }
     }

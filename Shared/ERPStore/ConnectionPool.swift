@@ -20,6 +20,9 @@ public final class ConnectionPool: Sendable {
     public var healthCheckAfterIdle: Duration = .seconds(30)
     public var reconnectInitialDelay: Duration = .milliseconds(50)
     public var reconnectMaximumDelay: Duration = .seconds(2)
+    /// For tests: called with a waiter's deadline just before it is queued, so that a test can
+    /// make an ordering happen on purpose (the waiting thread descheduled there).
+    var beforeQueueing: (@Sendable (ContinuousClock.Instant) -> Void)?
 
     public init(conninfo: String) {
       self.conninfo = conninfo
@@ -74,6 +77,9 @@ public final class ConnectionPool: Sendable {
       return statistics
     }
   }
+
+  /// Whether ``shutdown()`` was called: every later call fails.
+  public var isShutDown: Bool { self.state.withLockedValue { $0.isShutDown } }
 
   /// Opens connections up to the minimum size.
   public func prewarm() async throws {
@@ -210,36 +216,64 @@ public final class ConnectionPool: Sendable {
     }
   }
 
+  private enum Queueing {
+    case queued
+    case shutDown
+    case cancelled
+    case timedOut
+  }
+
+  /// Queues the waiter, then arms its timeout: in that order, so a timer that fires at once
+  /// still finds the waiter (armed first, it could fire before the waiter was queued, find
+  /// nothing to time out, and leave the waiter waiting forever). A task cancelled before it is
+  /// queued, or a deadline already past, ends the wait at once instead of queueing.
   private func wait(id: UInt64, until deadline: ContinuousClock.Instant) async throws -> Handoff {
-    let timeout = deadline - ContinuousClock.now
-    let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: TimeAmount(timeout)) {
-      self.abandonWaiter(
-        id,
-        error: RPCError(
-          code: .unavailable,
-          message:
-            "no database connection became free within \(self.config.acquireTimeout) (pool of \(self.config.maxConnections))"
-        ),
-        countsAsTimeout: true
-      )
-    }
-    defer { timer.cancel() }
+    self.config.beforeQueueing?(deadline)
+    let timer = NIOLockedValueBox<Scheduled<Void>?>(nil)
+    defer { timer.withLockedValue { $0?.cancel() } }
     return try await withTaskCancellationHandler {
       try await withCheckedThrowingContinuation { continuation in
-        let shutDown = self.state.withLockedValue { state -> Bool in
-          if state.isShutDown { return true }
+        let queueing = self.state.withLockedValue { state -> Queueing in
+          if state.isShutDown { return .shutDown }
+          // Checked under the lock the cancellation handler takes: a cancellation either is
+          // seen here or finds the waiter queued.
+          if Task.isCancelled { return .cancelled }
+          if ContinuousClock.now >= deadline {
+            state.statistics.acquireTimeouts += 1
+            return .timedOut
+          }
           state.waiters.append(Waiter(id: id, continuation: continuation))
-          return false
+          return .queued
         }
-        if shutDown {
+        switch queueing {
+        case .queued:
+          let scheduled = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(
+            in: TimeAmount(deadline - ContinuousClock.now)
+          ) {
+            self.abandonWaiter(id, error: self.timeoutError, countsAsTimeout: true)
+          }
+          timer.withLockedValue { $0 = scheduled }
+        case .shutDown:
           continuation.resume(
             throwing: RPCError(code: .unavailable, message: "the database pool is shut down")
           )
+        case .cancelled:
+          continuation.resume(throwing: CancellationError())
+        case .timedOut:
+          continuation.resume(throwing: self.timeoutError)
         }
       }
     } onCancel: {
       self.abandonWaiter(id, error: CancellationError(), countsAsTimeout: false)
     }
+  }
+
+  private var timeoutError: RPCError {
+    RPCError(
+      code: .unavailable,
+      message:
+        "no database connection became free within \(self.config.acquireTimeout) (pool of \(self.config.maxConnections))"
+    )
   }
 
   private func abandonWaiter(_ id: UInt64, error: any Error, countsAsTimeout: Bool) {
@@ -252,7 +286,9 @@ public final class ConnectionPool: Sendable {
   }
 
   private func release(_ connection: PostgresConnection) {
-    if connection.isBroken {
+    // Broken, sent a cancel that may still arrive, or left inside a transaction (a statement
+    // refused on cancellation skipped its ROLLBACK): closed, never handed to the next caller.
+    if connection.isBroken || connection.cancelRequested || !connection.isIdle {
       self.discard(connection)
       return
     }

@@ -45,31 +45,30 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
   /// Serialization failure or deadlock: the transaction may succeed if run again.
   public var isRetryable: Bool { self.sqlState == "40001" || self.sqlState == "40P01" }
 
-  /// The status a partner sees. The message names the constraint where there is one and never
-  /// carries SQL text; anything unexpected is INTERNAL with a generic message.
+  /// The status a partner sees. The message never carries SQL text or a constraint's name (a
+  /// handler that knows what a constraint means says so itself, from ``constraint``); anything
+  /// unexpected is INTERNAL with a generic message.
   public var rpcError: RPCError {
     switch (self.kind, self.sqlState) {
     case (.connection, _):
       return RPCError(code: .unavailable, message: "the database is unavailable; retry later")
     case (_, "23505"?):
-      return RPCError(code: .alreadyExists, message: "already exists" + self.constraintSuffix)
+      return RPCError(code: .alreadyExists, message: "already exists")
     case (_, "23503"?), (_, "23514"?), (_, "23502"?), (_, "23P01"?):
-      return RPCError(
-        code: .failedPrecondition,
-        message: "violates a data rule" + self.constraintSuffix
-      )
+      return RPCError(code: .failedPrecondition, message: "violates a data rule")
     case (_, "40001"?), (_, "40P01"?):
       return RPCError(code: .aborted, message: "conflicting concurrent update; retry")
     case (_, "42501"?):
       return RPCError(code: .permissionDenied, message: "permission denied")
     case (_, "57014"?):
-      return RPCError(code: .deadlineExceeded, message: "the statement was cancelled")
+      return RPCError(
+        code: .deadlineExceeded,
+        message: "the database work ran past the call's deadline"
+      )
     case (_, let state?) where state.hasPrefix("08") || state.hasPrefix("57P"):
       return RPCError(code: .unavailable, message: "the database is unavailable; retry later")
     default:
       return RPCError(code: .internalError, message: "internal database error")
     }
   }
-
-  private var constraintSuffix: String { self.constraint.map { " (\($0))" } ?? "" }
 }

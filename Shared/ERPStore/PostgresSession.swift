@@ -1,6 +1,10 @@
+import GRPCCore
 import NIOPosix
 
-/// A connection held by one task, with async calls that run on the pool's threads.
+/// A connection held by one task, with async calls that run on the pool's threads. A call whose
+/// task is cancelled while its statement runs cancels the statement on the server (`PQcancel`)
+/// and fails with CANCELLED; a task already cancelled sends nothing more (so a cancelled task's
+/// connection is closed rather than reused: see ``ConnectionPool``).
 public struct PostgresSession: Sendable {
   let connection: PostgresConnection
   let threads: NIOThreadPool
@@ -16,7 +20,7 @@ public struct PostgresSession: Sendable {
     try Self.refuseRoleChanges(sql)
     let texts = parameters.map { $0?.postgresText }
     let connection = self.connection
-    return try await self.threads.runIfActive { try connection.query(sql, texts) }
+    return try await self.run { try connection.query(sql, texts) }
   }
 
   /// Runs several parameterized statements in one round trip (libpq pipeline mode) and returns
@@ -37,13 +41,32 @@ public struct PostgresSession: Sendable {
     -> [[PostgresRow]]
   {
     let connection = self.connection
-    return try await self.threads.runIfActive { try connection.pipeline(batch) }
+    return try await self.run { try connection.pipeline(batch) }
   }
 
   /// Runs fixed statements (no parameters) in one round trip.
   func execute(_ sql: String) async throws {
     let connection = self.connection
-    try await self.threads.runIfActive { try connection.execute(sql) }
+    try await self.run { try connection.execute(sql) }
+  }
+
+  /// Runs `work` on a pool thread, cancelling the server's statement if the task is cancelled
+  /// meanwhile. The blocked thread returns as soon as the server has cancelled.
+  private func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    let connection = self.connection
+    guard !Task.isCancelled else {
+      connection.markCancelled()
+      throw RPCError(code: .cancelled, message: "the call was cancelled")
+    }
+    do {
+      return try await withTaskCancellationHandler {
+        try await self.threads.runIfActive(work)
+      } onCancel: {
+        connection.requestCancel()
+      }
+    } catch let error as PostgresError where error.sqlState == "57014" && Task.isCancelled {
+      throw RPCError(code: .cancelled, message: "the call was cancelled", cause: error)
+    }
   }
 
   /// A tenant's transaction runs as the tenant's role, but PostgreSQL lets the connection's login

@@ -17,11 +17,13 @@ extension ConnectionPool {
     maxAttempts: Int = 5,
     _ body: (PostgresSession) async throws -> T
   ) async throws -> T {
-    try await self.transaction(
-      begin: [("BEGIN ISOLATION LEVEL \(isolation.rawValue)", [])],
-      maxAttempts: maxAttempts,
-      body
-    )
+    var begin: [(sql: String, parameters: [String?])] = [
+      ("BEGIN ISOLATION LEVEL \(isolation.rawValue)", [])
+    ]
+    if let timeout = try StatementDeadline.remainingMilliseconds() {
+      begin.append((Self.limitStatements, [timeout]))
+    }
+    return try await self.transaction(begin: begin, maxAttempts: maxAttempts, body)
   }
 
   /// Like ``withTransaction(isolation:maxAttempts:_:)``, inside a tenant: the transaction begins
@@ -36,10 +38,7 @@ extension ConnectionPool {
     _ body: (PostgresSession) async throws -> T
   ) async throws -> T {
     try await self.transaction(
-      begin: [
-        ("BEGIN ISOLATION LEVEL \(isolation.rawValue)", []),
-        (Self.enterTenant, [tenant.role, "\"\(tenant.schema)\""]),
-      ],
+      begin: [("BEGIN ISOLATION LEVEL \(isolation.rawValue)", []), try Self.enter(tenant)],
       maxAttempts: maxAttempts,
       body
     )
@@ -62,8 +61,7 @@ extension ConnectionPool {
     try PostgresSession.refuseRoleChanges(sql)
     try Self.refuseSessionChanges(sql)
     let batch: [(sql: String, parameters: [String?])] = [
-      (Self.enterTenant, [tenant.role, "\"\(tenant.schema)\""]),
-      (sql, parameters.map { $0?.postgresText }),
+      try Self.enter(tenant), (sql, parameters.map { $0?.postgresText }),
     ]
     return try await self.retryingConflicts(maxAttempts: maxAttempts) {
       try await self.withSession { session in try await session.pipelineTrusted(batch)[1] }
@@ -88,6 +86,24 @@ extension ConnectionPool {
   /// `SET LOCAL ROLE $1; SET LOCAL search_path TO $2` as one parameterized statement.
   static let enterTenant =
     "SELECT set_config('role', $1, true), set_config('search_path', $2, true)"
+
+  /// The same and `SET LOCAL statement_timeout = $3` (milliseconds), under a call's deadline.
+  static let enterTenantWithin =
+    "SELECT set_config('role', $1, true), set_config('search_path', $2, true), "
+    + "set_config('statement_timeout', $3, true)"
+
+  /// `SET LOCAL statement_timeout = $1` (milliseconds), for transactions outside a tenant.
+  static let limitStatements = "SELECT set_config('statement_timeout', $1, true)"
+
+  /// The statement entering `tenant`, with the call's remaining time as `statement_timeout`
+  /// when there is a deadline (``StatementDeadline``): one statement either way.
+  static func enter(_ tenant: TenantID) throws -> (sql: String, parameters: [String?]) {
+    let settings: [String?] = [tenant.role, "\"\(tenant.schema)\""]
+    guard let timeout = try StatementDeadline.remainingMilliseconds() else {
+      return (Self.enterTenant, settings)
+    }
+    return (Self.enterTenantWithin, settings + [timeout])
+  }
 
   /// Sent in the same round trip as COMMIT or ROLLBACK: whatever session-level setting a
   /// transaction made (a `SET` without `LOCAL`) never reaches the next user of the connection.

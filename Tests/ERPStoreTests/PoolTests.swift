@@ -124,7 +124,8 @@ struct PoolTests {
       Issue.record("duplicate accepted")
     } catch let error as PostgresError {
       #expect(error.rpcError.code == .alreadyExists)
-      #expect(error.rpcError.message.contains("items_sku_key"))
+      #expect(!error.rpcError.message.contains("items_sku_key"))
+      #expect(error.constraint == "items_sku_key")
       #expect(!error.rpcError.message.contains("INSERT"))
     }
     do {

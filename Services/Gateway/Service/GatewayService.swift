@@ -16,12 +16,16 @@ public enum GatewayService {
     makeServices: { environment in Self.services(pool: environment.pool, peers: environment.peers)
     },
     makeAccessInterceptors: { environment in
-      [
+      // Its run() keeps the process up at shutdown until the queued audit rows are written.
+      let audit = AuditLog(pool: environment.pool, logger: environment.logger)
+      environment.runInBackground(audit)
+      return [
         Self.access(
           pool: environment.pool,
           operatorToken: ProcessInfo.processInfo.environment["ERP_OPERATOR_TOKEN"] ?? "",
           serviceSecret: environment.configuration.serviceSecret,
-          logger: environment.logger
+          logger: environment.logger,
+          audit: audit
         )
       ]
     }
@@ -45,12 +49,30 @@ public enum GatewayService {
     serviceSecret: String,
     logger: Logger
   ) -> any ServerInterceptor {
+    Self.access(
+      pool: pool,
+      operatorToken: operatorToken,
+      serviceSecret: serviceSecret,
+      logger: logger,
+      audit: AuditLog(pool: pool, logger: logger)
+    )
+  }
+
+  static func access(
+    pool: ConnectionPool,
+    operatorToken: String,
+    serviceSecret: String,
+    logger: Logger,
+    audit: AuditLog
+  ) -> any ServerInterceptor {
     GatewayAccessInterceptor(
       pool: pool,
       operatorToken: operatorToken,
       serviceSecret: serviceSecret,
       limiter: RateLimiter(),
+      failures: RateLimiter(),
       grants: .shared,
+      audit: audit,
       logger: logger
     )
   }

@@ -26,12 +26,6 @@ public struct ServiceAuthInterceptor: ServerInterceptor {
 
   /// Compares without an early exit, so timing does not reveal how much of a guess was right.
   static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-    var difference = UInt8(truncatingIfNeeded: a.count ^ b.count)
-    for index in 0..<max(a.count, b.count) {
-      let x = index < a.count ? a[index] : 0
-      let y = index < b.count ? b[index] : 0
-      difference |= x ^ y
-    }
-    return difference == 0
+    SecretComparison.equal(a, b)
   }
 }

@@ -10,7 +10,22 @@ public import ServiceLifecycle
 /// `/readyz` (the readiness check passes, e.g. the database answers) and `/metrics` (Prometheus
 /// text from the registry). Every answer closes its connection: probes are rare and short, and a
 /// closed connection is the simplest end-of-response any client understands.
+///
+/// HTTP is NIOHTTP1's server pipeline. The port is open to whoever reaches it, so it is bounded
+/// (``Limits``): a connection that sends nothing for `idleTimeout`, or has not sent a whole
+/// request within `requestTimeout`, is closed (half-sent requests do not pile up); a request
+/// larger than `maxRequestBytes` is answered 413 and closed; beyond `maxConnections` open at
+/// once, new connections are closed at once while the open ones carry on.
 public final class OpsServer: Service, Sendable {
+  public struct Limits: Sendable {
+    public var idleTimeout: Duration = .seconds(5)
+    public var requestTimeout: Duration = .seconds(10)
+    public var maxRequestBytes = 16 * 1024
+    public var maxConnections = 64
+
+    public init() {}
+  }
+
   /// `nil` when ready, otherwise why not (shown in the 503 body).
   public typealias Readiness = @Sendable () async -> String?
 
@@ -22,15 +37,19 @@ public final class OpsServer: Service, Sendable {
   private let logger: Logger
   private let bound: NIOLockedValueBox<(any Channel)?> = .init(nil)
   private let boundPort: EventLoopPromise<Int>
+  private let limits: Limits
+  private let openConnections = NIOLockedValueBox(0)
 
   public init(
     host: String,
     port: Int,
     registry: PrometheusCollectorRegistry,
     logger: Logger,
+    limits: Limits = Limits(),
     beforeScrape: @escaping @Sendable () -> Void = {},
     readiness: @escaping Readiness
   ) {
+    self.limits = limits
     self.beforeScrape = beforeScrape
     self.host = host
     self.port = port
@@ -70,11 +89,29 @@ public final class OpsServer: Service, Sendable {
       beforeScrape: self.beforeScrape,
       readiness: self.readiness
     )
+    let limits = self.limits
+    let open = self.openConnections
     return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
       .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
       .childChannelInitializer { channel in
-        channel.eventLoop.makeCompletedFuture {
-          try channel.pipeline.syncOperations.addHandler(OpsHTTPHandler(routes: routes))
+        let admitted = open.withLockedValue { count -> Bool in
+          guard count < limits.maxConnections else { return false }
+          count += 1
+          return true
+        }
+        guard admitted else { return channel.close() }
+        channel.closeFuture.whenComplete { _ in open.withLockedValue { $0 -= 1 } }
+        return channel.eventLoop.makeCompletedFuture {
+          let pipeline = channel.pipeline.syncOperations
+          try pipeline.addHandler(RequestSizeLimit(maximum: limits.maxRequestBytes))
+          try pipeline.addHandler(IdleStateHandler(readTimeout: TimeAmount(limits.idleTimeout)))
+          try pipeline.configureHTTPServerPipeline(
+            withPipeliningAssistance: false,
+            withErrorHandling: true
+          )
+          try pipeline.addHandler(
+            OpsHTTPHandler(routes: routes, requestTimeout: TimeAmount(limits.requestTimeout))
+          )
         }
       }
       .bind(host: self.host, port: self.port)
@@ -117,74 +154,6 @@ struct OpsRoutes: Sendable {
       )
     default:
       return Answer(status: .notFound, body: "no such path; try /healthz, /readyz or /metrics\n")
-    }
-  }
-}
-
-/// One request per connection: reads up to the end of the request head, answers with the whole
-/// response in one write, then closes. Probes send no body, so nothing more of HTTP is needed;
-/// a head larger than 8 KiB is refused.
-final class OpsHTTPHandler: ChannelInboundHandler {
-  typealias InboundIn = ByteBuffer
-  typealias OutboundOut = ByteBuffer
-
-  private let routes: OpsRoutes
-  private var received = ByteBuffer()
-  private var answered = false
-
-  init(routes: OpsRoutes) {
-    self.routes = routes
-  }
-
-  func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-    guard !self.answered else { return }
-    var chunk = self.unwrapInboundIn(data)
-    self.received.writeBuffer(&chunk)
-    let text = String(buffer: self.received)
-    guard let headEnd = text.range(of: "\r\n\r\n") else {
-      if self.received.readableBytes > 8192 {
-        self.answered = true
-        Self.write(
-          .init(status: .payloadTooLarge, body: "request head too large\n"),
-          context: context
-        )
-      }
-      return
-    }
-    self.answered = true
-    // "\r\n" is one Character in Swift, so lines are split on the string, not on "\r".
-    let firstLine = text[..<headEnd.lowerBound].components(separatedBy: "\r\n")[0]
-    let requestLine = firstLine.split(separator: " ")
-    guard requestLine.count == 3 else {
-      Self.write(.init(status: .badRequest, body: "malformed request line\n"), context: context)
-      return
-    }
-    let method = HTTPMethod(rawValue: String(requestLine[0]))
-    let path = String(requestLine[1])
-    let routes = self.routes
-    let promise = context.eventLoop.makePromise(of: OpsRoutes.Answer.self)
-    promise.completeWithTask { await routes.answer(method: method, path: path) }
-    let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-    promise.futureResult.whenSuccess { answer in
-      Self.write(answer, context: bound.value, omittingBody: method == .HEAD)
-    }
-  }
-
-  private static func write(
-    _ answer: OpsRoutes.Answer,
-    context: ChannelHandlerContext,
-    omittingBody: Bool = false
-  ) {
-    let body = Array(answer.body.utf8)
-    var response = ByteBuffer()
-    response.writeString("HTTP/1.1 \(answer.status.code) \(answer.status.reasonPhrase)\r\n")
-    response.writeString("Content-Type: \(answer.contentType)\r\n")
-    response.writeString("Content-Length: \(body.count)\r\n")
-    response.writeString("Connection: close\r\n\r\n")
-    if !omittingBody { response.writeBytes(body) }
-    let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-    context.writeAndFlush(NIOAny(response)).whenComplete { _ in
-      bound.value.close(promise: nil)
     }
   }
 }

@@ -1,18 +1,28 @@
 import ERPRuntime
 import ERPStore
+import Foundation
 import GRPCCore
 import Logging
 
-/// Who may call the gateway. `TenantAdmin` needs the services' shared secret. Operator services (`erp.gateway.v1`, but `Views`) need the operator token.
+/// Who may call the gateway. `TenantAdmin` needs the services' shared secret. Operator services
+/// (`erp.gateway.v1`, but `Views`) need the operator token. Secrets and tokens are compared with
+/// ``SecretComparison`` only.
 /// Everything else is a partner call: the API key (`x-erp-api-key`) must exist, be neither
 /// revoked nor expired, belong to an active tenant and carry the method's scope; the tenant is
 /// the key's, never what the partner sends (an `x-erp-tenant` naming another tenant is
 /// PERMISSION_DENIED); the key's token bucket must have a token (else RESOURCE_EXHAUSTED with
-/// `retry-after-ms` in the trailers). Partner calls are written to the audit log with their
-/// outcome. The tenant, request id and deadline reach the forwarder through ``RequestContext``.
+/// `retry-after-ms` in the trailers). Failed authentications (unknown, revoked or expired keys,
+/// wrong secrets or tokens) take a token from a bucket per source address; while it is empty,
+/// that address's calls are refused with RESOURCE_EXHAUSTED and `retry-after-ms` before any key
+/// is looked up, so guessing keys costs the database nothing. Partner calls are written to the
+/// audit log with their outcome (``AuditLog``; none is served unaudited). The tenant, request id
+/// and deadline reach the forwarder through ``RequestContext``.
 struct GatewayAccessInterceptor: ServerInterceptor {
   static let apiKeyHeader = "x-erp-api-key"
   static let operatorHeader = "x-erp-operator-token"
+  /// Failed authentications allowed per source address: a burst, then so many a second.
+  static let failureBurst = 20
+  static let failureRate = 2
 
   let pool: ConnectionPool
   let operatorToken: String
@@ -20,7 +30,10 @@ struct GatewayAccessInterceptor: ServerInterceptor {
   /// platform's own callers (the launcher), as everywhere else.
   let serviceSecret: String
   let limiter: RateLimiter
+  /// Failed authentications, per source address (``PeerAddress``).
+  let failures: RateLimiter
   let grants: GrantCache
+  let audit: AuditLog
   let logger: Logger
 
   func intercept<Input: Sendable, Output: Sendable>(
@@ -30,10 +43,17 @@ struct GatewayAccessInterceptor: ServerInterceptor {
       @Sendable (StreamingServerRequest<Input>, ServerContext) async throws ->
       StreamingServerResponse<Output>
   ) async throws -> StreamingServerResponse<Output> {
+    let peer = PeerAddress.host(of: context.remotePeer)
+    if let wait = self.failures.wait(peer, rate: Self.failureRate, burst: Self.failureBurst) {
+      throw Self.exhausted("too many failed authentications from this address", wait: wait)
+    }
     let service = context.descriptor.service.fullyQualifiedService
     if service == "erp.common.v1.TenantAdmin" {
-      guard request.metadata.firstString(MetadataKeys.serviceSecret) == self.serviceSecret else {
-        throw RPCError(
+      guard let presented = request.metadata.firstString(MetadataKeys.serviceSecret),
+        SecretComparison.equal(presented, self.serviceSecret)
+      else {
+        throw self.failed(
+          peer,
           code: .unauthenticated,
           message: "\(MetadataKeys.serviceSecret): not the services' secret"
         )
@@ -43,9 +63,11 @@ struct GatewayAccessInterceptor: ServerInterceptor {
     let isView = service == "erp.gateway.v1.Views"
     if service.hasPrefix("erp.gateway.v1.") && !isView {
       guard !self.operatorToken.isEmpty,
-        request.metadata.firstString(Self.operatorHeader) == self.operatorToken
+        let presented = request.metadata.firstString(Self.operatorHeader),
+        SecretComparison.equal(presented, self.operatorToken)
       else {
-        throw RPCError(
+        throw self.failed(
+          peer,
           code: .unauthenticated,
           message: "\(Self.operatorHeader): operator token required"
         )
@@ -60,25 +82,35 @@ struct GatewayAccessInterceptor: ServerInterceptor {
       )
     }
     guard let secret = request.metadata.firstString(Self.apiKeyHeader) else {
-      throw RPCError(
+      throw self.failed(
+        peer,
         code: .unauthenticated,
         message: "\(Self.apiKeyHeader): an API key is required"
       )
     }
+    let digest = ApiKeyDigest(secret: secret)
     guard
       let grant = try await mappingStoreErrors({
-        try await self.grants.grant(secret) {
-          try await ApiKeyStore.grant(self.pool, secret: secret)
+        try await self.grants.grant(digest) {
+          try await ApiKeyStore.grant(self.pool, digest: digest)
         }
       })
     else {
-      throw RPCError(code: .unauthenticated, message: "\(Self.apiKeyHeader): unknown key")
+      throw self.failed(peer, code: .unauthenticated, message: "\(Self.apiKeyHeader): unknown key")
     }
     guard !grant.revoked else {
-      throw RPCError(code: .unauthenticated, message: "\(Self.apiKeyHeader): the key is revoked")
+      throw self.failed(
+        peer,
+        code: .unauthenticated,
+        message: "\(Self.apiKeyHeader): the key is revoked"
+      )
     }
     guard !grant.expired else {
-      throw RPCError(code: .unauthenticated, message: "\(Self.apiKeyHeader): the key has expired")
+      throw self.failed(
+        peer,
+        code: .unauthenticated,
+        message: "\(Self.apiKeyHeader): the key has expired"
+      )
     }
     guard grant.tenantStatus == "active" else {
       throw RPCError(
@@ -96,19 +128,19 @@ struct GatewayAccessInterceptor: ServerInterceptor {
       throw RPCError(code: .permissionDenied, message: "the key lacks the scope \(scope.required)")
     }
     if let wait = self.limiter.take(grant.keyID, rate: grant.ratePerSecond, burst: grant.burst) {
-      var trailers = Metadata()
-      trailers.addString(String(Self.milliseconds(wait)), forKey: "retry-after-ms")
+      throw Self.exhausted("rate limit of key \(grant.keyID) reached; retry later", wait: wait)
+    }
+    guard self.audit.hasRoom else {
       throw RPCError(
-        code: .resourceExhausted,
-        message: "rate limit of key \(grant.keyID) reached; retry later",
-        metadata: trailers
+        code: .unavailable,
+        message: "the gateway cannot write its audit log at the moment; retry later"
       )
     }
 
     let tenant = try TenantID(validating: grant.tenant)
     let started = ContinuousClock.now
-    let pool = self.pool
-    let logger = self.logger
+    let at = Date()
+    let audit = self.audit
     let method = context.descriptor.fullyQualifiedMethod
     return try await CallOutcome.observe(
       request: request,
@@ -119,25 +151,52 @@ struct GatewayAccessInterceptor: ServerInterceptor {
         }
       }
     ) { code, _ in
-      let milliseconds = Self.milliseconds(started.duration(to: .now))
-      Task {
-        do {
-          try await pool.withSession { session in
-            try await session.query(
-              "INSERT INTO gateway.audit (key_id, tenant_id, method, code, milliseconds) VALUES ($1, $2, $3, $4, $5)",
-              [grant.keyID, grant.tenant, method, code.map { "\($0)" } ?? "OK", milliseconds]
-            )
-          }
-        } catch {
-          logger.warning("audit of \(method) not written: \(error)")
-        }
-      }
+      audit.record(
+        AuditLog.Row(
+          keyID: grant.keyID,
+          tenant: grant.tenant,
+          method: method,
+          code: code.map { "\($0)" } ?? "OK",
+          milliseconds: Self.milliseconds(started.duration(to: .now)),
+          at: at
+        )
+      )
     }
+  }
+
+  /// A failed authentication: counted against the caller's address, then thrown.
+  private func failed(_ peer: String, code: RPCError.Code, message: String) -> RPCError {
+    _ = self.failures.take(peer, rate: Self.failureRate, burst: Self.failureBurst)
+    return RPCError(code: code, message: message)
+  }
+
+  /// RESOURCE_EXHAUSTED with the wait in `retry-after-ms`.
+  private static func exhausted(_ message: String, wait: Duration) -> RPCError {
+    var trailers = Metadata()
+    trailers.addString(String(Self.milliseconds(wait)), forKey: "retry-after-ms")
+    return RPCError(code: .resourceExhausted, message: message, metadata: trailers)
   }
 
   static func milliseconds(_ duration: Duration) -> Int {
     Int(
       duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
     )
+  }
+}
+
+/// The caller's address without its port, from the transport's `remotePeer`
+/// (`ipv4:127.0.0.1:5000`, `ipv6:[::1]:5000`, `unix:/path`): the unit failed authentications
+/// are limited by (a client opening new connections gets new ports, not new addresses).
+enum PeerAddress {
+  static func host(of peer: String) -> String {
+    if peer.hasPrefix("ipv6:["), let end = peer.lastIndex(of: "]") {
+      return String(peer[...end])
+    }
+    if peer.hasPrefix("ipv4:"), let colon = peer.lastIndex(of: ":"),
+      colon > peer.index(peer.startIndex, offsetBy: 4)
+    {
+      return String(peer[..<colon])
+    }
+    return peer
   }
 }

@@ -4,8 +4,8 @@ import ERPStore
 import Foundation
 import GRPCCore
 
-/// Partner API keys. The secret is random, shown once, and stored only as its SHA-256 (computed
-/// by PostgreSQL, so the secret never needs hashing code of our own).
+/// Partner API keys. The secret is random, shown once, and stored only as its SHA-256, computed
+/// in this process (``ApiKeyDigest``), so the secret never travels to the database.
 enum ApiKeyStore {
   static let domains: Set<String> = ["customers", "sales", "finance", "supplychain", "hr"]
 
@@ -55,10 +55,13 @@ enum ApiKeyStore {
         """
         INSERT INTO gateway.api_key (id, tenant_id, name, secret_hash, scopes, expires_at,
           rate_per_second, burst)
-        VALUES ($1, $2, $3, sha256(convert_to($4, 'UTF8')), $5::text[],
+        VALUES ($1, $2, $3, $4::bytea, $5::text[],
           CASE WHEN $6::bigint = 0 THEN NULL ELSE to_timestamp($6::bigint) END, $7, $8)
         """,
-        [id, request.tenantID, name, secret, request.scopes, request.expiresAt, rate, burst]
+        [
+          id, request.tenantID, name, ApiKeyDigest(secret: secret).byteaText, request.scopes,
+          request.expiresAt, rate, burst,
+        ]
       )
     }
     var issued = Erp_Gateway_V1_IssuedKey()
@@ -101,16 +104,16 @@ enum ApiKeyStore {
     var burst: Int
   }
 
-  static func grant(_ pool: ConnectionPool, secret: String) async throws -> Grant? {
+  static func grant(_ pool: ConnectionPool, digest: ApiKeyDigest) async throws -> Grant? {
     let rows = try await pool.withSession { session in
       try await session.query(
         """
         SELECT k.id, k.tenant_id, k.scopes, coalesce(k.expires_at <= now(), false) AS expired,
           k.revoked_at IS NOT NULL AS revoked, t.status, k.rate_per_second, k.burst
         FROM gateway.api_key k JOIN gateway.tenant t ON t.id = k.tenant_id
-        WHERE k.secret_hash = sha256(convert_to($1, 'UTF8'))
+        WHERE k.secret_hash = $1::bytea
         """,
-        [secret]
+        [digest.byteaText]
       )
     }
     guard let row = rows.first else { return nil }

@@ -48,10 +48,13 @@ enum TenantRegistry {
         provision.tenantID = tenant.slug
         _ = try await admin.provision(provision)
       } catch {
+        // Worded as for partners: the service's name, never its address or the transport's
+        // internals.
+        let reason = PartnerFacingError.rpcError(for: error, service: service).message
         throw RPCError(
           code: .unavailable,
           message:
-            "provisioning \(tenant.slug) in \(service) failed (\(error)); the tenant stays "
+            "provisioning \(tenant.slug) in \(service) failed (\(reason)); the tenant stays "
             + "provisioning: call CreateTenant again to resume"
         )
       }

@@ -7,6 +7,8 @@ import GRPCCore
 /// and streaming, to the service owning it (by package: `erp.customers.v1.*` to customers, …).
 /// The peer client adds the services' secret, the key's tenant, the request id and the
 /// remaining deadline (``DownstreamInterceptor``); the partner's own metadata is not forwarded.
+/// A failure is told to the partner as ``PartnerFacingError`` words it: naming the service,
+/// never an address.
 struct Forwarding: RegistrableRPCService {
   let peers: PeerClients
 
@@ -37,28 +39,44 @@ struct Forwarding: RegistrableRPCService {
             message: "\(descriptor.fullyQualifiedMethod) is not forwarded"
           )
         }
-        let client = try peers.client(scope.domain)
+        let client = try PartnerFacingError.mapping(scope.domain) {
+          try peers.client(scope.domain)
+        }
         return StreamingServerResponse { writer in
-          try await client.bidirectionalStreaming(
-            request: StreamingClientRequest(of: [UInt8].self) { outbound in
-              for try await message in request.messages { try await outbound.write(message) }
-            },
-            descriptor: descriptor,
-            serializer: RawSerializer(),
-            deserializer: RawDeserializer(),
-            options: .defaults
-          ) { response in
-            var trailers = Metadata()
-            for try await part in response.bodyParts {
-              switch part {
-              case .message(let message): try await writer.write(message)
-              case .trailingMetadata(let metadata): trailers = metadata
-              }
-            }
-            return trailers
+          do {
+            return try await Self.forward(request, descriptor, client, writer)
+          } catch {
+            throw PartnerFacingError.rpcError(for: error, service: scope.domain)
           }
         }
       }
+    }
+  }
+
+  /// Passes the request's messages to `client` and its answers to `writer`; the trailers.
+  private static func forward<Transport: ClientTransport>(
+    _ request: StreamingServerRequest<[UInt8]>,
+    _ descriptor: MethodDescriptor,
+    _ client: GRPCClient<Transport>,
+    _ writer: RPCWriter<[UInt8]>
+  ) async throws -> Metadata {
+    try await client.bidirectionalStreaming(
+      request: StreamingClientRequest(of: [UInt8].self) { outbound in
+        for try await message in request.messages { try await outbound.write(message) }
+      },
+      descriptor: descriptor,
+      serializer: RawSerializer(),
+      deserializer: RawDeserializer(),
+      options: .defaults
+    ) { response in
+      var trailers = Metadata()
+      for try await part in response.bodyParts {
+        switch part {
+        case .message(let message): try await writer.write(message)
+        case .trailingMetadata(let metadata): trailers = metadata
+        }
+      }
+      return trailers
     }
   }
 }
