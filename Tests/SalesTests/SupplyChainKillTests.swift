@@ -90,6 +90,12 @@ struct SupplyChainKillTests {
           _ = try await first.waitForExit()
           try await group.waitForAll()
         }
+        // With the supply chain dead nothing moves on: these orders wait for the restart.
+        let stuck = try await salesPool.tenantQuery(
+          tenant,
+          "SELECT count(*)::bigint AS n FROM sales_order WHERE progress = 'confirming'"
+        )[0].decode("n", as: Int.self)
+        #expect(stuck > 0, "the kill left no confirmation half way")
         let second = try RunningProcess(supplyExecutable, [], environment: supplyEnvironment)
         defer { second.signal(SIGTERM) }
 

@@ -171,9 +171,9 @@ public final class OutboxRelay: Service, Sendable {
   private static func earlier(_ a: Duration?, _ b: Duration) -> Duration { min(a ?? b, b) }
 
   /// A failure that says the receiver cannot be reached now (rather than that it refused the
-  /// message): what a probe waits out.
+  /// message, or that the message cannot be read): what a probe waits out.
   private static func unreachable(_ error: any Error) -> Bool {
-    guard let error = error as? RPCError else { return true }
+    guard let error = error as? RPCError else { return false }
     return error.code == .unavailable || error.code == .deadlineExceeded
   }
 
