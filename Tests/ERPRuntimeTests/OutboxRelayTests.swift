@@ -64,22 +64,6 @@ private func enqueue(_ pool: ConnectionPool, _ tenant: TenantID, _ key: String) 
   }
 }
 
-/// Waits (bounded) until `condition` holds.
-private func eventually(
-  _ what: String,
-  within limit: Duration = .seconds(60),
-  _ condition: @Sendable () async throws -> Bool
-) async throws {
-  let deadline = ContinuousClock.now + limit
-  while try await !condition() {
-    guard ContinuousClock.now < deadline else {
-      Issue.record("timed out waiting until \(what)")
-      throw CancellationError()
-    }
-    try await Task.sleep(for: .milliseconds(20))
-  }
-}
-
 private func committed(_ pool: ConnectionPool, _ database: String) async throws -> Int64 {
   try await pool.withSession { session in
     try await session.query("SELECT pg_stat_clear_snapshot()")

@@ -3,22 +3,6 @@ import ERPTestSupport
 import GRPCCore
 import Testing
 
-/// Waits (bounded: a generous deadline on a condition) until `condition` holds.
-func eventually(
-  _ what: String,
-  within limit: Duration = .seconds(60),
-  _ condition: @Sendable () async throws -> Bool
-) async throws {
-  let deadline = ContinuousClock.now + limit
-  while try await !condition() {
-    guard ContinuousClock.now < deadline else {
-      Issue.record("timed out waiting until \(what)")
-      throw CancellationError()
-    }
-    try await Task.sleep(for: .milliseconds(50))
-  }
-}
-
 @Suite("Sales sagas converge while the service runs")
 struct SagaConvergenceTests {
   /// The supply chain down during ConfirmOrder leaves the order confirming; the recovery

@@ -183,13 +183,14 @@ struct SalesStack: Sendable {
     tenant: TenantID,
     pool: ConnectionPool,
     secret: String = Self.secret,
+    supplychainSecret: String = Self.secret,
     seeded: Bool = false,
     _ body: @Sendable (SalesStack) async throws -> T
   ) async throws -> T {
     try await withServiceClient(port: salesPort, secret: secret) { sales in
       try await withServiceClient(port: ports["finance"]!, secret: Self.secret) { finance in
         try await withServiceClient(port: ports["customers"]!, secret: Self.secret) { customers in
-          try await withServiceClient(port: ports["supplychain"]!, secret: Self.secret) {
+          try await withServiceClient(port: ports["supplychain"]!, secret: supplychainSecret) {
             supplychain in
             try await RequestContext.$tenant.withValue(tenant) {
               let customerID =

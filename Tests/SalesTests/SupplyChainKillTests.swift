@@ -28,8 +28,8 @@ struct SupplyChainKillTests {
       let salesPool = try await TestDatabase.isolatedPool(salesDatabase, maxConnections: 2)
       try await salesPool.provision(tenant, migrations: SalesService.definition.migrations)
       let supplyPool = pools["supplychain"]!
-      let supplyPort = try Self.freePort()
-      let salesPort = try Self.freePort()
+      let supplyPort = try PrivateCluster.freePort()
+      let salesPort = try PrivateCluster.freePort()
       var common = ProcessInfo.processInfo.environment
       common["ERP_SERVICE_SECRET"] = Self.secret
       common["ERP_LOG_LEVEL"] = "info"
@@ -37,11 +37,11 @@ struct SupplyChainKillTests {
       var supply = common
       supply["ERP_DATABASE_URL"] = try await TestDatabase.isolatedConninfo("so_supplychain")
       supply["ERP_PORT"] = String(supplyPort)
-      supply["ERP_OPS_PORT"] = String(try Self.freePort())
+      supply["ERP_OPS_PORT"] = String(try PrivateCluster.freePort())
       var sales = common
       sales["ERP_DATABASE_URL"] = try await TestDatabase.isolatedConninfo(salesDatabase)
       sales["ERP_PORT"] = String(salesPort)
-      let salesOps = try Self.freePort()
+      let salesOps = try PrivateCluster.freePort()
       sales["ERP_OPS_PORT"] = String(salesOps)
       sales["ERP_PEER_CUSTOMERS"] = "127.0.0.1:\(ports["customers"]!)"
       sales["ERP_PEER_SUPPLYCHAIN"] = "127.0.0.1:\(supplyPort)"
@@ -58,7 +58,16 @@ struct SupplyChainKillTests {
       defer { salesProcess.signal(SIGTERM) }
       try await CrashRecoveryTests.waitUntilReady(salesOps)
 
-      try await Self.clients(salesPort, supplyPort, ports, tenant, salesPool) { stack in
+      var processPorts = ports
+      processPorts["supplychain"] = supplyPort
+      try await SalesStack.clients(
+        salesPort: salesPort,
+        ports: processPorts,
+        tenant: tenant,
+        pool: salesPool,
+        secret: Self.secret,
+        supplychainSecret: Self.secret
+      ) { stack in
         var settings = Erp_Sales_V1_SalesSettings()
         settings.invoiceOn = .shipment
         settings.paymentTermsDays = 30
@@ -129,64 +138,5 @@ struct SupplyChainKillTests {
       }
       await salesPool.shutdown()
     }
-  }
-
-  /// Clients to the two processes (with the services' secret) and to the peers served here,
-  /// the tenant seeded.
-  static func clients(
-    _ salesPort: Int,
-    _ supplyPort: Int,
-    _ ports: [String: Int],
-    _ tenant: TenantID,
-    _ salesPool: ConnectionPool,
-    _ body: @Sendable (SalesStack) async throws -> Void
-  ) async throws {
-    try await withServiceClient(port: salesPort, secret: Self.secret) { sales in
-      try await withServiceClient(port: supplyPort, secret: Self.secret) { supplychain in
-        try await withServiceClient(port: ports["finance"]!, secret: SalesStack.secret) { finance in
-          try await withServiceClient(port: ports["customers"]!, secret: SalesStack.secret) {
-            customers in
-            try await RequestContext.$tenant.withValue(tenant) {
-              let customerID = try await SalesStack.seed(
-                finance: finance,
-                customers: customers,
-                supplychain: supplychain
-              )
-              try await body(
-                SalesStack(
-                  tenant: tenant,
-                  sales: sales,
-                  finance: finance,
-                  customers: customers,
-                  supplychain: supplychain,
-                  salesPool: salesPool,
-                  customerID: customerID
-                )
-              )
-            }
-          }
-        }
-      }
-    }
-  }
-
-  /// A loopback port nothing listens on now (the kernel's pick for port 0), for a process that
-  /// must come back on the same port after it is killed.
-  static func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw Subprocess.Failure(description: "socket: \(errno)") }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-        bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-      }
-    }
-    guard bound else { throw Subprocess.Failure(description: "bind: \(errno)") }
-    return Int(UInt16(bigEndian: address.sin_port))
   }
 }
