@@ -2,6 +2,7 @@ import ERPProtos
 import ERPRuntime
 import ERPTransport
 import GRPCCore
+import NIOConcurrencyHelpers
 
 /// Fetching the sections of a view concurrently under one deadline. Each section is a call
 /// (or a few) to one domain service; it runs only if the key may read that domain, with a
@@ -69,28 +70,85 @@ struct Sections: Sendable {
   }
 
   /// Runs `body` until the sections' deadline at most: past it, `body` is cancelled and the
-  /// section fails with DEADLINE_EXCEEDED, whatever the call's own timeout did.
+  /// section fails with DEADLINE_EXCEEDED at once, whatever the call's own timeout does and
+  /// without waiting for the cancelled call to wind down (it runs in a task of its own, which
+  /// inherits the request's task-local context). The first of the outcomes wins.
   private func withinDeadline(_ body: @escaping @Sendable () async throws -> Void) async throws {
     let deadline = self.deadline
-    let outcome = await withTaskGroup(of: Result<Void, any Error>?.self) { group in
-      group.addTask {
-        do {
-          return .success(try await body())
-        } catch {
-          return .failure(error)
-        }
+    let race = FirstOutcome()
+    let work = Task {
+      do {
+        try await body()
+        race.finish(.success(()))
+      } catch {
+        race.finish(.failure(error))
       }
-      group.addTask {
-        try? await Task.sleep(until: deadline, clock: .continuous)
-        return nil
-      }
-      let first = await group.next() ?? nil
-      group.cancelAll()
-      return first
     }
-    guard let outcome else {
-      throw RPCError(code: .deadlineExceeded, message: "no answer within the view's deadline")
+    let timer = Task {
+      try? await Task.sleep(until: deadline, clock: .continuous)
+      guard !Task.isCancelled else { return }
+      work.cancel()
+      race.finish(
+        .failure(
+          RPCError(code: .deadlineExceeded, message: "no answer within the view's deadline")
+        )
+      )
+    }
+    defer { timer.cancel() }
+    let outcome = await withTaskCancellationHandler {
+      await race.value()
+    } onCancel: {
+      work.cancel()
+      race.finish(.failure(CancellationError()))
     }
     try outcome.get()
+  }
+}
+
+/// The first of several outcomes, awaited once: an outcome that comes before the waiter is
+/// kept for it, and later ones are dropped.
+private final class FirstOutcome: Sendable {
+  private enum State {
+    case pending
+    case finished(Result<Void, any Error>)
+    case waiting(CheckedContinuation<Result<Void, any Error>, Never>)
+    case done
+  }
+
+  private let state = NIOLockedValueBox(State.pending)
+
+  func finish(_ outcome: Result<Void, any Error>) {
+    let waiter: CheckedContinuation<Result<Void, any Error>, Never>? = self.state.withLockedValue {
+      state in
+      switch state {
+      case .pending:
+        state = .finished(outcome)
+        return nil
+      case .waiting(let continuation):
+        state = .done
+        return continuation
+      case .finished, .done:
+        return nil
+      }
+    }
+    waiter?.resume(returning: outcome)
+  }
+
+  func value() async -> Result<Void, any Error> {
+    await withCheckedContinuation { continuation in
+      let ready: Result<Void, any Error>? = self.state.withLockedValue { state in
+        switch state {
+        case .finished(let outcome):
+          state = .done
+          return outcome
+        case .pending:
+          state = .waiting(continuation)
+          return nil
+        case .waiting, .done:
+          return .failure(CancellationError())  // awaited once only
+        }
+      }
+      if let ready { continuation.resume(returning: ready) }
+    }
   }
 }
