@@ -136,6 +136,9 @@ struct SupplyChainKillTests {
         #expect(confirmed == 10)  // ten units: later orders find none and go back to draft
         #expect(try await stack.available("TEA-1") == 10_000 - Int64(confirmed) * 1_000)
       }
+      // The recovery worker and the relay sleep between wake-ups; SIGTERM still ends sales.
+      salesProcess.signal(SIGTERM)
+      #expect(try await salesProcess.waitForExit() == 0)
       await salesPool.shutdown()
     }
   }
