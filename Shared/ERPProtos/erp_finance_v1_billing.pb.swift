@@ -212,9 +212,26 @@ public nonisolated struct Erp_Finance_V1_InvoiceLine: Sendable {
 
   public var taxCode: String = String()
 
-  /// Revenue (receivable) or expense / inventory (payable) account; defaults to sales revenue or
-  /// the expense account named by the request.
-  public var accountCode: String = String()
+  /// Revenue (receivable) or expense / inventory (payable) account, by code or by role (resolved
+  /// in the transaction that issues the invoice; the fingerprint keeps the role as sent);
+  /// defaults to sales revenue or the expense account named by the request.
+  public var account: Erp_Finance_V1_InvoiceLine.OneOf_Account? = nil
+
+  public var accountCode: String {
+    get {
+      if case .accountCode(let v)? = account {return v}
+      return String()
+    }
+    set {account = .accountCode(newValue)}
+  }
+
+  public var accountRole: String {
+    get {
+      if case .accountRole(let v)? = account {return v}
+      return String()
+    }
+    set {account = .accountRole(newValue)}
+  }
 
   /// Filled in answers. Rounding rule: net = quantity × price rounded half away from zero to the
   /// minor unit, per line; tax = net × rate, rounded per line; totals are sums of the lines.
@@ -223,6 +240,15 @@ public nonisolated struct Erp_Finance_V1_InvoiceLine: Sendable {
   public var taxMinor: Int64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  /// Revenue (receivable) or expense / inventory (payable) account, by code or by role (resolved
+  /// in the transaction that issues the invoice; the fingerprint keeps the role as sent);
+  /// defaults to sales revenue or the expense account named by the request.
+  public nonisolated enum OneOf_Account: Equatable, Sendable {
+    case accountCode(String)
+    case accountRole(String)
+
+  }
 
   public init() {}
 }
@@ -999,7 +1025,7 @@ nonisolated extension Erp_Finance_V1_ListTaxCodesResponse: SwiftProtobuf.Message
 
 nonisolated extension Erp_Finance_V1_InvoiceLine: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".InvoiceLine"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}description\0\u{3}quantity_milli\0\u{3}unit_price_minor\0\u{3}tax_code\0\u{3}account_code\0\u{3}net_minor\0\u{3}tax_minor\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}description\0\u{3}quantity_milli\0\u{3}unit_price_minor\0\u{3}tax_code\0\u{3}account_code\0\u{3}net_minor\0\u{3}tax_minor\0\u{3}account_role\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1011,15 +1037,34 @@ nonisolated extension Erp_Finance_V1_InvoiceLine: SwiftProtobuf.Message, SwiftPr
       case 2: try { try decoder.decodeSingularInt64Field(value: &self.quantityMilli) }()
       case 3: try { try decoder.decodeSingularInt64Field(value: &self.unitPriceMinor) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.taxCode) }()
-      case 5: try { try decoder.decodeSingularStringField(value: &self.accountCode) }()
+      case 5: try {
+        var v: String?
+        try decoder.decodeSingularStringField(value: &v)
+        if let v = v {
+          if self.account != nil {try decoder.handleConflictingOneOf()}
+          self.account = .accountCode(v)
+        }
+      }()
       case 6: try { try decoder.decodeSingularInt64Field(value: &self.netMinor) }()
       case 7: try { try decoder.decodeSingularInt64Field(value: &self.taxMinor) }()
+      case 8: try {
+        var v: String?
+        try decoder.decodeSingularStringField(value: &v)
+        if let v = v {
+          if self.account != nil {try decoder.handleConflictingOneOf()}
+          self.account = .accountRole(v)
+        }
+      }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.description_p.isEmpty {
       try visitor.visitSingularStringField(value: self.description_p, fieldNumber: 1)
     }
@@ -1032,15 +1077,18 @@ nonisolated extension Erp_Finance_V1_InvoiceLine: SwiftProtobuf.Message, SwiftPr
     if !self.taxCode.isEmpty {
       try visitor.visitSingularStringField(value: self.taxCode, fieldNumber: 4)
     }
-    if !self.accountCode.isEmpty {
-      try visitor.visitSingularStringField(value: self.accountCode, fieldNumber: 5)
-    }
+    try { if case .accountCode(let v)? = self.account {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 5)
+    } }()
     if self.netMinor != 0 {
       try visitor.visitSingularInt64Field(value: self.netMinor, fieldNumber: 6)
     }
     if self.taxMinor != 0 {
       try visitor.visitSingularInt64Field(value: self.taxMinor, fieldNumber: 7)
     }
+    try { if case .accountRole(let v)? = self.account {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 8)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1049,7 +1097,7 @@ nonisolated extension Erp_Finance_V1_InvoiceLine: SwiftProtobuf.Message, SwiftPr
     if lhs.quantityMilli != rhs.quantityMilli {return false}
     if lhs.unitPriceMinor != rhs.unitPriceMinor {return false}
     if lhs.taxCode != rhs.taxCode {return false}
-    if lhs.accountCode != rhs.accountCode {return false}
+    if lhs.account != rhs.account {return false}
     if lhs.netMinor != rhs.netMinor {return false}
     if lhs.taxMinor != rhs.taxMinor {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}

@@ -288,7 +288,27 @@ public nonisolated struct Erp_Finance_V1_EntryLine: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var accountCode: String = String()
+  /// The account, by its code or by its role (e.g. "inventory"). A role is resolved against the
+  /// tenant's chart in the transaction that posts the entry, and the request's fingerprint keeps
+  /// the role as sent: a retry after the chart changed is the same request. Answers carry the
+  /// code.
+  public var account: Erp_Finance_V1_EntryLine.OneOf_Account? = nil
+
+  public var accountCode: String {
+    get {
+      if case .accountCode(let v)? = account {return v}
+      return String()
+    }
+    set {account = .accountCode(newValue)}
+  }
+
+  public var accountRole: String {
+    get {
+      if case .accountRole(let v)? = account {return v}
+      return String()
+    }
+    set {account = .accountRole(newValue)}
+  }
 
   /// Positive amounts only; exactly one of debit or credit.
   public var debit: Erp_Common_V1_Money {
@@ -331,6 +351,16 @@ public nonisolated struct Erp_Finance_V1_EntryLine: Sendable {
   public mutating func clearBaseCredit() {self._baseCredit = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  /// The account, by its code or by its role (e.g. "inventory"). A role is resolved against the
+  /// tenant's chart in the transaction that posts the entry, and the request's fingerprint keeps
+  /// the role as sent: a retry after the chart changed is the same request. Answers carry the
+  /// code.
+  public nonisolated enum OneOf_Account: Equatable, Sendable {
+    case accountCode(String)
+    case accountRole(String)
+
+  }
 
   public init() {}
 
@@ -1212,7 +1242,7 @@ nonisolated extension Erp_Finance_V1_Period: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Erp_Finance_V1_EntryLine: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".EntryLine"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}account_code\0\u{1}debit\0\u{1}credit\0\u{1}memo\0\u{3}base_debit\0\u{3}base_credit\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}account_code\0\u{1}debit\0\u{1}credit\0\u{1}memo\0\u{3}base_debit\0\u{3}base_credit\0\u{3}account_role\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1220,12 +1250,27 @@ nonisolated extension Erp_Finance_V1_EntryLine: SwiftProtobuf.Message, SwiftProt
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.accountCode) }()
+      case 1: try {
+        var v: String?
+        try decoder.decodeSingularStringField(value: &v)
+        if let v = v {
+          if self.account != nil {try decoder.handleConflictingOneOf()}
+          self.account = .accountCode(v)
+        }
+      }()
       case 2: try { try decoder.decodeSingularMessageField(value: &self._debit) }()
       case 3: try { try decoder.decodeSingularMessageField(value: &self._credit) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.memo) }()
       case 5: try { try decoder.decodeSingularMessageField(value: &self._baseDebit) }()
       case 6: try { try decoder.decodeSingularMessageField(value: &self._baseCredit) }()
+      case 7: try {
+        var v: String?
+        try decoder.decodeSingularStringField(value: &v)
+        if let v = v {
+          if self.account != nil {try decoder.handleConflictingOneOf()}
+          self.account = .accountRole(v)
+        }
+      }()
       default: break
       }
     }
@@ -1236,9 +1281,9 @@ nonisolated extension Erp_Finance_V1_EntryLine: SwiftProtobuf.Message, SwiftProt
     // allocates stack space for every if/case branch local when no optimizations
     // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
     // https://github.com/apple/swift-protobuf/issues/1182
-    if !self.accountCode.isEmpty {
-      try visitor.visitSingularStringField(value: self.accountCode, fieldNumber: 1)
-    }
+    try { if case .accountCode(let v)? = self.account {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 1)
+    } }()
     try { if let v = self._debit {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
     } }()
@@ -1254,11 +1299,14 @@ nonisolated extension Erp_Finance_V1_EntryLine: SwiftProtobuf.Message, SwiftProt
     try { if let v = self._baseCredit {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
     } }()
+    try { if case .accountRole(let v)? = self.account {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 7)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Erp_Finance_V1_EntryLine, rhs: Erp_Finance_V1_EntryLine) -> Bool {
-    if lhs.accountCode != rhs.accountCode {return false}
+    if lhs.account != rhs.account {return false}
     if lhs._debit != rhs._debit {return false}
     if lhs._credit != rhs._credit {return false}
     if lhs.memo != rhs.memo {return false}

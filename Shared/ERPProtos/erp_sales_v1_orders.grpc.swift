@@ -274,7 +274,10 @@ extension Erp_Sales_V1_Orders {
         /// > Source IDL Documentation:
         /// >
         /// > Draft → confirmed: reserves every line or none (FAILED_PRECONDITION naming the line that
-        /// > could not be reserved). Confirming a confirmed order is a repeat.
+        /// > could not be reserved). Confirming a confirmed order is a repeat. When the supply chain
+        /// > cannot be reached the call fails (UNAVAILABLE) but the confirmation is not lost: the order
+        /// > stays draft, being confirmed, and the service finishes it (confirmed, or back to draft
+        /// > with last_error) as soon as the supply chain answers again, without being asked again.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Erp_Sales_V1_OrderRef` messages.
@@ -293,7 +296,10 @@ extension Erp_Sales_V1_Orders {
         /// > Source IDL Documentation:
         /// >
         /// > Draft or confirmed with nothing shipped → cancelled; reservations are released and an
-        /// > invoice issued on confirmation is credited.
+        /// > invoice issued on confirmation is credited. An order still being confirmed is waited for,
+        /// > within the call's deadline (10 s without one), and then cancelled from where the
+        /// > confirmation left it; if the confirmation has not finished shortly before the deadline
+        /// > the call answers UNAVAILABLE (retry; nothing was changed).
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Erp_Sales_V1_OrderRef` messages.
@@ -452,7 +458,10 @@ extension Erp_Sales_V1_Orders {
         /// > Source IDL Documentation:
         /// >
         /// > Draft → confirmed: reserves every line or none (FAILED_PRECONDITION naming the line that
-        /// > could not be reserved). Confirming a confirmed order is a repeat.
+        /// > could not be reserved). Confirming a confirmed order is a repeat. When the supply chain
+        /// > cannot be reached the call fails (UNAVAILABLE) but the confirmation is not lost: the order
+        /// > stays draft, being confirmed, and the service finishes it (confirmed, or back to draft
+        /// > with last_error) as soon as the supply chain answers again, without being asked again.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Erp_Sales_V1_OrderRef` message.
@@ -471,7 +480,10 @@ extension Erp_Sales_V1_Orders {
         /// > Source IDL Documentation:
         /// >
         /// > Draft or confirmed with nothing shipped → cancelled; reservations are released and an
-        /// > invoice issued on confirmation is credited.
+        /// > invoice issued on confirmation is credited. An order still being confirmed is waited for,
+        /// > within the call's deadline (10 s without one), and then cancelled from where the
+        /// > confirmation left it; if the confirmation has not finished shortly before the deadline
+        /// > the call answers UNAVAILABLE (retry; nothing was changed).
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Erp_Sales_V1_OrderRef` message.
@@ -628,7 +640,10 @@ extension Erp_Sales_V1_Orders {
         /// > Source IDL Documentation:
         /// >
         /// > Draft → confirmed: reserves every line or none (FAILED_PRECONDITION naming the line that
-        /// > could not be reserved). Confirming a confirmed order is a repeat.
+        /// > could not be reserved). Confirming a confirmed order is a repeat. When the supply chain
+        /// > cannot be reached the call fails (UNAVAILABLE) but the confirmation is not lost: the order
+        /// > stays draft, being confirmed, and the service finishes it (confirmed, or back to draft
+        /// > with last_error) as soon as the supply chain answers again, without being asked again.
         ///
         /// - Parameters:
         ///   - request: A `Erp_Sales_V1_OrderRef` message.
@@ -647,7 +662,10 @@ extension Erp_Sales_V1_Orders {
         /// > Source IDL Documentation:
         /// >
         /// > Draft or confirmed with nothing shipped → cancelled; reservations are released and an
-        /// > invoice issued on confirmation is credited.
+        /// > invoice issued on confirmation is credited. An order still being confirmed is waited for,
+        /// > within the call's deadline (10 s without one), and then cancelled from where the
+        /// > confirmation left it; if the confirmation has not finished shortly before the deadline
+        /// > the call answers UNAVAILABLE (retry; nothing was changed).
         ///
         /// - Parameters:
         ///   - request: A `Erp_Sales_V1_OrderRef` message.
@@ -1163,7 +1181,10 @@ extension Erp_Sales_V1_Orders {
         /// > Source IDL Documentation:
         /// >
         /// > Draft → confirmed: reserves every line or none (FAILED_PRECONDITION naming the line that
-        /// > could not be reserved). Confirming a confirmed order is a repeat.
+        /// > could not be reserved). Confirming a confirmed order is a repeat. When the supply chain
+        /// > cannot be reached the call fails (UNAVAILABLE) but the confirmation is not lost: the order
+        /// > stays draft, being confirmed, and the service finishes it (confirmed, or back to draft
+        /// > with last_error) as soon as the supply chain answers again, without being asked again.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Erp_Sales_V1_OrderRef` message.
@@ -1187,7 +1208,10 @@ extension Erp_Sales_V1_Orders {
         /// > Source IDL Documentation:
         /// >
         /// > Draft or confirmed with nothing shipped → cancelled; reservations are released and an
-        /// > invoice issued on confirmation is credited.
+        /// > invoice issued on confirmation is credited. An order still being confirmed is waited for,
+        /// > within the call's deadline (10 s without one), and then cancelled from where the
+        /// > confirmation left it; if the confirmation has not finished shortly before the deadline
+        /// > the call answers UNAVAILABLE (retry; nothing was changed).
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Erp_Sales_V1_OrderRef` message.
@@ -1449,7 +1473,10 @@ extension Erp_Sales_V1_Orders {
         /// > Source IDL Documentation:
         /// >
         /// > Draft → confirmed: reserves every line or none (FAILED_PRECONDITION naming the line that
-        /// > could not be reserved). Confirming a confirmed order is a repeat.
+        /// > could not be reserved). Confirming a confirmed order is a repeat. When the supply chain
+        /// > cannot be reached the call fails (UNAVAILABLE) but the confirmation is not lost: the order
+        /// > stays draft, being confirmed, and the service finishes it (confirmed, or back to draft
+        /// > with last_error) as soon as the supply chain answers again, without being asked again.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Erp_Sales_V1_OrderRef` message.
@@ -1484,7 +1511,10 @@ extension Erp_Sales_V1_Orders {
         /// > Source IDL Documentation:
         /// >
         /// > Draft or confirmed with nothing shipped → cancelled; reservations are released and an
-        /// > invoice issued on confirmation is credited.
+        /// > invoice issued on confirmation is credited. An order still being confirmed is waited for,
+        /// > within the call's deadline (10 s without one), and then cancelled from where the
+        /// > confirmation left it; if the confirmation has not finished shortly before the deadline
+        /// > the call answers UNAVAILABLE (retry; nothing was changed).
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Erp_Sales_V1_OrderRef` message.
@@ -1734,7 +1764,10 @@ extension Erp_Sales_V1_Orders.ClientProtocol {
     /// > Source IDL Documentation:
     /// >
     /// > Draft → confirmed: reserves every line or none (FAILED_PRECONDITION naming the line that
-    /// > could not be reserved). Confirming a confirmed order is a repeat.
+    /// > could not be reserved). Confirming a confirmed order is a repeat. When the supply chain
+    /// > cannot be reached the call fails (UNAVAILABLE) but the confirmation is not lost: the order
+    /// > stays draft, being confirmed, and the service finishes it (confirmed, or back to draft
+    /// > with last_error) as soon as the supply chain answers again, without being asked again.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Erp_Sales_V1_OrderRef` message.
@@ -1764,7 +1797,10 @@ extension Erp_Sales_V1_Orders.ClientProtocol {
     /// > Source IDL Documentation:
     /// >
     /// > Draft or confirmed with nothing shipped → cancelled; reservations are released and an
-    /// > invoice issued on confirmation is credited.
+    /// > invoice issued on confirmation is credited. An order still being confirmed is waited for,
+    /// > within the call's deadline (10 s without one), and then cancelled from where the
+    /// > confirmation left it; if the confirmation has not finished shortly before the deadline
+    /// > the call answers UNAVAILABLE (retry; nothing was changed).
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Erp_Sales_V1_OrderRef` message.
@@ -2018,7 +2054,10 @@ extension Erp_Sales_V1_Orders.ClientProtocol {
     /// > Source IDL Documentation:
     /// >
     /// > Draft → confirmed: reserves every line or none (FAILED_PRECONDITION naming the line that
-    /// > could not be reserved). Confirming a confirmed order is a repeat.
+    /// > could not be reserved). Confirming a confirmed order is a repeat. When the supply chain
+    /// > cannot be reached the call fails (UNAVAILABLE) but the confirmation is not lost: the order
+    /// > stays draft, being confirmed, and the service finishes it (confirmed, or back to draft
+    /// > with last_error) as soon as the supply chain answers again, without being asked again.
     ///
     /// - Parameters:
     ///   - message: request message to send.
@@ -2052,7 +2091,10 @@ extension Erp_Sales_V1_Orders.ClientProtocol {
     /// > Source IDL Documentation:
     /// >
     /// > Draft or confirmed with nothing shipped → cancelled; reservations are released and an
-    /// > invoice issued on confirmation is credited.
+    /// > invoice issued on confirmation is credited. An order still being confirmed is waited for,
+    /// > within the call's deadline (10 s without one), and then cancelled from where the
+    /// > confirmation left it; if the confirmation has not finished shortly before the deadline
+    /// > the call answers UNAVAILABLE (retry; nothing was changed).
     ///
     /// - Parameters:
     ///   - message: request message to send.

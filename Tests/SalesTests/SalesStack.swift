@@ -25,6 +25,12 @@ struct SalesStack: Sendable {
   /// The sales database, to look at what the service persisted.
   let salesPool: ConnectionPool
   let customerID: String
+  /// The peers' servers, for a test that stops one and starts it again (empty when the
+  /// stack's peers run elsewhere).
+  var servers: [String: RestartableServer] = [:]
+  /// The peers' databases, and the sales outbox relay, when the stack runs them here.
+  var peerPools: [String: ConnectionPool] = [:]
+  var relay: OutboxRelay?
 
   var orders: Erp_Sales_V1_Orders.Client<ERPTransport.Client> { .init(wrapping: self.sales) }
   var pricing: Erp_Sales_V1_Pricing.Client<ERPTransport.Client> { .init(wrapping: self.sales) }
@@ -43,6 +49,17 @@ struct SalesStack: Sendable {
     _ body:
       @Sendable (_ ports: [String: Int], _ tenant: TenantID, _ pools: [String: ConnectionPool])
       async throws -> T
+  ) async throws -> T {
+    try await Self.peers { ports, tenant, pools, _ in try await body(ports, tenant, pools) }
+  }
+
+  /// The other three services, served; `body` also gets their servers.
+  static func peers<T: Sendable>(
+    _ body:
+      @Sendable (
+        _ ports: [String: Int], _ tenant: TenantID, _ pools: [String: ConnectionPool],
+        _ servers: [String: RestartableServer]
+      ) async throws -> T
   ) async throws -> T {
     let tenant = TestDatabase.uniqueTenant("so")
     var pools: [String: ConnectionPool] = [:]
@@ -102,7 +119,8 @@ struct SalesStack: Sendable {
               "finance": finance.port, "customers": customers.port, "supplychain": supplychain.port,
             ],
             tenant,
-            pools
+            pools,
+            ["finance": finance, "customers": customers, "supplychain": supplychain]
           )
         }
       )
@@ -119,7 +137,7 @@ struct SalesStack: Sendable {
     invoiceOn: Erp_Sales_V1_InvoiceOn = .shipment,
     _ body: @Sendable (SalesStack) async throws -> T
   ) async throws -> T {
-    try await Self.peers { ports, tenant, _ in
+    try await Self.peers { ports, tenant, peerPools, servers in
       let pool = try await TestDatabase.pool(maxConnections: 10)
       defer { Task { await pool.shutdown() } }
       try await pool.provision(tenant, migrations: SalesService.definition.migrations)
@@ -146,6 +164,10 @@ struct SalesStack: Sendable {
             settings.invoiceOn = invoiceOn
             settings.paymentTermsDays = 30
             _ = try await stack.pricing.updateSettings(settings)
+            var stack = stack
+            stack.servers = servers
+            stack.peerPools = peerPools
+            stack.relay = parts.relay
             return try await body(stack)
           }
         }
@@ -161,13 +183,14 @@ struct SalesStack: Sendable {
     tenant: TenantID,
     pool: ConnectionPool,
     secret: String = Self.secret,
+    supplychainSecret: String = Self.secret,
     seeded: Bool = false,
     _ body: @Sendable (SalesStack) async throws -> T
   ) async throws -> T {
     try await withServiceClient(port: salesPort, secret: secret) { sales in
       try await withServiceClient(port: ports["finance"]!, secret: Self.secret) { finance in
         try await withServiceClient(port: ports["customers"]!, secret: Self.secret) { customers in
-          try await withServiceClient(port: ports["supplychain"]!, secret: Self.secret) {
+          try await withServiceClient(port: ports["supplychain"]!, secret: supplychainSecret) {
             supplychain in
             try await RequestContext.$tenant.withValue(tenant) {
               let customerID =

@@ -3,12 +3,13 @@ import ERPStore
 import Foundation
 
 /// What the sales handlers share: the tenant databases, the other services, the outbox relay
-/// (invoices and credit notes to finance, order facts to customers), and the fault a crash
-/// test asks for.
+/// (invoices and credit notes to finance, order facts to customers), the recovery worker's
+/// queue (order steps left half way), and the fault a crash test asks for.
 struct SalesContext: Sendable {
   let pool: ConnectionPool
   let peers: PeerClients
   let relay: OutboxRelay
+  let recovery: RecoveryQueue
   let faults: Faults
 
   /// Fault injection for the crash-recovery test: `ERP_SALES_FAULT=exit-after-reserve` makes the

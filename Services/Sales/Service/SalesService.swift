@@ -5,8 +5,8 @@ public import Logging
 public import ServiceLifecycle
 
 /// The sales service as the runtime sees it: migrations, the three APIs, the outbox relay
-/// (invoices and credit notes to finance, order facts to customers) and the start-up recovery
-/// of interrupted order steps. Peers: customers, supplychain, finance.
+/// (invoices and credit notes to finance, order facts to customers) and the recovery worker
+/// that finishes interrupted order steps. Peers: customers, supplychain, finance.
 public enum SalesService {
   public static let definition = ServiceDefinition(
     name: "sales",
@@ -37,7 +37,13 @@ public enum SalesService {
       logger: logger,
       deliver: SalesDelivery.deliver(pool: pool, peers: peers)
     )
-    let context = SalesContext(pool: pool, peers: peers, relay: relay, faults: .fromEnvironment())
+    let context = SalesContext(
+      pool: pool,
+      peers: peers,
+      relay: relay,
+      recovery: RecoveryQueue(),
+      faults: .fromEnvironment()
+    )
     return (
       [PricingAPI(pool: pool), OrdersAPI(context: context), SalesReportsAPI(pool: pool)],
       relay,

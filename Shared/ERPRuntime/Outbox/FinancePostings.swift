@@ -6,14 +6,12 @@ import SwiftProtobuf
 /// What the other services tell finance, through their outbox: supplier bills for goods
 /// received, journal entries for shipments, stock adjustments and payroll. Each carries an
 /// idempotency key made from the document's number, so finance records it once however often
-/// it is delivered. Accounts are named by role (`@inventory`) in the queued request and resolved
-/// against the tenant's chart when delivered, so a renumbered chart still works.
+/// it is delivered. Accounts are named by role (`account_role`, e.g. inventory) in the queued
+/// request and resolved by finance against the tenant's chart when it posts, so a renumbered
+/// chart still works and a retry is the same request whatever the chart became meanwhile.
 public enum FinancePostings {
   public static let billTopic = "finance.bill"
   public static let entryTopic = "finance.entry"
-
-  /// An account named by its role, resolved at delivery.
-  public static func role(_ name: String) -> String { "@" + name }
 
   /// Queues a supplier bill or customer invoice under `key` (its request id at finance).
   public static func queueBill(
@@ -79,63 +77,51 @@ public enum FinancePostings {
     entry.sourceType = source.type
     entry.sourceID = source.id
     entry.lines = lines.map { line in
-      Erp_Finance_V1_EntryLine(
-        account: Self.role(line.role),
+      var entryLine = Erp_Finance_V1_EntryLine(
+        account: "",
         debit: line.debit,
         credit: line.credit,
         currency: currency,
         memo: line.memo
       )
+      entryLine.accountRole = line.role
+      return entryLine
     }
     return entry
   }
 
   /// The outbox relay's delivery function: sends the message to finance and answers the bill
-  /// or entry number.
+  /// or entry number. Accounts go by role as queued; finance resolves them in the transaction
+  /// that posts, so a retry after a chart change is the same request. A message queued by an
+  /// older version names a role as `@role` in `account_code`; it is sent as the role.
   public static func deliver(_ peers: PeerClients) -> OutboxRelay.Deliver {
     { _, message in
       let client = try peers.client("finance")
-      let ledger = Erp_Finance_V1_Ledger.Client(wrapping: client)
       switch message.topic {
       case Self.billTopic:
-        var bill = try Erp_Finance_V1_IssueInvoiceRequest(jsonString: message.payload)
-        let account = try await Self.accountResolver(ledger)
+        var bill = try message.decode(Erp_Finance_V1_IssueInvoiceRequest.self)
         for index in bill.lines.indices {
-          bill.lines[index].accountCode = try account(bill.lines[index].accountCode)
+          if let role = Self.legacyRole(bill.lines[index].accountCode) {
+            bill.lines[index].accountRole = role
+          }
         }
         return try await Erp_Finance_V1_Billing.Client(wrapping: client).issueInvoice(bill).number
       case Self.entryTopic:
-        var entry = try Erp_Finance_V1_PostEntryRequest(jsonString: message.payload)
-        let account = try await Self.accountResolver(ledger)
+        var entry = try message.decode(Erp_Finance_V1_PostEntryRequest.self)
         for index in entry.lines.indices {
-          entry.lines[index].accountCode = try account(entry.lines[index].accountCode)
+          if let role = Self.legacyRole(entry.lines[index].accountCode) {
+            entry.lines[index].accountRole = role
+          }
         }
-        return try await ledger.postEntry(entry).number
+        return try await Erp_Finance_V1_Ledger.Client(wrapping: client).postEntry(entry).number
       default:
         throw RPCError(code: .internalError, message: "outbox: unknown topic \(message.topic)")
       }
     }
   }
 
-  /// Turns "@role" into the code of the tenant's account with that role (other codes pass
-  /// through), from one read of the chart.
-  private static func accountResolver(
-    _ ledger: Erp_Finance_V1_Ledger.Client<some ClientTransport>
-  ) async throws -> @Sendable (String) throws -> String {
-    let accounts = try await ledger.listAccounts(Erp_Finance_V1_ListAccountsRequest()).accounts
-    let byRole = Dictionary(
-      accounts.filter { !$0.role.isEmpty }.map { ($0.role, $0.code) },
-      uniquingKeysWith: { first, _ in first }
-    )
-    return { code in
-      guard code.hasPrefix("@") else { return code }
-      guard let resolved = byRole[String(code.dropFirst())] else {
-        throw RPCError(
-          code: .failedPrecondition,
-          message: "finance has no account with role \(code.dropFirst())"
-        )
-      }
-      return resolved
-    }
+  /// The role in an `@role` account code, as versions before `account_role` queued it.
+  private static func legacyRole(_ code: String) -> String? {
+    code.hasPrefix("@") ? String(code.dropFirst()) : nil
   }
 }

@@ -1,5 +1,6 @@
 public import ERPStore
 import NIOConcurrencyHelpers
+public import SwiftProtobuf
 
 /// Work for another service, written in the same transaction as the change that causes it and
 /// delivered after commit until the receiver acknowledges it: a supplier bill for a goods
@@ -73,4 +74,15 @@ public struct OutboxMessage: Sendable {
   /// The request in protobuf's JSON mapping.
   public var payload: String
   public var attempts: Int
+}
+
+extension OutboxMessage {
+  /// The payload as `M`. Fields this version does not know are ignored: during a rolling
+  /// upgrade a newer replica may have written the message, and failing it here would strand
+  /// it until this replica is replaced.
+  public func decode<M: SwiftProtobuf.Message>(_ type: M.Type = M.self) throws -> M {
+    var options = JSONDecodingOptions()
+    options.ignoreUnknownFields = true
+    return try M(jsonString: self.payload, options: options)
+  }
 }

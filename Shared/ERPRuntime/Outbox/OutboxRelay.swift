@@ -1,4 +1,5 @@
 public import ERPStore
+import GRPCCore
 public import Logging
 import NIOConcurrencyHelpers
 public import ServiceLifecycle
@@ -9,6 +10,11 @@ public import ServiceLifecycle
 /// only visits tenants it was told about, so an idle system with many tenants costs nothing.
 /// A failed delivery is retried with exponential back-off (1 s doubling to 5 min); the message
 /// shows its attempts and last error in the table.
+///
+/// The background loop sleeps until the earliest planned visit (``RelaySchedule``): a
+/// message waiting out its back-off costs nothing until it is due, and a new write wakes the
+/// loop. While a peer is unreachable one of its messages is probed every `probeInterval`;
+/// once a delivery to the peer succeeds, that peer's backed-off messages are retried at once.
 public final class OutboxRelay: Service, Sendable {
   /// Sends one message and returns what the receiver answered (stored as `result`). It runs with
   /// the message's tenant in ``RequestContext``, so peer calls carry that tenant.
@@ -18,21 +24,25 @@ public final class OutboxRelay: Service, Sendable {
   private let logger: Logger
   private let deliver: Deliver
   private let interval: Duration
-  private let tenantsToVisit = NIOLockedValueBox<Set<TenantID>>([])
-  private let wake: AsyncStream<Void>.Continuation
-  private let wakes: AsyncStream<Void>
+  private let probeInterval: Duration
+  private let schedule = NIOLockedValueBox(RelaySchedule())
+  private let wakeups = Wakeups()
 
+  /// `interval`: how long to wait before reading an outbox again after the read failed (the
+  /// database down, a migration not run yet). `probeInterval`: how often a peer that is down
+  /// is tried again.
   public init(
     pool: ConnectionPool,
     logger: Logger,
     interval: Duration = .seconds(1),
+    probeInterval: Duration = .seconds(1),
     deliver: @escaping Deliver
   ) {
     self.pool = pool
     self.logger = logger
     self.interval = interval
+    self.probeInterval = probeInterval
     self.deliver = deliver
-    (self.wakes, self.wake) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
   }
 
   /// Delivers, right after the handler's transaction, the messages this handler wrote (the
@@ -61,37 +71,51 @@ public final class OutboxRelay: Service, Sendable {
     await self.deliver(tenant, "delivered_at IS NULL", [])
   }
 
+  /// Delivers the due messages among those `condition` selects (all of them, for a probe),
+  /// then plans the next visit of the tenant at the earliest back-off left.
   private func deliver(
     _ tenant: TenantID,
     _ condition: String,
-    _ parameters: [(any PostgresEncodable)?]
+    _ parameters: [(any PostgresEncodable)?],
+    probe: Bool = false
   ) async -> Int {
     let pending: [PostgresRow]
     let due: [OutboxMessage]
+    var wait: Duration?
     do {
       pending = try await self.pool.tenantQuery(
         tenant,
         "SELECT id, topic, key, payload::text AS payload, attempts, "
-          + "next_attempt_at <= now() AS due FROM outbox "
+          + "next_attempt_at <= now() AS due, \(Self.waitMilliseconds) FROM outbox "
           + "WHERE \(condition) ORDER BY id LIMIT 100",
         parameters
       )
-      due = try pending.filter { try $0.decode("due", as: Bool.self) }.map { row in
-        OutboxMessage(
-          id: try row.decode("id"),
-          topic: try row.decode("topic"),
-          key: try row.decode("key"),
-          payload: try row.decode("payload"),
-          attempts: try row.decode("attempts")
+      var messages: [OutboxMessage] = []
+      for row in pending {
+        let isDue = try row.decode("due", as: Bool.self)
+        guard probe || isDue else {
+          wait = Self.earlier(wait, .milliseconds(try row.decode("wait_ms", as: Int64.self)))
+          continue
+        }
+        messages.append(
+          OutboxMessage(
+            id: try row.decode("id"),
+            topic: try row.decode("topic"),
+            key: try row.decode("key"),
+            payload: try row.decode("payload"),
+            attempts: try row.decode("attempts")
+          )
         )
       }
+      due = messages
     } catch {
       self.logger.warning("outbox of \(tenant.slug): \(error)")
-      self.visitLater(tenant)
+      self.plan(tenant, after: self.interval)
       return 1
     }
     var undelivered = 0
     for message in due {
+      let peer = RelaySchedule.peer(ofTopic: message.topic)
       do {
         let result = try await RequestContext.$tenant.withValue(tenant) {
           try await RequestContext.$deadline.withValue(.now + .seconds(10)) {
@@ -104,30 +128,73 @@ public final class OutboxRelay: Service, Sendable {
             + "WHERE id = $1 AND delivered_at IS NULL",
           [message.id, result]
         )
+        let released = self.schedule.withLockedValue { $0.reached(peer) }
+        for other in released { await self.release(other, peer: peer) }
       } catch {
         undelivered += 1
         self.logger.warning(
           "outbox \(message.topic) \(message.key) of \(tenant.slug): attempt \(message.attempts + 1) failed: \(error)"
         )
-        _ = try? await self.pool.tenantQuery(
+        if Self.unreachable(error) {
+          let probeAt = ContinuousClock.now + self.probeInterval
+          self.schedule.withLockedValue {
+            $0.unreachable(peer, tenant: tenant, messageID: message.id, probeAt: probeAt)
+          }
+        }
+        // A probe that failed changes nothing: the message keeps its own back-off.
+        guard !probe else { continue }
+        let backoff = try? await self.pool.tenantQuery(
           tenant,
           "UPDATE outbox SET attempts = attempts + 1, last_error = $2, "
             + "next_attempt_at = now() + least(interval '1 second' * power(2, attempts), "
-            + "interval '5 minutes') WHERE id = $1",
+            + "interval '5 minutes') WHERE id = $1 RETURNING \(Self.waitMilliseconds)",
           [message.id, String(describing: error)]
         )
+        let milliseconds = (try? backoff?.first?.decode("wait_ms", as: Int64.self)) ?? 1_000
+        wait = Self.earlier(wait, .milliseconds(milliseconds))
       }
     }
-    // Messages waiting out their back-off, or more than one batch: come back on a later tick.
-    let left = pending.count - due.count + undelivered
-    if left > 0 || pending.count == 100 { self.visitLater(tenant) }
-    return left
+    if pending.count == 100 {
+      self.plan(tenant, after: .zero)  // more than one batch
+    } else if let wait {
+      self.plan(tenant, after: wait)  // messages waiting out their back-off
+    } else {
+      self.wakeups.poke()  // a probe or a release may have changed the plan
+    }
+    return probe ? undelivered : pending.count - due.count + undelivered
+  }
+
+  /// How long a row's message still waits, for the schedule.
+  private static let waitMilliseconds =
+    "greatest(0, ceil(extract(epoch FROM next_attempt_at - now()) * 1000))::bigint AS wait_ms"
+
+  private static func earlier(_ a: Duration?, _ b: Duration) -> Duration { min(a ?? b, b) }
+
+  /// A failure that says the receiver cannot be reached now (rather than that it refused the
+  /// message, or that the message cannot be read): what a probe waits out.
+  private static func unreachable(_ error: any Error) -> Bool {
+    guard let error = error as? RPCError else { return false }
+    return error.code == .unavailable || error.code == .deadlineExceeded
+  }
+
+  /// The peer answers again: the tenant's messages for it that wait out a back-off are due now.
+  private func release(_ tenant: TenantID, peer: String) async {
+    _ = try? await self.pool.tenantQuery(
+      tenant,
+      "UPDATE outbox SET next_attempt_at = now() WHERE delivered_at IS NULL "
+        + "AND next_attempt_at > now() AND split_part(topic, '.', 1) = $1",
+      [peer]
+    )
+    self.plan(tenant, after: .zero)
   }
 
   /// Asks the background loop to look at the tenant's outbox.
-  public func visitLater(_ tenant: TenantID) {
-    self.tenantsToVisit.withLockedValue { _ = $0.insert(tenant) }
-    self.wake.yield()
+  public func visitLater(_ tenant: TenantID) { self.plan(tenant, after: .zero) }
+
+  private func plan(_ tenant: TenantID, after delay: Duration) {
+    let at = ContinuousClock.now + delay
+    self.schedule.withLockedValue { $0.visit(tenant, at: at) }
+    self.wakeups.poke()
   }
 
   public func run() async throws {
@@ -139,24 +206,28 @@ public final class OutboxRelay: Service, Sendable {
             try? await Task.sleep(for: self.interval)
           }
         }
-        group.addTask {
+        for await _ in self.wakeups.stream {
           while !Task.isCancelled {
-            try? await Task.sleep(for: self.interval)
-            self.wake.yield()
+            let (tenants, probes) = self.schedule.withLockedValue { $0.takeDue(.now) }
+            if tenants.isEmpty && probes.isEmpty { break }
+            for probe in probes {
+              _ = await self.deliver(
+                probe.tenant,
+                "id = $1 AND delivered_at IS NULL",
+                [probe.messageID],
+                probe: true
+              )
+            }
+            for tenant in tenants { await self.deliverPending(tenant) }
           }
-        }
-        for await _ in self.wakes {
-          let tenants = self.tenantsToVisit.withLockedValue { visiting in
-            defer { visiting.removeAll() }
-            return visiting
-          }
-          for tenant in tenants { await self.deliverPending(tenant) }
+          self.wakeups.arm(at: self.schedule.withLockedValue { $0.earliest })
         }
         group.cancelAll()
       }
     } onGracefulShutdown: {
-      self.wake.finish()
+      self.wakeups.finish()
     }
+    self.wakeups.arm(at: nil)
   }
 
   /// Start-up: every tenant with undelivered messages (left by a crash or a receiver that was

@@ -224,7 +224,13 @@ enum InvoiceIssuing {
       guard !line.taxCode.isEmpty else {
         throw LedgerValues.invalid(field + ".tax_code", "required")
       }
-      if line.accountCode.isEmpty && defaultRole == nil {
+      _ = try LedgerValues.text(
+        line.accountRole,
+        field: field + ".account_role",
+        maxLength: 50,
+        required: false
+      )
+      if line.accountCode.isEmpty && line.accountRole.isEmpty && defaultRole == nil {
         throw LedgerValues.invalid(field + ".account_code", "required on a supplier bill")
       }
     }
@@ -234,6 +240,11 @@ enum InvoiceIssuing {
     )
     let defaultAccount = try await defaultRole.asyncMap {
       try await BillingValues.roleAccount(session, $0)
+    }
+    // Roles are resolved here, in the transaction that issues the invoice.
+    var byRole: [String: String] = [:]
+    for role in Set(lines.map(\.accountRole)) where !role.isEmpty {
+      byRole[role] = try await BillingValues.roleAccount(session, role)
     }
     var priced: [PricedLine] = []
     for (index, line) in lines.enumerated() {
@@ -246,7 +257,8 @@ enum InvoiceIssuing {
       priced.append(
         PricedLine(
           request: line,
-          accountCode: line.accountCode.isEmpty ? defaultAccount! : line.accountCode,
+          accountCode: byRole[line.accountRole]
+            ?? (line.accountCode.isEmpty ? defaultAccount! : line.accountCode),
           net: net,
           tax: tax
         )

@@ -8,7 +8,9 @@ enum ContentHash {
     var text = "post|\(request.date.year)-\(request.date.month)-\(request.date.day)|\(request.memo)"
     text += "|\(request.sourceType)|\(request.sourceID)"
     for line in request.lines {
-      text += "|\(line.accountCode),\(line.hasDebit ? "D" : "C"),"
+      // A role as sent (codes never hold "@"): resolving it is the posting's business.
+      let account = line.accountRole.isEmpty ? line.accountCode : "@" + line.accountRole
+      text += "|\(account),\(line.hasDebit ? "D" : "C"),"
       let money = line.hasDebit ? line.debit : line.credit
       text += "\(money.currencyCode),\(money.unitsMinor),\(line.memo)"
     }

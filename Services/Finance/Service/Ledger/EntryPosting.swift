@@ -30,13 +30,15 @@ public enum EntryPosting {
     var baseCurrency: String
   }
 
-  /// A line as requested, checked on its own.
+  /// A line as requested, checked on its own. A line by role has its code filled in when the
+  /// role is resolved, in the posting transaction.
   struct RequestedLine {
     var index: Int
     var accountCode: String
     var currency: Currency
     var amountMinor: Int64
     var memo: String
+    var accountRole = ""
   }
 
   public static func post(
@@ -99,7 +101,7 @@ public enum EntryPosting {
   static func record(
     _ session: PostgresSession,
     _ draft: Draft,
-    _ lines: [RequestedLine]
+    _ requested: [RequestedLine]
   )
     async throws -> Erp_Finance_V1_JournalEntry
   {
@@ -109,8 +111,12 @@ public enum EntryPosting {
     let reads = try await session.pipeline([
       PostgresStatement("SELECT base_currency FROM ledger_settings"),
       PostgresStatement(
-        "SELECT code, id, active, role FROM account WHERE code = ANY($1::text[]) OR role = 'rounding'",
-        [Array(Set(lines.map(\.accountCode)))]
+        "SELECT code, id, active, role FROM account WHERE code = ANY($1::text[]) "
+          + "OR role = ANY($2::text[]) OR role = 'rounding'",
+        [
+          Array(Set(requested.map(\.accountCode).filter { !$0.isEmpty })),
+          Array(Set(requested.map(\.accountRole).filter { !$0.isEmpty })),
+        ]
       ),
       PostgresStatement(
         "SELECT 1 FROM closed_period WHERE year = $1 AND month = $2",
@@ -120,6 +126,7 @@ public enum EntryPosting {
     guard let base = Currency(code: try reads[0][0].decode("base_currency", as: String.self)) else {
       throw RPCError(code: .internalError, message: "the ledger's base currency is unknown")
     }
+    let lines = try Self.resolvingRoles(reads[1], requested)
     let accounts = try Self.accounts(reads[1], lines)
     if !reads[2].isEmpty {
       throw RPCError(
@@ -196,9 +203,15 @@ public enum EntryPosting {
     var sums: [Currency: (debit: Int64, credit: Int64)] = [:]
     for (index, line) in lines.enumerated() {
       let field = "lines[\(index)]"
-      guard !line.accountCode.isEmpty else {
-        throw LedgerValues.invalid(field + ".account_code", "required")
+      guard !line.accountCode.isEmpty || !line.accountRole.isEmpty else {
+        throw LedgerValues.invalid(field + ".account_code", "required (or account_role)")
       }
+      let role = try LedgerValues.text(
+        line.accountRole,
+        field: field + ".account_role",
+        maxLength: 50,
+        required: false
+      )
       guard line.hasDebit != line.hasCredit else {
         throw LedgerValues.invalid(field, "exactly one of debit or credit")
       }
@@ -234,7 +247,8 @@ public enum EntryPosting {
           accountCode: line.accountCode,
           currency: currency,
           amountMinor: signed,
-          memo: memo
+          memo: memo,
+          accountRole: role
         )
       )
     }
@@ -253,6 +267,33 @@ public enum EntryPosting {
     let (sum, overflow) = a.addingReportingOverflow(b)
     guard !overflow else { throw LedgerValues.invalid(field, "the amounts are too large") }
     return sum
+  }
+
+  /// The lines with each role replaced by the code of the account that has it now (read in the
+  /// posting transaction); a role no account has is FAILED_PRECONDITION.
+  static func resolvingRoles(
+    _ rows: [PostgresRow],
+    _ lines: [RequestedLine]
+  ) throws -> [RequestedLine] {
+    var byRole: [String: String] = [:]
+    for row in rows {
+      if let role = try row.decodeIfPresent("role", as: String.self) {
+        byRole[role] = try row.decode("code", as: String.self)
+      }
+    }
+    return try lines.map { line in
+      guard !line.accountRole.isEmpty else { return line }
+      guard let code = byRole[line.accountRole] else {
+        throw RPCError(
+          code: .failedPrecondition,
+          message:
+            "lines[\(line.index)].account_role: the ledger has no \(line.accountRole) account"
+        )
+      }
+      var resolved = line
+      resolved.accountCode = code
+      return resolved
+    }
   }
 
   /// Account ids by code; unknown codes are INVALID_ARGUMENT, inactive ones FAILED_PRECONDITION.

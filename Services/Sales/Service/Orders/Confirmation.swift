@@ -8,8 +8,11 @@ import GRPCCore
 ///
 /// - confirm: draft → (progress `confirming`) reserve every line → confirmed. A line that
 ///   cannot be reserved undoes the others (release) and the order returns to draft with the
-///   reason; the supply chain unreachable leaves `confirming` for the recovery to finish.
-/// - cancel: confirmed → (progress `cancelling`) release every line → cancelled.
+///   reason; the supply chain unreachable leaves `confirming` for the recovery worker to
+///   finish (the handler hands the tenant to it).
+/// - cancel: confirmed → (progress `cancelling`) release every line → cancelled. An order
+///   still confirming is waited for, within the call's deadline, while the worker finishes the
+///   confirmation; then it is cancelled from where that left it (draft or confirmed).
 ///
 /// Reservations are idempotent by order line id (per confirmation attempt), releases too, so
 /// finishing a step twice (a retry, or recovery after a crash) does each thing once.
@@ -36,9 +39,9 @@ enum Confirmation {
           [current.id]
         )
       }
-      try await Self.finishConfirming(context, tenant, number: number)
+      try await Self.driveConfirming(context, tenant, number: number)
     case ("draft", "confirming"):
-      try await Self.finishConfirming(context, tenant, number: number)
+      try await Self.driveConfirming(context, tenant, number: number)
     case ("draft", _), ("quotation", _), ("converted", _), ("cancelled", _):
       throw RPCError(
         code: .failedPrecondition,
@@ -48,6 +51,18 @@ enum Confirmation {
       break  // confirmed already, or further along: a repeat
     }
     return try await OrderReading.get(context.pool, tenant, number: number)
+  }
+
+  /// A handler's `finishConfirming`, marked as driven by this process while it runs (the
+  /// handler hands the tenant to the worker if it stops half way, see ``OrdersAPI``).
+  private static func driveConfirming(
+    _ context: SalesContext,
+    _ tenant: TenantID,
+    number: String
+  ) async throws {
+    try await context.recovery.driving(tenant, number) {
+      try await Self.finishConfirming(context, tenant, number: number)
+    }
   }
 
   /// Reserves every line (again: reservations are idempotent), then marks the order confirmed,
@@ -111,6 +126,11 @@ enum Confirmation {
     await context.relay.deliverWritten(tenant)
   }
 
+  /// How often a CancelOrder waiting for a confirmation looks at the order, and how long it
+  /// waits when the call has no deadline.
+  static let confirmationPoll: Duration = .milliseconds(100)
+  static let confirmationWait: Duration = .seconds(10)
+
   static func cancel(
     _ context: SalesContext,
     _ tenant: TenantID,
@@ -118,7 +138,37 @@ enum Confirmation {
   ) async throws
     -> Erp_Sales_V1_SalesOrder
   {
-    let order = try await context.pool.withTenant(tenant) { session in
+    let deadline = RequestContext.deadline ?? (.now + Self.confirmationWait)
+    var order = try await Self.startCancelling(context, tenant, number: number)
+    if order == nil { context.recovery.soon(tenant) }
+    while order == nil {
+      // Stop early enough to answer before the caller's deadline.
+      guard ContinuousClock.now + Self.confirmationPoll * 2 < deadline else {
+        context.recovery.later(tenant)
+        throw RPCError(
+          code: .unavailable,
+          message: "number: \(number) is still being confirmed (the supply chain has not "
+            + "answered yet); retry"
+        )
+      }
+      try await Task.sleep(for: Self.confirmationPoll)
+      order = try await Self.startCancelling(context, tenant, number: number)
+    }
+    if order?.progress == "cancelling" {
+      try await context.recovery.driving(tenant, number) {
+        try await Self.finishCancelling(context, tenant, number: number)
+      }
+    }
+    return try await OrderReading.get(context.pool, tenant, number: number)
+  }
+
+  /// The first step of a cancel, in one transaction; nil while the order is being confirmed.
+  private static func startCancelling(
+    _ context: SalesContext,
+    _ tenant: TenantID,
+    number: String
+  ) async throws -> OrderRow? {
+    try await context.pool.withTenant(tenant) { session in
       let order = try await OrderRow.lock(session, number: number)
       switch (order.status, order.progress) {
       case ("draft", "idle"):
@@ -134,7 +184,7 @@ enum Confirmation {
       case ("confirmed", "cancelling"), ("cancelled", _):
         break
       case (_, "confirming"):
-        throw RPCError(code: .aborted, message: "number: \(number) is being confirmed; retry")
+        return nil
       default:
         throw RPCError(
           code: .failedPrecondition,
@@ -143,10 +193,6 @@ enum Confirmation {
       }
       return try await OrderRow.lock(session, number: number)
     }
-    if order.progress == "cancelling" {
-      try await Self.finishCancelling(context, tenant, number: number)
-    }
-    return try await OrderReading.get(context.pool, tenant, number: number)
   }
 
   /// Releases every line, then marks the order cancelled (crediting an invoice issued on

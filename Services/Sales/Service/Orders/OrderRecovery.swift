@@ -2,23 +2,25 @@ import ERPRuntime
 import ERPStore
 import GRPCCore
 import Logging
-import NIOConcurrencyHelpers
 import ServiceLifecycle
 
-/// Finishes, at start-up, what a crash left between two services: orders still confirming
-/// (their reservations are made again, idempotently, then the order is confirmed, or undone if
-/// a line cannot be reserved), orders still cancelling, shipments and returns the supply chain
-/// may not have answered. A tenant whose work fails for now (a peer down, a migration not
-/// run yet) is tried again every few seconds until it goes through.
+/// Finishes what was left between two services, for as long as the service runs: orders still
+/// confirming (their reservations are made again, idempotently, then the order is confirmed,
+/// or undone if a line cannot be reserved), orders still cancelling, shipments and returns the
+/// supply chain has not answered. At start-up every tenant is looked at; after that a tenant
+/// is resumed when a handler left a step half way (a peer unreachable, the call cut off) or a
+/// CancelOrder waits for a confirmation. A tenant that does not finish is tried again with a
+/// bounded back-off (``RecoveryQueue``) until it does; the worker sleeps in between.
 final class OrderRecovery: Service, Sendable {
   private let context: SalesContext
   private let logger: Logger
-  private let retry = NIOLockedValueBox<Set<TenantID>>([])
 
   init(context: SalesContext, logger: Logger) {
     self.context = context
     self.logger = logger
   }
+
+  private var queue: RecoveryQueue { self.context.recovery }
 
   func run() async throws {
     await cancelWhenGracefulShutdown {
@@ -27,16 +29,19 @@ final class OrderRecovery: Service, Sendable {
         tenants = try? await self.context.pool.listTenants().map(\.tenant)
         if tenants == nil { try? await Task.sleep(for: .seconds(2)) }
       }
-      for tenant in tenants ?? [] { await self.resume(tenant) }
-      while !Task.isCancelled {
-        try? await Task.sleep(for: .seconds(5))
-        let again = self.retry.withLockedValue { pending in
-          defer { pending.removeAll() }
-          return pending
+      for tenant in tenants ?? [] { self.queue.soon(tenant) }
+      for await _ in self.queue.wakeups.stream {
+        while !Task.isCancelled {
+          let due = self.queue.takeDue()
+          if due.isEmpty { break }
+          for (tenant, backoff) in due {
+            if await !self.resume(tenant) { self.queue.retry(tenant, after: backoff) }
+          }
         }
-        for tenant in again { await self.resume(tenant) }
+        self.queue.wakeups.arm(at: self.queue.earliest)
       }
     }
+    self.queue.wakeups.arm(at: nil)
   }
 
   /// Resumes the tenant's unfinished steps; returns true when none is left. Peer calls carry
@@ -48,17 +53,24 @@ final class OrderRecovery: Service, Sendable {
 
   private func resumeInContext(_ tenant: TenantID) async -> Bool {
     do {
+      var finished = true
       let orders = try await self.context.pool.tenantQuery(
         tenant,
         "SELECT number, progress FROM sales_order WHERE progress <> 'idle' ORDER BY id"
       )
       for order in orders {
         let number: String = try order.decode("number")
+        guard !self.queue.isDriven(tenant, number) else {
+          finished = false  // a handler is on it; look again after it
+          continue
+        }
         do {
-          if try order.decode("progress", as: String.self) == "confirming" {
-            try await Confirmation.finishConfirming(self.context, tenant, number: number)
-          } else {
-            try await Confirmation.finishCancelling(self.context, tenant, number: number)
+          try await self.queue.driving(tenant, number) {
+            if try order.decode("progress", as: String.self) == "confirming" {
+              try await Confirmation.finishConfirming(self.context, tenant, number: number)
+            } else {
+              try await Confirmation.finishCancelling(self.context, tenant, number: number)
+            }
           }
           self.logger.info("recovered \(number) of \(tenant.slug)")
         } catch let error as RPCError where error.code == .failedPrecondition {
@@ -72,10 +84,9 @@ final class OrderRecovery: Service, Sendable {
       for fulfilment in fulfilments {
         try await Fulfilment.finish(self.context, tenant, fulfilment: try fulfilment.decode("id"))
       }
-      return true
+      return finished
     } catch {
       self.logger.warning("recovery of \(tenant.slug) will be retried: \(error)")
-      self.retry.withLockedValue { _ = $0.insert(tenant) }
       return false
     }
   }

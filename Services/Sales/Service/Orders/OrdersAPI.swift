@@ -84,7 +84,9 @@ struct OrdersAPI: Erp_Sales_V1_Orders.SimpleServiceProtocol {
     -> Erp_Sales_V1_SalesOrder
   {
     try await inCallingTenant { tenant in
-      try await Confirmation.confirm(self.context, tenant, number: request.number)
+      try await self.resumingLater(tenant) {
+        try await Confirmation.confirm(self.context, tenant, number: request.number)
+      }
     }
   }
 
@@ -95,7 +97,9 @@ struct OrdersAPI: Erp_Sales_V1_Orders.SimpleServiceProtocol {
     -> Erp_Sales_V1_SalesOrder
   {
     try await inCallingTenant { tenant in
-      try await Confirmation.cancel(self.context, tenant, number: request.number)
+      try await self.resumingLater(tenant) {
+        try await Confirmation.cancel(self.context, tenant, number: request.number)
+      }
     }
   }
 
@@ -105,7 +109,11 @@ struct OrdersAPI: Erp_Sales_V1_Orders.SimpleServiceProtocol {
   ) async throws
     -> Erp_Sales_V1_SalesOrder
   {
-    try await inCallingTenant { tenant in try await Fulfilment.ship(self.context, tenant, request) }
+    try await inCallingTenant { tenant in
+      try await self.resumingLater(tenant) {
+        try await Fulfilment.ship(self.context, tenant, request)
+      }
+    }
   }
 
   func returnGoods(
@@ -115,7 +123,28 @@ struct OrdersAPI: Erp_Sales_V1_Orders.SimpleServiceProtocol {
     -> Erp_Sales_V1_SalesOrder
   {
     try await inCallingTenant { tenant in
-      try await Fulfilment.returnGoods(self.context, tenant, request)
+      try await self.resumingLater(tenant) {
+        try await Fulfilment.returnGoods(self.context, tenant, request)
+      }
+    }
+  }
+
+  /// Runs a step that calls the supply chain; when it stops half way (the peer unreachable,
+  /// the call cut off: anything but an answer about the request itself) the tenant goes to
+  /// the recovery worker, which finishes the step.
+  private func resumingLater<T: Sendable>(
+    _ tenant: TenantID,
+    _ step: () async throws -> T
+  ) async throws -> T {
+    do {
+      return try await step()
+    } catch let error as RPCError
+      where [.failedPrecondition, .invalidArgument, .notFound, .alreadyExists].contains(error.code)
+    {
+      throw error
+    } catch {
+      self.context.recovery.later(tenant)
+      throw error
     }
   }
 }

@@ -13,14 +13,14 @@ enum SalesDelivery {
     return { tenant, message in
       switch message.topic {
       case OrderEvents.topic:
-        let event = try Erp_Customers_V1_AppendEventRequest(jsonString: message.payload)
+        let event = try message.decode(Erp_Customers_V1_AppendEventRequest.self)
         let interactions = Erp_Customers_V1_Interactions.Client(
           wrapping: try peers.client("customers")
         )
         _ = try await interactions.appendEvent(event)
         return event.eventType
       case Invoicing.creditNoteTopic:
-        var note = try Erp_Finance_V1_IssueCreditNoteRequest(jsonString: message.payload)
+        var note = try message.decode(Erp_Finance_V1_IssueCreditNoteRequest.self)
         if note.invoiceNumber.hasPrefix("@key:") {
           let key = String(note.invoiceNumber.dropFirst(5))
           let issued = try await pool.tenantQuery(

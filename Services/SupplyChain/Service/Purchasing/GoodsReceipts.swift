@@ -160,7 +160,7 @@ enum GoodsReceipts {
       billLine.quantityMilli = line.quantityMilli
       billLine.unitPriceMinor = unitCost
       billLine.taxCode = try orderLine.decode("tax_code")
-      billLine.accountCode = FinancePostings.role("inventory")
+      billLine.accountRole = "inventory"
       bill.lines.append(billLine)
     }
     try await session.query(

@@ -1220,7 +1220,7 @@ const ProtobufCMessageDescriptor erp__finance__v1__list_tax_codes_response__desc
   (ProtobufCMessageInit) erp__finance__v1__list_tax_codes_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor erp__finance__v1__invoice_line__field_descriptors[7] =
+static const ProtobufCFieldDescriptor erp__finance__v1__invoice_line__field_descriptors[8] =
 {
   {
     "description",
@@ -1275,11 +1275,11 @@ static const ProtobufCFieldDescriptor erp__finance__v1__invoice_line__field_desc
     5,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__InvoiceLine, account_case),
     offsetof(Erp__Finance__V1__InvoiceLine, account_code),
     NULL,
     &protobuf_c_empty_string,
-    0,             /* flags */
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
@@ -1306,9 +1306,22 @@ static const ProtobufCFieldDescriptor erp__finance__v1__invoice_line__field_desc
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "account_role",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Erp__Finance__V1__InvoiceLine, account_case),
+    offsetof(Erp__Finance__V1__InvoiceLine, account_role),
+    NULL,
+    &protobuf_c_empty_string,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned erp__finance__v1__invoice_line__field_indices_by_name[] = {
   4,   /* field[4] = account_code */
+  7,   /* field[7] = account_role */
   0,   /* field[0] = description */
   5,   /* field[5] = net_minor */
   1,   /* field[1] = quantity_milli */
@@ -1319,7 +1332,7 @@ static const unsigned erp__finance__v1__invoice_line__field_indices_by_name[] = 
 static const ProtobufCIntRange erp__finance__v1__invoice_line__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor erp__finance__v1__invoice_line__descriptor =
 {
@@ -1329,7 +1342,7 @@ const ProtobufCMessageDescriptor erp__finance__v1__invoice_line__descriptor =
   "Erp__Finance__V1__InvoiceLine",
   "erp.finance.v1",
   sizeof(Erp__Finance__V1__InvoiceLine),
-  7,
+  8,
   erp__finance__v1__invoice_line__field_descriptors,
   erp__finance__v1__invoice_line__field_indices_by_name,
   1,  erp__finance__v1__invoice_line__number_ranges,

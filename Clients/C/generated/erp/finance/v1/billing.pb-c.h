@@ -115,6 +115,13 @@ struct  Erp__Finance__V1__ListTaxCodesResponse
     , 0,NULL }
 
 
+typedef enum {
+  ERP__FINANCE__V1__INVOICE_LINE__ACCOUNT__NOT_SET = 0,
+  ERP__FINANCE__V1__INVOICE_LINE__ACCOUNT_ACCOUNT_CODE = 5,
+  ERP__FINANCE__V1__INVOICE_LINE__ACCOUNT_ACCOUNT_ROLE = 8
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(ERP__FINANCE__V1__INVOICE_LINE__ACCOUNT__CASE)
+} Erp__Finance__V1__InvoiceLine__AccountCase;
+
 struct  Erp__Finance__V1__InvoiceLine
 {
   ProtobufCMessage base;
@@ -129,20 +136,20 @@ struct  Erp__Finance__V1__InvoiceLine
   int64_t unit_price_minor;
   char *tax_code;
   /*
-   * Revenue (receivable) or expense / inventory (payable) account; defaults to sales revenue or
-   * the expense account named by the request.
-   */
-  char *account_code;
-  /*
    * Filled in answers. Rounding rule: net = quantity × price rounded half away from zero to the
    * minor unit, per line; tax = net × rate, rounded per line; totals are sums of the lines.
    */
   int64_t net_minor;
   int64_t tax_minor;
+  Erp__Finance__V1__InvoiceLine__AccountCase account_case;
+  union {
+    char *account_code;
+    char *account_role;
+  };
 };
 #define ERP__FINANCE__V1__INVOICE_LINE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&erp__finance__v1__invoice_line__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0 }
+    , (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, 0, 0, ERP__FINANCE__V1__INVOICE_LINE__ACCOUNT__NOT_SET, {0} }
 
 
 struct  Erp__Finance__V1__IssueInvoiceRequest

@@ -2039,18 +2039,18 @@ const ProtobufCMessageDescriptor erp__finance__v1__period__descriptor =
   (ProtobufCMessageInit) erp__finance__v1__period__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor erp__finance__v1__entry_line__field_descriptors[6] =
+static const ProtobufCFieldDescriptor erp__finance__v1__entry_line__field_descriptors[7] =
 {
   {
     "account_code",
     1,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__EntryLine, account_case),
     offsetof(Erp__Finance__V1__EntryLine, account_code),
     NULL,
     &protobuf_c_empty_string,
-    0,             /* flags */
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
@@ -2113,9 +2113,22 @@ static const ProtobufCFieldDescriptor erp__finance__v1__entry_line__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "account_role",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Erp__Finance__V1__EntryLine, account_case),
+    offsetof(Erp__Finance__V1__EntryLine, account_role),
+    NULL,
+    &protobuf_c_empty_string,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned erp__finance__v1__entry_line__field_indices_by_name[] = {
   0,   /* field[0] = account_code */
+  6,   /* field[6] = account_role */
   5,   /* field[5] = base_credit */
   4,   /* field[4] = base_debit */
   2,   /* field[2] = credit */
@@ -2125,7 +2138,7 @@ static const unsigned erp__finance__v1__entry_line__field_indices_by_name[] = {
 static const ProtobufCIntRange erp__finance__v1__entry_line__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor erp__finance__v1__entry_line__descriptor =
 {
@@ -2135,7 +2148,7 @@ const ProtobufCMessageDescriptor erp__finance__v1__entry_line__descriptor =
   "Erp__Finance__V1__EntryLine",
   "erp.finance.v1",
   sizeof(Erp__Finance__V1__EntryLine),
-  6,
+  7,
   erp__finance__v1__entry_line__field_descriptors,
   erp__finance__v1__entry_line__field_indices_by_name,
   1,  erp__finance__v1__entry_line__number_ranges,

@@ -231,13 +231,19 @@ struct  Erp__Finance__V1__Period
     , 0, 0, 0 }
 
 
+typedef enum {
+  ERP__FINANCE__V1__ENTRY_LINE__ACCOUNT__NOT_SET = 0,
+  ERP__FINANCE__V1__ENTRY_LINE__ACCOUNT_ACCOUNT_CODE = 1,
+  ERP__FINANCE__V1__ENTRY_LINE__ACCOUNT_ACCOUNT_ROLE = 7
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(ERP__FINANCE__V1__ENTRY_LINE__ACCOUNT__CASE)
+} Erp__Finance__V1__EntryLine__AccountCase;
+
 /*
  * One line: an amount on the debit or the credit side of an account.
  */
 struct  Erp__Finance__V1__EntryLine
 {
   ProtobufCMessage base;
-  char *account_code;
   /*
    * Positive amounts only; exactly one of debit or credit.
    */
@@ -249,10 +255,15 @@ struct  Erp__Finance__V1__EntryLine
    */
   Erp__Common__V1__Money *base_debit;
   Erp__Common__V1__Money *base_credit;
+  Erp__Finance__V1__EntryLine__AccountCase account_case;
+  union {
+    char *account_code;
+    char *account_role;
+  };
 };
 #define ERP__FINANCE__V1__ENTRY_LINE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&erp__finance__v1__entry_line__descriptor) \
-    , (char *)protobuf_c_empty_string, NULL, NULL, (char *)protobuf_c_empty_string, NULL, NULL }
+    , NULL, NULL, (char *)protobuf_c_empty_string, NULL, NULL, ERP__FINANCE__V1__ENTRY_LINE__ACCOUNT__NOT_SET, {0} }
 
 
 struct  Erp__Finance__V1__PostEntryRequest
