@@ -469,6 +469,20 @@ let package = Package(
       ],
       path: "Tests/ERPTransportTests"
     ),
+    // The fault suite: real service processes killed, real PostgreSQL stopped, under load.
+    .testTarget(
+      name: "FaultTests",
+      dependencies: [
+        "ERPProtos",
+        "ERPRuntime",
+        "ERPStore",
+        "ERPTestSupport",
+        "ERPTransport",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+      ],
+      path: "Tests/FaultTests"
+    ),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -143,17 +143,17 @@ struct DemoSnapshot: Equatable {
     snapshot.nextOrderExists = nextExists
     snapshot.trialBalance = try await system.inDemo("finance") { client in
       var request = Erp_Finance_V1_TrialBalanceRequest()
-      request.asOf = Self.date(2026, 12, 31)
+      request.asOf = CalendarDate(year: 2026, month: 12, day: 31).proto
       return try await Erp_Finance_V1_Ledger.Client(wrapping: client).trialBalance(request)
         .lines.map { "\($0.accountCode) \($0.debitMinor) \($0.creditMinor)" }
     }
     (snapshot.headcount, snapshot.shifts) = try await system.inDemo("hr") { client in
       var headcount = Erp_Hr_V1_HeadcountRequest()
-      headcount.asOf = Self.date(2026, 11, 26)
+      headcount.asOf = CalendarDate(year: 2026, month: 11, day: 26).proto
       let people = try await Erp_Hr_V1_People.Client(wrapping: client).headcount(headcount)
       var week = Erp_Hr_V1_WeeklyScheduleRequest()
       week.departmentCode = "SALES"
-      week.weekStart = Self.date(2026, 11, 22)
+      week.weekStart = CalendarDate(year: 2026, month: 11, day: 22).proto
       let shifts = try await Erp_Hr_V1_Scheduling.Client(wrapping: client).weeklySchedule(week)
       return (people.total, shifts.shifts.count)
     }
@@ -162,13 +162,5 @@ struct DemoSnapshot: Equatable {
         .total.unitsMinor
     }
     return snapshot
-  }
-
-  static func date(_ year: Int32, _ month: Int32, _ day: Int32) -> Erp_Common_V1_Date {
-    var date = Erp_Common_V1_Date()
-    date.year = year
-    date.month = month
-    date.day = day
-    return date
   }
 }
