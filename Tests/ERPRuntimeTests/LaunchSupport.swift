@@ -31,13 +31,14 @@ struct LaunchedSystem {
     self.environment = environment
   }
 
+  /// Starts erp-run.
+  func launch() throws -> RunningProcess {
+    try RunningProcess(try Subprocess.builtProduct("erp-run"), [], environment: self.environment)
+  }
+
   /// Starts erp-run and waits for `ERP is up`.
   func start() async throws -> RunningProcess {
-    let process = try RunningProcess(
-      try Subprocess.builtProduct("erp-run"),
-      [],
-      environment: self.environment
-    )
+    let process = try self.launch()
     do {
       try await process.waitFor("ERP is up", timeout: .seconds(240))
     } catch {

@@ -9,11 +9,23 @@ import Testing
 @Suite("make run: erp-run brings the system up, keeps it up, and comes back on the same .erp")
 struct LaunchTests {
   @Test(
-    "up with demo data; a killed service restarted alone; stopped, started, killed, started on the same .erp: same data, same token"
+    "killed mid-seed, then up with demo data; a killed service restarted alone; stopped, started, killed, started on the same .erp: same data, same token"
   )
   func upRestartAndAgain() async throws {
     let system = try LaunchedSystem()
     defer { try? FileManager.default.removeItem(atPath: system.directory) }
+
+    // erp-run killed outright while it seeds the demo (once the first quotation exists): the
+    // next one finishes the seeding, adding nothing twice.
+    let seeding = try system.launch()
+    defer { seeding.signal(SIGTERM) }
+    _ = try await system.eventually("sales", within: .seconds(240)) { client in
+      var ref = Erp_Sales_V1_OrderRef()
+      ref.number = "QT-000001"
+      return try await Erp_Sales_V1_Orders.Client(wrapping: client).getOrder(ref)
+    }
+    seeding.signal(SIGKILL)
+    _ = try await seeding.waitForExit()
 
     let first = try await system.start()
     defer { first.signal(SIGTERM) }  // a failed expectation must not leave it running
