@@ -350,6 +350,7 @@ let package = Package(
     .testTarget(
       name: "ERPRuntimeTests",
       dependencies: [
+        "erp-run",
         "ERPRuntime",
         "ERPProtos",
         "ERPStore",
