@@ -88,6 +88,48 @@ struct LaunchTests {
     }
   }
 
+  @Test(
+    "erp-run whose output nobody reads (`make run | tee`, tee gone) keeps running and stops all"
+  )
+  func stopsWithoutItsOutput() async throws {
+    let system = try LaunchedSystem()
+    defer { try? FileManager.default.removeItem(atPath: system.directory) }
+    // Its output is a pipe whose reading end is closed at once: every line it writes fails.
+    var ends: [Int32] = [-1, -1]
+    try #require(pipe(&ends) == 0)
+    _ = fcntl(ends[0], F_SETFD, FD_CLOEXEC)  // the child gets the writing end only
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try Subprocess.builtProduct("erp-run"))
+    process.environment = system.environment
+    process.standardOutput = FileHandle(fileDescriptor: ends[1], closeOnDealloc: false)
+    process.standardError = FileHandle(fileDescriptor: ends[1], closeOnDealloc: false)
+    try process.run()
+    close(ends[1])
+    close(ends[0])
+    defer { if process.isRunning { process.terminate() } }
+
+    // Up: the demo partner key is written at the end of seeding, just before `ERP is up`.
+    let deadline = ContinuousClock.now + .seconds(240)
+    while !FileManager.default.fileExists(atPath: system.directory + "/demo-partner-key") {
+      try #require(process.isRunning, "erp-run died once its output had no reader")
+      try #require(ContinuousClock.now < deadline, "erp-run not up within 240 s")
+      try await Task.sleep(for: .milliseconds(100))
+    }
+
+    process.interrupt()
+    try await Blocking.run { process.waitUntilExit() }
+    #expect(process.terminationReason == .exit)
+    #expect(process.terminationStatus == 0)
+    #expect(
+      !FileManager.default.fileExists(atPath: system.directory + "/postgres/data/postmaster.pid")
+    )
+    for service in ServiceCatalog.all {
+      await #expect(throws: (any Error).self) {
+        _ = try await OpsProbe.get(port: service.defaultOpsPort + system.offset, path: "/healthz")
+      }
+    }
+  }
+
   /// Every service erp-run started is healthy, ready, and holds the demo tenant and its data.
   static func checkEveryService(
     _ output: String,
