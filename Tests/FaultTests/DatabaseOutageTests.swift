@@ -68,7 +68,7 @@ struct DatabaseOutageTests {
       let restarted = ContinuousClock.now
       _ = try await Blocking.run { try PrivateCluster.start(in: directory, durable: false) }
       let answeredBefore = await log.answered
-      try await Self.waitUntil("postings answered again", within: .seconds(60)) {
+      try await Self.waitUntil("postings answered again") {
         await log.answered >= answeredBefore + 20
       }
       done.withLockedValue { $0 = true }
@@ -106,7 +106,7 @@ struct DatabaseOutageTests {
 
   static func waitUntil(
     _ what: String,
-    within limit: Duration = .seconds(30),
+    within limit: Duration = .seconds(60),
     _ condition: () async throws -> Bool
   ) async throws {
     let deadline = ContinuousClock.now + limit
