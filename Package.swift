@@ -353,6 +353,7 @@ let package = Package(
     .testTarget(
       name: "ERPRuntimeTests",
       dependencies: [
+        "erp-run",
         "ERPRuntime",
         "ERPProtos",
         "ERPStore",
@@ -471,6 +472,20 @@ let package = Package(
         .product(name: "NIOPosix", package: "swift-nio"),
       ],
       path: "Tests/ERPTransportTests"
+    ),
+    // The fault suite: real service processes killed, real PostgreSQL stopped, under load.
+    .testTarget(
+      name: "FaultTests",
+      dependencies: [
+        "ERPProtos",
+        "ERPRuntime",
+        "ERPStore",
+        "ERPTestSupport",
+        "ERPTransport",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+      ],
+      path: "Tests/FaultTests"
     ),
   ],
   swiftLanguageModes: [.v6]

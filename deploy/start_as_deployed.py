@@ -1,7 +1,12 @@
 """Starts each service executable (the debug build) with exactly the environment
 deploy/compose.yaml gives its container: the env_file, then `environment` with ${…} filled in
 from the values below, except that the database host `postgres` becomes a private PostgreSQL
-started here. Each must answer /readyz on the ops port compose gives it."""
+started here, and that the ports (each container's own in compose) become free loopback ports,
+the peers' addresses with them, so the check runs beside `make run` or anything else listening.
+Each must answer /readyz on its ops port.
+
+PostgreSQL runs as the `postgres` user, which may not be able to enter the checkout (a clone in
+a folder only root may enter): it is given nothing from there; init.sql goes in on stdin."""
 import os
 import re
 import shutil
@@ -39,24 +44,38 @@ def read_env_file(path):
     return values
 
 
+def free_port(taken):
+    """A loopback port nothing listens on now (the kernel's choice), not one of `taken`."""
+    while True:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        if port not in taken:
+            taken.add(port)
+            return port
+
+
 def main():
     with open("deploy/compose.yaml") as handle:
         compose = yaml.safe_load(handle)
     data = tempfile.mkdtemp(prefix="erp-deploy-check-")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    taken = set()
+    port = free_port(taken)
+    built = [name for name, service in compose["services"].items() if "build" in service]
+    ports = {name: (free_port(taken), free_port(taken)) for name in built}
     shutil.chown(data, "postgres")
-    def as_postgres(*command):
+    def as_postgres(*command, stdin=None):
+        # Run from the data folder: the postgres user may not be able to enter the checkout.
         subprocess.run(["runuser", "-u", "postgres", "--"] + list(command), check=True,
-                       stdout=subprocess.DEVNULL)
+                       stdout=subprocess.DEVNULL, stdin=stdin, cwd=data)
     as_postgres(f"{BIN}/initdb", "-D", f"{data}/db", "-A", "trust", "-U", "postgres")
     as_postgres(f"{BIN}/pg_ctl", "-D", f"{data}/db", "-l", f"{data}/log", "-w", "-o",
                 f"-p {port} -k {data} -c fsync=off -c listen_addresses=127.0.0.1", "start")
     processes = []
     try:
-        as_postgres(f"{BIN}/psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-q",
-                    "-f", "deploy/postgres/init.sql")
+        with open("deploy/postgres/init.sql") as init:
+            as_postgres(f"{BIN}/psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
+                        "-q", "-v", "ON_ERROR_STOP=1", "-f", "-", stdin=init)
         for name, service in compose["services"].items():
             if "build" not in service:
                 continue
@@ -67,6 +86,11 @@ def main():
                 environment[key] = substitute(str(value))
             environment["ERP_DATABASE_URL"] = environment["ERP_DATABASE_URL"].replace(
                 "host=postgres", f"host=127.0.0.1 port={port}")
+            environment["ERP_PORT"], environment["ERP_OPS_PORT"] = map(str, ports[name])
+            for peer in built:
+                variable = f"ERP_PEER_{peer.upper()}"
+                if variable in environment:
+                    environment[variable] = f"127.0.0.1:{ports[peer][0]}"
             environment["PATH"] = os.environ["PATH"]
             executable = f".build/debug/erp-{service['build']['args']['SERVICE']}"
             log = open(f"{data}/{name}.log", "w")
@@ -99,7 +123,7 @@ def main():
                 process.kill()
             log.close()
         subprocess.run(["runuser", "-u", "postgres", "--", f"{BIN}/pg_ctl", "-D", f"{data}/db",
-                        "-m", "immediate", "stop"], stdout=subprocess.DEVNULL)
+                        "-m", "immediate", "stop"], stdout=subprocess.DEVNULL, cwd=data)
         shutil.rmtree(data, ignore_errors=True)
 
 

@@ -8,7 +8,8 @@ import GRPCCore
 /// converted into a draft order, a confirmed order, one partly shipped, one invoiced, one paid
 /// (its invoice paid in finance) and one cancelled. ("Shipped" lasts only until the shipment's
 /// invoice is issued in finance, so a healthy system shows none.) Fixed request ids make a
-/// second `make run` add nothing.
+/// second `make run` add nothing, and each step is taken only if the order has not passed it
+/// yet, so a run that stopped half way through seeding is finished by the next one.
 extension DemoData {
   static func seedSales(portOffset: Int, secret: String) async throws {
     @Sendable func port(_ name: String) -> Int {
@@ -90,6 +91,11 @@ extension DemoData {
       ref.number = number
       return ref
     }
+    // Only a draft is confirmed: an earlier run may have confirmed, shipped or cancelled it.
+    func confirm(_ number: String) async throws {
+      let order = try await orders.getOrder(ref(number))
+      if order.status == .draft { _ = try await orders.confirmOrder(ref(number)) }
+    }
     func ship(
       _ key: String,
       _ number: String,
@@ -119,15 +125,15 @@ extension DemoData {
     )
     _ = try await orders.convertQuotation(ref(quoted))
     let confirmed = try await create("confirmed", alnoor, [("DATES-1KG", 2_000)])
-    _ = try await orders.confirmOrder(ref(confirmed))
+    try await confirm(confirmed)
     let partly = try await create("partly-shipped", gulf, [("DATES-1KG", 4_000)])
-    _ = try await orders.confirmOrder(ref(partly))
+    try await confirm(partly)
     _ = try await ship("partly-shipped-1", partly, [(1, 2_000)])
     let invoiced = try await create("invoiced", alnoor, [("COFFEE-500G", 2_000)])
-    _ = try await orders.confirmOrder(ref(invoiced))
+    try await confirm(invoiced)
     _ = try await ship("invoiced-1", invoiced)
     let paid = try await create("paid", gulf, [("CUP-SET", 1_000)])
-    _ = try await orders.confirmOrder(ref(paid))
+    try await confirm(paid)
     let shipped = try await ship("paid-1", paid)
     let billing = Erp_Finance_V1_Billing.Client(wrapping: finance)
     for (index, number) in shipped.invoiceNumbers.enumerated() {
@@ -148,7 +154,7 @@ extension DemoData {
     }
     _ = try await orders.getOrder(ref(paid))
     let cancelled = try await create("cancelled", alnoor, [("CUP-SET", 1_000)])
-    _ = try await orders.confirmOrder(ref(cancelled))
+    try await confirm(cancelled)
     _ = try await orders.cancelOrder(ref(cancelled))
   }
 }

@@ -10,18 +10,14 @@ import Glibc
 /// The embedded default behind `make run`: a private PostgreSQL under `.erp/` (unless
 /// `ERP_DATABASE_URL` names a server), one database per service, every service executable that
 /// was built started as its own process, a `demo` tenant provisioned everywhere, then `ERP is up`.
-/// SIGINT or SIGTERM (or any service dying) stops the services, then PostgreSQL.
+/// A service that dies is started again (with back-off); only SIGINT or SIGTERM stops the
+/// services, then PostgreSQL.
 struct Launcher {
   let environment: [String: String]
   let output = LinePrinter()
 
   struct Failure: Error, CustomStringConvertible {
     var description: String
-  }
-
-  enum Event: Sendable, Equatable {
-    case signal(Int32)
-    case exited(String, Int32)
   }
 
   /// The folder holding the private cluster: `ERP_RUN_DIR`, by default `.erp` in the current one.
@@ -44,25 +40,30 @@ struct Launcher {
   }
 
   func run() async throws {
-    let firstEvent = NIOLockedValueBox<Event?>(nil)
-    let record: @Sendable (Event) -> Void = { event in
-      firstEvent.withLockedValue { if $0 == nil { $0 = event } }
+    let stopSignal = NIOLockedValueBox<Int32?>(nil)
+    let signals = SignalWatcher(signals: [SIGINT, SIGTERM]) { number in
+      stopSignal.withLockedValue { if $0 == nil { $0 = number } }
     }
-    let signals = SignalWatcher(signals: [SIGINT, SIGTERM]) { record(.signal($0)) }
     defer { signals.cancel() }
 
     let services = self.builtServices()
     guard !services.isEmpty else {
       throw Failure(description: "no service executable next to erp-run; run `swift build` first")
     }
+    let folder = RunFolder(path: self.runDirectory)
+    try folder.lock()
+    let leftovers = await folder.stopLeftovers(grace: .seconds(15))
+    if !leftovers.isEmpty {
+      self.output.print("[run] stopped \(leftovers.joined(separator: ", ")) left by an earlier run")
+    }
     let database = try self.database(for: services.map(\.0))
     let secret = self.environment["ERP_SERVICE_SECRET"] ?? Self.randomSecret()
-    let operatorToken = self.environment["ERP_OPERATOR_TOKEN"] ?? Self.randomSecret()
-    var running: [ServiceProcess] = []
+    let operatorToken = try self.environment["ERP_OPERATOR_TOKEN"] ?? folder.operatorToken()
+    let supervisor = Supervisor(output: self.output, folder: folder)
     do {
       for (entry, path) in services {
-        running.append(
-          try ServiceProcess(
+        supervisor.add(
+          .init(
             name: entry.name,
             executable: path,
             environment: self.serviceEnvironment(
@@ -70,12 +71,11 @@ struct Launcher {
               database: database,
               secret: secret,
               operatorToken: operatorToken
-            ),
-            output: self.output
-          ) { [name = entry.name] in record(.exited(name, $0)) }
+            )
+          )
         )
       }
-      try await self.waitUntilReady(services.map(\.0), firstEvent: firstEvent)
+      try await self.waitUntilReady(services.map(\.0), stopSignal: stopSignal)
       try await DemoTenant.provision(
         in: services.map(\.0),
         portOffset: self.portOffset,
@@ -91,30 +91,33 @@ struct Launcher {
         )
       }
     } catch {
-      await self.stop(running, database: database)
+      await self.stop(supervisor, database: database)
       throw error
     }
     self.printAddresses(services.map(\.0), database: database)
+    self.output.print(
+      "  operator token \(operatorToken)   "
+        + (self.environment["ERP_OPERATOR_TOKEN"] == nil
+          ? "(kept in \(folder.operatorTokenFile))" : "(from ERP_OPERATOR_TOKEN)")
+    )
+    if services.contains(where: { $0.0.name == "gateway" }) {
+      self.output.print("  partner key    \(folder.partnerKeyFile)")
+    }
     self.output.print("ERP is up (tenant \"demo\"; Ctrl-C stops everything)")
 
-    while firstEvent.withLockedValue({ $0 }) == nil {
+    // A crashed service is restarted by the supervisor; only a signal ends the run.
+    while stopSignal.withLockedValue({ $0 }) == nil {
       try? await Task.sleep(for: .milliseconds(100))
     }
-    switch firstEvent.withLockedValue({ $0 }) {
-    case .exited(let name, let status):
-      self.output.print("\(name) exited (status \(status)); stopping everything")
-    default:
-      self.output.print("stopping")
-    }
-    await self.stop(running, database: database)
+    self.output.print("stopping")
+    await self.stop(supervisor, database: database)
     self.output.print("stopped")
   }
 
   /// SIGTERM to every service (they drain), SIGKILL to any still there after 15 s, then
   /// PostgreSQL if we started it.
-  func stop(_ running: [ServiceProcess], database: Databases) async {
-    for process in running { process.terminate() }
-    await Self.waitForExit(of: running, within: .seconds(15))
+  func stop(_ supervisor: Supervisor, database: Databases) async {
+    await supervisor.stop(grace: .seconds(15))
     do {
       try database.cluster?.stop()
     } catch {
@@ -171,20 +174,17 @@ struct Launcher {
     var conninfo: (String) -> String
   }
 
-  /// Polls every service's `/readyz` until all answer 200; fails when a service exits or a
-  /// signal arrives first, or after two minutes.
+  /// Polls every service's `/readyz` until all answer 200 (a service that exits meanwhile is
+  /// restarted by the supervisor); fails when a signal arrives first, or after two minutes.
   func waitUntilReady(
     _ services: [ServiceEntry],
-    firstEvent: NIOLockedValueBox<Event?>
+    stopSignal: NIOLockedValueBox<Int32?>
   ) async throws {
     let deadline = ContinuousClock.now + .seconds(120)
     var waiting = services
     while !waiting.isEmpty {
-      switch firstEvent.withLockedValue({ $0 }) {
-      case .signal: throw Failure(description: "interrupted while starting")
-      case .exited(let name, let status):
-        throw Failure(description: "\(name) exited while starting (status \(status))")
-      case nil: break
+      if stopSignal.withLockedValue({ $0 }) != nil {
+        throw Failure(description: "interrupted while starting")
       }
       var stillWaiting: [ServiceEntry] = []
       for service in waiting {
@@ -202,19 +202,6 @@ struct Launcher {
         )
       }
       if !waiting.isEmpty { try await Task.sleep(for: .milliseconds(200)) }
-    }
-  }
-
-  static func waitForExit(of processes: [ServiceProcess], within limit: Duration) async {
-    let deadline = ContinuousClock.now + limit
-    for process in processes {
-      while kill(process.pid, 0) == 0 {
-        if ContinuousClock.now >= deadline {
-          process.forceKill()
-          break
-        }
-        try? await Task.sleep(for: .milliseconds(50))
-      }
     }
   }
 

@@ -166,9 +166,10 @@ public final class ConnectionPool: Sendable {
     }
   }
 
-  /// Not broken, not past its lifetime, and alive if it sat idle for long.
+  /// Not broken, not closed by the server while idle, not past its lifetime, and alive if it sat
+  /// idle for long.
   private func isUsable(_ connection: PostgresConnection) async throws -> Bool {
-    if connection.isBroken { return false }
+    if connection.isBroken || connection.serverSpokeWhileIdle { return false }
     let now = NIODeadline.now()
     if now - connection.createdAt > TimeAmount(self.config.maxLifetime) { return false }
     if now - connection.lastUsed > TimeAmount(self.config.healthCheckAfterIdle) {

@@ -106,6 +106,18 @@ final class PostgresConnection: @unchecked Sendable {
     return nil
   }
 
+  /// Whether the server has sent something to this connection while it sat idle. libpq reads
+  /// every answer to the end before a call returns, and our sessions never LISTEN, so an idle
+  /// socket has nothing to read unless the server is closing it (PostgreSQL stopped or
+  /// restarted, the backend terminated): its FATAL message and end of stream wait there, and
+  /// libpq would only find out by failing the next query. One non-blocking `poll` tells.
+  var serverSpokeWhileIdle: Bool {
+    let fd = PQsocket(self.handle)
+    guard fd >= 0 else { return true }
+    var watched = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+    return poll(&watched, 1, 0) != 0
+  }
+
   /// Statements prepared on this connection, by SQL text. A statement is parsed once per
   /// connection and then only bound and executed: the server's parse (and, for generic plans,
   /// planning) work per call goes. PostgreSQL re-plans a prepared statement by itself when the

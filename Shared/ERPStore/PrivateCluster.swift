@@ -34,6 +34,7 @@ public struct PrivateCluster: Sendable {
         ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]
       )
     }
+    Self.removeStaleLockFiles(data: data, socketDirectory: directory)
     // A running cluster left by an earlier run is reused.
     if let port = Self.runningPort(data: data, bin: bin) {
       return PrivateCluster(directory: directory, port: port)
@@ -109,6 +110,33 @@ public struct PrivateCluster: Sendable {
     else { return nil }
     let lines = pid.split(separator: "\n", omittingEmptySubsequences: false)
     return lines.count > 3 ? Int(lines[3]) : nil
+  }
+
+  /// After PostgreSQL was killed (or the machine restarted), `postmaster.pid` and the socket's
+  /// lock file name a pid that may now belong to another program, which makes `pg_ctl status`
+  /// report a server and PostgreSQL refuse to start. A lock file whose pid is not a live
+  /// `postgres` process is removed; a live server's are left alone.
+  private static func removeStaleLockFiles(data: String, socketDirectory: String) {
+    let pidFile = data + "/postmaster.pid"
+    guard let contents = try? String(contentsOfFile: pidFile, encoding: .utf8) else { return }
+    let lines = contents.split(separator: "\n", omittingEmptySubsequences: false)
+    guard let pid = lines.first.flatMap({ Int32($0.trimmingCharacters(in: .whitespaces)) }),
+      !Self.isPostgres(pid)
+    else { return }
+    unlink(pidFile)
+    if lines.count > 3, let port = Int(lines[3]) {
+      unlink(socketDirectory + "/.s.PGSQL.\(port).lock")
+    }
+  }
+
+  /// Whether `pid` is a live PostgreSQL server process (its command name is `postgres`).
+  private static func isPostgres(_ pid: Int32) -> Bool {
+    guard pid > 0, kill(pid, 0) == 0 || errno == EPERM else { return false }
+    // Without /proc (not Linux) a live pid is taken to be the server, as pg_ctl does.
+    guard let name = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8) else {
+      return true
+    }
+    return name.trimmingCharacters(in: .whitespacesAndNewlines) == "postgres"
   }
 
   /// A loopback port nothing listens on now (the kernel's pick for port 0): for the cluster,

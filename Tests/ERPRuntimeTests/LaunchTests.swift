@@ -6,36 +6,145 @@ import Foundation
 import GRPCCore
 import Testing
 
-@Suite("make run: erp-run brings the system up and takes it down")
+@Suite("make run: erp-run brings the system up, keeps it up, and comes back on the same .erp")
 struct LaunchTests {
-  @Test("private PostgreSQL, every built service ready, demo tenant provisioned, Ctrl-C stops all")
-  func upAndDown() async throws {
-    let launcher = try Subprocess.builtProduct("erp-run")
-    let directory =
-      NSTemporaryDirectory() + "erp-run-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    defer { try? FileManager.default.removeItem(atPath: directory) }
-    // Ports below the ephemeral range, away from `make run`'s own.
-    let offset = Int.random(in: 150...190) * 100
-    let secret = "launch-test-secret-0123456789"
-    var environment = ProcessInfo.processInfo.environment
-    environment["ERP_DATABASE_URL"] = nil
-    environment["ERP_RUN_DIR"] = directory
-    environment["ERP_RUN_PORT_OFFSET"] = String(offset)
-    environment["ERP_SERVICE_SECRET"] = secret
-    let operatorToken = "launch-test-operator-token"
-    environment["ERP_OPERATOR_TOKEN"] = operatorToken
+  @Test(
+    "killed mid-seed, then up with demo data; a killed service restarted alone; stopped, started, killed, started on the same .erp: same data, same token"
+  )
+  func upRestartAndAgain() async throws {
+    let system = try LaunchedSystem()
+    defer { try? FileManager.default.removeItem(atPath: system.directory) }
 
-    let process = try RunningProcess(launcher, [], environment: environment)
-    try await process.waitFor("ERP is up", timeout: .seconds(180))
+    // erp-run killed outright while it seeds the demo (once the first quotation exists): the
+    // next one finishes the seeding, adding nothing twice.
+    let seeding = try system.launch()
+    defer { seeding.signal(SIGTERM) }
+    _ = try await system.eventually("sales", within: .seconds(240)) { client in
+      var ref = Erp_Sales_V1_OrderRef()
+      ref.number = "QT-000001"
+      return try await Erp_Sales_V1_Orders.Client(wrapping: client).getOrder(ref)
+    }
+    seeding.signal(SIGKILL)
+    _ = try await seeding.waitForExit()
 
-    let services = ServiceCatalog.all.filter { process.output.contains("[\($0.name)] ") }
+    let first = try await system.start()
+    defer { first.signal(SIGTERM) }  // a failed expectation must not leave it running
+    // The operator token is kept in the run folder (0600) and shown with the addresses.
+    let operatorToken = try system.storedOperatorToken()
+    #expect(operatorToken.count >= 32)
+    #expect(first.output.contains("operator token \(operatorToken)"))
+    #expect(first.output.contains(system.directory + "/demo-partner-key"))
+    let services = try await Self.checkEveryService(
+      first.output,
+      offset: system.offset,
+      secret: system.secret,
+      operatorToken: operatorToken
+    )
+    let snapshot = try await DemoSnapshot.take(system)
+    #expect(snapshot.customers.count == 4)
+    #expect(!snapshot.nextOrderExists)
+
+    // One service killed: erp-run says so and starts it again; the others keep running.
+    let pids = LaunchedSystem.servicePIDs(first.output)
+    #expect(Set(pids.keys) == Set(services.map(\.name)))
+    let victim = try #require(pids["customers"])
+    kill(victim, SIGKILL)
+    try await first.waitFor(
+      "[run] customers exited with signal 9; restarting in",
+      timeout: .seconds(30)
+    )
+    let found = try await system.eventually("customers") { client in
+      try await Erp_Customers_V1_Customers.Client(wrapping: client).listCustomers(.init())
+    }
+    #expect(found.customers.count == 4)
+    #expect(LaunchedSystem.servicePIDs(first.output)["customers"] != victim)
+    for (name, pid) in pids where name != "customers" {
+      #expect(kill(pid, 0) == 0, "\(name) was stopped")
+      #expect(!first.output.contains("[run] \(name) exited"))
+      #expect(LaunchedSystem.servicePIDs(first.output)[name] == pid)
+    }
+    #expect(!first.output.contains("stopping everything"))
+
+    // Ctrl-C, then `make run` again on the same .erp: up again, nothing seeded twice.
+    try await system.stop(first)
+    let second = try await system.start()
+    defer { second.signal(SIGTERM) }  // a failed expectation must not leave it running
+    #expect(try system.storedOperatorToken() == operatorToken)
+    #expect(second.output.contains("operator token \(operatorToken)"))
+    #expect(try await DemoSnapshot.take(system) == snapshot)
+
+    // erp-run killed outright (its services and PostgreSQL left behind): the next one takes
+    // over the same .erp.
+    second.signal(SIGKILL)
+    _ = try await second.waitForExit()
+    let third = try await system.start()
+    defer { third.signal(SIGTERM) }  // a failed expectation must not leave it running
+    #expect(try await DemoSnapshot.take(system) == snapshot)
+    try await system.stop(third)
+    for service in services {
+      await #expect(throws: (any Error).self) {
+        _ = try await OpsProbe.get(port: service.defaultOpsPort + system.offset, path: "/healthz")
+      }
+    }
+  }
+
+  @Test(
+    "erp-run whose output nobody reads (`make run | tee`, tee gone) keeps running and stops all"
+  )
+  func stopsWithoutItsOutput() async throws {
+    let system = try LaunchedSystem()
+    defer { try? FileManager.default.removeItem(atPath: system.directory) }
+    // Its output is a pipe whose reading end is closed at once: every line it writes fails.
+    var ends: [Int32] = [-1, -1]
+    try #require(pipe(&ends) == 0)
+    _ = fcntl(ends[0], F_SETFD, FD_CLOEXEC)  // the child gets the writing end only
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try Subprocess.builtProduct("erp-run"))
+    process.environment = system.environment
+    process.standardOutput = FileHandle(fileDescriptor: ends[1], closeOnDealloc: false)
+    process.standardError = FileHandle(fileDescriptor: ends[1], closeOnDealloc: false)
+    try process.run()
+    close(ends[1])
+    close(ends[0])
+    defer { if process.isRunning { process.terminate() } }
+
+    // Up: the demo partner key is written at the end of seeding, just before `ERP is up`.
+    let deadline = ContinuousClock.now + .seconds(240)
+    while !FileManager.default.fileExists(atPath: system.directory + "/demo-partner-key") {
+      try #require(process.isRunning, "erp-run died once its output had no reader")
+      try #require(ContinuousClock.now < deadline, "erp-run not up within 240 s")
+      try await Task.sleep(for: .milliseconds(100))
+    }
+
+    process.interrupt()
+    try await Blocking.run { process.waitUntilExit() }
+    #expect(process.terminationReason == .exit)
+    #expect(process.terminationStatus == 0)
+    #expect(
+      !FileManager.default.fileExists(atPath: system.directory + "/postgres/data/postmaster.pid")
+    )
+    for service in ServiceCatalog.all {
+      await #expect(throws: (any Error).self) {
+        _ = try await OpsProbe.get(port: service.defaultOpsPort + system.offset, path: "/healthz")
+      }
+    }
+  }
+
+  /// Every service erp-run started is healthy, ready, and holds the demo tenant and its data.
+  static func checkEveryService(
+    _ output: String,
+    offset: Int,
+    secret: String,
+    operatorToken: String
+  ) async throws -> [ServiceEntry] {
+    let services = ServiceCatalog.all.filter { output.contains("[\($0.name)] ") }
     // The partner's view, printed through erpctl: the dashboard and a customer 360.
-    #expect(process.output.contains("$ erpctl dashboard"))
-    #expect(process.output.contains("receivables outstanding"))
-    #expect(process.output.contains("شركة النور للتجارة"))
+    #expect(output.contains("$ erpctl dashboard"))
+    #expect(output.contains("receivables outstanding"))
+    #expect(output.contains("شركة النور للتجارة"))
     #expect(services.contains { $0.name == "finance" })
     for service in services {
-      #expect(process.output.contains("rpc 127.0.0.1:\(service.defaultPort + offset)"))
+      #expect(output.contains("rpc 127.0.0.1:\(service.defaultPort + offset)"))
       let health = try await OpsProbe.get(port: service.defaultOpsPort + offset, path: "/healthz")
       #expect(health.status == 200)
       let ready = try await OpsProbe.get(port: service.defaultOpsPort + offset, path: "/readyz")
@@ -160,16 +269,6 @@ struct LaunchTests {
       }
     }
 
-    process.signal(SIGINT)
-    let status = try await process.waitForExit()
-    #expect(status == 0, "\(process.output)")
-    #expect(process.output.contains("stopped"))
-    // PostgreSQL was stopped too: its pid file is gone.
-    #expect(!FileManager.default.fileExists(atPath: directory + "/postgres/data/postmaster.pid"))
-    for service in services {
-      await #expect(throws: (any Error).self) {
-        _ = try await OpsProbe.get(port: service.defaultOpsPort + offset, path: "/healthz")
-      }
-    }
+    return services
   }
 }

@@ -22,8 +22,8 @@ struct CrashRecoveryTests {
       let pool = try await TestDatabase.isolatedPool(database, maxConnections: 2)
       try await pool.provision(tenant, migrations: SalesService.definition.migrations)
       await pool.shutdown()
-      let rpcPort = Int.random(in: 20_000...24_999)
-      let opsPort = rpcPort + 5_000
+      let own = try FreePorts.distinct(2)
+      let (rpcPort, opsPort) = (own[0], own[1])
       let secret = "crash-test-secret-0123456789"
       var environment = ProcessInfo.processInfo.environment
       environment["ERP_DATABASE_URL"] = conninfo

@@ -59,12 +59,11 @@ struct Sections: Sendable {
         }
       }
       status.available = true
-    } catch let error as RPCError {
-      status.code = "\(error.code)"
-      status.message = error.message
     } catch {
-      status.code = "unknown"
-      status.message = "\(error)"
+      // A section's failure reaches the partner: name the service, never an address.
+      let partnerError = PartnerFacingError.rpcError(for: error, service: domain)
+      status.code = error is RPCError ? "\(partnerError.code)" : "unknown"
+      status.message = partnerError.message
     }
     return status
   }

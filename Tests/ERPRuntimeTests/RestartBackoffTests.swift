@@ -1,0 +1,26 @@
+import Testing
+
+@testable import erp_run
+
+@Suite("erp-run: the back-off before restarting a crashed service")
+struct RestartBackoffTests {
+  @Test("0.5 s doubling to 30 s while it keeps crashing; 0.5 s again after a minute of health")
+  func doublingAndReset() {
+    var backoff = RestartBackoff()
+    let shortly = Duration.seconds(1)
+    let delays = (0..<9).map { _ in backoff.delay(afterRunningFor: shortly) }
+    #expect(
+      delays.map(RestartBackoff.describe)
+        == ["0.5 s", "1 s", "2 s", "4 s", "8 s", "16 s", "30 s", "30 s", "30 s"]
+    )
+    #expect(backoff.delay(afterRunningFor: .seconds(60)) == .milliseconds(500))
+    #expect(backoff.delay(afterRunningFor: shortly) == .seconds(1))
+  }
+
+  @Test("a wait status as the log says it")
+  func exitDescriptions() {
+    #expect(describeExit(9) == "exited with signal 9")
+    #expect(describeExit(70 << 8) == "exited with status 70")
+    #expect(describeExit(0) == "exited with status 0")
+  }
+}
