@@ -22,7 +22,7 @@ struct CustomersIdempotencyTests {
         let request = Self.request("c-\(round)", "شركة النور \(round)")
         let outcomes = await concurrently(8) { try await client.createCustomer(request).id }
         let seen = answers(outcomes) { $0 }
-        #expect(seen.count == 1 && seen.values.first == 8, "\(seen)")
+        #expect(theOneAnswer(seen, of: 8) != nil, "\(seen)")
         let again = try await client.createCustomer(request).id
         #expect(again == seen.keys.first)
 
