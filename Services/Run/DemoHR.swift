@@ -14,6 +14,7 @@ extension DemoData {
       department.code = code
       department.name = name
       department.parentCode = parent
+      department.requestID = "demo-department-\(code)"
       do {
         _ = try await people.createDepartment(department)
       } catch let error as RPCError where error.code == .alreadyExists {}
@@ -22,6 +23,7 @@ extension DemoData {
     position.code = "SALES-REP"
     position.title = "مندوب مبيعات"
     position.departmentCode = "SALES"
+    position.requestID = "demo-position-SALES-REP"
     do {
       _ = try await people.createPosition(position)
     } catch let error as RPCError where error.code == .alreadyExists {}

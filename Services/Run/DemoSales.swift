@@ -35,6 +35,7 @@ extension DemoData {
     let orders = Erp_Sales_V1_Orders.Client(wrapping: sales)
     var list = Erp_Sales_V1_PriceList()
     list.code = "RETAIL"
+    list.requestID = "demo-price-list-RETAIL"
     list.name = "أسعار التجزئة"
     list.currencyCode = "SAR"
     list.validFrom = Self.date(2026, 1, 1)

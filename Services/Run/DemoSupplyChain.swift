@@ -15,6 +15,7 @@ extension DemoData {
       request.warehouse.code = code
       request.warehouse.name = name
       request.warehouse.locations = locations
+      request.requestID = "demo-warehouse-\(code)"
       do {
         _ = try await catalog.createWarehouse(request)
       } catch let error as RPCError where error.code == .alreadyExists {}

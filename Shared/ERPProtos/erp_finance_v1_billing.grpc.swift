@@ -238,6 +238,12 @@ extension Erp_Finance_V1_Billing {
 
         /// Handle the "CreateTaxCode" method.
         ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+        /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+        /// > another request id is ALREADY_EXISTS.
+        ///
         /// - Parameters:
         ///   - request: A streaming request of `Erp_Finance_V1_TaxCode` messages.
         ///   - context: Context providing information about the RPC.
@@ -445,6 +451,12 @@ extension Erp_Finance_V1_Billing {
 
         /// Handle the "CreateTaxCode" method.
         ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+        /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+        /// > another request id is ALREADY_EXISTS.
+        ///
         /// - Parameters:
         ///   - request: A request containing a single `Erp_Finance_V1_TaxCode` message.
         ///   - context: Context providing information about the RPC.
@@ -649,6 +661,12 @@ extension Erp_Finance_V1_Billing {
         ) async throws -> Erp_Finance_V1_ListTaxCodesResponse
 
         /// Handle the "CreateTaxCode" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+        /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+        /// > another request id is ALREADY_EXISTS.
         ///
         /// - Parameters:
         ///   - request: A `Erp_Finance_V1_TaxCode` message.
@@ -1299,6 +1317,12 @@ extension Erp_Finance_V1_Billing {
 
         /// Call the "CreateTaxCode" method.
         ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+        /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+        /// > another request id is ALREADY_EXISTS.
+        ///
         /// - Parameters:
         ///   - request: A request containing a single `Erp_Finance_V1_TaxCode` message.
         ///   - serializer: A serializer for `Erp_Finance_V1_TaxCode` messages.
@@ -1584,6 +1608,12 @@ extension Erp_Finance_V1_Billing {
         }
 
         /// Call the "CreateTaxCode" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+        /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+        /// > another request id is ALREADY_EXISTS.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Erp_Finance_V1_TaxCode` message.
@@ -1969,6 +1999,12 @@ extension Erp_Finance_V1_Billing.ClientProtocol {
 
     /// Call the "CreateTaxCode" method.
     ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+    /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+    /// > another request id is ALREADY_EXISTS.
+    ///
     /// - Parameters:
     ///   - request: A request containing a single `Erp_Finance_V1_TaxCode` message.
     ///   - options: Options to apply to this RPC.
@@ -2300,6 +2336,12 @@ extension Erp_Finance_V1_Billing.ClientProtocol {
     }
 
     /// Call the "CreateTaxCode" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+    /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+    /// > another request id is ALREADY_EXISTS.
     ///
     /// - Parameters:
     ///   - message: request message to send.

@@ -170,6 +170,9 @@ public nonisolated struct Erp_Finance_V1_TaxCode: Sendable {
   /// Hundredths of a percent: 1500 is 15 %.
   public var rateBasisPoints: Int32 = 0
 
+  /// Creating: a repeat returns the tax code first created (see CreateTaxCode).
+  public var requestID: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -931,7 +934,7 @@ nonisolated extension Erp_Finance_V1_InvoiceStatus: SwiftProtobuf._ProtoNameProv
 
 nonisolated extension Erp_Finance_V1_TaxCode: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".TaxCode"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0\u{1}name\0\u{1}kind\0\u{3}rate_basis_points\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0\u{1}name\0\u{1}kind\0\u{3}rate_basis_points\0\u{3}request_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -943,6 +946,7 @@ nonisolated extension Erp_Finance_V1_TaxCode: SwiftProtobuf.Message, SwiftProtob
       case 2: try { try decoder.decodeSingularStringField(value: &self.name) }()
       case 3: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
       case 4: try { try decoder.decodeSingularInt32Field(value: &self.rateBasisPoints) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.requestID) }()
       default: break
       }
     }
@@ -961,6 +965,9 @@ nonisolated extension Erp_Finance_V1_TaxCode: SwiftProtobuf.Message, SwiftProtob
     if self.rateBasisPoints != 0 {
       try visitor.visitSingularInt32Field(value: self.rateBasisPoints, fieldNumber: 4)
     }
+    if !self.requestID.isEmpty {
+      try visitor.visitSingularStringField(value: self.requestID, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -969,6 +976,7 @@ nonisolated extension Erp_Finance_V1_TaxCode: SwiftProtobuf.Message, SwiftProtob
     if lhs.name != rhs.name {return false}
     if lhs.kind != rhs.kind {return false}
     if lhs.rateBasisPoints != rhs.rateBasisPoints {return false}
+    if lhs.requestID != rhs.requestID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

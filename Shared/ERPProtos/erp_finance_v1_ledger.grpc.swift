@@ -309,6 +309,12 @@ extension Erp_Finance_V1_Ledger {
 
         /// Handle the "CreateAccount" method.
         ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+        /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+        /// > another request id is ALREADY_EXISTS.
+        ///
         /// - Parameters:
         ///   - request: A streaming request of `Erp_Finance_V1_CreateAccountRequest` messages.
         ///   - context: Context providing information about the RPC.
@@ -609,6 +615,12 @@ extension Erp_Finance_V1_Ledger {
 
         /// Handle the "CreateAccount" method.
         ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+        /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+        /// > another request id is ALREADY_EXISTS.
+        ///
         /// - Parameters:
         ///   - request: A request containing a single `Erp_Finance_V1_CreateAccountRequest` message.
         ///   - context: Context providing information about the RPC.
@@ -906,6 +918,12 @@ extension Erp_Finance_V1_Ledger {
         ) async throws -> Erp_Finance_V1_ListAccountsResponse
 
         /// Handle the "CreateAccount" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+        /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+        /// > another request id is ALREADY_EXISTS.
         ///
         /// - Parameters:
         ///   - request: A `Erp_Finance_V1_CreateAccountRequest` message.
@@ -1829,6 +1847,12 @@ extension Erp_Finance_V1_Ledger {
 
         /// Call the "CreateAccount" method.
         ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+        /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+        /// > another request id is ALREADY_EXISTS.
+        ///
         /// - Parameters:
         ///   - request: A request containing a single `Erp_Finance_V1_CreateAccountRequest` message.
         ///   - serializer: A serializer for `Erp_Finance_V1_CreateAccountRequest` messages.
@@ -2232,6 +2256,12 @@ extension Erp_Finance_V1_Ledger {
         }
 
         /// Call the "CreateAccount" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+        /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+        /// > another request id is ALREADY_EXISTS.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Erp_Finance_V1_CreateAccountRequest` message.
@@ -2787,6 +2817,12 @@ extension Erp_Finance_V1_Ledger.ClientProtocol {
 
     /// Call the "CreateAccount" method.
     ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+    /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+    /// > another request id is ALREADY_EXISTS.
+    ///
     /// - Parameters:
     ///   - request: A request containing a single `Erp_Finance_V1_CreateAccountRequest` message.
     ///   - options: Options to apply to this RPC.
@@ -3263,6 +3299,12 @@ extension Erp_Finance_V1_Ledger.ClientProtocol {
     }
 
     /// Call the "CreateAccount" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+    /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+    /// > another request id is ALREADY_EXISTS.
     ///
     /// - Parameters:
     ///   - message: request message to send.

@@ -134,6 +134,9 @@ public nonisolated struct Erp_Finance_V1_CreateAccountRequest: Sendable {
 
   public var parentCode: String = String()
 
+  /// 1 to 100 characters; a repeat returns the account first created.
+  public var requestID: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -890,7 +893,7 @@ nonisolated extension Erp_Finance_V1_ListAccountsResponse: SwiftProtobuf.Message
 
 nonisolated extension Erp_Finance_V1_CreateAccountRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CreateAccountRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0\u{1}name\0\u{1}type\0\u{3}parent_code\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0\u{1}name\0\u{1}type\0\u{3}parent_code\0\u{3}request_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -902,6 +905,7 @@ nonisolated extension Erp_Finance_V1_CreateAccountRequest: SwiftProtobuf.Message
       case 2: try { try decoder.decodeSingularStringField(value: &self.name) }()
       case 3: try { try decoder.decodeSingularEnumField(value: &self.type) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.parentCode) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.requestID) }()
       default: break
       }
     }
@@ -920,6 +924,9 @@ nonisolated extension Erp_Finance_V1_CreateAccountRequest: SwiftProtobuf.Message
     if !self.parentCode.isEmpty {
       try visitor.visitSingularStringField(value: self.parentCode, fieldNumber: 4)
     }
+    if !self.requestID.isEmpty {
+      try visitor.visitSingularStringField(value: self.requestID, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -928,6 +935,7 @@ nonisolated extension Erp_Finance_V1_CreateAccountRequest: SwiftProtobuf.Message
     if lhs.name != rhs.name {return false}
     if lhs.type != rhs.type {return false}
     if lhs.parentCode != rhs.parentCode {return false}
+    if lhs.requestID != rhs.requestID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

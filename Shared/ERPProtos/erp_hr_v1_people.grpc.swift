@@ -170,6 +170,9 @@ extension Erp_Hr_V1_People {
         /// > Source IDL Documentation:
         /// >
         /// > Departments have caller-chosen codes; a parent must exist and no cycle is allowed.
+        /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+        /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+        /// > another request id is ALREADY_EXISTS.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Erp_Hr_V1_Department` messages.
@@ -198,6 +201,12 @@ extension Erp_Hr_V1_People {
         ) async throws -> GRPCCore.StreamingServerResponse<Erp_Hr_V1_ListDepartmentsResponse>
 
         /// Handle the "CreatePosition" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+        /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+        /// > another request id is ALREADY_EXISTS.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Erp_Hr_V1_Position` messages.
@@ -316,6 +325,9 @@ extension Erp_Hr_V1_People {
         /// > Source IDL Documentation:
         /// >
         /// > Departments have caller-chosen codes; a parent must exist and no cycle is allowed.
+        /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+        /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+        /// > another request id is ALREADY_EXISTS.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Erp_Hr_V1_Department` message.
@@ -344,6 +356,12 @@ extension Erp_Hr_V1_People {
         ) async throws -> GRPCCore.ServerResponse<Erp_Hr_V1_ListDepartmentsResponse>
 
         /// Handle the "CreatePosition" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+        /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+        /// > another request id is ALREADY_EXISTS.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Erp_Hr_V1_Position` message.
@@ -460,6 +478,9 @@ extension Erp_Hr_V1_People {
         /// > Source IDL Documentation:
         /// >
         /// > Departments have caller-chosen codes; a parent must exist and no cycle is allowed.
+        /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+        /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+        /// > another request id is ALREADY_EXISTS.
         ///
         /// - Parameters:
         ///   - request: A `Erp_Hr_V1_Department` message.
@@ -488,6 +509,12 @@ extension Erp_Hr_V1_People {
         ) async throws -> Erp_Hr_V1_ListDepartmentsResponse
 
         /// Handle the "CreatePosition" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+        /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+        /// > another request id is ALREADY_EXISTS.
         ///
         /// - Parameters:
         ///   - request: A `Erp_Hr_V1_Position` message.
@@ -903,6 +930,9 @@ extension Erp_Hr_V1_People {
         /// > Source IDL Documentation:
         /// >
         /// > Departments have caller-chosen codes; a parent must exist and no cycle is allowed.
+        /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+        /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+        /// > another request id is ALREADY_EXISTS.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Erp_Hr_V1_Department` message.
@@ -941,6 +971,12 @@ extension Erp_Hr_V1_People {
         ) async throws -> Result where Result: Sendable
 
         /// Call the "CreatePosition" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+        /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+        /// > another request id is ALREADY_EXISTS.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Erp_Hr_V1_Position` message.
@@ -1097,6 +1133,9 @@ extension Erp_Hr_V1_People {
         /// > Source IDL Documentation:
         /// >
         /// > Departments have caller-chosen codes; a parent must exist and no cycle is allowed.
+        /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+        /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+        /// > another request id is ALREADY_EXISTS.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Erp_Hr_V1_Department` message.
@@ -1157,6 +1196,12 @@ extension Erp_Hr_V1_People {
         }
 
         /// Call the "CreatePosition" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+        /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+        /// > another request id is ALREADY_EXISTS.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Erp_Hr_V1_Position` message.
@@ -1362,6 +1407,9 @@ extension Erp_Hr_V1_People.ClientProtocol {
     /// > Source IDL Documentation:
     /// >
     /// > Departments have caller-chosen codes; a parent must exist and no cycle is allowed.
+    /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+    /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+    /// > another request id is ALREADY_EXISTS.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Erp_Hr_V1_Department` message.
@@ -1412,6 +1460,12 @@ extension Erp_Hr_V1_People.ClientProtocol {
     }
 
     /// Call the "CreatePosition" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+    /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+    /// > another request id is ALREADY_EXISTS.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Erp_Hr_V1_Position` message.
@@ -1586,6 +1640,9 @@ extension Erp_Hr_V1_People.ClientProtocol {
     /// > Source IDL Documentation:
     /// >
     /// > Departments have caller-chosen codes; a parent must exist and no cycle is allowed.
+    /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+    /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+    /// > another request id is ALREADY_EXISTS.
     ///
     /// - Parameters:
     ///   - message: request message to send.
@@ -1644,6 +1701,12 @@ extension Erp_Hr_V1_People.ClientProtocol {
     }
 
     /// Call the "CreatePosition" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+    /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+    /// > another request id is ALREADY_EXISTS.
     ///
     /// - Parameters:
     ///   - message: request message to send.

@@ -117,6 +117,9 @@ public nonisolated struct Erp_Hr_V1_Department: Sendable {
   /// Empty for a top-level department.
   public var parentCode: String = String()
 
+  /// Creating: a repeat returns the department first created (see CreateDepartment).
+  public var requestID: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -155,6 +158,9 @@ public nonisolated struct Erp_Hr_V1_Position: Sendable {
   public var title: String = String()
 
   public var departmentCode: String = String()
+
+  /// Creating: a repeat returns the position first created (see CreatePosition).
+  public var requestID: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -441,7 +447,7 @@ nonisolated extension Erp_Hr_V1_PayType: SwiftProtobuf._ProtoNameProviding {
 
 nonisolated extension Erp_Hr_V1_Department: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Department"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0\u{1}name\0\u{3}parent_code\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0\u{1}name\0\u{3}parent_code\0\u{3}request_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -452,6 +458,7 @@ nonisolated extension Erp_Hr_V1_Department: SwiftProtobuf.Message, SwiftProtobuf
       case 1: try { try decoder.decodeSingularStringField(value: &self.code) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.name) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.parentCode) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.requestID) }()
       default: break
       }
     }
@@ -467,6 +474,9 @@ nonisolated extension Erp_Hr_V1_Department: SwiftProtobuf.Message, SwiftProtobuf
     if !self.parentCode.isEmpty {
       try visitor.visitSingularStringField(value: self.parentCode, fieldNumber: 3)
     }
+    if !self.requestID.isEmpty {
+      try visitor.visitSingularStringField(value: self.requestID, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -474,6 +484,7 @@ nonisolated extension Erp_Hr_V1_Department: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.code != rhs.code {return false}
     if lhs.name != rhs.name {return false}
     if lhs.parentCode != rhs.parentCode {return false}
+    if lhs.requestID != rhs.requestID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -530,7 +541,7 @@ nonisolated extension Erp_Hr_V1_ListDepartmentsResponse: SwiftProtobuf.Message, 
 
 nonisolated extension Erp_Hr_V1_Position: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Position"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0\u{1}title\0\u{3}department_code\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0\u{1}title\0\u{3}department_code\0\u{3}request_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -541,6 +552,7 @@ nonisolated extension Erp_Hr_V1_Position: SwiftProtobuf.Message, SwiftProtobuf._
       case 1: try { try decoder.decodeSingularStringField(value: &self.code) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.title) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.departmentCode) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.requestID) }()
       default: break
       }
     }
@@ -556,6 +568,9 @@ nonisolated extension Erp_Hr_V1_Position: SwiftProtobuf.Message, SwiftProtobuf._
     if !self.departmentCode.isEmpty {
       try visitor.visitSingularStringField(value: self.departmentCode, fieldNumber: 3)
     }
+    if !self.requestID.isEmpty {
+      try visitor.visitSingularStringField(value: self.requestID, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -563,6 +578,7 @@ nonisolated extension Erp_Hr_V1_Position: SwiftProtobuf.Message, SwiftProtobuf._
     if lhs.code != rhs.code {return false}
     if lhs.title != rhs.title {return false}
     if lhs.departmentCode != rhs.departmentCode {return false}
+    if lhs.requestID != rhs.requestID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -1096,6 +1096,12 @@ extension Erp_Hr_V1_Leave {
     public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
         /// Handle the "CreateLeaveType" method.
         ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+        /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+        /// > another request id is ALREADY_EXISTS.
+        ///
         /// - Parameters:
         ///   - request: A streaming request of `Erp_Hr_V1_LeaveType` messages.
         ///   - context: Context providing information about the RPC.
@@ -1187,6 +1193,12 @@ extension Erp_Hr_V1_Leave {
     public protocol ServiceProtocol: Erp_Hr_V1_Leave.StreamingServiceProtocol {
         /// Handle the "CreateLeaveType" method.
         ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+        /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+        /// > another request id is ALREADY_EXISTS.
+        ///
         /// - Parameters:
         ///   - request: A request containing a single `Erp_Hr_V1_LeaveType` message.
         ///   - context: Context providing information about the RPC.
@@ -1275,6 +1287,12 @@ extension Erp_Hr_V1_Leave {
     /// > Leave types with yearly entitlements, requests, and decisions on them.
     public protocol SimpleServiceProtocol: Erp_Hr_V1_Leave.ServiceProtocol {
         /// Handle the "CreateLeaveType" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+        /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+        /// > another request id is ALREADY_EXISTS.
         ///
         /// - Parameters:
         ///   - request: A `Erp_Hr_V1_LeaveType` message.
@@ -1559,6 +1577,12 @@ extension Erp_Hr_V1_Leave {
     public protocol ClientProtocol: Sendable {
         /// Call the "CreateLeaveType" method.
         ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+        /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+        /// > another request id is ALREADY_EXISTS.
+        ///
         /// - Parameters:
         ///   - request: A request containing a single `Erp_Hr_V1_LeaveType` message.
         ///   - serializer: A serializer for `Erp_Hr_V1_LeaveType` messages.
@@ -1682,6 +1706,12 @@ extension Erp_Hr_V1_Leave {
         }
 
         /// Call the "CreateLeaveType" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+        /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+        /// > another request id is ALREADY_EXISTS.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Erp_Hr_V1_LeaveType` message.
@@ -1846,6 +1876,12 @@ extension Erp_Hr_V1_Leave {
 extension Erp_Hr_V1_Leave.ClientProtocol {
     /// Call the "CreateLeaveType" method.
     ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+    /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+    /// > another request id is ALREADY_EXISTS.
+    ///
     /// - Parameters:
     ///   - request: A request containing a single `Erp_Hr_V1_LeaveType` message.
     ///   - options: Options to apply to this RPC.
@@ -1982,6 +2018,12 @@ extension Erp_Hr_V1_Leave.ClientProtocol {
 @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
 extension Erp_Hr_V1_Leave.ClientProtocol {
     /// Call the "CreateLeaveType" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+    /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+    /// > another request id is ALREADY_EXISTS.
     ///
     /// - Parameters:
     ///   - message: request message to send.

@@ -175,6 +175,9 @@ public nonisolated struct Erp_Hr_V1_LeaveType: Sendable {
   /// Working days per calendar year.
   public var yearlyDays: Int32 = 0
 
+  /// Creating: a repeat returns the leave type first created (see CreateLeaveType).
+  public var requestID: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -620,7 +623,7 @@ nonisolated extension Erp_Hr_V1_WeeklyScheduleResponse: SwiftProtobuf.Message, S
 
 nonisolated extension Erp_Hr_V1_LeaveType: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".LeaveType"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0\u{1}name\0\u{3}yearly_days\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0\u{1}name\0\u{3}yearly_days\0\u{3}request_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -631,6 +634,7 @@ nonisolated extension Erp_Hr_V1_LeaveType: SwiftProtobuf.Message, SwiftProtobuf.
       case 1: try { try decoder.decodeSingularStringField(value: &self.code) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.name) }()
       case 3: try { try decoder.decodeSingularInt32Field(value: &self.yearlyDays) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.requestID) }()
       default: break
       }
     }
@@ -646,6 +650,9 @@ nonisolated extension Erp_Hr_V1_LeaveType: SwiftProtobuf.Message, SwiftProtobuf.
     if self.yearlyDays != 0 {
       try visitor.visitSingularInt32Field(value: self.yearlyDays, fieldNumber: 3)
     }
+    if !self.requestID.isEmpty {
+      try visitor.visitSingularStringField(value: self.requestID, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -653,6 +660,7 @@ nonisolated extension Erp_Hr_V1_LeaveType: SwiftProtobuf.Message, SwiftProtobuf.
     if lhs.code != rhs.code {return false}
     if lhs.name != rhs.name {return false}
     if lhs.yearlyDays != rhs.yearlyDays {return false}
+    if lhs.requestID != rhs.requestID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

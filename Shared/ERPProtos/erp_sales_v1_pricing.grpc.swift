@@ -113,6 +113,9 @@ extension Erp_Sales_V1_Pricing {
         /// > Source IDL Documentation:
         /// >
         /// > A price list per currency with a validity period; a code already taken is ALREADY_EXISTS.
+        /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+        /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+        /// > another request id is ALREADY_EXISTS.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Erp_Sales_V1_PriceList` messages.
@@ -186,6 +189,9 @@ extension Erp_Sales_V1_Pricing {
         /// > Source IDL Documentation:
         /// >
         /// > A price list per currency with a validity period; a code already taken is ALREADY_EXISTS.
+        /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+        /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+        /// > another request id is ALREADY_EXISTS.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Erp_Sales_V1_PriceList` message.
@@ -257,6 +263,9 @@ extension Erp_Sales_V1_Pricing {
         /// > Source IDL Documentation:
         /// >
         /// > A price list per currency with a validity period; a code already taken is ALREADY_EXISTS.
+        /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+        /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+        /// > another request id is ALREADY_EXISTS.
         ///
         /// - Parameters:
         ///   - request: A `Erp_Sales_V1_PriceList` message.
@@ -487,6 +496,9 @@ extension Erp_Sales_V1_Pricing {
         /// > Source IDL Documentation:
         /// >
         /// > A price list per currency with a validity period; a code already taken is ALREADY_EXISTS.
+        /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+        /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+        /// > another request id is ALREADY_EXISTS.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Erp_Sales_V1_PriceList` message.
@@ -588,6 +600,9 @@ extension Erp_Sales_V1_Pricing {
         /// > Source IDL Documentation:
         /// >
         /// > A price list per currency with a validity period; a code already taken is ALREADY_EXISTS.
+        /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+        /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+        /// > another request id is ALREADY_EXISTS.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Erp_Sales_V1_PriceList` message.
@@ -717,6 +732,9 @@ extension Erp_Sales_V1_Pricing.ClientProtocol {
     /// > Source IDL Documentation:
     /// >
     /// > A price list per currency with a validity period; a code already taken is ALREADY_EXISTS.
+    /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+    /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+    /// > another request id is ALREADY_EXISTS.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Erp_Sales_V1_PriceList` message.
@@ -825,6 +843,9 @@ extension Erp_Sales_V1_Pricing.ClientProtocol {
     /// > Source IDL Documentation:
     /// >
     /// > A price list per currency with a validity period; a code already taken is ALREADY_EXISTS.
+    /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+    /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+    /// > another request id is ALREADY_EXISTS.
     ///
     /// - Parameters:
     ///   - message: request message to send.

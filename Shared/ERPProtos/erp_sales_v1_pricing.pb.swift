@@ -110,6 +110,9 @@ public nonisolated struct Erp_Sales_V1_PriceList: Sendable {
 
   public var entries: [Erp_Sales_V1_PriceListEntry] = []
 
+  /// Creating: a repeat returns the price list first created (see CreatePriceList).
+  public var requestID: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -210,7 +213,7 @@ nonisolated extension Erp_Sales_V1_PriceListEntry: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Erp_Sales_V1_PriceList: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PriceList"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0\u{1}name\0\u{3}currency_code\0\u{3}valid_from\0\u{3}valid_to\0\u{1}entries\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0\u{1}name\0\u{3}currency_code\0\u{3}valid_from\0\u{3}valid_to\0\u{1}entries\0\u{3}request_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -224,6 +227,7 @@ nonisolated extension Erp_Sales_V1_PriceList: SwiftProtobuf.Message, SwiftProtob
       case 4: try { try decoder.decodeSingularMessageField(value: &self._validFrom) }()
       case 5: try { try decoder.decodeSingularMessageField(value: &self._validTo) }()
       case 6: try { try decoder.decodeRepeatedMessageField(value: &self.entries) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.requestID) }()
       default: break
       }
     }
@@ -252,6 +256,9 @@ nonisolated extension Erp_Sales_V1_PriceList: SwiftProtobuf.Message, SwiftProtob
     if !self.entries.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.entries, fieldNumber: 6)
     }
+    if !self.requestID.isEmpty {
+      try visitor.visitSingularStringField(value: self.requestID, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -262,6 +269,7 @@ nonisolated extension Erp_Sales_V1_PriceList: SwiftProtobuf.Message, SwiftProtob
     if lhs._validFrom != rhs._validFrom {return false}
     if lhs._validTo != rhs._validTo {return false}
     if lhs.entries != rhs.entries {return false}
+    if lhs.requestID != rhs.requestID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

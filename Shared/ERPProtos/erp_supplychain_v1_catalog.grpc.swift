@@ -310,6 +310,12 @@ extension Erp_Supplychain_V1_Catalog {
 
         /// Handle the "CreateWarehouse" method.
         ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+        /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+        /// > another request id is ALREADY_EXISTS.
+        ///
         /// - Parameters:
         ///   - request: A streaming request of `Erp_Supplychain_V1_CreateWarehouseRequest` messages.
         ///   - context: Context providing information about the RPC.
@@ -486,6 +492,12 @@ extension Erp_Supplychain_V1_Catalog {
 
         /// Handle the "CreateWarehouse" method.
         ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+        /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+        /// > another request id is ALREADY_EXISTS.
+        ///
         /// - Parameters:
         ///   - request: A request containing a single `Erp_Supplychain_V1_CreateWarehouseRequest` message.
         ///   - context: Context providing information about the RPC.
@@ -659,6 +671,12 @@ extension Erp_Supplychain_V1_Catalog {
         ) async throws -> Erp_Supplychain_V1_ListSuppliersResponse
 
         /// Handle the "CreateWarehouse" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+        /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+        /// > another request id is ALREADY_EXISTS.
         ///
         /// - Parameters:
         ///   - request: A `Erp_Supplychain_V1_CreateWarehouseRequest` message.
@@ -1238,6 +1256,12 @@ extension Erp_Supplychain_V1_Catalog {
 
         /// Call the "CreateWarehouse" method.
         ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+        /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+        /// > another request id is ALREADY_EXISTS.
+        ///
         /// - Parameters:
         ///   - request: A request containing a single `Erp_Supplychain_V1_CreateWarehouseRequest` message.
         ///   - serializer: A serializer for `Erp_Supplychain_V1_CreateWarehouseRequest` messages.
@@ -1549,6 +1573,12 @@ extension Erp_Supplychain_V1_Catalog {
 
         /// Call the "CreateWarehouse" method.
         ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+        /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+        /// > another request id is ALREADY_EXISTS.
+        ///
         /// - Parameters:
         ///   - request: A request containing a single `Erp_Supplychain_V1_CreateWarehouseRequest` message.
         ///   - serializer: A serializer for `Erp_Supplychain_V1_CreateWarehouseRequest` messages.
@@ -1840,6 +1870,12 @@ extension Erp_Supplychain_V1_Catalog.ClientProtocol {
     }
 
     /// Call the "CreateWarehouse" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+    /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+    /// > another request id is ALREADY_EXISTS.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Erp_Supplychain_V1_CreateWarehouseRequest` message.
@@ -2145,6 +2181,12 @@ extension Erp_Supplychain_V1_Catalog.ClientProtocol {
     }
 
     /// Call the "CreateWarehouse" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Idempotent by request_id (required): a repeat returns the first answer, even once the code
+    /// > exists; the same id with different content is INVALID_ARGUMENT; a code already taken under
+    /// > another request id is ALREADY_EXISTS.
     ///
     /// - Parameters:
     ///   - message: request message to send.

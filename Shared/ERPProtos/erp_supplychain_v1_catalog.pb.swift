@@ -311,6 +311,9 @@ public nonisolated struct Erp_Supplychain_V1_CreateWarehouseRequest: Sendable {
   /// Clears the value of `warehouse`. Subsequent reads from it will return its default value.
   public mutating func clearWarehouse() {self._warehouse = nil}
 
+  /// 1 to 100 characters; a repeat returns the warehouse first created.
+  public var requestID: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -909,7 +912,7 @@ nonisolated extension Erp_Supplychain_V1_Warehouse: SwiftProtobuf.Message, Swift
 
 nonisolated extension Erp_Supplychain_V1_CreateWarehouseRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CreateWarehouseRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}warehouse\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}warehouse\0\u{3}request_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -918,6 +921,7 @@ nonisolated extension Erp_Supplychain_V1_CreateWarehouseRequest: SwiftProtobuf.M
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularMessageField(value: &self._warehouse) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.requestID) }()
       default: break
       }
     }
@@ -931,11 +935,15 @@ nonisolated extension Erp_Supplychain_V1_CreateWarehouseRequest: SwiftProtobuf.M
     try { if let v = self._warehouse {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
     } }()
+    if !self.requestID.isEmpty {
+      try visitor.visitSingularStringField(value: self.requestID, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Erp_Supplychain_V1_CreateWarehouseRequest, rhs: Erp_Supplychain_V1_CreateWarehouseRequest) -> Bool {
     if lhs._warehouse != rhs._warehouse {return false}
+    if lhs.requestID != rhs.requestID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

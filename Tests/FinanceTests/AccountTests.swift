@@ -30,12 +30,15 @@ struct AccountTests {
       create.name = "Petty cash"
       create.type = .asset
       create.parentCode = "1000"
+      create.requestID = "account-1110"
       let created = try await ledger.createAccount(create)
       #expect(created.parentCode == "1000")
       #expect(created.active)
 
+      var another = create
+      another.requestID = "account-1110-again"
       let duplicate = await #expect(throws: RPCError.self) {
-        try await ledger.createAccount(create)
+        try await ledger.createAccount(another)
       }
       #expect(duplicate?.code == .alreadyExists)
       #expect(duplicate?.message.contains("code") == true)
@@ -49,6 +52,7 @@ struct AccountTests {
       bad = create
       bad.code = "1120"
       bad.parentCode = "4000"
+      bad.requestID = "account-1120"
       let wrongParent = await #expect(throws: RPCError.self) { try await ledger.createAccount(bad) }
       #expect(wrongParent?.message.hasPrefix("parent_code:") == true)
 

@@ -58,11 +58,13 @@ enum HRHarness {
       var department = Erp_Hr_V1_Department()
       department.code = "SALES"
       department.name = "المبيعات"
+      department.requestID = "department-SALES"
       _ = try await clients.people.createDepartment(department)
       var position = Erp_Hr_V1_Position()
       position.code = "CASHIER"
       position.title = "أمين صندوق"
       position.departmentCode = "SALES"
+      position.requestID = "position-CASHIER"
       _ = try await clients.people.createPosition(position)
       return try await body(clients)
     }

@@ -90,6 +90,7 @@ struct SchedulingTests {
       type.code = "ANNUAL"
       type.name = "إجازة سنوية"
       type.yearlyDays = 21
+      type.requestID = "leave-type-ANNUAL"
       _ = try await clients.leave.createLeaveType(type)
       var request = Erp_Hr_V1_RequestLeaveRequest()
       request.requestID = "lv-1"

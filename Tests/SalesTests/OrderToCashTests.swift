@@ -16,6 +16,7 @@ struct OrderToCashTests {
     try await SalesStack.run { stack in
       var list = Erp_Sales_V1_PriceList()
       list.code = "RETAIL"
+      list.requestID = "price-list-RETAIL"
       list.name = "قائمة التجزئة"
       list.currencyCode = "SAR"
       list.validFrom = CalendarDate(year: 2026, month: 1, day: 1).proto

@@ -228,6 +228,7 @@ struct SalesStack: Sendable {
     let catalog = Erp_Supplychain_V1_Catalog.Client(wrapping: supplychain)
     var warehouse = Erp_Supplychain_V1_CreateWarehouseRequest()
     warehouse.warehouse.code = "MAIN"
+    warehouse.requestID = "warehouse-MAIN"
     warehouse.warehouse.name = "المستودع الرئيسي"
     _ = try await catalog.createWarehouse(warehouse)
     for (sku, name, quantity, cost) in [

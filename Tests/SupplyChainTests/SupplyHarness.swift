@@ -86,6 +86,7 @@ extension SupplyClients {
     request.warehouse.code = code
     request.warehouse.name = "مستودع \(code)"
     request.warehouse.locations = locations
+    request.requestID = "warehouse-\(code)"
     _ = try await self.catalog.createWarehouse(request)
   }
 

@@ -1,3 +1,4 @@
+import ERPRuntime
 import ERPStore
 
 /// The customers schema, per tenant. Never edit a released migration: add the next one.
@@ -12,7 +13,7 @@ public enum CustomersMigrations {
   ]
 
   public static let all: [Migration] = [
-    directory, relationship, pipeline, importing, phoneSearch, merging,
+    directory, relationship, pipeline, importing, phoneSearch, merging, requestLog,
   ]
 
   /// Customers and how to reach them. `search_name` holds the name as search compares it (see
@@ -199,4 +200,8 @@ public enum CustomersMigrations {
     name: "merged customers",
     sql: "ALTER TABLE customer ADD COLUMN merged_into bigint REFERENCES customer (id)"
   )
+
+  /// The request log: every create request by scope and request id, with its fingerprint
+  /// (`RequestLog`, ERPRuntime), the one place a reused request id is checked.
+  static let requestLog = Migration(version: 7, name: "request log", sql: RequestLog.migrationSQL)
 }

@@ -1,9 +1,12 @@
+import ERPRuntime
 import ERPStore
 
 /// Finance's versioned schema, applied in each tenant's schema in order. Never edit a released
 /// migration: add the next one.
 public enum FinanceMigrations {
-  public static let all: [Migration] = [chartOfAccounts, ledger, billing, lineDateIndex]
+  public static let all: [Migration] = [
+    chartOfAccounts, ledger, billing, lineDateIndex, requestLog,
+  ]
 
   /// The chart of accounts, with the default chart every tenant starts from. `role` marks the
   /// accounts other services post to by meaning (receivables, VAT payable…), so a tenant may
@@ -313,4 +316,8 @@ public enum FinanceMigrations {
     name: "journal lines by date",
     sql: "CREATE INDEX journal_line_entry_date ON journal_line (entry_date)"
   )
+
+  /// The request log: every create request by scope and request id, with its fingerprint
+  /// (`RequestLog`, ERPRuntime), the one place a reused request id is checked.
+  static let requestLog = Migration(version: 5, name: "request log", sql: RequestLog.migrationSQL)
 }

@@ -2,14 +2,16 @@ import ERPRuntime
 import ERPStore
 import GRPCCore
 
-/// Finance's documents and entries, created once per request id (`creatingOnce`), with one rule
-/// more: a request id reused for different content (its fingerprint differs) is INVALID_ARGUMENT.
+/// Finance's documents and entries, created once per request id through ``creatingOnce``: the
+/// request log holds each request's fingerprint (a reused id with different content is
+/// INVALID_ARGUMENT there) and serialises concurrent first attempts. `existing` finds what the
+/// request id already created. A document posts its journal entry under a request id of its own
+/// (`payment:<id>`), whose constraint counts as the document's too.
 enum Idempotency {
   static func once<T: Sendable>(
     _ pool: ConnectionPool,
     _ tenant: TenantID,
-    requestID: String,
-    hash: String,
+    _ key: RequestKey,
     constraint: String,
     existing:
       @escaping @Sendable (PostgresSession) async throws -> (
@@ -17,16 +19,13 @@ enum Idempotency {
       )?,
     create: @escaping @Sendable (PostgresSession) async throws -> T
   ) async throws -> T {
-    try await creatingOnce(pool, tenant, requestIDConstraint: constraint) { session in
-      if let found = try await existing(session) {
-        guard found.hash == hash else {
-          throw LedgerValues.invalid(
-            "request_id",
-            "already used for \(found.number) with different content"
-          )
-        }
-        return found.value
-      }
+    try await creatingOnce(
+      pool,
+      tenant,
+      key,
+      requestIDConstraints: [constraint, "journal_entry_request_id_key"]
+    ) { session in
+      if let found = try await existing(session) { return found.value }
       return try await create(session)
     }
   }

@@ -12,7 +12,7 @@ public enum HRMigrations {
     "CREATE EXTENSION IF NOT EXISTS btree_gist SCHEMA extensions",
   ]
 
-  public static let all: [Migration] = [organisation, workforce, payroll]
+  public static let all: [Migration] = [organisation, workforce, payroll, requestLog]
 
   static let organisation = Migration(
     version: 1,
@@ -185,4 +185,8 @@ public enum HRMigrations {
       """
         + "\n" + Outbox.migrationSQL
   )
+
+  /// The request log: every create request by scope and request id, with its fingerprint
+  /// (`RequestLog`, ERPRuntime), the one place a reused request id is checked.
+  static let requestLog = Migration(version: 4, name: "request log", sql: RequestLog.migrationSQL)
 }

@@ -3,7 +3,7 @@ import ERPStore
 
 /// The sales schema, per tenant. Never edit a released migration: add the next one.
 public enum SalesMigrations {
-  public static let all: [Migration] = [orders]
+  public static let all: [Migration] = [orders, requestLog]
 
   /// Settings, price lists, quotations and orders with their lines, and the cross-service
   /// steps an order takes (shipments and returns requested of the supply chain, invoices and
@@ -117,4 +117,8 @@ public enum SalesMigrations {
       """
         + "\n" + Outbox.migrationSQL
   )
+
+  /// The request log: every create request by scope and request id, with its fingerprint
+  /// (`RequestLog`, ERPRuntime), the one place a reused request id is checked.
+  static let requestLog = Migration(version: 2, name: "request log", sql: RequestLog.migrationSQL)
 }

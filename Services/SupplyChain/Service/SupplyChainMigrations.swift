@@ -3,7 +3,9 @@ import ERPStore
 
 /// The supply chain schema, per tenant. Never edit a released migration: add the next one.
 public enum SupplyChainMigrations {
-  public static let all: [Migration] = [catalog, stockLedger, purchasing, shipping, returns]
+  public static let all: [Migration] = [
+    catalog, stockLedger, purchasing, shipping, returns, requestLog,
+  ]
 
   /// Items, suppliers, warehouses, reorder rules; `setting` caches the books' base currency
   /// (read once from finance: stock is valued in it).
@@ -261,4 +263,8 @@ public enum SupplyChainMigrations {
       CREATE INDEX stock_move_reference ON stock_move (reference_type, reference_id);
       """
   )
+
+  /// The request log: every create request by scope and request id, with its fingerprint
+  /// (`RequestLog`, ERPRuntime), the one place a reused request id is checked.
+  static let requestLog = Migration(version: 6, name: "request log", sql: RequestLog.migrationSQL)
 }

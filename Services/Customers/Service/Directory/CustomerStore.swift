@@ -101,7 +101,12 @@ enum CustomerStore {
     }
     let checked = try Self.check(request.customer, callingCode: request.defaultCountryCallingCode)
     do {
-      return try await creatingOnce(pool, tenant, requestIDConstraint: "customer_request_id_key") {
+      return try await creatingOnce(
+        pool,
+        tenant,
+        RequestKey("customers.customer", request, id: \.requestID),
+        requestIDConstraints: ["customer_request_id_key"]
+      ) {
         session in
         let existing = try await session.query(
           "SELECT id FROM customer WHERE request_id = $1",

@@ -97,7 +97,12 @@ enum Opportunities {
       field: "opportunity.expected_close"
     )
     let stageCode = opportunity.stage.isEmpty ? "lead" : opportunity.stage
-    return try await creatingOnce(pool, tenant, requestIDConstraint: "opportunity_request_id_key") {
+    return try await creatingOnce(
+      pool,
+      tenant,
+      RequestKey("customers.opportunity", request, id: \.requestID),
+      requestIDConstraints: ["opportunity_request_id_key"]
+    ) {
       session in
       if let row = try await session.query(
         "SELECT id FROM opportunity WHERE request_id = $1",

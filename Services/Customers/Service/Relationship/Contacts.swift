@@ -31,7 +31,12 @@ enum Contacts {
         field: "contact.phones[\($0.offset)]"
       )
     }
-    return try await creatingOnce(pool, tenant, requestIDConstraint: "contact_request_id_key") {
+    return try await creatingOnce(
+      pool,
+      tenant,
+      RequestKey("customers.contact", request, id: \.requestID),
+      requestIDConstraints: ["contact_request_id_key"]
+    ) {
       session in
       let existing = try await session.query(
         "SELECT \(Self.columns) FROM contact p JOIN customer c ON c.id = p.customer_id "

@@ -41,7 +41,12 @@ enum InteractionLog {
         "subject up to 200, body up to 20,000 characters"
       )
     }
-    return try await creatingOnce(pool, tenant, requestIDConstraint: "interaction_request_id_key") {
+    return try await creatingOnce(
+      pool,
+      tenant,
+      RequestKey("customers.interaction", request, id: \.requestID),
+      requestIDConstraints: ["interaction_request_id_key"]
+    ) {
       session in
       if let row = try await session.query(
         "SELECT \(Self.columns) FROM interaction i JOIN customer c ON c.id = i.customer_id "
@@ -129,7 +134,8 @@ enum InteractionLog {
     return try await creatingOnce(
       pool,
       tenant,
-      requestIDConstraint: "business_event_request_id_key"
+      RequestKey("customers.event", request, id: \.requestID),
+      requestIDConstraints: ["business_event_request_id_key"]
     ) {
       session in
       if let row = try await session.query(

@@ -1,5 +1,6 @@
 import ERPMoney
 import ERPProtos
+import ERPRuntime
 import ERPStore
 import GRPCCore
 import SwiftProtobuf
@@ -48,12 +49,12 @@ enum InvoiceIssuing {
     guard dueDate >= issueDate else {
       throw LedgerValues.invalid("due_date", "must not be before issue_date")
     }
-    let hash = ContentHash.fnv1a("invoice|" + request.textFormatString())
+    let key = try RequestKey("finance.invoice", request, id: \.requestID)
+    let hash = key.fingerprint
     return try await Idempotency.once(
       pool,
       tenant,
-      requestID: requestID,
-      hash: hash,
+      key,
       constraint: "invoice_request_id_key",
       existing: { try await InvoiceReading.byRequestID($0, requestID) },
       create: { session in
@@ -102,12 +103,12 @@ enum InvoiceIssuing {
       maxLength: 500,
       required: false
     )
-    let hash = ContentHash.fnv1a("credit|" + request.textFormatString())
+    let key = try RequestKey("finance.credit_note", request, id: \.requestID)
+    let hash = key.fingerprint
     return try await Idempotency.once(
       pool,
       tenant,
-      requestID: requestID,
-      hash: hash,
+      key,
       constraint: "invoice_request_id_key",
       existing: { try await InvoiceReading.byRequestID($0, requestID) },
       create: { session in

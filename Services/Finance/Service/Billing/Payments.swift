@@ -1,5 +1,6 @@
 import ERPMoney
 import ERPProtos
+import ERPRuntime
 import ERPStore
 import GRPCCore
 import SwiftProtobuf
@@ -32,12 +33,12 @@ enum Payments {
       maxLength: 200,
       required: false
     )
-    let hash = ContentHash.fnv1a("payment|" + request.textFormatString())
+    let key = try RequestKey("finance.payment", request, id: \.requestID)
+    let hash = key.fingerprint
     return try await Idempotency.once(
       pool,
       tenant,
-      requestID: requestID,
-      hash: hash,
+      key,
       constraint: "payment_request_id_key",
       existing: { try await Self.byRequestID($0, requestID) },
       create: { session in
@@ -238,12 +239,12 @@ enum Payments {
     )
     let (currency, amount) = try BillingValues.positive(request.amount, field: "amount")
     let date = try LedgerValues.date(request.date, field: "date")
-    let hash = ContentHash.fnv1a("refund|" + request.textFormatString())
+    let key = try RequestKey("finance.refund", request, id: \.requestID)
+    let hash = key.fingerprint
     return try await Idempotency.once(
       pool,
       tenant,
-      requestID: requestID,
-      hash: hash,
+      key,
       constraint: "refund_request_id_key",
       existing: { session in
         let rows = try await session.query(

@@ -1,4 +1,5 @@
 import ERPProtos
+import ERPRuntime
 import ERPStore
 import GRPCCore
 
@@ -48,15 +49,17 @@ enum TaxCodes {
     guard kind == "standard" || kind == "reduced" || request.rateBasisPoints == 0 else {
       throw LedgerValues.invalid("rate_basis_points", "must be 0 for a \(kind) code")
     }
+    let key = try RequestKey("finance.tax_code", request, id: \.requestID)
     do {
-      return try await pool.tenantQuery(
-        tenant,
-        """
-        INSERT INTO tax_code (code, name, kind, rate_basis_points) VALUES ($1, $2, $3, $4)
-        RETURNING code, name, kind, rate_basis_points
-        """,
-        [request.code, name, kind, Int(request.rateBasisPoints)]
-      ).map(Self.taxCode)[0]
+      return try await answeringOnce(pool, tenant, key) { session in
+        try await session.query(
+          """
+          INSERT INTO tax_code (code, name, kind, rate_basis_points) VALUES ($1, $2, $3, $4)
+          RETURNING code, name, kind, rate_basis_points
+          """,
+          [request.code, name, kind, Int(request.rateBasisPoints)]
+        ).map(Self.taxCode)[0]
+      }
     } catch let error as PostgresError where error.sqlState == "23505" {
       throw RPCError(code: .alreadyExists, message: "code: tax code \(request.code) already exists")
     }

@@ -1,4 +1,5 @@
 import ERPProtos
+import ERPRuntime
 import ERPStore
 import GRPCCore
 
@@ -51,7 +52,8 @@ enum AccountStore {
     let code = try Self.code(request.code)
     let name = try LedgerValues.text(request.name, field: "name", maxLength: 200, required: true)
     let type = try LedgerValues.accountType(request.type, field: "type")
-    return try await pool.withTenant(tenant) { session in
+    let key = try RequestKey("finance.account", request, id: \.requestID)
+    return try await answeringOnce(pool, tenant, key) { session in
       var parentID: Int64?
       if !request.parentCode.isEmpty {
         let parent = try await session.query(

@@ -1,5 +1,6 @@
 import ERPMoney
 public import ERPProtos
+import ERPRuntime
 public import ERPStore
 import GRPCCore
 
@@ -67,9 +68,10 @@ public enum EntryPosting {
       required: false
     )
     let lines = try Self.requestedLines(request.lines)
-    let hash = ContentHash.of(request)
+    let key = try RequestKey("finance.entry", request, id: \.requestID)
+    let hash = key.fingerprint
 
-    return try await Self.idempotently(pool, tenant, requestID: requestID, hash: hash) { session in
+    return try await Self.idempotently(pool, tenant, key) { session in
       try await Self.record(
         session,
         Draft(
@@ -465,15 +467,14 @@ public enum EntryPosting {
   static func idempotently(
     _ pool: ConnectionPool,
     _ tenant: TenantID,
-    requestID: String,
-    hash: String,
+    _ key: RequestKey,
     _ body: @escaping @Sendable (PostgresSession) async throws -> Erp_Finance_V1_JournalEntry
   ) async throws -> Erp_Finance_V1_JournalEntry {
-    try await Idempotency.once(
+    let requestID = key.requestID
+    return try await Idempotency.once(
       pool,
       tenant,
-      requestID: requestID,
-      hash: hash,
+      key,
       constraint: "journal_entry_request_id_key",
       existing: { session in
         // The common case is a new request id: one index probe, the full entry only on a repeat.

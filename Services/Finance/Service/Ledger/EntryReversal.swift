@@ -1,4 +1,5 @@
 import ERPProtos
+import ERPRuntime
 import ERPStore
 import GRPCCore
 
@@ -18,8 +19,9 @@ enum EntryReversal {
     )
     guard !request.number.isEmpty else { throw LedgerValues.invalid("number", "required") }
     let date = request.hasDate ? try LedgerValues.date(request.date, field: "date") : nil
-    let hash = ContentHash.ofReversal(request)
-    return try await EntryPosting.idempotently(pool, tenant, requestID: requestID, hash: hash) {
+    let key = try RequestKey("finance.reversal", request, id: \.requestID)
+    let hash = key.fingerprint
+    return try await EntryPosting.idempotently(pool, tenant, key) {
       session in
       let original = try await EntryReading.byNumber(session, request.number)
       guard original.entry.reversedBy.isEmpty else {

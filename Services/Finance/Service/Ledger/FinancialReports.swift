@@ -1,5 +1,6 @@
 import ERPMoney
 import ERPProtos
+import ERPRuntime
 import ERPStore
 import GRPCCore
 
@@ -226,8 +227,11 @@ enum FinancialReports {
     return try await EntryPosting.idempotently(
       pool,
       tenant,
-      requestID: requestID,
-      hash: requestID
+      RequestKey(
+        scope: "finance.year_end_close",
+        requestID: requestID,
+        fingerprint: RequestFingerprint.of("finance.year_end_close", request)
+      )
     ) { session in
       let base = try await LedgerSettingsStore.baseCurrency(session)
       let nets = try await Self.nets(

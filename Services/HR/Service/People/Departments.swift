@@ -14,8 +14,9 @@ enum Departments {
   {
     let code = try HRValues.code(department.code, field: "code")
     let name = try HRValues.name(department.name, field: "name")
+    let key = try RequestKey("hr.department", department, id: \.requestID)
     do {
-      return try await pool.withTenant(tenant) { session in
+      return try await answeringOnce(pool, tenant, key) { session in
         var parent: Int64? = nil
         if !department.parentCode.isEmpty {
           parent = try await HRValues.departmentID(
@@ -74,8 +75,9 @@ enum Departments {
   {
     let code = try HRValues.code(position.code, field: "code")
     let title = try HRValues.name(position.title, field: "title")
+    let key = try RequestKey("hr.position", position, id: \.requestID)
     do {
-      return try await pool.withTenant(tenant) { session in
+      return try await answeringOnce(pool, tenant, key) { session in
         var department: Int64? = nil
         if !position.departmentCode.isEmpty {
           department = try await HRValues.departmentID(

@@ -46,7 +46,12 @@ enum Employees {
     guard employee.payRate.unitsMinor > 0 else {
       throw HRValues.invalid("employee.pay_rate", "required")
     }
-    return try await creatingOnce(pool, tenant, requestIDConstraint: "employee_request_id_key") {
+    return try await creatingOnce(
+      pool,
+      tenant,
+      RequestKey("hr.employee", request, id: \.requestID),
+      requestIDConstraints: ["employee_request_id_key"]
+    ) {
       session in
       let existing = try await session.query(
         "SELECT \(Self.columns) FROM \(Self.source) WHERE e.request_id = $1",

@@ -22,15 +22,17 @@ enum LeaveRequests {
     guard (0...366).contains(type.yearlyDays) else {
       throw HRValues.invalid("yearly_days", "0 to 366")
     }
-    _ = try await pool.tenantQuery(
-      tenant,
-      "INSERT INTO leave_type (code, name, yearly_days) VALUES ($1, $2, $3) "
-        + "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, yearly_days = EXCLUDED.yearly_days",
-      [type.code, name, Int(type.yearlyDays)]
-    )
-    var created = type
-    created.name = name
-    return created
+    let key = try RequestKey("hr.leave_type", type, id: \.requestID)
+    return try await answeringOnce(pool, tenant, key) { session in
+      try await session.query(
+        "INSERT INTO leave_type (code, name, yearly_days) VALUES ($1, $2, $3) "
+          + "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, yearly_days = EXCLUDED.yearly_days",
+        [type.code, name, Int(type.yearlyDays)]
+      )
+      var created = type
+      created.name = name
+      return created
+    }
   }
 
   static func request(
@@ -50,7 +52,8 @@ enum LeaveRequests {
     let number = try await creatingOnce(
       pool,
       tenant,
-      requestIDConstraint: "leave_request_request_id_key"
+      RequestKey("hr.leave_request", request, id: \.requestID),
+      requestIDConstraints: ["leave_request_request_id_key"]
     ) {
       session in
       let existing = try await session.query(

@@ -23,7 +23,12 @@ enum Shifts {
     guard shift.location.count <= 200 else {
       throw HRValues.invalid("shift.location", "at most 200 characters")
     }
-    let number = try await creatingOnce(pool, tenant, requestIDConstraint: "shift_request_id_key") {
+    let number = try await creatingOnce(
+      pool,
+      tenant,
+      RequestKey("hr.shift", request, id: \.requestID),
+      requestIDConstraints: ["shift_request_id_key"]
+    ) {
       session in
       let existing = try await session.query(
         "SELECT number FROM shift WHERE request_id = $1",

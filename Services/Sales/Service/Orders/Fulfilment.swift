@@ -16,7 +16,6 @@ enum Fulfilment {
   )
     async throws -> Erp_Sales_V1_SalesOrder
   {
-    let requestID = try checkedRequestID(request.requestID)
     guard request.carrier.count <= 100, request.trackingNumber.count <= 100 else {
       throw SalesValues.invalid("tracking_number", "at most 100 characters")
     }
@@ -24,7 +23,7 @@ enum Fulfilment {
       context,
       tenant,
       kind: "shipment",
-      requestID,
+      RequestKey("sales.shipment", request, id: \.requestID),
       request.number,
       request.lines
     ) {
@@ -51,7 +50,6 @@ enum Fulfilment {
   )
     async throws -> Erp_Sales_V1_SalesOrder
   {
-    let requestID = try checkedRequestID(request.requestID)
     guard !request.lines.isEmpty else {
       throw SalesValues.invalid("lines", "the lines returned are required")
     }
@@ -59,7 +57,7 @@ enum Fulfilment {
       context,
       tenant,
       kind: "return",
-      requestID,
+      RequestKey("sales.return", request, id: \.requestID),
       request.number,
       request.lines
     ) {
@@ -85,7 +83,7 @@ enum Fulfilment {
     _ context: SalesContext,
     _ tenant: TenantID,
     kind: String,
-    _ requestID: String,
+    _ key: RequestKey,
     _ number: String,
     _ asked: [Erp_Sales_V1_ShipLine],
     open: @escaping @Sendable (PostgresSession, OrderRow) async throws -> [Int: Int64],
@@ -94,9 +92,11 @@ enum Fulfilment {
     try await creatingOnce(
       context.pool,
       tenant,
-      requestIDConstraint: "sales_fulfilment_request_id_key"
+      key,
+      requestIDConstraints: ["sales_fulfilment_request_id_key"]
     ) {
       session in
+      let requestID = key.requestID
       let done = try await session.query(
         "SELECT id FROM sales_fulfilment WHERE kind = $1 AND request_id = $2",
         [kind, requestID]

@@ -16,6 +16,11 @@ enum OrderCreation {
     quotation: Bool
   ) async throws -> Erp_Sales_V1_SalesOrder {
     let requestID = try checkedRequestID(request.requestID)
+    let key = try RequestKey(
+      quotation ? "sales.quotation" : "sales.order",
+      request,
+      id: \.requestID
+    )
     guard !request.lines.isEmpty, request.lines.count <= 500 else {
       throw SalesValues.invalid("lines", "1 to 500 lines")
     }
@@ -58,6 +63,7 @@ enum OrderCreation {
       [requestID]
     )
     if let row = existing.first {
+      try await RequestLog.checkRepeat(context.pool, tenant, key)
       return try await OrderReading.get(context.pool, tenant, number: try row.decode("number"))
     }
 
@@ -67,7 +73,8 @@ enum OrderCreation {
     let number = try await creatingOnce(
       context.pool,
       tenant,
-      requestIDConstraint: "sales_order_request_id_key"
+      key,
+      requestIDConstraints: ["sales_order_request_id_key"]
     ) { session in
       let done = try await session.query(
         "SELECT number FROM sales_order WHERE request_id = $1",

@@ -31,8 +31,9 @@ enum PriceLists {
     where entry.unitPriceMinor < 0 || entry.sku.isEmpty {
       throw SalesValues.invalid("entries[\(index)]", "a SKU and a price that is not negative")
     }
+    let key = try RequestKey("sales.price_list", list, id: \.requestID)
     do {
-      try await pool.withTenant(tenant) { session in
+      return try await answeringOnce(pool, tenant, key) { session in
         let created = try await session.query(
           "INSERT INTO price_list (code, name, currency_code, valid_from, valid_to) "
             + "VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -50,15 +51,15 @@ enum PriceLists {
             }
           )
         }
+        var answer = list
+        answer.name = name
+        return answer
       }
     } catch let error as PostgresError
       where error.sqlState == "23505" && error.constraint == "price_list_code_key"
     {
       throw RPCError(code: .alreadyExists, message: "code: price list \(list.code) exists")
     }
-    var created = list
-    created.name = name
-    return created
   }
 
   static func list(

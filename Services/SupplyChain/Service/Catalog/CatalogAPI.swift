@@ -83,7 +83,7 @@ struct CatalogAPI: Erp_Supplychain_V1_Catalog.SimpleServiceProtocol {
     async throws -> Erp_Supplychain_V1_Warehouse
   {
     try await inCallingTenant { tenant in
-      try await Warehouses.create(self.pool, tenant, request.warehouse)
+      try await Warehouses.create(self.pool, tenant, request)
     }
   }
 

@@ -89,7 +89,12 @@ enum Items {
     draft.active = true
     let fields = draft
     return try await Self.translatingDuplicates(fields.sku) {
-      try await creatingOnce(pool, tenant, requestIDConstraint: "item_request_id_key") { session in
+      try await creatingOnce(
+        pool,
+        tenant,
+        RequestKey("supplychain.item", request, id: \.requestID),
+        requestIDConstraints: ["item_request_id_key"]
+      ) { session in
         let existing = try await session.query(
           "SELECT \(Self.columns) FROM \(Self.source) WHERE i.request_id = $1",
           [requestID]

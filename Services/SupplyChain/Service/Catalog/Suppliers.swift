@@ -31,7 +31,12 @@ enum Suppliers {
     else {
       throw SupplyValues.invalid("supplier.email", "not an email address")
     }
-    return try await creatingOnce(pool, tenant, requestIDConstraint: "supplier_request_id_key") {
+    return try await creatingOnce(
+      pool,
+      tenant,
+      RequestKey("supplychain.supplier", request, id: \.requestID),
+      requestIDConstraints: ["supplier_request_id_key"]
+    ) {
       session in
       let existing = try await session.query(
         "SELECT \(Self.columns) FROM supplier WHERE request_id = $1",

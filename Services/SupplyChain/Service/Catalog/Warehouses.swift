@@ -9,8 +9,9 @@ enum Warehouses {
   static func create(
     _ pool: ConnectionPool,
     _ tenant: TenantID,
-    _ warehouse: Erp_Supplychain_V1_Warehouse
+    _ request: Erp_Supplychain_V1_CreateWarehouseRequest
   ) async throws -> Erp_Supplychain_V1_Warehouse {
+    let warehouse = request.warehouse
     guard warehouse.code.wholeMatch(of: /[A-Z0-9-]{1,20}/) != nil else {
       throw SupplyValues.invalid(
         "warehouse.code",
@@ -25,8 +26,9 @@ enum Warehouses {
     where location.isEmpty || location.count > 40 {
       throw SupplyValues.invalid("warehouse.locations[\(index)]", "1 to 40 characters")
     }
+    let key = try RequestKey("supplychain.warehouse", request, id: \.requestID)
     do {
-      return try await pool.withTenant(tenant) { session in
+      return try await answeringOnce(pool, tenant, key) { session in
         let created = try await session.query(
           "INSERT INTO warehouse (code, name) VALUES ($1, $2) RETURNING id",
           [warehouse.code, name]

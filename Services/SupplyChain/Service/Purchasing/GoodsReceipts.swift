@@ -28,7 +28,8 @@ enum GoodsReceipts {
     let number = try await creatingOnce(
       context.pool,
       tenant,
-      requestIDConstraint: "goods_receipt_request_id_key"
+      RequestKey("supplychain.goods_receipt", request, id: \.requestID),
+      requestIDConstraints: ["goods_receipt_request_id_key"]
     ) { session in
       let done = try await session.query(
         "SELECT number FROM goods_receipt WHERE request_id = $1",

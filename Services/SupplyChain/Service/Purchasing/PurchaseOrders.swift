@@ -55,7 +55,8 @@ enum PurchaseOrders {
     let number = try await creatingOnce(
       context.pool,
       tenant,
-      requestIDConstraint: "purchase_order_request_id_key"
+      RequestKey("supplychain.purchase_order", request, id: \.requestID),
+      requestIDConstraints: ["purchase_order_request_id_key"]
     ) { session in
       let done = try await session.query(
         "SELECT number FROM purchase_order WHERE request_id = $1",

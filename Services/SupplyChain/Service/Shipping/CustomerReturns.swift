@@ -20,7 +20,8 @@ enum CustomerReturns {
     let answer = try await creatingOnce(
       context.pool,
       tenant,
-      requestIDConstraint: "stock_move_request_key"
+      RequestKey("supplychain.customer_return", request, id: \.requestID),
+      requestIDConstraints: ["stock_move_request_key"]
     ) { session in
       let done = try await session.query(
         "SELECT \(Self.columns) FROM \(MoveRows.source) WHERE m.request_id = $1 AND m.kind = 'return'",

@@ -33,7 +33,8 @@ enum Shipments {
     let number = try await creatingOnce(
       context.pool,
       tenant,
-      requestIDConstraint: "shipment_request_id_key"
+      RequestKey("supplychain.shipment", request, id: \.requestID),
+      requestIDConstraints: ["shipment_request_id_key"]
     ) { session in
       let done = try await session.query(
         "SELECT number FROM shipment WHERE request_id = $1",

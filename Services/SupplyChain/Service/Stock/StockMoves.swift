@@ -39,7 +39,12 @@ enum StockMoves {
       warehouse: request.warehouseCode,
       requested: -request.quantityMilli
     ) {
-      try await creatingOnce(context.pool, tenant, requestIDConstraint: "stock_move_request_key") {
+      try await creatingOnce(
+        context.pool,
+        tenant,
+        RequestKey("supplychain.adjustment", request, id: \.requestID),
+        requestIDConstraints: ["stock_move_request_key"]
+      ) {
         session in
         if let done = try await Self.recorded(session, requestID, kind: "adjustment", currency) {
           return done
@@ -124,7 +129,12 @@ enum StockMoves {
       warehouse: request.fromWarehouseCode,
       requested: quantity
     ) {
-      try await creatingOnce(context.pool, tenant, requestIDConstraint: "stock_move_request_key") {
+      try await creatingOnce(
+        context.pool,
+        tenant,
+        RequestKey("supplychain.transfer", request, id: \.requestID),
+        requestIDConstraints: ["stock_move_request_key"]
+      ) {
         session in
         var result = Erp_Supplychain_V1_TransferResult()
         if let out = try await Self.recorded(session, requestID, kind: "transfer_out", currency),

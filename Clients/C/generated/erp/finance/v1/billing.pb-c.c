@@ -1087,7 +1087,7 @@ void   erp__finance__v1__list_invoices_response__free_unpacked
   assert(message->base.descriptor == &erp__finance__v1__list_invoices_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor erp__finance__v1__tax_code__field_descriptors[4] =
+static const ProtobufCFieldDescriptor erp__finance__v1__tax_code__field_descriptors[5] =
 {
   {
     "code",
@@ -1137,17 +1137,30 @@ static const ProtobufCFieldDescriptor erp__finance__v1__tax_code__field_descript
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "request_id",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__TaxCode, request_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned erp__finance__v1__tax_code__field_indices_by_name[] = {
   0,   /* field[0] = code */
   2,   /* field[2] = kind */
   1,   /* field[1] = name */
   3,   /* field[3] = rate_basis_points */
+  4,   /* field[4] = request_id */
 };
 static const ProtobufCIntRange erp__finance__v1__tax_code__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor erp__finance__v1__tax_code__descriptor =
 {
@@ -1157,7 +1170,7 @@ const ProtobufCMessageDescriptor erp__finance__v1__tax_code__descriptor =
   "Erp__Finance__V1__TaxCode",
   "erp.finance.v1",
   sizeof(Erp__Finance__V1__TaxCode),
-  4,
+  5,
   erp__finance__v1__tax_code__field_descriptors,
   erp__finance__v1__tax_code__field_indices_by_name,
   1,  erp__finance__v1__tax_code__number_ranges,

@@ -89,10 +89,14 @@ struct  Erp__Finance__V1__TaxCode
    * Hundredths of a percent: 1500 is 15 %.
    */
   int32_t rate_basis_points;
+  /*
+   * Creating: a repeat returns the tax code first created (see CreateTaxCode).
+   */
+  char *request_id;
 };
 #define ERP__FINANCE__V1__TAX_CODE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&erp__finance__v1__tax_code__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, ERP__FINANCE__V1__TAX_KIND__TAX_KIND_UNSPECIFIED, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, ERP__FINANCE__V1__TAX_KIND__TAX_KIND_UNSPECIFIED, 0, (char *)protobuf_c_empty_string }
 
 
 struct  Erp__Finance__V1__ListTaxCodesRequest

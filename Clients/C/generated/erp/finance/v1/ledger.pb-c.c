@@ -1536,7 +1536,7 @@ const ProtobufCMessageDescriptor erp__finance__v1__list_accounts_response__descr
   (ProtobufCMessageInit) erp__finance__v1__list_accounts_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor erp__finance__v1__create_account_request__field_descriptors[4] =
+static const ProtobufCFieldDescriptor erp__finance__v1__create_account_request__field_descriptors[5] =
 {
   {
     "code",
@@ -1586,17 +1586,30 @@ static const ProtobufCFieldDescriptor erp__finance__v1__create_account_request__
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "request_id",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__CreateAccountRequest, request_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned erp__finance__v1__create_account_request__field_indices_by_name[] = {
   0,   /* field[0] = code */
   1,   /* field[1] = name */
   3,   /* field[3] = parent_code */
+  4,   /* field[4] = request_id */
   2,   /* field[2] = type */
 };
 static const ProtobufCIntRange erp__finance__v1__create_account_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor erp__finance__v1__create_account_request__descriptor =
 {
@@ -1606,7 +1619,7 @@ const ProtobufCMessageDescriptor erp__finance__v1__create_account_request__descr
   "Erp__Finance__V1__CreateAccountRequest",
   "erp.finance.v1",
   sizeof(Erp__Finance__V1__CreateAccountRequest),
-  4,
+  5,
   erp__finance__v1__create_account_request__field_descriptors,
   erp__finance__v1__create_account_request__field_indices_by_name,
   1,  erp__finance__v1__create_account_request__number_ranges,

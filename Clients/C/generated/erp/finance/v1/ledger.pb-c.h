@@ -121,10 +121,14 @@ struct  Erp__Finance__V1__CreateAccountRequest
   char *name;
   Erp__Finance__V1__AccountType type;
   char *parent_code;
+  /*
+   * 1 to 100 characters; a repeat returns the account first created.
+   */
+  char *request_id;
 };
 #define ERP__FINANCE__V1__CREATE_ACCOUNT_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&erp__finance__v1__create_account_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, ERP__FINANCE__V1__ACCOUNT_TYPE__ACCOUNT_TYPE_UNSPECIFIED, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, ERP__FINANCE__V1__ACCOUNT_TYPE__ACCOUNT_TYPE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Erp__Finance__V1__RenameAccountRequest

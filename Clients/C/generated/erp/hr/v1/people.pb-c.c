@@ -592,7 +592,7 @@ void   erp__hr__v1__headcount_response__free_unpacked
   assert(message->base.descriptor == &erp__hr__v1__headcount_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor erp__hr__v1__department__field_descriptors[3] =
+static const ProtobufCFieldDescriptor erp__hr__v1__department__field_descriptors[4] =
 {
   {
     "code",
@@ -630,16 +630,29 @@ static const ProtobufCFieldDescriptor erp__hr__v1__department__field_descriptors
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "request_id",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__Department, request_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned erp__hr__v1__department__field_indices_by_name[] = {
   0,   /* field[0] = code */
   1,   /* field[1] = name */
   2,   /* field[2] = parent_code */
+  3,   /* field[3] = request_id */
 };
 static const ProtobufCIntRange erp__hr__v1__department__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor erp__hr__v1__department__descriptor =
 {
@@ -649,7 +662,7 @@ const ProtobufCMessageDescriptor erp__hr__v1__department__descriptor =
   "Erp__Hr__V1__Department",
   "erp.hr.v1",
   sizeof(Erp__Hr__V1__Department),
-  3,
+  4,
   erp__hr__v1__department__field_descriptors,
   erp__hr__v1__department__field_indices_by_name,
   1,  erp__hr__v1__department__number_ranges,
@@ -712,7 +725,7 @@ const ProtobufCMessageDescriptor erp__hr__v1__list_departments_response__descrip
   (ProtobufCMessageInit) erp__hr__v1__list_departments_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor erp__hr__v1__position__field_descriptors[3] =
+static const ProtobufCFieldDescriptor erp__hr__v1__position__field_descriptors[4] =
 {
   {
     "code",
@@ -750,16 +763,29 @@ static const ProtobufCFieldDescriptor erp__hr__v1__position__field_descriptors[3
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "request_id",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__Position, request_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned erp__hr__v1__position__field_indices_by_name[] = {
   0,   /* field[0] = code */
   2,   /* field[2] = department_code */
+  3,   /* field[3] = request_id */
   1,   /* field[1] = title */
 };
 static const ProtobufCIntRange erp__hr__v1__position__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor erp__hr__v1__position__descriptor =
 {
@@ -769,7 +795,7 @@ const ProtobufCMessageDescriptor erp__hr__v1__position__descriptor =
   "Erp__Hr__V1__Position",
   "erp.hr.v1",
   sizeof(Erp__Hr__V1__Position),
-  3,
+  4,
   erp__hr__v1__position__field_descriptors,
   erp__hr__v1__position__field_indices_by_name,
   1,  erp__hr__v1__position__number_ranges,

@@ -68,10 +68,14 @@ struct  Erp__Hr__V1__Department
    * Empty for a top-level department.
    */
   char *parent_code;
+  /*
+   * Creating: a repeat returns the department first created (see CreateDepartment).
+   */
+  char *request_id;
 };
 #define ERP__HR__V1__DEPARTMENT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&erp__hr__v1__department__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Erp__Hr__V1__ListDepartmentsRequest
@@ -103,10 +107,14 @@ struct  Erp__Hr__V1__Position
   char *code;
   char *title;
   char *department_code;
+  /*
+   * Creating: a repeat returns the position first created (see CreatePosition).
+   */
+  char *request_id;
 };
 #define ERP__HR__V1__POSITION__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&erp__hr__v1__position__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Erp__Hr__V1__Employee

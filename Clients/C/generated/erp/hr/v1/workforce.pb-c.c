@@ -1034,7 +1034,7 @@ const ProtobufCMessageDescriptor erp__hr__v1__weekly_schedule_response__descript
   (ProtobufCMessageInit) erp__hr__v1__weekly_schedule_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor erp__hr__v1__leave_type__field_descriptors[3] =
+static const ProtobufCFieldDescriptor erp__hr__v1__leave_type__field_descriptors[4] =
 {
   {
     "code",
@@ -1072,16 +1072,29 @@ static const ProtobufCFieldDescriptor erp__hr__v1__leave_type__field_descriptors
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "request_id",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__LeaveType, request_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned erp__hr__v1__leave_type__field_indices_by_name[] = {
   0,   /* field[0] = code */
   1,   /* field[1] = name */
+  3,   /* field[3] = request_id */
   2,   /* field[2] = yearly_days */
 };
 static const ProtobufCIntRange erp__hr__v1__leave_type__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor erp__hr__v1__leave_type__descriptor =
 {
@@ -1091,7 +1104,7 @@ const ProtobufCMessageDescriptor erp__hr__v1__leave_type__descriptor =
   "Erp__Hr__V1__LeaveType",
   "erp.hr.v1",
   sizeof(Erp__Hr__V1__LeaveType),
-  3,
+  4,
   erp__hr__v1__leave_type__field_descriptors,
   erp__hr__v1__leave_type__field_indices_by_name,
   1,  erp__hr__v1__leave_type__number_ranges,

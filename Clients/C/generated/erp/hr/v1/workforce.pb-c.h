@@ -131,10 +131,14 @@ struct  Erp__Hr__V1__LeaveType
    * Working days per calendar year.
    */
   int32_t yearly_days;
+  /*
+   * Creating: a repeat returns the leave type first created (see CreateLeaveType).
+   */
+  char *request_id;
 };
 #define ERP__HR__V1__LEAVE_TYPE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&erp__hr__v1__leave_type__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
 
 
 struct  Erp__Hr__V1__RequestLeaveRequest

@@ -328,7 +328,7 @@ const ProtobufCMessageDescriptor erp__sales__v1__price_list_entry__descriptor =
   (ProtobufCMessageInit) erp__sales__v1__price_list_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor erp__sales__v1__price_list__field_descriptors[6] =
+static const ProtobufCFieldDescriptor erp__sales__v1__price_list__field_descriptors[7] =
 {
   {
     "code",
@@ -402,19 +402,32 @@ static const ProtobufCFieldDescriptor erp__sales__v1__price_list__field_descript
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "request_id",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Sales__V1__PriceList, request_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned erp__sales__v1__price_list__field_indices_by_name[] = {
   0,   /* field[0] = code */
   2,   /* field[2] = currency_code */
   5,   /* field[5] = entries */
   1,   /* field[1] = name */
+  6,   /* field[6] = request_id */
   3,   /* field[3] = valid_from */
   4,   /* field[4] = valid_to */
 };
 static const ProtobufCIntRange erp__sales__v1__price_list__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor erp__sales__v1__price_list__descriptor =
 {
@@ -424,7 +437,7 @@ const ProtobufCMessageDescriptor erp__sales__v1__price_list__descriptor =
   "Erp__Sales__V1__PriceList",
   "erp.sales.v1",
   sizeof(Erp__Sales__V1__PriceList),
-  6,
+  7,
   erp__sales__v1__price_list__field_descriptors,
   erp__sales__v1__price_list__field_indices_by_name,
   1,  erp__sales__v1__price_list__number_ranges,

@@ -71,10 +71,14 @@ struct  Erp__Sales__V1__PriceList
   Erp__Common__V1__Date *valid_to;
   size_t n_entries;
   Erp__Sales__V1__PriceListEntry **entries;
+  /*
+   * Creating: a repeat returns the price list first created (see CreatePriceList).
+   */
+  char *request_id;
 };
 #define ERP__SALES__V1__PRICE_LIST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&erp__sales__v1__price_list__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, 0,NULL }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, 0,NULL, (char *)protobuf_c_empty_string }
 
 
 struct  Erp__Sales__V1__ListPriceListsRequest

@@ -1628,7 +1628,7 @@ const ProtobufCMessageDescriptor erp__supplychain__v1__warehouse__descriptor =
   (ProtobufCMessageInit) erp__supplychain__v1__warehouse__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor erp__supplychain__v1__create_warehouse_request__field_descriptors[1] =
+static const ProtobufCFieldDescriptor erp__supplychain__v1__create_warehouse_request__field_descriptors[2] =
 {
   {
     "warehouse",
@@ -1642,14 +1642,27 @@ static const ProtobufCFieldDescriptor erp__supplychain__v1__create_warehouse_req
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "request_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Supplychain__V1__CreateWarehouseRequest, request_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned erp__supplychain__v1__create_warehouse_request__field_indices_by_name[] = {
+  1,   /* field[1] = request_id */
   0,   /* field[0] = warehouse */
 };
 static const ProtobufCIntRange erp__supplychain__v1__create_warehouse_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor erp__supplychain__v1__create_warehouse_request__descriptor =
 {
@@ -1659,7 +1672,7 @@ const ProtobufCMessageDescriptor erp__supplychain__v1__create_warehouse_request_
   "Erp__Supplychain__V1__CreateWarehouseRequest",
   "erp.supplychain.v1",
   sizeof(Erp__Supplychain__V1__CreateWarehouseRequest),
-  1,
+  2,
   erp__supplychain__v1__create_warehouse_request__field_descriptors,
   erp__supplychain__v1__create_warehouse_request__field_indices_by_name,
   1,  erp__supplychain__v1__create_warehouse_request__number_ranges,

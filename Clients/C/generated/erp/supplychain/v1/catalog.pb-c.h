@@ -247,10 +247,14 @@ struct  Erp__Supplychain__V1__CreateWarehouseRequest
 {
   ProtobufCMessage base;
   Erp__Supplychain__V1__Warehouse *warehouse;
+  /*
+   * 1 to 100 characters; a repeat returns the warehouse first created.
+   */
+  char *request_id;
 };
 #define ERP__SUPPLYCHAIN__V1__CREATE_WAREHOUSE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&erp__supplychain__v1__create_warehouse_request__descriptor) \
-    , NULL }
+    , NULL, (char *)protobuf_c_empty_string }
 
 
 struct  Erp__Supplychain__V1__ListWarehousesRequest
