@@ -15,6 +15,7 @@ public struct PostgresSession: Sendable {
   {
     try Self.refuseRoleChanges(sql)
     let texts = parameters.map { $0?.postgresText }
+    try PostgresError.refuseNUL(in: texts)
     let connection = self.connection
     return try await self.threads.runIfActive { try connection.query(sql, texts) }
   }
@@ -26,6 +27,7 @@ public struct PostgresSession: Sendable {
   public func pipeline(_ statements: [PostgresStatement]) async throws -> [[PostgresRow]] {
     for statement in statements { try Self.refuseRoleChanges(statement.sql) }
     let batch = statements.map { ($0.sql, $0.parameters.map { $0?.postgresText }) }
+    for (_, texts) in batch { try PostgresError.refuseNUL(in: texts) }
     return try await self.pipelineTrusted(batch)
   }
 

@@ -229,7 +229,7 @@ enum CustomerStore {
   static func id(_ session: PostgresSession, number: String, field: String) async throws -> Int64 {
     let rows = try await session.query("SELECT id FROM customer WHERE number = $1", [number])
     guard let row = rows.first else {
-      throw RPCError(code: .notFound, message: "\(field): no customer \"\(number)\"")
+      throw RPCError(code: .notFound, message: "\(field): no customer \(quoted(number))")
     }
     return try row.decode("id", as: Int64.self)
   }

@@ -58,7 +58,7 @@ enum TaxCodes {
         [request.code, name, kind, Int(request.rateBasisPoints)]
       ).map(Self.taxCode)[0]
     } catch let error as PostgresError where error.sqlState == "23505" {
-      throw RPCError(code: .alreadyExists, message: "code: tax code \(request.code) already exists")
+      throw RPCError(code: .alreadyExists, message: "code: tax code \(quoted(request.code)) already exists")
     }
   }
 
@@ -81,7 +81,7 @@ enum TaxCodes {
       )
     }
     for (field, code) in codes where rates[code] == nil {
-      throw LedgerValues.invalid(field, "no tax code \"\(code)\"")
+      throw LedgerValues.invalid(field, "no tax code \(quoted(code))")
     }
     return rates
   }

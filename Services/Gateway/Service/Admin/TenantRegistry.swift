@@ -86,7 +86,7 @@ enum TenantRegistry {
     }
     if rows.isEmpty {
       _ = try await Self.get(pool, id)
-      throw RPCError(code: .failedPrecondition, message: "tenant_id: \(id) is still provisioning")
+      throw RPCError(code: .failedPrecondition, message: "tenant_id: \(quoted(id)) is still provisioning")
     }
     return try await Self.get(pool, id)
   }
@@ -145,7 +145,7 @@ enum TenantRegistry {
       try await session.query("\(Self.select) WHERE t.id = $1 GROUP BY t.id", [id])
     }
     guard let row = rows.first else {
-      throw RPCError(code: .notFound, message: "tenant_id: no tenant \"\(id)\"")
+      throw RPCError(code: .notFound, message: "tenant_id: no tenant \(quoted(id))")
     }
     return try Self.tenant(row)
   }
