@@ -14,7 +14,11 @@ private struct Case: Sendable, CustomTestStringConvertible {
 
   var testDescription: String { self.name }
 
-  init(_ name: String, _ refusal: String?, _ change: (inout Erp_Customers_V1_CreateCustomerRequest) -> Void) {
+  init(
+    _ name: String,
+    _ refusal: String?,
+    _ change: (inout Erp_Customers_V1_CreateCustomerRequest) -> Void
+  ) {
     var request = Erp_Customers_V1_CreateCustomerRequest()
     request.requestID = "r-1"
     request.customer.name = "شركة النخيل"
@@ -100,7 +104,10 @@ struct RequestValidationTests {
   @Test("quoted: a short prefix, cut on a character boundary, controls escaped, Arabic kept")
   func quoting() {
     #expect(quoted("SO-000001") == "\"SO-000001\"")
-    #expect(quoted(String(repeating: "x", count: 16_400)) == "\"" + String(repeating: "x", count: 40) + "…\"")
+    #expect(
+      quoted(String(repeating: "x", count: 16_400)) == "\"" + String(repeating: "x", count: 40)
+        + "…\""
+    )
     #expect(quoted("عميل غير موجود") == "\"عميل غير موجود\"")
     #expect(quoted("a\u{0}b\n") == "\"a\\0b\\n\"")
     // A character of many combining marks counts each of them.
@@ -137,7 +144,8 @@ struct RequestValidationTests {
       }
       #expect(invalid?.code == .invalidArgument)
       #expect(
-        invalid?.message == "erp.common.v1.ProvisionTenantRequest: a string field is not valid UTF-8"
+        invalid?.message
+          == "erp.common.v1.ProvisionTenantRequest: a string field is not valid UTF-8"
       )
     }
   }

@@ -31,7 +31,10 @@ struct ParameterTests {
 
     // Arabic and other text passes untouched.
     let text = try await pool.withSession { session in
-      try await session.query("SELECT $1::text AS t", ["شركة النخيل"])[0].decode("t", as: String.self)
+      try await session.query("SELECT $1::text AS t", ["شركة النخيل"])[0].decode(
+        "t",
+        as: String.self
+      )
     }
     #expect(text == "شركة النخيل")
   }

@@ -13,8 +13,15 @@ struct TextThroughGatewayTests {
   func nulThroughTheGateway() async throws {
     try await GatewayHarness.run { gateway in
       let key = try await gateway.key(try await gateway.tenant("gwnul")).secret
+      var request = Erp_Customers_V1_CreateCustomerRequest()
+      request.requestID = "nul-1"
+      request.customer.kind = .organisation
+      request.customer.name = "a\u{0}b"
       let error = await #expect(throws: RPCError.self) {
-        _ = try await gateway.createCustomer(key, "a\u{0}b")
+        _ = try await gateway.customers.createCustomer(
+          request,
+          metadata: GatewayHarness.partner(key)
+        )
       }
       #expect(error?.code == .invalidArgument)
       #expect(error?.message == "customer.name: must not contain a NUL byte")

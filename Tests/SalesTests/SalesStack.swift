@@ -85,7 +85,9 @@ struct SalesStack: Sendable {
         peers: supplyPeers,
         relay: supplyRelay
       ),
-      interceptors: [RequestValidationInterceptor(), TenantInterceptor(pool: pools["supplychain"]!)]
+      interceptors: [
+        RequestValidationInterceptor(), TenantInterceptor(pool: pools["supplychain"]!),
+      ]
     )
     let result: Result<T, any Error>
     do {

@@ -39,7 +39,10 @@ enum SupplyValues {
       throw RPCError(code: .notFound, message: "\(field): no item with SKU \(quoted(sku))")
     }
     if activeOnly, try !row.decode("active", as: Bool.self) {
-      throw RPCError(code: .failedPrecondition, message: "\(field): item \(quoted(sku)) is inactive")
+      throw RPCError(
+        code: .failedPrecondition,
+        message: "\(field): item \(quoted(sku)) is inactive"
+      )
     }
     return try row.decode("id")
   }
@@ -72,7 +75,10 @@ enum SupplyValues {
       [warehouseID, code]
     )
     guard !rows.isEmpty else {
-      throw RPCError(code: .notFound, message: "\(field): no location \(quoted(code)) in the warehouse")
+      throw RPCError(
+        code: .notFound,
+        message: "\(field): no location \(quoted(code)) in the warehouse"
+      )
     }
   }
 }

@@ -73,7 +73,10 @@ struct CheckedMessages<Element: Sendable>: AsyncSequence, Sendable {
       }
       switch cause {
       case .invalidUTF8:
-        return RPCError(code: .invalidArgument, message: "\(name): a string field is not valid UTF-8")
+        return RPCError(
+          code: .invalidArgument,
+          message: "\(name): a string field is not valid UTF-8"
+        )
       default:
         return RPCError(code: .invalidArgument, message: "\(name): not a valid message")
       }

@@ -11,6 +11,7 @@
 /// | `tenant_id`, `confirm_tenant_id`           | 40     |
 /// | `id`, `*_id`, `*_ids` (each)               | 100    |
 /// | `source_type`                              | 50     |
+/// | `carrier`, `tracking_number`               | 100    |
 /// | `tags` (each)                              | 50     |
 /// | `email`, `emails` (each)                   | 254    |
 /// | `memo`, `reason`, `close_reason`,          | 500    |
@@ -24,7 +25,7 @@ public enum FieldLimits {
 
   static let byName: [String: Int] = [
     "tenant_id": 40, "confirm_tenant_id": 40,
-    "source_type": 50, "tags": 50,
+    "source_type": 50, "tags": 50, "carrier": 100, "tracking_number": 100,
     "email": 254, "emails": 254,
     "memo": 500, "reason": 500, "close_reason": 500, "description": 500,
     "note": 4_000, "summary": 4_000, "message": 4_000, "last_error": 4_000,

@@ -1,6 +1,6 @@
-public import GRPCCore
 import ERPStore
 import Foundation
+public import GRPCCore
 import NIOConcurrencyHelpers
 public import SwiftProtobuf
 
@@ -64,7 +64,8 @@ struct FieldVisitor: SwiftProtobuf.Visitor {
   }
 
   private func path(_ fieldNumber: Int, index: Int? = nil, key: String? = nil) -> String {
-    var path = self.prefix.isEmpty ? self.name(fieldNumber) : self.prefix + "." + self.name(fieldNumber)
+    var path =
+      self.prefix.isEmpty ? self.name(fieldNumber) : self.prefix + "." + self.name(fieldNumber)
     if let index { path += "[\(index)]" }
     if let key { path += "[\(key)]" }
     return path

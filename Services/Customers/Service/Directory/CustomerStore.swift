@@ -31,7 +31,8 @@ enum CustomerStore {
       throw ContactPoints.invalid("customer.kind", "ORGANISATION or INDIVIDUAL is required")
     }
     let name = customer.name.trimmingCharacters(in: .whitespacesAndNewlines)
-    guard !name.isEmpty, name.count <= 200 else {
+    // Its length is limited at the API boundary (FieldLimits: `name`).
+    guard !name.isEmpty else {
       throw ContactPoints.invalid("customer.name", "1 to 200 characters")
     }
     let emails = try Array(

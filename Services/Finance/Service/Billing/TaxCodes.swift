@@ -58,7 +58,10 @@ enum TaxCodes {
         [request.code, name, kind, Int(request.rateBasisPoints)]
       ).map(Self.taxCode)[0]
     } catch let error as PostgresError where error.sqlState == "23505" {
-      throw RPCError(code: .alreadyExists, message: "code: tax code \(quoted(request.code)) already exists")
+      throw RPCError(
+        code: .alreadyExists,
+        message: "code: tax code \(quoted(request.code)) already exists"
+      )
     }
   }
 

@@ -72,7 +72,10 @@ enum AccountStore {
           [code, name, type, parentID]
         )
       } catch let error as PostgresError where error.sqlState == "23505" {
-        throw RPCError(code: .alreadyExists, message: "code: account \(quoted(code)) already exists")
+        throw RPCError(
+          code: .alreadyExists,
+          message: "code: account \(quoted(code)) already exists"
+        )
       }
       return try await Self.find(session, code: code)
     }

@@ -23,9 +23,6 @@ enum TenantRegistry {
     } catch {
       throw RPCError(code: .invalidArgument, message: "tenant_id: \(error.message)")
     }
-    guard request.displayName.count <= 200 else {
-      throw RPCError(code: .invalidArgument, message: "display_name: at most 200 characters")
-    }
     try await pool.withSession { session in
       try await session.query(
         "INSERT INTO gateway.tenant (id, display_name, status) VALUES ($1, $2, 'provisioning') "
@@ -86,7 +83,10 @@ enum TenantRegistry {
     }
     if rows.isEmpty {
       _ = try await Self.get(pool, id)
-      throw RPCError(code: .failedPrecondition, message: "tenant_id: \(quoted(id)) is still provisioning")
+      throw RPCError(
+        code: .failedPrecondition,
+        message: "tenant_id: \(quoted(id)) is still provisioning"
+      )
     }
     return try await Self.get(pool, id)
   }

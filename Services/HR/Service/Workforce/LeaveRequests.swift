@@ -181,7 +181,10 @@ enum LeaveRequests {
       )[0].decode("status", as: String.self)
       if status != to {
         guard status == "pending" else {
-          throw RPCError(code: .failedPrecondition, message: "id: \(quoted(number)) is already \(status)")
+          throw RPCError(
+            code: .failedPrecondition,
+            message: "id: \(quoted(number)) is already \(status)"
+          )
         }
         try await check(session, row)
         try await session.query(

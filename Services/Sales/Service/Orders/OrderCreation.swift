@@ -79,7 +79,10 @@ enum OrderCreation {
         let field = "lines[\(index)]"
         let taxCode = line.taxCode.isEmpty ? "STD" : line.taxCode
         guard let rate = rates[taxCode] else {
-          throw SalesValues.invalid(field + ".tax_code", "finance has no tax code \(quoted(taxCode))")
+          throw SalesValues.invalid(
+            field + ".tax_code",
+            "finance has no tax code \(quoted(taxCode))"
+          )
         }
         let price =
           line.unitPriceMinor > 0
@@ -159,7 +162,10 @@ enum OrderCreation {
       case "converted": return try row.decode("related_number", as: String.self)
       case "quotation": break
       default:
-        throw RPCError(code: .failedPrecondition, message: "number: \(quoted(number)) is not a quotation")
+        throw RPCError(
+          code: .failedPrecondition,
+          message: "number: \(quoted(number)) is not a quotation"
+        )
       }
       let quotationID: Int64 = try row.decode("id")
       let created = try await session.query(

@@ -22,7 +22,10 @@ enum PriceLists {
       throw SalesValues.invalid("name", "1 to 200 characters")
     }
     guard Currency(code: list.currencyCode) != nil else {
-      throw SalesValues.invalid("currency_code", "unknown ISO 4217 code \(quoted(list.currencyCode))")
+      throw SalesValues.invalid(
+        "currency_code",
+        "unknown ISO 4217 code \(quoted(list.currencyCode))"
+      )
     }
     let from = try CalendarDate(list.validFrom, field: "valid_from")
     let to = list.hasValidTo ? try CalendarDate(list.validTo, field: "valid_to") : nil

@@ -143,7 +143,10 @@ enum Items {
           fields.parameters
         )
         guard let row = rows.first else {
-          throw RPCError(code: .notFound, message: "item.sku: no item with SKU \(quoted(fields.sku))")
+          throw RPCError(
+            code: .notFound,
+            message: "item.sku: no item with SKU \(quoted(fields.sku))"
+          )
         }
         return try Self.item(row)
       }

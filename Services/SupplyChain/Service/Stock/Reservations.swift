@@ -134,7 +134,10 @@ public enum Reservations {
       [orderLine]
     )
     guard let row = rows.first else {
-      throw RPCError(code: .notFound, message: "order_line_id: no reservation for \(quoted(orderLine))")
+      throw RPCError(
+        code: .notFound,
+        message: "order_line_id: no reservation for \(quoted(orderLine))"
+      )
     }
     return try Self.reservation(row)
   }
