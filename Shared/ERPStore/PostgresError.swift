@@ -56,6 +56,8 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
       return RPCError(code: .alreadyExists, message: "already exists")
     case (_, "23503"?), (_, "23514"?), (_, "23502"?), (_, "23P01"?):
       return RPCError(code: .failedPrecondition, message: "violates a data rule")
+    case (_, "22021"?):
+      return RPCError(code: .invalidArgument, message: "a text value contains a NUL byte")
     case (_, "40001"?), (_, "40P01"?):
       return RPCError(code: .aborted, message: "conflicting concurrent update; retry")
     case (_, "42501"?):
@@ -69,6 +71,20 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
       return RPCError(code: .unavailable, message: "the database is unavailable; retry later")
     default:
       return RPCError(code: .internalError, message: "internal database error")
+    }
+  }
+
+  /// libpq takes parameters as C strings, which end at the first NUL: `a\0b` would be stored as
+  /// `a`, silently. Such a parameter is refused before it reaches libpq, with SQLSTATE 22021
+  /// (what PostgreSQL itself says of a NUL in text), which ``rpcError`` maps to
+  /// INVALID_ARGUMENT. The API validates fields first and names them; this is the backstop.
+  static func refuseNUL(in parameters: [String?]) throws(PostgresError) {
+    for (index, parameter) in parameters.enumerated() where parameter?.utf8.contains(0) == true {
+      throw PostgresError(
+        kind: .server,
+        sqlState: "22021",
+        message: "parameter $\(index + 1) contains a NUL byte"
+      )
     }
   }
 }

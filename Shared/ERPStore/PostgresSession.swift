@@ -19,6 +19,7 @@ public struct PostgresSession: Sendable {
   {
     try Self.refuseRoleChanges(sql)
     let texts = parameters.map { $0?.postgresText }
+    try PostgresError.refuseNUL(in: texts)
     let connection = self.connection
     return try await self.run { try connection.query(sql, texts) }
   }
@@ -30,6 +31,7 @@ public struct PostgresSession: Sendable {
   public func pipeline(_ statements: [PostgresStatement]) async throws -> [[PostgresRow]] {
     for statement in statements { try Self.refuseRoleChanges(statement.sql) }
     let batch = statements.map { ($0.sql, $0.parameters.map { $0?.postgresText }) }
+    for (_, texts) in batch { try PostgresError.refuseNUL(in: texts) }
     return try await self.pipelineTrusted(batch)
   }
 

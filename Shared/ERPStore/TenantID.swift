@@ -17,13 +17,9 @@ public struct TenantID: Sendable, Hashable, CustomStringConvertible {
       }
       && !raw.hasPrefix("pg_")
     guard valid else {
-      let shown = raw.unicodeScalars.prefix(48).map {
-        $0.isASCII && $0.value >= 0x20 ? String($0) : "?"
-      }
       throw RPCError(
         code: .invalidArgument,
-        message:
-          "tenant id \"\(shown.joined())\(raw.unicodeScalars.count > 48 ? "…" : "")\" is invalid: "
+        message: "tenant id \(quoted(raw)) is invalid: "
           + "use 3 to 40 characters a-z, 0-9 and _, starting with a letter, not with pg_"
       )
     }

@@ -75,7 +75,7 @@ enum CustomersHarness {
     defer { Task { await pool.shutdown() } }
     return try await withLoopbackServer(
       services: CustomersService.services(pool: pool),
-      interceptors: [TenantInterceptor(pool: pool)]
+      interceptors: [RequestValidationInterceptor(), TenantInterceptor(pool: pool)]
     ) { _, port in
       try await withServiceClient(port: port, secret: "unused-in-these-tests") { client in
         try await RequestContext.$tenant.withValue(tenants[0]) {

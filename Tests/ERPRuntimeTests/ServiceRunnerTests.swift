@@ -120,6 +120,19 @@ struct ServiceRunnerTests {
     }
   }
 
+  @Test("every request is validated: a NUL byte is refused naming the field")
+  func validatesRequests() async throws {
+    try await withRunner { _, client in
+      var request = Erp_Common_V1_ProvisionTenantRequest()
+      request.tenantID = "acme\u{0}x"
+      let error = await #expect(throws: RPCError.self) {
+        try await Erp_Common_V1_TenantAdmin.Client(wrapping: client).provision(request)
+      }
+      #expect(error?.code == .invalidArgument)
+      #expect(error?.message == "tenant_id: must not contain a NUL byte")
+    }
+  }
+
   @Test("graceful shutdown lets a call in flight finish")
   func drainsInFlightCalls() async throws {
     try await withRunner { runner, client in

@@ -71,7 +71,7 @@ public enum PeerHarness {
     }
     let peerServer = try await RestartableServer(
       services: peer.services(peerPool),
-      interceptors: [TenantInterceptor(pool: peerPool)]
+      interceptors: [RequestValidationInterceptor(), TenantInterceptor(pool: peerPool)]
     )
     let peers = PeerClients(
       targets: [peer.name: [.init(host: "127.0.0.1", port: peerServer.port)]],
@@ -94,7 +94,7 @@ public enum PeerHarness {
           }
           return try await withLoopbackServer(
             services: underTest,
-            interceptors: [TenantInterceptor(pool: pool)]
+            interceptors: [RequestValidationInterceptor(), TenantInterceptor(pool: pool)]
           ) { _, port in
             try await withServiceClient(port: port, secret: Self.secret) { service in
               try await withServiceClient(port: peerServer.port, secret: Self.secret) {

@@ -41,7 +41,7 @@ enum LedgerHarness {
     defer { Task { await pool.shutdown() } }
     return try await withLoopbackServer(
       services: [LedgerAPI(pool: pool), BillingAPI(pool: pool)],
-      interceptors: [TenantInterceptor(pool: pool)]
+      interceptors: [RequestValidationInterceptor(), TenantInterceptor(pool: pool)]
     ) { _, port in
       try await withServiceClient(port: port, secret: "unused-in-these-tests") { client in
         return try await RequestContext.$tenant.withValue(tenant) {

@@ -57,7 +57,7 @@ struct GatewayHarness: Sendable {
       started[name] = try await RestartableServer(
         services: [TenantAdminService(service: name, pool: pool, migrations: definition.migrations)]
           + api,
-        interceptors: [TenantInterceptor(pool: pool)]
+        interceptors: [RequestValidationInterceptor(), TenantInterceptor(pool: pool)]
       )
     }
     let servers = started
@@ -78,7 +78,7 @@ struct GatewayHarness: Sendable {
           }
           return try await withLoopbackServer(
             services: GatewayService.services(pool: gatewayPool, peers: peers),
-            interceptors: [Self.access(gatewayPool)]
+            interceptors: [RequestValidationInterceptor(), Self.access(gatewayPool)]
           ) { client, port in
             try await body(
               GatewayHarness(
@@ -114,7 +114,7 @@ struct GatewayHarness: Sendable {
   func replica() async throws -> RestartableServer {
     try await RestartableServer(
       services: GatewayService.services(pool: self.gatewayPool, peers: self.peers),
-      interceptors: [Self.access(self.gatewayPool)]
+      interceptors: [RequestValidationInterceptor(), Self.access(self.gatewayPool)]
     )
   }
 

@@ -81,11 +81,11 @@ struct SalesStack: Sendable {
     )
     let finance = try await RestartableServer(
       services: FinanceService.services(pool: pools["finance"]!),
-      interceptors: [TenantInterceptor(pool: pools["finance"]!)]
+      interceptors: [RequestValidationInterceptor(), TenantInterceptor(pool: pools["finance"]!)]
     )
     let customers = try await RestartableServer(
       services: CustomersService.services(pool: pools["customers"]!),
-      interceptors: [TenantInterceptor(pool: pools["customers"]!)]
+      interceptors: [RequestValidationInterceptor(), TenantInterceptor(pool: pools["customers"]!)]
     )
     let supplyPeers = PeerClients(
       targets: ["finance": [.init(host: "127.0.0.1", port: finance.port)]],
@@ -102,7 +102,9 @@ struct SalesStack: Sendable {
         peers: supplyPeers,
         relay: supplyRelay
       ),
-      interceptors: [TenantInterceptor(pool: pools["supplychain"]!)]
+      interceptors: [
+        RequestValidationInterceptor(), TenantInterceptor(pool: pools["supplychain"]!),
+      ]
     )
     let result: Result<T, any Error>
     do {
@@ -156,7 +158,7 @@ struct SalesStack: Sendable {
         }
         return try await withLoopbackServer(
           services: parts.services,
-          interceptors: [TenantInterceptor(pool: pool)]
+          interceptors: [RequestValidationInterceptor(), TenantInterceptor(pool: pool)]
         ) { _, port in
           try await Self.clients(salesPort: port, ports: ports, tenant: tenant, pool: pool) {
             stack in

@@ -13,7 +13,7 @@ enum HRValues {
 
   static func code(_ code: String, field: String) throws -> String {
     guard code.wholeMatch(of: /[A-Z0-9-]{1,20}/) != nil else {
-      throw Self.invalid(field, "1 to 20 upper-case letters, digits or '-', got \"\(code)\"")
+      throw Self.invalid(field, "1 to 20 upper-case letters, digits or '-', got \(quoted(code))")
     }
     return code
   }
@@ -93,7 +93,7 @@ enum HRValues {
   {
     let rows = try await session.query("SELECT id FROM department WHERE code = $1", [code])
     guard let row = rows.first else {
-      throw RPCError(code: .notFound, message: "\(field): no department \"\(code)\"")
+      throw RPCError(code: .notFound, message: "\(field): no department \(quoted(code))")
     }
     return try row.decode("id")
   }
@@ -108,7 +108,7 @@ enum HRValues {
   {
     let rows = try await session.query("SELECT id FROM employee WHERE number = $1", [number])
     guard let row = rows.first else {
-      throw RPCError(code: .notFound, message: "\(field): no employee \"\(number)\"")
+      throw RPCError(code: .notFound, message: "\(field): no employee \(quoted(number))")
     }
     return try row.decode("id")
   }

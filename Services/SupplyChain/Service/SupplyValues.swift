@@ -36,10 +36,13 @@ enum SupplyValues {
   ) async throws -> Int64 {
     let rows = try await session.query("SELECT id, active FROM item WHERE sku = $1", [sku])
     guard let row = rows.first else {
-      throw RPCError(code: .notFound, message: "\(field): no item with SKU \"\(sku)\"")
+      throw RPCError(code: .notFound, message: "\(field): no item with SKU \(quoted(sku))")
     }
     if activeOnly, try !row.decode("active", as: Bool.self) {
-      throw RPCError(code: .failedPrecondition, message: "\(field): item \(sku) is inactive")
+      throw RPCError(
+        code: .failedPrecondition,
+        message: "\(field): item \(quoted(sku)) is inactive"
+      )
     }
     return try row.decode("id")
   }
@@ -54,7 +57,7 @@ enum SupplyValues {
   {
     let rows = try await session.query("SELECT id FROM warehouse WHERE code = $1", [code])
     guard let row = rows.first else {
-      throw RPCError(code: .notFound, message: "\(field): no warehouse \"\(code)\"")
+      throw RPCError(code: .notFound, message: "\(field): no warehouse \(quoted(code))")
     }
     return try row.decode("id")
   }
@@ -72,7 +75,10 @@ enum SupplyValues {
       [warehouseID, code]
     )
     guard !rows.isEmpty else {
-      throw RPCError(code: .notFound, message: "\(field): no location \"\(code)\" in the warehouse")
+      throw RPCError(
+        code: .notFound,
+        message: "\(field): no location \(quoted(code)) in the warehouse"
+      )
     }
   }
 }

@@ -55,7 +55,10 @@ public final class ServiceRunner: Sendable {
     let server = GRPCServer(
       transport: transport,
       services: services,
-      interceptors: [RPCMetricsInterceptor(registry: registry), LoggingInterceptor(logger: logger)]
+      interceptors: [
+        RPCMetricsInterceptor(registry: registry), LoggingInterceptor(logger: logger),
+        RequestValidationInterceptor(),
+      ]
         + (definition.makeAccessInterceptors?(environment)
           ?? [
             ServiceAuthInterceptor(secret: configuration.serviceSecret),

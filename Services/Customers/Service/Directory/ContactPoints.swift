@@ -1,3 +1,4 @@
+import ERPStore
 import Foundation
 import GRPCCore
 
@@ -14,7 +15,7 @@ enum ContactPoints {
       parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
       !email.contains(where: { $0.isWhitespace })
     else {
-      throw self.invalid(field, "\"\(raw)\" is not an email address")
+      throw self.invalid(field, "\(quoted(raw)) is not an email address")
     }
     return email
   }
@@ -30,7 +31,7 @@ enum ContactPoints {
       case "0"..."9": digits.unicodeScalars.append(scalar)
       case "+" where index == 0: plus = true
       case " ", "-", ".", "(", ")": continue
-      default: throw self.invalid(field, "\"\(raw)\" is not a phone number")
+      default: throw self.invalid(field, "\(quoted(raw)) is not a phone number")
       }
     }
     var e164: String
@@ -47,12 +48,12 @@ enum ContactPoints {
     } else {
       throw self.invalid(
         field,
-        "\"\(raw)\" has no country code (or give default_country_calling_code)"
+        "\(quoted(raw)) has no country code (or give default_country_calling_code)"
       )
     }
     let body = e164.dropFirst()
     guard (7...15).contains(body.count), body.first != "0" else {
-      throw self.invalid(field, "\"\(raw)\" is not a valid international number")
+      throw self.invalid(field, "\(quoted(raw)) is not a valid international number")
     }
     return e164
   }

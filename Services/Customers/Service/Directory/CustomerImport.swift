@@ -39,7 +39,7 @@ enum CustomerImport {
         continue
       }
       guard seen.insert(row.externalID).inserted else {
-        fail(row, "external_id: \"\(row.externalID)\" appears twice in this import")
+        fail(row, "external_id: \(quoted(row.externalID)) appears twice in this import")
         continue
       }
       do {

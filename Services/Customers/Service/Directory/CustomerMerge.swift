@@ -25,7 +25,7 @@ enum CustomerMerge {
         guard
           let found = try rows.first(where: { try $0.decode("number", as: String.self) == number })
         else {
-          throw RPCError(code: .notFound, message: "\(field): no customer \"\(number)\"")
+          throw RPCError(code: .notFound, message: "\(field): no customer \(quoted(number))")
         }
         return found
       }

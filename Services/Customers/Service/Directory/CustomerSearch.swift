@@ -19,7 +19,8 @@ enum CustomerSearch {
     async throws -> Erp_Customers_V1_SearchCustomersResponse
   {
     let key = SearchKey.of(request.query)
-    guard !key.isEmpty, key.count <= 200 else {
+    // Its length is limited at the API boundary (FieldLimits: `query`).
+    guard !key.isEmpty else {
       throw ContactPoints.invalid("query", "1 to 200 characters")
     }
     let (size, offset) = try Self.page(request.page)

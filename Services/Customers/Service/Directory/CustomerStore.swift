@@ -31,7 +31,8 @@ enum CustomerStore {
       throw ContactPoints.invalid("customer.kind", "ORGANISATION or INDIVIDUAL is required")
     }
     let name = customer.name.trimmingCharacters(in: .whitespacesAndNewlines)
-    guard !name.isEmpty, name.count <= 200 else {
+    // Its length is limited at the API boundary (FieldLimits: `name`).
+    guard !name.isEmpty else {
       throw ContactPoints.invalid("customer.name", "1 to 200 characters")
     }
     let emails = try Array(
@@ -234,7 +235,7 @@ enum CustomerStore {
   static func id(_ session: PostgresSession, number: String, field: String) async throws -> Int64 {
     let rows = try await session.query("SELECT id FROM customer WHERE number = $1", [number])
     guard let row = rows.first else {
-      throw RPCError(code: .notFound, message: "\(field): no customer \"\(number)\"")
+      throw RPCError(code: .notFound, message: "\(field): no customer \(quoted(number))")
     }
     return try row.decode("id", as: Int64.self)
   }

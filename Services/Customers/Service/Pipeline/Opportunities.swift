@@ -117,7 +117,7 @@ enum Opportunities {
       guard let owner = customer.first else {
         throw RPCError(
           code: .notFound,
-          message: "opportunity.customer_id: no customer \"\(opportunity.customerID)\""
+          message: "opportunity.customer_id: no customer \(quoted(opportunity.customerID))"
         )
       }
       if convertingLead {
@@ -134,7 +134,7 @@ enum Opportunities {
       }
       let stages = try await session.query("SELECT outcome FROM stage WHERE code = $1", [stageCode])
       guard let stage = stages.first else {
-        throw ContactPoints.invalid("opportunity.stage", "no stage \"\(stageCode)\"")
+        throw ContactPoints.invalid("opportunity.stage", "no stage \(quoted(stageCode))")
       }
       guard try stage.decode("outcome", as: String.self) == "open" else {
         throw ContactPoints.invalid(
@@ -182,7 +182,7 @@ enum Opportunities {
         [request.id]
       )
       guard let row = rows.first else {
-        throw RPCError(code: .notFound, message: "id: no opportunity \"\(request.id)\"")
+        throw RPCError(code: .notFound, message: "id: no opportunity \(quoted(request.id))")
       }
       let id = try row.decode("id", as: Int64.self)
       let current = try row.decode("stage", as: String.self)
@@ -198,7 +198,7 @@ enum Opportunities {
         [request.stage]
       )
       guard let target = targets.first else {
-        throw ContactPoints.invalid("stage", "no stage \"\(request.stage)\"")
+        throw ContactPoints.invalid("stage", "no stage \(quoted(request.stage))")
       }
       let closing = try target.decode("outcome", as: String.self) != "open"
       guard !closing || !request.reason.trimmingCharacters(in: .whitespaces).isEmpty else {
@@ -233,7 +233,7 @@ enum Opportunities {
         let row = try await session.query("SELECT id FROM opportunity WHERE number = $1", [number])
           .first
       else {
-        throw RPCError(code: .notFound, message: "id: no opportunity \"\(number)\"")
+        throw RPCError(code: .notFound, message: "id: no opportunity \(quoted(number))")
       }
       return try await Self.read(session, id: try row.decode("id", as: Int64.self))
     }

@@ -51,7 +51,7 @@ enum Contacts {
       guard let owner = customer.first else {
         throw RPCError(
           code: .notFound,
-          message: "contact.customer_id: no customer \"\(contact.customerID)\""
+          message: "contact.customer_id: no customer \(quoted(contact.customerID))"
         )
       }
       guard try owner.decode("kind", as: String.self) == "organisation" else {

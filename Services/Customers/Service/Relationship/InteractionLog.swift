@@ -98,7 +98,7 @@ enum InteractionLog {
         [request.id, request.outcome]
       )
       guard let row = rows.first else {
-        throw RPCError(code: .notFound, message: "id: no task or ticket \"\(request.id)\"")
+        throw RPCError(code: .notFound, message: "id: no task or ticket \(quoted(request.id))")
       }
       return try Self.interaction(row)
     }
@@ -173,7 +173,7 @@ enum InteractionLog {
     guard
       let row = try await session.query("SELECT id FROM customer WHERE number = $1", [number]).first
     else {
-      throw RPCError(code: .notFound, message: "\(field): no customer \"\(number)\"")
+      throw RPCError(code: .notFound, message: "\(field): no customer \(quoted(number))")
     }
     return try row.decode("id", as: Int64.self)
   }

@@ -126,7 +126,7 @@ enum InvoiceIssuing {
         guard let original = rows.first else {
           throw RPCError(
             code: .notFound,
-            message: "invoice_number: no invoice \"\(request.invoiceNumber)\""
+            message: "invoice_number: no invoice \(quoted(request.invoiceNumber))"
           )
         }
         guard try original.decode("is_credit_note", as: Bool.self) == false else {

@@ -29,7 +29,7 @@ enum InvoiceReading {
   ) async throws -> Erp_Finance_V1_Invoice {
     let rows = try await session.query("SELECT id FROM invoice WHERE number = $1", [number])
     guard let row = rows.first else {
-      throw RPCError(code: .notFound, message: "number: no invoice \"\(number)\"")
+      throw RPCError(code: .notFound, message: "number: no invoice \(quoted(number))")
     }
     return try await Self.byID(session, try row.decode("id", as: Int64.self))
   }

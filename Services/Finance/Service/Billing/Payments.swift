@@ -114,7 +114,7 @@ enum Payments {
       guard let row = rows.first else {
         throw RPCError(
           code: .notFound,
-          message: "payment_number: no payment \"\(request.paymentNumber)\""
+          message: "payment_number: no payment \(quoted(request.paymentNumber))"
         )
       }
       let id = try row.decode("id", as: Int64.self)
@@ -172,7 +172,7 @@ enum Payments {
       guard let invoice = invoices.first else {
         throw LedgerValues.invalid(
           field + ".invoice_number",
-          "no invoice \"\(allocation.invoiceNumber)\""
+          "no invoice \(quoted(allocation.invoiceNumber))"
         )
       }
       guard try invoice.decode("direction", as: String.self) == direction,
@@ -272,7 +272,7 @@ enum Payments {
         guard let payment = rows.first else {
           throw RPCError(
             code: .notFound,
-            message: "payment_number: no payment \"\(request.paymentNumber)\""
+            message: "payment_number: no payment \(quoted(request.paymentNumber))"
           )
         }
         guard try payment.decode("currency", as: String.self) == currency.code else {

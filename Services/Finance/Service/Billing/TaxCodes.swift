@@ -61,7 +61,10 @@ enum TaxCodes {
         ).map(Self.taxCode)[0]
       }
     } catch let error as PostgresError where error.sqlState == "23505" {
-      throw RPCError(code: .alreadyExists, message: "code: tax code \(request.code) already exists")
+      throw RPCError(
+        code: .alreadyExists,
+        message: "code: tax code \(quoted(request.code)) already exists"
+      )
     }
   }
 
@@ -84,7 +87,7 @@ enum TaxCodes {
       )
     }
     for (field, code) in codes where rates[code] == nil {
-      throw LedgerValues.invalid(field, "no tax code \"\(code)\"")
+      throw LedgerValues.invalid(field, "no tax code \(quoted(code))")
     }
     return rates
   }

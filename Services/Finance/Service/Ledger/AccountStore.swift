@@ -39,7 +39,7 @@ enum AccountStore {
   {
     let rows = try await session.query("SELECT \(Self.columns) WHERE a.code = $1", [code])
     guard let row = rows.first else {
-      throw RPCError(code: .notFound, message: "code: no account \"\(code)\"")
+      throw RPCError(code: .notFound, message: "code: no account \(quoted(code))")
     }
     return try Self.account(row)
   }
@@ -61,7 +61,7 @@ enum AccountStore {
           [request.parentCode]
         )
         guard let row = parent.first else {
-          throw LedgerValues.invalid("parent_code", "no account \"\(request.parentCode)\"")
+          throw LedgerValues.invalid("parent_code", "no account \(quoted(request.parentCode))")
         }
         guard try row.decode("type", as: String.self) == type else {
           throw LedgerValues.invalid("parent_code", "the parent must be of the same type (\(type))")
@@ -74,7 +74,10 @@ enum AccountStore {
           [code, name, type, parentID]
         )
       } catch let error as PostgresError where error.sqlState == "23505" {
-        throw RPCError(code: .alreadyExists, message: "code: account \"\(code)\" already exists")
+        throw RPCError(
+          code: .alreadyExists,
+          message: "code: account \(quoted(code)) already exists"
+        )
       }
       return try await Self.find(session, code: code)
     }

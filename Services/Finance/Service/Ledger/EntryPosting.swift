@@ -317,7 +317,7 @@ public enum EntryPosting {
       guard let (_, active) = found[line.accountCode] else {
         throw LedgerValues.invalid(
           "lines[\(line.index)].account_code",
-          "no account \"\(line.accountCode)\""
+          "no account \(quoted(line.accountCode))"
         )
       }
       guard active else {

@@ -19,7 +19,7 @@ enum EntryReading {
 
   static func byNumber(_ session: PostgresSession, _ number: String) async throws -> Found {
     guard let found = try await self.find(session, where: "e.number = $1", number) else {
-      throw RPCError(code: .notFound, message: "number: no journal entry \"\(number)\"")
+      throw RPCError(code: .notFound, message: "number: no journal entry \(quoted(number))")
     }
     return found
   }

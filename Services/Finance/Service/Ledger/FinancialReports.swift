@@ -157,7 +157,7 @@ enum FinancialReports {
       guard let account = accounts.first else {
         throw RPCError(
           code: .notFound,
-          message: "account_code: no account \"\(request.accountCode)\""
+          message: "account_code: no account \(quoted(request.accountCode))"
         )
       }
       let accountID = try account.decode("id", as: Int64.self)

@@ -19,7 +19,7 @@ enum LedgerValues {
 
   static func currency(_ code: String, field: String) throws -> Currency {
     guard let currency = Currency(code: code) else {
-      throw self.invalid(field, "\"\(code)\" is not an ISO 4217 currency code")
+      throw self.invalid(field, "\(quoted(code)) is not an ISO 4217 currency code")
     }
     return currency
   }

@@ -121,7 +121,8 @@ struct GatewayAccessInterceptor: ServerInterceptor {
     if let claimed = request.metadata.firstString(MetadataKeys.tenant), claimed != grant.tenant {
       throw RPCError(
         code: .permissionDenied,
-        message: "\(MetadataKeys.tenant): this key belongs to another tenant than \"\(claimed)\""
+        message:
+          "\(MetadataKeys.tenant): this key belongs to another tenant than \(quoted(claimed))"
       )
     }
     if let scope, !scope.allowed(by: grant.scopes) {

@@ -31,7 +31,7 @@ enum ApiKeyStore {
       else {
         throw RPCError(
           code: .invalidArgument,
-          message: "scopes[\(index)]: \"\(scope)\" is not <domain>:read or <domain>:write "
+          message: "scopes[\(index)]: \(quoted(scope)) is not <domain>:read or <domain>:write "
             + "(domains: \(Self.domains.sorted().joined(separator: ", ")))"
         )
       }
@@ -87,7 +87,7 @@ enum ApiKeyStore {
       )
     }
     guard let row = rows.first else {
-      throw RPCError(code: .notFound, message: "id: no key \"\(id)\"")
+      throw RPCError(code: .notFound, message: "id: no key \(quoted(id))")
     }
     return try Self.key(row)
   }

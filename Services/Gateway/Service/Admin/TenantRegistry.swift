@@ -23,9 +23,6 @@ enum TenantRegistry {
     } catch {
       throw RPCError(code: .invalidArgument, message: "tenant_id: \(error.message)")
     }
-    guard request.displayName.count <= 200 else {
-      throw RPCError(code: .invalidArgument, message: "display_name: at most 200 characters")
-    }
     try await pool.withSession { session in
       try await session.query(
         "INSERT INTO gateway.tenant (id, display_name, status) VALUES ($1, $2, 'provisioning') "
@@ -89,7 +86,10 @@ enum TenantRegistry {
     }
     if rows.isEmpty {
       _ = try await Self.get(pool, id)
-      throw RPCError(code: .failedPrecondition, message: "tenant_id: \(id) is still provisioning")
+      throw RPCError(
+        code: .failedPrecondition,
+        message: "tenant_id: \(quoted(id)) is still provisioning"
+      )
     }
     return try await Self.get(pool, id)
   }
@@ -148,7 +148,7 @@ enum TenantRegistry {
       try await session.query("\(Self.select) WHERE t.id = $1 GROUP BY t.id", [id])
     }
     guard let row = rows.first else {
-      throw RPCError(code: .notFound, message: "tenant_id: no tenant \"\(id)\"")
+      throw RPCError(code: .notFound, message: "tenant_id: no tenant \(quoted(id))")
     }
     return try Self.tenant(row)
   }

@@ -115,7 +115,7 @@ enum PayrollRuns {
         [number]
       )
       guard let run = runs.first else {
-        throw RPCError(code: .notFound, message: "id: no payroll run \"\(number)\"")
+        throw RPCError(code: .notFound, message: "id: no payroll run \(quoted(number))")
       }
       guard try run.decode("status", as: String.self) == "draft" else { return }
       let totals = try await session.query(
@@ -193,7 +193,7 @@ enum PayrollRuns {
       ])
     }
     guard let row = results[0].first else {
-      throw RPCError(code: .notFound, message: "id: no payroll run \"\(number)\"")
+      throw RPCError(code: .notFound, message: "id: no payroll run \(quoted(number))")
     }
     let currency: String = try row.decode("currency_code")
     var run = Erp_Hr_V1_PayrollRun()

@@ -39,7 +39,10 @@ enum PayrollSettingsStore {
     async throws -> Erp_Hr_V1_PayrollSettings
   {
     guard Currency(code: settings.currencyCode) != nil else {
-      throw HRValues.invalid("currency_code", "unknown ISO 4217 code \"\(settings.currencyCode)\"")
+      throw HRValues.invalid(
+        "currency_code",
+        "unknown ISO 4217 code \(quoted(settings.currencyCode))"
+      )
     }
     guard (0...1440).contains(settings.overtimeDailyThresholdMinutes) else {
       throw HRValues.invalid("overtime_daily_threshold_minutes", "0 to 1440")

@@ -36,7 +36,7 @@ enum Departments {
     } catch let error as PostgresError
       where error.sqlState == "23505" && error.constraint == "department_code_key"
     {
-      throw RPCError(code: .alreadyExists, message: "code: department \(code) exists")
+      throw RPCError(code: .alreadyExists, message: "code: department \(quoted(code)) exists")
     }
   }
 
@@ -97,7 +97,7 @@ enum Departments {
     } catch let error as PostgresError
       where error.sqlState == "23505" && error.constraint == "position_code_key"
     {
-      throw RPCError(code: .alreadyExists, message: "code: position \(code) exists")
+      throw RPCError(code: .alreadyExists, message: "code: position \(quoted(code)) exists")
     }
   }
 }

@@ -65,7 +65,7 @@ enum Employees {
       ] where money.unitsMinor != 0 && money.currencyCode != currency {
         throw HRValues.invalid(
           "employee.\(field).currency_code",
-          "pay is in the payroll currency \(currency), got \"\(money.currencyCode)\""
+          "pay is in the payroll currency \(currency), got \(quoted(money.currencyCode))"
         )
       }
       let department = try await HRValues.departmentID(
@@ -82,7 +82,7 @@ enum Employees {
         guard let row = rows.first else {
           throw RPCError(
             code: .notFound,
-            message: "employee.position_code: no position \"\(employee.positionCode)\""
+            message: "employee.position_code: no position \(quoted(employee.positionCode))"
           )
         }
         position = try row.decode("id")
@@ -142,7 +142,7 @@ enum Employees {
       [id]
     )
     guard let row = rows.first else {
-      throw RPCError(code: .notFound, message: "id: no employee \"\(id)\"")
+      throw RPCError(code: .notFound, message: "id: no employee \(quoted(id))")
     }
     return try Self.employee(row)
   }

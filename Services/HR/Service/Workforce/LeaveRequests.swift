@@ -73,7 +73,7 @@ enum LeaveRequests {
       guard !types.isEmpty else {
         throw RPCError(
           code: .notFound,
-          message: "leave_type: no leave type \"\(request.leaveType)\""
+          message: "leave_type: no leave type \(quoted(request.leaveType))"
         )
       }
       let days = try await session.query(
@@ -171,7 +171,7 @@ enum LeaveRequests {
         [number]
       )
       guard let row = rows.first else {
-        throw RPCError(code: .notFound, message: "id: no leave request \"\(number)\"")
+        throw RPCError(code: .notFound, message: "id: no leave request \(quoted(number))")
       }
       // The employee's row first, then the request: the order shift assignment locks in.
       try await session.query(
@@ -184,7 +184,10 @@ enum LeaveRequests {
       )[0].decode("status", as: String.self)
       if status != to {
         guard status == "pending" else {
-          throw RPCError(code: .failedPrecondition, message: "id: \(number) is already \(status)")
+          throw RPCError(
+            code: .failedPrecondition,
+            message: "id: \(quoted(number)) is already \(status)"
+          )
         }
         try await check(session, row)
         try await session.query(
@@ -252,7 +255,7 @@ enum LeaveRequests {
       [number]
     )
     guard let row = rows.first else {
-      throw RPCError(code: .notFound, message: "id: no leave request \"\(number)\"")
+      throw RPCError(code: .notFound, message: "id: no leave request \(quoted(number))")
     }
     return try Self.leave(row)
   }

@@ -49,7 +49,7 @@ enum Shifts {
         guard let row = rows.first else {
           throw RPCError(
             code: .notFound,
-            message: "shift.position_code: no position \"\(shift.positionCode)\""
+            message: "shift.position_code: no position \(quoted(shift.positionCode))"
           )
         }
         position = try row.decode("id")
@@ -83,7 +83,7 @@ enum Shifts {
           [request.shiftID]
         )
         guard let shift = shifts.first else {
-          throw RPCError(code: .notFound, message: "shift_id: no shift \"\(request.shiftID)\"")
+          throw RPCError(code: .notFound, message: "shift_id: no shift \(quoted(request.shiftID))")
         }
         let employees = try await session.query(
           "SELECT id, position_id, hire_date, termination_date FROM employee WHERE number = $1 FOR UPDATE",
@@ -92,7 +92,7 @@ enum Shifts {
         guard let employee = employees.first else {
           throw RPCError(
             code: .notFound,
-            message: "employee_id: no employee \"\(request.employeeID)\""
+            message: "employee_id: no employee \(quoted(request.employeeID))"
           )
         }
         let firstDay: CalendarDate = try shift.decode("first_day")
@@ -170,7 +170,7 @@ enum Shifts {
     -> Erp_Hr_V1_Shift
   {
     guard let shift = try await Self.read(pool, tenant, "s.number = $1", [number]).first else {
-      throw RPCError(code: .notFound, message: "shift_id: no shift \"\(number)\"")
+      throw RPCError(code: .notFound, message: "shift_id: no shift \(quoted(number))")
     }
     return shift
   }

@@ -24,7 +24,7 @@ enum TimesheetDays {
       guard let employee = rows.first else {
         throw RPCError(
           code: .notFound,
-          message: "employee_id: no employee \"\(request.employeeID)\""
+          message: "employee_id: no employee \(quoted(request.employeeID))"
         )
       }
       let hired: CalendarDate = try employee.decode("hire_date")

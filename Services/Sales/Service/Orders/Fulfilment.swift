@@ -135,7 +135,10 @@ enum Fulfilment {
         }
       }
       guard !lines.isEmpty else {
-        throw RPCError(code: .failedPrecondition, message: "lines: nothing is open on \(number)")
+        throw RPCError(
+          code: .failedPrecondition,
+          message: "lines: nothing is open on \(quoted(number))"
+        )
       }
       let (carrier, tracking, reason) = extra()
       let rows = try await session.query(

@@ -27,7 +27,7 @@ enum OrderCreation {
     guard Currency(code: request.currencyCode) != nil else {
       throw SalesValues.invalid(
         "currency_code",
-        "unknown ISO 4217 code \"\(request.currencyCode)\""
+        "unknown ISO 4217 code \(quoted(request.currencyCode))"
       )
     }
     guard !request.warehouseCode.isEmpty else {
@@ -86,7 +86,10 @@ enum OrderCreation {
         let field = "lines[\(index)]"
         let taxCode = line.taxCode.isEmpty ? "STD" : line.taxCode
         guard let rate = rates[taxCode] else {
-          throw SalesValues.invalid(field + ".tax_code", "finance has no tax code \"\(taxCode)\"")
+          throw SalesValues.invalid(
+            field + ".tax_code",
+            "finance has no tax code \(quoted(taxCode))"
+          )
         }
         let price =
           line.unitPriceMinor > 0
@@ -160,13 +163,16 @@ enum OrderCreation {
         [number]
       )
       guard let row = rows.first else {
-        throw RPCError(code: .notFound, message: "number: no quotation \"\(number)\"")
+        throw RPCError(code: .notFound, message: "number: no quotation \(quoted(number))")
       }
       switch try row.decode("status", as: String.self) {
       case "converted": return try row.decode("related_number", as: String.self)
       case "quotation": break
       default:
-        throw RPCError(code: .failedPrecondition, message: "number: \(number) is not a quotation")
+        throw RPCError(
+          code: .failedPrecondition,
+          message: "number: \(quoted(number)) is not a quotation"
+        )
       }
       let quotationID: Int64 = try row.decode("id")
       let created = try await session.query(

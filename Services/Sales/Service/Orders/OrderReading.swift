@@ -35,7 +35,7 @@ enum OrderReading {
       ),
     ])
     guard let row = results[0].first else {
-      throw RPCError(code: .notFound, message: "number: no order or quotation \"\(number)\"")
+      throw RPCError(code: .notFound, message: "number: no order or quotation \(quoted(number))")
     }
     var order = Erp_Sales_V1_SalesOrder()
     order.number = try row.decode("number")

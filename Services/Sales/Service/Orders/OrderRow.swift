@@ -26,7 +26,7 @@ struct OrderRow: Sendable {
       [number]
     )
     guard let row = rows.first else {
-      throw RPCError(code: .notFound, message: "number: no order \"\(number)\"")
+      throw RPCError(code: .notFound, message: "number: no order \(quoted(number))")
     }
     return OrderRow(
       id: try row.decode("id"),

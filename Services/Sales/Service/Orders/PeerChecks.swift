@@ -1,5 +1,6 @@
 import ERPProtos
 import ERPRuntime
+import ERPStore
 import GRPCCore
 
 /// What sales asks the other services before it records or confirms an order: the customer
@@ -19,11 +20,11 @@ enum PeerChecks {
       )
       .getCustomer(request)
       guard !customer.archived else {
-        throw RPCError(code: .failedPrecondition, message: "customer_id: \(id) is archived")
+        throw RPCError(code: .failedPrecondition, message: "customer_id: \(quoted(id)) is archived")
       }
       return (customer.id, customer.name)
     } catch let error as RPCError where error.code == .notFound {
-      throw RPCError(code: .notFound, message: "customer_id: no customer \"\(id)\"")
+      throw RPCError(code: .notFound, message: "customer_id: no customer \(quoted(id))")
     }
   }
 
@@ -44,7 +45,7 @@ enum PeerChecks {
         }
         names[sku] = item.name
       } catch let error as RPCError where error.code == .notFound {
-        throw RPCError(code: .notFound, message: "lines[\(index)].sku: no item \"\(sku)\"")
+        throw RPCError(code: .notFound, message: "lines[\(index)].sku: no item \(quoted(sku))")
       }
     }
     return names

@@ -22,7 +22,10 @@ enum PriceLists {
       throw SalesValues.invalid("name", "1 to 200 characters")
     }
     guard Currency(code: list.currencyCode) != nil else {
-      throw SalesValues.invalid("currency_code", "unknown ISO 4217 code \"\(list.currencyCode)\"")
+      throw SalesValues.invalid(
+        "currency_code",
+        "unknown ISO 4217 code \(quoted(list.currencyCode))"
+      )
     }
     let from = try CalendarDate(list.validFrom, field: "valid_from")
     let to = list.hasValidTo ? try CalendarDate(list.validTo, field: "valid_to") : nil
@@ -58,7 +61,7 @@ enum PriceLists {
     } catch let error as PostgresError
       where error.sqlState == "23505" && error.constraint == "price_list_code_key"
     {
-      throw RPCError(code: .alreadyExists, message: "code: price list \(list.code) exists")
+      throw RPCError(code: .alreadyExists, message: "code: price list \(quoted(list.code)) exists")
     }
   }
 
@@ -117,7 +120,7 @@ enum PriceLists {
       [code, sku, date]
     )
     guard let row = rows.first else {
-      throw RPCError(code: .notFound, message: "price_list_code: no price list \"\(code)\"")
+      throw RPCError(code: .notFound, message: "price_list_code: no price list \(quoted(code))")
     }
     guard try row.decode("currency_code", as: String.self) == currency else {
       throw SalesValues.invalid("price_list_code", "\(code) is not in \(currency)")

@@ -34,7 +34,7 @@ enum Items {
     guard sku.wholeMatch(of: /[A-Za-z0-9._-]{1,64}/) != nil else {
       throw SupplyValues.invalid(
         "\(prefix).sku",
-        "1 to 64 letters, digits, '.', '_' or '-', got \"\(item.sku)\""
+        "1 to 64 letters, digits, '.', '_' or '-', got \(quoted(item.sku))"
       )
     }
     let name = item.name.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -52,7 +52,7 @@ enum Items {
       guard money.currencyCode.isEmpty || Currency(code: money.currencyCode) != nil else {
         throw SupplyValues.invalid(
           "\(prefix).\(field).currency_code",
-          "unknown ISO 4217 code \"\(money.currencyCode)\""
+          "unknown ISO 4217 code \(quoted(money.currencyCode))"
         )
       }
       guard money.unitsMinor >= 0 else {
@@ -148,7 +148,10 @@ enum Items {
           fields.parameters
         )
         guard let row = rows.first else {
-          throw RPCError(code: .notFound, message: "item.sku: no item with SKU \"\(fields.sku)\"")
+          throw RPCError(
+            code: .notFound,
+            message: "item.sku: no item with SKU \(quoted(fields.sku))"
+          )
         }
         return try Self.item(row)
       }
@@ -168,7 +171,7 @@ enum Items {
       [sku]
     )
     guard let row = rows.first else {
-      throw RPCError(code: .notFound, message: "sku: no item with SKU \"\(sku)\"")
+      throw RPCError(code: .notFound, message: "sku: no item with SKU \(quoted(sku))")
     }
     return try Self.item(row)
   }
@@ -197,7 +200,7 @@ enum Items {
     guard !code.isEmpty else { return }
     let rows = try await session.query("SELECT 1 FROM supplier WHERE code = $1", [code])
     guard !rows.isEmpty else {
-      throw RPCError(code: .notFound, message: "\(field): no supplier \"\(code)\"")
+      throw RPCError(code: .notFound, message: "\(field): no supplier \(quoted(code))")
     }
   }
 
@@ -211,7 +214,7 @@ enum Items {
     } catch let error as PostgresError where error.sqlState == "23505" {
       switch error.constraint {
       case "item_sku_key":
-        throw RPCError(code: .alreadyExists, message: "item.sku: SKU \"\(sku)\" is taken")
+        throw RPCError(code: .alreadyExists, message: "item.sku: SKU \(quoted(sku)) is taken")
       case "item_barcode_key":
         throw RPCError(code: .alreadyExists, message: "item.barcode: another item has it")
       default: throw error

@@ -21,7 +21,7 @@ enum Suppliers {
     guard Currency(code: supplier.currencyCode) != nil else {
       throw SupplyValues.invalid(
         "supplier.currency_code",
-        "unknown ISO 4217 code \"\(supplier.currencyCode)\""
+        "unknown ISO 4217 code \(quoted(supplier.currencyCode))"
       )
     }
     guard (0...365).contains(supplier.leadTimeDays) else {

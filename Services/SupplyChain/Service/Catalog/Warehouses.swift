@@ -15,7 +15,7 @@ enum Warehouses {
     guard warehouse.code.wholeMatch(of: /[A-Z0-9-]{1,20}/) != nil else {
       throw SupplyValues.invalid(
         "warehouse.code",
-        "1 to 20 upper-case letters, digits or '-', got \"\(warehouse.code)\""
+        "1 to 20 upper-case letters, digits or '-', got \(quoted(warehouse.code))"
       )
     }
     let name = warehouse.name.trimmingCharacters(in: .whitespacesAndNewlines)

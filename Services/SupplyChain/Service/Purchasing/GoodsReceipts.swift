@@ -60,7 +60,7 @@ enum GoodsReceipts {
     guard let order = orders.first else {
       throw RPCError(
         code: .notFound,
-        message: "purchase_order_number: no purchase order \"\(request.purchaseOrderNumber)\""
+        message: "purchase_order_number: no purchase order \(quoted(request.purchaseOrderNumber))"
       )
     }
     let status: String = try order.decode("status")
@@ -215,7 +215,7 @@ enum GoodsReceipts {
       ])
     }
     guard let row = results[0].first else {
-      throw RPCError(code: .notFound, message: "number: no goods receipt \"\(number)\"")
+      throw RPCError(code: .notFound, message: "number: no goods receipt \(quoted(number))")
     }
     var receipt = Erp_Supplychain_V1_GoodsReceipt()
     receipt.number = try row.decode("number")

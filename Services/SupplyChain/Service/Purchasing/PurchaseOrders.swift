@@ -40,7 +40,7 @@ enum PurchaseOrders {
       throw SupplyValues.invalid(
         "currency_code",
         "purchase orders are in the books' base currency \(currency.code), got "
-          + "\"\(request.currencyCode)\" (foreign-currency purchasing is not supported yet)"
+          + "\(quoted(request.currencyCode)) (foreign-currency purchasing is not supported yet)"
       )
     }
     let existing = try await context.pool.tenantQuery(
@@ -70,7 +70,7 @@ enum PurchaseOrders {
       guard let supplierRow = supplier.first else {
         throw RPCError(
           code: .notFound,
-          message: "supplier_code: no supplier \"\(request.supplierCode)\""
+          message: "supplier_code: no supplier \(quoted(request.supplierCode))"
         )
       }
       let warehouse = try await SupplyValues.warehouseID(
@@ -145,7 +145,7 @@ enum PurchaseOrders {
         [number]
       )
       guard let row = rows.first else {
-        throw RPCError(code: .notFound, message: "number: no purchase order \"\(number)\"")
+        throw RPCError(code: .notFound, message: "number: no purchase order \(quoted(number))")
       }
       let status: String = try row.decode("status")
       if status != to {
@@ -201,7 +201,7 @@ enum PurchaseOrders {
       ),
     ])
     guard let row = results[0].first else {
-      throw RPCError(code: .notFound, message: "number: no purchase order \"\(number)\"")
+      throw RPCError(code: .notFound, message: "number: no purchase order \(quoted(number))")
     }
     var order = Erp_Supplychain_V1_PurchaseOrder()
     order.number = try row.decode("number")
@@ -247,7 +247,7 @@ enum PurchaseOrders {
     for (index, line) in lines.enumerated() where !known.contains(line.taxCode) {
       throw SupplyValues.invalid(
         "lines[\(index)].tax_code",
-        "finance has no tax code \"\(line.taxCode)\""
+        "finance has no tax code \(quoted(line.taxCode))"
       )
     }
   }

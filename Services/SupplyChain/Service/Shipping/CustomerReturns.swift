@@ -46,7 +46,8 @@ enum CustomerReturns {
       guard let line = lines.first else {
         throw RPCError(
           code: .notFound,
-          message: "order_line_id: nothing was reserved or shipped for \"\(request.orderLineID)\""
+          message:
+            "order_line_id: nothing was reserved or shipped for \(quoted(request.orderLineID))"
         )
       }
       let outMilli: Int64 = try line.decode("out_milli")

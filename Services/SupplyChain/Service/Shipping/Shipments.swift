@@ -81,7 +81,7 @@ enum Shipments {
       guard let reservation = rows.first else {
         throw RPCError(
           code: .failedPrecondition,
-          message: "\(field).order_line_id: nothing is reserved for \"\(line.orderLineID)\""
+          message: "\(field).order_line_id: nothing is reserved for \(quoted(line.orderLineID))"
         )
       }
       guard try reservation.decode("order_id", as: String.self) == request.orderID else {
@@ -157,7 +157,7 @@ enum Shipments {
     -> Erp_Supplychain_V1_Shipment
   {
     try await Self.read(pool, tenant, "s.number = $1", number).first
-      ?? { throw RPCError(code: .notFound, message: "number: no shipment \"\(number)\"") }()
+      ?? { throw RPCError(code: .notFound, message: "number: no shipment \(quoted(number))") }()
   }
 
   static func list(

@@ -92,7 +92,7 @@ public enum Reservations {
       guard let row = rows.first else {
         throw RPCError(
           code: .notFound,
-          message: "order_line_id: no reservation for \"\(orderLine)\""
+          message: "order_line_id: no reservation for \(quoted(orderLine))"
         )
       }
       let outstanding: Int64 = try row.decode("outstanding")
@@ -134,7 +134,10 @@ public enum Reservations {
       [orderLine]
     )
     guard let row = rows.first else {
-      throw RPCError(code: .notFound, message: "order_line_id: no reservation for \"\(orderLine)\"")
+      throw RPCError(
+        code: .notFound,
+        message: "order_line_id: no reservation for \(quoted(orderLine))"
+      )
     }
     return try Self.reservation(row)
   }

@@ -24,7 +24,7 @@ enum StockMoves {
       guard request.unitCost.currencyCode == currency.code else {
         throw SupplyValues.invalid(
           "unit_cost.currency_code",
-          "stock is valued in \(currency.code), got \"\(request.unitCost.currencyCode)\""
+          "stock is valued in \(currency.code), got \(quoted(request.unitCost.currencyCode))"
         )
       }
       guard request.unitCost.unitsMinor >= 0 else {
