@@ -27,6 +27,10 @@ struct PrivateClusterTests {
       stranger.executableURL = URL(fileURLWithPath: "/bin/sleep")
       stranger.arguments = ["300"]
     }
+    // Not the test's own output: `swift test` reads it to the end, and a stand-in left behind
+    // by a failed test would hold it open for its whole sleep.
+    stranger.standardOutput = FileHandle.nullDevice
+    stranger.standardError = FileHandle.nullDevice
     try stranger.run()
     defer { stranger.terminate() }
     let pidFile = directory + "/data/postmaster.pid"
