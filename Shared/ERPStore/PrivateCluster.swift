@@ -139,9 +139,9 @@ public struct PrivateCluster: Sendable {
     return name.trimmingCharacters(in: .whitespacesAndNewlines) == "postgres"
   }
 
-  /// A loopback port nothing listens on now (the kernel's pick for port 0): for the cluster,
-  /// and for a test whose process must come back on the same port after it is killed.
-  public static func freePort() throws -> Int {
+  /// A loopback port nothing listens on now (the kernel's pick for port 0), for the cluster.
+  /// (Tests pick theirs with ERPTestSupport's `FreePorts`.)
+  private static func freePort() throws -> Int {
     let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard socket >= 0 else { throw Failure(description: "cannot open a socket to find a port") }
     defer { close(socket) }

@@ -14,20 +14,6 @@ public func isRunning(_ tag: String, on observer: ConnectionPool) async throws -
   }
 }
 
-/// Waits until `condition` holds, checking every 20 ms; false if it still does not after `limit`
-/// (a watchdog, not a measurement).
-public func eventually(
-  within limit: Duration = .seconds(5),
-  _ condition: () async throws -> Bool
-) async throws -> Bool {
-  let end = ContinuousClock.now + limit
-  while ContinuousClock.now < end {
-    if try await condition() { return true }
-    try await Task.sleep(for: .milliseconds(20))
-  }
-  return try await condition()
-}
-
 /// Holds the only connection of a pool of one until `release` is finished; returns once held.
 public func holdingOnlyConnection(
   _ pool: ConnectionPool

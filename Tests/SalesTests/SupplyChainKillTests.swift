@@ -28,8 +28,8 @@ struct SupplyChainKillTests {
       let salesPool = try await TestDatabase.isolatedPool(salesDatabase, maxConnections: 2)
       try await salesPool.provision(tenant, migrations: SalesService.definition.migrations)
       let supplyPool = pools["supplychain"]!
-      let supplyPort = try PrivateCluster.freePort()
-      let salesPort = try PrivateCluster.freePort()
+      let free = try FreePorts.distinct(4)
+      let (supplyPort, supplyOps, salesPort, salesOps) = (free[0], free[1], free[2], free[3])
       var common = ProcessInfo.processInfo.environment
       common["ERP_SERVICE_SECRET"] = Self.secret
       common["ERP_LOG_LEVEL"] = "info"
@@ -37,11 +37,10 @@ struct SupplyChainKillTests {
       var supply = common
       supply["ERP_DATABASE_URL"] = try await TestDatabase.isolatedConninfo("so_supplychain")
       supply["ERP_PORT"] = String(supplyPort)
-      supply["ERP_OPS_PORT"] = String(try PrivateCluster.freePort())
+      supply["ERP_OPS_PORT"] = String(supplyOps)
       var sales = common
       sales["ERP_DATABASE_URL"] = try await TestDatabase.isolatedConninfo(salesDatabase)
       sales["ERP_PORT"] = String(salesPort)
-      let salesOps = try PrivateCluster.freePort()
       sales["ERP_OPS_PORT"] = String(salesOps)
       sales["ERP_PEER_CUSTOMERS"] = "127.0.0.1:\(ports["customers"]!)"
       sales["ERP_PEER_SUPPLYCHAIN"] = "127.0.0.1:\(supplyPort)"
