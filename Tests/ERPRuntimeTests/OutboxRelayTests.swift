@@ -92,9 +92,11 @@ struct OutboxRelayTests {
       try await eventually("two more attempts") { receiver.attempts >= attemptsBefore + 2 }
       let transactions = try await committed(pool, database) - before
       let attempts = receiver.attempts - attemptsBefore
-      // Reading the due messages and recording the failure: two per attempt, some slack for
-      // the statistics reads themselves.
-      #expect(transactions <= Int64(10 * attempts + 10), "\(transactions) for \(attempts)")
+      // Reading the due messages and recording the failure: two per attempt, plus slack for the
+      // statistics reads themselves and for PostgreSQL flushing each backend's counts up to a
+      // second late (a window can take in transactions from before it). The busy loop this
+      // guards against committed thousands per attempt (12,355 for two).
+      #expect(transactions <= Int64(50 * attempts + 50), "\(transactions) for \(attempts)")
       #expect(receiver.delivered.isEmpty)
     }
   }
