@@ -164,7 +164,11 @@ struct ListOpportunitiesTests {
   @Test("ListOpportunities: a customer's, newest first, open only when asked, within the limit")
   func listOpportunities() async throws {
     try await CustomersHarness.withPipeline { customers, pipeline in
-      let acme = try await CustomersHarness.create(customers, "a", CustomersHarness.customer("Acme"))
+      let acme = try await CustomersHarness.create(
+        customers,
+        "a",
+        CustomersHarness.customer("Acme")
+      )
       let other = try await CustomersHarness.create(
         customers,
         "b",
@@ -190,9 +194,11 @@ struct ListOpportunitiesTests {
       #expect(all.allSatisfy { $0.customerID == acme.id && $0.name.hasPrefix("صفقة") })
       #expect(all.first { $0.id == made[1] }?.closeReason == "price")
       request.openOnly = true
-      #expect(try await pipeline.listOpportunities(request).opportunities.map(\.id) == [
-        made[2], made[0],
-      ])
+      #expect(
+        try await pipeline.listOpportunities(request).opportunities.map(\.id) == [
+          made[2], made[0],
+        ]
+      )
       request.openOnly = false
       request.limit = 1
       #expect(try await pipeline.listOpportunities(request).opportunities.map(\.id) == [made[2]])

@@ -371,14 +371,18 @@ struct TaxCodeAndInvoiceListTests {
       #expect(all.allSatisfy { $0.partyName == "شركة الأمل" && $0.total.unitsMinor == 115_00 })
       #expect(all.first { $0.number == second.number }?.status == .paid)
       request.openOnly = true
-      #expect(try await billing.listInvoices(request).invoices.map(\.number) == [
-        third.number, first.number,
-      ])
+      #expect(
+        try await billing.listInvoices(request).invoices.map(\.number) == [
+          third.number, first.number,
+        ]
+      )
       request.openOnly = false
       request.limit = 2
-      #expect(try await billing.listInvoices(request).invoices.map(\.number) == [
-        third.number, second.number,
-      ])
+      #expect(
+        try await billing.listInvoices(request).invoices.map(\.number) == [
+          third.number, second.number,
+        ]
+      )
       request.direction = .payable
       #expect(try await billing.listInvoices(request).invoices.isEmpty)
 

@@ -37,9 +37,11 @@ struct PeopleAndWorkforceTests {
 
       var list = Erp_Hr_V1_ListEmployeesRequest()
       list.employedOn = day(2026, 6, 30)
-      #expect(try await clients.people.listEmployees(list).employees.map(\.id) == [
-        staying.id, leaving.id,
-      ])  // by Latin name: Noura, Salem
+      #expect(
+        try await clients.people.listEmployees(list).employees.map(\.id) == [
+          staying.id, leaving.id,
+        ]
+      )  // by Latin name: Noura, Salem
       list.employedOn = day(2026, 7, 1)
       let july = try await clients.people.listEmployees(list).employees
       #expect(july.map(\.id) == [staying.id])

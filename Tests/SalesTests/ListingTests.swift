@@ -43,7 +43,9 @@ struct ListingTests {
       #expect(limit?.message.hasPrefix("limit:") == true)
 
       // What the lifecycle refuses, as the API says it.
-      let confirm = await #expect(throws: RPCError.self) { try await stack.orders.confirmOrder(ref) }
+      let confirm = await #expect(throws: RPCError.self) {
+        try await stack.orders.confirmOrder(ref)
+      }
       #expect(confirm?.code == .failedPrecondition)
       #expect(confirm?.message == "number: \(first.number) is cancelled; only a draft is confirmed")
       var ship = Erp_Sales_V1_ShipOrderRequest()

@@ -11,7 +11,10 @@ struct OrderLifecycleTests {
   private static let go = OrderTransition.proceed
   private static let wait = OrderTransition.wait
 
-  private static func to(_ status: OrderStatus, _ progress: OrderProgress = .idle)
+  private static func to(
+    _ status: OrderStatus,
+    _ progress: OrderProgress = .idle
+  )
     -> OrderTransition
   {
     .move(to: OrderState(status, progress))
@@ -31,9 +34,14 @@ struct OrderLifecycleTests {
   private static func settling(to target: OrderStatus) -> Rows {
     let decided: [OrderStatus] = [.confirmed, .partlyShipped, .shipped, .invoiced]
     return decided.map { status in
-      ([status], status == target ? [same, same, same] : [
-        to(target), to(target, .confirming), to(target, .cancelling),
-      ])
+      (
+        [status],
+        status == target
+          ? [same, same, same]
+          : [
+            to(target), to(target, .confirming), to(target, .cancelling),
+          ]
+      )
     } + [([.quotation, .converted, .draft, .paid, .cancelled], [same, same, same])]
   }
 
@@ -62,7 +70,9 @@ struct OrderLifecycleTests {
     .released: all.map { ([$0], [same, same, to(.cancelled)]) },
     .ship: [
       ([.confirmed, .partlyShipped], [go, .refuse(.nothingToShip), .refuse(.nothingToShip)]),
-      ([.quotation, .converted, .draft, .shipped, .invoiced, .paid, .cancelled], no(.nothingToShip)),
+      (
+        [.quotation, .converted, .draft, .shipped, .invoiced, .paid, .cancelled], no(.nothingToShip)
+      ),
     ],
     .returnGoods: [
       (shippedStatuses, [go, go, go]),
@@ -74,9 +84,12 @@ struct OrderLifecycleTests {
     .settle(.shippedAndInvoiced): settling(to: .invoiced),
     .paid: [
       ([.invoiced], [to(.paid), to(.paid, .confirming), to(.paid, .cancelling)]),
-      ([.quotation, .converted, .draft, .confirmed, .partlyShipped, .shipped, .paid, .cancelled], [
-        same, same, same,
-      ]),
+      (
+        [.quotation, .converted, .draft, .confirmed, .partlyShipped, .shipped, .paid, .cancelled],
+        [
+          same, same, same,
+        ]
+      ),
     ],
   ]
 

@@ -98,7 +98,10 @@ extension OrderStore {
   }
 
   /// The fulfilments the supply chain has not answered yet, oldest first.
-  static func requestedFulfilments(_ pool: ConnectionPool, _ tenant: TenantID) async throws
+  static func requestedFulfilments(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID
+  ) async throws
     -> [Int64]
   {
     try await pool.tenantQuery(
