@@ -142,12 +142,7 @@ struct PeopleAndWorkforceTests {
         hired: day(2026, 1, 1),
         rate: 5_000_00
       )
-      var type = Erp_Hr_V1_LeaveType()
-      type.code = "ANNUAL"
-      type.name = "إجازة سنوية"
-      type.yearlyDays = 21
-      type.requestID = "leave-type-ANNUAL"
-      _ = try await clients.leave.createLeaveType(type)
+      try await clients.annualLeave()
       var request = Erp_Hr_V1_RequestLeaveRequest()
       request.requestID = "rl-1"
       request.employeeID = worker.id

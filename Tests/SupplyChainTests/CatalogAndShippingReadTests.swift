@@ -81,16 +81,13 @@ struct CatalogAndShippingReadTests {
       _ = try await clients.item("GS-1")
       try await clients.stockIn("GS-1", "MAIN", 5_000, unitCost: 800)
       _ = try await clients.reserve("SO-G/1", "GS-1", "MAIN", 3_000, order: "SO-G")
-      var ship = Erp_Supplychain_V1_ShipOrderRequest()
-      ship.requestID = "ship-g1"
-      ship.orderID = "SO-G"
-      ship.carrier = "أرامكس"
-      ship.trackingNumber = "TRK-9"
-      var line = Erp_Supplychain_V1_ShipmentLine()
-      line.orderLineID = "SO-G/1"
-      line.quantityMilli = 2_000
-      ship.lines = [line]
-      let shipped = try await clients.shipping.shipOrder(ship)
+      let shipped = try await clients.ship(
+        "ship-g1",
+        order: "SO-G",
+        [("SO-G/1", 2_000)],
+        carrier: "أرامكس",
+        tracking: "TRK-9"
+      )
 
       var get = Erp_Supplychain_V1_GetShipmentRequest()
       get.number = shipped.number

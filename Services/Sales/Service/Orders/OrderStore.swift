@@ -181,24 +181,21 @@ struct OrderStore: Sendable {
 
   // MARK: Creating
 
+  private static let numberByRequestID = "SELECT number FROM sales_order WHERE request_id = $1"
+
   /// The number of the order (or quotation) made for `requestID`, if one was.
   func number(requestID: String) async throws -> String? {
-    try await self.session.query(
-      "SELECT number FROM sales_order WHERE request_id = $1",
-      [requestID]
-    ).first?.decode("number")
+    try await self.session.query(Self.numberByRequestID, [requestID]).first?.decode("number")
   }
 
+  /// The same in one round trip outside a transaction: the repeat check before the peers are
+  /// asked.
   static func number(
     _ pool: ConnectionPool,
     _ tenant: TenantID,
     requestID: String
   ) async throws -> String? {
-    try await pool.tenantQuery(
-      tenant,
-      "SELECT number FROM sales_order WHERE request_id = $1",
-      [requestID]
-    ).first?.decode("number")
+    try await pool.tenantQuery(tenant, Self.numberByRequestID, [requestID]).first?.decode("number")
   }
 
   struct NewOrder: Sendable {
