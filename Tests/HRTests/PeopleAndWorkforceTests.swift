@@ -220,3 +220,29 @@ struct PeopleAndWorkforceTests {
     }
   }
 }
+
+@Suite("Payroll settings")
+struct PayrollSettingsTests {
+  @Test("GetSettings answers the defaults, then what UpdateSettings stored")
+  func settings() async throws {
+    try await HRHarness.run { clients in
+      let defaults = try await clients.payroll.getSettings(.init())
+      #expect(defaults.overtimeDailyThresholdMinutes == 480)
+      #expect(defaults.overtimeMultiplierBasisPoints == 15_000)
+      var changed = defaults
+      changed.overtimeDailyThresholdMinutes = 420
+      _ = try await clients.payroll.updateSettings(changed)
+      let stored = try await clients.payroll.getSettings(.init())
+      #expect(stored.overtimeDailyThresholdMinutes == 420)
+      #expect(stored.overtimeMultiplierBasisPoints == 15_000)
+      #expect(stored.currencyCode == "SAR")
+      changed.overtimeMultiplierBasisPoints = 5_000
+      let refused = await #expect(throws: RPCError.self) {
+        try await clients.payroll.updateSettings(changed)
+      }
+      #expect(refused?.code == .invalidArgument)
+      #expect(refused?.message.hasPrefix("overtime_multiplier_basis_points:") == true)
+      #expect(try await clients.payroll.getSettings(.init()) == stored)
+    }
+  }
+}

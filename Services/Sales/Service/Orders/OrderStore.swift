@@ -171,11 +171,20 @@ struct OrderStore: Sendable {
     _ pool: ConnectionPool,
     _ tenant: TenantID
   ) async throws -> [(number: String, progress: OrderProgress)] {
+    // The literal 'idle' (not a parameter) lets PostgreSQL use the partial index
+    // sales_order_in_progress.
     try await pool.tenantQuery(
       tenant,
       "SELECT number, progress FROM sales_order WHERE progress <> 'idle' ORDER BY id"
-    ).map {
-      (try $0.decode("number"), OrderProgress(rawValue: try $0.decode("progress")) ?? .idle)
+    ).map { row in
+      let number: String = try row.decode("number")
+      guard let progress = OrderProgress(rawValue: try row.decode("progress")) else {
+        throw RPCError(
+          code: .internalError,
+          message: "order \(quoted(number)) has an unknown state"
+        )
+      }
+      return (number, progress)
     }
   }
 
