@@ -398,4 +398,26 @@ struct TaxCodeAndInvoiceListTests {
       #expect(direction?.message.hasPrefix("direction:") == true)
     }
   }
+
+  @Test("the ledger's GetSettings answers the base currency SetBaseCurrency stored")
+  func ledgerSettings() async throws {
+    try await LedgerHarness.withBilling(baseCurrency: "KWD") { _, ledger in
+      let first = try await ledger.getSettings(.init())
+      #expect(first.baseCurrency == "KWD")
+      var change = Erp_Finance_V1_SetBaseCurrencyRequest()
+      change.currencyCode = "SAR"
+      let answered = try await ledger.setBaseCurrency(change)
+      let stored = try await ledger.getSettings(.init())
+      #expect(answered == stored)
+      #expect(stored.baseCurrency == "SAR")
+      change.currencyCode = "XYZ"
+      let unknown = await #expect(throws: RPCError.self) {
+        try await ledger.setBaseCurrency(change)
+      }
+      #expect(unknown?.code == .invalidArgument)
+      #expect(unknown?.message.hasPrefix("currency_code:") == true)
+      let kept = try await ledger.getSettings(.init())
+      #expect(kept == stored)
+    }
+  }
 }
