@@ -158,3 +158,56 @@ struct PipelineTests {
     }
   }
 }
+
+@Suite("Customers: listing opportunities")
+struct ListOpportunitiesTests {
+  @Test("ListOpportunities: a customer's, newest first, open only when asked, within the limit")
+  func listOpportunities() async throws {
+    try await CustomersHarness.withPipeline { customers, pipeline in
+      let acme = try await CustomersHarness.create(
+        customers,
+        "a",
+        CustomersHarness.customer("Acme")
+      )
+      let other = try await CustomersHarness.create(
+        customers,
+        "b",
+        CustomersHarness.customer("Other")
+      )
+      var made: [String] = []
+      for index in 1...3 {
+        made.append(
+          try await pipeline.createOpportunity(
+            opportunity("l\(index)", customer: acme.id, amount: 100_00, close: (2026, 12, 1))
+          ).id
+        )
+      }
+      _ = try await pipeline.createOpportunity(
+        opportunity("x", customer: other.id, amount: 1, close: (2026, 12, 1))
+      )
+      _ = try await move(pipeline, made[1], "lost", reason: "price")
+
+      var request = Erp_Customers_V1_ListOpportunitiesRequest()
+      request.customerID = acme.id
+      let all = try await pipeline.listOpportunities(request).opportunities
+      #expect(all.map(\.id) == made.reversed())
+      #expect(all.allSatisfy { $0.customerID == acme.id && $0.name.hasPrefix("صفقة") })
+      #expect(all.first { $0.id == made[1] }?.closeReason == "price")
+      request.openOnly = true
+      #expect(
+        try await pipeline.listOpportunities(request).opportunities.map(\.id) == [
+          made[2], made[0],
+        ]
+      )
+      request.openOnly = false
+      request.limit = 1
+      #expect(try await pipeline.listOpportunities(request).opportunities.map(\.id) == [made[2]])
+      request.limit = 101
+      let tooMany = await #expect(throws: RPCError.self) {
+        try await pipeline.listOpportunities(request)
+      }
+      #expect(tooMany?.code == .invalidArgument)
+      #expect(tooMany?.message.hasPrefix("limit:") == true)
+    }
+  }
+}

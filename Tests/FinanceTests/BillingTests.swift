@@ -296,3 +296,128 @@ struct BillingTests {
     }
   }
 }
+
+/// CreateTaxCode read back, ListTaxCodes and ListInvoices: calls no other test reads.
+@Suite("Finance: tax codes and invoice lists")
+struct TaxCodeAndInvoiceListTests {
+  @Test("CreateTaxCode stores the code; ListTaxCodes lists it with the seeded ones; bad fields")
+  func createAndListTaxCodes() async throws {
+    try await LedgerHarness.withBilling { billing, _ in
+      let seeded = try await billing.listTaxCodes(.init()).taxCodes
+      #expect(seeded.map(\.code) == ["EXEMPT", "RED", "STD", "ZERO"])
+      #expect(seeded.first { $0.code == "STD" }?.rateBasisPoints == 1_500)
+      #expect(seeded.first { $0.code == "ZERO" }?.kind == .zeroRated)
+
+      var tax = Erp_Finance_V1_TaxCode()
+      tax.requestID = "tax-lux"
+      tax.code = "LUX"
+      tax.name = "ضريبة الكماليات"
+      tax.kind = .standard
+      tax.rateBasisPoints = 2_000
+      let created = try await billing.createTaxCode(tax)
+      #expect(created.code == "LUX")
+      let listed = try await billing.listTaxCodes(.init()).taxCodes
+      #expect(listed.map(\.code) == ["EXEMPT", "LUX", "RED", "STD", "ZERO"])
+      let lux = listed.first { $0.code == "LUX" }
+      #expect(lux?.name == "ضريبة الكماليات")
+      #expect(lux?.kind == .standard)
+      #expect(lux?.rateBasisPoints == 2_000)
+      // An invoice line may use it at once: 100.00 at 20 %.
+      let issued = try await billing.issueInvoice(
+        invoice("inv-lux", [line("عطر", quantityMilli: 1_000, price: 100_00, tax: "LUX")])
+      )
+      #expect(issued.tax.unitsMinor == 20_00)
+
+      func refusal(_ edit: (inout Erp_Finance_V1_TaxCode) -> Void) async -> RPCError? {
+        var bad = tax
+        bad.requestID = "tax-bad-\(UInt64.random(in: 0...UInt64.max))"
+        bad.code = "BAD"
+        edit(&bad)
+        return await #expect(throws: RPCError.self) { try await billing.createTaxCode(bad) }
+      }
+      let rate = await refusal { $0.rateBasisPoints = 10_001 }
+      #expect(rate?.code == .invalidArgument)
+      #expect(rate?.message.hasPrefix("rate_basis_points:") == true)
+      let exempt = await refusal {
+        $0.kind = .exempt
+        $0.rateBasisPoints = 100
+      }
+      #expect(exempt?.message.hasPrefix("rate_basis_points:") == true)
+      let code = await refusal { $0.code = "lower" }
+      #expect(code?.message.hasPrefix("code:") == true)
+      let kind = await refusal { $0.kind = .unspecified }
+      #expect(kind?.message.hasPrefix("kind:") == true)
+      let taken = await refusal { $0.code = "STD" }
+      #expect(taken?.code == .alreadyExists)
+      #expect(try await billing.listTaxCodes(.init()).taxCodes.count == 5)
+    }
+  }
+
+  @Test("ListInvoices: one party's invoices of one direction, newest first, open only, limit")
+  func listInvoices() async throws {
+    try await LedgerHarness.withBilling { billing, _ in
+      let item = line("Service", quantityMilli: 1_000, price: 100_00, tax: "STD")
+      let first = try await billing.issueInvoice(invoice("li-1", [item]))
+      let second = try await billing.issueInvoice(invoice("li-2", [item]))
+      let third = try await billing.issueInvoice(invoice("li-3", [item]))
+      _ = try await billing.issueInvoice(invoice("li-other", party: "cust-2", [item]))
+      _ = try await billing.recordPayment(payment("li-pay", 115_00, [(second.number, 115_00)]))
+
+      var request = Erp_Finance_V1_ListInvoicesRequest()
+      request.direction = .receivable
+      request.partyID = "cust-1"
+      let all = try await billing.listInvoices(request).invoices
+      #expect(all.map(\.number) == [third.number, second.number, first.number])
+      #expect(all.allSatisfy { $0.partyName == "شركة الأمل" && $0.total.unitsMinor == 115_00 })
+      #expect(all.first { $0.number == second.number }?.status == .paid)
+      request.openOnly = true
+      #expect(
+        try await billing.listInvoices(request).invoices.map(\.number) == [
+          third.number, first.number,
+        ]
+      )
+      request.openOnly = false
+      request.limit = 2
+      #expect(
+        try await billing.listInvoices(request).invoices.map(\.number) == [
+          third.number, second.number,
+        ]
+      )
+      request.direction = .payable
+      #expect(try await billing.listInvoices(request).invoices.isEmpty)
+
+      request.limit = 101
+      let limit = await #expect(throws: RPCError.self) { try await billing.listInvoices(request) }
+      #expect(limit?.code == .invalidArgument)
+      #expect(limit?.message.hasPrefix("limit:") == true)
+      request.limit = 0
+      request.direction = .unspecified
+      let direction = await #expect(throws: RPCError.self) {
+        try await billing.listInvoices(request)
+      }
+      #expect(direction?.message.hasPrefix("direction:") == true)
+    }
+  }
+
+  @Test("the ledger's GetSettings answers the base currency SetBaseCurrency stored")
+  func ledgerSettings() async throws {
+    try await LedgerHarness.withBilling(baseCurrency: "KWD") { _, ledger in
+      let first = try await ledger.getSettings(.init())
+      #expect(first.baseCurrency == "KWD")
+      var change = Erp_Finance_V1_SetBaseCurrencyRequest()
+      change.currencyCode = "SAR"
+      let answered = try await ledger.setBaseCurrency(change)
+      let stored = try await ledger.getSettings(.init())
+      #expect(answered == stored)
+      #expect(stored.baseCurrency == "SAR")
+      change.currencyCode = "XYZ"
+      let unknown = await #expect(throws: RPCError.self) {
+        try await ledger.setBaseCurrency(change)
+      }
+      #expect(unknown?.code == .invalidArgument)
+      #expect(unknown?.message.hasPrefix("currency_code:") == true)
+      let kept = try await ledger.getSettings(.init())
+      #expect(kept == stored)
+    }
+  }
+}

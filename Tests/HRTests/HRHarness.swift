@@ -140,6 +140,16 @@ extension HRClients {
     return try await self.scheduling.assignShift(request)
   }
 
+  /// The ANNUAL leave type, 21 days a year.
+  func annualLeave() async throws {
+    var type = Erp_Hr_V1_LeaveType()
+    type.code = "ANNUAL"
+    type.name = "إجازة سنوية"
+    type.yearlyDays = 21
+    type.requestID = "leave-type-ANNUAL"
+    _ = try await self.leave.createLeaveType(type)
+  }
+
   /// The balance of finance's account with `role` (debit positive), as of the end of 2026.
   func financeBalance(role: String) async throws -> Int64 {
     try await ERPTestSupport.financeBalance(self.ledger, role: role, asOf: day(2026, 12, 31))

@@ -86,12 +86,7 @@ struct SchedulingTests {
       }
       #expect(position?.message.contains("position") == true)
 
-      var type = Erp_Hr_V1_LeaveType()
-      type.code = "ANNUAL"
-      type.name = "إجازة سنوية"
-      type.yearlyDays = 21
-      type.requestID = "leave-type-ANNUAL"
-      _ = try await clients.leave.createLeaveType(type)
+      try await clients.annualLeave()
       var request = Erp_Hr_V1_RequestLeaveRequest()
       request.requestID = "lv-1"
       request.employeeID = worker.id

@@ -72,11 +72,11 @@ struct CrashRecoveryTests {
         secret: secret,
         seeded: true
       ) { stack in
-        var order = try await stack.order(number)
-        for _ in 0..<100 where order.status != .confirmed || order.invoiceNumbers.isEmpty {
-          try await Task.sleep(for: .milliseconds(200))
-          order = try await stack.order(number)
+        try await eventually("the restarted service confirms and invoices \(number)") {
+          let order = try await stack.order(number)
+          return order.status == .confirmed && !order.invoiceNumbers.isEmpty
         }
+        let order = try await stack.order(number)
         #expect(order.status == .confirmed)
         #expect(order.invoiceNumbers.count == 1)
         #expect(try await stack.available("TEA-1") == 6_000)
@@ -89,13 +89,8 @@ struct CrashRecoveryTests {
   }
 
   static func waitUntilReady(_ opsPort: Int) async throws {
-    for _ in 0..<300 {
-      if let ready = try? await OpsProbe.get(port: opsPort, path: "/readyz"), ready.status == 200 {
-        return
-      }
-      try await Task.sleep(for: .milliseconds(100))
+    try await eventually("erp-sales is ready on ops port \(opsPort)") {
+      (try? await OpsProbe.get(port: opsPort, path: "/readyz"))?.status == 200
     }
-    Issue.record("erp-sales did not become ready on ops port \(opsPort)")
-    throw CancellationError()
   }
 }

@@ -1,4 +1,5 @@
 import ERPProtos
+import ERPTestSupport
 import GRPCCore
 import Testing
 
@@ -27,12 +28,9 @@ struct OutageTests {
       #expect(try await clients.stock.inventoryValuation(.init()).undeliveredPostings == 1)
 
       try await finance.start()
-      var delivered = false
-      for _ in 0..<120 where !delivered {
-        try await Task.sleep(for: .milliseconds(250))
-        delivered = try await clients.stock.inventoryValuation(.init()).undeliveredPostings == 0
+      try await eventually("the postings made while finance was down are delivered") {
+        try await clients.stock.inventoryValuation(.init()).undeliveredPostings == 0
       }
-      #expect(delivered)
       let after = try await clients.receive("grn-o1", order: order.number, [(1, 5_000)])
       #expect(after.billNumber.hasPrefix("BILL-"))
       // Exactly one bill on the books: 100.00 + 15 % VAT.

@@ -203,6 +203,28 @@ extension SupplyClients {
     return try await self.stock.stockOnHand(request).levels.first
   }
 
+  /// Ships `lines` (order line id, quantity) of `order` by SMSA.
+  func ship(
+    _ requestID: String,
+    order: String,
+    _ lines: [(String, Int64)],
+    carrier: String = "SMSA",
+    tracking: String = ""
+  ) async throws -> Erp_Supplychain_V1_Shipment {
+    var request = Erp_Supplychain_V1_ShipOrderRequest()
+    request.requestID = requestID
+    request.orderID = order
+    request.carrier = carrier
+    request.trackingNumber = tracking
+    request.lines = lines.map { line, quantity in
+      var shipmentLine = Erp_Supplychain_V1_ShipmentLine()
+      shipmentLine.orderLineID = line
+      shipmentLine.quantityMilli = quantity
+      return shipmentLine
+    }
+    return try await self.shipping.shipOrder(request)
+  }
+
   /// The balance of finance's account with `role` (debit positive), as of tomorrow.
   func financeBalance(role: String) async throws -> Int64 {
     try await ERPTestSupport.financeBalance(

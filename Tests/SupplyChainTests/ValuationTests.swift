@@ -30,7 +30,7 @@ struct ValuationTests {
       #expect(level.value.unitsMinor == 7_940)
 
       _ = try await clients.reserve("SO-V/1", "V-1", "MAIN", 7_000, order: "SO-V")
-      let partial = try await self.ship(clients, "ship-v1", order: "SO-V", [("SO-V/1", 2_000)])
+      let partial = try await clients.ship("ship-v1", order: "SO-V", [("SO-V/1", 2_000)])
       #expect(partial.cost.unitsMinor == 2_269)
       #expect(partial.lines[0].backorderMilli == 5_000)
       #expect(partial.journalEntry.hasPrefix("JE-"))
@@ -38,7 +38,7 @@ struct ValuationTests {
       #expect(level.onHandMilli == 5_000)
       #expect(level.value.unitsMinor == 5_671)
 
-      let rest = try await self.ship(clients, "ship-v2", order: "SO-V", [("SO-V/1", 5_000)])
+      let rest = try await clients.ship("ship-v2", order: "SO-V", [("SO-V/1", 5_000)])
       #expect(rest.cost.unitsMinor == 5_671)
       #expect(rest.lines[0].backorderMilli == 0)
       level = try #require(try await clients.level("V-1", "MAIN"))
@@ -90,7 +90,7 @@ struct ValuationTests {
       let writeOff = try await clients.stock.adjust(adjust)
       #expect(writeOff.valueChange.unitsMinor == -1_554)
       _ = try await clients.reserve("SO-W/1", "V-3", "MAIN", 1_000, order: "SO-W")
-      _ = try await self.ship(clients, "ship-w", order: "SO-W", [("SO-W/1", 1_000)])
+      _ = try await clients.ship("ship-w", order: "SO-W", [("SO-W/1", 1_000)])
 
       let valuation = try await clients.stock.inventoryValuation(.init())
       #expect(valuation.undeliveredPostings == 0)
@@ -108,8 +108,7 @@ struct ValuationTests {
       _ = try await clients.item("S-1")
       try await clients.stockIn("S-1", "MAIN", 10_000, unitCost: 250)
       _ = try await clients.reserve("SO-S/1", "S-1", "MAIN", 6_000, order: "SO-S")
-      let first = try await self.ship(
-        clients,
+      let first = try await clients.ship(
         "ship-s1",
         order: "SO-S",
         [("SO-S/1", 4_000)],
@@ -117,8 +116,7 @@ struct ValuationTests {
       )
       #expect(first.trackingNumber == "1Z999")
       #expect(first.lines[0].backorderMilli == 2_000)
-      let again = try await self.ship(
-        clients,
+      let again = try await clients.ship(
         "ship-s1",
         order: "SO-S",
         [("SO-S/1", 4_000)],
@@ -126,12 +124,12 @@ struct ValuationTests {
       )
       #expect(again.number == first.number)
       let over = await #expect(throws: RPCError.self) {
-        _ = try await self.ship(clients, "ship-s2", order: "SO-S", [("SO-S/1", 3_000)])
+        _ = try await clients.ship("ship-s2", order: "SO-S", [("SO-S/1", 3_000)])
       }
       #expect(over?.code == .failedPrecondition)
       #expect(over?.message.hasPrefix("lines[0].quantity_milli") == true)
       let wrongOrder = await #expect(throws: RPCError.self) {
-        _ = try await self.ship(clients, "ship-s3", order: "SO-OTHER", [("SO-S/1", 1_000)])
+        _ = try await clients.ship("ship-s3", order: "SO-OTHER", [("SO-S/1", 1_000)])
       }
       #expect(wrongOrder?.code == .invalidArgument)
       let level = try #require(try await clients.level("S-1", "MAIN"))
@@ -147,7 +145,7 @@ struct ValuationTests {
       _ = try await clients.item("RT-1")
       try await clients.stockIn("RT-1", "MAIN", 3_000, unitCost: 1_001)  // 30.03
       _ = try await clients.reserve("SO-R/1", "RT-1", "MAIN", 3_000, order: "SO-R")
-      _ = try await self.ship(clients, "ship-r", order: "SO-R", [("SO-R/1", 3_000)])
+      _ = try await clients.ship("ship-r", order: "SO-R", [("SO-R/1", 3_000)])
       var request = Erp_Supplychain_V1_ReceiveReturnRequest()
       request.requestID = "ret-1"
       request.orderLineID = "SO-R/1"
@@ -168,26 +166,5 @@ struct ValuationTests {
       #expect(try await clients.financeBalance(role: "cost_of_goods_sold") == 0)
       #expect(try await clients.financeBalance(role: "inventory") == 3_003)
     }
-  }
-
-  func ship(
-    _ clients: SupplyClients,
-    _ requestID: String,
-    order: String,
-    _ lines: [(String, Int64)],
-    tracking: String = ""
-  ) async throws -> Erp_Supplychain_V1_Shipment {
-    var request = Erp_Supplychain_V1_ShipOrderRequest()
-    request.requestID = requestID
-    request.orderID = order
-    request.carrier = "SMSA"
-    request.trackingNumber = tracking
-    request.lines = lines.map { line, quantity in
-      var shipmentLine = Erp_Supplychain_V1_ShipmentLine()
-      shipmentLine.orderLineID = line
-      shipmentLine.quantityMilli = quantity
-      return shipmentLine
-    }
-    return try await clients.shipping.shipOrder(request)
   }
 }

@@ -14,9 +14,21 @@ enum SalesValues {
     return Int(value)
   }
 
-  static let statuses: [String: Erp_Sales_V1_OrderStatus] = [
-    "quotation": .quotation, "converted": .converted, "draft": .draft, "confirmed": .confirmed,
-    "partly_shipped": .partlyShipped, "shipped": .shipped, "invoiced": .invoiced, "paid": .paid,
-    "cancelled": .cancelled,
-  ]
+}
+
+extension OrderStatus {
+  /// The status as the API shows it.
+  var proto: Erp_Sales_V1_OrderStatus {
+    switch self {
+    case .quotation: .quotation
+    case .converted: .converted
+    case .draft: .draft
+    case .confirmed: .confirmed
+    case .partlyShipped: .partlyShipped
+    case .shipped: .shipped
+    case .invoiced: .invoiced
+    case .paid: .paid
+    case .cancelled: .cancelled
+    }
+  }
 }

@@ -24,30 +24,21 @@ enum Confirmation {
   ) async throws
     -> Erp_Sales_V1_SalesOrder
   {
-    let order = try await context.pool.withTenant(tenant) { session in
-      try await OrderRow.lock(session, number: number)
-    }
-    switch (order.status, order.progress) {
-    case ("draft", "idle"):
+    let order = try await OrderStore.inTenant(context.pool, tenant) { try await $0.lock(number) }
+    switch order.transition(.confirm) {
+    case .move(let state):
       _ = try await PeerChecks.customer(context.peers, order.customerID)
-      try await context.pool.withTenant(tenant) { session in
-        let current = try await OrderRow.lock(session, number: number)
-        guard current.status == "draft", current.progress == "idle" else { return }
-        try await session.query(
-          "UPDATE sales_order SET progress = 'confirming', reservation_attempt = reservation_attempt + 1, "
-            + "last_error = '' WHERE id = $1",
-          [current.id]
-        )
+      try await OrderStore.inTenant(context.pool, tenant) { store in
+        let current = try await store.lock(number)
+        guard current.transition(.confirm) == .move(to: state) else { return }
+        try await store.move(current, to: state, lastError: "", newAttempt: true)
       }
       try await Self.driveConfirming(context, tenant, number: number)
-    case ("draft", "confirming"):
+    case .proceed:
       try await Self.driveConfirming(context, tenant, number: number)
-    case ("draft", _), ("quotation", _), ("converted", _), ("cancelled", _):
-      throw RPCError(
-        code: .failedPrecondition,
-        message: "number: \(number) is \(order.status); only a draft is confirmed"
-      )
-    default:
+    case .refuse(let refusal):
+      throw order.refused(refusal)
+    case .unchanged, .wait:
       break  // confirmed already, or further along: a repeat
     }
     return try await OrderReading.get(context.pool, tenant, number: number)
@@ -72,8 +63,8 @@ enum Confirmation {
     _ tenant: TenantID,
     number: String
   ) async throws {
-    let (order, lines) = try await OrderRow.withLines(context.pool, tenant, number: number)
-    guard order.progress == "confirming" else { return }
+    let (order, lines) = try await OrderStore.withLines(context.pool, tenant, number: number)
+    guard order.transition(.reserved) != .unchanged else { return }
     let stock = Erp_Supplychain_V1_Stock.Client(wrapping: try context.peers.client("supplychain"))
     for (index, line) in lines.enumerated() {
       var reserve = Erp_Supplychain_V1_ReserveRequest()
@@ -89,23 +80,20 @@ enum Confirmation {
       {
         let reason = "lines[\(index)] (\(line.sku)): \(error.message)"
         try await Self.release(context, order, lines)
-        try await context.pool.withTenant(tenant) { session in
-          try await session.query(
-            "UPDATE sales_order SET progress = 'idle', last_error = $2 WHERE id = $1 AND progress = 'confirming'",
-            [order.id, reason]
-          )
+        try await OrderStore.inTenant(context.pool, tenant) { store in
+          let current = try await store.lock(number)
+          guard case .move(let state) = current.transition(.reservationRefused) else { return }
+          try await store.move(current, to: state, lastError: reason)
         }
         throw RPCError(code: .failedPrecondition, message: reason)
       }
     }
     context.faults.reservedAll()
-    try await context.pool.withTenant(tenant) { session in
-      let current = try await OrderRow.lock(session, number: number)
-      guard current.progress == "confirming" else { return }
-      try await session.query(
-        "UPDATE sales_order SET status = 'confirmed', progress = 'idle', last_error = '' WHERE id = $1",
-        [current.id]
-      )
+    try await OrderStore.inTenant(context.pool, tenant) { store in
+      let session = store.session
+      let current = try await store.lock(number)
+      guard case .move(let state) = current.transition(.reserved) else { return }
+      try await store.move(current, to: state, lastError: "")
       try await OrderEvents.queue(
         session,
         current,
@@ -154,7 +142,7 @@ enum Confirmation {
       try await Task.sleep(for: Self.confirmationPoll)
       order = try await Self.startCancelling(context, tenant, number: number)
     }
-    if order?.progress == "cancelling" {
+    if order?.progress == .cancelling {
       try await context.recovery.driving(tenant, number) {
         try await Self.finishCancelling(context, tenant, number: number)
       }
@@ -168,30 +156,15 @@ enum Confirmation {
     _ tenant: TenantID,
     number: String
   ) async throws -> OrderRow? {
-    try await context.pool.withTenant(tenant) { session in
-      let order = try await OrderRow.lock(session, number: number)
-      switch (order.status, order.progress) {
-      case ("draft", "idle"):
-        try await session.query(
-          "UPDATE sales_order SET status = 'cancelled' WHERE id = $1",
-          [order.id]
-        )
-      case ("confirmed", "idle"):
-        try await session.query(
-          "UPDATE sales_order SET progress = 'cancelling' WHERE id = $1",
-          [order.id]
-        )
-      case ("confirmed", "cancelling"), ("cancelled", _):
-        break
-      case (_, "confirming"):
-        return nil
-      default:
-        throw RPCError(
-          code: .failedPrecondition,
-          message: "number: \(number) is \(order.status); goods have shipped, return them instead"
-        )
+    try await OrderStore.inTenant(context.pool, tenant) { store in
+      let order = try await store.lock(number)
+      switch order.transition(.cancel) {
+      case .move(let state): try await store.move(order, to: state)
+      case .proceed, .unchanged: break
+      case .wait: return nil
+      case .refuse(let refusal): throw order.refused(refusal)
       }
-      return try await OrderRow.lock(session, number: number)
+      return try await store.lock(number)
     }
   }
 
@@ -202,16 +175,14 @@ enum Confirmation {
     _ tenant: TenantID,
     number: String
   ) async throws {
-    let (order, lines) = try await OrderRow.withLines(context.pool, tenant, number: number)
-    guard order.progress == "cancelling" else { return }
+    let (order, lines) = try await OrderStore.withLines(context.pool, tenant, number: number)
+    guard order.transition(.released) != .unchanged else { return }
     try await Self.release(context, order, lines)
-    try await context.pool.withTenant(tenant) { session in
-      let current = try await OrderRow.lock(session, number: number)
-      guard current.progress == "cancelling" else { return }
-      try await session.query(
-        "UPDATE sales_order SET status = 'cancelled', progress = 'idle' WHERE id = $1",
-        [current.id]
-      )
+    try await OrderStore.inTenant(context.pool, tenant) { store in
+      let session = store.session
+      let current = try await store.lock(number)
+      guard case .move(let state) = current.transition(.released) else { return }
+      try await store.move(current, to: state)
       try await OrderEvents.queue(
         session,
         current,
@@ -220,11 +191,7 @@ enum Confirmation {
         key: "sales:\(current.number):cancelled"
       )
       let invoiceKey = "sales:\(current.number):invoice"
-      let invoiced = try await session.query(
-        "SELECT 1 FROM sales_document WHERE key = $1",
-        [invoiceKey]
-      )
-      if !invoiced.isEmpty {
+      if try await store.hasDocument(key: invoiceKey) {
         try await Invoicing.queueCreditNote(
           session,
           current,
@@ -242,7 +209,7 @@ enum Confirmation {
   private static func release(
     _ context: SalesContext,
     _ order: OrderRow,
-    _ lines: [(number: Int, sku: String, milli: Int64)]
+    _ lines: [OrderLineRef]
   ) async throws {
     let stock = Erp_Supplychain_V1_Stock.Client(wrapping: try context.peers.client("supplychain"))
     for line in lines {

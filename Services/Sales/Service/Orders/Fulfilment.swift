@@ -22,21 +22,12 @@ enum Fulfilment {
     let id = try await Self.record(
       context,
       tenant,
-      kind: "shipment",
+      kind: .shipment,
+      event: .ship,
       RequestKey("sales.shipment", request, id: \.requestID),
       request.number,
       request.lines
     ) {
-      session,
-      order in
-      guard ["confirmed", "partly_shipped"].contains(order.status), order.progress == "idle" else {
-        throw RPCError(
-          code: .failedPrecondition,
-          message: "number: \(order.number) is \(order.status); nothing to ship"
-        )
-      }
-      return try await Self.open(session, order, "quantity_milli - shipped_milli")
-    } extra: {
       (request.carrier, request.trackingNumber, "")
     }
     try await Self.finish(context, tenant, fulfilment: id)
@@ -56,21 +47,12 @@ enum Fulfilment {
     let id = try await Self.record(
       context,
       tenant,
-      kind: "return",
+      kind: .return,
+      event: .returnGoods,
       RequestKey("sales.return", request, id: \.requestID),
       request.number,
       request.lines
     ) {
-      session,
-      order in
-      guard ["partly_shipped", "shipped", "invoiced", "paid"].contains(order.status) else {
-        throw RPCError(
-          code: .failedPrecondition,
-          message: "number: \(order.number) is \(order.status); nothing shipped to return"
-        )
-      }
-      return try await Self.open(session, order, "shipped_milli - returned_milli")
-    } extra: {
       ("", "", request.reason)
     }
     try await Self.finish(context, tenant, fulfilment: id)
@@ -78,15 +60,15 @@ enum Fulfilment {
   }
 
   /// Records the request (or finds the one recorded under the same request id) and returns
-  /// its id. `open` gives each line's quantity still open to it; no lines means all of that.
+  /// its id, when the order's state allows `event`. No lines asked means all that is open.
   private static func record(
     _ context: SalesContext,
     _ tenant: TenantID,
-    kind: String,
+    kind: OrderStore.FulfilmentKind,
+    event: OrderEvent,
     _ key: RequestKey,
     _ number: String,
     _ asked: [Erp_Sales_V1_ShipLine],
-    open: @escaping @Sendable (PostgresSession, OrderRow) async throws -> [Int: Int64],
     extra: @escaping @Sendable () -> (carrier: String, tracking: String, reason: String)
   ) async throws -> Int64 {
     try await creatingOnce(
@@ -96,15 +78,13 @@ enum Fulfilment {
       requestIDConstraints: ["sales_fulfilment_request_id_key"]
     ) {
       session in
+      let store = OrderStore(session)
       let requestID = key.requestID
-      let done = try await session.query(
-        "SELECT id FROM sales_fulfilment WHERE kind = $1 AND request_id = $2",
-        [kind, requestID]
-      )
-      if let row = done.first { return try row.decode("id", as: Int64.self) }
-      let order = try await OrderRow.lock(session, number: number)
-      let available = try await open(session, order)
-      var lines: [(Int, Int64)] = []
+      if let done = try await store.fulfilment(kind, requestID: requestID) { return done }
+      let order = try await store.lock(number)
+      if case .refuse(let refusal) = order.transition(event) { throw order.refused(refusal) }
+      let available = try await store.open(kind, order)
+      var lines: [(line: Int, milli: Int64)] = []
       if asked.isEmpty {
         lines = available.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map {
           ($0.key, $0.value)
@@ -141,70 +121,37 @@ enum Fulfilment {
         )
       }
       let (carrier, tracking, reason) = extra()
-      let rows = try await session.query(
-        """
-        INSERT INTO sales_fulfilment (order_id, kind, request_id, state, lines, carrier,
-          tracking_number, reason)
-        SELECT $1, $2, $3, 'requested', jsonb_agg(jsonb_build_object('line', l, 'milli', m)), $6, $7, $8
-        FROM unnest($4::integer[], $5::bigint[]) AS x(l, m)
-        RETURNING id
-        """,
-        [
-          order.id, kind, requestID, "{\(lines.map { String($0.0) }.joined(separator: ","))}",
-          "{\(lines.map { String($0.1) }.joined(separator: ","))}", carrier, tracking, reason,
-        ]
+      return try await store.request(
+        kind,
+        order,
+        requestID: requestID,
+        lines: lines,
+        carrier: carrier,
+        tracking: tracking,
+        reason: reason
       )
-      return try rows[0].decode("id", as: Int64.self)
     }
-  }
-
-  private static func open(
-    _ session: PostgresSession,
-    _ order: OrderRow,
-    _ expression: String
-  ) async throws
-    -> [Int: Int64]
-  {
-    try await session.query(
-      "SELECT line_number, \(expression) AS open FROM sales_order_line WHERE order_id = $1",
-      [order.id]
-    ).reduce(into: [:]) { $0[try $1.decode("line_number")] = try $1.decode("open") }
   }
 
   /// Asks the supply chain (again) and records what it did.
   static func finish(_ context: SalesContext, _ tenant: TenantID, fulfilment id: Int64) async throws
   {
-    let rows = try await context.pool.tenantQuery(
-      tenant,
-      """
-      SELECT f.kind, f.state, f.carrier, f.tracking_number, f.reason, o.number, x.line, x.milli
-      FROM sales_fulfilment f JOIN sales_order o ON o.id = f.order_id,
-        jsonb_to_recordset(f.lines) AS x(line integer, milli bigint)
-      WHERE f.id = $1 ORDER BY x.line
-      """,
-      [id]
-    )
-    guard let first = rows.first, try first.decode("state", as: String.self) == "requested" else {
-      return
-    }
-    let kind: String = try first.decode("kind")
-    let number: String = try first.decode("number")
-    let parts: [(line: Int, milli: Int64)] = try rows.map {
-      (try $0.decode("line"), try $0.decode("milli"))
-    }
-    let order = try await context.pool.withTenant(tenant) {
-      try await OrderRow.lock($0, number: number)
-    }
+    guard let fulfilment = try await OrderStore.fulfilment(context.pool, tenant, id: id),
+      fulfilment.requested
+    else { return }
+    let number = fulfilment.number
+    let parts = fulfilment.parts
+    let order = try await OrderStore.inTenant(context.pool, tenant) { try await $0.lock(number) }
     let shipping = Erp_Supplychain_V1_Shipping.Client(
       wrapping: try context.peers.client("supplychain")
     )
     var document = ""
-    if kind == "shipment" {
+    if fulfilment.kind == .shipment {
       var ship = Erp_Supplychain_V1_ShipOrderRequest()
       ship.requestID = "sales:ship:\(id)"
       ship.orderID = number
-      ship.carrier = try first.decode("carrier")
-      ship.trackingNumber = try first.decode("tracking_number")
+      ship.carrier = fulfilment.carrier
+      ship.trackingNumber = fulfilment.trackingNumber
       ship.lines = parts.map { part in
         var line = Erp_Supplychain_V1_ShipmentLine()
         line.orderLineID = order.reservationID(part.line)
@@ -218,27 +165,17 @@ enum Fulfilment {
         back.requestID = "sales:return:\(id):\(part.line)"
         back.orderLineID = order.reservationID(part.line)
         back.quantityMilli = part.milli
-        back.reason = try first.decode("reason")
+        back.reason = fulfilment.reason
         _ = try await shipping.receiveReturn(back)
       }
     }
-    try await context.pool.withTenant(tenant) { session in
-      let current = try await OrderRow.lock(session, number: number)
-      let updated = try await session.query(
-        "UPDATE sales_fulfilment SET state = 'done', document_number = $2 WHERE id = $1 AND state = 'requested' RETURNING id",
-        [id, document]
-      )
-      guard !updated.isEmpty else { return }
-      let column = kind == "shipment" ? "shipped_milli" : "returned_milli"
-      _ = try await session.pipeline(
-        parts.map {
-          PostgresStatement(
-            "UPDATE sales_order_line SET \(column) = \(column) + $3 WHERE order_id = $1 AND line_number = $2",
-            [current.id, $0.line, $0.milli]
-          )
-        }
-      )
-      if kind == "shipment" {
+    try await OrderStore.inTenant(context.pool, tenant) { store in
+      let session = store.session
+      let current = try await store.lock(number)
+      guard try await store.finish(fulfilment, id: id, order: current, document: document) else {
+        return
+      }
+      if fulfilment.kind == .shipment {
         try await OrderEvents.queue(
           session,
           current,
@@ -254,23 +191,16 @@ enum Fulfilment {
             parts: parts
           )
         }
-        try await Invoicing.settleStatus(session, orderID: current.id)
+        try await Invoicing.settleStatus(store, current)
       } else {
-        let invoice = try await session.query(
-          """
-          SELECT d.key FROM sales_document d JOIN outbox x ON x.key = d.key
-          WHERE d.order_id = $1 AND d.kind = 'invoice' ORDER BY x.id DESC LIMIT 1
-          """,
-          [current.id]
-        )
-        if let invoiceKey = try invoice.first?.decode("key", as: String.self) {
+        if let invoiceKey = try await store.lastInvoiceKey(current) {
           try await Invoicing.queueCreditNote(
             session,
             current,
             key: "sales:\(number):return:\(id)",
             invoiceKey: invoiceKey,
             parts: parts,
-            reason: try first.decode("reason")
+            reason: fulfilment.reason
           )
         }
         try await OrderEvents.queue(
@@ -283,8 +213,8 @@ enum Fulfilment {
       }
     }
     await context.relay.deliverWritten(tenant)
-    try await context.pool.withTenant(tenant) { session in
-      try await Invoicing.settleStatus(session, orderID: order.id)
+    try await OrderStore.inTenant(context.pool, tenant) { store in
+      try await Invoicing.settleStatus(store, try await store.lock(number))
     }
   }
 }

@@ -29,13 +29,9 @@ enum Invoicing {
     invoice.dueDate = today.adding(days: Int(settings.paymentTermsDays)).proto
     invoice.sourceType = "sales_order"
     invoice.sourceID = order.number
-    let lines = try await Self.lines(session, order)
-    var recorded: [PostgresStatement] = [
-      PostgresStatement(
-        "INSERT INTO sales_document (key, order_id, kind, issued_on) VALUES ($1, $2, 'invoice', $3)",
-        [key, order.id, today]
-      )
-    ]
+    let store = OrderStore(session)
+    let lines = try await store.invoiceLines(order)
+    var recorded: [OrderStore.DocumentPart] = []
     for part in parts where part.milli > 0 {
       guard let line = lines[part.line] else { continue }
       let net = OrderAmounts.share(
@@ -46,20 +42,10 @@ enum Invoicing {
         doneNet: line.invoicedNet
       )
       invoice.lines.append(Self.financeLine(line, net: net, milli: part.milli))
-      recorded += [
-        PostgresStatement(
-          "UPDATE sales_order_line SET invoiced_milli = invoiced_milli + $3, "
-            + "invoiced_net_minor = invoiced_net_minor + $4 WHERE order_id = $1 AND line_number = $2",
-          [order.id, part.line, part.milli, net]
-        ),
-        PostgresStatement(
-          "INSERT INTO sales_document_line (key, line_number, quantity_milli, net_minor) VALUES ($1, $2, $3, $4)",
-          [key, part.line, part.milli, net]
-        ),
-      ]
+      recorded.append(OrderStore.DocumentPart(line: part.line, milli: part.milli, net: net))
     }
     guard !invoice.lines.isEmpty else { return }
-    _ = try await session.pipeline(recorded)
+    try await store.record(.invoice, order, key: key, on: today, parts: recorded)
     try await FinancePostings.queueBill(session, key: key, invoice)
   }
 
@@ -74,28 +60,15 @@ enum Invoicing {
     reason: String
   ) async throws {
     let today = CalendarDate.today()
-    let lines = try await Self.lines(session, order)
-    let credited = try await session.query(
-      """
-      SELECT l.line_number, sum(l.quantity_milli)::bigint AS milli, sum(l.net_minor)::bigint AS net
-      FROM sales_document d JOIN sales_document_line l ON l.key = d.key
-      WHERE d.order_id = $1 AND d.kind = 'credit_note' GROUP BY l.line_number
-      """,
-      [order.id]
-    ).reduce(into: [Int: (Int64, Int64)]()) {
-      $0[try $1.decode("line_number")] = (try $1.decode("milli"), try $1.decode("net"))
-    }
+    let store = OrderStore(session)
+    let lines = try await store.invoiceLines(order)
+    let credited = try await store.credited(order)
     var note = Erp_Finance_V1_IssueCreditNoteRequest()
     note.requestID = key
     note.invoiceNumber = "@key:" + invoiceKey
     note.issueDate = today.proto
     note.reason = reason
-    var recorded: [PostgresStatement] = [
-      PostgresStatement(
-        "INSERT INTO sales_document (key, order_id, kind, issued_on) VALUES ($1, $2, 'credit_note', $3)",
-        [key, order.id, today]
-      )
-    ]
+    var recorded: [OrderStore.DocumentPart] = []
     for part in parts where part.milli > 0 {
       guard let line = lines[part.line] else { continue }
       let (doneMilli, doneNet) = credited[part.line] ?? (0, 0)
@@ -107,15 +80,10 @@ enum Invoicing {
         doneNet: doneNet
       )
       note.lines.append(Self.financeLine(line, net: net, milli: part.milli))
-      recorded.append(
-        PostgresStatement(
-          "INSERT INTO sales_document_line (key, line_number, quantity_milli, net_minor) VALUES ($1, $2, $3, $4)",
-          [key, part.line, part.milli, net]
-        )
-      )
+      recorded.append(OrderStore.DocumentPart(line: part.line, milli: part.milli, net: net))
     }
     guard !note.lines.isEmpty else { return }
-    _ = try await session.pipeline(recorded)
+    try await store.record(.creditNote, order, key: key, on: today, parts: recorded)
     try await Outbox.enqueue(
       session,
       topic: Self.creditNoteTopic,
@@ -124,29 +92,14 @@ enum Invoicing {
     )
   }
 
-  /// Moves the order's status along from what its lines and documents say: confirmed,
-  /// partly shipped, shipped, or invoiced (shipped in full, invoiced in full, every invoice
-  /// issued in finance). Paid is decided by `refreshPayment`.
-  static func settleStatus(_ session: PostgresSession, orderID: Int64) async throws {
-    try await session.query(
-      """
-      WITH facts AS (
-        SELECT bool_and(shipped_milli = quantity_milli) AS all_shipped,
-          bool_or(shipped_milli > 0) AS some_shipped,
-          bool_and(invoiced_milli = quantity_milli) AS all_invoiced,
-          NOT EXISTS (SELECT 1 FROM sales_document d JOIN outbox x ON x.key = d.key
-                      WHERE d.order_id = $1 AND x.result IS NULL) AS issued
-        FROM sales_order_line WHERE order_id = $1)
-      UPDATE sales_order o SET status = CASE
-          WHEN f.all_shipped AND f.all_invoiced AND f.issued THEN 'invoiced'
-          WHEN f.all_shipped THEN 'shipped'
-          WHEN f.some_shipped THEN 'partly_shipped'
-          ELSE 'confirmed' END
-      FROM facts f
-      WHERE o.id = $1 AND o.status IN ('confirmed', 'partly_shipped', 'shipped', 'invoiced')
-      """,
-      [orderID]
-    )
+  /// Moves the order's status along from what its lines and documents say (``Fulfilled``):
+  /// confirmed, partly shipped, shipped, or invoiced (shipped in full, invoiced in full, every
+  /// invoice issued in finance). Paid is decided by `refreshPayment`. `order` is locked.
+  static func settleStatus(_ store: OrderStore, _ order: OrderRow) async throws {
+    let fulfilled = try await store.fulfilled(order)
+    if case .move(let state) = order.transition(.settle(fulfilled)) {
+      try await store.move(order, to: state)
+    }
   }
 
   /// An invoiced order whose invoices finance shows paid (or credited) becomes paid, and the
@@ -158,11 +111,8 @@ enum Invoicing {
   ) async throws {
     let order = try await OrderReading.get(context.pool, tenant, number: number)
     if order.status == .shipped {
-      try await context.pool.withTenant(tenant) { session in
-        try await Self.settleStatus(
-          session,
-          orderID: try await OrderRow.lock(session, number: number).id
-        )
+      try await OrderStore.inTenant(context.pool, tenant) { store in
+        try await Self.settleStatus(store, try await store.lock(number))
       }
     }
     let current = try await OrderReading.get(context.pool, tenant, number: number)
@@ -174,12 +124,12 @@ enum Invoicing {
       let status = try await billing.getInvoice(request).status
       guard status == .paid || status == .credited else { return }
     }
-    try await context.pool.withTenant(tenant) { session in
-      let row = try await OrderRow.lock(session, number: number)
-      guard row.status == "invoiced" else { return }
-      try await session.query("UPDATE sales_order SET status = 'paid' WHERE id = $1", [row.id])
+    try await OrderStore.inTenant(context.pool, tenant) { store in
+      let row = try await store.lock(number)
+      guard case .move(let state) = row.transition(.paid) else { return }
+      try await store.move(row, to: state)
       try await OrderEvents.queue(
-        session,
+        store.session,
         row,
         type: "invoice_paid",
         summary: "Order \(row.number) paid",
@@ -190,39 +140,8 @@ enum Invoicing {
     await context.relay.deliverWritten(tenant)
   }
 
-  struct Line {
-    var sku: String
-    var description: String
-    var quantity: Int64
-    var net: Int64
-    var taxCode: String
-    var invoicedMilli: Int64
-    var invoicedNet: Int64
-  }
-
-  private static func lines(
-    _ session: PostgresSession,
-    _ order: OrderRow
-  ) async throws -> [Int: Line] {
-    try await session.query(
-      "SELECT line_number, sku, description, quantity_milli, net_minor, tax_code, invoiced_milli, "
-        + "invoiced_net_minor FROM sales_order_line WHERE order_id = $1",
-      [order.id]
-    ).reduce(into: [:]) { lines, row in
-      lines[try row.decode("line_number")] = Line(
-        sku: try row.decode("sku"),
-        description: try row.decode("description"),
-        quantity: try row.decode("quantity_milli"),
-        net: try row.decode("net_minor"),
-        taxCode: try row.decode("tax_code"),
-        invoicedMilli: try row.decode("invoiced_milli"),
-        invoicedNet: try row.decode("invoiced_net_minor")
-      )
-    }
-  }
-
   private static func financeLine(
-    _ line: Line,
+    _ line: OrderStore.InvoiceLine,
     net: Int64,
     milli: Int64
   ) -> Erp_Finance_V1_InvoiceLine {

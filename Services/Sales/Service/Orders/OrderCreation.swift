@@ -57,14 +57,9 @@ enum OrderCreation {
         field: field + ".discount_basis_points"
       )
     }
-    let existing = try await context.pool.tenantQuery(
-      tenant,
-      "SELECT number FROM sales_order WHERE request_id = $1",
-      [requestID]
-    )
-    if let row = existing.first {
+    if let existing = try await OrderStore.number(context.pool, tenant, requestID: requestID) {
       try await RequestLog.checkRepeat(context.pool, tenant, key)
-      return try await OrderReading.get(context.pool, tenant, number: try row.decode("number"))
+      return try await OrderReading.get(context.pool, tenant, number: existing)
     }
 
     let customer = try await PeerChecks.customer(context.peers, request.customerID)
@@ -76,12 +71,9 @@ enum OrderCreation {
       key,
       requestIDConstraints: ["sales_order_request_id_key"]
     ) { session in
-      let done = try await session.query(
-        "SELECT number FROM sales_order WHERE request_id = $1",
-        [requestID]
-      )
-      if let row = done.first { return try row.decode("number", as: String.self) }
-      var statements: [PostgresStatement] = []
+      let store = OrderStore(session)
+      if let done = try await store.number(requestID: requestID) { return done }
+      var lines: [OrderStore.NewLine] = []
       for (index, line) in request.lines.enumerated() {
         let field = "lines[\(index)]"
         let taxCode = line.taxCode.isEmpty ? "STD" : line.taxCode
@@ -111,39 +103,33 @@ enum OrderCreation {
             taxBP: rate
           )
         else { throw SalesValues.invalid(field, "the amount is too large") }
-        statements.append(
-          PostgresStatement(
-            """
-            INSERT INTO sales_order_line (order_id, line_number, sku, description, quantity_milli,
-              unit_price_minor, discount_bp, tax_code, tax_rate_bp, net_minor, tax_minor)
-            SELECT id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM sales_order WHERE request_id = $1
-            """,
-            [
-              requestID, index + 1, line.sku, names[line.sku] ?? line.sku, line.quantityMilli,
-              price,
-              Int(line.discountBasisPoints), taxCode, rate, amounts.net, amounts.tax,
-            ]
+        lines.append(
+          OrderStore.NewLine(
+            sku: line.sku,
+            description: names[line.sku] ?? line.sku,
+            quantityMilli: line.quantityMilli,
+            unitPriceMinor: price,
+            discountBP: Int(line.discountBasisPoints),
+            taxCode: taxCode,
+            taxRateBP: rate,
+            net: amounts.net,
+            tax: amounts.tax
           )
         )
       }
-      let sequence = quotation ? "quotation_number" : "order_number"
-      let prefix = quotation ? "QT-" : "SO-"
-      let created = try await session.query(
-        """
-        INSERT INTO sales_order (number, request_id, customer_id, customer_name, owner_id,
-          currency_code, order_date, warehouse_code, price_list_code, order_discount_bp, status)
-        VALUES ('\(prefix)' || lpad(nextval('\(sequence)')::text, 6, '0'), $1, $2, $3, $4, $5, $6,
-          $7, $8, $9, $10)
-        RETURNING number
-        """,
-        [
-          requestID, customer.id, customer.name, request.ownerID, request.currencyCode, date,
-          request.warehouseCode, request.priceListCode, orderDiscount,
-          quotation ? "quotation" : "draft",
-        ]
+      let order = OrderStore.NewOrder(
+        requestID: requestID,
+        customerID: customer.id,
+        customerName: customer.name,
+        ownerID: request.ownerID,
+        currency: request.currencyCode,
+        date: date,
+        warehouse: request.warehouseCode,
+        priceList: request.priceListCode,
+        discountBP: orderDiscount,
+        quotation: quotation
       )
-      _ = try await session.pipeline(statements)
-      return try created[0].decode("number", as: String.self)
+      return try await store.create(order, lines: lines)
     }
     return try await OrderReading.get(context.pool, tenant, number: number)
   }
@@ -157,56 +143,21 @@ enum OrderCreation {
   ) async throws
     -> Erp_Sales_V1_SalesOrder
   {
-    let orderNumber = try await context.pool.withTenant(tenant) { session in
-      let rows = try await session.query(
-        "SELECT id, status, related_number FROM sales_order WHERE number = $1 FOR UPDATE",
-        [number]
-      )
-      guard let row = rows.first else {
+    let orderNumber = try await OrderStore.inTenant(context.pool, tenant) { store in
+      guard let quotation = try await store.lockQuotation(number) else {
         throw RPCError(code: .notFound, message: "number: no quotation \(quoted(number))")
       }
-      switch try row.decode("status", as: String.self) {
-      case "converted": return try row.decode("related_number", as: String.self)
-      case "quotation": break
-      default:
+      switch OrderLifecycle.transition(OrderState(quotation.status), .convert) {
+      case .move(let state):
+        return try await store.convert(quotation: quotation.id, to: state.status)
+      case .refuse(let refusal):
         throw RPCError(
           code: .failedPrecondition,
-          message: "number: \(quoted(number)) is not a quotation"
+          message: refusal.message(number: number, status: quotation.status)
         )
+      case .unchanged, .proceed, .wait:
+        return quotation.related
       }
-      let quotationID: Int64 = try row.decode("id")
-      let created = try await session.query(
-        """
-        INSERT INTO sales_order (number, request_id, customer_id, customer_name, owner_id,
-          currency_code, order_date, warehouse_code, price_list_code, order_discount_bp, status,
-          related_number)
-        SELECT 'SO-' || lpad(nextval('order_number')::text, 6, '0'), 'convert:' || number,
-          customer_id, customer_name, owner_id, currency_code, current_date, warehouse_code,
-          price_list_code, order_discount_bp, 'draft', number
-        FROM sales_order WHERE id = $1
-        RETURNING id, number
-        """,
-        [quotationID]
-      )
-      let orderID: Int64 = try created[0].decode("id")
-      let order: String = try created[0].decode("number")
-      _ = try await session.pipeline([
-        PostgresStatement(
-          """
-          INSERT INTO sales_order_line (order_id, line_number, sku, description, quantity_milli,
-            unit_price_minor, discount_bp, tax_code, tax_rate_bp, net_minor, tax_minor)
-          SELECT $2, line_number, sku, description, quantity_milli, unit_price_minor, discount_bp,
-            tax_code, tax_rate_bp, net_minor, tax_minor
-          FROM sales_order_line WHERE order_id = $1
-          """,
-          [quotationID, orderID]
-        ),
-        PostgresStatement(
-          "UPDATE sales_order SET status = 'converted', related_number = $2 WHERE id = $1",
-          [quotationID, order]
-        ),
-      ])
-      return order
     }
     return try await OrderReading.get(context.pool, tenant, number: orderNumber)
   }

@@ -9,37 +9,13 @@ enum OrderReading {
     _ session: PostgresSession,
     number: String
   ) async throws -> Erp_Sales_V1_SalesOrder {
-    let results = try await session.pipeline([
-      PostgresStatement(
-        """
-        SELECT number, status, customer_id, customer_name, owner_id, currency_code, order_date,
-          warehouse_code, price_list_code, order_discount_bp, related_number, last_error
-        FROM sales_order WHERE number = $1
-        """,
-        [number]
-      ),
-      PostgresStatement(
-        """
-        SELECT l.* FROM sales_order o JOIN sales_order_line l ON l.order_id = o.id
-        WHERE o.number = $1 ORDER BY l.line_number
-        """,
-        [number]
-      ),
-      PostgresStatement(
-        """
-        SELECT d.kind, x.result FROM sales_order o JOIN sales_document d ON d.order_id = o.id
-        JOIN outbox x ON x.key = d.key
-        WHERE o.number = $1 AND x.result IS NOT NULL ORDER BY x.id
-        """,
-        [number]
-      ),
-    ])
-    guard let row = results[0].first else {
+    guard let stored = try await OrderStore(session).read(number) else {
       throw RPCError(code: .notFound, message: "number: no order or quotation \(quoted(number))")
     }
+    let row = stored.header
     var order = Erp_Sales_V1_SalesOrder()
     order.number = try row.decode("number")
-    order.status = SalesValues.statuses[try row.decode("status", as: String.self)] ?? .unspecified
+    order.status = OrderStatus(rawValue: try row.decode("status"))?.proto ?? .unspecified
     order.customerID = try row.decode("customer_id")
     order.customerName = try row.decode("customer_name")
     order.ownerID = try row.decode("owner_id")
@@ -50,7 +26,7 @@ enum OrderReading {
     order.orderDiscountBasisPoints = try row.decode("order_discount_bp")
     order.relatedNumber = try row.decode("related_number")
     order.lastError = try row.decode("last_error")
-    order.lines = try results[1].map { line in
+    order.lines = try stored.lines.map { line in
       var orderLine = Erp_Sales_V1_OrderLine()
       orderLine.lineNumber = try line.decode("line_number")
       orderLine.sku = try line.decode("sku")
@@ -70,7 +46,7 @@ enum OrderReading {
     order.subtotal = Erp_Common_V1_Money(subtotal, order.currencyCode)
     order.tax = Erp_Common_V1_Money(tax, order.currencyCode)
     order.total = Erp_Common_V1_Money(subtotal + tax, order.currencyCode)
-    for document in results[2] {
+    for document in stored.issued {
       let number: String = try document.decode("result")
       if try document.decode("kind", as: String.self) == "invoice" {
         order.invoiceNumbers.append(number)
@@ -88,7 +64,7 @@ enum OrderReading {
   ) async throws
     -> Erp_Sales_V1_SalesOrder
   {
-    try await pool.withTenant(tenant) { try await Self.read($0, number: number) }
+    try await OrderStore.inTenant(pool, tenant) { try await Self.read($0.session, number: number) }
   }
 
   /// The supply chain reservation id of an order line, per confirmation attempt (a

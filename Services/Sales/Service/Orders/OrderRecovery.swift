@@ -54,19 +54,14 @@ final class OrderRecovery: Service, Sendable {
   private func resumeInContext(_ tenant: TenantID) async -> Bool {
     do {
       var finished = true
-      let orders = try await self.context.pool.tenantQuery(
-        tenant,
-        "SELECT number, progress FROM sales_order WHERE progress <> 'idle' ORDER BY id"
-      )
-      for order in orders {
-        let number: String = try order.decode("number")
+      for (number, progress) in try await OrderStore.inProgress(self.context.pool, tenant) {
         guard !self.queue.isDriven(tenant, number) else {
           finished = false  // a handler is on it; look again after it
           continue
         }
         do {
           try await self.queue.driving(tenant, number) {
-            if try order.decode("progress", as: String.self) == "confirming" {
+            if progress == .confirming {
               try await Confirmation.finishConfirming(self.context, tenant, number: number)
             } else {
               try await Confirmation.finishCancelling(self.context, tenant, number: number)
@@ -77,12 +72,8 @@ final class OrderRecovery: Service, Sendable {
           self.logger.info("recovery undid the confirmation of \(number): \(error)")
         }
       }
-      let fulfilments = try await self.context.pool.tenantQuery(
-        tenant,
-        "SELECT id FROM sales_fulfilment WHERE state = 'requested' ORDER BY id"
-      )
-      for fulfilment in fulfilments {
-        try await Fulfilment.finish(self.context, tenant, fulfilment: try fulfilment.decode("id"))
+      for id in try await OrderStore.requestedFulfilments(self.context.pool, tenant) {
+        try await Fulfilment.finish(self.context, tenant, fulfilment: id)
       }
       return finished
     } catch {

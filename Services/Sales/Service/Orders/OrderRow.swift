@@ -1,12 +1,12 @@
-import ERPStore
 import GRPCCore
 
-/// An order's header as the order-to-cash steps need it, read with its row locked.
+/// An order's header as the order-to-cash steps need it, read with its row locked
+/// (``OrderStore/lock(_:)``).
 struct OrderRow: Sendable {
   var id: Int64
   var number: String
-  var status: String
-  var progress: String
+  var status: OrderStatus
+  var progress: OrderProgress
   var attempt: Int
   var customerID: String
   var customerName: String
@@ -14,58 +14,25 @@ struct OrderRow: Sendable {
   var warehouse: String
   var total: Int64
 
-  static func lock(_ session: PostgresSession, number: String) async throws -> OrderRow {
-    let rows = try await session.query(
-      """
-      SELECT o.id, o.number, o.status, o.progress, o.reservation_attempt, o.customer_id,
-        o.customer_name, o.currency_code, o.warehouse_code,
-        (SELECT coalesce(sum(net_minor + tax_minor), 0) FROM sales_order_line WHERE order_id = o.id)::bigint
-          AS total
-      FROM sales_order o WHERE o.number = $1 FOR UPDATE
-      """,
-      [number]
-    )
-    guard let row = rows.first else {
-      throw RPCError(code: .notFound, message: "number: no order \(quoted(number))")
-    }
-    return OrderRow(
-      id: try row.decode("id"),
-      number: try row.decode("number"),
-      status: try row.decode("status"),
-      progress: try row.decode("progress"),
-      attempt: try row.decode("reservation_attempt"),
-      customerID: try row.decode("customer_id"),
-      customerName: try row.decode("customer_name"),
-      currency: try row.decode("currency_code"),
-      warehouse: try row.decode("warehouse_code"),
-      total: try row.decode("total")
-    )
+  var state: OrderState { OrderState(self.status, self.progress) }
+
+  /// What `event` does to this order now (``OrderLifecycle``).
+  func transition(_ event: OrderEvent) -> OrderTransition {
+    OrderLifecycle.transition(self.state, event)
   }
 
-  /// The order and its lines, read in one transaction.
-  static func withLines(
-    _ pool: ConnectionPool,
-    _ tenant: TenantID,
-    number: String
-  ) async throws
-    -> (OrderRow, [(number: Int, sku: String, milli: Int64)])
-  {
-    try await pool.withTenant(tenant) { session in
-      let order = try await OrderRow.lock(session, number: number)
-      return (order, try await order.lines(session))
-    }
-  }
-
-  /// The order's lines: number, SKU and quantity, in order.
-  func lines(_ session: PostgresSession) async throws -> [(number: Int, sku: String, milli: Int64)]
-  {
-    try await session.query(
-      "SELECT line_number, sku, quantity_milli FROM sales_order_line WHERE order_id = $1 ORDER BY line_number",
-      [self.id]
-    ).map { (try $0.decode("line_number"), try $0.decode("sku"), try $0.decode("quantity_milli")) }
+  /// The answer to an event the order's state refuses: FAILED_PRECONDITION naming the order.
+  func refused(_ refusal: OrderRefusal) -> RPCError {
+    RPCError(
+      code: .failedPrecondition,
+      message: refusal.message(number: self.number, status: self.status)
+    )
   }
 
   func reservationID(_ line: Int) -> String {
     OrderReading.reservationID(self.number, line: line, attempt: self.attempt)
   }
 }
+
+/// An order line as the supply chain steps need it.
+typealias OrderLineRef = (number: Int, sku: String, milli: Int64)

@@ -61,15 +61,14 @@ struct OrdersAPI: Erp_Sales_V1_Orders.SimpleServiceProtocol {
     guard (0...100).contains(request.limit) else { throw SalesValues.invalid("limit", "0 to 100") }
     var response = Erp_Sales_V1_ListOrdersResponse()
     response.orders = try await inCallingTenant { tenant in
-      try await self.context.pool.withTenant(tenant) { session in
-        let numbers = try await session.query(
-          "SELECT number FROM sales_order WHERE customer_id = $1 AND number LIKE 'SO-%' "
-            + "ORDER BY id DESC LIMIT $2",
-          [request.customerID, request.limit == 0 ? 20 : Int(request.limit)]
+      try await OrderStore.inTenant(self.context.pool, tenant) { store in
+        let numbers = try await store.orderNumbers(
+          customerID: request.customerID,
+          limit: request.limit == 0 ? 20 : Int(request.limit)
         )
         var orders: [Erp_Sales_V1_SalesOrder] = []
-        for row in numbers {
-          orders.append(try await OrderReading.read(session, number: try row.decode("number")))
+        for number in numbers {
+          orders.append(try await OrderReading.read(store.session, number: number))
         }
         return orders
       }

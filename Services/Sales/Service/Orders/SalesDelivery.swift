@@ -23,18 +23,13 @@ enum SalesDelivery {
         var note = try message.decode(Erp_Finance_V1_IssueCreditNoteRequest.self)
         if note.invoiceNumber.hasPrefix("@key:") {
           let key = String(note.invoiceNumber.dropFirst(5))
-          let issued = try await pool.tenantQuery(
-            tenant,
-            "SELECT result FROM outbox WHERE key = $1 AND result IS NOT NULL",
-            [key]
-          )
-          guard let row = issued.first else {
+          guard let issued = try await OrderStore.issuedNumber(pool, tenant, key: key) else {
             throw RPCError(
               code: .unavailable,
               message: "the invoice \(key) credits is not issued yet"
             )
           }
-          note.invoiceNumber = try row.decode("result")
+          note.invoiceNumber = issued
         }
         let billing = Erp_Finance_V1_Billing.Client(wrapping: try peers.client("finance"))
         return try await billing.issueCreditNote(note).number

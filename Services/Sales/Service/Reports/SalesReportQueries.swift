@@ -62,7 +62,7 @@ enum SalesReportQueries {
       var line = Erp_Sales_V1_BacklogLine()
       line.number = try row.decode("number")
       line.customerID = try row.decode("customer_id")
-      line.status = SalesValues.statuses[try row.decode("status", as: String.self)] ?? .unspecified
+      line.status = OrderStatus(rawValue: try row.decode("status"))?.proto ?? .unspecified
       line.unshipped = Erp_Common_V1_Money(
         try row.decode("unshipped"),
         try row.decode("currency_code")
