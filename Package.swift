@@ -61,7 +61,6 @@ let package = Package(
       name: "ERPStore",
       dependencies: [
         "CLibPQ",
-        .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "DequeModule", package: "swift-collections"),

@@ -1,82 +1,39 @@
-import DequeModule
-import GRPCCore
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
 /// A pool of PostgreSQL connections on psycopg_pool's model: a minimum and maximum size, an
-/// acquisition timeout answered with UNAVAILABLE, a health check of connections that sat idle,
-/// reconnection with exponential backoff and jitter, and a maximum connection lifetime (it bounds
-/// each backend's catalog cache, which grows with every tenant schema the backend touches).
+/// acquisition timeout (``StoreError/Kind/acquireTimeout``), a health check of connections that
+/// sat idle, reconnection with exponential backoff and jitter, and a maximum connection lifetime
+/// (it bounds each backend's catalog cache, which grows with every tenant schema the backend
+/// touches). Which connection goes to whom is ``PoolStateMachine``'s decision; this class does
+/// the I/O around it. Transactions, tenancy and migrations are built on ``withSession(_:)`` in
+/// files of their own.
 public final class ConnectionPool: Sendable {
-  public struct Config: Sendable {
-    /// A libpq connection string or `postgresql://` URL.
-    public var conninfo: String
-    public var minConnections = 1
-    public var maxConnections = 8
-    public var acquireTimeout: Duration = .seconds(5)
-    public var maxLifetime: Duration = .seconds(30 * 60)
-    /// A connection idle longer than this is checked with `SELECT 1` before it is handed out.
-    public var healthCheckAfterIdle: Duration = .seconds(30)
-    public var reconnectInitialDelay: Duration = .milliseconds(50)
-    public var reconnectMaximumDelay: Duration = .seconds(2)
-    /// For tests: called with a waiter's deadline just before it is queued, so that a test can
-    /// make an ordering happen on purpose (the waiting thread descheduled there).
-    var beforeQueueing: (@Sendable (ContinuousClock.Instant) -> Void)?
-
-    public init(conninfo: String) {
-      self.conninfo = conninfo
-    }
-  }
-
-  /// Counters for metrics.
-  public struct Statistics: Sendable {
-    public var open = 0
-    public var idle = 0
-    public var waiting = 0
-    public var created = 0
-    public var closed = 0
-    public var acquireTimeouts = 0
-    public var failedConnects = 0
-  }
-
+  /// What a waiter is woken with.
   private enum Handoff {
     case connection(PostgresConnection)
     /// A slot freed up: the waiter may open a new connection.
     case mayOpen
   }
 
-  private struct Waiter {
-    var id: UInt64
-    var continuation: CheckedContinuation<Handoff, any Error>
-  }
-
-  private struct State {
-    var idle: [PostgresConnection] = []
-    var waiters = Deque<Waiter>()
-    var nextWaiterID: UInt64 = 0
-    var statistics = Statistics()
-    var isShutDown = false
-  }
+  /// The bookkeeping (PoolStateMachine.swift); this class carries out its actions.
+  private typealias Machine = PoolStateMachine<
+    PostgresConnection, CheckedContinuation<Handoff, any Error>
+  >
 
   public let config: Config
   private let threads: NIOThreadPool
-  private let state = NIOLockedValueBox(State())
+  private let state: NIOLockedValueBox<Machine>
 
   public init(config: Config) {
     self.config = config
     self.threads = NIOThreadPool(numberOfThreads: max(1, config.maxConnections))
     self.threads.start()
+    self.state = NIOLockedValueBox(Machine(maxConnections: config.maxConnections))
   }
 
-  public var statistics: Statistics {
-    self.state.withLockedValue { state in
-      var statistics = state.statistics
-      statistics.idle = state.idle.count
-      statistics.waiting = state.waiters.count
-      return statistics
-    }
-  }
+  public var statistics: Statistics { self.state.withLockedValue { $0.statistics } }
 
   /// Whether ``shutdown()`` was called: every later call fails.
   public var isShutDown: Bool { self.state.withLockedValue { $0.isShutDown } }
@@ -88,21 +45,11 @@ public final class ConnectionPool: Sendable {
     for connection in connections { self.release(connection) }
   }
 
-  /// Closes every connection and stops the pool's threads. Later calls fail with UNAVAILABLE.
+  /// Closes every connection and stops the pool's threads. Later calls fail with
+  /// ``StoreError/Kind/poolShutDown``.
   public func shutdown() async {
-    let (idle, waiters) = self.state.withLockedValue { state in
-      state.isShutDown = true
-      defer {
-        state.idle = []
-        state.waiters = []
-      }
-      return (state.idle, state.waiters)
-    }
-    for waiter in waiters {
-      waiter.continuation.resume(
-        throwing: RPCError(code: .unavailable, message: "the database pool is shut down")
-      )
-    }
+    let (idle, waiters) = self.state.withLockedValue { $0.shutDown() }
+    for waiter in waiters { waiter.resume(throwing: StoreError.poolShutDown) }
     try? await self.threads.runIfActive { _ = idle }
     try? await self.threads.shutdownGracefully()
   }
@@ -125,29 +72,12 @@ public final class ConnectionPool: Sendable {
 
   // MARK: Acquiring and releasing
 
-  private enum Decision {
-    case reuse(PostgresConnection)
-    case open
-    case wait(UInt64)
-    case shutDown
-  }
-
   private func acquire() async throws -> PostgresConnection {
     let deadline = ContinuousClock.now + self.config.acquireTimeout
     while true {
-      let decision = self.state.withLockedValue { state -> Decision in
-        if state.isShutDown { return .shutDown }
-        if let connection = state.idle.popLast() { return .reuse(connection) }
-        if state.statistics.open < self.config.maxConnections {
-          state.statistics.open += 1
-          return .open
-        }
-        state.nextWaiterID += 1
-        return .wait(state.nextWaiterID)
-      }
-      switch decision {
+      switch self.state.withLockedValue({ $0.acquire() }) {
       case .shutDown:
-        throw RPCError(code: .unavailable, message: "the database pool is shut down")
+        throw StoreError.poolShutDown
       case .reuse(let connection):
         if try await self.isUsable(connection) { return connection }
         self.discard(connection)
@@ -194,34 +124,27 @@ public final class ConnectionPool: Sendable {
           try connection.execute("SET TIME ZONE 'UTC'; SET application_name = 'erp'")
           return connection
         }
-        self.state.withLockedValue { $0.statistics.created += 1 }
+        self.state.withLockedValue { $0.connected() }
         return connection
       } catch let error as PostgresError {
         lastError = error
-        self.state.withLockedValue { $0.statistics.failedConnects += 1 }
+        self.state.withLockedValue { $0.connectFailed() }
       } catch {
-        self.slotFreed()
+        self.gaveUpOpening()
         throw error
       }
       let jittered = delay * Double.random(in: 0.8...1.2)
       if ContinuousClock.now + jittered > deadline {
-        self.slotFreed()
-        throw RPCError(
-          code: .unavailable,
-          message: "the database is unavailable; retry later",
+        self.gaveUpOpening()
+        throw StoreError(
+          .databaseUnavailable,
+          "the database is unavailable; retry later",
           cause: lastError
         )
       }
       try await Task.sleep(for: jittered)
       delay = min(delay * 2, self.config.reconnectMaximumDelay)
     }
-  }
-
-  private enum Queueing {
-    case queued
-    case shutDown
-    case cancelled
-    case timedOut
   }
 
   /// Queues the waiter, then arms its timeout: in that order, so a timer that fires at once
@@ -234,94 +157,78 @@ public final class ConnectionPool: Sendable {
     defer { timer.withLockedValue { $0?.cancel() } }
     return try await withTaskCancellationHandler {
       try await withCheckedThrowingContinuation { continuation in
-        let queueing = self.state.withLockedValue { state -> Queueing in
-          if state.isShutDown { return .shutDown }
-          // Checked under the lock the cancellation handler takes: a cancellation either is
-          // seen here or finds the waiter queued.
-          if Task.isCancelled { return .cancelled }
-          if ContinuousClock.now >= deadline {
-            state.statistics.acquireTimeouts += 1
-            return .timedOut
-          }
-          state.waiters.append(Waiter(id: id, continuation: continuation))
-          return .queued
+        // Cancellation is checked under the lock the cancellation handler takes: a
+        // cancellation either is seen here or finds the waiter queued.
+        let queueing = self.state.withLockedValue { state in
+          state.queue(
+            id,
+            waiter: continuation,
+            cancelled: Task.isCancelled,
+            expired: ContinuousClock.now >= deadline
+          )
         }
         switch queueing {
         case .queued:
           let scheduled = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(
             in: TimeAmount(deadline - ContinuousClock.now)
           ) {
-            self.abandonWaiter(id, error: self.timeoutError, countsAsTimeout: true)
+            let waiter = self.state.withLockedValue { $0.waiterTimedOut(id) }
+            waiter?.resume(throwing: self.timeoutError)
           }
           timer.withLockedValue { $0 = scheduled }
-        case .shutDown:
-          continuation.resume(
-            throwing: RPCError(code: .unavailable, message: "the database pool is shut down")
-          )
-        case .cancelled:
-          continuation.resume(throwing: CancellationError())
-        case .timedOut:
-          continuation.resume(throwing: self.timeoutError)
+        case .refuse(let waiter, .shutDown):
+          waiter.resume(throwing: StoreError.poolShutDown)
+        case .refuse(let waiter, .cancelled):
+          waiter.resume(throwing: CancellationError())
+        case .refuse(let waiter, .timedOut):
+          waiter.resume(throwing: self.timeoutError)
         }
       }
     } onCancel: {
-      self.abandonWaiter(id, error: CancellationError(), countsAsTimeout: false)
+      let waiter = self.state.withLockedValue { $0.waiterCancelled(id) }
+      waiter?.resume(throwing: CancellationError())
     }
   }
 
-  private var timeoutError: RPCError {
-    RPCError(
-      code: .unavailable,
-      message:
-        "no database connection became free within \(self.config.acquireTimeout) (pool of \(self.config.maxConnections))"
+  private var timeoutError: StoreError {
+    StoreError(
+      .acquireTimeout,
+      "no database connection became free within \(self.config.acquireTimeout) "
+        + "(pool of \(self.config.maxConnections))"
     )
-  }
-
-  private func abandonWaiter(_ id: UInt64, error: any Error, countsAsTimeout: Bool) {
-    let waiter = self.state.withLockedValue { state -> Waiter? in
-      guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
-      if countsAsTimeout { state.statistics.acquireTimeouts += 1 }
-      return state.waiters.remove(at: index)
-    }
-    waiter?.continuation.resume(throwing: error)
   }
 
   private func release(_ connection: PostgresConnection) {
     // Broken, sent a cancel that may still arrive, or left inside a transaction (a statement
     // refused on cancellation skipped its ROLLBACK): closed, never handed to the next caller.
-    if connection.isBroken || connection.cancelRequested || !connection.isIdle {
-      self.discard(connection)
-      return
+    let reusable = !(connection.isBroken || connection.cancelRequested || !connection.isIdle)
+    switch self.state.withLockedValue({ $0.release(connection, reusable: reusable) }) {
+    case .handOver(let connection, let waiter):
+      waiter.resume(returning: .connection(connection))
+    case .keepIdle, .drop:
+      break
+    case .close(let connection, let waiter):
+      self.close(connection)
+      waiter?.resume(returning: .mayOpen)
     }
-    let waiter = self.state.withLockedValue { state -> Waiter? in
-      if let waiter = state.waiters.popFirst() { return waiter }
-      if state.isShutDown {
-        state.statistics.open -= 1
-      } else {
-        state.idle.append(connection)
-      }
-      return nil
-    }
-    waiter?.continuation.resume(returning: .connection(connection))
   }
 
-  /// Closes a connection (on a pool thread: PQfinish may block briefly) and frees its slot.
+  /// A connection that failed its check before reuse: closed, its slot freed.
   private func discard(_ connection: PostgresConnection) {
-    self.state.withLockedValue { $0.statistics.closed += 1 }
-    let threads = self.threads
-    threads.submit { _ in _ = connection }
-    self.slotFreed()
+    let waiter = self.state.withLockedValue { $0.closed(connection) }
+    self.close(connection)
+    waiter?.resume(returning: .mayOpen)
   }
 
-  /// One fewer connection is open: a waiter, if any, may open one.
-  private func slotFreed() {
-    let waiter = self.state.withLockedValue { state -> Waiter? in
-      state.statistics.open -= 1
-      guard let waiter = state.waiters.popFirst() else { return nil }
-      state.statistics.open += 1
-      return waiter
-    }
-    waiter?.continuation.resume(returning: .mayOpen)
+  /// Closes a connection on a pool thread (PQfinish may block briefly).
+  private func close(_ connection: PostgresConnection) {
+    self.threads.submit { _ in _ = connection }
+  }
+
+  /// Stopped opening a connection: a waiter, if any, may open one in its slot.
+  private func gaveUpOpening() {
+    let waiter = self.state.withLockedValue { $0.gaveUpOpening() }
+    waiter?.resume(returning: .mayOpen)
   }
 }
 

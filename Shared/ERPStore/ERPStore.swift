@@ -11,4 +11,9 @@
 /// Tenancy (ARCHITECTURE §4): `ConnectionPool.withTenant(_:_:)` runs one transaction that
 /// begins with `SET LOCAL ROLE` to the tenant's role and `SET LOCAL search_path` to its schema,
 /// both in the same round trip as `BEGIN`.
+/// Layout: `ConnectionPool` (the pool; its decisions are `PoolStateMachine`'s, a pure state
+/// machine), `Transactions` (transactions, tenant transactions and the one-round-trip tenant
+/// query), `Tenancy` (provisioning and finding tenants), `Migrator` (versioned migrations per
+/// tenant schema). Errors are `PostgresError` (what the server said) and `StoreError` (what the
+/// store itself refused); the store knows nothing of RPC, the runtime maps both to statuses.
 public enum ERPStore {}

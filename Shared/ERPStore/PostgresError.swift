@@ -1,5 +1,3 @@
-public import GRPCCore
-
 /// An error from PostgreSQL or from talking to it, with the SQLSTATE when the server sent one.
 public struct PostgresError: Error, Sendable, CustomStringConvertible {
   public enum Kind: Sendable, Equatable {
@@ -45,38 +43,9 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
   /// Serialization failure or deadlock: the transaction may succeed if run again.
   public var isRetryable: Bool { self.sqlState == "40001" || self.sqlState == "40P01" }
 
-  /// The status a partner sees. The message never carries SQL text or a constraint's name (a
-  /// handler that knows what a constraint means says so itself, from ``constraint``); anything
-  /// unexpected is INTERNAL with a generic message.
-  public var rpcError: RPCError {
-    switch (self.kind, self.sqlState) {
-    case (.connection, _):
-      return RPCError(code: .unavailable, message: "the database is unavailable; retry later")
-    case (_, "23505"?):
-      return RPCError(code: .alreadyExists, message: "already exists")
-    case (_, "23503"?), (_, "23514"?), (_, "23502"?), (_, "23P01"?):
-      return RPCError(code: .failedPrecondition, message: "violates a data rule")
-    case (_, "22021"?):
-      return RPCError(code: .invalidArgument, message: "a text value contains a NUL byte")
-    case (_, "40001"?), (_, "40P01"?):
-      return RPCError(code: .aborted, message: "conflicting concurrent update; retry")
-    case (_, "42501"?):
-      return RPCError(code: .permissionDenied, message: "permission denied")
-    case (_, "57014"?):
-      return RPCError(
-        code: .deadlineExceeded,
-        message: "the database work ran past the call's deadline"
-      )
-    case (_, let state?) where state.hasPrefix("08") || state.hasPrefix("57P"):
-      return RPCError(code: .unavailable, message: "the database is unavailable; retry later")
-    default:
-      return RPCError(code: .internalError, message: "internal database error")
-    }
-  }
-
   /// libpq takes parameters as C strings, which end at the first NUL: `a\0b` would be stored as
   /// `a`, silently. Such a parameter is refused before it reaches libpq, with SQLSTATE 22021
-  /// (what PostgreSQL itself says of a NUL in text), which ``rpcError`` maps to
+  /// (what PostgreSQL itself says of a NUL in text), which the runtime maps to
   /// INVALID_ARGUMENT. The API validates fields first and names them; this is the backstop.
   static func refuseNUL(in parameters: [String?]) throws(PostgresError) {
     for (index, parameter) in parameters.enumerated() where parameter?.utf8.contains(0) == true {

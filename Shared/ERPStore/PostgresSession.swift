@@ -1,9 +1,8 @@
-import GRPCCore
 import NIOPosix
 
 /// A connection held by one task, with async calls that run on the pool's threads. A call whose
 /// task is cancelled while its statement runs cancels the statement on the server (`PQcancel`)
-/// and fails with CANCELLED; a task already cancelled sends nothing more (so a cancelled task's
+/// and fails with ``StoreError/Kind/cancelled``; a task already cancelled sends nothing more (so a cancelled task's
 /// connection is closed rather than reused: see ``ConnectionPool``).
 public struct PostgresSession: Sendable {
   let connection: PostgresConnection
@@ -58,7 +57,7 @@ public struct PostgresSession: Sendable {
     let connection = self.connection
     guard !Task.isCancelled else {
       connection.markCancelled()
-      throw RPCError(code: .cancelled, message: "the call was cancelled")
+      throw StoreError.cancelled()
     }
     do {
       return try await withTaskCancellationHandler {
@@ -67,7 +66,7 @@ public struct PostgresSession: Sendable {
         connection.requestCancel()
       }
     } catch let error as PostgresError where error.sqlState == "57014" && Task.isCancelled {
-      throw RPCError(code: .cancelled, message: "the call was cancelled", cause: error)
+      throw StoreError.cancelled(cause: error)
     }
   }
 

@@ -1,5 +1,3 @@
-public import GRPCCore
-
 /// When the call being served must be answered by, for the SQL it runs: every transaction and
 /// tenant query begun under a deadline sets `statement_timeout` (transaction-local) to the time
 /// remaining, in the same round trip as its BEGIN or its tenant settings, so a statement never
@@ -13,16 +11,15 @@ public enum StatementDeadline {
   @TaskLocal public static var current: ContinuousClock.Instant?
 
   /// The `statement_timeout` value for the time left, in milliseconds (at least 1: 0 would mean
-  /// no limit); nil without a deadline. A deadline already past is DEADLINE_EXCEEDED, before any
-  /// SQL is sent.
-  static func remainingMilliseconds(now: ContinuousClock.Instant = .now) throws -> String? {
+  /// no limit); nil without a deadline. A deadline already past fails (DEADLINE_EXCEEDED, to a
+  /// caller) before any SQL is sent.
+  static func remainingMilliseconds(
+    now: ContinuousClock.Instant = .now
+  ) throws(StoreError) -> String? {
     guard let deadline = Self.current else { return nil }
     let left = now.duration(to: deadline)
     guard left > .zero else {
-      throw RPCError(
-        code: .deadlineExceeded,
-        message: "the call's deadline passed before its database work began"
-      )
+      throw StoreError(.deadlinePassed, "the call's deadline passed before its database work began")
     }
     let (seconds, attoseconds) = left.components
     let milliseconds = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000

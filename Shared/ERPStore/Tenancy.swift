@@ -1,18 +1,6 @@
-import GRPCCore
-
-/// A versioned step of a service's schema, applied to each tenant schema once, in order.
-public struct Migration: Sendable {
-  public var version: Int
-  public var name: String
-  /// Fixed SQL from the service's code (never user input); may hold several statements.
-  public var sql: String
-
-  public init(version: Int, name: String, sql: String) {
-    self.version = version
-    self.name = name
-    self.sql = sql
-  }
-}
+// Tenants in one service's database (ARCHITECTURE §4): a NOLOGIN role and a schema of the same
+// name per tenant, created here and found again from the catalog. Their tables are the
+// migrator's (Migrator.swift); entering a tenant is the transactions' (Transactions.swift).
 
 /// What a tenant looks like in one service's database.
 public struct TenantDescription: Sendable, Equatable {
@@ -46,53 +34,13 @@ extension ConnectionPool {
   /// a guard against a slip, since nothing brings the data back.
   public func deprovision(_ tenant: TenantID, confirmation: String) async throws {
     guard confirmation == tenant.slug else {
-      throw RPCError(
-        code: .failedPrecondition,
-        message: "deprovisioning \(tenant) needs confirmation: repeat the tenant id"
+      throw StoreError(
+        .confirmationRequired,
+        "deprovisioning \(tenant) needs confirmation: repeat the tenant id"
       )
     }
     try await self.withTransaction { session in
       try await session.execute("DROP SCHEMA IF EXISTS \"\(tenant.schema)\" CASCADE")
-    }
-  }
-
-  /// Applies the migrations a tenant schema lacks. An advisory lock per schema serialises
-  /// concurrent runs; each applied version is recorded in the schema's `schema_migrations`, and
-  /// the schema's comment carries the latest version so that `migrateAll` finds what is behind in
-  /// one catalog query.
-  public func migrate(_ tenant: TenantID, migrations: [Migration]) async throws {
-    let ordered = migrations.sorted { $0.version < $1.version }
-    try await self.withTransaction { session in
-      try await session.query(
-        "SELECT pg_advisory_xact_lock(hashtext($1))",
-        ["erp-migrate:" + tenant.schema]
-      )
-      try await session.execute(
-        """
-        \(tenant.enterStatements);
-        CREATE TABLE IF NOT EXISTS schema_migrations (
-          version integer PRIMARY KEY,
-          name text NOT NULL,
-          applied_at timestamptz NOT NULL DEFAULT now()
-        )
-        """
-      )
-      let applied = Set(
-        try await session.query("SELECT version FROM schema_migrations").map {
-          try $0.decode("version", as: Int.self)
-        }
-      )
-      for migration in ordered where !applied.contains(migration.version) {
-        try await session.execute(migration.sql)
-        try await session.query(
-          "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
-          [migration.version, migration.name]
-        )
-      }
-      let latest = ordered.last?.version ?? 0
-      try await session.execute(
-        "COMMENT ON SCHEMA \"\(tenant.schema)\" IS '\(SchemaNote.text(version: latest))'"
-      )
     }
   }
 
@@ -115,7 +63,8 @@ extension ConnectionPool {
     }
   }
 
-  /// The tenant as this database knows it; NOT_FOUND when it was never provisioned here.
+  /// The tenant as this database knows it; ``StoreError/Kind/tenantNotProvisioned`` when it
+  /// was never provisioned here.
   public func describe(_ tenant: TenantID) async throws -> TenantDescription {
     let row = try await self.withSession { session in
       try await session.query(
@@ -127,38 +76,9 @@ extension ConnectionPool {
       ).first
     }
     guard let row else {
-      throw RPCError(code: .notFound, message: "tenant \(tenant) is not provisioned")
+      throw StoreError(.tenantNotProvisioned, "tenant \(tenant) is not provisioned")
     }
     let version = SchemaNote.version(in: try row.decode("note", as: String.self))
     return TenantDescription(tenant: tenant, migrationVersion: version)
-  }
-
-  /// Brings every tenant up to the latest migration. With nothing to do this costs one catalog
-  /// query, whatever the number of tenants. `progress` hears (done, total) after each tenant.
-  public func migrateAll(
-    migrations: [Migration],
-    progress: @Sendable (Int, Int) -> Void = { _, _ in }
-  ) async throws -> Int {
-    let latest = migrations.map(\.version).max() ?? 0
-    let behind = try await self.listTenants().filter { $0.migrationVersion < latest }
-    for (index, description) in behind.enumerated() {
-      try await self.migrate(description.tenant, migrations: migrations)
-      progress(index + 1, behind.count)
-    }
-    return behind.count
-  }
-}
-
-/// The comment each tenant schema carries, `erp:migrations=<version>`: the latest migration
-/// applied, readable for every tenant in one catalog query.
-enum SchemaNote {
-  static let prefix = "erp:migrations="
-
-  static func text(version: Int) -> String { Self.prefix + String(version) }
-
-  /// The version in a schema's comment; 0 when there is none (never migrated).
-  static func version(in note: String) -> Int {
-    guard note.hasPrefix(Self.prefix) else { return 0 }
-    return Int(note.dropFirst(Self.prefix.count)) ?? 0
   }
 }

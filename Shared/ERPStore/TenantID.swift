@@ -1,12 +1,10 @@
-public import GRPCCore
-
 /// A tenant's id: a slug `^[a-z][a-z0-9_]{2,39}$`, not starting with `pg_`. Anything else is
-/// refused with INVALID_ARGUMENT before it comes near SQL; a valid slug needs no quoting, which
+/// refused (INVALID_ARGUMENT, to a caller) before it comes near SQL; a valid slug needs no quoting, which
 /// is what makes it safe in `SET LOCAL ROLE` and schema names.
 public struct TenantID: Sendable, Hashable, CustomStringConvertible {
   public let slug: String
 
-  public init(validating raw: String) throws(RPCError) {
+  public init(validating raw: String) throws(StoreError) {
     let bytes = Array(raw.utf8)
     let valid =
       (3...40).contains(bytes.count)
@@ -17,9 +15,9 @@ public struct TenantID: Sendable, Hashable, CustomStringConvertible {
       }
       && !raw.hasPrefix("pg_")
     guard valid else {
-      throw RPCError(
-        code: .invalidArgument,
-        message: "tenant id \(quoted(raw)) is invalid: "
+      throw StoreError(
+        .invalidTenantID,
+        "tenant id \(quoted(raw)) is invalid: "
           + "use 3 to 40 characters a-z, 0-9 and _, starting with a letter, not with pg_"
       )
     }

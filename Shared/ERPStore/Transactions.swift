@@ -1,5 +1,3 @@
-import GRPCCore
-
 extension ConnectionPool {
   public enum Isolation: String, Sendable {
     case readCommitted = "READ COMMITTED"
@@ -9,8 +7,9 @@ extension ConnectionPool {
 
   /// Runs `body` in one transaction, committed when it returns and rolled back when it throws.
   /// Serialization failures and deadlocks run the whole transaction again (with a short
-  /// jittered pause), up to `maxAttempts`; then the call fails with ABORTED, which clients may
-  /// retry. `body` must therefore be safe to run more than once (it only talks to the database).
+  /// jittered pause), up to `maxAttempts`; then the call fails with
+  /// ``StoreError/Kind/conflictsExhausted`` (ABORTED, which clients may retry). `body` must
+  /// therefore be safe to run more than once (it only talks to the database).
   @discardableResult
   public func withTransaction<T: Sendable>(
     isolation: Isolation = .readCommitted,
@@ -133,8 +132,9 @@ extension ConnectionPool {
   }
 
   /// Runs `attempt` again (after a short jittered pause) when it fails with a serialization
-  /// failure or deadlock, up to `maxAttempts` times; then the call fails with ABORTED, which
-  /// clients may retry. The one retry policy of every transaction and tenant query.
+  /// failure or deadlock, up to `maxAttempts` times; then the call fails with
+  /// ``StoreError/Kind/conflictsExhausted`` (ABORTED, which clients may retry). The one retry
+  /// policy of every transaction and tenant query.
   func retryingConflicts<T: Sendable>(
     maxAttempts: Int,
     _ attempt: () async throws -> T
@@ -145,9 +145,9 @@ extension ConnectionPool {
         return try await attempt()
       } catch let error as PostgresError where error.isRetryable {
         guard tries < maxAttempts else {
-          throw RPCError(
-            code: .aborted,
-            message: "conflicting concurrent updates; retry the request",
+          throw StoreError(
+            .conflictsExhausted,
+            "conflicting concurrent updates; retry the request",
             cause: error
           )
         }

@@ -1,6 +1,5 @@
 import ERPStore
 import ERPTestSupport
-import GRPCCore
 import Testing
 
 private let itemsMigration = Migration(
@@ -86,19 +85,20 @@ struct PipelineTests {
     await pool.shutdown()
   }
 
-  @Test("tenantQuery retries a serialization failure, then answers ABORTED")
+  @Test("tenantQuery retries a serialization failure, then fails as conflicts exhausted")
   func tenantQueryRetries() async throws {
     let pool = try await TestDatabase.pool(maxConnections: 1)
     let tenant = TestDatabase.uniqueTenant("pr")
     try await pool.provision(tenant, migrations: [itemsMigration])
-    let error = await #expect(throws: RPCError.self) {
+    let error = await #expect(throws: StoreError.self) {
       try await pool.tenantQuery(
         tenant,
         "DO $$ BEGIN RAISE EXCEPTION 'forced' USING ERRCODE = '40001'; END $$",
         maxAttempts: 3
       )
     }
-    #expect(error?.code == .aborted)
+    #expect(error?.kind == .conflictsExhausted)
+    #expect(error?.cause?.sqlState == "40001")
     await pool.shutdown()
   }
 }

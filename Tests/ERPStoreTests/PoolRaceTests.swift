@@ -1,13 +1,12 @@
 import ERPTestSupport
 import Foundation
-import GRPCCore
 import Testing
 
 @testable import ERPStore
 
 @Suite("Pool waiters always end: timeout and cancellation")
 struct PoolRaceTests {
-  /// A waiter on an exhausted pool must get UNAVAILABLE at its timeout, however short: the
+  /// A waiter on an exhausted pool must get its acquisition timeout, however short: the
   /// timer used to be armed before the waiter was queued, so a timer that fired in between
   /// found no waiter and the waiter then waited forever.
   @Test("every waiter on an exhausted pool gets its timeout")
@@ -24,7 +23,7 @@ struct PoolRaceTests {
           waiters.addTask {
             do {
               try await pool.withSession { _ in }
-            } catch let error as RPCError where error.code == .unavailable {
+            } catch let error as StoreError where error.kind == .acquireTimeout {
               await unavailable.increment()
             } catch {}
             await ended.increment()
@@ -70,11 +69,11 @@ struct PoolRaceTests {
     let outcome = try await Self.waiterOutcome(pool)
     release.finish()
     try await holder.value
-    guard case .failure(let error as RPCError)? = outcome else {
+    guard case .failure(let error as StoreError)? = outcome else {
       Issue.record("the waiter did not time out: \(String(describing: outcome))")
       return
     }
-    #expect(error.code == .unavailable)
+    #expect(error.kind == .acquireTimeout)
     #expect(pool.statistics.acquireTimeouts == 1)
     await pool.shutdown()
   }

@@ -1,7 +1,6 @@
 import ERPStore
 import ERPTestSupport
 import Foundation
-import GRPCCore
 import Testing
 
 @Suite("Connection pool on a real PostgreSQL")
@@ -28,7 +27,7 @@ struct PoolTests {
     await pool.shutdown()
   }
 
-  @Test("waiting longer than the acquisition timeout is UNAVAILABLE")
+  @Test("waiting longer than the acquisition timeout fails as an acquisition timeout")
   func acquireTimeout() async throws {
     let pool = try await TestDatabase.pool(maxConnections: 1) {
       $0.acquireTimeout = .milliseconds(200)
@@ -42,10 +41,10 @@ struct PoolTests {
         }
       }
       while await holding.value == 0 { try await Task.sleep(for: .milliseconds(5)) }
-      let error = await #expect(throws: RPCError.self) {
+      let error = await #expect(throws: StoreError.self) {
         try await pool.withSession { session in try await session.query("SELECT 1") }
       }
-      #expect(error?.code == .unavailable)
+      #expect(error?.kind == .acquireTimeout)
       try await group.waitForAll()
     }
     #expect(pool.statistics.acquireTimeouts == 1)
@@ -103,7 +102,7 @@ struct PoolTests {
     await pool.shutdown()
   }
 
-  @Test("SQLSTATEs map to status codes without SQL in the message")
+  @Test("constraint violations carry their SQLSTATE and constraint (the runtime maps them)")
   func errorMapping() async throws {
     let pool = try await TestDatabase.pool()
     let tenant = TestDatabase.uniqueTenant()
@@ -123,16 +122,14 @@ struct PoolTests {
       try await pool.withTenant(tenant) { try await $0.query("INSERT INTO items VALUES ('A', 1)") }
       Issue.record("duplicate accepted")
     } catch let error as PostgresError {
-      #expect(error.rpcError.code == .alreadyExists)
-      #expect(!error.rpcError.message.contains("items_sku_key"))
+      #expect(error.sqlState == "23505")
       #expect(error.constraint == "items_sku_key")
-      #expect(!error.rpcError.message.contains("INSERT"))
     }
     do {
       try await pool.withTenant(tenant) { try await $0.query("INSERT INTO items VALUES ('B', -1)") }
       Issue.record("negative quantity accepted")
     } catch let error as PostgresError {
-      #expect(error.rpcError.code == .failedPrecondition)
+      #expect(error.sqlState == "23514")
     }
     await pool.shutdown()
   }

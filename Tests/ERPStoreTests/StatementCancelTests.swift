@@ -1,7 +1,6 @@
 import ERPStore
 import ERPTestSupport
 import Foundation
-import GRPCCore
 import Testing
 
 @Suite("A cancelled call cancels its statement on the server")
@@ -36,21 +35,19 @@ struct StatementCancelTests {
 
 @Suite("Deadlines reach SQL")
 struct StatementDeadlineTests {
-  @Test("a tenant query under a 200 ms deadline running pg_sleep(10) ends DEADLINE_EXCEEDED")
+  @Test("a tenant query under a 200 ms deadline running pg_sleep(10) ends by statement_timeout")
   func deadlineEndsTenantQuery() async throws {
     let pool = try await TestDatabase.pool(maxConnections: 2)
     let observer = try await TestDatabase.pool(maxConnections: 1)
     let tenant = TestDatabase.uniqueTenant("dl")
     try await pool.provision(tenant, migrations: [])
     let tag = "deadline_\(UUID().uuidString.prefix(8))"
-    let error = await #expect(throws: RPCError.self) {
+    let error = await #expect(throws: PostgresError.self) {
       try await StatementDeadline.$current.withValue(.now + .milliseconds(200)) {
-        try await mappingErrors {
-          try await pool.tenantQuery(tenant, "SELECT pg_sleep(10), '\(tag)'")
-        }
+        try await pool.tenantQuery(tenant, "SELECT pg_sleep(10), '\(tag)'")
       }
     }
-    #expect(error?.code == .deadlineExceeded)
+    #expect(error?.sqlState == "57014")
     #expect(try await !isRunning(tag, on: observer))
     await pool.shutdown()
     await observer.shutdown()
@@ -69,14 +66,12 @@ struct StatementDeadlineTests {
     }
     // 30 s less what has passed, rounded by PostgreSQL to its display unit.
     #expect(setting.hasSuffix("s") && setting != "0")
-    let error = await #expect(throws: RPCError.self) {
+    let error = await #expect(throws: PostgresError.self) {
       try await StatementDeadline.$current.withValue(.now + .milliseconds(200)) {
-        try await mappingErrors {
-          try await pool.withTransaction { try await $0.query("SELECT pg_sleep(10)") }
-        }
+        try await pool.withTransaction { try await $0.query("SELECT pg_sleep(10)") }
       }
     }
-    #expect(error?.code == .deadlineExceeded)
+    #expect(error?.sqlState == "57014")
     // Without a deadline, nothing is set (and the last transaction's setting is gone).
     let none = try await pool.withTenant(tenant) { session in
       try await session.query("SELECT current_setting('statement_timeout') AS t")[0]
@@ -84,17 +79,12 @@ struct StatementDeadlineTests {
     }
     #expect(none == "0")
     // A deadline already past sends nothing.
-    let past = await #expect(throws: RPCError.self) {
+    let past = await #expect(throws: StoreError.self) {
       try await StatementDeadline.$current.withValue(.now - .milliseconds(1)) {
         try await pool.tenantQuery(tenant, "SELECT 1")
       }
     }
-    #expect(past?.code == .deadlineExceeded)
+    #expect(past?.kind == .deadlinePassed)
     await pool.shutdown()
   }
-}
-
-/// The store's errors as a caller sees them (what `mappingStoreErrors` does in the runtime).
-func mappingErrors<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-  do { return try await body() } catch let error as PostgresError { throw error.rpcError }
 }

@@ -1,7 +1,6 @@
 import ERPStore
 import ERPTestSupport
 import Foundation
-import GRPCCore
 import Testing
 
 private let itemsMigration = Migration(
@@ -26,8 +25,8 @@ struct TenancyTests {
     ]
   )
   func hostileSlugs(raw: String) {
-    let error = #expect(throws: RPCError.self) { try TenantID(validating: raw) }
-    #expect(error?.code == .invalidArgument)
+    let error = #expect(throws: StoreError.self) { try TenantID(validating: raw) }
+    #expect(error?.kind == .invalidTenantID)
     #expect(error?.message.contains("tenant id") == true)
   }
 
@@ -118,13 +117,13 @@ struct TenancyTests {
     try await pool.provision(tenant, migrations: [itemsMigration])
     try await pool.provision(tenant, migrations: [itemsMigration, notesMigration])
     #expect(try await pool.describe(tenant).migrationVersion == 2)
-    let refused = await #expect(throws: RPCError.self) {
+    let refused = await #expect(throws: StoreError.self) {
       try await pool.deprovision(tenant, confirmation: "yes")
     }
-    #expect(refused?.code == .failedPrecondition)
+    #expect(refused?.kind == .confirmationRequired)
     try await pool.deprovision(tenant, confirmation: tenant.slug)
-    let gone = await #expect(throws: RPCError.self) { try await pool.describe(tenant) }
-    #expect(gone?.code == .notFound)
+    let gone = await #expect(throws: StoreError.self) { try await pool.describe(tenant) }
+    #expect(gone?.kind == .tenantNotProvisioned)
     await pool.shutdown()
   }
 

@@ -110,7 +110,7 @@ public struct TenantAdminService: Erp_Common_V1_TenantAdmin.SimpleServiceProtoco
     do {
       return try TenantID(validating: raw)
     } catch {
-      throw RPCError(code: error.code, message: "\(field): \(error.message)")
+      throw RPCError(code: error.rpcError.code, message: "\(field): \(error.message)")
     }
   }
 }

@@ -17,11 +17,8 @@ public enum CallOutcome {
     var response: StreamingServerResponse<Output>
     do {
       response = try await next(request, context)
-    } catch let error as RPCError {
-      observe(error.code, error.message)
-      throw error
     } catch {
-      observe(.unknown, "\(error)")
+      Self.observe(error, observe)
       throw error
     }
     switch response.accepted {
@@ -34,16 +31,26 @@ public enum CallOutcome {
           let trailers = try await producer(writer)
           observe(nil, nil)
           return trailers
-        } catch let error as RPCError {
-          observe(error.code, error.message)
-          throw error
         } catch {
-          observe(.unknown, "\(error)")
+          Self.observe(error, observe)
           throw error
         }
       }
       response.accepted = .success(contents)
     }
     return response
+  }
+
+  /// A thrown error's code as the caller will see it: an `RPCError`'s, or the status an
+  /// `RPCErrorConvertible` error (a store error) becomes; anything else is UNKNOWN.
+  private static func observe(
+    _ error: any Error,
+    _ observe: @Sendable (RPCError.Code?, String?) -> Void
+  ) {
+    if let error = error as? any RPCErrorConvertible {
+      observe(error.rpcErrorCode, error.rpcErrorMessage)
+    } else {
+      observe(.unknown, "\(error)")
+    }
   }
 }

@@ -47,11 +47,7 @@ public struct TenantInterceptor: ServerInterceptor {
       throw RPCError(code: .invalidArgument, message: "\(MetadataKeys.tenant): \(error.message)")
     }
     if !self.known.contains(tenant) {
-      do {
-        _ = try await self.pool.describe(tenant)
-      } catch let error as PostgresError {
-        throw error.rpcError
-      }
+      _ = try await mappingStoreErrors { try await self.pool.describe(tenant) }
       self.known.insert(tenant)
     }
     return tenant
