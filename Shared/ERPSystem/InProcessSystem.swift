@@ -111,7 +111,7 @@ public struct InProcessSystem: Sendable {
     for peer in peers { environment[peer.entry.peerVariable] = "127.0.0.1:\(peer.port)" }
     let configuration = try ServiceConfiguration(
       service: entry,
-      options: ServiceOptions(),
+      options: try ServiceOptions.parse([]),
       environment: environment
     )
     return try await SystemMember(

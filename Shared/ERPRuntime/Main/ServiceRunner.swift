@@ -205,7 +205,9 @@ final class StartupMigration: Service, Sendable {
   /// Finishes (the first call decides how) and wakes whoever waits.
   func finish(migrated: Bool) {
     let waiting = self.state.withLockedValue { state in
-      guard case .migrating(let waiting) = state else { return [CheckedContinuation<Bool, Never>]() }
+      guard case .migrating(let waiting) = state else {
+        return [CheckedContinuation<Bool, Never>]()
+      }
       state = .finished(migrated: migrated)
       return waiting
     }
