@@ -92,6 +92,32 @@ public struct InProcessSystem: Sendable {
     return try await withServiceClient(port: member.port, secret: Self.secret, body)
   }
 
+  /// Provisions `tenant` (``provision(_:)``), then runs `body` with it bound in
+  /// ``RequestContext`` and a client of each service in `names` (``withClient(_:_:)``), by name.
+  public func withTenant<T: Sendable>(
+    _ tenant: TenantID,
+    clients names: [String],
+    _ body: @Sendable ([String: GRPCClient<ERPTransport.Client>]) async throws -> T
+  ) async throws -> T {
+    try await self.provision(tenant)
+    return try await self.withClients(names[...], [:]) { clients in
+      try await RequestContext.$tenant.withValue(tenant) { try await body(clients) }
+    }
+  }
+
+  private func withClients<T: Sendable>(
+    _ names: ArraySlice<String>,
+    _ opened: [String: GRPCClient<ERPTransport.Client>],
+    _ body: @Sendable ([String: GRPCClient<ERPTransport.Client>]) async throws -> T
+  ) async throws -> T {
+    guard let name = names.first else { return try await body(opened) }
+    return try await self.withClient(name) { client in
+      var opened = opened
+      opened[name] = client
+      return try await self.withClients(names.dropFirst(), opened, body)
+    }
+  }
+
   /// The service partners call; it has no tenant schemas of its own.
   static let edge = "gateway"
 

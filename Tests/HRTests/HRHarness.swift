@@ -31,14 +31,8 @@ enum HRHarness {
       try await TestDatabase.isolatedConninfo("hr_\(entry.name)")
     }
     return try await InProcessSystem.run(options) { system in
-      let tenant = TestDatabase.uniqueTenant("hr")
-      try await system.provision(tenant)
-      return try await system.withClient("hr") { hr in
-        try await system.withClient("finance") { finance in
-          try await RequestContext.$tenant.withValue(tenant) {
-            try await Self.seeded(hr: hr, finance: finance, body)
-          }
-        }
+      try await system.withTenant(TestDatabase.uniqueTenant("hr"), clients: ["hr", "finance"]) {
+        try await Self.seeded(hr: $0["hr"]!, finance: $0["finance"]!, body)
       }
     }
   }

@@ -39,27 +39,23 @@ enum SupplyHarness {
     }
     return try await InProcessSystem.run(options) { system in
       let tenant = TestDatabase.uniqueTenant("sc")
-      try await system.provision(tenant)
-      return try await system.withClient("supplychain") { supplychain in
-        try await system.withClient("finance") { finance in
-          try await RequestContext.$tenant.withValue(tenant) {
-            var settings = Erp_Finance_V1_SetBaseCurrencyRequest()
-            settings.currencyCode = "SAR"
-            _ = try await Ledger(wrapping: finance).setBaseCurrency(settings)
-            return try await body(
-              SupplyClients(
-                catalog: Catalog(wrapping: supplychain),
-                stock: Stock(wrapping: supplychain),
-                purchasing: Purchasing(wrapping: supplychain),
-                shipping: Shipping(wrapping: supplychain),
-                ledger: Ledger(wrapping: finance),
-                billing: Billing(wrapping: finance),
-                tenant: tenant
-              ),
-              system["finance"]!
-            )
-          }
-        }
+      return try await system.withTenant(tenant, clients: ["supplychain", "finance"]) { clients in
+        let (supplychain, finance) = (clients["supplychain"]!, clients["finance"]!)
+        var settings = Erp_Finance_V1_SetBaseCurrencyRequest()
+        settings.currencyCode = "SAR"
+        _ = try await Ledger(wrapping: finance).setBaseCurrency(settings)
+        return try await body(
+          SupplyClients(
+            catalog: Catalog(wrapping: supplychain),
+            stock: Stock(wrapping: supplychain),
+            purchasing: Purchasing(wrapping: supplychain),
+            shipping: Shipping(wrapping: supplychain),
+            ledger: Ledger(wrapping: finance),
+            billing: Billing(wrapping: finance),
+            tenant: tenant
+          ),
+          system["finance"]!
+        )
       }
     }
   }

@@ -1,6 +1,5 @@
 public import ERPRuntime
 public import ERPStore
-import Foundation
 public import GRPCCore
 public import Logging
 
