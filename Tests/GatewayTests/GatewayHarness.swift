@@ -39,6 +39,8 @@ struct GatewayHarness: Sendable {
       try await TestDatabase.isolatedConninfo("gw_\(entry.name)")
     }
     options.variables["ERP_OPERATOR_TOKEN"] = Self.operatorToken
+    // As many connections as each service had in this harness before it ran the runners.
+    options.poolSize = 6
     return try await InProcessSystem.run(options) { system in
       let port = system["gateway"]!.port
       let client = GRPCClient(
