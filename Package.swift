@@ -196,6 +196,27 @@ let package = Package(
       dependencies: ["Gateway", "ERPRuntime"],
       path: "Services/Gateway/Main"
     ),
+    // Every service in one process as production runs it (port 0, its own database each): the
+    // system the tests and benchmarks run on. Service executables do not link it.
+    .target(
+      name: "ERPSystem",
+      dependencies: [
+        "Customers",
+        "ERPRuntime",
+        "ERPStore",
+        "ERPTransport",
+        "Finance",
+        "Gateway",
+        "HR",
+        "Sales",
+        "SupplyChain",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
+      ],
+      path: "Shared/ERPSystem"
+    ),
     // The partner client library: the gateway, an API key, every service's generated client.
     .target(
       name: "ERPClient",
@@ -283,16 +304,9 @@ let package = Package(
       name: "BenchmarkStack",
       dependencies: [
         "BenchmarkSupport",
-        "Customers",
         "ERPRuntime",
         "ERPStore",
-        "ERPTransport",
-        "Finance",
-        "HR",
-        "Sales",
-        "SupplyChain",
-        .product(name: "GRPCCore", package: "grpc-swift-2"),
-        .product(name: "Logging", package: "swift-log"),
+        "ERPSystem",
       ],
       path: "Benchmarks/Stack"
     ),
@@ -400,6 +414,7 @@ let package = Package(
         "ERPProtos",
         "ERPRuntime",
         "ERPStore",
+        "ERPSystem",
         "ERPTestSupport",
         "ERPTransport",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
@@ -415,6 +430,7 @@ let package = Package(
         "ERPProtos",
         "ERPRuntime",
         "ERPStore",
+        "ERPSystem",
         "ERPTestSupport",
         "ERPTransport",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
@@ -442,14 +458,10 @@ let package = Package(
       name: "GatewayTests",
       dependencies: [
         "Gateway",
-        "Customers",
-        "Finance",
-        "HR",
-        "Sales",
-        "SupplyChain",
         "ERPProtos",
         "ERPRuntime",
         "ERPStore",
+        "ERPSystem",
         "ERPTestSupport",
         "ERPTransport",
         .product(name: "GRPCCore", package: "grpc-swift-2"),

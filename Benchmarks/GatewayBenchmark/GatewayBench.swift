@@ -7,8 +7,6 @@ import ERPStore
 import ERPTransport
 import Foundation
 import GRPCCore
-import Gateway
-import Logging
 
 /// The gateway's two overheads, each against a reference measured in the same run:
 /// - Customer360 through the gateway against the slowest single call it makes, made directly
@@ -21,42 +19,15 @@ import Logging
 enum GatewayBench {
   static func run(_ server: BenchServer, calls: Int) async throws -> Double {
     try await ServiceStack.run(server, connections: 8) { stack in
-      let gatewayPool = server.pool(try await server.database("bench_gateway"), connections: 8)
-      try await ServiceDefinition.prepare(GatewayService.databaseSetup, on: gatewayPool)
-      let peers = PeerClients(
-        targets: stack.ports.mapValues { [.init(host: "127.0.0.1", port: $0)] },
-        secret: ServiceStack.secret
+      let port = stack.ports["gateway"]!
+      let (key, customer) = try await Self.setUp(stack, gatewayPort: port)
+      return try await Self.measure(
+        stack,
+        gatewayPort: port,
+        key: key,
+        customer: customer,
+        calls: calls
       )
-      let transport = ERPTransport.Server(config: .init(host: "127.0.0.1", port: 0))
-      let gateway = GRPCServer(
-        transport: transport,
-        services: GatewayService.services(pool: gatewayPool, peers: peers),
-        interceptors: [
-          GatewayService.access(
-            pool: gatewayPool,
-            operatorToken: "bench-operator",
-            serviceSecret: ServiceStack.secret,
-            logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
-          )
-        ]
-      )
-      return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await gateway.serve() }
-        group.addTask { try await peers.runConnections() }
-        defer {
-          gateway.beginGracefulShutdown()
-          peers.shutdown()
-        }
-        let port = try await transport.listeningAddress.port!
-        let (key, customer) = try await Self.setUp(stack, gatewayPort: port)
-        return try await Self.measure(
-          stack,
-          gatewayPort: port,
-          key: key,
-          customer: customer,
-          calls: calls
-        )
-      }
     }
   }
 
@@ -68,7 +39,7 @@ enum GatewayBench {
   ) async throws -> (String, String) {
     let key = try await GatewayConnection.with(
       address: "127.0.0.1:\(gatewayPort)",
-      operatorToken: "bench-operator"
+      operatorToken: ServiceStack.operatorToken
     ) { erp in
       var create = Erp_Gateway_V1_CreateTenantRequest()
       create.tenantID = stack.tenant.slug

@@ -35,7 +35,7 @@ private func withRunner(
   let definition = ServiceDefinition(
     name: "finance",
     migrations: [Migration(version: 1, name: "t", sql: "CREATE TABLE note (id int PRIMARY KEY)")],
-    makeServices: { _ in [SlowService()] }
+    make: { _ in ServiceParts(services: [SlowService()]) }
   )
   let configuration = try ServiceConfiguration(
     service: ServiceCatalog.entry(named: "finance")!,

@@ -1,37 +1,30 @@
-import Customers
 import ERPProtos
 import ERPRuntime
 import ERPStore
+import ERPSystem
 import ERPTestSupport
 import ERPTransport
-import Finance
 import GRPCCore
-import Gateway
-import HR
-import Logging
-import Sales
-import SupplyChain
 
 typealias Client = GRPCClient<ERPTransport.Client>
 
-/// The gateway over TCP on its own database, in front of every domain service (each on its own
-/// database, serving TenantAdmin; customers and finance serve their whole APIs, the ones the
-/// partner tests call). Each domain server can be stopped and started again. The test's client is a partner's:
-/// no services' secret, no tenant of its own.
+/// The whole system in this process as production runs it (``InProcessSystem``): every domain
+/// service and the gateway, each with its production interceptors and background workers, on a
+/// database of its own. Each service can be stopped and started again. The test's client is a
+/// partner's: no services' secret, no tenant of its own.
 struct GatewayHarness: Sendable {
   let client: Client
   /// The gateway's port, for clients of their own (erpctl).
   let port: Int
-  let servers: [String: RestartableServer]
-  let gatewayPool: ConnectionPool
-  let peers: PeerClients
+  let system: InProcessSystem
 
   static let operatorToken = "operator-token-for-tests"
-  static let definitions: [String: ServiceDefinition] = [
-    "finance": FinanceService.definition, "customers": CustomersService.definition,
-    "supplychain": SupplyChainService.definition, "hr": HRService.definition,
-    "sales": SalesService.definition,
-  ]
+
+  /// The domain services, by catalog name (each can be stopped and started again).
+  var servers: [String: SystemMember] {
+    Dictionary(uniqueKeysWithValues: self.system.members.map { ($0.entry.name, $0) })
+  }
+  var gatewayPool: ConnectionPool { self.system["gateway"]!.pool }
 
   var tenants: Erp_Gateway_V1_Tenants.Client<ERPTransport.Client> { .init(wrapping: self.client) }
   var keys: Erp_Gateway_V1_ApiKeys.Client<ERPTransport.Client> { .init(wrapping: self.client) }
@@ -42,80 +35,29 @@ struct GatewayHarness: Sendable {
   static func run<T: Sendable>(
     _ body: @Sendable (GatewayHarness) async throws -> T
   ) async throws -> T {
-    var started: [String: RestartableServer] = [:]
-    var pools: [ConnectionPool] = []
-    for (name, definition) in Self.definitions {
-      let pool = try await TestDatabase.isolatedPool("gw_\(name)", maxConnections: 6)
-      pools.append(pool)
-      try await definition.prepareDatabase(pool)
-      let api: [any RegistrableRPCService] =
-        switch name {
-        case "customers": CustomersService.services(pool: pool)
-        case "finance": FinanceService.services(pool: pool)
-        default: []
-        }
-      started[name] = try await RestartableServer(
-        services: [TenantAdminService(service: name, pool: pool, migrations: definition.migrations)]
-          + api,
-        interceptors: [RequestValidationInterceptor(), TenantInterceptor(pool: pool)]
-      )
+    var options = InProcessSystem.Options { entry in
+      try await TestDatabase.isolatedConninfo("gw_\(entry.name)")
     }
-    let servers = started
-    let gatewayPool = try await TestDatabase.isolatedPool("gw_gateway", maxConnections: 6)
-    try await ServiceDefinition.prepare(GatewayService.databaseSetup, on: gatewayPool)
-    let peers = PeerClients(
-      targets: servers.mapValues { [.init(host: "127.0.0.1", port: $0.port)] },
-      secret: "unused-in-these-tests"
-    )
-    let result: Result<T, any Error>
-    do {
-      result = .success(
-        try await withThrowingTaskGroup(of: Void.self) { group in
-          group.addTask { try await peers.runConnections() }
-          defer {
-            peers.shutdown()
-            group.cancelAll()
-          }
-          return try await withLoopbackServer(
-            services: GatewayService.services(pool: gatewayPool, peers: peers),
-            interceptors: [RequestValidationInterceptor(), Self.access(gatewayPool)]
-          ) { client, port in
-            try await body(
-              GatewayHarness(
-                client: client,
-                port: port,
-                servers: servers,
-                gatewayPool: gatewayPool,
-                peers: peers
-              )
-            )
-          }
-        }
+    options.variables["ERP_OPERATOR_TOKEN"] = Self.operatorToken
+    // As many connections as each service had in this harness before it ran the runners.
+    options.poolSize = 6
+    return try await InProcessSystem.run(options) { system in
+      let port = system["gateway"]!.port
+      let client = GRPCClient(
+        transport: ERPTransport.Client(targets: [.init(host: "127.0.0.1", port: port)])
       )
-    } catch {
-      result = .failure(error)
+      return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await client.runConnections() }
+        defer { client.beginGracefulShutdown() }
+        return try await body(GatewayHarness(client: client, port: port, system: system))
+      }
     }
-    for server in servers.values { await server.stop() }
-    for pool in pools + [gatewayPool] { await pool.shutdown() }
-    return try result.get()
-  }
-
-  private static func access(_ pool: ConnectionPool) -> any ServerInterceptor {
-    GatewayService.access(
-      pool: pool,
-      operatorToken: Self.operatorToken,
-      serviceSecret: "unused-in-these-tests",
-      logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-    )
   }
 
   /// A second gateway on the same database and services (another replica), which a test can
   /// stop and start again; the caller stops it.
-  func replica() async throws -> RestartableServer {
-    try await RestartableServer(
-      services: GatewayService.services(pool: self.gatewayPool, peers: self.peers),
-      interceptors: [RequestValidationInterceptor(), Self.access(self.gatewayPool)]
-    )
+  func replica() async throws -> SystemMember {
+    try await self.system["gateway"]!.replica()
   }
 
   static var operatorCall: Metadata { ["x-erp-operator-token": .string(Self.operatorToken)] }

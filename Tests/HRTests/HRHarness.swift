@@ -1,11 +1,10 @@
 import ERPProtos
 import ERPRuntime
 import ERPStore
+import ERPSystem
 import ERPTestSupport
 import ERPTransport
-import Finance
 import GRPCCore
-import HR
 
 typealias People = Erp_Hr_V1_People.Client<ERPTransport.Client>
 typealias Scheduling = Erp_Hr_V1_Scheduling.Client<ERPTransport.Client>
@@ -23,51 +22,49 @@ struct HRClients: Sendable {
   let ledger: Ledger
 }
 
-/// HR calling a real finance service (PeerHarness), payroll and books in SAR, with a SALES
-/// department and a CASHIER position.
+/// HR calling a real finance service, both on production's runners (``InProcessSystem``: the
+/// services' authentication, field limits, HR's payroll relay), payroll and books in SAR, with a
+/// SALES department and a CASHIER position.
 enum HRHarness {
-  static let finance = PeerHarness.Peer(
-    name: "finance",
-    database: "hr_finance",
-    migrations: FinanceService.definition.migrations,
-    services: { FinanceService.services(pool: $0) }
-  )
-
   static func run<T: Sendable>(_ body: @Sendable (HRClients) async throws -> T) async throws -> T {
-    try await PeerHarness.run(
-      tenantPrefix: "hr",
-      peer: Self.finance,
-      migrations: HRService.definition.migrations,
-      databaseSetup: HRService.definition.databaseSetup,
-      services: { pool, peers, logger in
-        let relay = HRService.relay(pool: pool, peers: peers, logger: logger)
-        return (HRService.services(pool: pool, relay: relay), relay)
-      }
-    ) { running in
-      var settings = Erp_Finance_V1_SetBaseCurrencyRequest()
-      settings.currencyCode = "SAR"
-      _ = try await Ledger(wrapping: running.peer).setBaseCurrency(settings)
-      let clients = HRClients(
-        people: People(wrapping: running.service),
-        scheduling: Scheduling(wrapping: running.service),
-        leave: LeaveClient(wrapping: running.service),
-        timesheets: Timesheets(wrapping: running.service),
-        payroll: PayrollClient(wrapping: running.service),
-        ledger: Ledger(wrapping: running.peer)
-      )
-      var department = Erp_Hr_V1_Department()
-      department.code = "SALES"
-      department.name = "المبيعات"
-      department.requestID = "department-SALES"
-      _ = try await clients.people.createDepartment(department)
-      var position = Erp_Hr_V1_Position()
-      position.code = "CASHIER"
-      position.title = "أمين صندوق"
-      position.departmentCode = "SALES"
-      position.requestID = "position-CASHIER"
-      _ = try await clients.people.createPosition(position)
-      return try await body(clients)
+    let options = InProcessSystem.Options(services: ["finance", "hr"]) { entry in
+      try await TestDatabase.isolatedConninfo("hr_\(entry.name)")
     }
+    return try await InProcessSystem.run(options) { system in
+      try await system.withTenant(TestDatabase.uniqueTenant("hr"), clients: ["hr", "finance"]) {
+        try await Self.seeded(hr: $0["hr"]!, finance: $0["finance"]!, body)
+      }
+    }
+  }
+
+  private static func seeded<T: Sendable>(
+    hr: GRPCClient<ERPTransport.Client>,
+    finance: GRPCClient<ERPTransport.Client>,
+    _ body: @Sendable (HRClients) async throws -> T
+  ) async throws -> T {
+    var settings = Erp_Finance_V1_SetBaseCurrencyRequest()
+    settings.currencyCode = "SAR"
+    _ = try await Ledger(wrapping: finance).setBaseCurrency(settings)
+    let clients = HRClients(
+      people: People(wrapping: hr),
+      scheduling: Scheduling(wrapping: hr),
+      leave: LeaveClient(wrapping: hr),
+      timesheets: Timesheets(wrapping: hr),
+      payroll: PayrollClient(wrapping: hr),
+      ledger: Ledger(wrapping: finance)
+    )
+    var department = Erp_Hr_V1_Department()
+    department.code = "SALES"
+    department.name = "المبيعات"
+    department.requestID = "department-SALES"
+    _ = try await clients.people.createDepartment(department)
+    var position = Erp_Hr_V1_Position()
+    position.code = "CASHIER"
+    position.title = "أمين صندوق"
+    position.departmentCode = "SALES"
+    position.requestID = "position-CASHIER"
+    _ = try await clients.people.createPosition(position)
+    return try await body(clients)
   }
 }
 

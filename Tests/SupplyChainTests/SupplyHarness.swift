@@ -1,12 +1,10 @@
 import ERPProtos
 import ERPRuntime
 import ERPStore
+import ERPSystem
 import ERPTestSupport
 import ERPTransport
-import Finance
 import GRPCCore
-import Logging
-import SupplyChain
 
 typealias Catalog = Erp_Supplychain_V1_Catalog.Client<ERPTransport.Client>
 typealias Stock = Erp_Supplychain_V1_Stock.Client<ERPTransport.Client>
@@ -27,44 +25,38 @@ struct SupplyClients: Sendable {
   let tenant: TenantID
 }
 
-/// Supply chain calling a real finance service (PeerHarness), the books in SAR.
+/// Supply chain calling a real finance service, both on production's runners
+/// (``InProcessSystem``: the services' authentication, field limits, the supply chain's outbox
+/// relay), the books in SAR.
 enum SupplyHarness {
-  static let finance = PeerHarness.Peer(
-    name: "finance",
-    database: "sc_finance",
-    migrations: FinanceService.definition.migrations,
-    services: { FinanceService.services(pool: $0) }
-  )
-
-  /// Runs `body` with the clients and finance's server, which the body may stop and start
-  /// again (finance going down and coming back).
+  /// Runs `body` with the clients and finance, which the body may stop and start again
+  /// (finance going down and coming back).
   static func run<T: Sendable>(
-    _ body: @Sendable (SupplyClients, RestartableServer) async throws -> T
+    _ body: @Sendable (SupplyClients, SystemMember) async throws -> T
   ) async throws -> T {
-    try await PeerHarness.run(
-      tenantPrefix: "sc",
-      peer: Self.finance,
-      migrations: SupplyChainService.definition.migrations,
-      services: { pool, peers, logger in
-        let relay = SupplyChainService.relay(pool: pool, peers: peers, logger: logger)
-        return (SupplyChainService.services(pool: pool, peers: peers, relay: relay), relay)
+    let options = InProcessSystem.Options(services: ["finance", "supplychain"]) { entry in
+      try await TestDatabase.isolatedConninfo("sc_\(entry.name)")
+    }
+    return try await InProcessSystem.run(options) { system in
+      let tenant = TestDatabase.uniqueTenant("sc")
+      return try await system.withTenant(tenant, clients: ["supplychain", "finance"]) { clients in
+        let (supplychain, finance) = (clients["supplychain"]!, clients["finance"]!)
+        var settings = Erp_Finance_V1_SetBaseCurrencyRequest()
+        settings.currencyCode = "SAR"
+        _ = try await Ledger(wrapping: finance).setBaseCurrency(settings)
+        return try await body(
+          SupplyClients(
+            catalog: Catalog(wrapping: supplychain),
+            stock: Stock(wrapping: supplychain),
+            purchasing: Purchasing(wrapping: supplychain),
+            shipping: Shipping(wrapping: supplychain),
+            ledger: Ledger(wrapping: finance),
+            billing: Billing(wrapping: finance),
+            tenant: tenant
+          ),
+          system["finance"]!
+        )
       }
-    ) { running in
-      var settings = Erp_Finance_V1_SetBaseCurrencyRequest()
-      settings.currencyCode = "SAR"
-      _ = try await Ledger(wrapping: running.peer).setBaseCurrency(settings)
-      return try await body(
-        SupplyClients(
-          catalog: Catalog(wrapping: running.service),
-          stock: Stock(wrapping: running.service),
-          purchasing: Purchasing(wrapping: running.service),
-          shipping: Shipping(wrapping: running.service),
-          ledger: Ledger(wrapping: running.peer),
-          billing: Billing(wrapping: running.peer),
-          tenant: running.tenant
-        ),
-        running.peerServer
-      )
     }
   }
 

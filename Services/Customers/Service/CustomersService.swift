@@ -8,7 +8,7 @@ public enum CustomersService {
     name: "customers",
     databaseSetup: CustomersMigrations.databaseSetup,
     migrations: CustomersMigrations.all,
-    makeServices: { environment in Self.services(pool: environment.pool) }
+    make: { environment in ServiceParts(services: Self.services(pool: environment.pool)) }
   )
 
   /// The RPC services on a pool (the tests serve them directly).

@@ -7,7 +7,7 @@ public enum FinanceService {
   public static let definition = ServiceDefinition(
     name: "finance",
     migrations: FinanceMigrations.all,
-    makeServices: { environment in Self.services(pool: environment.pool) }
+    make: { environment in ServiceParts(services: Self.services(pool: environment.pool)) }
   )
 
   /// The RPC services on a pool (other services' tests serve them as a real peer).

@@ -1,6 +1,5 @@
 public import ERPRuntime
 public import ERPStore
-import Foundation
 public import GRPCCore
 public import Logging
 
@@ -13,21 +12,22 @@ public enum GatewayService {
     name: "gateway",
     databaseSetup: GatewaySchema.setup,
     migrations: [],
-    makeServices: { environment in Self.services(pool: environment.pool, peers: environment.peers)
-    },
-    makeAccessInterceptors: { environment in
+    make: { environment in
       // Its run() keeps the process up at shutdown until the queued audit rows are written.
       let audit = AuditLog(pool: environment.pool, logger: environment.logger)
-      environment.runInBackground(audit)
-      return [
-        Self.access(
-          pool: environment.pool,
-          operatorToken: ProcessInfo.processInfo.environment["ERP_OPERATOR_TOKEN"] ?? "",
-          serviceSecret: environment.configuration.serviceSecret,
-          logger: environment.logger,
-          audit: audit
-        )
-      ]
+      return ServiceParts(
+        services: Self.services(pool: environment.pool, peers: environment.peers),
+        background: [audit],
+        access: [
+          Self.access(
+            pool: environment.pool,
+            operatorToken: environment.variables["ERP_OPERATOR_TOKEN"] ?? "",
+            serviceSecret: environment.configuration.serviceSecret,
+            logger: environment.logger,
+            audit: audit
+          )
+        ]
+      )
     }
   )
 

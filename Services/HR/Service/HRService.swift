@@ -10,14 +10,16 @@ public enum HRService {
     name: "hr",
     databaseSetup: HRMigrations.databaseSetup,
     migrations: HRMigrations.all,
-    makeServices: { environment in
+    make: { environment in
       let relay = Self.relay(
         pool: environment.pool,
         peers: environment.peers,
         logger: environment.logger
       )
-      environment.runInBackground(relay)
-      return Self.services(pool: environment.pool, relay: relay)
+      return ServiceParts(
+        services: Self.services(pool: environment.pool, relay: relay),
+        background: [relay]
+      )
     }
   )
 

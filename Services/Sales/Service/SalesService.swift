@@ -11,15 +11,13 @@ public enum SalesService {
   public static let definition = ServiceDefinition(
     name: "sales",
     migrations: SalesMigrations.all,
-    makeServices: { environment in
+    make: { environment in
       let parts = Self.parts(
         pool: environment.pool,
         peers: environment.peers,
         logger: environment.logger
       )
-      environment.runInBackground(parts.relay)
-      environment.runInBackground(parts.recovery)
-      return parts.services
+      return ServiceParts(services: parts.services, background: [parts.relay, parts.recovery])
     }
   )
 

@@ -9,14 +9,16 @@ public enum SupplyChainService {
   public static let definition = ServiceDefinition(
     name: "supplychain",
     migrations: SupplyChainMigrations.all,
-    makeServices: { environment in
+    make: { environment in
       let relay = Self.relay(
         pool: environment.pool,
         peers: environment.peers,
         logger: environment.logger
       )
-      environment.runInBackground(relay)
-      return Self.services(pool: environment.pool, peers: environment.peers, relay: relay)
+      return ServiceParts(
+        services: Self.services(pool: environment.pool, peers: environment.peers, relay: relay),
+        background: [relay]
+      )
     }
   )
 

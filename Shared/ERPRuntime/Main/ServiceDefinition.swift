@@ -1,12 +1,14 @@
 public import ERPStore
 public import GRPCCore
 public import Logging
-import NIOConcurrencyHelpers
 public import Prometheus
 public import ServiceLifecycle
 
-/// What a domain service brings to the shared runtime: its name in the catalog, its versioned
-/// migrations, and its RPC services built on the runtime's pool and logger.
+/// What a domain service brings to the shared runtime: its name in the catalog, its database
+/// set-up and versioned migrations, and ``make``, which builds everything the process runs
+/// (``ServiceParts``) from the runtime's environment. Every executable, the in-process system
+/// the tests and benchmarks use, and `migrate-all` read this one value, so none of them wires a
+/// service differently.
 public struct ServiceDefinition: Sendable {
   public var name: String
   /// Statements run once per database, as the service's login role, before any tenant is
@@ -14,24 +16,19 @@ public struct ServiceDefinition: Sendable {
   /// be idempotent (`CREATE EXTENSION IF NOT EXISTS …`).
   public var databaseSetup: [String]
   public var migrations: [Migration]
-  public var makeServices: @Sendable (ServiceEnvironment) -> [any RegistrableRPCService]
-  /// Who may call, and in which tenant: by default the services' shared secret and
-  /// `x-erp-tenant` (``ServiceAuthInterceptor``, ``TenantInterceptor``). The gateway, which
-  /// partners call with API keys, brings its own.
-  public var makeAccessInterceptors: (@Sendable (ServiceEnvironment) -> [any ServerInterceptor])?
+  /// Builds the service's parts on the runner's pool, peers and logger; called once per runner.
+  public var make: @Sendable (ServiceEnvironment) -> ServiceParts
 
   public init(
     name: String,
     databaseSetup: [String] = [],
     migrations: [Migration],
-    makeServices: @escaping @Sendable (ServiceEnvironment) -> [any RegistrableRPCService],
-    makeAccessInterceptors: (@Sendable (ServiceEnvironment) -> [any ServerInterceptor])? = nil
+    make: @escaping @Sendable (ServiceEnvironment) -> ServiceParts
   ) {
     self.name = name
     self.databaseSetup = databaseSetup
     self.migrations = migrations
-    self.makeServices = makeServices
-    self.makeAccessInterceptors = makeAccessInterceptors
+    self.make = make
   }
 
   /// Runs `databaseSetup` (each statement alone, outside any tenant).
@@ -56,28 +53,54 @@ public struct ServiceDefinition: Sendable {
   }
 }
 
-/// What a service's handlers are given: the database pool, configuration, logger, metrics and
-/// the clients of the other services.
+/// Everything one service process runs besides what the runtime adds to every service
+/// (TenantAdmin, the standard interceptors, the ops port, start-up migration, peer connections).
+public struct ServiceParts: Sendable {
+  /// The RPC services the server registers.
+  public var services: [any RegistrableRPCService]
+  /// Workers that run beside the server for the life of the process: outbox relays, recovery of
+  /// interrupted sagas, the gateway's audit writer. They shut down after the server has drained.
+  public var background: [any Service]
+  /// Who may call, and in which tenant. `nil` means the services' shared secret and
+  /// `x-erp-tenant` (``ServiceAuthInterceptor``, ``TenantInterceptor``); the gateway, which
+  /// partners call with API keys, brings its own.
+  public var access: [any ServerInterceptor]?
+
+  public init(
+    services: [any RegistrableRPCService],
+    background: [any Service] = [],
+    access: [any ServerInterceptor]? = nil
+  ) {
+    self.services = services
+    self.background = background
+    self.access = access
+  }
+}
+
+/// What a service's parts are built on: the database pool, configuration, logger, metrics, the
+/// clients of the other services, and the environment variables the configuration was read from
+/// (for settings only one service has, such as the gateway's operator token).
 public struct ServiceEnvironment: Sendable {
   public let configuration: ServiceConfiguration
   public let pool: ConnectionPool
   public let logger: Logger
   public let registry: PrometheusCollectorRegistry
   public let peers: PeerClients
-  let background: BackgroundWork
+  public let variables: [String: String]
 
-  /// Runs `service` (an outbox relay, say) beside the RPC server for the life of the process;
-  /// call from `makeServices`.
-  public func runInBackground(_ service: any Service) {
-    self.background.add(service)
+  public init(
+    configuration: ServiceConfiguration,
+    pool: ConnectionPool,
+    logger: Logger,
+    registry: PrometheusCollectorRegistry,
+    peers: PeerClients,
+    variables: [String: String]
+  ) {
+    self.configuration = configuration
+    self.pool = pool
+    self.logger = logger
+    self.registry = registry
+    self.peers = peers
+    self.variables = variables
   }
-}
-
-/// What `makeServices` asked to run in the background.
-final class BackgroundWork: Sendable {
-  private let services = NIOLockedValueBox<[any Service]>([])
-
-  func add(_ service: any Service) { self.services.withLockedValue { $0.append(service) } }
-
-  var all: [any Service] { self.services.withLockedValue { $0 } }
 }

@@ -1,5 +1,6 @@
 public import ERPStore
 import ERPTransport
+import Foundation
 import GRPCCore
 public import Logging
 import NIOConcurrencyHelpers
@@ -15,6 +16,7 @@ public final class ServiceRunner: Sendable {
   private let transport: ERPTransport.Server
   private let ops: OpsServer
   private let group: ServiceGroup
+  private let startup: StartupMigration
   private let logger: Logger
 
   public init(
@@ -22,6 +24,7 @@ public final class ServiceRunner: Sendable {
     configuration: ServiceConfiguration,
     logger: Logger,
     registry: PrometheusCollectorRegistry,
+    variables: [String: String] = ProcessInfo.processInfo.environment,
     handlesSignals: Bool = true
   ) {
     self.configuration = configuration
@@ -33,18 +36,19 @@ public final class ServiceRunner: Sendable {
     self.pool = pool
 
     let peers = PeerClients(targets: configuration.peers, secret: configuration.serviceSecret)
-    let background = BackgroundWork()
-    let environment = ServiceEnvironment(
-      configuration: configuration,
-      pool: pool,
-      logger: logger,
-      registry: registry,
-      peers: peers,
-      background: background
+    let parts = definition.make(
+      ServiceEnvironment(
+        configuration: configuration,
+        pool: pool,
+        logger: logger,
+        registry: registry,
+        peers: peers,
+        variables: variables
+      )
     )
     let services: [any RegistrableRPCService] =
       [TenantAdminService(service: definition.name, pool: pool, migrations: definition.migrations)]
-      + definition.makeServices(environment)
+      + parts.services
     var transportConfig = ERPTransport.Server.Config(
       host: configuration.host,
       port: configuration.port
@@ -59,7 +63,7 @@ public final class ServiceRunner: Sendable {
         RPCMetricsInterceptor(registry: registry), LoggingInterceptor(logger: logger),
         RequestValidationInterceptor(),
       ]
-        + (definition.makeAccessInterceptors?(environment)
+        + (parts.access
           ?? [
             ServiceAuthInterceptor(secret: configuration.serviceSecret),
             TenantInterceptor(pool: pool),
@@ -72,6 +76,7 @@ public final class ServiceRunner: Sendable {
       transport: transport,
       logger: logger
     )
+    self.startup = startup
     let poolMetrics = PoolMetrics(pool: pool, registry: registry)
     self.ops = OpsServer(
       host: configuration.host,
@@ -96,7 +101,7 @@ public final class ServiceRunner: Sendable {
           // A service with no peers has no connections to run: finishing early is fine.
           .init(service: PeerConnectionsService(peers: peers), successTerminationBehavior: .ignore)
         ]
-          + background.all.map { .init(service: $0) }
+          + parts.background.map { .init(service: $0) }
           + [
             .init(service: self.ops),
             .init(service: startup, successTerminationBehavior: .ignore),
@@ -118,14 +123,23 @@ public final class ServiceRunner: Sendable {
     get async throws { try await self.ops.listeningPort }
   }
 
+  /// Waits until every tenant schema is up to date (the moment `/readyz` turns ready): true, or
+  /// false when the runner stopped first.
+  @discardableResult
+  public func migrated() async -> Bool {
+    await self.startup.finished()
+  }
+
   /// Serves until SIGTERM / SIGINT (or `shutdown()`), drains, then closes the pool.
   public func run() async throws {
     do {
       try await self.group.run()
     } catch {
+      self.startup.finish(migrated: false)
       await self.pool.shutdown()
       throw error
     }
+    self.startup.finish(migrated: false)
     await self.pool.shutdown()
     self.logger.info("stopped")
   }
@@ -144,7 +158,13 @@ final class StartupMigration: Service, Sendable {
   private let definition: ServiceDefinition
   private let transport: ERPTransport.Server
   private let logger: Logger
-  private let done = NIOLockedValueBox(false)
+  /// Migrating (with the callers of ``finished()`` waiting), or finished: migrated or stopped.
+  private let state = NIOLockedValueBox(State.migrating(waiting: []))
+
+  private enum State {
+    case migrating(waiting: [CheckedContinuation<Bool, Never>])
+    case finished(migrated: Bool)
+  }
 
   init(
     pool: ConnectionPool,
@@ -158,7 +178,41 @@ final class StartupMigration: Service, Sendable {
     self.logger = logger
   }
 
-  var isDone: Bool { self.done.withLockedValue { $0 } }
+  var isDone: Bool {
+    self.state.withLockedValue {
+      if case .finished(migrated: true) = $0 { return true }
+      return false
+    }
+  }
+
+  /// Returns once finished: true when migrated, false when the runner stopped first.
+  func finished() async -> Bool {
+    await withCheckedContinuation { continuation in
+      let answer: Bool? = self.state.withLockedValue { state in
+        switch state {
+        case .migrating(var waiting):
+          waiting.append(continuation)
+          state = .migrating(waiting: waiting)
+          return nil
+        case .finished(let migrated):
+          return migrated
+        }
+      }
+      if let answer { continuation.resume(returning: answer) }
+    }
+  }
+
+  /// Finishes (the first call decides how) and wakes whoever waits.
+  func finish(migrated: Bool) {
+    let waiting = self.state.withLockedValue { state in
+      guard case .migrating(let waiting) = state else {
+        return [CheckedContinuation<Bool, Never>]()
+      }
+      state = .finished(migrated: migrated)
+      return waiting
+    }
+    for continuation in waiting { continuation.resume(returning: migrated) }
+  }
 
   func run() async throws {
     if let port = try? await self.transport.listeningAddress.port {
@@ -170,7 +224,7 @@ final class StartupMigration: Service, Sendable {
         try await self.definition.prepareDatabase(self.pool)
         let migrated = try await self.pool.migrateAll(migrations: self.definition.migrations)
         self.logger.info("tenant schemas up to date", metadata: ["migrated": "\(migrated)"])
-        self.done.withLockedValue { $0 = true }
+        self.finish(migrated: true)
         // Stay a member of the group until it shuts down: a service that finishes while the
         // group is shutting another one down counts as an unexpected exit.
         try? await gracefulShutdown()

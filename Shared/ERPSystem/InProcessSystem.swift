@@ -1,0 +1,151 @@
+public import ERPRuntime
+public import ERPStore
+public import ERPTransport
+public import GRPCCore
+public import Logging
+
+/// Every service of the system (or the ones a test names) running in this process the way
+/// production runs them: each service's own ``ServiceRunner`` built from its
+/// ``ServiceDefinition``, with the same interceptors (authentication, field limits, tenancy,
+/// metrics), the same background workers (outbox relays, order recovery, audit) and TenantAdmin,
+/// each on a database of its own and a free loopback port, calling its peers over TCP. The tests
+/// and the benchmarks both run on it, so neither wires a system production does not run.
+///
+/// Services start in ``ServiceCatalog``'s order (a service after the ones it calls), each given
+/// the addresses of those started before it, and stop in the reverse order.
+public struct InProcessSystem: Sendable {
+  /// How to run the system.
+  public struct Options: Sendable {
+    /// The catalog names of the services to run, a subset of the catalog; `nil` runs them all.
+    public var services: Set<String>?
+    /// The conninfo of the database a service uses (created by the caller).
+    public var database: @Sendable (ServiceEntry) async throws -> String
+    /// Each service's most database connections.
+    public var poolSize = 4
+    /// Seconds in-flight calls get when a service stops.
+    public var drainSeconds = 2
+    /// Environment variables the services read besides the runtime's (the gateway's
+    /// `ERP_OPERATOR_TOKEN`, say).
+    public var variables: [String: String] = [:]
+    public var logger = Logger(label: "erp-system", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    public init(
+      services: Set<String>? = nil,
+      database: @escaping @Sendable (ServiceEntry) async throws -> String
+    ) {
+      self.services = services
+      self.database = database
+    }
+  }
+
+  /// The services' shared secret inside the system.
+  public static let secret = "in-process-system-secret"
+
+  /// The running services in start-up order.
+  public let members: [SystemMember]
+
+  /// The running service called `name` (a catalog name).
+  public subscript(_ name: String) -> SystemMember? {
+    self.members.first { $0.entry.name == name }
+  }
+
+  /// Starts the system, runs `body` with it, then stops every service, whether `body` succeeded
+  /// or threw.
+  public static func run<T: Sendable>(
+    _ options: Options,
+    _ body: @Sendable (InProcessSystem) async throws -> T
+  ) async throws -> T {
+    var started: [SystemMember] = []
+    let result: Result<T, any Error>
+    do {
+      for (entry, definition) in SystemDefinitions.all
+      where options.services?.contains(entry.name) ?? true {
+        started.append(
+          try await Self.start(entry, definition, peers: started, options: options)
+        )
+      }
+      result = .success(try await body(InProcessSystem(members: started)))
+    } catch {
+      result = .failure(error)
+    }
+    for member in started.reversed() { await member.stop() }
+    return try result.get()
+  }
+
+  /// Provisions `tenant` in every running service that keeps tenant schemas (all but the
+  /// gateway, which keeps the registry), as the gateway's CreateTenant does.
+  public func provision(_ tenant: TenantID) async throws {
+    for member in self.members where member.entry.name != Self.edge {
+      try await member.pool.provision(tenant, migrations: member.definition.migrations)
+    }
+  }
+
+  /// Runs `body` with a client of the service `name` that carries the services' secret, as a
+  /// peer service calls it (the tenant comes from ``RequestContext``).
+  public func withClient<T: Sendable>(
+    _ name: String,
+    _ body: @Sendable (GRPCClient<ERPTransport.Client>) async throws -> T
+  ) async throws -> T {
+    guard let member = self[name] else {
+      throw SystemError(message: "\(name) is not running in this system")
+    }
+    return try await withServiceClient(port: member.port, secret: Self.secret, body)
+  }
+
+  /// Provisions `tenant` (``provision(_:)``), then runs `body` with it bound in
+  /// ``RequestContext`` and a client of each service in `names` (``withClient(_:_:)``), by name.
+  public func withTenant<T: Sendable>(
+    _ tenant: TenantID,
+    clients names: [String],
+    _ body: @Sendable ([String: GRPCClient<ERPTransport.Client>]) async throws -> T
+  ) async throws -> T {
+    try await self.provision(tenant)
+    return try await self.withClients(names[...], [:]) { clients in
+      try await RequestContext.$tenant.withValue(tenant) { try await body(clients) }
+    }
+  }
+
+  private func withClients<T: Sendable>(
+    _ names: ArraySlice<String>,
+    _ opened: [String: GRPCClient<ERPTransport.Client>],
+    _ body: @Sendable ([String: GRPCClient<ERPTransport.Client>]) async throws -> T
+  ) async throws -> T {
+    guard let name = names.first else { return try await body(opened) }
+    return try await self.withClient(name) { client in
+      var opened = opened
+      opened[name] = client
+      return try await self.withClients(names.dropFirst(), opened, body)
+    }
+  }
+
+  /// The service partners call; it has no tenant schemas of its own.
+  static let edge = "gateway"
+
+  private static func start(
+    _ entry: ServiceEntry,
+    _ definition: ServiceDefinition,
+    peers: [SystemMember],
+    options: Options
+  ) async throws -> SystemMember {
+    var environment = options.variables
+    environment["ERP_PORT"] = "0"
+    environment["ERP_OPS_PORT"] = "0"
+    environment["ERP_DATABASE_URL"] = try await options.database(entry)
+    environment["ERP_SERVICE_SECRET"] = Self.secret
+    environment["ERP_DB_POOL_SIZE"] = String(options.poolSize)
+    environment["ERP_DRAIN_SECONDS"] = String(options.drainSeconds)
+    for peer in peers { environment[peer.entry.peerVariable] = "127.0.0.1:\(peer.port)" }
+    let configuration = try ServiceConfiguration(
+      service: entry,
+      options: try ServiceOptions.parse([]),
+      environment: environment
+    )
+    return try await SystemMember(
+      entry: entry,
+      definition: definition,
+      configuration: configuration,
+      variables: environment,
+      logger: options.logger
+    )
+  }
+}
