@@ -22,7 +22,7 @@ enum GatewayBench {
   static func run(_ server: BenchServer, calls: Int) async throws -> Double {
     try await ServiceStack.run(server, connections: 8) { stack in
       let gatewayPool = server.pool(try await server.database("bench_gateway"), connections: 8)
-      try await ServiceDefinition.prepare(GatewayService.databaseSetup, on: gatewayPool)
+      try await GatewayService.prepareDatabase(gatewayPool)
       let peers = PeerClients(
         targets: stack.ports.mapValues { [.init(host: "127.0.0.1", port: $0)] },
         secret: ServiceStack.secret

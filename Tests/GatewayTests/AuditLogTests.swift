@@ -17,7 +17,7 @@ struct AuditLogTests {
       config.maxConnections = 2
       config.acquireTimeout = .seconds(1)
       let pool = ConnectionPool(config: config)
-      try await ServiceDefinition.prepare(GatewayService.databaseSetup, on: pool)
+      try await GatewayService.prepareDatabase(pool)
       try await cluster.stop()
 
       let audit = AuditLog(

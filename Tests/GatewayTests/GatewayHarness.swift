@@ -62,7 +62,7 @@ struct GatewayHarness: Sendable {
     }
     let servers = started
     let gatewayPool = try await TestDatabase.isolatedPool("gw_gateway", maxConnections: 6)
-    try await ServiceDefinition.prepare(GatewayService.databaseSetup, on: gatewayPool)
+    try await GatewayService.prepareDatabase(gatewayPool)
     let peers = PeerClients(
       targets: servers.mapValues { [.init(host: "127.0.0.1", port: $0.port)] },
       secret: "unused-in-these-tests"

@@ -13,6 +13,9 @@ public struct ServiceDefinition: Sendable {
   /// migrated: what tenant roles may not do themselves, such as creating an extension. They must
   /// be idempotent (`CREATE EXTENSION IF NOT EXISTS …`).
   public var databaseSetup: [String]
+  /// Schemas the service keeps outside every tenant (the gateway's registry), migrated after
+  /// `databaseSetup` with the same versioned runner as the tenants' schemas.
+  public var ownSchemas: [OwnSchema]
   public var migrations: [Migration]
   public var makeServices: @Sendable (ServiceEnvironment) -> [any RegistrableRPCService]
   /// Who may call, and in which tenant: by default the services' shared secret and
@@ -23,20 +26,24 @@ public struct ServiceDefinition: Sendable {
   public init(
     name: String,
     databaseSetup: [String] = [],
+    ownSchemas: [OwnSchema] = [],
     migrations: [Migration],
     makeServices: @escaping @Sendable (ServiceEnvironment) -> [any RegistrableRPCService],
     makeAccessInterceptors: (@Sendable (ServiceEnvironment) -> [any ServerInterceptor])? = nil
   ) {
     self.name = name
     self.databaseSetup = databaseSetup
+    self.ownSchemas = ownSchemas
     self.migrations = migrations
     self.makeServices = makeServices
     self.makeAccessInterceptors = makeAccessInterceptors
   }
 
-  /// Runs `databaseSetup` (each statement alone, outside any tenant).
+  /// Runs `databaseSetup` (each statement alone, outside any tenant), then migrates the
+  /// service's own schemas.
   public func prepareDatabase(_ pool: ConnectionPool) async throws {
     try await Self.prepare(self.databaseSetup, on: pool)
+    for schema in self.ownSchemas { try await pool.migrate(schema) }
   }
 
   /// Runs set-up statements. Two processes doing this at once (replicas starting together, or
