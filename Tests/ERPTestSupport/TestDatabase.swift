@@ -88,14 +88,7 @@ enum ClusterCleanup {
     if self.clusters.isEmpty {
       atexit {
         for cluster in ClusterCleanup.clusters {
-          // Nothing can be awaited at exit: the stop runs on the cooperative pool, waited for
-          // here (at most 60 s) on the exiting thread, which is not one of the pool's.
-          let stopped = DispatchSemaphore(value: 0)
-          Task {
-            try? await cluster.stop()
-            stopped.signal()
-          }
-          _ = stopped.wait(timeout: .now() + 60)
+          cluster.stopAtExit()
           try? FileManager.default.removeItem(atPath: cluster.directory)
         }
       }
