@@ -118,6 +118,8 @@ public final class SupervisedChild: Sendable {
         ended.exit.withLock { $0 = exit }
         return exit
       } catch {
+        // swift-subprocess kills a child whose output could not be read: it is gone either way.
+        ended.exit.withLock { $0 = $0 ?? .signaled(SIGKILL) }
         announce.finish(throwing: error)
         throw error
       }
