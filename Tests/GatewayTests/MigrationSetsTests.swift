@@ -15,14 +15,17 @@ import Testing
 /// because this module links every service.
 @Suite("Migration sets: versions in order everywhere; old tenants and old gateways migrate")
 struct MigrationSetsTests {
-  static let services: [(String, [Migration])] = [
-    ("finance", FinanceMigrations.all), ("customers", CustomersMigrations.all),
-    ("supplychain", SupplyChainMigrations.all), ("hr", HRMigrations.all),
-    ("sales", SalesMigrations.all), ("gateway's own schema", GatewaySchema.schema.migrations),
+  /// Every service's tenant migrations, and the gateway's own schema's, by name (a name, not
+  /// the SQL, is what the test log shows for each case).
+  static let sets: [String: [Migration]] = [
+    "finance": FinanceMigrations.all, "customers": CustomersMigrations.all,
+    "supplychain": SupplyChainMigrations.all, "hr": HRMigrations.all,
+    "sales": SalesMigrations.all, "gateway's own schema": GatewaySchema.schema.migrations,
   ]
 
-  @Test("each service's versions are unique and increasing, from 1", arguments: Self.services)
-  func versions(service: String, migrations: [Migration]) {
+  @Test("each service's versions are unique and increasing, from 1", arguments: Self.sets.keys)
+  func versions(service: String) throws {
+    let migrations = try #require(Self.sets[service])
     let versions = migrations.map(\.version)
     #expect(versions.first == 1, "\(service)")
     #expect(zip(versions, versions.dropFirst()).allSatisfy { $0 < $1 }, "\(service): \(versions)")
@@ -35,12 +38,10 @@ struct MigrationSetsTests {
   /// migrations) takes today's migrations and ends with the schema a new tenant gets.
   @Test(
     "a tenant migrated by the old code migrates, and ends as a new tenant does",
-    arguments: [
-      ("sales", SalesMigrations.all, 1), ("hr", HRMigrations.all, 3),
-      ("supplychain", SupplyChainMigrations.all, 2),
-    ]
+    arguments: [("sales", 1), ("hr", 3), ("supplychain", 2)]
   )
-  func outboxUpgrade(service: String, migrations: [Migration], heldOutbox: Int) async throws {
+  func outboxUpgrade(service: String, heldOutbox: Int) async throws {
+    let migrations = try #require(Self.sets[service])
     let pool = try await TestDatabase.pool(maxConnections: 2)
     try await ServiceDefinition.prepare(HRMigrations.databaseSetup, on: pool)
     let outbox = try #require(migrations.first { $0.name == "outbox" })
