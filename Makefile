@@ -5,7 +5,7 @@ SWIFT ?= swift
 # Debian packages the build and the tests need (libpq and protobuf-c are the design's packages).
 DEBIAN_PACKAGES := libpq-dev postgresql protobuf-compiler libprotobuf-c-dev protobuf-c-compiler gcc python3 python3-venv pkg-config
 
-.PHONY: test deps build c-client deploy-check run fuzz fuzz-smoke fuzz-build bench-transport bench-store bench-finance bench-customers bench-supplychain bench-sales bench-gateway format protos check-protos
+.PHONY: test check-layers deps build c-client deploy-check run fuzz fuzz-smoke fuzz-build bench-transport bench-store bench-finance bench-customers bench-supplychain bench-sales bench-gateway format protos check-protos
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
@@ -30,7 +30,7 @@ c-client: deps
 # two cores) starved connection handshakes past their 5 s timeout.
 TEST_MODULES := ERPMoneyTests ERPTransportTests ERPStoreTests ERPRuntimeTests FinanceTests \
   CustomersTests SupplyChainTests HRTests SalesTests GatewayTests FaultTests
-test: check-protos fuzz-smoke build c-client deploy-check
+test: check-protos fuzz-smoke build c-client deploy-check check-layers
 	timeout --kill-after=30s 45m bash -c 'failed=""; for module in $(TEST_MODULES); do \
 	  echo "== $$module"; $(SWIFT) test --skip-build --filter "^$$module\." || failed="$$failed $$module"; \
 	done; if [ -n "$$failed" ]; then echo "failed:$$failed"; exit 1; fi'
@@ -87,6 +87,11 @@ bench-sales: deps
 # (and from the C client).
 bench-gateway: deps c-client
 	$(SWIFT) run -c release erp-bench-gateway $(BENCH)
+
+# Fails when a shipping executable (a service, the gateway, erpctl) links ERPDevCluster, the
+# development cluster and child-process helpers that only erp-run, tests and benchmarks may use.
+check-layers: build
+	python3 Tests/check-layers.py
 
 # Regenerates Shared/ERPProtos from proto/ (builds the protoc plugins first: minutes, once).
 protos: deps

@@ -26,6 +26,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+    .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
   ],
   targets: [
     .target(
@@ -66,6 +67,14 @@ let package = Package(
         .product(name: "DequeModule", package: "swift-collections"),
       ],
       path: "Shared/ERPStore"
+    ),
+    // The development cluster (initdb, pg_ctl) and the one way to run child processes, on
+    // swift-subprocess: for erp-run, the tests and the benchmarks. Service executables never
+    // link it (`make check-layers`).
+    .target(
+      name: "ERPDevCluster",
+      dependencies: [.product(name: "Subprocess", package: "swift-subprocess")],
+      path: "Shared/ERPDevCluster"
     ),
     .target(
       name: "ERPRuntime",
@@ -245,6 +254,7 @@ let package = Package(
       name: "erp-run",
       dependencies: [
         "ERPClient",
+        "ERPDevCluster",
         "ERPRuntime",
         "ERPStore",
         "ERPProtos",
@@ -257,13 +267,13 @@ let package = Package(
     // What the benchmarks share: the server they run against, timing, pgbench.
     .target(
       name: "BenchmarkSupport",
-      dependencies: ["ERPStore"],
+      dependencies: ["ERPDevCluster", "ERPStore"],
       path: "Benchmarks/Support"
     ),
     // The store's benchmarks (`make bench-store`); built with everything else so they stay compiling.
     .executableTarget(
       name: "erp-bench-store",
-      dependencies: ["BenchmarkSupport", "ERPStore"],
+      dependencies: ["BenchmarkSupport", "ERPDevCluster", "ERPStore"],
       path: "Benchmarks/StoreBenchmark"
     ),
     // The finance benchmarks (`make bench-finance`).
@@ -283,6 +293,7 @@ let package = Package(
     .executableTarget(
       name: "erp-bench-customers",
       dependencies: [
+        "ERPDevCluster",
         "BenchmarkSupport",
         "Customers",
         "ERPRuntime",
@@ -328,6 +339,7 @@ let package = Package(
     .executableTarget(
       name: "erp-bench-gateway",
       dependencies: [
+        "ERPDevCluster",
         "BenchmarkStack",
         "ERPClient",
         "BenchmarkSupport",
@@ -345,6 +357,7 @@ let package = Package(
     .target(
       name: "ERPTestSupport",
       dependencies: [
+        "ERPDevCluster",
         "ERPProtos",
         "ERPRuntime",
         "ERPStore",
@@ -358,6 +371,7 @@ let package = Package(
     .testTarget(
       name: "ERPStoreTests",
       dependencies: [
+        "ERPDevCluster",
         "ERPStore",
         "ERPTestSupport",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
@@ -367,6 +381,7 @@ let package = Package(
     .testTarget(
       name: "ERPRuntimeTests",
       dependencies: [
+        "ERPDevCluster",
         "erp-run",
         "ERPRuntime",
         "ERPProtos",
@@ -457,6 +472,7 @@ let package = Package(
     .testTarget(
       name: "GatewayTests",
       dependencies: [
+        "ERPDevCluster",
         "Gateway",
         "ERPProtos",
         "ERPRuntime",
@@ -489,6 +505,7 @@ let package = Package(
     .testTarget(
       name: "FaultTests",
       dependencies: [
+        "ERPDevCluster",
         "ERPProtos",
         "ERPRuntime",
         "ERPStore",

@@ -1,5 +1,6 @@
 import BenchmarkSupport
 import Customers
+import ERPDevCluster
 import ERPProtos
 import ERPRuntime
 import ERPStore
@@ -43,16 +44,12 @@ enum ImportBench {
       try text.write(toFile: directory + "/" + file, atomically: true, encoding: .utf8)
     }
     if getuid() == 0 {
-      let chown = Process()
-      chown.executableURL = URL(fileURLWithPath: "/bin/chown")
-      chown.arguments = ["-R", "postgres", directory]
-      try chown.run()
-      chown.waitUntilExit()
+      try await ChildProcess.run("/bin/chown", ["-R", "postgres", directory])
     }
     let psql = try PrivateCluster.binDirectory() + "/psql"
     let schema = reference.schema
     let copyStart = ContinuousClock.now
-    _ = try Self.run(
+    _ = try await Self.run(
       psql,
       [
         server.conninfo + " dbname=bench_import", "-v", "ON_ERROR_STOP=1", "-c",
@@ -60,14 +57,14 @@ enum ImportBench {
           + "tax_number, tags, owner_id, stage, address) FROM '\(directory)/customers.csv' CSV",
       ]
     )
-    _ = try Self.run(
+    _ = try await Self.run(
       psql,
       [
         server.conninfo + " dbname=bench_import", "-v", "ON_ERROR_STOP=1",
         "-c", "\\copy \"\(schema)\".customer_email FROM '\(directory)/emails.csv' CSV",
       ]
     )
-    _ = try Self.run(
+    _ = try await Self.run(
       psql,
       [
         server.conninfo + " dbname=bench_import", "-v", "ON_ERROR_STOP=1",
@@ -134,8 +131,11 @@ enum ImportBench {
   }
 
   /// Runs `executable` as the postgres user when we are root (psql's COPY reads its files).
-  static func run(_ executable: String, _ arguments: [String]) throws -> String {
-    guard getuid() == 0 else { return try ChildProcess.run(executable, arguments) }
-    return try ChildProcess.run("/sbin/runuser", ["-u", "postgres", "--", executable] + arguments)
+  static func run(_ executable: String, _ arguments: [String]) async throws -> String {
+    guard getuid() == 0 else { return try await ChildProcess.run(executable, arguments) }
+    return try await ChildProcess.run(
+      "/sbin/runuser",
+      ["-u", "postgres", "--", executable] + arguments
+    )
   }
 }

@@ -6,7 +6,7 @@ import BenchmarkSupport
 import Foundation
 
 let which = CommandLine.arguments.dropFirst().first ?? "all"
-let server = try BenchServer.start(label: "customers")
+let server = try await BenchServer.start(label: "customers")
 do {
   if which == "search" || which == "all" {
     say("== name search over 1,000,000 customers")
@@ -16,9 +16,9 @@ do {
     say("== import of 100,000 customers")
     _ = try await ImportBench.run(server, rows: 100_000)
   }
-  server.stop()
+  await server.stop()
 } catch {
-  server.stop()
+  await server.stop()
   say("benchmark failed: \(error)")
   exit(1)
 }

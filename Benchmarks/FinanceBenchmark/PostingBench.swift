@@ -17,9 +17,12 @@ enum PostingBench {
     seconds duration: Int
   ) async throws -> Double {
     let pgbenchDatabase = try await server.database("bench_tpcb")
-    _ = try Pgbench.run(["-i", "-q", "-s", "16"], conninfo: pgbenchDatabase)
+    _ = try await Pgbench.run(["-i", "-q", "-s", "16"], conninfo: pgbenchDatabase)
     let pgbenchTPS = try Pgbench.tps(
-      Pgbench.run(["-n", "-c", "\(clients)", "-j", "2", "-t", "1500"], conninfo: pgbenchDatabase)
+      await Pgbench.run(
+        ["-n", "-c", "\(clients)", "-j", "2", "-t", "1500"],
+        conninfo: pgbenchDatabase
+      )
     )
 
     let (pool, tenant) = try await server.financeTenant("bench_posting", connections: clients)

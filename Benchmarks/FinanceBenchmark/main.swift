@@ -7,7 +7,7 @@ import ERPStore
 import Foundation
 
 let which = CommandLine.arguments.dropFirst().first ?? "all"
-let server = try BenchServer.start(label: "finance")
+let server = try await BenchServer.start(label: "finance")
 do {
   if which == "trial" || which == "all" {
     say("== trial balance over 1,000,000 journal lines")
@@ -17,9 +17,9 @@ do {
     say("== posting throughput at concurrency 16")
     _ = try await PostingBench.run(server, clients: 16, seconds: 15)
   }
-  server.stop()
+  await server.stop()
 } catch {
-  server.stop()
+  await server.stop()
   say("benchmark failed: \(error)")
   exit(1)
 }

@@ -1,4 +1,5 @@
 import BenchmarkSupport
+import ERPDevCluster
 import Foundation
 
 /// The C partner client (`Clients/C`, built by `make c-client`) timing the same forwarded call
@@ -19,7 +20,7 @@ enum CClientLatency {
     guard FileManager.default.isExecutableFile(atPath: probe) else {
       throw BenchError(description: "\(probe) is missing: run `make c-client` first")
     }
-    let output = try await ChildProcess.output(
+    let output = try await ChildProcess.run(
       probe,
       ["127.0.0.1", "\(gatewayPort)", "bench", key, customer, "\(calls)"]
     )

@@ -3,13 +3,13 @@ import BenchmarkSupport
 // the same call made directly; the last line is the Customer360 ratio. `make bench-gateway`.
 import Foundation
 
-let server = try BenchServer.start(label: "gateway")
+let server = try await BenchServer.start(label: "gateway")
 do {
   say("== gateway: Customer360 and forwarding, p50 of sequential calls")
   _ = try await GatewayBench.run(server, calls: 300)
-  server.stop()
+  await server.stop()
 } catch {
-  server.stop()
+  await server.stop()
   say("benchmark failed: \(error)")
   exit(1)
 }

@@ -16,9 +16,12 @@ import GRPCCore
 enum ConfirmBench {
   static func run(_ server: BenchServer, clients: Int, orders: Int) async throws -> Double {
     let pgbenchDatabase = try await server.database("bench_tpcb")
-    _ = try Pgbench.run(["-i", "-q", "-s", "16"], conninfo: pgbenchDatabase)
+    _ = try await Pgbench.run(["-i", "-q", "-s", "16"], conninfo: pgbenchDatabase)
     let pgbenchTPS = try Pgbench.tps(
-      Pgbench.run(["-n", "-c", "\(clients)", "-j", "2", "-t", "1500"], conninfo: pgbenchDatabase)
+      await Pgbench.run(
+        ["-n", "-c", "\(clients)", "-j", "2", "-t", "1500"],
+        conninfo: pgbenchDatabase
+      )
     )
 
     let (seconds, latencies) = try await ServiceStack.run(server, connections: clients) { stack in

@@ -5,13 +5,13 @@ import BenchmarkSupport
 // durable cluster is started in a temporary folder and removed afterwards.
 import Foundation
 
-let server = try BenchServer.start(label: "sales")
+let server = try await BenchServer.start(label: "sales")
 do {
   say("== confirm order end to end at concurrency 16 (sales → customers, supply chain)")
   _ = try await ConfirmBench.run(server, clients: 16, orders: 3_000)
-  server.stop()
+  await server.stop()
 } catch {
-  server.stop()
+  await server.stop()
   say("benchmark failed: \(error)")
   exit(1)
 }

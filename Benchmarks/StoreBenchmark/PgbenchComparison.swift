@@ -15,9 +15,9 @@ enum PgbenchComparison {
   ) async throws -> Double {
     // pgbench's table: scale 10 is 1,000,000 accounts.
     let pgbenchDatabase = try await database.database("bench_pgbench")
-    _ = try Pgbench.run(["-i", "-q", "-s", "10"], conninfo: pgbenchDatabase)
+    _ = try await Pgbench.run(["-i", "-q", "-s", "10"], conninfo: pgbenchDatabase)
     let pgbenchTPS = try Pgbench.tps(
-      Pgbench.run(
+      await Pgbench.run(
         [
           "-S", "-n", "-c", "\(clients)", "-j", "\(min(clients, 2))", "-t",
           "\(transactionsPerClient)",

@@ -6,7 +6,7 @@ import BenchmarkSupport
 import Foundation
 
 let which = CommandLine.arguments.dropFirst().first ?? "all"
-let database = try BenchServer.start(label: "store")
+let database = try await BenchServer.start(label: "store")
 do {
   if which == "pipeline" || which == "all" {
     say("== libpq pipeline mode")
@@ -24,9 +24,9 @@ do {
     say("== tenant-scoped reads against pgbench -S")
     _ = try await PgbenchComparison.run(database, seconds: 10, clients: 8)
   }
-  database.stop()
+  await database.stop()
 } catch {
-  database.stop()
+  await database.stop()
   say("benchmark failed: \(error)")
   exit(1)
 }

@@ -13,9 +13,12 @@ import SupplyChain
 enum ReservationBench {
   static func run(_ server: BenchServer, clients: Int, seconds: Int) async throws -> Double {
     let pgbenchDatabase = try await server.database("bench_tpcb")
-    _ = try Pgbench.run(["-i", "-q", "-s", "16"], conninfo: pgbenchDatabase)
+    _ = try await Pgbench.run(["-i", "-q", "-s", "16"], conninfo: pgbenchDatabase)
     let pgbenchTPS = try Pgbench.tps(
-      Pgbench.run(["-n", "-c", "\(clients)", "-j", "2", "-t", "1500"], conninfo: pgbenchDatabase)
+      await Pgbench.run(
+        ["-n", "-c", "\(clients)", "-j", "2", "-t", "1500"],
+        conninfo: pgbenchDatabase
+      )
     )
 
     var config = ConnectionPool.Config(conninfo: try await server.database("bench_reservations"))

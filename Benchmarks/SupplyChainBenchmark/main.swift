@@ -5,13 +5,13 @@ import BenchmarkSupport
 // temporary folder and removed afterwards.
 import Foundation
 
-let server = try BenchServer.start(label: "supplychain")
+let server = try await BenchServer.start(label: "supplychain")
 do {
   say("== reservations at concurrency 16: one hot item, 1,000 items, pgbench TPC-B-like")
   _ = try await ReservationBench.run(server, clients: 16, seconds: 15)
-  server.stop()
+  await server.stop()
 } catch {
-  server.stop()
+  await server.stop()
   say("benchmark failed: \(error)")
   exit(1)
 }

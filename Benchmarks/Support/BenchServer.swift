@@ -1,3 +1,4 @@
+public import ERPDevCluster
 public import ERPStore
 import Foundation
 
@@ -7,12 +8,12 @@ public struct BenchServer: Sendable {
   public let conninfo: String
   public let cluster: PrivateCluster?
 
-  public static func start(label: String) throws -> BenchServer {
+  public static func start(label: String) async throws -> BenchServer {
     if let url = ProcessInfo.processInfo.environment["ERP_BENCH_DATABASE_URL"] {
       return BenchServer(conninfo: url, cluster: nil)
     }
     let directory = NSTemporaryDirectory() + "erp-\(label)-bench-\(getpid())"
-    let cluster = try PrivateCluster.start(in: directory)
+    let cluster = try await PrivateCluster.start(in: directory)
     return BenchServer(conninfo: cluster.conninfo(database: "postgres"), cluster: cluster)
   }
 
@@ -34,9 +35,9 @@ public struct BenchServer: Sendable {
     return ConnectionPool(config: config)
   }
 
-  public func stop() {
+  public func stop() async {
     guard let cluster else { return }
-    try? cluster.stop()
+    try? await cluster.stop()
     try? FileManager.default.removeItem(atPath: cluster.directory)
   }
 }

@@ -1,13 +1,16 @@
-import ERPStore
+import ERPDevCluster
 import Foundation
 
 /// pgbench, the reference the store and finance benchmarks measure against, on the same server.
 public enum Pgbench {
-  /// Runs pgbench with `arguments` against `conninfo` and returns its output. Give a count
-  /// (`-t`), not a duration: pgbench ends `-T` runs with SIGALRM, which a child spawned from one
-  /// of our threads may have blocked (the signal mask is inherited), and then it never stops.
-  public static func run(_ arguments: [String], conninfo: String) throws -> String {
-    try ChildProcess.run(try PrivateCluster.binDirectory() + "/pgbench", arguments + [conninfo])
+  /// Runs pgbench with `arguments` against `conninfo` and returns its output (a ``ChildProcess``,
+  /// awaited: the benchmarks serve from the cooperative pool in this process, and a blocked pool
+  /// thread would slow what is being measured). Counts (`-t`) keep runs comparable.
+  public static func run(_ arguments: [String], conninfo: String) async throws -> String {
+    try await ChildProcess.run(
+      try PrivateCluster.binDirectory() + "/pgbench",
+      arguments + [conninfo]
+    )
   }
 
   /// The transactions per second a pgbench run reports.

@@ -1,4 +1,5 @@
 import ERPClient
+import ERPDevCluster
 import ERPProtos
 import ERPRuntime
 import Foundation
@@ -30,7 +31,12 @@ enum DemoPartner {
     let customer = try await Self.firstCustomer(gateway: gateway, key: key)
     for arguments in [["dashboard"], ["customer360", customer]] {
       output.print("$ erpctl \(arguments.joined(separator: " "))")
-      for line in try Self.run(erpctl, arguments + ["--address", gateway, "--key", key]) {
+      let printed = try await ChildProcess.collect(
+        erpctl,
+        arguments + ["--address", gateway, "--key", key],
+        streams: .merged
+      )
+      for line in printed.stdout.split(separator: "\n").map(String.init) {
         output.print("  " + line)
       }
     }
@@ -74,18 +80,5 @@ enum DemoPartner {
       search.query = "النور"
       return try await erp.customers.searchCustomers(search).results.first?.customer.id ?? ""
     }
-  }
-
-  private static func run(_ executable: String, _ arguments: [String]) throws -> [String] {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
   }
 }

@@ -1,3 +1,4 @@
+import ERPDevCluster
 import ERPRuntime
 import ERPStore
 import Foundation
@@ -56,13 +57,13 @@ struct Launcher {
     if !leftovers.isEmpty {
       self.output.print("[run] stopped \(leftovers.joined(separator: ", ")) left by an earlier run")
     }
-    let database = try self.database(for: services.map(\.0))
+    let database = try await self.database(for: services.map(\.0))
     let secret = self.environment["ERP_SERVICE_SECRET"] ?? Self.randomSecret()
     let operatorToken = try self.environment["ERP_OPERATOR_TOKEN"] ?? folder.operatorToken()
     let supervisor = Supervisor(output: self.output, folder: folder)
     do {
       for (entry, path) in services {
-        supervisor.add(
+        await supervisor.add(
           .init(
             name: entry.name,
             executable: path,
@@ -119,7 +120,7 @@ struct Launcher {
   func stop(_ supervisor: Supervisor, database: Databases) async {
     await supervisor.stop(grace: .seconds(15))
     do {
-      try database.cluster?.stop()
+      try await database.cluster?.stop()
     } catch {
       self.output.print("stopping PostgreSQL: \(error)")
     }
@@ -159,13 +160,13 @@ struct Launcher {
 
   /// Where each service's database is: a private cluster's, or the server `ERP_DATABASE_URL`
   /// names (a key=value conninfo; each service's `dbname` is appended).
-  func database(for services: [ServiceEntry]) throws -> Databases {
+  func database(for services: [ServiceEntry]) async throws -> Databases {
     if let url = self.environment["ERP_DATABASE_URL"], !url.isEmpty {
       return Databases(cluster: nil) { "\(url) dbname=\($0)" }
     }
     self.output.print("starting PostgreSQL in \(self.runDirectory)")
-    let cluster = try PrivateCluster.start(in: self.runDirectory + "/postgres")
-    for service in services { try cluster.createDatabase(service.database) }
+    let cluster = try await PrivateCluster.start(in: self.runDirectory + "/postgres")
+    for service in services { try await cluster.createDatabase(service.database) }
     return Databases(cluster: cluster) { cluster.conninfo(database: $0) }
   }
 

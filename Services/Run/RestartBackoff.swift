@@ -27,9 +27,3 @@ struct RestartBackoff: Sendable {
     return "\(Double(milliseconds) / 1_000) s"
   }
 }
-
-/// A child's wait status as a person reads it: `exited with status 1`, `exited with signal 9`.
-func describeExit(_ status: Int32) -> String {
-  let signal = status & 0x7f
-  return signal == 0 ? "exited with status \((status >> 8) & 0xff)" : "exited with signal \(signal)"
-}

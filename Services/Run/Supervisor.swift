@@ -1,4 +1,4 @@
-import Dispatch
+import ERPDevCluster
 import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
@@ -10,7 +10,7 @@ import Glibc
 /// `stop()` (Ctrl-C or SIGTERM to erp-run) ends them.
 ///
 /// Each service is a slot moving `running → waiting → running …` until `stopping`; exits are
-/// reported on the process's reader thread and restarts are scheduled on a dispatch queue, so
+/// reported from the process's own task and restarts are scheduled on tasks of their own, so
 /// all state sits behind one lock.
 final class Supervisor: Sendable {
   struct Service: Sendable {
@@ -47,12 +47,12 @@ final class Supervisor: Sendable {
   }
 
   /// Starts `service` and keeps it running.
-  func add(_ service: Service) {
+  func add(_ service: Service) async {
     self.state.withLockedValue { state in
       state.slots[service.name] = Slot(service: service, phase: .waiting)
       state.order.append(service.name)
     }
-    self.launch(service.name)
+    await self.launch(service.name)
   }
 
   /// SIGTERM to every service (they drain), SIGKILL to any still there after `grace`; no
@@ -68,7 +68,7 @@ final class Supervisor: Sendable {
     for process in processes { process.terminate() }
     let deadline = ContinuousClock.now + grace
     for process in processes {
-      while kill(process.pid, 0) == 0 {
+      while process.isRunning {
         if ContinuousClock.now >= deadline {
           process.forceKill()
           break
@@ -80,7 +80,7 @@ final class Supervisor: Sendable {
   }
 
   /// Starts the slot's process; a failure to start counts as an exit.
-  private func launch(_ name: String) {
+  private func launch(_ name: String) async {
     guard
       let service = self.state.withLockedValue({ state -> Service? in
         state.stopping ? nil : state.slots[name]?.service
@@ -88,12 +88,12 @@ final class Supervisor: Sendable {
     else { return }
     let process: ServiceProcess
     do {
-      process = try ServiceProcess(
+      process = try await ServiceProcess.start(
         name: service.name,
         executable: service.executable,
         environment: service.environment,
         output: self.output
-      ) { [weak self] status in self?.exited(name, status: status) }
+      )
     } catch {
       self.scheduleRestart(name, uptime: .zero, because: "did not start (\(error))")
       return
@@ -114,16 +114,17 @@ final class Supervisor: Sendable {
     }
     self.folder.recordServices(running)
     self.output.print("[run] \(name) started (pid \(process.pid))")
+    process.whenExited { [weak self] exit in self?.exited(name, exit: exit) }
   }
 
-  private func exited(_ name: String, status: Int32) {
+  private func exited(_ name: String, exit: ChildExit) {
     let uptime = self.state.withLockedValue { state -> Duration? in
       guard case .running(_, let since) = state.slots[name]?.phase else { return nil }
       state.slots[name]?.phase = .exited
       return state.stopping ? nil : ContinuousClock.now - since
     }
     guard let uptime else { return }
-    self.scheduleRestart(name, uptime: uptime, because: describeExit(status))
+    self.scheduleRestart(name, uptime: uptime, because: exit.description)
   }
 
   private func scheduleRestart(_ name: String, uptime: Duration, because reason: String) {
@@ -134,11 +135,9 @@ final class Supervisor: Sendable {
     }
     guard let delay else { return }
     self.output.print("[run] \(name) \(reason); restarting in \(RestartBackoff.describe(delay))")
-    let nanoseconds =
-      delay.components.seconds * 1_000_000_000
-      + delay.components.attoseconds / 1_000_000_000
-    DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(nanoseconds))) {
-      self.launch(name)
+    Task {
+      try? await Task.sleep(for: delay)
+      await self.launch(name)
     }
   }
 }

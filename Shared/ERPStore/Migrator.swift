@@ -13,44 +13,13 @@ public struct Migration: Sendable {
 }
 
 extension ConnectionPool {
-  /// Applies the migrations a tenant schema lacks. An advisory lock per schema serialises
-  /// concurrent runs; each applied version is recorded in the schema's `schema_migrations`, and
-  /// the schema's comment carries the latest version so that `migrateAll` finds what is behind in
-  /// one catalog query.
+  /// Applies the migrations a tenant schema lacks, as the tenant's role (``applyMigrations``).
   public func migrate(_ tenant: TenantID, migrations: [Migration]) async throws {
-    let ordered = migrations.sorted { $0.version < $1.version }
-    try await self.withTransaction { session in
-      try await session.query(
-        "SELECT pg_advisory_xact_lock(hashtext($1))",
-        ["erp-migrate:" + tenant.schema]
-      )
-      try await session.execute(
-        """
-        \(tenant.enterStatements);
-        CREATE TABLE IF NOT EXISTS schema_migrations (
-          version integer PRIMARY KEY,
-          name text NOT NULL,
-          applied_at timestamptz NOT NULL DEFAULT now()
-        )
-        """
-      )
-      let applied = Set(
-        try await session.query("SELECT version FROM schema_migrations").map {
-          try $0.decode("version", as: Int.self)
-        }
-      )
-      for migration in ordered where !applied.contains(migration.version) {
-        try await session.execute(migration.sql)
-        try await session.query(
-          "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
-          [migration.version, migration.name]
-        )
-      }
-      let latest = ordered.last?.version ?? 0
-      try await session.execute(
-        "COMMENT ON SCHEMA \"\(tenant.schema)\" IS '\(SchemaNote.text(version: latest))'"
-      )
-    }
+    try await self.applyMigrations(
+      schema: tenant.schema,
+      enter: tenant.enterStatements,
+      migrations: migrations
+    )
   }
 
   /// Brings every tenant up to the latest migration. With nothing to do this costs one catalog

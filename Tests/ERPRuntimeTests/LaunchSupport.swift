@@ -32,13 +32,17 @@ struct LaunchedSystem {
   }
 
   /// Starts erp-run.
-  func launch() throws -> RunningProcess {
-    try RunningProcess(try Subprocess.builtProduct("erp-run"), [], environment: self.environment)
+  func launch() async throws -> RunningProcess {
+    try await RunningProcess(
+      try Subprocess.builtProduct("erp-run"),
+      [],
+      environment: self.environment
+    )
   }
 
   /// Starts erp-run and waits for `ERP is up`.
   func start() async throws -> RunningProcess {
-    let process = try self.launch()
+    let process = try await self.launch()
     do {
       try await process.waitFor("ERP is up", timeout: .seconds(240))
     } catch {

@@ -1,3 +1,4 @@
+import ERPDevCluster
 import ERPProtos
 import ERPRuntime
 import ERPTestSupport
@@ -17,7 +18,7 @@ struct LaunchTests {
 
     // erp-run killed outright while it seeds the demo (once the first quotation exists): the
     // next one finishes the seeding, adding nothing twice.
-    let seeding = try system.launch()
+    let seeding = try await system.launch()
     defer { seeding.signal(SIGTERM) }
     _ = try await system.eventually("sales", within: .seconds(240)) { client in
       var ref = Erp_Sales_V1_OrderRef()
@@ -101,15 +102,13 @@ struct LaunchTests {
     var ends: [Int32] = [-1, -1]
     try #require(pipe(&ends) == 0)
     _ = fcntl(ends[0], F_SETFD, FD_CLOEXEC)  // the child gets the writing end only
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try Subprocess.builtProduct("erp-run"))
-    process.environment = system.environment
-    process.standardOutput = FileHandle(fileDescriptor: ends[1], closeOnDealloc: false)
-    process.standardError = FileHandle(fileDescriptor: ends[1], closeOnDealloc: false)
-    try process.run()
-    close(ends[1])
+    let process = try await SupervisedChild.start(
+      try Subprocess.builtProduct("erp-run"),
+      environment: system.environment,
+      output: .fileDescriptor(ends[1])  // closed here once erp-run has it
+    )
     close(ends[0])
-    defer { if process.isRunning { process.terminate() } }
+    defer { if process.isRunning { process.signal(SIGTERM) } }
 
     // Up: the demo partner key is written at the end of seeding, just before `ERP is up`.
     let deadline = ContinuousClock.now + .seconds(240)
@@ -119,10 +118,8 @@ struct LaunchTests {
       try await Task.sleep(for: .milliseconds(100))
     }
 
-    process.interrupt()
-    try await Blocking.run { process.waitUntilExit() }
-    #expect(process.terminationReason == .exit)
-    #expect(process.terminationStatus == 0)
+    process.signal(SIGINT)
+    #expect(try await process.waitForExit() == .exited(0))
     #expect(
       !FileManager.default.fileExists(atPath: system.directory + "/postgres/data/postmaster.pid")
     )

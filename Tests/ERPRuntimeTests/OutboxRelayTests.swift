@@ -38,7 +38,7 @@ private func withRelay(
   let tenant = TestDatabase.uniqueTenant("ob")
   try await pool.provision(
     tenant,
-    migrations: [Migration(version: 1, name: "outbox", sql: Outbox.migrationSQL)]
+    migrations: Outbox.migrations(version: 1)
   )
   let relay = OutboxRelay(
     pool: pool,

@@ -1,3 +1,4 @@
+import ERPDevCluster
 import Testing
 
 @testable import erp_run
@@ -17,10 +18,10 @@ struct RestartBackoffTests {
     #expect(backoff.delay(afterRunningFor: shortly) == .seconds(1))
   }
 
-  @Test("a wait status as the log says it")
+  @Test("how a child ended, as the log says it")
   func exitDescriptions() {
-    #expect(describeExit(9) == "exited with signal 9")
-    #expect(describeExit(70 << 8) == "exited with status 70")
-    #expect(describeExit(0) == "exited with status 0")
+    #expect(ChildExit.signaled(9).description == "exited with signal 9")
+    #expect(ChildExit.exited(70).description == "exited with status 70")
+    #expect(ChildExit.exited(0).description == "exited with status 0")
   }
 }

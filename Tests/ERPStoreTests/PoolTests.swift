@@ -1,3 +1,4 @@
+import ERPDevCluster
 import ERPStore
 import ERPTestSupport
 import Foundation
@@ -174,35 +175,28 @@ struct PoolTests {
 
   @Test("the pool reconnects after PostgreSQL restarts mid-run")
   func reconnectAfterRestart() async throws {
-    let cluster = try await Blocking.run {
-      try PrivateCluster.start(
-        in: NSTemporaryDirectory() + "erp-store-restart-\(UUID())",
-        durable: false
-      )
+    try await PrivateCluster.withTemporary("erp-store-restart") { cluster in
+      var config = ConnectionPool.Config(conninfo: cluster.conninfo())
+      config.maxConnections = 2
+      config.acquireTimeout = .seconds(20)
+      let pool = ConnectionPool(config: config)
+      let before = try await pool.withSession {
+        try await $0.query("SELECT 1 AS one")[0].decode("one", as: Int.self)
+      }
+      #expect(before == 1)
+      try await cluster.stop()
+      _ = try await PrivateCluster.start(in: cluster.directory, durable: false)
+      // The cluster comes back on the port it keeps in its folder: the pool's settings still hold.
+      var after = 0
+      for _ in 0..<3 where after == 0 {
+        after =
+          (try? await pool.withSession {
+            try await $0.query("SELECT 2 AS two")[0].decode("two", as: Int.self)
+          }) ?? 0
+      }
+      #expect(after == 2)
+      await pool.shutdown()
     }
-    defer { try? cluster.stop(); try? FileManager.default.removeItem(atPath: cluster.directory) }
-    var config = ConnectionPool.Config(conninfo: cluster.conninfo())
-    config.maxConnections = 2
-    config.acquireTimeout = .seconds(20)
-    let pool = ConnectionPool(config: config)
-    let before = try await pool.withSession {
-      try await $0.query("SELECT 1 AS one")[0].decode("one", as: Int.self)
-    }
-    #expect(before == 1)
-    try await Blocking.run {
-      try cluster.stop()
-      _ = try PrivateCluster.start(in: cluster.directory, durable: false)
-    }
-    // The cluster comes back on the port it keeps in its folder: the pool's settings still hold.
-    var after = 0
-    for _ in 0..<3 where after == 0 {
-      after =
-        (try? await pool.withSession {
-          try await $0.query("SELECT 2 AS two")[0].decode("two", as: Int.self)
-        }) ?? 0
-    }
-    #expect(after == 2)
-    await pool.shutdown()
   }
 }
 

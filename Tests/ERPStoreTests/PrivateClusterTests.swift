@@ -1,3 +1,4 @@
+import ERPDevCluster
 import ERPStore
 import ERPTestSupport
 import Foundation
@@ -13,34 +14,33 @@ struct PrivateClusterTests {
     let directory =
       NSTemporaryDirectory() + "erp-stale-pid-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    let cluster = try await Blocking.run { try PrivateCluster.start(in: directory, durable: false) }
-    try await Blocking.run { try cluster.stop() }
+    let cluster = try await PrivateCluster.start(in: directory, durable: false)
+    try await cluster.stop()
 
     // A live process of the user PostgreSQL runs as, standing in for whoever got the old pid.
-    let stranger = Process()
-    if getuid() == 0 {
-      stranger.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-      stranger.arguments = [
-        "--reuid=postgres", "--regid=postgres", "--clear-groups", "sleep", "300",
-      ]
-    } else {
-      stranger.executableURL = URL(fileURLWithPath: "/bin/sleep")
-      stranger.arguments = ["300"]
-    }
+    // (setpriv is just an argument in front: running as another user needs nothing else.)
+    let sleep = ["/bin/sleep", "300"]
+    let command =
+      getuid() == 0
+      ? ["/usr/bin/setpriv", "--reuid=postgres", "--regid=postgres", "--clear-groups"] + sleep
+      : sleep
     // Not the test's own output: `swift test` reads it to the end, and a stand-in left behind
     // by a failed test would hold it open for its whole sleep.
-    stranger.standardOutput = FileHandle.nullDevice
-    stranger.standardError = FileHandle.nullDevice
-    try stranger.run()
-    defer { stranger.terminate() }
+    let stranger = try await SupervisedChild.start(
+      command[0],
+      Array(command.dropFirst()),
+      environment: ProcessInfo.processInfo.environment,
+      output: .fileDescriptor(open("/dev/null", O_WRONLY | O_CLOEXEC))
+    )
+    defer { stranger.signal(SIGTERM) }
     let pidFile = directory + "/data/postmaster.pid"
-    try "\(stranger.processIdentifier)\n\(directory)/data\n1700000000\n\(cluster.port)\n"
+    try "\(stranger.pid)\n\(directory)/data\n1700000000\n\(cluster.port)\n"
       .write(toFile: pidFile, atomically: false, encoding: .utf8)
     if getuid() == 0 { _ = try await Subprocess.run("chown", ["postgres", pidFile]) }
 
-    let again = try await Blocking.run { try PrivateCluster.start(in: directory, durable: false) }
-    try await Blocking.run { try again.createDatabase("erp_stale_pid") }
+    let again = try await PrivateCluster.start(in: directory, durable: false)
+    try await again.createDatabase("erp_stale_pid")
     #expect(again.port == cluster.port)
-    try await Blocking.run { try again.stop() }
+    try await again.stop()
   }
 }

@@ -1,3 +1,4 @@
+import ERPDevCluster
 public import Foundation
 import NIOConcurrencyHelpers
 
@@ -15,35 +16,16 @@ public enum Subprocess {
     public init(description: String) { self.description = description }
   }
 
-  /// Runs `executable` (looked up on PATH unless absolute) to completion. Both pipes are read
-  /// while it runs, so a chatty program cannot fill a pipe and stall.
+  /// Runs `executable` (looked up on PATH unless a path) to completion, through ERPDevCluster's
+  /// ``ChildProcess``: both pipes are read while it runs, so a chatty program cannot fill a pipe
+  /// and stall.
   public static func run(
     _ executable: String,
     _ arguments: [String],
     environment: [String: String]? = nil
   ) async throws -> Output {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [executable] + arguments
-    if let environment { process.environment = environment }
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    let exited = Task<Int32, any Error> {
-      try await withCheckedThrowingContinuation { continuation in
-        process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-        do { try process.run() } catch { continuation.resume(throwing: error) }
-      }
-    }
-    async let stdout = Blocking.run { out.fileHandleForReading.readDataToEndOfFile() }
-    async let stderr = Blocking.run { err.fileHandleForReading.readDataToEndOfFile() }
-    let (outData, errData) = try await (stdout, stderr)
-    return Output(
-      status: try await exited.value,
-      stdout: String(decoding: outData, as: UTF8.self),
-      stderr: String(decoding: errData, as: UTF8.self)
-    )
+    let output = try await ChildProcess.collect(executable, arguments, environment: environment)
+    return Output(status: output.status, stdout: output.stdout, stderr: output.stderr)
   }
 
   /// The repository's root, found from this file's path.
@@ -71,40 +53,25 @@ public enum Subprocess {
   }
 }
 
-/// A program left running while a test talks to it: its output is collected as it arrives.
+/// A program left running while a test talks to it (a ``SupervisedChild``): its output is
+/// collected as it arrives.
 public final class RunningProcess: Sendable {
-  private let process: Process
-  private let collected = NIOLockedValueBox("")
-  private let exited: Task<Int32, any Error>
+  private let child: SupervisedChild
+  private let collected: NIOLockedValueBox<String>
 
-  public init(_ executable: String, _ arguments: [String], environment: [String: String]) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.environment = environment
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    let collected = self.collected
-    pipe.fileHandleForReading.readabilityHandler = { handle in
-      let data = handle.availableData
-      if data.isEmpty {
-        handle.readabilityHandler = nil  // end of output: stop being called
-      } else {
-        collected.withLockedValue { $0 += String(decoding: data, as: UTF8.self) }
-      }
-    }
-    self.process = process
-    let (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
-    process.terminationHandler = {
-      continuation.yield($0.terminationStatus)
-      continuation.finish()
-    }
-    try process.run()
-    self.exited = Task {
-      for await status in stream { return status }
-      throw Failure(description: "no exit status")
-    }
+  public init(
+    _ executable: String,
+    _ arguments: [String],
+    environment: [String: String]
+  ) async throws {
+    let collected = NIOLockedValueBox("")
+    self.collected = collected
+    self.child = try await SupervisedChild.start(
+      executable,
+      arguments,
+      environment: environment,
+      output: .lines { line in collected.withLockedValue { $0 += line + "\n" } }
+    )
   }
 
   public typealias Failure = Subprocess.Failure
@@ -112,11 +79,17 @@ public final class RunningProcess: Sendable {
   /// Everything it printed so far.
   public var output: String { self.collected.withLockedValue { $0 } }
 
+  /// Its process id.
+  public var pid: pid_t { self.child.pid }
+
+  /// Whether it has not exited yet.
+  public var isRunning: Bool { self.child.isRunning }
+
   /// Waits until its output contains `text`; fails if it exits first or after `timeout`.
   public func waitFor(_ text: String, timeout: Duration) async throws {
     let deadline = ContinuousClock.now + timeout
     while !self.output.contains(text) {
-      guard self.process.isRunning else {
+      guard self.child.isRunning else {
         throw Failure(description: "exited before printing \"\(text)\":\n\(self.output)")
       }
       guard ContinuousClock.now < deadline else {
@@ -126,8 +99,8 @@ public final class RunningProcess: Sendable {
     }
   }
 
-  public func signal(_ number: Int32) { kill(self.process.processIdentifier, number) }
+  public func signal(_ number: Int32) { self.child.signal(number) }
 
-  /// Waits for it to exit and returns its status.
-  public func waitForExit() async throws -> Int32 { try await self.exited.value }
+  /// Waits for it to exit and returns its status (128 + the signal when a signal ended it).
+  public func waitForExit() async throws -> Int32 { try await self.child.waitForExit().code }
 }

@@ -1,3 +1,4 @@
+import ERPDevCluster
 public import ERPStore
 import Foundation
 
@@ -57,17 +58,16 @@ public enum TestDatabase {
 
   private static func start() async throws -> String {
     if let url = ProcessInfo.processInfo.environment["ERP_TEST_DATABASE_URL"] { return url }
-    return try await Blocking.run {
-      let directory = NSTemporaryDirectory() + "erp-store-tests-\(getpid())"
-      let cluster = try PrivateCluster.start(in: directory, durable: false)
-      try cluster.createDatabase("erp_store_test")
-      ClusterCleanup.register(cluster)
-      return cluster.conninfo(database: "erp_store_test")
-    }
+    let directory = NSTemporaryDirectory() + "erp-store-tests-\(getpid())"
+    let cluster = try await PrivateCluster.start(in: directory, durable: false)
+    try await cluster.createDatabase("erp_store_test")
+    ClusterCleanup.register(cluster)
+    return cluster.conninfo(database: "erp_store_test")
   }
 }
 
-/// Runs blocking start-up work (child processes) on a thread of its own, off the cooperative pool.
+/// Runs blocking work (libpq's connection set-up) on a thread of its own, off the cooperative
+/// pool.
 public enum Blocking {
   public static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T
   {
@@ -88,7 +88,7 @@ enum ClusterCleanup {
     if self.clusters.isEmpty {
       atexit {
         for cluster in ClusterCleanup.clusters {
-          try? cluster.stop()
+          cluster.stopAtExit()
           try? FileManager.default.removeItem(atPath: cluster.directory)
         }
       }

@@ -1,3 +1,4 @@
+import ERPDevCluster
 import ERPProtos
 import ERPRuntime
 import ERPStore
@@ -19,11 +20,8 @@ struct DatabaseOutageTests {
   func outageUnderLoad() async throws {
     let directory =
       NSTemporaryDirectory() + "erp-fault-pg-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    let cluster = try await Blocking.run {
-      let cluster = try PrivateCluster.start(in: directory, durable: false)
-      try cluster.createDatabase("erp_finance")
-      return cluster
-    }
+    let cluster = try await PrivateCluster.start(in: directory, durable: false)
+    try await cluster.createDatabase("erp_finance")
     let finance = try ServiceUnderFault(
       "finance",
       conninfo: cluster.conninfo(database: "erp_finance")
@@ -63,10 +61,10 @@ struct DatabaseOutageTests {
       }
 
       try await Self.waitUntil("20 postings answered") { await log.answered >= 20 }
-      try await Blocking.run { try cluster.stop() }
+      try await cluster.stop()
       try await Self.waitUntil("calls failing during the outage") { await log.failures.count >= 8 }
       let restarted = ContinuousClock.now
-      _ = try await Blocking.run { try PrivateCluster.start(in: directory, durable: false) }
+      _ = try await PrivateCluster.start(in: directory, durable: false)
       let answeredBefore = await log.answered
       try await Self.waitUntil("postings answered again") {
         await log.answered >= answeredBefore + 20
@@ -127,7 +125,7 @@ struct DatabaseOutageTests {
   ) async {
     await finance.stop()
     await pool.shutdown()
-    _ = try? await Blocking.run { try cluster.stop() }
+    _ = try? await cluster.stop()
     try? FileManager.default.removeItem(atPath: directory)
   }
 }

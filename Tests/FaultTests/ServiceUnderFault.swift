@@ -38,7 +38,7 @@ final class ServiceUnderFault: Sendable {
 
   /// Starts the executable and waits until it answers `/readyz` (at most a minute).
   func start() async throws {
-    let process = try RunningProcess(
+    let process = try await RunningProcess(
       try Subprocess.builtProduct("erp-\(self.name)"),
       [],
       environment: self.environment

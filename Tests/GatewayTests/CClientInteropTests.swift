@@ -111,7 +111,7 @@ struct CClientInteropTests {
       let replica = try await gateway.replica()
       let signal = NSTemporaryDirectory() + "erpt-probe-\(UUID().uuidString)"
       defer { try? FileManager.default.removeItem(atPath: signal) }
-      let probe = try RunningProcess(
+      let probe = try await RunningProcess(
         try await CClient.program("erpt-probe"),
         ["127.0.0.1", "\(replica.port)", "reconnect", key, signal],
         environment: ProcessInfo.processInfo.environment

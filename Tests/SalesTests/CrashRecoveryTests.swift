@@ -38,7 +38,7 @@ struct CrashRecoveryTests {
 
       var faulty = environment
       faulty["ERP_SALES_FAULT"] = "exit-after-reserve"
-      let first = try RunningProcess(executable, [], environment: faulty)
+      let first = try await RunningProcess(executable, [], environment: faulty)
       try await Self.waitUntilReady(opsPort)
       let number = try await SalesStack.clients(
         salesPort: rpcPort,
@@ -61,7 +61,7 @@ struct CrashRecoveryTests {
       }
       #expect(try await first.waitForExit() == 70)
 
-      let second = try RunningProcess(executable, [], environment: environment)
+      let second = try await RunningProcess(executable, [], environment: environment)
       defer { second.signal(SIGTERM) }
       try await Self.waitUntilReady(opsPort)
       try await SalesStack.clients(

@@ -47,9 +47,9 @@ struct SupplyChainKillTests {
 
       let supplyExecutable = try Subprocess.builtProduct("erp-supplychain")
       let supplyEnvironment = supply
-      let first = try RunningProcess(supplyExecutable, [], environment: supplyEnvironment)
+      let first = try await RunningProcess(supplyExecutable, [], environment: supplyEnvironment)
       try await CrashRecoveryTests.waitUntilReady(Int(supply["ERP_OPS_PORT"]!)!)
-      let salesProcess = try RunningProcess(
+      let salesProcess = try await RunningProcess(
         try Subprocess.builtProduct("erp-sales"),
         [],
         environment: sales
@@ -104,7 +104,7 @@ struct SupplyChainKillTests {
           "SELECT count(*)::bigint AS n FROM sales_order WHERE progress = 'confirming'"
         )[0].decode("n", as: Int.self)
         #expect(stuck > 0, "the kill left no confirmation half way")
-        let second = try RunningProcess(supplyExecutable, [], environment: supplyEnvironment)
+        let second = try await RunningProcess(supplyExecutable, [], environment: supplyEnvironment)
         defer { second.signal(SIGTERM) }
 
         try await eventually("every order confirmed or draft, nothing in progress") {

@@ -1,8 +1,22 @@
+public import ERPStore
+
 /// The gateway's own tables, in its database's `gateway` schema (not per tenant: the gateway
-/// holds the registry of tenants itself). Created idempotently at start-up.
-enum GatewaySchema {
-  static let setup = [
-    "CREATE SCHEMA IF NOT EXISTS gateway",
+/// holds the registry of tenants itself), with versioned migrations like a tenant's schema.
+/// Never edit a released migration: add the next one.
+public enum GatewaySchema {
+  public static let schema = OwnSchema(name: "gateway", migrations: [registry])
+
+  /// The registry, the keys and the audit log. Before the gateway's schema had versions these
+  /// statements ran at every start, which is why they say IF NOT EXISTS: a database made then
+  /// has them all, and records this version without a change.
+  static let registry = Migration(
+    version: 1,
+    name: "registry, keys and audit log",
+    sql: Self.unversioned.joined(separator: ";\n")
+  )
+
+  /// What every start ran before the schema had versions.
+  static let unversioned = [
     """
     CREATE TABLE IF NOT EXISTS gateway.tenant (
       id text PRIMARY KEY,

@@ -10,7 +10,7 @@ public import Logging
 public enum GatewayService {
   public static let definition = ServiceDefinition(
     name: "gateway",
-    databaseSetup: GatewaySchema.setup,
+    ownSchemas: [GatewaySchema.schema],
     migrations: [],
     make: { environment in
       // Its run() keeps the process up at shutdown until the queued audit rows are written.
@@ -31,7 +31,10 @@ public enum GatewayService {
     }
   )
 
-  public static var databaseSetup: [String] { GatewaySchema.setup }
+  /// Creates or migrates the gateway's own schema (what its start-up does first).
+  public static func prepareDatabase(_ pool: ConnectionPool) async throws {
+    try await Self.definition.prepareDatabase(pool)
+  }
 
   public static func services(
     pool: ConnectionPool,

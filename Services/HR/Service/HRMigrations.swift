@@ -12,7 +12,8 @@ public enum HRMigrations {
     "CREATE EXTENSION IF NOT EXISTS btree_gist SCHEMA extensions",
   ]
 
-  public static let all: [Migration] = [organisation, workforce, payroll, requestLog]
+  public static let all: [Migration] =
+    [organisation, workforce, payroll, requestLog] + Outbox.migrations(version: 5)
 
   static let organisation = Migration(
     version: 1,
@@ -122,7 +123,9 @@ public enum HRMigrations {
   )
 
   /// Settings, runs and payslips. A month has at most one run; once approved its payslips are
-  /// frozen (a trigger refuses changes) and the entry to finance goes through the outbox.
+  /// frozen (a trigger refuses changes) and the entry to finance goes through the outbox (its
+  /// table, created here until the outbox became a set of its own, is `Outbox.migrations`,
+  /// version 5).
   static let payroll = Migration(
     version: 3,
     name: "payroll",
@@ -183,7 +186,6 @@ public enum HRMigrations {
       CREATE TRIGGER payslip_frozen BEFORE INSERT OR UPDATE OR DELETE ON payslip
         FOR EACH ROW EXECUTE FUNCTION refuse_approved_payslip_change();
       """
-        + "\n" + Outbox.migrationSQL
   )
 
   /// The request log: every create request by scope and request id, with its fingerprint

@@ -3,9 +3,9 @@ import ERPStore
 
 /// The supply chain schema, per tenant. Never edit a released migration: add the next one.
 public enum SupplyChainMigrations {
-  public static let all: [Migration] = [
-    catalog, stockLedger, purchasing, shipping, returns, requestLog,
-  ]
+  public static let all: [Migration] =
+    [catalog, stockLedger, purchasing, shipping, returns, requestLog]
+    + Outbox.migrations(version: 7)
 
   /// Items, suppliers, warehouses, reorder rules; `setting` caches the books' base currency
   /// (read once from finance: stock is valued in it).
@@ -74,7 +74,8 @@ public enum SupplyChainMigrations {
   /// negative stock impossible: a move that would break them fails, whoever else is moving the
   /// same item at the same moment. An outgoing move without a value is valued at the level's
   /// moving-average cost (value × quantity ÷ on hand, rounded half away from zero; the last unit
-  /// out takes all that is left, so no residue stays behind).
+  /// out takes all that is left, so no residue stays behind). (Its outbox table, created here
+  /// until the outbox became a set of its own, is `Outbox.migrations`, version 7.)
   static let stockLedger = Migration(
     version: 2,
     name: "stock ledger",
@@ -166,7 +167,6 @@ public enum SupplyChainMigrations {
       );
       CREATE INDEX reservation_order ON reservation (order_id);
       """
-        + "\n" + Outbox.migrationSQL
   )
 
   /// Purchase orders, their lines and the goods received against them.

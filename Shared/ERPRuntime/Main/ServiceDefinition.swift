@@ -15,6 +15,9 @@ public struct ServiceDefinition: Sendable {
   /// migrated: what tenant roles may not do themselves, such as creating an extension. They must
   /// be idempotent (`CREATE EXTENSION IF NOT EXISTS …`).
   public var databaseSetup: [String]
+  /// Schemas the service keeps outside every tenant (the gateway's registry), migrated after
+  /// `databaseSetup` with the same versioned runner as the tenants' schemas.
+  public var ownSchemas: [OwnSchema]
   public var migrations: [Migration]
   /// Builds the service's parts on the runner's pool, peers and logger; called once per runner.
   public var make: @Sendable (ServiceEnvironment) -> ServiceParts
@@ -22,18 +25,22 @@ public struct ServiceDefinition: Sendable {
   public init(
     name: String,
     databaseSetup: [String] = [],
+    ownSchemas: [OwnSchema] = [],
     migrations: [Migration],
     make: @escaping @Sendable (ServiceEnvironment) -> ServiceParts
   ) {
     self.name = name
     self.databaseSetup = databaseSetup
+    self.ownSchemas = ownSchemas
     self.migrations = migrations
     self.make = make
   }
 
-  /// Runs `databaseSetup` (each statement alone, outside any tenant).
+  /// Runs `databaseSetup` (each statement alone, outside any tenant), then migrates the
+  /// service's own schemas.
   public func prepareDatabase(_ pool: ConnectionPool) async throws {
     try await Self.prepare(self.databaseSetup, on: pool)
+    for schema in self.ownSchemas { try await pool.migrate(schema) }
   }
 
   /// Runs set-up statements. Two processes doing this at once (replicas starting together, or

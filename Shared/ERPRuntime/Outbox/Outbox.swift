@@ -8,11 +8,23 @@ public import SwiftProtobuf
 /// between the commit and the call loses nothing; the receiver is idempotent by the message's
 /// key, so delivering twice (a retry, or the relay and the handler at once) does no harm.
 public enum Outbox {
-  /// The table, for a service's tenant migrations. `key` is the idempotency key the receiver
-  /// sees; `payload` is the request in protobuf's JSON mapping, readable when one is stuck;
-  /// `result` is what the receiver answered with (a bill or entry number).
-  public static let migrationSQL = """
-    CREATE TABLE outbox (
+  /// The outbox's migration set, which a service that queues work includes in its tenant
+  /// migrations at the version it gives (the next of its own): one set, the same table in
+  /// every service. `key` is the idempotency key the receiver sees; `payload` is the request
+  /// in protobuf's JSON mapping, readable when one is stuck; `result` is what the receiver
+  /// answered with (a bill or entry number).
+  ///
+  /// Idempotent on purpose: sales, HR and supply chain first created this table inside one of
+  /// their own migrations (sales 1, supply chain 2, HR 3), which tenants migrated by that code
+  /// have recorded. Those versions keep their numbers (no tenant re-runs or skips anything) and
+  /// now leave the table to this set; on such a tenant this set finds the table and does
+  /// nothing, on a new one it creates it: both end with the same schema.
+  public static func migrations(version: Int) -> [Migration] {
+    [Migration(version: version, name: "outbox", sql: Self.migrationSQL)]
+  }
+
+  static let migrationSQL = """
+    CREATE TABLE IF NOT EXISTS outbox (
       id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
       topic text NOT NULL,
       key text NOT NULL UNIQUE CHECK (length(key) BETWEEN 1 AND 100),
@@ -24,7 +36,7 @@ public enum Outbox {
       delivered_at timestamptz,
       result text
     );
-    CREATE INDEX outbox_pending ON outbox (id) WHERE delivered_at IS NULL;
+    CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (id) WHERE delivered_at IS NULL;
     """
 
   /// The keys a handler has queued (bound by ``inCallingTenant``), for

@@ -5,7 +5,9 @@ import Foundation
 ///
 /// PostgreSQL refuses to run as root, and CI runs as root: then every command runs as the
 /// `postgres` user (Debian's package creates it) through `runuser`, and the folder is given to it.
-/// Its methods block (they wait for child processes); call them at start-up, off any event loop.
+/// Its programs run through ``ChildProcess``, awaited, each in a process group of its own.
+///
+/// Its own target: only erp-run, the tests and the benchmarks link it, never a service.
 public struct PrivateCluster: Sendable {
   public let directory: String
   public let port: Int
@@ -21,22 +23,25 @@ public struct PrivateCluster: Sendable {
 
   /// Starts the cluster in `directory`, creating it first when the folder holds none. With
   /// `durable: false` (tests) fsync is off: fast, and fine for data nobody keeps.
-  public static func start(in directory: String, durable: Bool = true) throws -> PrivateCluster {
+  public static func start(
+    in directory: String,
+    durable: Bool = true
+  ) async throws -> PrivateCluster {
     let bin = try Self.binDirectory()
     let data = directory + "/data"
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     if getuid() == 0 {
-      try Self.run("/bin/chown", ["-R", "postgres:postgres", directory])
+      try await ChildProcess.run("/bin/chown", ["-R", "postgres:postgres", directory])
     }
     if !FileManager.default.fileExists(atPath: data + "/PG_VERSION") {
-      try Self.runAsPostgres(
+      try await Self.runAsPostgres(
         bin + "/initdb",
         ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]
       )
     }
     Self.removeStaleLockFiles(data: data, socketDirectory: directory)
     // A running cluster left by an earlier run is reused.
-    if let port = Self.runningPort(data: data, bin: bin) {
+    if let port = await Self.runningPort(data: data, bin: bin) {
       return PrivateCluster(directory: directory, port: port)
     }
     // The port is kept for next time, so that clients configured once keep working.
@@ -49,26 +54,42 @@ public struct PrivateCluster: Sendable {
     var options = "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c max_connections=300"
     if !durable { options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off" }
     // The server it starts inherits pg_ctl's output: a pipe would never see end-of-file.
-    try Self.runAsPostgres(
+    try await Self.runAsPostgres(
       bin + "/pg_ctl",
       ["-D", data, "-l", directory + "/postgres.log", "-o", options, "-w", "-t", "60", "start"],
-      captureOutput: false
+      discardOutput: true
     )
     return PrivateCluster(directory: directory, port: port)
   }
 
   /// Stops the cluster (fast shutdown: rolls back open transactions).
-  public func stop() throws {
-    try Self.runAsPostgres(
+  public func stop() async throws {
+    try await Self.runAsPostgres(
       try Self.binDirectory() + "/pg_ctl",
       ["-D", self.directory + "/data", "-m", "fast", "-w", "stop"]
     )
   }
 
+  /// The same fast shutdown without a child process, for an `atexit` handler, where nothing can
+  /// be awaited: SIGINT to the server (what `pg_ctl stop -m fast` sends), then up to 10 s for it
+  /// to go.
+  public func stopAtExit() {
+    guard
+      let contents = try? String(
+        contentsOfFile: self.directory + "/data/postmaster.pid",
+        encoding: .utf8
+      ),
+      let pid = contents.split(separator: "\n").first.flatMap({ Int32($0) }),
+      Self.isPostgres(pid)
+    else { return }
+    kill(pid, SIGINT)
+    for _ in 0..<200 where kill(pid, 0) == 0 { usleep(50_000) }
+  }
+
   /// Creates a database unless it exists.
-  public func createDatabase(_ name: String) throws {
+  public func createDatabase(_ name: String) async throws {
     let psql = try Self.binDirectory() + "/psql"
-    let exists = try Self.runAsPostgres(
+    let exists = try await Self.runAsPostgres(
       psql,
       [
         "-h", "127.0.0.1", "-p", "\(self.port)", "-U", "postgres", "-tAc",
@@ -76,7 +97,7 @@ public struct PrivateCluster: Sendable {
       ]
     )
     if exists.trimmingCharacters(in: .whitespacesAndNewlines) != "1" {
-      try Self.runAsPostgres(
+      try await Self.runAsPostgres(
         psql,
         [
           "-h", "127.0.0.1", "-p", "\(self.port)", "-U", "postgres", "-c",
@@ -104,8 +125,8 @@ public struct PrivateCluster: Sendable {
     return bin
   }
 
-  private static func runningPort(data: String, bin: String) -> Int? {
-    guard (try? Self.runAsPostgres(bin + "/pg_ctl", ["-D", data, "status"])) != nil,
+  private static func runningPort(data: String, bin: String) async -> Int? {
+    guard (try? await Self.runAsPostgres(bin + "/pg_ctl", ["-D", data, "status"])) != nil,
       let pid = try? String(contentsOfFile: data + "/postmaster.pid", encoding: .utf8)
     else { return nil }
     let lines = pid.split(separator: "\n", omittingEmptySubsequences: false)
@@ -159,28 +180,23 @@ public struct PrivateCluster: Sendable {
     return Int(UInt16(bigEndian: address.sin_port))
   }
 
+  /// Runs one of PostgreSQL's programs as the `postgres` user when we are root (PostgreSQL
+  /// refuses root): `runuser` is just an argument in front, so the process group still applies.
   @discardableResult
   private static func runAsPostgres(
     _ executable: String,
     _ arguments: [String],
-    captureOutput: Bool = true
-  ) throws -> String {
-    if getuid() == 0 {
-      return try Self.run(
-        "/sbin/runuser",
-        ["-u", "postgres", "--", executable] + arguments,
-        captureOutput: captureOutput
-      )
-    }
-    return try Self.run(executable, arguments, captureOutput: captureOutput)
-  }
-
-  @discardableResult
-  private static func run(
-    _ executable: String,
-    _ arguments: [String],
-    captureOutput: Bool = true
-  ) throws -> String {
-    try ChildProcess.run(executable, arguments, captureOutput: captureOutput)
+    discardOutput: Bool = false
+  ) async throws -> String {
+    let command =
+      getuid() == 0
+      ? ("/sbin/runuser", ["-u", "postgres", "--", executable] + arguments)
+      : (executable, arguments)
+    return try await ChildProcess.run(
+      command.0,
+      command.1,
+      discardOutput: discardOutput,
+      ownProcessGroup: true
+    )
   }
 }
