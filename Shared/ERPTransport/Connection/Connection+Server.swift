@@ -55,10 +55,14 @@ extension Connection where Machine == ServerConnectionStateMachine<ServerStreamC
     self.withMachine { $0.beginDraining(reason: reason) }
   }
 
-  /// The idle timer fired.
-  func idleTimerFired(timeout: TimeAmount) {
+  /// The idle timer fired. True when it began a drain.
+  @discardableResult
+  func idleTimerFired(timeout: TimeAmount) -> Bool {
     let now = NIODeadline.now()
-    self.withMachine { $0.idleTimerFired(timeout: timeout, now: now) }
+    return self.withMachine { machine -> (Bool, [Action]) in
+      let actions = machine.idleTimerFired(timeout: timeout, now: now)
+      return (!actions.isEmpty, actions)
+    }
   }
 
   /// The handshake timer fired.

@@ -209,7 +209,7 @@ final class Connection<Machine: ConnectionStateMachine>: Sendable {
   private func writeQueued() {
     let batchLimit = 256 * 1024
     var buffer = self.channel.allocator.buffer(capacity: 4096)
-    var close: CloseMode?
+    var close: ConnectionCloseMode?
     while true {
       let writable = self.channel.isWritable
       let turn = self.state.withLockedValue { locked in

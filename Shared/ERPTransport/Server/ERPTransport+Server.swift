@@ -46,6 +46,9 @@ extension ERPTransport {
       /// `listen` waiting for the last connection and handler to finish.
       var finished: CheckedContinuation<Void, Never>?
       var isFinished = false
+      /// Connections accepted since the start, and idle drains begun (for tests to observe).
+      var acceptedConnections = 0
+      var idleDrains = 0
     }
 
     public let config: Config
@@ -187,6 +190,7 @@ extension ERPTransport {
 
       let drainNow = self.state.withLockedValue { state -> Bool in
         state.connections[key] = connection
+        state.acceptedConnections += 1
         return state.shuttingDown
       }
       if drainNow { connection.beginDraining(reason: "server shutting down") }
@@ -196,7 +200,9 @@ extension ERPTransport {
         initialDelay: .nanoseconds(idleTimeout.nanoseconds / 2),
         delay: .nanoseconds(idleTimeout.nanoseconds / 2)
       ) { _ in
-        connection.idleTimerFired(timeout: idleTimeout)
+        if connection.idleTimerFired(timeout: idleTimeout) {
+          self.state.withLockedValue { $0.idleDrains += 1 }
+        }
       }
       let handshakeCheck = channel.eventLoop.scheduleTask(in: self.config.handshakeTimeout) {
         connection.handshakeTimerFired()
@@ -205,6 +211,15 @@ extension ERPTransport {
         idleCheck.cancel()
         handshakeCheck.cancel()
       }
+    }
+
+    /// Whether graceful shutdown has begun (every connection was told to drain).
+    var isShuttingDown: Bool { self.state.withLockedValue { $0.shuttingDown } }
+
+    /// Connections open now and accepted since the start, and idle drains begun: what a test
+    /// observes to know that a connection really was drained and closed.
+    var connectionCounts: (open: Int, accepted: Int, idleDrains: Int) {
+      self.state.withLockedValue { ($0.connections.count, $0.acceptedConnections, $0.idleDrains) }
     }
 
     /// Ends `listen` once the listener, every connection and every handler are done.

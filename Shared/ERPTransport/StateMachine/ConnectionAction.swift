@@ -56,7 +56,7 @@ struct AcceptedStream<Context> {
 }
 
 /// How the socket closes once everything queued is written.
-enum CloseMode: Equatable {
+enum ConnectionCloseMode: Equatable {
   /// Close at once (a drain finished, or the peer said GOAWAY).
   case graceful
   /// After a protocol violation: closing with unread input makes the kernel send RST, which can

@@ -25,7 +25,7 @@ struct ConnectionCore<Context> {
   var outbound = OutboundQueue()
   var writeScheduled = false
   /// Set once the connection is to close when everything queued is written.
-  var closeWhenFlushed: CloseMode?
+  var closeWhenFlushed: ConnectionCloseMode?
   /// When the last stream ended (nil while one is open).
   var idleSince: NIODeadline?
 
@@ -59,7 +59,7 @@ struct ConnectionCore<Context> {
     /// The buffer is full and frames remain: write it and take another turn.
     case more
     /// Nothing left: flush, then close if `close` says so.
-    case done(close: CloseMode?)
+    case done(close: ConnectionCloseMode?)
     /// The socket is not writable (or not started): the pass ends; writability restarts it.
     case paused
   }
@@ -85,7 +85,7 @@ struct ConnectionCore<Context> {
     return actions
   }
 
-  mutating func closeWhenFlushed(_ mode: CloseMode, _ actions: inout [Action]) {
+  mutating func closeWhenFlushed(_ mode: ConnectionCloseMode, _ actions: inout [Action]) {
     if self.closeWhenFlushed != .afterViolation { self.closeWhenFlushed = mode }
     self.scheduleWrite(&actions)
   }

@@ -310,7 +310,8 @@ struct ServerConnectionStateMachine<Context> {
     now: NIODeadline
   ) -> [Action] {
     var actions: [Action] = []
-    guard let (stream, _) = self.remove(id) else { return actions }
+    // What the handler queued before its status still goes out, ahead of the TRAILERS.
+    guard let stream = self.core.streams.removeValue(forKey: id) else { return actions }
     var status = status
     if status.code != .ok, let deadline = stream.deadline, now >= deadline {
       status = Status(code: .deadlineExceeded, message: Self.deadlineExceededMessage)
