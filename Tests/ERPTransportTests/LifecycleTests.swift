@@ -236,9 +236,12 @@ struct LifecycleTests {
       for round in 0..<30 {
         // Wait until the server begins draining the idle connection, then call at once, so the
         // call races the GOAWAY on the wire; a few more calls follow back to back.
+        // (When the last round's calls went over a connection in its first drain phase, that
+        // connection has closed since and the calls open a fresh one.)
         let drains = server.transport.connectionCounts.idleDrains
         let drained = await Probe().waitUntil {
-          server.transport.connectionCounts.idleDrains > drains
+          let counts = server.transport.connectionCounts
+          return counts.idleDrains > drains || counts.open == 0
         }
         #expect(drained, "round \(round): the server never drained the idle connection")
         for index in 0..<3 {
@@ -246,8 +249,11 @@ struct LifecycleTests {
         }
       }
       #expect(failures == 0)
-      // Every drain ended with a fresh connection for the next call.
-      #expect(server.transport.connectionCounts.accepted >= 30)
+      // Of two rounds in a row, at least one waited for a drain, and each drain retired a
+      // connection.
+      let counts = server.transport.connectionCounts
+      #expect(counts.idleDrains >= 15)
+      #expect(counts.accepted >= 15)
     }
   }
 }
