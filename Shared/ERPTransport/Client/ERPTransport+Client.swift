@@ -174,7 +174,10 @@ extension ERPTransport {
       while true {
         let eventLoop = self.group.next()
         let decision = self.pool.withLockedValue { pool in
-          pool.decide(now: .now(), makePromise: { eventLoop.makePromise(of: ClientConnection.self) })
+          pool.decide(
+            now: .now(),
+            makePromise: { eventLoop.makePromise(of: ClientConnection.self) }
+          )
         }
         for (index, promise) in decision.connect {
           self.startConnecting(index, ready: promise)

@@ -67,7 +67,9 @@ final class Connection<Machine: ConnectionStateMachine>: Sendable {
       for action in actions {
         switch action {
         case .resume(let id):
-          if let waiter = locked.waiters.removeValue(forKey: id) { resumptions.append((waiter, nil)) }
+          if let waiter = locked.waiters.removeValue(forKey: id) {
+            resumptions.append((waiter, nil))
+          }
         case .failWaiter(let id, let failure):
           if let waiter = locked.waiters.removeValue(forKey: id) {
             resumptions.append((waiter, Self.error(failure)))
@@ -146,7 +148,8 @@ final class Connection<Machine: ConnectionStateMachine>: Sendable {
     cancel: @escaping @Sendable (inout Machine) -> Bool
   ) async throws {
     try await withTaskCancellationHandler {
-      try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+      try await withCheckedThrowingContinuation {
+        (continuation: CheckedContinuation<Void, any Error>) in
         let immediate = self.state.withLockedValue { locked -> (any Error)?? in
           let outcome = register(&locked.machine)
           if outcome == nil { locked.waiters[id] = continuation }
@@ -253,7 +256,8 @@ final class Connection<Machine: ConnectionStateMachine>: Sendable {
     }
     var waiterID: UInt64?
     while true {
-      let outcome = self.withMachine { machine -> (ConnectionCore<Machine.Context>.SendOutcome, [Action]) in
+      let outcome = self.withMachine {
+        machine -> (ConnectionCore<Machine.Context>.SendOutcome, [Action]) in
         var actions: [Action] = []
         let outcome = machine.core.sendMessage(message.buffer, onStream: id, &actions)
         return (outcome, actions)
@@ -263,7 +267,9 @@ final class Connection<Machine: ConnectionStateMachine>: Sendable {
       waiterID = waiter
       try await self.suspend(
         as: waiter,
-        register: { machine in machine.core.waitForCredit(onStream: id, waiter: waiter) ? nil : .some(nil) },
+        register: { machine in
+          machine.core.waitForCredit(onStream: id, waiter: waiter) ? nil : .some(nil)
+        },
         cancel: { machine in machine.core.cancelCreditWait(onStream: id, waiter: waiter) }
       )
     }
@@ -277,6 +283,7 @@ final class Connection<Machine: ConnectionStateMachine>: Sendable {
 
   /// A stream the peer opened: its reader returns credit on this connection.
   private func makeContext(_ id: UInt32) -> Machine.Context {
-    Machine.Context.accepted(stream: id) { [weak self] bytes in self?.consumed(bytes, onStream: id) }
+    Machine.Context.accepted(stream: id) { [weak self] bytes in self?.consumed(bytes, onStream: id)
+    }
   }
 }

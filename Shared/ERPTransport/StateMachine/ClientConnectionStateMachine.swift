@@ -128,7 +128,9 @@ struct ClientConnectionStateMachine<Context> {
       message: "stream refused: the server is going away (\(goAway.reason))"
     )
     for id in self.core.streams.keys where id > goAway.lastStreamID {
-      if let (stream, _) = self.core.remove(id) { ConnectionCore.abort(stream, error: error, &actions) }
+      if let (stream, _) = self.core.remove(id) {
+        ConnectionCore.abort(stream, error: error, &actions)
+      }
     }
     // Calls waiting for a slot here move to another connection.
     self.releaseSlotWaiters(.connectionUnusable, &actions)

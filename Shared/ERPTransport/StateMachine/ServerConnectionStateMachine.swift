@@ -193,7 +193,9 @@ struct ServerConnectionStateMachine<Context> {
   private func checkOpened(_ frame: Frame) throws(ProtocolViolation) {
     let id = frame.streamID
     guard self.core.streams[id] == nil else { return }
-    guard id % 2 == 1, id <= self.lastPeerStreamID else { throw ConnectionCore<Context>.neverOpened(frame) }
+    guard id % 2 == 1, id <= self.lastPeerStreamID else {
+      throw ConnectionCore<Context>.neverOpened(frame)
+    }
   }
 
   /// Ends a stream at once with a status, before any handler runs.
@@ -336,17 +338,32 @@ struct ServerConnectionStateMachine<Context> {
     guard payload.readableBytes <= limit else {
       let message =
         "response metadata of \(payload.readableBytes) bytes exceeds the client's limit of \(limit)"
-      let actions = self.endStream(id, status: Status(code: .internalError, message: message), now: now)
+      let actions = self.endStream(
+        id,
+        status: Status(code: .internalError, message: message),
+        now: now
+      )
       return (actions, RPCError(code: .internalError, message: message))
     }
-    return (self.core.queue(Frame(type: .headers, streamID: id, payload: payload), closed: self.state == .closed), nil)
+    return (
+      self.core.queue(
+        Frame(type: .headers, streamID: id, payload: payload),
+        closed: self.state == .closed
+      ), nil
+    )
   }
 
   /// The call's deadline passed while it was still open: the server ends it by itself, whatever
   /// the client does (wire spec §2.1): TRAILERS DEADLINE_EXCEEDED, and the handler is cancelled.
   mutating func deadlinePassed(onStream id: UInt32, now: NIODeadline) -> [Action] {
     var actions: [Action] = []
-    self.failStream(id, code: .deadlineExceeded, message: Self.deadlineExceededMessage, now: now, &actions)
+    self.failStream(
+      id,
+      code: .deadlineExceeded,
+      message: Self.deadlineExceededMessage,
+      now: now,
+      &actions
+    )
     return actions
   }
 

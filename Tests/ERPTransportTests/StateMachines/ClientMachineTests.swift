@@ -84,166 +84,316 @@ struct ClientMachineTests {
   static let rows: [Row] = [
     // Calls and their streams.
     Row(
-      name: "a call takes a slot and opens stream 1", when: .call, state: .active,
-      actions: ["acquired", "opened(1)", "scheduleWrite"], frames: ["HEADERS(1)"], slotsInUse: 1),
+      name: "a call takes a slot and opens stream 1",
+      when: .call,
+      state: .active,
+      actions: ["acquired", "opened(1)", "scheduleWrite"],
+      frames: ["HEADERS(1)"],
+      slotsInUse: 1
+    ),
     Row(
-      name: "stream ids increase by two", given: [.call], when: .call, state: .active,
-      actions: ["acquired", "opened(3)", "scheduleWrite"], frames: ["HEADERS(3)"]),
+      name: "stream ids increase by two",
+      given: [.call],
+      when: .call,
+      state: .active,
+      actions: ["acquired", "opened(3)", "scheduleWrite"],
+      frames: ["HEADERS(3)"]
+    ),
     Row(
-      name: "calls beyond the server's streams wait", serverLimits: oneStream, given: [.call],
-      when: .acquire, state: .active, actions: ["full"]),
+      name: "calls beyond the server's streams wait",
+      serverLimits: oneStream,
+      given: [.call],
+      when: .acquire,
+      state: .active,
+      actions: ["full"]
+    ),
     Row(
-      name: "a waiting call queues", serverLimits: oneStream, given: [.call], when: .enqueue(7),
-      state: .active, actions: ["queued"]),
+      name: "a waiting call queues",
+      serverLimits: oneStream,
+      given: [.call],
+      when: .enqueue(7),
+      state: .active,
+      actions: ["queued"]
+    ),
     Row(
-      name: "a call ending hands its slot to the first waiter", serverLimits: oneStream,
-      given: [.call, .enqueue(7), .enqueue(8)], when: .end(1), state: .active,
-      actions: ["finish(1)", "scheduleWrite", "resume(7)"], frames: ["RST_STREAM(1 cancelled)"],
-      slotsInUse: 1),
+      name: "a call ending hands its slot to the first waiter",
+      serverLimits: oneStream,
+      given: [.call, .enqueue(7), .enqueue(8)],
+      when: .end(1),
+      state: .active,
+      actions: ["finish(1)", "scheduleWrite", "resume(7)"],
+      frames: ["RST_STREAM(1 cancelled)"],
+      slotsInUse: 1
+    ),
     Row(
-      name: "a cancelled waiter leaves the queue", serverLimits: oneStream,
-      given: [.call, .enqueue(7)], when: .cancelWaiter(7), state: .active,
-      actions: ["cancelled true"]),
+      name: "a cancelled waiter leaves the queue",
+      serverLimits: oneStream,
+      given: [.call, .enqueue(7)],
+      when: .cancelWaiter(7),
+      state: .active,
+      actions: ["cancelled true"]
+    ),
     Row(
-      name: "a call that never opened frees its slot without a reset", given: [.acquire],
-      when: .end(nil), state: .active, slotsInUse: 0),
+      name: "a call that never opened frees its slot without a reset",
+      given: [.acquire],
+      when: .end(nil),
+      state: .active,
+      slotsInUse: 0
+    ),
     Row(
-      name: "a stream whose HEADERS never left is not reset", given: [.acquire],
-      when: .openThenEnd, state: .active, actions: ["opened(1)", "scheduleWrite", "finish(1)"],
-      slotsInUse: 0),
+      name: "a stream whose HEADERS never left is not reset",
+      given: [.acquire],
+      when: .openThenEnd,
+      state: .active,
+      actions: ["opened(1)", "scheduleWrite", "finish(1)"],
+      slotsInUse: 0
+    ),
     Row(
       name: "metadata over the server's limit is refused before sending",
-      serverLimits: { var limits = ERPTransport.Limits(); limits.maxMetadataSize = 4; return limits }(),
-      given: [.acquire], when: .open, state: .active, actions: ["refused(resourceExhausted)"]),
+      serverLimits: {
+        var limits = ERPTransport.Limits(); limits.maxMetadataSize = 4; return limits
+      }(),
+      given: [.acquire],
+      when: .open,
+      state: .active,
+      actions: ["refused(resourceExhausted)"]
+    ),
     Row(
-      name: "HALF_CLOSE is queued on an open stream", given: [.call], when: .halfClose(1),
-      state: .active, actions: ["scheduleWrite"], frames: ["HALF_CLOSE(1)"]),
+      name: "HALF_CLOSE is queued on an open stream",
+      given: [.call],
+      when: .halfClose(1),
+      state: .active,
+      actions: ["scheduleWrite"],
+      frames: ["HALF_CLOSE(1)"]
+    ),
     Row(
       name: "HALF_CLOSE after the stream ended is dropped",
-      given: [.call, .frame(TestFrame.trailers(1))], when: .halfClose(1), state: .active),
+      given: [.call, .frame(TestFrame.trailers(1))],
+      when: .halfClose(1),
+      state: .active
+    ),
     // The server's frames.
     Row(
-      name: "response HEADERS deliver metadata", given: [.call],
-      when: .frame(TestFrame.responseHeaders(1)), state: .active, actions: ["deliverMetadata(1)"]),
+      name: "response HEADERS deliver metadata",
+      given: [.call],
+      when: .frame(TestFrame.responseHeaders(1)),
+      state: .active,
+      actions: ["deliverMetadata(1)"]
+    ),
     Row(
-      name: "malformed response HEADERS fail that call INTERNAL", given: [.call],
-      when: .frame(TestFrame.truncated(.headers, 1)), state: .active,
+      name: "malformed response HEADERS fail that call INTERNAL",
+      given: [.call],
+      when: .frame(TestFrame.truncated(.headers, 1)),
+      state: .active,
       actions: ["deliverStatus(1 internalError)", "scheduleWrite"],
-      frames: ["RST_STREAM(1 cancelled)"]),
+      frames: ["RST_STREAM(1 cancelled)"]
+    ),
     Row(
-      name: "a MESSAGE is delivered", given: [.call], when: .frame(TestFrame.message(1, 5)),
-      state: .active, actions: ["deliverMessage(1 5)"]),
+      name: "a MESSAGE is delivered",
+      given: [.call],
+      when: .frame(TestFrame.message(1, 5)),
+      state: .active,
+      actions: ["deliverMessage(1 5)"]
+    ),
     Row(
-      name: "TRAILERS end the call with their status", given: [.call],
-      when: .frame(TestFrame.trailers(1, .notFound)), state: .active,
-      actions: ["deliverStatus(1 notFound)"], slotsInUse: 1),
+      name: "TRAILERS end the call with their status",
+      given: [.call],
+      when: .frame(TestFrame.trailers(1, .notFound)),
+      state: .active,
+      actions: ["deliverStatus(1 notFound)"],
+      slotsInUse: 1
+    ),
     Row(
-      name: "malformed TRAILERS fail that call INTERNAL", given: [.call],
-      when: .frame(TestFrame.truncated(.trailers, 1)), state: .active,
+      name: "malformed TRAILERS fail that call INTERNAL",
+      given: [.call],
+      when: .frame(TestFrame.truncated(.trailers, 1)),
+      state: .active,
       actions: ["deliverStatus(1 internalError)", "scheduleWrite"],
-      frames: ["RST_STREAM(1 cancelled)"]),
+      frames: ["RST_STREAM(1 cancelled)"]
+    ),
     Row(
-      name: "oversized TRAILERS fail that call RESOURCE_EXHAUSTED", given: [.call],
-      when: .oversized(TestFrame.trailers(1), 99_999), state: .active,
+      name: "oversized TRAILERS fail that call RESOURCE_EXHAUSTED",
+      given: [.call],
+      when: .oversized(TestFrame.trailers(1), 99_999),
+      state: .active,
       actions: ["deliverStatus(1 resourceExhausted)", "scheduleWrite"],
-      frames: ["RST_STREAM(1 cancelled)"]),
+      frames: ["RST_STREAM(1 cancelled)"]
+    ),
     Row(
-      name: "the server's RST_STREAM ends the call with its status", given: [.call],
-      when: .frame(TestFrame.reset(1, .unavailable)), state: .active,
-      actions: ["deliverStatus(1 unavailable)"]),
+      name: "the server's RST_STREAM ends the call with its status",
+      given: [.call],
+      when: .frame(TestFrame.reset(1, .unavailable)),
+      state: .active,
+      actions: ["deliverStatus(1 unavailable)"]
+    ),
     Row(
-      name: "HALF_CLOSE from a server is a violation that fails every call", given: [.call],
-      when: .frame(TestFrame.halfClose(1)), state: .failed,
+      name: "HALF_CLOSE from a server is a violation that fails every call",
+      given: [.call],
+      when: .frame(TestFrame.halfClose(1)),
+      state: .failed,
       actions: ["abort(1 unavailable)", "goingAway", "scheduleWrite"],
-      frames: ["GOAWAY(0 protocolError)"], close: .afterViolation),
+      frames: ["GOAWAY(0 protocolError)"],
+      close: .afterViolation
+    ),
     Row(
       name: "a frame for a stream never opened is a violation",
-      when: .frame(TestFrame.message(3, 1)), state: .failed,
-      actions: ["goingAway", "scheduleWrite"], frames: ["GOAWAY(0 protocolError)"],
-      close: .afterViolation),
+      when: .frame(TestFrame.message(3, 1)),
+      state: .failed,
+      actions: ["goingAway", "scheduleWrite"],
+      frames: ["GOAWAY(0 protocolError)"],
+      close: .afterViolation
+    ),
     Row(
       name: "a frame for a stream that ended is ignored",
-      given: [.call, .frame(TestFrame.trailers(1))], when: .frame(TestFrame.message(1, 1)),
-      state: .active),
+      given: [.call, .frame(TestFrame.trailers(1))],
+      when: .frame(TestFrame.message(1, 1)),
+      state: .active
+    ),
     Row(
-      name: "a PING is answered", when: .frame(TestFrame.ping()), state: .active,
-      actions: ["scheduleWrite"], frames: ["PING(ack)"]),
+      name: "a PING is answered",
+      when: .frame(TestFrame.ping()),
+      state: .active,
+      actions: ["scheduleWrite"],
+      frames: ["PING(ack)"]
+    ),
     // GOAWAY.
     Row(
       name: "GOAWAY refuses the streams the server never saw and keeps the others",
-      given: [.call, .call], when: .frame(TestFrame.goAway(last: 1)),
+      given: [.call, .call],
+      when: .frame(TestFrame.goAway(last: 1)),
       state: .draining(lastStreamID: 1, deferredPing: nil),
-      actions: ["abort(3 unavailable)", "goingAway"], slotsInUse: 2),
+      actions: ["abort(3 unavailable)", "goingAway"],
+      slotsInUse: 2
+    ),
     Row(
-      name: "GOAWAY moves waiting calls to another connection", serverLimits: oneStream,
-      given: [.call, .enqueue(7)], when: .frame(TestFrame.goAway(last: 1)),
+      name: "GOAWAY moves waiting calls to another connection",
+      serverLimits: oneStream,
+      given: [.call, .enqueue(7)],
+      when: .frame(TestFrame.goAway(last: 1)),
       state: .draining(lastStreamID: 1, deferredPing: nil),
-      actions: ["failWaiter(7 unusable)", "goingAway"]),
+      actions: ["failWaiter(7 unusable)", "goingAway"]
+    ),
     Row(
-      name: "GOAWAY with no call closes", when: .frame(TestFrame.goAway(last: 0)),
+      name: "GOAWAY with no call closes",
+      when: .frame(TestFrame.goAway(last: 0)),
       state: .draining(lastStreamID: 0, deferredPing: nil),
-      actions: ["goingAway", "scheduleWrite"], close: .graceful),
+      actions: ["goingAway", "scheduleWrite"],
+      close: .graceful
+    ),
     Row(
-      name: "a GOAWAY error closes even with calls", given: [.call],
+      name: "a GOAWAY error closes even with calls",
+      given: [.call],
       when: .frame(TestFrame.goAway(last: 1, .internalError)),
       state: .draining(lastStreamID: 1, deferredPing: nil),
-      actions: ["goingAway", "scheduleWrite"], close: .graceful),
+      actions: ["goingAway", "scheduleWrite"],
+      close: .graceful
+    ),
     Row(
-      name: "a draining connection takes no new call", given: [.frame(TestFrame.goAway(last: 9))],
-      when: .acquire, state: .draining(lastStreamID: 9, deferredPing: nil), actions: ["refused"],
-      close: .graceful),
+      name: "a draining connection takes no new call",
+      given: [.frame(TestFrame.goAway(last: 9))],
+      when: .acquire,
+      state: .draining(lastStreamID: 9, deferredPing: nil),
+      actions: ["refused"],
+      close: .graceful
+    ),
     Row(
       name: "a call holding a slot still opens during the first phase of a drain",
-      given: [.acquire, .frame(TestFrame.goAway(last: UInt32(Int32.max)))], when: .open,
+      given: [.acquire, .frame(TestFrame.goAway(last: UInt32(Int32.max)))],
+      when: .open,
       state: .draining(lastStreamID: UInt32(Int32.max), deferredPing: nil),
-      actions: ["opened(1)", "scheduleWrite"], frames: ["HEADERS(1)"]),
+      actions: ["opened(1)", "scheduleWrite"],
+      frames: ["HEADERS(1)"]
+    ),
     Row(
       name: "a call beyond the GOAWAY's last stream is refused UNAVAILABLE",
-      given: [.acquire, .frame(TestFrame.goAway(last: 0))], when: .open,
-      state: .draining(lastStreamID: 0, deferredPing: nil), actions: ["refused(unavailable)"]),
+      given: [.acquire, .frame(TestFrame.goAway(last: 0))],
+      when: .open,
+      state: .draining(lastStreamID: 0, deferredPing: nil),
+      actions: ["refused(unavailable)"]
+    ),
     Row(
       name: "a PING while a call is still to open is answered after its HEADERS",
       given: [.acquire, .frame(TestFrame.goAway(last: UInt32(Int32.max)))],
       when: .frame(TestFrame.ping()),
-      state: .draining(lastStreamID: UInt32(Int32.max), deferredPing: ByteBuffer(string: "12345678"))
+      state: .draining(
+        lastStreamID: UInt32(Int32.max),
+        deferredPing: ByteBuffer(string: "12345678")
+      )
     ),
     Row(
       name: "the deferred PING answer follows the HEADERS",
       given: [
         .acquire, .frame(TestFrame.goAway(last: UInt32(Int32.max))), .frame(TestFrame.ping()),
       ],
-      when: .open, state: .draining(lastStreamID: UInt32(Int32.max), deferredPing: nil),
-      actions: ["opened(1)", "scheduleWrite"], frames: ["HEADERS(1)", "PING(ack)"]),
+      when: .open,
+      state: .draining(lastStreamID: UInt32(Int32.max), deferredPing: nil),
+      actions: ["opened(1)", "scheduleWrite"],
+      frames: ["HEADERS(1)", "PING(ack)"]
+    ),
     Row(
       name: "the last call ending closes a draining connection",
-      given: [.call, .frame(TestFrame.goAway(last: 1))], when: .end(1),
+      given: [.call, .frame(TestFrame.goAway(last: 1))],
+      when: .end(1),
       state: .draining(lastStreamID: 1, deferredPing: nil),
-      actions: ["finish(1)", "scheduleWrite"], frames: ["RST_STREAM(1 cancelled)"],
-      close: .graceful),
+      actions: ["finish(1)", "scheduleWrite"],
+      frames: ["RST_STREAM(1 cancelled)"],
+      close: .graceful
+    ),
     // Keepalive, failure, loss.
     Row(
-      name: "keepalive sends a PING", when: .keepalive, state: .active,
-      actions: ["scheduleWrite"], frames: ["PING"]),
+      name: "keepalive sends a PING",
+      when: .keepalive,
+      state: .active,
+      actions: ["scheduleWrite"],
+      frames: ["PING"]
+    ),
     Row(
-      name: "a PING unanswered by the next keepalive closes the socket", given: [.keepalive],
-      when: .keepalive, state: .active, actions: ["closeChannel"]),
+      name: "a PING unanswered by the next keepalive closes the socket",
+      given: [.keepalive],
+      when: .keepalive,
+      state: .active,
+      actions: ["closeChannel"]
+    ),
     Row(
       name: "an answered PING lets keepalive ping again",
-      given: [.keepalive, .frame(TestFrame.ping(ack: true))], when: .keepalive, state: .active,
-      actions: ["scheduleWrite"], frames: ["PING"]),
+      given: [.keepalive, .frame(TestFrame.ping(ack: true))],
+      when: .keepalive,
+      state: .active,
+      actions: ["scheduleWrite"],
+      frames: ["PING"]
+    ),
     Row(
-      name: "a violation fails calls and waiters at once", serverLimits: oneStream,
-      given: [.call, .enqueue(7)], when: .violation, state: .failed,
+      name: "a violation fails calls and waiters at once",
+      serverLimits: oneStream,
+      given: [.call, .enqueue(7)],
+      when: .violation,
+      state: .failed,
       actions: ["abort(1 unavailable)", "failWaiter(7 unusable)", "goingAway", "scheduleWrite"],
-      frames: ["GOAWAY(0 protocolError)"], close: .afterViolation),
+      frames: ["GOAWAY(0 protocolError)"],
+      close: .afterViolation
+    ),
     Row(
-      name: "a failed connection takes no call", given: [.violation], when: .acquire,
-      state: .failed, actions: ["refused"], close: .afterViolation),
+      name: "a failed connection takes no call",
+      given: [.violation],
+      when: .acquire,
+      state: .failed,
+      actions: ["refused"],
+      close: .afterViolation
+    ),
     Row(
-      name: "losing the socket fails calls and waiters UNAVAILABLE", serverLimits: oneStream,
-      given: [.call, .enqueue(7)], when: .inactive, state: .closed,
-      actions: ["abort(1 unavailable)", "failWaiter(7 unavailable)", "closed"]),
-    Row(name: "keepalive after the close does nothing", given: [.inactive], when: .keepalive, state: .closed),
+      name: "losing the socket fails calls and waiters UNAVAILABLE",
+      serverLimits: oneStream,
+      given: [.call, .enqueue(7)],
+      when: .inactive,
+      state: .closed,
+      actions: ["abort(1 unavailable)", "failWaiter(7 unavailable)", "closed"]
+    ),
+    Row(
+      name: "keepalive after the close does nothing",
+      given: [.inactive],
+      when: .keepalive,
+      state: .closed
+    ),
   ]
 
   @Test("transition", arguments: Self.rows)

@@ -102,7 +102,10 @@ struct HandlerEmbeddedTests {
     var wire = Wire()
     #expect(try wire.read(channel) == ["preface", "SETTINGS"])
     try channel.writeInbound(
-      Self.bytes([TestFrame.settings(), TestFrame.headers(1), TestFrame.message(1, 3)], preface: true)
+      Self.bytes(
+        [TestFrame.settings(), TestFrame.headers(1), TestFrame.message(1, 3)],
+        preface: true
+      )
     )
     #expect(events.all == ["ready", "stream 1 Get"])
     connection.endServerStream(1, status: Status(code: .ok, message: ""))
@@ -173,7 +176,9 @@ struct HandlerEmbeddedTests {
     let (channel, connection) = try Self.server(events)
     var wire = Wire()
     _ = try wire.read(channel)
-    try channel.writeInbound(Self.bytes([TestFrame.settings(), TestFrame.headers(1)], preface: true))
+    try channel.writeInbound(
+      Self.bytes([TestFrame.settings(), TestFrame.headers(1)], preface: true)
+    )
     let accepted = try #require(events.accepted.withLockedValue { $0.first })
     let handler = Task { _ = try? await Task.sleep(for: .seconds(600)) }
     connection.attach(handler, toStream: 1)
@@ -201,7 +206,10 @@ struct HandlerEmbeddedTests {
     #expect(events.all == ["ready"])
     let slot = connection.state.withLockedValue { $0.machine.acquireSlot() }
     #expect(slot == .acquired)
-    let sink = InboundQueue<RPCResponsePart<ERPTransport.Bytes>>(size: { _ in 0 }, consumed: { _ in })
+    let sink = InboundQueue<RPCResponsePart<ERPTransport.Bytes>>(
+      size: { _ in 0 },
+      consumed: { _ in }
+    )
     let id = try connection.openStream(path: "/test.Echo/Get", metadata: [:], sink: sink)
     #expect(id == 1)
     #expect(try wire.read(channel) == ["HEADERS(1)"])

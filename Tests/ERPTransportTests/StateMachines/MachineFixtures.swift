@@ -9,7 +9,11 @@ enum TestFrame {
     Frame(type: .settings, streamID: 0, payload: limits.settings.encode())
   }
 
-  static func headers(_ id: UInt32, path: String = "/test.Echo/Get", metadata: Metadata = [:])
+  static func headers(
+    _ id: UInt32,
+    path: String = "/test.Echo/Get",
+    metadata: Metadata = [:]
+  )
     -> Frame
   {
     Frame(
@@ -37,11 +41,19 @@ enum TestFrame {
   }
 
   static func trailers(_ id: UInt32, _ code: Status.Code = .ok) -> Frame {
-    Frame(type: .trailers, streamID: id, payload: FramePayloads.status(Status(code: code, message: "")))
+    Frame(
+      type: .trailers,
+      streamID: id,
+      payload: FramePayloads.status(Status(code: code, message: ""))
+    )
   }
 
   static func reset(_ id: UInt32, _ code: Status.Code = .cancelled) -> Frame {
-    Frame(type: .rstStream, streamID: id, payload: FramePayloads.status(Status(code: code, message: "x")))
+    Frame(
+      type: .rstStream,
+      streamID: id,
+      payload: FramePayloads.status(Status(code: code, message: "x"))
+    )
   }
 
   static func windowUpdate(_ id: UInt32, _ increment: UInt32) -> Frame {
@@ -49,7 +61,12 @@ enum TestFrame {
   }
 
   static func ping(ack: Bool = false, _ payload: [UInt8] = Array("12345678".utf8)) -> Frame {
-    Frame(type: .ping, flags: ack ? FrameFlags.ack : 0, streamID: 0, payload: ByteBuffer(bytes: payload))
+    Frame(
+      type: .ping,
+      flags: ack ? FrameFlags.ack : 0,
+      streamID: 0,
+      payload: ByteBuffer(bytes: payload)
+    )
   }
 
   static func goAway(last: UInt32, _ code: GoAwayCode = .noError) -> Frame {
@@ -77,7 +94,8 @@ enum Describe {
       case .goingAway: "goingAway"
       case .accept(let accepted):
         "accept(\(accepted.id) \(accepted.descriptor.method)\(accepted.deadline == nil ? "" : " deadline"))"
-      case .deliverMessage(let context, let message): "deliverMessage(\(context) \(message.readableBytes))"
+      case .deliverMessage(let context, let message):
+        "deliverMessage(\(context) \(message.readableBytes))"
       case .deliverMetadata(let context, _): "deliverMetadata(\(context))"
       case .deliverStatus(let context, let status, _): "deliverStatus(\(context) \(status.code))"
       case .finish(let context): "finish(\(context))"
