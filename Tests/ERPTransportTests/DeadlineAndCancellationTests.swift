@@ -71,6 +71,7 @@ struct DeadlineAndCancellationTests {
     defer { Task { await server.shutDown() } }
     try await Harness.withClient([server.target]) { client in
       let gate = Gate()
+      let inFlight = Probe()
       let stream = Task {
         try await client.bidirectionalStreaming(
           request: StreamingClientRequest(of: [UInt8].self) { writer in
@@ -82,10 +83,11 @@ struct DeadlineAndCancellationTests {
           deserializer: RawDeserializer(),
           options: .defaults
         ) { response in
-          for try await _ in response.messages {}
+          for try await _ in response.messages { inFlight.started() }
         }
       }
-      try await Task.sleep(for: .milliseconds(50))
+      // Cancel once the stream is really in flight (the server echoed its first message).
+      #expect(await inFlight.waitUntil { inFlight.startedCount == 1 })
       stream.cancel()
       gate.open()
       _ = await stream.result

@@ -1,9 +1,10 @@
 import ERPTestSupport
-import ERPTransport
 import GRPCCore
 import NIOCore
 import NIOPosix
 import Testing
+
+@testable import ERPTransport
 
 @Suite("Shutdown, connection loss, reconnection and keepalive")
 struct LifecycleTests {
@@ -47,7 +48,8 @@ struct LifecycleTests {
       #expect(await progress.waitUntil { progress.startedCount == 3 })
 
       let shutdown = Task { await a.shutDown() }
-      try await Task.sleep(for: .milliseconds(50))
+      // The streams go on once the server has begun draining (GOAWAY sent).
+      #expect(await progress.waitUntil { a.transport.isShuttingDown })
       // In-flight streams keep going after GOAWAY and finish normally.
       gate.open()
       for stream in streams {
@@ -203,16 +205,23 @@ struct LifecycleTests {
     }
   }
 
-  @Test("an idle connection is closed by the server and the next call opens a new one")
+  @Test("an idle connection is drained and closed by the server; the next call opens a new one")
   func idleTimeout() async throws {
     let server = try await Harness.startServer { $0.idleTimeout = .milliseconds(100) }
     defer { Task { await server.shutDown() } }
     try await Harness.withClient([server.target]) { client in
       let first = try await client.get([1])
       #expect(first == [1])
-      try await Task.sleep(for: .milliseconds(400))
+      #expect(server.transport.connectionCounts.accepted == 1)
+      // The server drains the idle connection and closes it: wait for that, not for a time.
+      let closed = await Probe().waitUntil {
+        let counts = server.transport.connectionCounts
+        return counts.open == 0 && counts.idleDrains >= 1
+      }
+      #expect(closed, "the idle connection was never closed")
       let second = try await client.get([2])
       #expect(second == [2])
+      #expect(server.transport.connectionCounts.accepted == 2)
     }
   }
 
@@ -221,12 +230,30 @@ struct LifecycleTests {
     let server = try await Harness.startServer { $0.idleTimeout = .milliseconds(20) }
     defer { Task { await server.shutDown() } }
     try await Harness.withClient([server.target]) { client in
+      let warm = try await client.get([0])
+      #expect(warm == [0])
       var failures = 0
-      for index in 0..<150 {
-        if (try? await client.get([UInt8(index % 256)])) == nil { failures += 1 }
-        try await Task.sleep(for: .milliseconds(Int64(index % 12)))
+      for round in 0..<30 {
+        // Wait until the server begins draining the idle connection, then call at once, so the
+        // call races the GOAWAY on the wire; a few more calls follow back to back.
+        // (When the last round's calls went over a connection in its first drain phase, that
+        // connection has closed since and the calls open a fresh one.)
+        let drains = server.transport.connectionCounts.idleDrains
+        let drained = await Probe().waitUntil {
+          let counts = server.transport.connectionCounts
+          return counts.idleDrains > drains || counts.open == 0
+        }
+        #expect(drained, "round \(round): the server never drained the idle connection")
+        for index in 0..<3 {
+          if (try? await client.get([UInt8(index)])) == nil { failures += 1 }
+        }
       }
       #expect(failures == 0)
+      // Of two rounds in a row, at least one waited for a drain, and each drain retired a
+      // connection.
+      let counts = server.transport.connectionCounts
+      #expect(counts.idleDrains >= 15)
+      #expect(counts.accepted >= 15)
     }
   }
 }

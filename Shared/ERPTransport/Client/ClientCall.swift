@@ -9,13 +9,13 @@ final class ClientCall: Sendable {
     var ended = false
   }
 
-  let connection: Connection
+  let connection: ClientConnection
   let path: String
   private let state = NIOLockedValueBox(State())
   /// The response parts, read by GRPCCore; taking a message returns credit on this stream.
   let sink: InboundQueue<RPCResponsePart<ERPTransport.Bytes>>
 
-  init(connection: Connection, path: String) {
+  init(connection: ClientConnection, path: String) {
     self.connection = connection
     self.path = path
     let ids = self.state

@@ -7,21 +7,21 @@ extension ERPTransport.Client {
   struct Pool {
     enum Phase {
       case idle
-      case connecting(EventLoopFuture<Connection>)
-      case ready(Connection)
+      case connecting(EventLoopFuture<ClientConnection>)
+      case ready(ClientConnection)
       case backoff(until: NIODeadline, lastError: String)
     }
 
     enum Action {
-      case use(Connection)
-      case wait(EventLoopFuture<Connection>)
+      case use(ClientConnection)
+      case wait(EventLoopFuture<ClientConnection>)
       case fail(String)
     }
 
     struct Decision {
       var action: Action
       /// Connection attempts to start now, each completing its promise.
-      var connect: [(index: Int, promise: EventLoopPromise<Connection>)] = []
+      var connect: [(index: Int, promise: EventLoopPromise<ClientConnection>)] = []
     }
 
     var phases: [Phase]
@@ -41,9 +41,9 @@ extension ERPTransport.Client {
     /// joins the rotation; a call waits only when no connection is ready.
     mutating func decide(
       now: NIODeadline,
-      makePromise: () -> EventLoopPromise<Connection>
+      makePromise: () -> EventLoopPromise<ClientConnection>
     ) -> Decision {
-      var connect: [(Int, EventLoopPromise<Connection>)] = []
+      var connect: [(Int, EventLoopPromise<ClientConnection>)] = []
       for index in self.phases.indices {
         let due: Bool
         switch self.phases[index] {
@@ -77,7 +77,7 @@ extension ERPTransport.Client {
       return Decision(action: .fail(reasons.last ?? "no address"), connect: connect)
     }
 
-    mutating func ready(_ index: Int, _ connection: Connection) {
+    mutating func ready(_ index: Int, _ connection: ClientConnection) {
       self.phases[index] = .ready(connection)
       self.failures[index] = 0
     }
@@ -103,7 +103,7 @@ extension ERPTransport.Client {
     }
 
     /// A ready connection went away or began draining: the next call opens a fresh one.
-    mutating func lost(_ index: Int, _ connection: Connection) {
+    mutating func lost(_ index: Int, _ connection: ClientConnection) {
       if case .ready(let current) = self.phases[index], current === connection {
         self.phases[index] = .idle
       }
@@ -112,11 +112,11 @@ extension ERPTransport.Client {
     /// A connection a call found unusable (closing, draining or failed): whichever address it
     /// belongs to stops offering it, so the next decision connects anew instead of picking it
     /// again.
-    mutating func lost(_ connection: Connection) {
+    mutating func lost(_ connection: ClientConnection) {
       for index in self.phases.indices { self.lost(index, connection) }
     }
 
-    func allConnections() -> [Connection] {
+    func allConnections() -> [ClientConnection] {
       self.phases.compactMap { phase in
         if case .ready(let connection) = phase { return connection }
         return nil

@@ -170,11 +170,14 @@ extension ERPTransport {
 
     /// A ready connection with a free stream slot, connecting where needed. Addresses in backoff
     /// are skipped; when every address is failing the call fails fast with UNAVAILABLE.
-    private func pickConnection() async throws -> Connection {
+    private func pickConnection() async throws -> ClientConnection {
       while true {
         let eventLoop = self.group.next()
         let decision = self.pool.withLockedValue { pool in
-          pool.decide(now: .now(), makePromise: { eventLoop.makePromise(of: Connection.self) })
+          pool.decide(
+            now: .now(),
+            makePromise: { eventLoop.makePromise(of: ClientConnection.self) }
+          )
         }
         for (index, promise) in decision.connect {
           self.startConnecting(index, ready: promise)
@@ -184,7 +187,7 @@ extension ERPTransport {
           do {
             try await connection.acquireSlot()
             return connection
-          } catch is Connection.ConnectionUnusable {
+          } catch is ClientConnection.ConnectionUnusable {
             // Never pick it again: its close may still be queued behind this very task.
             self.pool.withLockedValue { $0.lost(connection) }
             continue
@@ -201,12 +204,12 @@ extension ERPTransport {
       }
     }
 
-    private func startConnecting(_ index: Int, ready: EventLoopPromise<Connection>) {
+    private func startConnecting(_ index: Int, ready: EventLoopPromise<ClientConnection>) {
       let target = self.targets[index]
       let eventLoop = ready.futureResult.eventLoop
 
       let config = self.config
-      let callbacks = Connection.Callbacks(
+      let callbacks = ClientConnection.Callbacks(
         onReady: { connection in ready.succeed(connection) },
         onGoAway: { connection in self.pool.withLockedValue { $0.lost(index, connection) } },
         onClose: { connection in
@@ -219,8 +222,7 @@ extension ERPTransport {
         .channelOption(.socketOption(.tcp_nodelay), value: 1)
         .channelInitializer { channel in
           channel.eventLoop.makeCompletedFuture {
-            let connection = Connection(
-              role: .client,
+            let connection = ClientConnection(
               channel: channel,
               limits: config.limits,
               callbacks: callbacks
@@ -257,13 +259,11 @@ extension ERPTransport {
     }
 
     /// Pings the server every interval; a ping unanswered by the next one closes the connection.
-    private static func keepAlive(_ connection: Connection, every interval: TimeAmount) {
+    private static func keepAlive(_ connection: ClientConnection, every interval: TimeAmount) {
       let channel = connection.channel
       let task = channel.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) {
         _ in
-        if !connection.keepalivePing() {
-          channel.close(promise: nil)
-        }
+        connection.keepaliveTimerFired()
       }
       channel.closeFuture.whenComplete { _ in task.cancel() }
     }

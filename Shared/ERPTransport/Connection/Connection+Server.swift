@@ -1,64 +1,42 @@
 import GRPCCore
 import NIOCore
 
-extension Connection {
-  static let deadlineExceededMessage = "deadline exceeded: the call's grpc-timeout passed"
-
+/// The server's side of the driver: what handlers and the server's timers do to a connection.
+extension Connection where Machine == ServerConnectionStateMachine<ServerStreamContext> {
   /// The handler's task started: cancellation from now on reaches it through `handle`. A stream
   /// that already ended (reset, connection lost) cancels the handler at once.
   func attach(_ handle: ServerContext.RPCCancellationHandle, toStream id: UInt32) {
-    if !self.update(stream: id, { $0.cancellation = handle }) { handle.cancel() }
+    let attached = self.state.withLockedValue {
+      $0.machine.updateContext(ofStream: id) { $0.cancellation = handle }
+    }
+    if !attached { handle.cancel() }
   }
 
   /// The handler's task exists: ending the stream abruptly cancels it too. A stream that already
   /// ended has nothing left for the task to answer, so it is cancelled at once.
   func attach(_ task: Task<Void, Never>, toStream id: UInt32) {
-    if !self.update(stream: id, { $0.handlerTask = task }) { task.cancel() }
-  }
-
-  /// Changes an open stream's record; false when the stream has already ended.
-  private func update(stream id: UInt32, _ change: (inout StreamRecord) -> Void) -> Bool {
-    self.state.withLockedValue { state -> Bool in
-      guard var record = state.streams[id] else { return false }
-      change(&record)
-      state.streams[id] = record
-      return true
+    let attached = self.state.withLockedValue {
+      $0.machine.updateContext(ofStream: id) { $0.handlerTask = task }
     }
+    if !attached { task.cancel() }
   }
 
-  /// The call's deadline passed while it was still open: the server ends it by itself, whatever
-  /// the client does (wire spec §2.1): TRAILERS DEADLINE_EXCEEDED, and the handler is cancelled.
+  /// The call's deadline passed while it was still open (wire spec §2.1).
   func deadlinePassed(onStream id: UInt32) {
-    let effects = self.state.withLockedValue { state -> Effects in
-      var effects = Effects()
-      guard let record = state.streams.removeValue(forKey: id) else { return effects }
-      self.failStream(
-        id,
-        record,
-        code: .deadlineExceeded,
-        message: Self.deadlineExceededMessage,
-        &state,
-        &effects
-      )
-      return effects
-    }
-    effects.run()
+    let now = NIODeadline.now()
+    self.withMachine { $0.deadlinePassed(onStream: id, now: now) }
   }
 
   /// Writes one response part from a server handler.
   func sendResponse(_ part: RPCResponsePart<ERPTransport.Bytes>, onStream id: UInt32) async throws {
     switch part {
     case .metadata(let metadata):
-      let payload = FramePayloads.responseHeaders(metadata: metadata)
-      let limit = self.state.withLockedValue { Int($0.peerSettings.maxMetadataSize) }
-      guard payload.readableBytes <= limit else {
-        // The client would have to fail the stream anyway; say why instead.
-        let message =
-          "response metadata of \(payload.readableBytes) bytes exceeds the client's limit of \(limit)"
-        self.endServerStream(id, status: Status(code: .internalError, message: message))
-        throw RPCError(code: .internalError, message: message)
+      let now = NIODeadline.now()
+      let error = self.withMachine { machine -> (RPCError?, [Action]) in
+        let (actions, error) = machine.sendHeaders(metadata, onStream: id, now: now)
+        return (error, actions)
       }
-      self.queue(Frame(type: .headers, streamID: id, payload: payload))
+      if let error { throw error }
     case .message(let message):
       try await self.sendMessage(message, onStream: id)
     case .status(let status, let metadata):
@@ -66,38 +44,35 @@ extension Connection {
     }
   }
 
-  /// Ends a server stream with TRAILERS (unless it already ended) and frees its slot. The
-  /// trailers fit the client's metadata limit (the message is cut if need be), and a call whose
-  /// deadline has passed ends DEADLINE_EXCEEDED whatever error the handler gave (typically the
-  /// cancellation the deadline caused).
+  /// Ends a server stream with TRAILERS (unless it already ended) and frees its slot.
   func endServerStream(_ id: UInt32, status: Status, metadata: Metadata = [:]) {
-    let effects = self.state.withLockedValue { state -> Effects in
-      var effects = Effects()
-      guard let record = state.streams.removeValue(forKey: id) else { return effects }
-      var status = status
-      if status.code != .ok, let deadline = record.deadline, NIODeadline.now() >= deadline {
-        status = Status(code: .deadlineExceeded, message: Self.deadlineExceededMessage)
-      }
-      state.outbound.append(
-        Frame(
-          type: .trailers,
-          streamID: id,
-          payload: FramePayloads.status(
-            status,
-            metadata: metadata,
-            limit: Int(state.peerSettings.maxMetadataSize)
-          )
-        )
-      )
-      // Anything the client still sends on this stream is ignored; its reader ends here.
-      record.sink.finish()
-      if let waiter = record.creditWaiter {
-        effects.append { waiter.continuation.resume() }
-      }
-      self.streamRemoved(&state, &effects)
-      self.scheduleDrain(&state, &effects)
-      return effects
+    let now = NIODeadline.now()
+    self.withMachine { $0.endStream(id, status: status, metadata: metadata, now: now) }
+  }
+
+  /// Begins a graceful two-phase drain (see ``ServerConnectionStateMachine/beginDraining``).
+  func beginDraining(reason: String) {
+    self.withMachine { $0.beginDraining(reason: reason) }
+  }
+
+  /// The idle timer fired. True when it began a drain.
+  @discardableResult
+  func idleTimerFired(timeout: TimeAmount) -> Bool {
+    let now = NIODeadline.now()
+    return self.withMachine { machine -> (Bool, [Action]) in
+      let actions = machine.idleTimerFired(timeout: timeout, now: now)
+      return (!actions.isEmpty, actions)
     }
-    effects.run()
+  }
+
+  /// The handshake timer fired.
+  func handshakeTimerFired() {
+    self.withMachine { $0.handshakeTimerFired() }
+  }
+
+  /// Cancels every server handler still running (the grace period is over).
+  func cancelAllStreams(reason: String) {
+    let now = NIODeadline.now()
+    self.withMachine { $0.cancelAllStreams(reason: reason, now: now) }
   }
 }

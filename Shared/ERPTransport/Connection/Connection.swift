@@ -1,32 +1,25 @@
-import DequeModule
 import GRPCCore
 import NIOConcurrencyHelpers
 import NIOCore
 
-/// One TCP connection's streams, flow control and outbound schedule, for either side.
+typealias ServerConnection = Connection<ServerConnectionStateMachine<ServerStreamContext>>
+typealias ClientConnection = Connection<ClientConnectionStateMachine<ClientStreamContext>>
+
+/// Drives one TCP connection's state machine: feeds it frames and events, performs the actions
+/// it returns. All protocol decisions are the machine's (``ServerConnectionStateMachine``,
+/// ``ClientConnectionStateMachine``); this class only owns the lock, the socket and the
+/// suspended tasks.
 ///
-/// State lives behind one lock so that callers on any thread (GRPCCore's tasks writing messages,
-/// the event loop delivering frames) update it directly; only the socket writes hop to the event
-/// loop, and one hop drains everything queued meanwhile, so writes coalesce under load. Side
-/// effects that may call back (finishing a stream, resuming a task) run after the lock is released.
-final class Connection: Sendable {
-  enum Role: Sendable { case client, server }
-
-  /// A stream a client opened, for the server transport to hand to GRPCCore.
-  struct AcceptedStream: Sendable {
-    var id: UInt32
-    var descriptor: MethodDescriptor
-    var inbound: InboundQueue<RPCRequestPart<ERPTransport.Bytes>>
-    /// From the request's `grpc-timeout`: the server ends the call then (wire spec §2.1).
-    var deadline: NIODeadline?
-  }
-
-  /// Bytes of text a client's RST_STREAM carries at most (the reason is for people).
-  static let resetMessageLimit = 1024
+/// The machine lives behind one lock so that callers on any thread (GRPCCore's tasks writing
+/// messages, the event loop delivering frames) update it directly; only the socket writes hop to
+/// the event loop, and one hop drains everything queued meanwhile, so writes coalesce under load.
+/// Actions run after the lock is released (finishing a stream or resuming a task may call back).
+final class Connection<Machine: ConnectionStateMachine>: Sendable {
+  typealias Action = ConnectionAction<Machine.Context>
 
   struct Callbacks: Sendable {
     /// Server: a client opened a stream.
-    var onStream: @Sendable (AcceptedStream, Connection) -> Void = { _, _ in }
+    var onStream: @Sendable (AcceptedStream<Machine.Context>, Connection) -> Void = { _, _ in }
     /// Both: the peer's preface and SETTINGS arrived; the connection can carry streams.
     var onReady: @Sendable (Connection) -> Void = { _ in }
     /// Client: the connection takes no new streams: the server asked (GOAWAY), or it failed.
@@ -35,236 +28,262 @@ final class Connection: Sendable {
     var onClose: @Sendable (Connection) -> Void = { _ in }
   }
 
-  struct State {
-    var peerSettings = Settings.protocolDefaults
-    var gotPeerSettings = false
-    /// Our preface and SETTINGS are written; no frame may be written before them.
-    var started = false
-    var streams: [UInt32: StreamRecord] = [:]
-    /// Server: highest stream id a client opened. Client: highest id the server accepted (GOAWAY).
-    var lastPeerStreamID: UInt32 = 0
-    /// Client: the id the next stream will take.
-    var nextStreamID: UInt32 = 1
-    var outbound = OutboundQueue()
-    var drainScheduled = false
-    var closeWhenFlushed = false
-    /// No new streams: we sent GOAWAY (server) or received one (client).
-    var draining = false
-    /// Server: the client acknowledged the drain PING, so every stream it opened before seeing
-    /// GOAWAY has arrived; streams after this are refused and the connection closes when empty.
-    var drainAcknowledged = false
-    var failed = false
-    var closed = false
-    /// Client: call slots in use (at most the server's max concurrent streams) and calls waiting.
-    var slotsInUse = 0
-    /// Client: calls holding a slot whose HEADERS are not queued yet.
-    var slotsAwaitingOpen = 0
-    /// Client: the last stream id the server's GOAWAY promises to process.
-    var goAwayLastStreamID: UInt32?
-    /// Client: a PING that arrived while draining, answered once every call holding a slot has
-    /// queued its HEADERS, so that the server (which stops accepting streams on the answer) sees
-    /// those streams first.
-    var deferredPingAnswer: ByteBuffer?
-    var slotWaiters = Deque<(id: UInt64, continuation: CheckedContinuation<Void, any Error>)>()
+  /// Thrown before a call used a connection that is closing: the call moves to another one.
+  struct ConnectionUnusable: Error {}
+
+  struct Locked {
+    var machine: Machine
+    /// Tasks suspended until the machine names them in a resume or fail action.
+    var waiters: [UInt64: CheckedContinuation<Void, any Error>] = [:]
     var nextWaiterID: UInt64 = 0
-    var pingOutstanding = false
-    var idleSince: NIODeadline? = .now()
   }
 
-  let role: Role
   let channel: any Channel
   let limits: ERPTransport.Limits
   let callbacks: Callbacks
-  let state = NIOLockedValueBox(State())
+  let state: NIOLockedValueBox<Locked>
   /// Runs stream work on this connection's event loop (see ``EventLoopTaskExecutor``).
   let executor: EventLoopTaskExecutor
 
-  init(role: Role, channel: any Channel, limits: ERPTransport.Limits, callbacks: Callbacks) {
-    self.role = role
+  init(channel: any Channel, limits: ERPTransport.Limits, callbacks: Callbacks) {
     self.channel = channel
     self.executor = EventLoopTaskExecutor(channel.eventLoop)
     self.limits = limits
     self.callbacks = callbacks
+    let peer = channel.remoteAddress.map { "\($0)" } ?? "unknown"
+    self.state = NIOLockedValueBox(
+      Locked(machine: Machine(limits: limits, peer: peer, now: .now()))
+    )
   }
 
-  var remoteDescription: String {
-    self.channel.remoteAddress.map { "\($0)" } ?? "unknown"
-  }
+  // MARK: Driving the machine
 
-  var localDescription: String {
-    self.channel.localAddress.map { "\($0)" } ?? "unknown"
-  }
-
-  // MARK: Lifecycle
-
-  /// Writes our preface and SETTINGS; called when the socket becomes active.
-  /// Frames queued before this (a timer can fire before the socket is active) wait for it.
-  func start() {
-    var buffer = self.channel.allocator.buffer(capacity: 64)
-    Preface.write(to: &buffer)
-    Frame(type: .settings, streamID: 0, payload: self.limits.settings.encode()).write(to: &buffer)
-    self.channel.writeAndFlush(buffer, promise: nil)
-    let effects = self.state.withLockedValue { state -> Effects in
-      var effects = Effects()
-      state.started = true
-      if !state.outbound.isEmpty || state.closeWhenFlushed { self.scheduleDrain(&state, &effects) }
-      return effects
-    }
-    effects.run()
-  }
-
-  /// Answers a protocol violation with GOAWAY, then closes. Later frames are ignored.
-  ///
-  /// A client fails its calls on the connection at once (UNAVAILABLE) and tells its pool to stop
-  /// using it now, not when the socket finally closes: until then a new call would pick it again
-  /// and again without ever suspending, and on the connection's own event loop that spin keeps
-  /// the close from ever running (the gateway's livelock).
-  func fail(_ violation: ProtocolViolation) {
-    let effects = self.state.withLockedValue { state -> Effects in
-      var effects = Effects()
-      guard !state.failed, !state.closed else { return effects }
-      state.failed = true
-      if self.role == .client {
-        let error = RPCError(
-          code: .unavailable,
-          message: "connection to \(self.remoteDescription) failed: \(violation.reason)"
-        )
-        for (_, record) in state.streams { self.abort(record, error: error, &effects) }
-        state.streams.removeAll()
-        let waiters = state.slotWaiters
-        state.slotWaiters.removeAll()
-        effects.append {
-          for waiter in waiters { waiter.continuation.resume(throwing: ConnectionUnusable()) }
-          self.callbacks.onGoAway(self)
+  /// Runs `body` on the machine under the lock, then performs the actions it returned.
+  @discardableResult
+  func withMachine<Result>(_ body: (inout Machine) -> (Result, [Action])) -> Result {
+    var resumptions: [(CheckedContinuation<Void, any Error>, (any Error)?)] = []
+    let (result, actions) = self.state.withLockedValue { locked -> (Result, [Action]) in
+      let (result, actions) = body(&locked.machine)
+      for action in actions {
+        switch action {
+        case .resume(let id):
+          if let waiter = locked.waiters.removeValue(forKey: id) {
+            resumptions.append((waiter, nil))
+          }
+        case .failWaiter(let id, let failure):
+          if let waiter = locked.waiters.removeValue(forKey: id) {
+            resumptions.append((waiter, Self.error(failure)))
+          }
+        default:
+          break
         }
       }
-      state.outbound.appendControl(
-        .goAway(
-          lastStreamID: state.lastPeerStreamID,
-          code: violation.code,
-          reason: violation.reason
-        )
-      )
-      state.closeWhenFlushed = true
-      self.scheduleDrain(&state, &effects)
-      return effects
+      return (result, actions)
     }
-    effects.run()
+    for (waiter, error) in resumptions {
+      if let error { waiter.resume(throwing: error) } else { waiter.resume() }
+    }
+    self.perform(actions)
+    return result
+  }
+
+  func withMachine(_ body: (inout Machine) -> [Action]) {
+    self.withMachine { machine -> ((), [Action]) in ((), body(&machine)) }
+  }
+
+  private static func error(_ failure: WaiterFailure) -> any Error {
+    switch failure {
+    case .connectionUnusable: ConnectionUnusable()
+    case .error(let code, let message): RPCError(code: code, message: message)
+    }
+  }
+
+  private func perform(_ actions: [Action]) {
+    for action in actions {
+      switch action {
+      case .writePreface(let settings):
+        var buffer = self.channel.allocator.buffer(capacity: 64)
+        Preface.write(to: &buffer)
+        Frame(type: .settings, streamID: 0, payload: settings.encode()).write(to: &buffer)
+        self.channel.writeAndFlush(buffer, promise: nil)
+      case .scheduleWrite:
+        self.channel.eventLoop.execute { self.writeQueued() }
+      case .ready:
+        self.callbacks.onReady(self)
+      case .goingAway:
+        self.callbacks.onGoAway(self)
+      case .accept(let accepted):
+        accepted.context.deliver(metadata: accepted.metadata)
+        self.callbacks.onStream(accepted, self)
+      case .deliverMessage(let context, let message):
+        context.deliver(message: message)
+      case .deliverMetadata(let context, let metadata):
+        context.deliver(metadata: metadata)
+      case .deliverStatus(let context, let status, let metadata):
+        context.deliver(status: status, metadata: metadata)
+      case .finish(let context):
+        context.finish()
+      case .abort(let context, let error):
+        context.abort(error)
+      case .resume, .failWaiter:
+        break  // Done under the lock, in `withMachine`.
+      case .scheduleDrainTimer(let delay):
+        self.channel.eventLoop.scheduleTask(in: delay) {
+          self.withMachine { $0.drainTimerFired() }
+        }
+      case .closeChannel:
+        self.channel.close(promise: nil)
+      case .closed:
+        self.callbacks.onClose(self)
+      }
+    }
+  }
+
+  /// Suspends the calling task as waiter `id` when `register` (run under the lock, with the
+  /// machine) says so; it resumes when the machine names it in a resume or fail action.
+  /// Cancellation runs `cancel` and, when that returns true, fails the wait.
+  func suspend(
+    as id: UInt64,
+    register: @Sendable (inout Machine) -> (any Error)??,
+    cancel: @escaping @Sendable (inout Machine) -> Bool
+  ) async throws {
+    try await withTaskCancellationHandler {
+      try await withCheckedThrowingContinuation {
+        (continuation: CheckedContinuation<Void, any Error>) in
+        let immediate = self.state.withLockedValue { locked -> (any Error)?? in
+          let outcome = register(&locked.machine)
+          if outcome == nil { locked.waiters[id] = continuation }
+          return outcome
+        }
+        switch immediate {
+        case .some(.some(let error)): continuation.resume(throwing: error)
+        case .some(.none): continuation.resume()
+        case .none: break
+        }
+      }
+    } onCancel: {
+      let waiter = self.state.withLockedValue { locked -> CheckedContinuation<Void, any Error>? in
+        guard cancel(&locked.machine) else { return nil }
+        return locked.waiters.removeValue(forKey: id)
+      }
+      waiter?.resume(throwing: CancellationError())
+    }
+  }
+
+  func makeWaiterID() -> UInt64 {
+    self.state.withLockedValue { locked in
+      locked.nextWaiterID += 1
+      return locked.nextWaiterID
+    }
+  }
+
+  // MARK: Socket events
+
+  /// The socket became active: our preface and SETTINGS go out.
+  func start() {
+    self.withMachine { $0.core.start() }
+  }
+
+  /// A decoded frame from the peer.
+  func receive(_ frame: Frame, oversized: Int? = nil) {
+    let now = NIODeadline.now()
+    self.withMachine { machine in
+      machine.receive(frame, oversized: oversized, now: now, makeContext: self.makeContext)
+    }
+  }
+
+  /// A violation the decoder found (or a timer decided): GOAWAY, then close.
+  func fail(_ violation: ProtocolViolation) {
+    self.withMachine { $0.fail(violation) }
   }
 
   /// The socket closed: every open stream ends with UNAVAILABLE and every waiter is released.
   func closed() {
-    let effects = self.state.withLockedValue { state -> Effects in
-      var effects = Effects()
-      guard !state.closed else { return effects }
-      state.closed = true
-      let error = RPCError(
-        code: .unavailable,
-        message: "connection to \(self.remoteDescription) was lost"
-      )
-      for (_, record) in state.streams {
-        self.abort(record, error: error, &effects)
-      }
-      state.streams.removeAll()
-      let waiters = state.slotWaiters
-      state.slotWaiters.removeAll()
-      effects.append {
-        for waiter in waiters { waiter.continuation.resume(throwing: error) }
-      }
-      effects.append { self.callbacks.onClose(self) }
-      return effects
-    }
-    effects.run()
+    self.withMachine { $0.channelInactive() }
   }
 
-  /// Ends a stream abruptly: the handler is cancelled (server) or the call fails (client).
-  func abort(_ record: StreamRecord, error: RPCError, _ effects: inout Effects) {
-    let sink = record.sink
-    let handle = record.cancellation
-    let task = record.handlerTask
-    let waiter = record.creditWaiter
-    effects.append {
-      handle?.cancel()
-      task?.cancel()
-      waiter?.continuation.resume(throwing: error)
-      sink.finish(throwing: error)
-    }
-  }
-
-  // MARK: Outbound scheduling
-
-  /// Ensures one drain is pending on the event loop.
-  func scheduleDrain(_ state: inout State, _ effects: inout Effects) {
-    guard !state.drainScheduled else { return }
-    state.drainScheduled = true
-    effects.append {
-      self.channel.eventLoop.execute { self.drain() }
-    }
+  /// The socket became writable again.
+  func resumeWriting() {
+    self.withMachine { $0.core.writable() }
   }
 
   /// Writes queued frames until the queue is empty or the socket stops being writable, then
   /// flushes once. Runs on the event loop.
-  func drain() {
+  private func writeQueued() {
     let batchLimit = 256 * 1024
     var buffer = self.channel.allocator.buffer(capacity: 4096)
-    var close = false
-    var failed = false
+    var close: ConnectionCloseMode?
     while true {
       let writable = self.channel.isWritable
-      let more = self.state.withLockedValue { state -> Bool in
-        guard writable, state.started else {
-          state.drainScheduled = false
-          return false
-        }
-        while buffer.readableBytes < batchLimit, let frame = state.outbound.next() {
-          frame.write(to: &buffer)
-        }
-        if state.outbound.isEmpty {
-          state.drainScheduled = false
-          close = state.closeWhenFlushed
-          failed = state.failed
-          return false
-        }
-        return true
+      let turn = self.state.withLockedValue { locked in
+        locked.machine.core.takeFrames(into: &buffer, limit: batchLimit, writable: writable)
       }
       if buffer.readableBytes > 0 {
         self.channel.write(buffer, promise: nil)
         buffer = self.channel.allocator.buffer(capacity: 4096)
       }
-      if !more { break }
+      if case .more = turn { continue }
+      if case .done(let mode) = turn { close = mode }
+      break
     }
     self.channel.flush()
-    if close && failed {
+    switch close {
+    case .afterViolation:
       // Closing a socket with unread input makes the kernel send RST, which can destroy the
       // GOAWAY before the peer reads it: close our side only, and the rest a moment later.
       self.channel.close(mode: .output, promise: nil)
       let channel = self.channel
       channel.eventLoop.scheduleTask(in: .seconds(1)) { channel.close(promise: nil) }
-    } else if close {
+    case .graceful:
       self.channel.close(promise: nil)
+    case nil:
+      break
     }
   }
 
-  /// The socket became writable again.
-  func resumeWriting() {
-    let effects = self.state.withLockedValue { state -> Effects in
-      var effects = Effects()
-      if !state.outbound.isEmpty { self.scheduleDrain(&state, &effects) }
-      return effects
+  // MARK: Messages and flow control
+
+  /// Queues one message on a stream, cut into MESSAGE chunks, once the stream has credit. A
+  /// stream that closed meanwhile drops the message: the call's outcome is already decided.
+  func sendMessage(_ message: ERPTransport.Bytes, onStream id: UInt32) async throws {
+    let size = message.count
+    let limit = self.state.withLockedValue { $0.machine.core.sendLimit }
+    guard size <= limit else {
+      throw RPCError(
+        code: .resourceExhausted,
+        message: "message of \(size) bytes exceeds the limit of \(limit) bytes"
+      )
     }
-    effects.run()
+    var waiterID: UInt64?
+    while true {
+      let outcome = self.withMachine {
+        machine -> (ConnectionCore<Machine.Context>.SendOutcome, [Action]) in
+        var actions: [Action] = []
+        let outcome = machine.core.sendMessage(message.buffer, onStream: id, &actions)
+        return (outcome, actions)
+      }
+      guard outcome == .wait else { return }
+      let waiter = waiterID ?? self.makeWaiterID()
+      waiterID = waiter
+      try await self.suspend(
+        as: waiter,
+        register: { machine in
+          machine.core.waitForCredit(onStream: id, waiter: waiter) ? nil : .some(nil)
+        },
+        cancel: { machine in machine.core.cancelCreditWait(onStream: id, waiter: waiter) }
+      )
+    }
   }
-}
 
-/// Side effects gathered under the lock and run after it is released.
-struct Effects {
-  private var actions: [() -> Void] = []
-
-  mutating func append(_ action: @escaping () -> Void) {
-    self.actions.append(action)
+  /// The application took a message of `bytes` bytes from a stream.
+  func consumed(_ bytes: Int, onStream id: UInt32) {
+    guard bytes > 0 else { return }
+    self.withMachine { $0.core.consumed(bytes, onStream: id) }
   }
 
-  func run() {
-    for action in self.actions { action() }
+  /// A stream the peer opened: its reader returns credit on this connection.
+  private func makeContext(_ id: UInt32) -> Machine.Context {
+    Machine.Context.accepted(stream: id) { [weak self] bytes in self?.consumed(bytes, onStream: id)
+    }
   }
 }

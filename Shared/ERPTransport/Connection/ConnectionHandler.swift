@@ -1,12 +1,15 @@
 import NIOCore
 
 /// Feeds decoded frames from the socket into a ``Connection`` and reports socket events to it.
-final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+/// Nothing else: every decision is the connection's state machine's.
+final class ConnectionHandler<Machine: ConnectionStateMachine>: ChannelInboundHandler,
+  RemovableChannelHandler
+{
   typealias InboundIn = FrameDecoder.Item
 
-  private let connection: Connection
+  private let connection: Connection<Machine>
 
-  init(connection: Connection) {
+  init(connection: Connection<Machine>) {
     self.connection = connection
   }
 
@@ -20,17 +23,9 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     case .preface:
       break
     case .frame(let frame):
-      do {
-        try self.connection.receive(frame)
-      } catch {
-        self.connection.fail(error)
-      }
+      self.connection.receive(frame)
     case .oversizedMetadata(let header, let length):
-      do {
-        try self.connection.receive(header, oversized: length)
-      } catch {
-        self.connection.fail(error)
-      }
+      self.connection.receive(header, oversized: length)
     }
   }
 

@@ -37,7 +37,7 @@ extension ERPTransport {
     private struct State {
       var listener: (any Channel)?
       var listenerClosed = false
-      var connections: [ObjectIdentifier: Connection] = [:]
+      var connections: [ObjectIdentifier: ServerConnection] = [:]
       var shuttingDown = false
       var streamHandler: StreamHandler?
       /// Handler tasks still running, so `listen` can wait for them and cancel them.
@@ -46,6 +46,9 @@ extension ERPTransport {
       /// `listen` waiting for the last connection and handler to finish.
       var finished: CheckedContinuation<Void, Never>?
       var isFinished = false
+      /// Connections accepted since the start, and idle drains begun (for tests to observe).
+      var acceptedConnections = 0
+      var idleDrains = 0
     }
 
     public let config: Config
@@ -115,7 +118,10 @@ extension ERPTransport {
     /// stream's HEADERS and (by default) running there: no thread is woken to start a call.
     /// Unstructured so that it needs no hop to `listen`'s task; `listen` still waits for every
     /// handler and cancels them all when it is cancelled.
-    private func spawnHandler(_ accepted: Connection.AcceptedStream, on connection: Connection) {
+    private func spawnHandler(
+      _ accepted: AcceptedStream<ServerStreamContext>,
+      on connection: ServerConnection
+    ) {
       let preference: (any TaskExecutor)? =
         self.config.runsHandlersOnEventLoop ? connection.executor : nil
       let task = self.state.withLockedValue { state -> Task<Void, Never>? in
@@ -136,7 +142,7 @@ extension ERPTransport {
 
     public func beginGracefulShutdown() {
       let (listener, connections) = self.state.withLockedValue {
-        state -> ((any Channel)?, [Connection]) in
+        state -> ((any Channel)?, [ServerConnection]) in
         guard !state.shuttingDown else { return (nil, []) }
         state.shuttingDown = true
         return (state.listener, Array(state.connections.values))
@@ -158,11 +164,10 @@ extension ERPTransport {
 
     private func setUp(_ channel: any Channel) throws {
       let key = ObjectIdentifier(channel)
-      let connection = Connection(
-        role: .server,
+      let connection = ServerConnection(
         channel: channel,
         limits: self.config.limits,
-        callbacks: Connection.Callbacks(
+        callbacks: ServerConnection.Callbacks(
           onStream: { accepted, connection in
             self.spawnHandler(accepted, on: connection)
           },
@@ -185,6 +190,7 @@ extension ERPTransport {
 
       let drainNow = self.state.withLockedValue { state -> Bool in
         state.connections[key] = connection
+        state.acceptedConnections += 1
         return state.shuttingDown
       }
       if drainNow { connection.beginDraining(reason: "server shutting down") }
@@ -194,19 +200,26 @@ extension ERPTransport {
         initialDelay: .nanoseconds(idleTimeout.nanoseconds / 2),
         delay: .nanoseconds(idleTimeout.nanoseconds / 2)
       ) { _ in
-        if connection.isIdle(for: idleTimeout) {
-          connection.beginDraining(reason: "connection idle")
+        if connection.idleTimerFired(timeout: idleTimeout) {
+          self.state.withLockedValue { $0.idleDrains += 1 }
         }
       }
       let handshakeCheck = channel.eventLoop.scheduleTask(in: self.config.handshakeTimeout) {
-        if !connection.state.withLockedValue({ $0.gotPeerSettings }) {
-          connection.fail(ProtocolViolation(.protocolError, "no preface and SETTINGS in time"))
-        }
+        connection.handshakeTimerFired()
       }
       channel.closeFuture.whenComplete { _ in
         idleCheck.cancel()
         handshakeCheck.cancel()
       }
+    }
+
+    /// Whether graceful shutdown has begun (every connection was told to drain).
+    var isShuttingDown: Bool { self.state.withLockedValue { $0.shuttingDown } }
+
+    /// Connections open now and accepted since the start, and idle drains begun: what a test
+    /// observes to know that a connection really was drained and closed.
+    var connectionCounts: (open: Int, accepted: Int, idleDrains: Int) {
+      self.state.withLockedValue { ($0.connections.count, $0.acceptedConnections, $0.idleDrains) }
     }
 
     /// Ends `listen` once the listener, every connection and every handler are done.
@@ -237,8 +250,8 @@ extension ERPTransport {
     // MARK: Streams
 
     private func serve(
-      _ accepted: Connection.AcceptedStream,
-      on connection: Connection,
+      _ accepted: AcceptedStream<ServerStreamContext>,
+      on connection: ServerConnection,
       with streamHandler: @Sendable (RPCStream<Inbound, Outbound>, ServerContext) async -> Void
     ) async {
       let id = accepted.id
@@ -254,7 +267,7 @@ extension ERPTransport {
         connection.attach(handle, toStream: id)
         let stream = RPCStream(
           descriptor: accepted.descriptor,
-          inbound: RPCAsyncSequence(wrapping: InboundSequence(queue: accepted.inbound)),
+          inbound: RPCAsyncSequence(wrapping: InboundSequence(queue: accepted.context.inbound)),
           outbound: RPCWriter.Closable(wrapping: ServerStreamWriter(connection: connection, id: id))
         )
         let context = ServerContext(
@@ -278,7 +291,7 @@ extension ERPTransport {
 struct ServerStreamWriter: ClosableRPCWriterProtocol {
   typealias Element = RPCResponsePart<ERPTransport.Bytes>
 
-  let connection: Connection
+  let connection: ServerConnection
   let id: UInt32
 
   func write(_ element: Element) async throws {
