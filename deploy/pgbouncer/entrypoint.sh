@@ -18,6 +18,7 @@ listen_port = 6432
 unix_socket_dir =
 auth_type = scram-sha-256
 auth_file = $dir/userlist.txt
+admin_users = postgres
 default_pool_size = ${PGBOUNCER_POOL_SIZE:-20}
 max_client_conn = 1000
 ignore_startup_parameters = extra_float_digits
