@@ -6,10 +6,14 @@
 set -eu
 : "${ERP_DB_PASSWORD:?set ERP_DB_PASSWORD}"
 dir=$(mktemp -d /tmp/pgbouncer.XXXXXX)
+# PgBouncer's own resolver (c-ares) timed out against podman's DNS for the server's name
+# ("bad-af", connect timeout), so the name is resolved here, once, with the system resolver.
+host=${POSTGRES_HOST:-postgres}
+address=$(getent ahostsv4 "$host" | awk 'NR == 1 { print $1 }')
 printf '"postgres" "%s"\n' "$ERP_DB_PASSWORD" > "$dir/userlist.txt"
 cat > "$dir/pgbouncer.ini" <<INI
 [databases]
-* = host=${POSTGRES_HOST:-postgres} port=5432 user=postgres password=${ERP_DB_PASSWORD}
+* = host=${address:-$host} port=5432 user=postgres password=${ERP_DB_PASSWORD}
 
 [pgbouncer]
 pool_mode = transaction
