@@ -75,7 +75,11 @@ struct SmokeCommand: AsyncParsableCommand {
     create.customer.kind = .organisation
     create.customer.name = "شركة الفحص \(run)"
     let customer = try await erp.customers.createCustomer(create)
-    try Self.step("customer", customer.name == create.customer.name, "\(customer.id) \(customer.name)")
+    try Self.step(
+      "customer",
+      customer.name == create.customer.name,
+      "\(customer.id) \(customer.name)"
+    )
 
     var order = Erp_Sales_V1_CreateOrderRequest()
     order.requestID = "smoke-\(run)-order"

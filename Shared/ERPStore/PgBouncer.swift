@@ -112,7 +112,8 @@ public struct PgBouncer: Sendable {
     while true {
       if Self.accepts(path) { return }
       guard Date() < deadline else {
-        let log = (try? String(contentsOfFile: self.directory + "/pgbouncer.log", encoding: .utf8))
+        let log =
+          (try? String(contentsOfFile: self.directory + "/pgbouncer.log", encoding: .utf8))
           ?? ""
         throw Failure(
           description: "PgBouncer did not accept connections: \(log.suffix(500))"
