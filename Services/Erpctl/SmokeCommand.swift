@@ -39,10 +39,13 @@ struct SmokeCommand: AsyncParsableCommand {
   }
 
   private static func orderToCash(_ erp: GatewayClients, run: String, wait: Int) async throws {
-    if try await erp.ledger.getSettings(.init()).baseCurrency.isEmpty {
+    // Everything in the books' base currency (SAR when the tenant has none yet): stock is
+    // valued in it, and the order, invoice and payment follow.
+    var currency = try await erp.ledger.getSettings(.init()).baseCurrency
+    if currency.isEmpty {
       var base = Erp_Finance_V1_SetBaseCurrencyRequest()
       base.currencyCode = "SAR"
-      _ = try await erp.ledger.setBaseCurrency(base)
+      currency = try await erp.ledger.setBaseCurrency(base).baseCurrency
     }
     var warehouse = Erp_Supplychain_V1_CreateWarehouseRequest()
     warehouse.requestID = "smoke-\(run)-warehouse"
@@ -56,8 +59,8 @@ struct SmokeCommand: AsyncParsableCommand {
     item.item.sku = "SMOKE-\(run)"
     item.item.name = "تمر مجدول"
     item.item.unitOfMeasure = "unit"
-    item.item.standardCost = Self.sar(10_00)
-    item.item.listPrice = Self.sar(25_00)
+    item.item.standardCost = Self.money(10_00, currency)
+    item.item.listPrice = Self.money(25_00, currency)
     _ = try await erp.catalog.createItem(item)
 
     var adjust = Erp_Supplychain_V1_AdjustStockRequest()
@@ -84,11 +87,12 @@ struct SmokeCommand: AsyncParsableCommand {
     var order = Erp_Sales_V1_CreateOrderRequest()
     order.requestID = "smoke-\(run)-order"
     order.customerID = customer.id
-    order.currencyCode = "SAR"
+    order.currencyCode = currency
     order.warehouseCode = warehouse.warehouse.code
     var line = Erp_Sales_V1_OrderLine()
     line.sku = item.item.sku
     line.quantityMilli = 2_000
+    line.unitPriceMinor = 25_00
     order.lines = [line]
     let created = try await erp.orders.createOrder(order)
     var ref = Erp_Sales_V1_OrderRef()
@@ -127,7 +131,11 @@ struct SmokeCommand: AsyncParsableCommand {
     allocation.amount = invoice.total
     payment.allocations = [allocation]
     _ = try await erp.billing.recordPayment(payment)
-    try Self.step("payment", true, "\(invoice.number) \(invoice.total.unitsMinor) SAR minor units")
+    try Self.step(
+      "payment",
+      true,
+      "\(invoice.number) \(invoice.total.unitsMinor) \(currency) minor units"
+    )
 
     var view = Erp_Gateway_V1_Customer360Request()
     view.customerID = customer.id
@@ -150,9 +158,9 @@ struct SmokeCommand: AsyncParsableCommand {
     )
   }
 
-  private static func sar(_ minor: Int64) -> Erp_Common_V1_Money {
+  private static func money(_ minor: Int64, _ currency: String) -> Erp_Common_V1_Money {
     var money = Erp_Common_V1_Money()
-    money.currencyCode = "SAR"
+    money.currencyCode = currency
     money.unitsMinor = minor
     return money
   }
