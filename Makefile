@@ -3,9 +3,9 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 # Debian packages the build and the tests need (libpq and protobuf-c are the design's packages).
-DEBIAN_PACKAGES := libpq-dev postgresql protobuf-compiler libprotobuf-c-dev protobuf-c-compiler gcc python3 python3-venv pkg-config
+DEBIAN_PACKAGES := libpq-dev postgresql protobuf-compiler libprotobuf-c-dev protobuf-c-compiler gcc python3 python3-venv pkg-config pgbouncer
 
-.PHONY: test check-layers deps build c-client deploy-check run fuzz fuzz-smoke fuzz-build bench-transport bench-store bench-finance bench-customers bench-supplychain bench-sales bench-gateway format protos check-protos
+.PHONY: containers test check-layers deps build c-client deploy-check run fuzz fuzz-smoke fuzz-build bench-transport bench-store bench-finance bench-customers bench-supplychain bench-sales bench-gateway format protos check-protos
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
@@ -33,7 +33,21 @@ TEST_MODULES := ERPMoneyTests ERPTransportTests ERPStoreTests ERPRuntimeTests Fi
 test: check-protos fuzz-smoke build c-client deploy-check check-layers
 	timeout --kill-after=30s 45m bash -c 'failed=""; for module in $(TEST_MODULES); do \
 	  echo "== $$module"; $(SWIFT) test --skip-build --filter "^$$module\." || failed="$$failed $$module"; \
-	done; if [ -n "$$failed" ]; then echo "failed:$$failed"; exit 1; fi'
+	done; \
+	echo "== through PgBouncer (transaction mode): $(PGBOUNCER_TESTS)"; \
+	ERP_TEST_PGBOUNCER=1 $(SWIFT) test --skip-build --filter "$(PGBOUNCER_TESTS)" || failed="$$failed pgbouncer"; \
+	if [ -n "$$failed" ]; then echo "failed:$$failed"; exit 1; fi'
+
+# The tenancy and finance tests once more with every connection through PgBouncer in transaction
+# mode in front of the test cluster (ERPTestSupport's TestPgBouncer), as large installs run.
+PGBOUNCER_TESTS := ^ERPStoreTests\.(TenancyTests|PgBouncerTests)|^FinanceTests\.
+
+# Every service's image built with podman and the whole system run from deploy/compose.yaml,
+# smoke-tested, a service killed and brought back by its restart policy, the single-node
+# Kubernetes overlay run with podman kube play, then everything torn down (minutes; not part of
+# make test). deploy/README.md says what it needs and what it does.
+containers: deps
+	deploy/containers.sh
 
 # The transport's libFuzzer target (the runtime ships with the Swift toolchain) over the frame
 # decoder and a server's and a client's handling of HEADERS, TRAILERS and metadata. It is a package

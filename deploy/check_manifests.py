@@ -9,9 +9,11 @@ for root in ["deploy/k8s/base", "deploy/k8s/overlays/single-node"]:
     with open(os.path.join(root, "kustomization.yaml")) as handle:
         kustomization = yaml.safe_load(handle)
     named = list(kustomization.get("resources", []))
-    named += [patch["path"] for patch in kustomization.get("patches", []) if "path" in patch]
+    named += list(kustomization.get("bases", []))
+    for field in ["patches", "patchesJson6902"]:
+        named += [patch["path"] for patch in kustomization.get(field, []) if "path" in patch]
     for generator in kustomization.get("configMapGenerator", []):
-        named += generator.get("envs", [])
+        named += generator.get("envs", []) + ([generator["env"]] if "env" in generator else [])
     for name in named:
         path = os.path.normpath(os.path.join(root, name))
         if not os.path.exists(path):

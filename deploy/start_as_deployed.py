@@ -1,6 +1,6 @@
 """Starts each service executable (the debug build) with exactly the environment
 deploy/compose.yaml gives its container: the env_file, then `environment` with ${…} filled in
-from the values below, except that the database host `postgres` becomes a private PostgreSQL
+from the values below, except that the database host (`pgbouncer` in compose) becomes a private PostgreSQL
 started here, and that the ports (each container's own in compose) become free loopback ports,
 the peers' addresses with them, so the check runs beside `make run` or anything else listening.
 Each must answer /readyz on its ops port.
@@ -61,7 +61,9 @@ def main():
     data = tempfile.mkdtemp(prefix="erp-deploy-check-")
     taken = set()
     port = free_port(taken)
-    built = [name for name, service in compose["services"].items() if "build" in service]
+    built = [name for name, service in compose["services"].items()
+             if service.get("build", {}).get("dockerfile") == "deploy/Dockerfile"
+             and "target" not in service["build"]]
     ports = {name: (free_port(taken), free_port(taken)) for name in built}
     shutil.chown(data, "postgres")
     def as_postgres(*command, stdin=None):
@@ -77,15 +79,16 @@ def main():
             as_postgres(f"{BIN}/psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
                         "-q", "-v", "ON_ERROR_STOP=1", "-f", "-", stdin=init)
         for name, service in compose["services"].items():
-            if "build" not in service:
-                continue
+            if name not in built:
+                continue  # PostgreSQL, PgBouncer and the one-shot erpctl job
             environment = {}
             for env_file in service.get("env_file", []):
                 environment.update(read_env_file(os.path.join("deploy", env_file)))
             for key, value in service.get("environment", {}).items():
                 environment[key] = substitute(str(value))
+            # Compose's services reach PostgreSQL through PgBouncer; here, the server directly.
             environment["ERP_DATABASE_URL"] = environment["ERP_DATABASE_URL"].replace(
-                "host=postgres", f"host=127.0.0.1 port={port}")
+                "host=pgbouncer port=6432", f"host=127.0.0.1 port={port}")
             environment["ERP_PORT"], environment["ERP_OPS_PORT"] = map(str, ports[name])
             for peer in built:
                 variable = f"ERP_PEER_{peer.upper()}"

@@ -119,6 +119,7 @@ struct Launcher {
   /// PostgreSQL if we started it.
   func stop(_ supervisor: Supervisor, database: Databases) async {
     await supervisor.stop(grace: .seconds(15))
+    database.bouncer?.stop()
     do {
       try await database.cluster?.stop()
     } catch {
@@ -167,11 +168,20 @@ struct Launcher {
     self.output.print("starting PostgreSQL in \(self.runDirectory)")
     let cluster = try await PrivateCluster.start(in: self.runDirectory + "/postgres")
     for service in services { try await cluster.createDatabase(service.database) }
+    if self.environment["ERP_PGBOUNCER"] == "1" {
+      // The services then reach PostgreSQL through PgBouncer in transaction mode only.
+      let folder = URL(fileURLWithPath: self.runDirectory + "/pgbouncer").standardizedFileURL.path
+      let bouncer = try await PgBouncer.start(in: folder, serverPort: cluster.port)
+      self.output.print("PgBouncer (transaction pooling) in \(folder)")
+      return Databases(cluster: cluster, bouncer: bouncer) { bouncer.conninfo(database: $0) }
+    }
     return Databases(cluster: cluster) { cluster.conninfo(database: $0) }
   }
 
   struct Databases {
     var cluster: PrivateCluster?
+    /// With `ERP_PGBOUNCER=1`: the pooler between the services and the cluster.
+    var bouncer: PgBouncer? = nil
     var conninfo: (String) -> String
   }
 

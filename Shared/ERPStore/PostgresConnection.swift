@@ -33,16 +33,20 @@ final class PostgresConnection: @unchecked Sendable {
   /// TCP keepalives and `tcp_user_timeout` are on by default (``keepaliveDefaults``, placed
   /// before the caller's settings, which therefore win): a peer that vanished without a FIN
   /// (a cut network, a frozen host) is noticed within about a minute instead of hours.
+  ///
+  /// Behind PgBouncer in transaction mode (``pooled``) the connection is made without `options`
+  /// and runs every statement unnamed; see ``pooled`` for why.
   init(conninfo: String) throws(PostgresError) {
-    let keywords = Self.keepaliveDefaults.map(\.keyword) + ["dbname", "options"]
-    let values = Self.keepaliveDefaults.map(\.value) + [conninfo, "-c TimeZone=UTC"]
-    let connected = Self.withCStrings(keywords) { keywordPointers in
-      Self.withCStrings(values) { valuePointers in
-        PQconnectdbParams(keywordPointers + [nil], valuePointers + [nil], 1)
-      }
-    }
-    guard let handle = connected else {
-      throw PostgresError(kind: .connection, message: "libpq could not allocate a connection")
+    let forcedPooled = getenv("ERP_DATABASE_POOLED").map { String(cString: $0) } == "1"
+    var handle = try Self.connect(conninfo, options: forcedPooled ? nil : "-c TimeZone=UTC")
+    var pooled = forcedPooled
+    if !pooled, PQstatus(handle) != CONNECTION_OK,
+      String(cString: PQerrorMessage(handle)).contains("unsupported startup parameter")
+    {
+      // PgBouncer (1.18) refuses `options`: a transaction pooler, so connect without it.
+      PQfinish(handle)
+      handle = try Self.connect(conninfo, options: nil)
+      pooled = true
     }
     guard PQstatus(handle) == CONNECTION_OK else {
       let message = String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines
@@ -53,10 +57,49 @@ final class PostgresConnection: @unchecked Sendable {
     // they are informational, and a service's output is its structured log, so they are dropped.
     PQsetNoticeProcessor(handle, { _, _ in }, nil)
     self.handle = handle
+    self.pooled = pooled
     self.cancelHandle = PQgetCancel(handle)
     self.createdAt = .now()
     self.lastUsed = .now()
   }
+
+  /// `PQconnectdbParams` with the keepalive defaults, the caller's conninfo and `options`.
+  private static func connect(
+    _ conninfo: String,
+    options: String?
+  ) throws(PostgresError) -> OpaquePointer {
+    var keywords = Self.keepaliveDefaults.map(\.keyword) + ["dbname"]
+    var values = Self.keepaliveDefaults.map(\.value) + [conninfo]
+    if let options {
+      keywords.append("options")
+      values.append(options)
+    }
+    let connected = Self.withCStrings(keywords) { keywordPointers in
+      Self.withCStrings(values) { valuePointers in
+        PQconnectdbParams(keywordPointers + [nil], valuePointers + [nil], 1)
+      }
+    }
+    guard let connected else {
+      throw PostgresError(kind: .connection, message: "libpq could not allocate a connection")
+    }
+    return connected
+  }
+
+  /// Whether a transaction-mode pooler (PgBouncer) stands between us and PostgreSQL: detected
+  /// when the pooler refuses the `options` startup parameter (PgBouncer 1.18 does), or forced
+  /// with `ERP_DATABASE_POOLED=1` (a pooler told to ignore `options`, or a newer one).
+  ///
+  /// Then each transaction may run on a different server backend, and named prepared statements,
+  /// which live in one backend, break: the next transaction's `erp_3` is on a backend that never
+  /// prepared it ("prepared statement does not exist", 26000, which also aborts the transaction
+  /// it is in, so running it again unprepared is too late), or a backend another client already
+  /// prepared `erp_0` on is handed to us ("prepared statement already exists", 42P05). Pooled
+  /// connections therefore run every statement as the unnamed statement (`PQexecParams`:
+  /// Parse, Bind and Execute sent together), which lives only until the next Parse and never
+  /// outlives a transaction. The cost is one parse per call. The time zone comes from the
+  /// pool's `SET TIME ZONE` at connect and from the server's default after each `RESET ALL`,
+  /// so a pooled server runs with `timezone = 'UTC'`.
+  let pooled: Bool
 
   deinit {
     if let cancelHandle { PQfreeCancel(cancelHandle) }
@@ -131,7 +174,7 @@ final class PostgresConnection: @unchecked Sendable {
   /// Runs one parameterized statement (`$1`, `$2`, …; values in text format, nil for NULL).
   func query(_ sql: String, _ parameters: [String?]) throws(PostgresError) -> [PostgresRow] {
     self.lastUsed = .now()
-    if let name = try self.preparedName(for: sql) {
+    if !self.pooled, let name = try self.preparedName(for: sql) {
       do {
         return try self.collect(
           Self.withCStrings(parameters) { pointers in
@@ -188,7 +231,7 @@ final class PostgresConnection: @unchecked Sendable {
     var preparing: [Int: (sql: String, name: String)] = [:]
     var names: [String?] = []
     var planned = self.prepared
-    let canPrepare = PQtransactionStatus(self.handle) != PQTRANS_INERROR
+    let canPrepare = !self.pooled && PQtransactionStatus(self.handle) != PQTRANS_INERROR
     for statement in statements {
       if let name = planned[statement.sql] {
         names.append(name)

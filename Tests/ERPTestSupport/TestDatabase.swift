@@ -6,8 +6,13 @@ import Foundation
 /// started once per test process in a temporary folder (fsync off) and stopped at exit.
 public enum TestDatabase {
   private static let started = Task<String, any Error> { try await TestDatabase.start() }
+  private static let server = Task<String, any Error> { try await TestDatabase.startServer() }
 
+  /// Through PgBouncer in the pooled run (``TestPgBouncer``), else the server's.
   public static func conninfo() async throws -> String { try await self.started.value }
+
+  /// The server itself, never through a pooler.
+  public static func directConninfo() async throws -> String { try await self.server.value }
 
   public static func pool(
     maxConnections: Int = 8,
@@ -57,6 +62,11 @@ public enum TestDatabase {
   }
 
   private static func start() async throws -> String {
+    let direct = try await self.directConninfo()
+    return TestPgBouncer.isRequested ? try await TestPgBouncer.conninfo(through: direct) : direct
+  }
+
+  private static func startServer() async throws -> String {
     if let url = ProcessInfo.processInfo.environment["ERP_TEST_DATABASE_URL"] { return url }
     let directory = NSTemporaryDirectory() + "erp-store-tests-\(getpid())"
     let cluster = try await PrivateCluster.start(in: directory, durable: false)

@@ -219,7 +219,7 @@ extension ERPTransport {
       )
       ClientBootstrap(group: eventLoop)
         .connectTimeout(config.connectTimeout)
-        .channelOption(.socketOption(.tcp_nodelay), value: 1)
+        .channelOption(.tcpOption(.tcp_nodelay), value: 1)
         .channelInitializer { channel in
           channel.eventLoop.makeCompletedFuture {
             let connection = ClientConnection(

@@ -76,7 +76,7 @@ extension ERPTransport {
         listener = try await ServerBootstrap(group: self.group)
           .serverChannelOption(.backlog, value: 256)
           .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-          .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+          .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
           .childChannelInitializer { channel in
             channel.eventLoop.makeCompletedFuture { try self.setUp(channel) }
           }
