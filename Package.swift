@@ -443,6 +443,7 @@ let package = Package(
       name: "GatewayTests",
       dependencies: [
         "Gateway",
+        "ERPClient",
         "Customers",
         "Finance",
         "HR",

@@ -1,6 +1,5 @@
 public import BenchmarkSupport
 import Customers
-import ERPProtos
 import ERPRuntime
 public import ERPStore
 import ERPTransport
@@ -11,17 +10,25 @@ import Logging
 import Sales
 import SupplyChain
 
-/// Finance, customers, the supply chain, HR and sales, each on its own database on the bench
-/// server and served over loopback TCP, as separate processes would be; sales calls the others
-/// through its peer clients and runs its outbox relay. Shared by the sales and gateway
-/// benchmarks.
+/// Every domain of the catalog, each on its own database on the bench server and served over
+/// loopback TCP, as separate processes would be, started after the domains it calls: each
+/// built by its definition as production builds it, calling the others through its peer
+/// clients, with its background work (outbox relays, the order recovery) running. Shared by
+/// the sales and gateway benchmarks.
 public struct ServiceStack: Sendable {
   public let ports: [String: Int]
   public let pools: [String: ConnectionPool]
   public let tenant: TenantID
 
-  public static let secret = "bench-secret"
+  public static let secret = "bench-secret-0123456789"
   static let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
+  /// Every domain's definition (each domain of the catalog must have one).
+  static let definitions: [ServiceDefinition] = [
+    FinanceService.definition, CustomersService.definition, SupplyChainService.definition,
+    HRService.definition, SalesService.definition,
+  ]
+
+  struct MissingDefinition: Error { var domain: String }
 
   public static func run<T: Sendable>(
     _ server: BenchServer,
@@ -29,82 +36,50 @@ public struct ServiceStack: Sendable {
     _ body: @Sendable (ServiceStack) async throws -> T
   ) async throws -> T {
     let tenant = try TenantID(validating: "bench")
-    var opened: [String: ConnectionPool] = [:]
-    let definitions = [
-      "finance": FinanceService.definition, "customers": CustomersService.definition,
-      "supplychain": SupplyChainService.definition, "sales": SalesService.definition,
-      "hr": HRService.definition,
-    ]
-    for (name, definition) in definitions {
+    var pools: [String: ConnectionPool] = [:]
+    var ports: [String: Int] = [:]
+    var servers: [RunningServer] = []
+    var peerClients: [PeerClients] = []
+    var background: [@Sendable () async throws -> Void] = []
+    for entry in ServiceCatalog.domains {
+      guard let definition = Self.definitions.first(where: { $0.name == entry.name }) else {
+        throw MissingDefinition(domain: entry.name)
+      }
       let pool = server.pool(
-        try await server.database("bench_sales_\(name)"),
+        try await server.database("bench_sales_\(entry.name)"),
         connections: connections
       )
       try await definition.prepareDatabase(pool)
       try await pool.provision(tenant, migrations: definition.migrations)
-      opened[name] = pool
+      pools[entry.name] = pool
+      // The domains started so far include every one this domain calls (catalog order).
+      let peers = PeerClients(
+        targets: ports.mapValues { [.init(host: "127.0.0.1", port: $0)] },
+        secret: Self.secret
+      )
+      peerClients.append(peers)
+      background.append { try await peers.runConnections() }
+      let parts = try definition.inProcessParts(
+        service: entry,
+        pool: pool,
+        peers: peers,
+        secret: Self.secret,
+        logger: Self.logger
+      )
+      for service in parts.background { background.append { try await service.run() } }
+      let running = try await Self.start(parts.services, pool)
+      servers.append(running)
+      ports[entry.name] = running.port
     }
-    let pools = opened
-    let finance = try await Self.start(
-      FinanceService.services(pool: pools["finance"]!),
-      pools["finance"]!
-    )
-    let customers = try await Self.start(
-      CustomersService.services(pool: pools["customers"]!),
-      pools["customers"]!
-    )
-    let hrRelay = HRService.relay(
-      pool: pools["hr"]!,
-      peers: PeerClients(targets: [:], secret: Self.secret),
-      logger: Self.logger
-    )
-    let hr = try await Self.start(
-      HRService.services(pool: pools["hr"]!, relay: hrRelay),
-      pools["hr"]!
-    )
-    let supplyPeers = PeerClients(
-      targets: ["finance": [.init(host: "127.0.0.1", port: finance.port)]],
-      secret: Self.secret
-    )
-    let supplyRelay = SupplyChainService.relay(
-      pool: pools["supplychain"]!,
-      peers: supplyPeers,
-      logger: Self.logger
-    )
-    let supplychain = try await Self.start(
-      SupplyChainService.services(
-        pool: pools["supplychain"]!,
-        peers: supplyPeers,
-        relay: supplyRelay
-      ),
-      pools["supplychain"]!
-    )
-    var ports = [
-      "finance": finance.port, "customers": customers.port, "supplychain": supplychain.port,
-      "hr": hr.port,
-    ]
-    let salesPeers = PeerClients(
-      targets: ports.mapValues { [.init(host: "127.0.0.1", port: $0)] },
-      secret: Self.secret
-    )
-    let parts = SalesService.parts(pool: pools["sales"]!, peers: salesPeers, logger: Self.logger)
-    let sales = try await Self.start(parts.services, pools["sales"]!)
-    ports["sales"] = sales.port
     let stack = ServiceStack(ports: ports, pools: pools, tenant: tenant)
+    let jobs = background
     let result: Result<T, any Error>
     do {
       result = .success(
         try await withThrowingTaskGroup(of: Void.self) { group in
-          for job in [
-            supplyPeers.runConnections, supplyRelay.run, salesPeers.runConnections, parts.relay.run,
-          ]
-            as [@Sendable () async throws -> Void]
-          {
-            group.addTask { try await job() }
-          }
+          for job in jobs { group.addTask { try await job() } }
           defer {
-            supplyPeers.shutdown()
-            salesPeers.shutdown()
+            for peers in peerClients { peers.shutdown() }
             group.cancelAll()
           }
           return try await body(stack)
@@ -113,12 +88,12 @@ public struct ServiceStack: Sendable {
     } catch {
       result = .failure(error)
     }
-    for server in [sales, supplychain, hr, customers, finance] { await server.stop() }
+    for server in servers.reversed() { await server.stop() }
     return try result.get()
   }
 
-  /// A server on a free loopback port, with the tenant interceptor and TenantAdmin (as the
-  /// runner serves it), until `stop`.
+  /// A server on a free loopback port, with the tenant interceptor (as the runner serves it),
+  /// until `stop`.
   private static func start(
     _ services: [any RegistrableRPCService],
     _ pool: ConnectionPool
@@ -128,7 +103,7 @@ public struct ServiceStack: Sendable {
     let transport = ERPTransport.Server(config: .init(host: "127.0.0.1", port: 0))
     let server = GRPCServer(
       transport: transport,
-      services: services + [TenantAdminService(service: "bench", pool: pool, migrations: [])],
+      services: services,
       interceptors: [TenantInterceptor(pool: pool)]
     )
     let task = Task { try await server.serve() }

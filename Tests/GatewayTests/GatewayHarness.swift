@@ -14,10 +14,11 @@ import SupplyChain
 
 typealias Client = GRPCClient<ERPTransport.Client>
 
-/// The gateway over TCP on its own database, in front of every domain service (each on its own
-/// database, serving TenantAdmin; customers and finance serve their whole APIs, the ones the
-/// partner tests call). Each domain server can be stopped and started again. The test's client is a partner's:
-/// no services' secret, no tenant of its own.
+/// The gateway over TCP on its own database, in front of every domain of the catalog, each
+/// serving its whole API (built by its definition, as production builds it, with its
+/// background work running) on its own database, started after the domains it calls. Each
+/// domain server can be stopped and started again. The test's client is a partner's: no
+/// services' secret, no tenant of its own.
 struct GatewayHarness: Sendable {
   let client: Client
   /// The gateway's port, for clients of their own (erpctl).
@@ -27,10 +28,12 @@ struct GatewayHarness: Sendable {
   let peers: PeerClients
 
   static let operatorToken = "operator-token-for-tests"
-  static let definitions: [String: ServiceDefinition] = [
-    "finance": FinanceService.definition, "customers": CustomersService.definition,
-    "supplychain": SupplyChainService.definition, "hr": HRService.definition,
-    "sales": SalesService.definition,
+  static let secret = "unused-in-these-tests"
+  static let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+  /// Every domain's definition; `definitionsCoverTheCatalog` checks it names each domain once.
+  static let definitions: [ServiceDefinition] = [
+    FinanceService.definition, CustomersService.definition, SupplyChainService.definition,
+    HRService.definition, SalesService.definition,
   ]
 
   var tenants: Erp_Gateway_V1_Tenants.Client<ERPTransport.Client> { .init(wrapping: self.client) }
@@ -39,41 +42,59 @@ struct GatewayHarness: Sendable {
     .init(wrapping: self.client)
   }
 
+  struct MissingDefinition: Error { var domain: String }
+
   static func run<T: Sendable>(
     _ body: @Sendable (GatewayHarness) async throws -> T
   ) async throws -> T {
     var started: [String: RestartableServer] = [:]
     var pools: [ConnectionPool] = []
-    for (name, definition) in Self.definitions {
-      let pool = try await TestDatabase.isolatedPool("gw_\(name)", maxConnections: 6)
+    var domainPeers: [PeerClients] = []
+    var background: [@Sendable () async throws -> Void] = []
+    for entry in ServiceCatalog.domains {
+      guard let definition = Self.definitions.first(where: { $0.name == entry.name }) else {
+        throw MissingDefinition(domain: entry.name)
+      }
+      let pool = try await TestDatabase.isolatedPool("gw_\(entry.name)", maxConnections: 6)
       pools.append(pool)
       try await definition.prepareDatabase(pool)
-      let api: [any RegistrableRPCService] =
-        switch name {
-        case "customers": CustomersService.services(pool: pool)
-        case "finance": FinanceService.services(pool: pool)
-        default: []
-        }
-      started[name] = try await RestartableServer(
-        services: [TenantAdminService(service: name, pool: pool, migrations: definition.migrations)]
-          + api,
+      // The domains started so far include every one this domain calls (catalog order).
+      let peers = PeerClients(
+        targets: started.mapValues { [.init(host: "127.0.0.1", port: $0.port)] },
+        secret: Self.secret
+      )
+      domainPeers.append(peers)
+      let parts = try definition.inProcessParts(
+        service: entry,
+        pool: pool,
+        peers: peers,
+        secret: Self.secret,
+        logger: Self.logger
+      )
+      for service in parts.background { background.append { try await service.run() } }
+      started[entry.name] = try await RestartableServer(
+        services: parts.services,
         interceptors: [RequestValidationInterceptor(), TenantInterceptor(pool: pool)]
       )
     }
     let servers = started
+    let running = background
     let gatewayPool = try await TestDatabase.isolatedPool("gw_gateway", maxConnections: 6)
     try await ServiceDefinition.prepare(GatewayService.databaseSetup, on: gatewayPool)
     let peers = PeerClients(
       targets: servers.mapValues { [.init(host: "127.0.0.1", port: $0.port)] },
-      secret: "unused-in-these-tests"
+      secret: Self.secret
     )
+    domainPeers.append(peers)
+    let allPeers = domainPeers
     let result: Result<T, any Error>
     do {
       result = .success(
         try await withThrowingTaskGroup(of: Void.self) { group in
-          group.addTask { try await peers.runConnections() }
+          for client in allPeers { group.addTask { try await client.runConnections() } }
+          for job in running { group.addTask { try await job() } }
           defer {
-            peers.shutdown()
+            for client in allPeers { client.shutdown() }
             group.cancelAll()
           }
           return try await withLoopbackServer(
@@ -104,8 +125,8 @@ struct GatewayHarness: Sendable {
     GatewayService.access(
       pool: pool,
       operatorToken: Self.operatorToken,
-      serviceSecret: "unused-in-these-tests",
-      logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+      serviceSecret: Self.secret,
+      logger: Self.logger
     )
   }
 

@@ -74,7 +74,7 @@ enum Confirmation {
   ) async throws {
     let (order, lines) = try await OrderRow.withLines(context.pool, tenant, number: number)
     guard order.progress == "confirming" else { return }
-    let stock = Erp_Supplychain_V1_Stock.Client(wrapping: try context.peers.client("supplychain"))
+    let stock = try context.peers.supplychain.stock
     for (index, line) in lines.enumerated() {
       var reserve = Erp_Supplychain_V1_ReserveRequest()
       reserve.orderLineID = order.reservationID(line.number)
@@ -244,7 +244,7 @@ enum Confirmation {
     _ order: OrderRow,
     _ lines: [(number: Int, sku: String, milli: Int64)]
   ) async throws {
-    let stock = Erp_Supplychain_V1_Stock.Client(wrapping: try context.peers.client("supplychain"))
+    let stock = try context.peers.supplychain.stock
     for line in lines {
       var release = Erp_Supplychain_V1_ReleaseRequest()
       release.orderLineID = order.reservationID(line.number)

@@ -195,9 +195,7 @@ enum Fulfilment {
     let order = try await context.pool.withTenant(tenant) {
       try await OrderRow.lock($0, number: number)
     }
-    let shipping = Erp_Supplychain_V1_Shipping.Client(
-      wrapping: try context.peers.client("supplychain")
-    )
+    let shipping = try context.peers.supplychain.shipping
     var document = ""
     if kind == "shipment" {
       var ship = Erp_Supplychain_V1_ShipOrderRequest()
