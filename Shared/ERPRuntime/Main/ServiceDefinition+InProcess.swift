@@ -22,7 +22,7 @@ extension ServiceDefinition {
     let environment = ServiceEnvironment(
       configuration: try ServiceConfiguration(
         service: entry,
-        options: ServiceOptions(),
+        options: try ServiceOptions.parse([]),
         environment: ["ERP_DATABASE_URL": "in-process", "ERP_SERVICE_SECRET": secret]
       ),
       pool: pool,
