@@ -39,6 +39,12 @@ struct DeclaredScopeTests {
     var reads = 0
     for (domain, method) in domainMethods {
       let scope = try #require(MethodScope(method.descriptor))
+      // As a server sees it: made from the path, without the generated descriptor's RPC type.
+      let served = MethodDescriptor(
+        fullyQualifiedService: method.descriptor.service.fullyQualifiedService,
+        method: method.descriptor.method
+      )
+      #expect(MethodScope(served) == scope)
       #expect(scope.domain == domain)
       #expect(scope.readOnly == method.readOnly)
       #expect(scope.required == (method.readOnly ? domain.readScope : domain.writeScope))

@@ -9,10 +9,25 @@ struct MethodScope: Sendable, Equatable {
   var domain: ERPDomain
   var readOnly: Bool
 
+  /// Every domain method's scope by its path (`erp.sales.v1.Orders/GetOrder`): a server's
+  /// descriptor, made from the path, carries no RPC type, so it is not equal to the generated one.
+  static let byPath: [String: MethodScope] = Dictionary(
+    uniqueKeysWithValues: ERPCatalog.domainMethods.map { descriptor, found in
+      (
+        descriptor.fullyQualifiedMethod,
+        MethodScope(domain: found.domain, readOnly: found.method.readOnly)
+      )
+    }
+  )
+
+  init(domain: ERPDomain, readOnly: Bool) {
+    self.domain = domain
+    self.readOnly = readOnly
+  }
+
   init?(_ descriptor: MethodDescriptor) {
-    guard let found = ERPCatalog.domainMethods[descriptor] else { return nil }
-    self.domain = found.domain
-    self.readOnly = found.method.readOnly
+    guard let scope = Self.byPath[descriptor.fullyQualifiedMethod] else { return nil }
+    self = scope
   }
 
   func allowed(by scopes: Set<String>) -> Bool {
