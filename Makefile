@@ -28,8 +28,11 @@ c-client: deps
 # The test modules run one after another, each in its own test process: all of them at once in
 # one process (dozens of in-process servers, real service processes and PostgreSQL clusters on
 # two cores) starved connection handshakes past their 5 s timeout.
-TEST_MODULES := ERPMoneyTests ERPTransportTests ERPStoreTests ERPRuntimeTests FinanceTests \
-  CustomersTests SupplyChainTests HRTests SalesTests GatewayTests FaultTests
+# The shared modules first, then every other test module found under Tests/ (a new domain's
+# included), the fault suite last.
+SHARED_TEST_MODULES := ERPMoneyTests ERPTransportTests ERPStoreTests ERPRuntimeTests
+TEST_MODULES := $(SHARED_TEST_MODULES) $(filter-out $(SHARED_TEST_MODULES) FaultTests, \
+  $(sort $(notdir $(wildcard Tests/*Tests)))) FaultTests
 test: check-protos fuzz-smoke build c-client deploy-check check-layers
 	timeout --kill-after=30s 45m bash -c 'failed=""; for module in $(TEST_MODULES); do \
 	  echo "== $$module"; $(SWIFT) test --skip-build --filter "^$$module\." || failed="$$failed $$module"; \

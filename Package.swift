@@ -474,6 +474,12 @@ let package = Package(
       dependencies: [
         "ERPDevCluster",
         "Gateway",
+        "ERPClient",
+        "Customers",
+        "Finance",
+        "HR",
+        "Sales",
+        "SupplyChain",
         "ERPProtos",
         "ERPRuntime",
         "ERPStore",

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates Shared/ERPProtos (Swift) and Clients/C/generated (C) from proto/erp/**/*.proto, the
-# one documented way (`make protos`).
+# Regenerates Shared/ERPProtos (Swift, and the domain catalog ERPCatalog.swift) and
+# Clients/C/generated (C) from proto/erp/**/*.proto, the one documented way (`make protos`).
 # protoc comes from Debian's protobuf-compiler; the Swift plugins are built from proto/tools at
 # the versions the services link. Generated code is committed and never edited by hand:
 # Shared/ERPProtos/GENERATED.sha256 records the inputs and outputs, and `make test` fails when
@@ -11,7 +11,8 @@ root=$PWD
 out=Shared/ERPProtos
 
 (cd proto/tools && swift build -c release --product protoc-gen-swift >&2 &&
-  swift build -c release --product protoc-gen-grpc-swift-2 >&2)
+  swift build -c release --product protoc-gen-grpc-swift-2 >&2 &&
+  swift build -c release --product protoc-gen-erp-catalog >&2)
 bin=$(cd proto/tools && swift build -c release --show-bin-path)
 
 find "$out" -name '*.swift' -delete
@@ -23,6 +24,10 @@ mapfile -t protos < <(cd proto && find erp -name '*.proto' | LC_ALL=C sort)
   --grpc-swift_out="$root/$out" \
   --grpc-swift_opt=Visibility=Public,FileNaming=PathToUnderscores,Client=true,Server=true \
   "${protos[@]}")
+
+# The domain catalog (ERPCatalog.swift): domains, services, methods and whether each only reads.
+(cd proto && protoc --plugin=protoc-gen-erp-catalog="$bin/protoc-gen-erp-catalog" \
+  --erp-catalog_out="$root/$out" "${protos[@]}")
 
 # protoc-gen-grpc-swift-2 writes a comment-only file for a .proto without services: drop those.
 for file in "$out"/*.grpc.swift; do

@@ -9,16 +9,17 @@ import GRPCCore
 /// all there and adds nothing.
 enum DemoData {
   static func seed(_ services: [ServiceEntry], portOffset: Int, secret: String) async throws {
-    let seeders: [String: @Sendable (GRPCClient<ERPTransport.Client>) async throws -> Void] = [
-      "finance": Self.seedFinance, "customers": Self.seedCustomers,
-      "supplychain": Self.seedSupplyChain, "hr": Self.seedHR,
+    // A domain without demo data (the gateway, a new one) is skipped.
+    let seeders: [ERPDomain: @Sendable (GRPCClient<ERPTransport.Client>) async throws -> Void] = [
+      .finance: Self.seedFinance, .customers: Self.seedCustomers,
+      .supplychain: Self.seedSupplyChain, .hr: Self.seedHR,
     ]
     for service in services {
-      if service.name == "sales" {
+      if service.domain == .sales {
         try await Self.seedSales(portOffset: portOffset, secret: secret)
         continue
       }
-      guard let seeder = seeders[service.name] else { continue }
+      guard let domain = service.domain, let seeder = seeders[domain] else { continue }
       try await withServiceClient(port: service.defaultPort + portOffset, secret: secret) {
         client in
         try await RequestContext.$tenant.withValue(try TenantID(validating: DemoTenant.id)) {

@@ -15,7 +15,7 @@ enum DemoPartner {
     runDirectory: String,
     output: LinePrinter
   ) async throws {
-    let gateway = "127.0.0.1:\(ServiceCatalog.entry(named: "gateway")!.defaultPort + portOffset)"
+    let gateway = "127.0.0.1:\(ServiceCatalog.gateway.defaultPort + portOffset)"
     let key = try await Self.partnerKey(
       gateway: gateway,
       operatorToken: operatorToken,
@@ -63,7 +63,7 @@ enum DemoPartner {
       var issue = Erp_Gateway_V1_IssueKeyRequest()
       issue.tenantID = DemoTenant.id
       issue.name = "demo partner"
-      issue.scopes = ["customers", "sales", "finance", "supplychain", "hr"].map { $0 + ":write" }
+      issue.scopes = ERPDomain.allCases.map(\.writeScope)
       let issued = try await erp.apiKeys.issueKey(issue)
       try FileManager.default.createDirectory(
         atPath: runDirectory,

@@ -12,13 +12,13 @@ import GRPCCore
 /// yet, so a run that stopped half way through seeding is finished by the next one.
 extension DemoData {
   static func seedSales(portOffset: Int, secret: String) async throws {
-    @Sendable func port(_ name: String) -> Int {
-      ServiceCatalog.entry(named: name)!.defaultPort + portOffset
+    @Sendable func port(_ domain: ERPDomain) -> Int {
+      ServiceCatalog.entry(domain).defaultPort + portOffset
     }
     try await RequestContext.$tenant.withValue(try TenantID(validating: DemoTenant.id)) {
-      try await withServiceClient(port: port("sales"), secret: secret) { sales in
-        try await withServiceClient(port: port("customers"), secret: secret) { customers in
-          try await withServiceClient(port: port("finance"), secret: secret) { finance in
+      try await withServiceClient(port: port(.sales), secret: secret) { sales in
+        try await withServiceClient(port: port(.customers), secret: secret) { customers in
+          try await withServiceClient(port: port(.finance), secret: secret) { finance in
             try await Self.orders(sales: sales, customers: customers, finance: finance)
           }
         }

@@ -83,7 +83,7 @@ struct Launcher {
         secret: secret
       )
       try await DemoData.seed(services.map(\.0), portOffset: self.portOffset, secret: secret)
-      if services.contains(where: { $0.0.name == "gateway" }) {
+      if services.contains(where: { $0.0 == ServiceCatalog.gateway }) {
         try await DemoPartner.showcase(
           portOffset: self.portOffset,
           operatorToken: operatorToken,
@@ -101,7 +101,7 @@ struct Launcher {
         + (self.environment["ERP_OPERATOR_TOKEN"] == nil
           ? "(kept in \(folder.operatorTokenFile))" : "(from ERP_OPERATOR_TOKEN)")
     )
-    if services.contains(where: { $0.0.name == "gateway" }) {
+    if services.contains(where: { $0.0 == ServiceCatalog.gateway }) {
       self.output.print("  partner key    \(folder.partnerKeyFile)")
     }
     self.output.print("ERP is up (tenant \"demo\"; Ctrl-C stops everything)")

@@ -55,32 +55,10 @@ struct CredentialsInterceptor: ClientInterceptor {
   }
 }
 
-/// The generated client of every service the gateway serves, over one connection.
-public struct GatewayClients: Sendable {
+/// The generated client of every service the gateway serves, over one connection: each domain's
+/// services and the gateway's own (`erp.customers`, `erp.scheduling`, `erp.tenants`…), from the
+/// catalog generated from the contracts (``ERPServiceConnection``), so none can be missing.
+public struct GatewayClients: ERPServiceConnection {
   public typealias Transport = ERPTransport.Client
   public let grpc: GRPCClient<Transport>
-
-  public var tenants: Erp_Gateway_V1_Tenants.Client<Transport> { .init(wrapping: self.grpc) }
-  public var apiKeys: Erp_Gateway_V1_ApiKeys.Client<Transport> { .init(wrapping: self.grpc) }
-  public var views: Erp_Gateway_V1_Views.Client<Transport> { .init(wrapping: self.grpc) }
-  public var customers: Erp_Customers_V1_Customers.Client<Transport> { .init(wrapping: self.grpc) }
-  public var interactions: Erp_Customers_V1_Interactions.Client<Transport> {
-    .init(wrapping: self.grpc)
-  }
-  public var pipeline: Erp_Customers_V1_Pipeline.Client<Transport> { .init(wrapping: self.grpc) }
-  public var insights: Erp_Customers_V1_Insights.Client<Transport> { .init(wrapping: self.grpc) }
-  public var ledger: Erp_Finance_V1_Ledger.Client<Transport> { .init(wrapping: self.grpc) }
-  public var billing: Erp_Finance_V1_Billing.Client<Transport> { .init(wrapping: self.grpc) }
-  public var catalog: Erp_Supplychain_V1_Catalog.Client<Transport> { .init(wrapping: self.grpc) }
-  public var stock: Erp_Supplychain_V1_Stock.Client<Transport> { .init(wrapping: self.grpc) }
-  public var purchasing: Erp_Supplychain_V1_Purchasing.Client<Transport> {
-    .init(wrapping: self.grpc)
-  }
-  public var shipping: Erp_Supplychain_V1_Shipping.Client<Transport> { .init(wrapping: self.grpc) }
-  public var people: Erp_Hr_V1_People.Client<Transport> { .init(wrapping: self.grpc) }
-  public var payroll: Erp_Hr_V1_Payroll.Client<Transport> { .init(wrapping: self.grpc) }
-  public var orders: Erp_Sales_V1_Orders.Client<Transport> { .init(wrapping: self.grpc) }
-  public var salesReports: Erp_Sales_V1_SalesReports.Client<Transport> {
-    .init(wrapping: self.grpc)
-  }
 }

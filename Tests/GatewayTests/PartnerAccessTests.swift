@@ -191,11 +191,7 @@ struct PartnerAccessTests {
       }
       let created = try #require(resumed)
       #expect(created.status == .active)
-      #expect(
-        created.provisionedServices.sorted() == [
-          "customers", "finance", "hr", "sales", "supplychain",
-        ]
-      )
+      #expect(created.provisionedServices.sorted() == ERPDomain.allCases.map(\.rawValue).sorted())
 
       var delete = Erp_Gateway_V1_DeleteTenantRequest()
       delete.tenantID = request.tenantID

@@ -9,5 +9,17 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-protobuf.git", exact: "1.39.0"),
     .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", exact: "2.4.1"),
+  ],
+  targets: [
+    // Writes Shared/ERPProtos/ERPCatalog.swift: the domains, their services and methods, and
+    // whether each method only reads, from the contracts.
+    .executableTarget(
+      name: "protoc-gen-erp-catalog",
+      dependencies: [
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        .product(name: "SwiftProtobufPluginLibrary", package: "swift-protobuf"),
+      ],
+      path: "Catalog"
+    )
   ]
 )

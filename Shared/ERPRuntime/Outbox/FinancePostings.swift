@@ -96,7 +96,6 @@ public enum FinancePostings {
   /// older version names a role as `@role` in `account_code`; it is sent as the role.
   public static func deliver(_ peers: PeerClients) -> OutboxRelay.Deliver {
     { _, message in
-      let client = try peers.client("finance")
       switch message.topic {
       case Self.billTopic:
         var bill = try message.decode(Erp_Finance_V1_IssueInvoiceRequest.self)
@@ -105,7 +104,7 @@ public enum FinancePostings {
             bill.lines[index].accountRole = role
           }
         }
-        return try await Erp_Finance_V1_Billing.Client(wrapping: client).issueInvoice(bill).number
+        return try await peers.finance.billing.issueInvoice(bill).number
       case Self.entryTopic:
         var entry = try message.decode(Erp_Finance_V1_PostEntryRequest.self)
         for index in entry.lines.indices {
@@ -113,7 +112,7 @@ public enum FinancePostings {
             entry.lines[index].accountRole = role
           }
         }
-        return try await Erp_Finance_V1_Ledger.Client(wrapping: client).postEntry(entry).number
+        return try await peers.finance.ledger.postEntry(entry).number
       default:
         throw RPCError(code: .internalError, message: "outbox: unknown topic \(message.topic)")
       }

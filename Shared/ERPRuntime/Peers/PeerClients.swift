@@ -1,3 +1,4 @@
+public import ERPProtos
 public import ERPTransport
 public import GRPCCore
 import ServiceLifecycle
@@ -6,7 +7,9 @@ import ServiceLifecycle
 /// named in its configuration (`--peer` / `ERP_PEER_<NAME>`). Every call carries the services'
 /// shared secret and the tenant, request id and deadline of the call being handled
 /// (``DownstreamInterceptor``). The runner runs the connections for the life of the process.
-public final class PeerClients: Sendable {
+/// Handlers reach a peer's services by domain, typed: `try peers.finance.billing`
+/// (``ERPDomainConnections``, generated from the contracts).
+public final class PeerClients: ERPDomainConnections {
   private let clients: [String: GRPCClient<ERPTransport.Client>]
 
   public init(targets: [String: [ERPTransport.Client.Target]], secret: String) {
@@ -29,6 +32,11 @@ public final class PeerClients: Sendable {
       )
     }
     return client
+  }
+
+  /// The connection to `domain`'s service (``ERPDomainConnections``).
+  public func connection(to domain: ERPDomain) throws -> GRPCClient<ERPTransport.Client> {
+    try self.client(domain.rawValue)
   }
 
   /// Runs every peer's connections until `shutdown()`.

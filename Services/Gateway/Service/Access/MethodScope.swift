@@ -1,38 +1,39 @@
+import ERPProtos
 import GRPCCore
 
-/// The scope a forwarded method needs: its domain (the proto package, `erp.<domain>.v1`) and
-/// whether it only reads. Reading methods are those named as queries (Get…, List…, Search…,
-/// Describe…) and the reports, every method of a reporting service (…Reports, Insights) or one
-/// of the named reports below; anything else writes. A key's `<domain>:write` includes read.
+/// The scope a forwarded method needs: its domain and whether it only reads, as the contracts
+/// declare them (``ERPCatalog``: a reading method says `idempotency_level = NO_SIDE_EFFECTS`;
+/// every other method writes). A key's `<domain>:write` includes read. Nil for a method of no
+/// domain, which is not forwarded.
 struct MethodScope: Sendable, Equatable {
-  var domain: String
+  var domain: ERPDomain
   var readOnly: Bool
 
-  static let readPrefixes = ["Get", "List", "Search", "Describe"]
-  static let reportServices: Set<String> = ["Insights", "SalesReports"]
-  static let reports: Set<String> = [
-    "Timeline", "TrialBalance", "IncomeStatement", "BalanceSheet", "GeneralLedger",
-    "AgedBalances", "PartyStatement", "VatReturn", "StockOnHand", "ItemHistory",
-    "InventoryValuation", "SlowMovers", "Replenishment", "WeeklySchedule", "LeaveBalances",
-    "Headcount", "PayrollCost", "OvertimeReport", "Forecast", "Funnel", "WinRates",
-  ]
+  /// Every domain method's scope by its path (`erp.sales.v1.Orders/GetOrder`): a server's
+  /// descriptor, made from the path, carries no RPC type, so it is not equal to the generated one.
+  static let byPath: [String: MethodScope] = Dictionary(
+    uniqueKeysWithValues: ERPCatalog.domainMethods.map { descriptor, found in
+      (
+        descriptor.fullyQualifiedMethod,
+        MethodScope(domain: found.domain, readOnly: found.method.readOnly)
+      )
+    }
+  )
+
+  init(domain: ERPDomain, readOnly: Bool) {
+    self.domain = domain
+    self.readOnly = readOnly
+  }
 
   init?(_ descriptor: MethodDescriptor) {
-    let parts = descriptor.service.fullyQualifiedService.split(separator: ".").map(String.init)
-    guard parts.count == 4, parts[0] == "erp", parts[2] == "v1",
-      ApiKeyStore.domains.contains(parts[1])
-    else { return nil }
-    self.domain = parts[1]
-    let method = descriptor.method
-    self.readOnly =
-      Self.reportServices.contains(parts[3]) || Self.reports.contains(method)
-      || Self.readPrefixes.contains { method.hasPrefix($0) }
+    guard let scope = Self.byPath[descriptor.fullyQualifiedMethod] else { return nil }
+    self = scope
   }
 
   func allowed(by scopes: Set<String>) -> Bool {
-    scopes.contains("\(self.domain):write")
-      || (self.readOnly && scopes.contains("\(self.domain):read"))
+    scopes.contains(self.domain.writeScope)
+      || (self.readOnly && scopes.contains(self.domain.readScope))
   }
 
-  var required: String { "\(self.domain):\(self.readOnly ? "read" : "write")" }
+  var required: String { self.readOnly ? self.domain.readScope : self.domain.writeScope }
 }

@@ -7,7 +7,8 @@ import GRPCCore
 /// Partner API keys. The secret is random, shown once, and stored only as its SHA-256, computed
 /// in this process (``ApiKeyDigest``), so the secret never travels to the database.
 enum ApiKeyStore {
-  static let domains: Set<String> = ["customers", "sales", "finance", "supplychain", "hr"]
+  /// The scopes a key may carry: each domain's read and write (``ERPDomain``, from the contracts).
+  static let scopes = Set(ERPDomain.allCases.flatMap { [$0.readScope, $0.writeScope] })
 
   static func issue(
     _ pool: ConnectionPool,
@@ -26,13 +27,11 @@ enum ApiKeyStore {
       )
     }
     for (index, scope) in request.scopes.enumerated() {
-      let parts = scope.split(separator: ":").map(String.init)
-      guard parts.count == 2, Self.domains.contains(parts[0]), ["read", "write"].contains(parts[1])
-      else {
+      guard Self.scopes.contains(scope) else {
         throw RPCError(
           code: .invalidArgument,
           message: "scopes[\(index)]: \(quoted(scope)) is not <domain>:read or <domain>:write "
-            + "(domains: \(Self.domains.sorted().joined(separator: ", ")))"
+            + "(domains: \(ERPDomain.allCases.map(\.rawValue).sorted().joined(separator: ", ")))"
         )
       }
     }

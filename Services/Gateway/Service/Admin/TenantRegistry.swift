@@ -7,8 +7,8 @@ import GRPCCore
 /// service that has provisioned the tenant is recorded as it does, so creating again after a
 /// failure provisions only what is missing (provisioning is idempotent in the services too).
 enum TenantRegistry {
-  /// The domain services a tenant lives in: every service of the catalog but the gateway.
-  static let domains = ServiceCatalog.all.map(\.name).filter { $0 != "gateway" }
+  /// The domain services a tenant lives in: every domain of the catalog.
+  static let domains = ServiceCatalog.domains.map(\.name)
 
   static func create(
     _ pool: ConnectionPool,

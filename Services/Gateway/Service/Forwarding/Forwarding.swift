@@ -12,18 +12,10 @@ import GRPCCore
 struct Forwarding: RegistrableRPCService {
   let peers: PeerClients
 
-  /// The methods forwarded: every service of every domain.
-  static let methods: [MethodDescriptor] =
-    Erp_Customers_V1_Customers.Method.descriptors + Erp_Customers_V1_Interactions.Method.descriptors
-    + Erp_Customers_V1_Pipeline.Method.descriptors + Erp_Customers_V1_Insights.Method.descriptors
-    + Erp_Finance_V1_Ledger.Method.descriptors + Erp_Finance_V1_Billing.Method.descriptors
-    + Erp_Supplychain_V1_Catalog.Method.descriptors + Erp_Supplychain_V1_Stock.Method.descriptors
-    + Erp_Supplychain_V1_Purchasing.Method.descriptors
-    + Erp_Supplychain_V1_Shipping.Method.descriptors
-    + Erp_Hr_V1_People.Method.descriptors + Erp_Hr_V1_Scheduling.Method.descriptors
-    + Erp_Hr_V1_Leave.Method.descriptors + Erp_Hr_V1_Timesheets.Method.descriptors
-    + Erp_Hr_V1_Payroll.Method.descriptors + Erp_Sales_V1_Pricing.Method.descriptors
-    + Erp_Sales_V1_Orders.Method.descriptors + Erp_Sales_V1_SalesReports.Method.descriptors
+  /// The methods forwarded: every method of every domain's services (``ERPCatalog``).
+  static let methods: [MethodDescriptor] = ERPDomain.allCases.flatMap { domain in
+    domain.services.flatMap { $0.methods.map(\.descriptor) }
+  }
 
   func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
     for descriptor in Self.methods {
@@ -39,14 +31,14 @@ struct Forwarding: RegistrableRPCService {
             message: "\(descriptor.fullyQualifiedMethod) is not forwarded"
           )
         }
-        let client = try PartnerFacingError.mapping(scope.domain) {
-          try peers.client(scope.domain)
+        let client = try PartnerFacingError.mapping(scope.domain.rawValue) {
+          try peers.connection(to: scope.domain)
         }
         return StreamingServerResponse { writer in
           do {
             return try await Self.forward(request, descriptor, client, writer)
           } catch {
-            throw PartnerFacingError.rpcError(for: error, service: scope.domain)
+            throw PartnerFacingError.rpcError(for: error, service: scope.domain.rawValue)
           }
         }
       }

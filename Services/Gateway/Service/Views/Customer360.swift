@@ -14,7 +14,7 @@ enum Customer360 {
     let statuses = await withTaskGroup(of: [Erp_Gateway_V1_SectionStatus].self) { group in
       group.addTask {
         [
-          await sections.fetch("profile", "customers") { client, options in
+          await sections.fetch("profile", .customers) { client, options in
             var request = Erp_Customers_V1_GetCustomerRequest()
             request.id = customerID
             let profile = try await Erp_Customers_V1_Customers.Client(wrapping: client)
@@ -25,7 +25,7 @@ enum Customer360 {
       }
       group.addTask {
         [
-          await sections.fetch("contacts", "customers") { client, options in
+          await sections.fetch("contacts", .customers) { client, options in
             var request = Erp_Customers_V1_ListContactsRequest()
             request.customerID = customerID
             let contacts = try await Erp_Customers_V1_Interactions.Client(wrapping: client)
@@ -36,7 +36,7 @@ enum Customer360 {
       }
       group.addTask {
         [
-          await sections.fetch("recent_activity", "customers") { client, options in
+          await sections.fetch("recent_activity", .customers) { client, options in
             var request = Erp_Customers_V1_TimelineRequest()
             request.customerID = customerID
             request.page.pageSize = 10
@@ -48,7 +48,7 @@ enum Customer360 {
       }
       group.addTask {
         [
-          await sections.fetch("open_opportunities", "customers") { client, options in
+          await sections.fetch("open_opportunities", .customers) { client, options in
             var request = Erp_Customers_V1_ListOpportunitiesRequest()
             request.customerID = customerID
             request.openOnly = true
@@ -60,7 +60,7 @@ enum Customer360 {
       }
       group.addTask {
         [
-          await sections.fetch("open_invoices", "finance") { client, options in
+          await sections.fetch("open_invoices", .finance) { client, options in
             var request = Erp_Finance_V1_ListInvoicesRequest()
             request.direction = .receivable
             request.partyID = customerID
@@ -81,7 +81,7 @@ enum Customer360 {
         ]
       }
       group.addTask {
-        let orders = await sections.fetch("recent_orders", "sales") { client, options in
+        let orders = await sections.fetch("recent_orders", .sales) { client, options in
           var request = Erp_Sales_V1_ListOrdersRequest()
           request.customerID = customerID
           request.limit = 5
@@ -97,7 +97,7 @@ enum Customer360 {
           return [orders, shipments]
         }
         let numbers = view.withLockedValue { $0.recentOrders.map(\.number) }
-        let shipments = await sections.fetch("recent_shipments", "supplychain") { client, options in
+        let shipments = await sections.fetch("recent_shipments", .supplychain) { client, options in
           let shipping = Erp_Supplychain_V1_Shipping.Client(wrapping: client)
           var found: [Erp_Supplychain_V1_Shipment] = []
           for number in numbers {

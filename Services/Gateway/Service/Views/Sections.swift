@@ -42,26 +42,26 @@ struct Sections: Sendable {
   /// Runs `fetch` against `domain`'s client and reports the section's status.
   func fetch(
     _ section: String,
-    _ domain: String,
+    _ domain: ERPDomain,
     _ fetch: @escaping @Sendable (GRPCClient<ERPTransport.Client>, CallOptions) async throws -> Void
   ) async -> Erp_Gateway_V1_SectionStatus {
     var status = Erp_Gateway_V1_SectionStatus()
     status.section = section
-    guard self.scopes.contains("\(domain):read") || self.scopes.contains("\(domain):write") else {
+    guard self.scopes.contains(domain.readScope) || self.scopes.contains(domain.writeScope) else {
       status.code = "permission_denied"
-      status.message = "the key lacks the scope \(domain):read"
+      status.message = "the key lacks the scope \(domain.readScope)"
       return status
     }
     do {
       try await self.withinDeadline {
         try await RequestContext.$deadline.withValue(self.deadline) {
-          try await fetch(try self.peers.client(domain), self.options)
+          try await fetch(try self.peers.connection(to: domain), self.options)
         }
       }
       status.available = true
     } catch {
       // A section's failure reaches the partner: name the service, never an address.
-      let partnerError = PartnerFacingError.rpcError(for: error, service: domain)
+      let partnerError = PartnerFacingError.rpcError(for: error, service: domain.rawValue)
       status.code = error is RPCError ? "\(partnerError.code)" : "unknown"
       status.message = partnerError.message
     }

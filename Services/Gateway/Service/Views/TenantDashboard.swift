@@ -16,7 +16,7 @@ enum TenantDashboard {
     let lastMonth = thisMonth.adding(days: -1)
     let statuses = await withTaskGroup(of: Erp_Gateway_V1_SectionStatus.self) { group in
       group.addTask {
-        await sections.fetch("revenue", "sales") { client, options in
+        await sections.fetch("revenue", .sales) { client, options in
           var request = Erp_Sales_V1_RevenueRequest()
           request.from = CalendarDate(year: lastMonth.year, month: lastMonth.month, day: 1).proto
           request.to = today.proto
@@ -35,7 +35,7 @@ enum TenantDashboard {
         }
       }
       group.addTask {
-        await sections.fetch("pipeline", "customers") { client, options in
+        await sections.fetch("pipeline", .customers) { client, options in
           var request = Erp_Customers_V1_ForecastRequest()
           request.from = CalendarDate(year: 1900, month: 1, day: 1).proto
           request.to = CalendarDate(year: 9999, month: 12, day: 31).proto
@@ -51,7 +51,7 @@ enum TenantDashboard {
         }
       }
       group.addTask {
-        await sections.fetch("receivables", "finance") { client, options in
+        await sections.fetch("receivables", .finance) { client, options in
           var request = Erp_Finance_V1_AgedBalancesRequest()
           request.direction = .receivable
           request.asOf = today.proto
@@ -72,7 +72,7 @@ enum TenantDashboard {
         }
       }
       group.addTask {
-        await sections.fetch("replenishment", "supplychain") { client, options in
+        await sections.fetch("replenishment", .supplychain) { client, options in
           let suggestions = try await Erp_Supplychain_V1_Stock.Client(wrapping: client)
             .replenishment(.init(), options: options).suggestions
           view.withLockedValue {
@@ -81,7 +81,7 @@ enum TenantDashboard {
         }
       }
       group.addTask {
-        await sections.fetch("headcount", "hr") { client, options in
+        await sections.fetch("headcount", .hr) { client, options in
           let headcount = try await Erp_Hr_V1_People.Client(wrapping: client).headcount(
             .init(),
             options: options
@@ -90,7 +90,7 @@ enum TenantDashboard {
         }
       }
       group.addTask {
-        await sections.fetch("payroll", "hr") { client, options in
+        await sections.fetch("payroll", .hr) { client, options in
           let payroll = Erp_Hr_V1_Payroll.Client(wrapping: client)
           var lines: [Erp_Hr_V1_PayrollCostLine] = []
           for year in [today.year, today.year - 1] where lines.isEmpty {

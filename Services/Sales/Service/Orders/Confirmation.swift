@@ -65,7 +65,7 @@ enum Confirmation {
   ) async throws {
     let (order, lines) = try await OrderStore.withLines(context.pool, tenant, number: number)
     guard order.transition(.reserved) != .unchanged else { return }
-    let stock = Erp_Supplychain_V1_Stock.Client(wrapping: try context.peers.client("supplychain"))
+    let stock = try context.peers.supplychain.stock
     for (index, line) in lines.enumerated() {
       var reserve = Erp_Supplychain_V1_ReserveRequest()
       reserve.orderLineID = order.reservationID(line.number)
@@ -211,7 +211,7 @@ enum Confirmation {
     _ order: OrderRow,
     _ lines: [OrderLineRef]
   ) async throws {
-    let stock = Erp_Supplychain_V1_Stock.Client(wrapping: try context.peers.client("supplychain"))
+    let stock = try context.peers.supplychain.stock
     for line in lines {
       var release = Erp_Supplychain_V1_ReleaseRequest()
       release.orderLineID = order.reservationID(line.number)

@@ -142,9 +142,7 @@ enum Fulfilment {
     let number = fulfilment.number
     let parts = fulfilment.parts
     let order = try await OrderStore.inTenant(context.pool, tenant) { try await $0.lock(number) }
-    let shipping = Erp_Supplychain_V1_Shipping.Client(
-      wrapping: try context.peers.client("supplychain")
-    )
+    let shipping = try context.peers.supplychain.shipping
     var document = ""
     if fulfilment.kind == .shipment {
       var ship = Erp_Supplychain_V1_ShipOrderRequest()

@@ -117,7 +117,7 @@ enum Invoicing {
     }
     let current = try await OrderReading.get(context.pool, tenant, number: number)
     guard current.status == .invoiced, !current.invoiceNumbers.isEmpty else { return }
-    let billing = Erp_Finance_V1_Billing.Client(wrapping: try context.peers.client("finance"))
+    let billing = try context.peers.finance.billing
     for invoice in current.invoiceNumbers {
       var request = Erp_Finance_V1_GetInvoiceRequest()
       request.number = invoice

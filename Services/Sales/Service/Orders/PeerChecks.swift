@@ -15,10 +15,7 @@ enum PeerChecks {
     var request = Erp_Customers_V1_GetCustomerRequest()
     request.id = id
     do {
-      let customer = try await Erp_Customers_V1_Customers.Client(
-        wrapping: try peers.client("customers")
-      )
-      .getCustomer(request)
+      let customer = try await peers.customers.customers.getCustomer(request)
       guard !customer.archived else {
         throw RPCError(code: .failedPrecondition, message: "customer_id: \(quoted(id)) is archived")
       }
@@ -30,7 +27,7 @@ enum PeerChecks {
 
   /// The items' names by SKU; an unknown or inactive item names its line.
   static func items(_ peers: PeerClients, _ skus: [String]) async throws -> [String: String] {
-    let catalog = Erp_Supplychain_V1_Catalog.Client(wrapping: try peers.client("supplychain"))
+    let catalog = try peers.supplychain.catalog
     var names: [String: String] = [:]
     for (index, sku) in skus.enumerated() where names[sku] == nil {
       var request = Erp_Supplychain_V1_GetItemRequest()
@@ -52,7 +49,7 @@ enum PeerChecks {
   }
 
   static func taxRates(_ peers: PeerClients) async throws -> [String: Int] {
-    let billing = Erp_Finance_V1_Billing.Client(wrapping: try peers.client("finance"))
+    let billing = try peers.finance.billing
     let codes = try await billing.listTaxCodes(Erp_Finance_V1_ListTaxCodesRequest()).taxCodes
     return Dictionary(
       codes.map { ($0.code, Int($0.rateBasisPoints)) },

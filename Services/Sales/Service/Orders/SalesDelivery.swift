@@ -14,9 +14,7 @@ enum SalesDelivery {
       switch message.topic {
       case OrderEvents.topic:
         let event = try message.decode(Erp_Customers_V1_AppendEventRequest.self)
-        let interactions = Erp_Customers_V1_Interactions.Client(
-          wrapping: try peers.client("customers")
-        )
+        let interactions = try peers.customers.interactions
         _ = try await interactions.appendEvent(event)
         return event.eventType
       case Invoicing.creditNoteTopic:
@@ -31,7 +29,7 @@ enum SalesDelivery {
           }
           note.invoiceNumber = issued
         }
-        let billing = Erp_Finance_V1_Billing.Client(wrapping: try peers.client("finance"))
+        let billing = try peers.finance.billing
         return try await billing.issueCreditNote(note).number
       default:
         return try await finance(tenant, message)

@@ -34,7 +34,7 @@ enum BaseCurrency {
     if let row = cached.first, let currency = Currency(code: try row.decode("value")) {
       return currency
     }
-    let ledger = Erp_Finance_V1_Ledger.Client(wrapping: try peers.client("finance"))
+    let ledger = try peers.finance.ledger
     let settings = try await ledger.getSettings(Erp_Finance_V1_GetSettingsRequest())
     guard let currency = Currency(code: settings.baseCurrency) else {
       throw RPCError(

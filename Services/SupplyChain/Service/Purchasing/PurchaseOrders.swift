@@ -240,7 +240,7 @@ enum PurchaseOrders {
     _ peers: PeerClients,
     _ lines: [Erp_Supplychain_V1_PurchaseOrderLine]
   ) async throws {
-    let billing = Erp_Finance_V1_Billing.Client(wrapping: try peers.client("finance"))
+    let billing = try peers.finance.billing
     let known = Set(
       try await billing.listTaxCodes(Erp_Finance_V1_ListTaxCodesRequest()).taxCodes.map(\.code)
     )
