@@ -63,11 +63,10 @@ enum WireFuzz {
   /// A server connection: the input follows a valid preface and SETTINGS.
   static func serverReceives(_ input: [UInt8]) {
     let channel = EmbeddedChannel()
-    let connection = Connection(
-      role: .server,
+    let connection = ServerConnection(
       channel: channel,
       limits: ERPTransport.Limits(),
-      callbacks: Connection.Callbacks(
+      callbacks: ServerConnection.Callbacks(
         onStream: { accepted, connection in
           // Answer at once with a long message, so the truncation runs on every stream.
           connection.endServerStream(
@@ -84,18 +83,16 @@ enum WireFuzz {
   /// SETTINGS, as a hostile server's answers.
   static func clientReceives(_ input: [UInt8]) {
     let channel = EmbeddedChannel()
-    let connection = Connection(
-      role: .client,
+    let connection = ClientConnection(
       channel: channel,
       limits: ERPTransport.Limits(),
-      callbacks: Connection.Callbacks()
+      callbacks: ClientConnection.Callbacks()
     )
     Self.drive(channel, connection, peerPrefix: Self.clientHello, input) {
       for _ in 0..<3 {
-        // As `acquireSlot` would, without suspending.
-        connection.state.withLockedValue { state in
-          state.slotsInUse += 1
-          state.slotsAwaitingOpen += 1
+        // As `acquireSlot` does when a slot is free, without suspending.
+        guard connection.state.withLockedValue({ $0.machine.acquireSlot() }) == .acquired else {
+          return
         }
         let sink = InboundQueue<RPCResponsePart<ERPTransport.Bytes>>(
           size: { _ in 0 },
@@ -106,9 +103,9 @@ enum WireFuzz {
     }
   }
 
-  private static func drive(
+  private static func drive<Machine: ConnectionStateMachine>(
     _ channel: EmbeddedChannel,
-    _ connection: Connection,
+    _ connection: Connection<Machine>,
     peerPrefix: [UInt8],
     _ input: [UInt8],
     afterHandshake: () -> Void = {}
