@@ -47,36 +47,36 @@ struct ClientConnectionStateMachine<Context> {
   /// One frame from the server. `oversized` is the length of a HEADERS or TRAILERS frame the
   /// decoder skipped for being above our metadata limit (the frame then has an empty payload).
   mutating func receive(_ frame: Frame, oversized: Int? = nil, now: NIODeadline) -> [Action] {
-    guard !self.isClosedOrFailed else { return [] }
-    var actions: [Action] = []
-    do throws(ProtocolViolation) {
-      guard let type = try self.core.admit(frame) else { return [] }
-      if let oversized {
-        try self.receiveOversized(frame, type: type, length: oversized, now: now, &actions)
-        return actions
-      }
-      switch type {
-      case .settings: try self.core.receiveSettings(frame, now: now, &actions)
-      case .ping: try self.receivePing(frame, &actions)
-      case .goAway: try self.receiveGoAway(frame, &actions)
-      case .headers: try self.receiveHeaders(frame, now: now, &actions)
-      case .message: try self.receiveMessage(frame, now: now, &actions)
-      case .halfClose: throw ProtocolViolation(.protocolError, "HALF_CLOSE is sent by clients only")
-      case .trailers: try self.receiveTrailers(frame, now: now, &actions)
-      case .rstStream: try self.receiveReset(frame, now: now, &actions)
-      case .windowUpdate:
-        try self.checkOpened(frame)
-        try self.core.receiveWindowUpdate(frame, &actions)
-      }
-    } catch {
-      return actions + self.fail(error)
+    self.dispatch(
+      frame,
+      oversized: oversized,
+      now: now,
+      makeContext: { id in preconditionFailure("a server cannot open stream \(id)") }
+    )
+  }
+
+  /// The frames whose meaning is the client's own (the rest: ``RoleMachine/dispatch``).
+  mutating func receiveRoleFrame(
+    _ type: FrameType,
+    _ frame: Frame,
+    now: NIODeadline,
+    makeContext: (UInt32) -> Context,
+    _ actions: inout [Action]
+  ) throws(ProtocolViolation) {
+    switch type {
+    case .ping: try self.receivePing(frame, &actions)
+    case .goAway: try self.receiveGoAway(frame, &actions)
+    case .headers: try self.receiveHeaders(frame, now: now, &actions)
+    case .halfClose: throw ProtocolViolation(.protocolError, "HALF_CLOSE is sent by clients only")
+    case .trailers: try self.receiveTrailers(frame, now: now, &actions)
+    case .rstStream: try self.receiveReset(frame, now: now, &actions)
+    case .settings, .message, .windowUpdate: break  // Handled by the shared dispatch.
     }
-    return actions
   }
 
   /// A HEADERS or TRAILERS frame above our metadata limit: the stream is reset and its call fails
   /// with RESOURCE_EXHAUSTED. The connection carries on.
-  private mutating func receiveOversized(
+  mutating func receiveOversized(
     _ frame: Frame,
     type: FrameType,
     length: Int,
@@ -174,18 +174,6 @@ struct ClientConnectionStateMachine<Context> {
     )
   }
 
-  private mutating func receiveMessage(
-    _ frame: Frame,
-    now: NIODeadline,
-    _ actions: inout [Action]
-  ) throws(ProtocolViolation) {
-    try self.checkOpened(frame)
-    guard case .tooLarge(let size) = try self.core.receiveMessage(frame, &actions) else { return }
-    let limit = self.core.limits.maxMessageSize
-    let message = "message larger than the limit of \(limit) bytes (received \(size) so far)"
-    self.failStream(frame.streamID, code: .resourceExhausted, message: message, now: now, &actions)
-  }
-
   /// The server's status ends the stream.
   private mutating func receiveTrailers(
     _ frame: Frame,
@@ -202,10 +190,7 @@ struct ClientConnectionStateMachine<Context> {
       self.failMalformed(frame, error, now: now, &actions)
       return
     }
-    guard let (stream, _) = self.core.remove(frame.streamID) else { return }
-    actions.append(.deliverStatus(stream.context, status, metadata))
-    ConnectionCore.releaseWriter(stream, &actions)
-    _ = self.core.streamRemoved(now: now)
+    self.finishStream(frame.streamID, status: status, metadata: metadata, now: now, &actions)
   }
 
   /// The server reset the stream: its status ends the call.
@@ -217,15 +202,26 @@ struct ClientConnectionStateMachine<Context> {
     try self.checkOpened(frame)
     guard self.core.streams[frame.streamID] != nil else { return }
     let (status, _) = try FramePayloads.parseStatus(frame.payload)
-    guard let (stream, _) = self.core.remove(frame.streamID) else { return }
-    actions.append(.deliverStatus(stream.context, status, [:]))
+    self.finishStream(frame.streamID, status: status, metadata: [:], now: now, &actions)
+  }
+
+  /// The server ended the stream (TRAILERS or RST_STREAM): the call ends with its status, and a
+  /// writer waiting for credit has nothing left to send to.
+  private mutating func finishStream(
+    _ id: UInt32,
+    status: Status,
+    metadata: Metadata,
+    now: NIODeadline,
+    _ actions: inout [Action]
+  ) {
+    guard let (stream, _) = self.core.remove(id) else { return }
+    actions.append(.deliverStatus(stream.context, status, metadata))
     ConnectionCore.releaseWriter(stream, &actions)
     _ = self.core.streamRemoved(now: now)
   }
 
-  /// Frames for a stream that already closed are ignored (they can cross a close on the wire);
-  /// one for a stream never opened is a violation.
-  private func checkOpened(_ frame: Frame) throws(ProtocolViolation) {
+  /// A frame for a stream that is not open: see ``RoleMachine/checkOpened(_:)``.
+  func checkOpened(_ frame: Frame) throws(ProtocolViolation) {
     let id = frame.streamID
     guard self.core.streams[id] == nil else { return }
     guard id % 2 == 1, id < self.nextStreamID else {
@@ -235,7 +231,7 @@ struct ClientConnectionStateMachine<Context> {
 
   /// Ends one stream because of something the server sent, without disturbing the others: the
   /// stream is reset and its call ends with the status.
-  private mutating func failStream(
+  mutating func failStream(
     _ id: UInt32,
     code: Status.Code,
     message: String,

@@ -45,37 +45,33 @@ struct ServerConnectionStateMachine<Context> {
     now: NIODeadline,
     makeContext: (UInt32) -> Context
   ) -> [Action] {
-    guard !self.isClosedOrFailed else { return [] }
-    var actions: [Action] = []
-    do throws(ProtocolViolation) {
-      guard let type = try self.core.admit(frame) else { return [] }
-      if let oversized {
-        try self.receiveOversized(frame, type: type, length: oversized, &actions)
-        return actions
-      }
-      switch type {
-      case .settings: try self.core.receiveSettings(frame, now: now, &actions)
-      case .ping: try self.receivePing(frame, now: now, &actions)
-      case .goAway: try self.receiveGoAway(frame, &actions)
-      case .headers: try self.receiveHeaders(frame, now: now, makeContext: makeContext, &actions)
-      case .message: try self.receiveMessage(frame, now: now, &actions)
-      case .halfClose: try self.receiveHalfClose(frame, &actions)
-      case .trailers: throw ProtocolViolation(.protocolError, "TRAILERS are sent by servers only")
-      case .rstStream: try self.receiveReset(frame, now: now, &actions)
-      case .windowUpdate:
-        try self.checkOpened(frame)
-        try self.core.receiveWindowUpdate(frame, &actions)
-      }
-    } catch {
-      return actions + self.fail(error)
-    }
-    return actions
+    self.dispatch(frame, oversized: oversized, now: now, makeContext: makeContext)
   }
 
-  private mutating func receiveOversized(
+  /// The frames whose meaning is the server's own (the rest: ``RoleMachine/dispatch``).
+  mutating func receiveRoleFrame(
+    _ type: FrameType,
+    _ frame: Frame,
+    now: NIODeadline,
+    makeContext: (UInt32) -> Context,
+    _ actions: inout [Action]
+  ) throws(ProtocolViolation) {
+    switch type {
+    case .ping: try self.receivePing(frame, now: now, &actions)
+    case .goAway: try self.receiveGoAway(frame, &actions)
+    case .headers: try self.receiveHeaders(frame, now: now, makeContext: makeContext, &actions)
+    case .halfClose: try self.receiveHalfClose(frame, &actions)
+    case .trailers: throw ProtocolViolation(.protocolError, "TRAILERS are sent by servers only")
+    case .rstStream: try self.receiveReset(frame, now: now, &actions)
+    case .settings, .message, .windowUpdate: break  // Handled by the shared dispatch.
+    }
+  }
+
+  mutating func receiveOversized(
     _ frame: Frame,
     type: FrameType,
     length: Int,
+    now: NIODeadline,
     _ actions: inout [Action]
   ) throws(ProtocolViolation) {
     guard type == .headers else {
@@ -188,9 +184,8 @@ struct ServerConnectionStateMachine<Context> {
     self.lastPeerStreamID = id
   }
 
-  /// Frames for a stream that already closed are ignored (they can cross a close on the wire);
-  /// one for a stream never opened is a violation.
-  private func checkOpened(_ frame: Frame) throws(ProtocolViolation) {
+  /// A frame for a stream that is not open: see ``RoleMachine/checkOpened(_:)``.
+  func checkOpened(_ frame: Frame) throws(ProtocolViolation) {
     let id = frame.streamID
     guard self.core.streams[id] == nil else { return }
     guard id % 2 == 1, id <= self.lastPeerStreamID else {
@@ -226,18 +221,6 @@ struct ServerConnectionStateMachine<Context> {
       )
     )
     self.core.scheduleWrite(&actions)
-  }
-
-  private mutating func receiveMessage(
-    _ frame: Frame,
-    now: NIODeadline,
-    _ actions: inout [Action]
-  ) throws(ProtocolViolation) {
-    try self.checkOpened(frame)
-    guard case .tooLarge(let size) = try self.core.receiveMessage(frame, &actions) else { return }
-    let limit = self.core.limits.maxMessageSize
-    let message = "message larger than the limit of \(limit) bytes (received \(size) so far)"
-    self.failStream(frame.streamID, code: .resourceExhausted, message: message, now: now, &actions)
   }
 
   /// The client sent all its messages.
@@ -277,7 +260,7 @@ struct ServerConnectionStateMachine<Context> {
 
   /// Ends one stream because of something on our side or its peer's, without disturbing the
   /// others: TRAILERS with the status, and the handler is cancelled.
-  private mutating func failStream(
+  mutating func failStream(
     _ id: UInt32,
     code: Status.Code,
     message: String,

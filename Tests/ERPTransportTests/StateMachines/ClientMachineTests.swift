@@ -29,7 +29,8 @@ struct ClientMachineTests {
     case inactive
   }
 
-  struct Row: Sendable, CustomTestStringConvertible {
+  struct Row: Sendable, CustomTestStringConvertible, TransitionRow {
+    typealias Machine = ClientMachineTests.Machine
     var name: String
     var serverLimits = ERPTransport.Limits()
     var given: [Event] = []
@@ -401,13 +402,7 @@ struct ClientMachineTests {
     var machine = Machine(limits: .init(), peer: "peer", now: TestClock.start)
     _ = machine.core.start()
     _ = machine.receive(TestFrame.settings(row.serverLimits), now: TestClock.start)
-    for event in row.given { _ = Self.apply(event, to: &machine) }
-    _ = Describe.written(&machine.core)
-    let actions = Self.apply(row.when, to: &machine)
-    #expect(machine.state == row.state)
-    #expect(actions == row.actions)
-    #expect(Describe.written(&machine.core) == row.frames)
-    #expect(machine.core.closeWhenFlushed == row.close)
+    row.run(on: &machine, apply: Self.apply)
     if let slots = row.slotsInUse { #expect(machine.slotsInUse == slots) }
   }
 

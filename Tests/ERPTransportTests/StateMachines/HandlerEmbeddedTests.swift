@@ -113,6 +113,16 @@ struct HandlerEmbeddedTests {
     #expect(channel.isActive)
   }
 
+  /// NIO calls a handler through its protocol witnesses; a generic handler's witness runs
+  /// unspecialized, and so did every frame through the state machines (the throughput regression
+  /// at concurrency 64). The type in the pipeline must stay a plain class.
+  @Test("the handler in the pipeline is not generic (NIO's calls reach specialized code)")
+  func handlerIsNotGeneric() throws {
+    let (channel, _) = try Self.server(Events())
+    let handler = try channel.pipeline.syncOperations.handler(type: ConnectionHandler.self)
+    #expect(String(reflecting: type(of: handler)) == "ERPTransport.ConnectionHandler")
+  }
+
   @Test("a violation is answered with GOAWAY and the socket closes")
   func violationCloses() throws {
     let events = Events()

@@ -1,5 +1,6 @@
 import GRPCCore
 import NIOCore
+import Testing
 
 @testable import ERPTransport
 
@@ -148,4 +149,47 @@ enum Describe {
 /// A fixed clock for the machines: every row runs at `start` unless it says otherwise.
 enum TestClock {
   static let start = NIODeadline.uptimeNanoseconds(1_000_000_000_000)
+}
+
+/// A connection machine a transition table drives: its state, and the core whose queued frames
+/// and close mode the rows check. Stream contexts are plain stream ids.
+protocol TableMachine {
+  associatedtype State: Equatable
+  var state: State { get }
+  var core: ConnectionCore<UInt32> { get set }
+}
+
+extension ServerConnectionStateMachine: TableMachine where Context == UInt32 {}
+extension ClientConnectionStateMachine: TableMachine where Context == UInt32 {}
+
+/// One row of a machine's transition table: events that set the scene, the event under test, and
+/// what must follow it.
+protocol TransitionRow {
+  associatedtype Machine: TableMachine
+  associatedtype Event
+  var given: [Event] { get }
+  var when: Event { get }
+  var state: Machine.State { get }
+  var actions: [String] { get }
+  var frames: [String] { get }
+  var close: ConnectionCloseMode? { get }
+}
+
+extension TransitionRow {
+  /// The steps every row takes, for either machine: the `given` events (what they queued is
+  /// discarded), then `when`; then the machine's state, the actions `apply` described, the frames
+  /// queued and the close mode are checked against the row.
+  func run(
+    on machine: inout Machine,
+    apply: (Event, inout Machine) -> [String],
+    sourceLocation: SourceLocation = #_sourceLocation
+  ) {
+    for event in self.given { _ = apply(event, &machine) }
+    _ = Describe.written(&machine.core)
+    let actions = apply(self.when, &machine)
+    #expect(machine.state == self.state, sourceLocation: sourceLocation)
+    #expect(actions == self.actions, sourceLocation: sourceLocation)
+    #expect(Describe.written(&machine.core) == self.frames, sourceLocation: sourceLocation)
+    #expect(machine.core.closeWhenFlushed == self.close, sourceLocation: sourceLocation)
+  }
 }

@@ -27,7 +27,8 @@ struct ServerMachineTests {
     case inactive
   }
 
-  struct Row: Sendable, CustomTestStringConvertible {
+  struct Row: Sendable, CustomTestStringConvertible, TransitionRow {
+    typealias Machine = ServerMachineTests.Machine
     var name: String
     var limits = ERPTransport.Limits()
     /// Whether the client's SETTINGS arrived before `given`.
@@ -539,13 +540,7 @@ struct ServerMachineTests {
     if row.handshaken {
       _ = machine.receive(TestFrame.settings(), now: TestClock.start, makeContext: { $0 })
     }
-    for event in row.given { _ = Self.apply(event, to: &machine) }
-    _ = Describe.written(&machine.core)
-    let actions = Self.apply(row.when, to: &machine)
-    #expect(machine.state == row.state)
-    #expect(Describe.actions(actions) == row.actions)
-    #expect(Describe.written(&machine.core) == row.frames)
-    #expect(machine.core.closeWhenFlushed == row.close)
+    row.run(on: &machine) { event, machine in Describe.actions(Self.apply(event, to: &machine)) }
     if let open = row.openStreams { #expect(machine.core.streams.count == open) }
   }
 }
