@@ -10,6 +10,11 @@
 # metric, each round's before and after and their ratio (after/before), and the median ratio.
 # A ratio is "better" above 1 for calls/s and below 1 for latency; `worst` is the median ratio
 # turned into "per cent worse" (negative: better). The bar: no figure more than 5 % worse.
+#
+# On a busy machine the pairs scatter by ±30 % or more (other builds take the two cores). Running
+# the script under a real-time policy, `chrt -f 10 compare.sh ...` (root), keeps the benchmark's
+# threads ahead of the builds (the kernel still leaves them 5 % of each second) and brings the
+# scatter down to about ±10 %; more ROUNDS narrow the median further.
 set -euo pipefail
 before=${1:?usage: compare.sh BEFORE AFTER [ROUNDS] [SECONDS]}
 after=${2:?usage: compare.sh BEFORE AFTER [ROUNDS] [SECONDS]}
