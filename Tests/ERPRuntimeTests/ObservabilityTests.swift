@@ -18,9 +18,9 @@ struct ObservabilityTests {
       provision.tenantID = tenant.slug
       _ = try await Erp_Common_V1_TenantAdmin.Client(wrapping: client).provision(provision)
 
-      try await RequestContext.$tenant.withValue(tenant) {
+      await RequestContext.$tenant.withValue(tenant) {
         for key in ["note-1", "stuck-1", ""] {
-          try await RequestContext.$requestID.withValue("request-\(key)") {
+          await RequestContext.$requestID.withValue("request-\(key)") {
             _ = try? await client.unary(
               request: ClientRequest(message: Array(key.utf8)),
               descriptor: NotesService.write,

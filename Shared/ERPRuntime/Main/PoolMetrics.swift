@@ -3,7 +3,8 @@ import ERPStore
 import NIOConcurrencyHelpers
 
 /// Publishes the pool's statistics through swift-metrics just before each scrape of `/metrics`:
-/// what is now as gauges (`erp_db_pool_open`, `_idle`, `_in_use`, `_waiting`), what has
+/// what is now as gauges (`erp_db_pool_open`: connection slots taken, `_idle`, `_in_use`: slots
+/// held by tasks, leased or being connected for one, `_waiting`: tasks queued), what has
 /// happened as counters (`erp_db_pool_created_total`, `_acquire_timeouts_total`,
 /// `_failed_connects_total`). The pool (ERPStore, which knows nothing of metrics) keeps running
 /// totals; a counter is advanced by what the total grew since the last scrape.
