@@ -31,12 +31,7 @@ public enum HRService {
     logger: Logger,
     metrics: ServiceMetrics? = nil
   ) -> OutboxRelay {
-    OutboxRelay(
-      pool: pool,
-      logger: logger,
-      metrics: metrics,
-      deliver: FinancePostings.deliver(peers)
-    )
+    FinancePostings.relay(pool: pool, peers: peers, logger: logger, metrics: metrics)
   }
 
   /// The RPC services (the tests serve them directly).

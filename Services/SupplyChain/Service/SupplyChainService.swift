@@ -30,12 +30,7 @@ public enum SupplyChainService {
     logger: Logger,
     metrics: ServiceMetrics? = nil
   ) -> OutboxRelay {
-    OutboxRelay(
-      pool: pool,
-      logger: logger,
-      metrics: metrics,
-      deliver: FinancePostings.deliver(peers)
-    )
+    FinancePostings.relay(pool: pool, peers: peers, logger: logger, metrics: metrics)
   }
 
   /// The RPC services (the tests and benchmarks serve them directly).
