@@ -31,6 +31,8 @@ struct SalesStack: Sendable {
   /// The peers' databases, and the sales outbox relay, when the stack runs them here.
   var peerPools: [String: ConnectionPool] = [:]
   var relay: OutboxRelay?
+  /// Sales' metrics (what its `/metrics` would serve).
+  var metrics: ServiceMetrics?
 
   var orders: Erp_Sales_V1_Orders.Client<ERPTransport.Client> { .init(wrapping: self.sales) }
   var pricing: Erp_Sales_V1_Pricing.Client<ERPTransport.Client> { .init(wrapping: self.sales) }
@@ -147,7 +149,13 @@ struct SalesStack: Sendable {
         targets: ports.mapValues { [.init(host: "127.0.0.1", port: $0)] },
         secret: Self.secret
       )
-      let parts = SalesService.parts(pool: pool, peers: peers, logger: Self.logger)
+      let metrics = ServiceMetrics(service: "sales")
+      let parts = SalesService.parts(
+        pool: pool,
+        peers: peers,
+        logger: Self.logger,
+        metrics: metrics
+      )
       return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await peers.runConnections() }
         group.addTask { try await parts.relay.run() }
@@ -170,6 +178,7 @@ struct SalesStack: Sendable {
             stack.servers = servers
             stack.peerPools = peerPools
             stack.relay = parts.relay
+            stack.metrics = metrics
             return try await body(stack)
           }
         }

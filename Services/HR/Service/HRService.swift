@@ -14,7 +14,8 @@ public enum HRService {
       let relay = Self.relay(
         pool: environment.pool,
         peers: environment.peers,
-        logger: environment.logger
+        logger: environment.logger,
+        metrics: environment.metrics
       )
       return ServiceParts(
         services: Self.services(pool: environment.pool, relay: relay),
@@ -24,9 +25,13 @@ public enum HRService {
   )
 
   /// The relay that carries payroll entries to finance.
-  public static func relay(pool: ConnectionPool, peers: PeerClients, logger: Logger) -> OutboxRelay
-  {
-    OutboxRelay(pool: pool, logger: logger, deliver: FinancePostings.deliver(peers))
+  public static func relay(
+    pool: ConnectionPool,
+    peers: PeerClients,
+    logger: Logger,
+    metrics: ServiceMetrics? = nil
+  ) -> OutboxRelay {
+    FinancePostings.relay(pool: pool, peers: peers, logger: logger, metrics: metrics)
   }
 
   /// The RPC services (the tests serve them directly).

@@ -11,6 +11,8 @@ struct SalesContext: Sendable {
   let relay: OutboxRelay
   let recovery: RecoveryQueue
   let faults: Faults
+  /// Counts the states orders enter; none when the service runs without metrics.
+  var orders: OrderMetrics? = nil
 
   /// Fault injection for the crash-recovery test: `ERP_SALES_FAULT=exit-after-reserve` makes the
   /// process exit right after an order's reservations succeed and before it is marked

@@ -15,24 +15,28 @@ public enum SalesService {
       let parts = Self.parts(
         pool: environment.pool,
         peers: environment.peers,
-        logger: environment.logger
+        logger: environment.logger,
+        metrics: environment.metrics
       )
       return ServiceParts(services: parts.services, background: [parts.relay, parts.recovery])
     }
   )
 
   /// The RPC services and the two background workers they rely on (the tests run them the same
-  /// way). Fault injection for the crash test comes from `ERP_SALES_FAULT`.
+  /// way). Fault injection for the crash test comes from `ERP_SALES_FAULT`. `metrics`: the
+  /// service's, for the relay's and the orders' metrics; none when nil.
   public static func parts(
     pool: ConnectionPool,
     peers: PeerClients,
-    logger: Logger
+    logger: Logger,
+    metrics: ServiceMetrics? = nil
   ) -> (
     services: [any RegistrableRPCService], relay: OutboxRelay, recovery: any Service
   ) {
     let relay = OutboxRelay(
       pool: pool,
       logger: logger,
+      metrics: metrics,
       deliver: SalesDelivery.deliver(pool: pool, peers: peers)
     )
     let context = SalesContext(
@@ -40,7 +44,8 @@ public enum SalesService {
       peers: peers,
       relay: relay,
       recovery: RecoveryQueue(),
-      faults: .fromEnvironment()
+      faults: .fromEnvironment(),
+      orders: metrics.map(OrderMetrics.init)
     )
     return (
       [PricingAPI(pool: pool), OrdersAPI(context: context), SalesReportsAPI(pool: pool)],

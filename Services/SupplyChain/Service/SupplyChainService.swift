@@ -13,7 +13,8 @@ public enum SupplyChainService {
       let relay = Self.relay(
         pool: environment.pool,
         peers: environment.peers,
-        logger: environment.logger
+        logger: environment.logger,
+        metrics: environment.metrics
       )
       return ServiceParts(
         services: Self.services(pool: environment.pool, peers: environment.peers, relay: relay),
@@ -23,9 +24,13 @@ public enum SupplyChainService {
   )
 
   /// The relay that carries bills and journal entries to finance.
-  public static func relay(pool: ConnectionPool, peers: PeerClients, logger: Logger) -> OutboxRelay
-  {
-    OutboxRelay(pool: pool, logger: logger, deliver: FinancePostings.deliver(peers))
+  public static func relay(
+    pool: ConnectionPool,
+    peers: PeerClients,
+    logger: Logger,
+    metrics: ServiceMetrics? = nil
+  ) -> OutboxRelay {
+    FinancePostings.relay(pool: pool, peers: peers, logger: logger, metrics: metrics)
   }
 
   /// The RPC services (the tests and benchmarks serve them directly).

@@ -14,6 +14,8 @@ public struct ServiceConfiguration: Sendable {
   public var dbPoolSize: Int
   public var drainSeconds: Int
   public var logLevel: Logger.Level
+  /// How log lines are written (`ERP_LOG_FORMAT`): `text` (the default) or `json`.
+  public var logFormat: LogFormat
   /// Where the other services listen, by service name.
   public var peers: [String: [ERPTransport.Client.Target]]
 
@@ -93,6 +95,11 @@ public struct ServiceConfiguration: Sendable {
       throw ValidationError("--log-level / ERP_LOG_LEVEL: unknown level \"\(level)\"")
     }
     self.logLevel = logLevel
+    let format = text(nil, "ERP_LOG_FORMAT") ?? "text"
+    guard let logFormat = LogFormat(rawValue: format) else {
+      throw ValidationError("ERP_LOG_FORMAT: must be text or json, not \"\(format.prefix(20))\"")
+    }
+    self.logFormat = logFormat
 
     var peers: [String: [ERPTransport.Client.Target]] = [:]
     for entry in ServiceCatalog.all where entry != service {

@@ -1,4 +1,5 @@
 public import Logging
+import NIOConcurrencyHelpers
 
 extension Logger.MetadataProvider {
   /// Adds the tenant and request id of the call being handled (the task-locals the interceptors
@@ -11,19 +12,41 @@ extension Logger.MetadataProvider {
   }
 }
 
-/// Process-wide logging set-up: one line per record on standard error, with request metadata.
-/// `LoggingSystem` may be bootstrapped once per process; later calls are ignored.
-public enum ServiceLogging {
-  private static let once: Void = {
-    LoggingSystem.bootstrap(
-      { label, provider in StreamLogHandler.standardError(label: label, metadataProvider: provider)
-      },
-      metadataProvider: .erpRequestContext
-    )
-  }()
+/// How a service writes its log lines (`ERP_LOG_FORMAT`).
+public enum LogFormat: String, Sendable {
+  /// swift-log's human format, for a terminal: the default.
+  case text
+  /// One JSON object per line (``JSONLogHandler``), for containers and log collectors.
+  case json
+}
 
-  public static func logger(_ label: String, level: Logger.Level) -> Logger {
-    _ = Self.once
+/// Process-wide logging set-up: one line per record on standard error, with request metadata,
+/// in the format asked for. `LoggingSystem` may be bootstrapped once per process: the first
+/// call decides the format, later calls reuse it.
+public enum ServiceLogging {
+  private static let bootstrapped = NIOLockedValueBox(false)
+
+  public static func logger(
+    _ label: String,
+    level: Logger.Level,
+    format: LogFormat = .text
+  ) -> Logger {
+    Self.bootstrapped.withLockedValue { done in
+      guard !done else { return }
+      done = true
+      switch format {
+      case .text:
+        LoggingSystem.bootstrap(
+          { StreamLogHandler.standardError(label: $0, metadataProvider: $1) },
+          metadataProvider: .erpRequestContext
+        )
+      case .json:
+        LoggingSystem.bootstrap(
+          { JSONLogHandler(label: $0, metadataProvider: $1) },
+          metadataProvider: .erpRequestContext
+        )
+      }
+    }
     var logger = Logger(label: label)
     logger.logLevel = level
     return logger

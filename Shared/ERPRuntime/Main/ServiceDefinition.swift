@@ -92,6 +92,8 @@ public struct ServiceEnvironment: Sendable {
   public let pool: ConnectionPool
   public let logger: Logger
   public let registry: PrometheusCollectorRegistry
+  /// The service's metrics on `registry`, through swift-metrics (what its workers report).
+  public let metrics: ServiceMetrics
   public let peers: PeerClients
   public let variables: [String: String]
 
@@ -101,8 +103,11 @@ public struct ServiceEnvironment: Sendable {
     logger: Logger,
     registry: PrometheusCollectorRegistry,
     peers: PeerClients,
-    variables: [String: String]
+    variables: [String: String],
+    metrics: ServiceMetrics? = nil
   ) {
+    self.metrics =
+      metrics ?? ServiceMetrics(registry: registry, service: configuration.service.name)
     self.configuration = configuration
     self.pool = pool
     self.logger = logger

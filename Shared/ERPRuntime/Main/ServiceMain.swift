@@ -21,9 +21,13 @@ public enum ServiceMain {
     } catch {
       ServiceOptions.exit(withError: error)
     }
-    let logger = ServiceLogging.logger(entry.executable, level: configuration.logLevel)
+    let logger = ServiceLogging.logger(
+      entry.executable,
+      level: configuration.logLevel,
+      format: configuration.logFormat
+    )
     let registry = PrometheusCollectorRegistry()
-    MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+    MetricsSystem.bootstrap(ServiceMetrics.factory(registry: registry))
     do {
       switch options.command {
       case .serve:

@@ -28,14 +28,24 @@ public final class ServiceRunner: Sendable {
     handlesSignals: Bool = true
   ) {
     self.configuration = configuration
+    // Every line of this service names it (the JSON format's `service` field).
+    var logger = logger
+    if logger[metadataKey: "service"] == nil {
+      logger[metadataKey: "service"] = "\(definition.name)"
+    }
     self.logger = logger
+    let metrics = ServiceMetrics(registry: registry, service: definition.name)
     var poolConfig = ConnectionPool.Config(conninfo: configuration.databaseURL)
     poolConfig.maxConnections = configuration.dbPoolSize
     poolConfig.minConnections = min(2, configuration.dbPoolSize)
     let pool = ConnectionPool(config: poolConfig)
     self.pool = pool
 
-    let peers = PeerClients(targets: configuration.peers, secret: configuration.serviceSecret)
+    let peers = PeerClients(
+      targets: configuration.peers,
+      secret: configuration.serviceSecret,
+      metrics: metrics
+    )
     let parts = definition.make(
       ServiceEnvironment(
         configuration: configuration,
@@ -43,7 +53,8 @@ public final class ServiceRunner: Sendable {
         logger: logger,
         registry: registry,
         peers: peers,
-        variables: variables
+        variables: variables,
+        metrics: metrics
       )
     )
     let services: [any RegistrableRPCService] =
@@ -60,7 +71,7 @@ public final class ServiceRunner: Sendable {
       transport: transport,
       services: services,
       interceptors: [
-        RPCMetricsInterceptor(registry: registry), LoggingInterceptor(logger: logger),
+        RPCMetricsInterceptor(metrics: metrics), LoggingInterceptor(logger: logger),
         RequestValidationInterceptor(),
       ]
         + (parts.access
@@ -77,13 +88,14 @@ public final class ServiceRunner: Sendable {
       logger: logger
     )
     self.startup = startup
-    let poolMetrics = PoolMetrics(pool: pool, registry: registry)
+    let poolMetrics = PoolMetrics(pool: pool, metrics: metrics)
+    metrics.beforeScrape { poolMetrics.update() }
     self.ops = OpsServer(
       host: configuration.host,
       port: configuration.opsPort,
       registry: registry,
       logger: logger,
-      beforeScrape: { poolMetrics.update() },
+      beforeScrape: { metrics.refresh() },
       readiness: {
         guard startup.isDone else { return "tenant migrations have not finished" }
         do {

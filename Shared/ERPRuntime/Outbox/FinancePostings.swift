@@ -1,6 +1,7 @@
 public import ERPProtos
 public import ERPStore
 import GRPCCore
+public import Logging
 import SwiftProtobuf
 
 /// What the other services tell finance, through their outbox: supplier bills for goods
@@ -88,6 +89,16 @@ public enum FinancePostings {
       return entryLine
     }
     return entry
+  }
+
+  /// The relay of a service whose outbox holds only finance postings (HR, supply chain).
+  public static func relay(
+    pool: ConnectionPool,
+    peers: PeerClients,
+    logger: Logger,
+    metrics: ServiceMetrics?
+  ) -> OutboxRelay {
+    OutboxRelay(pool: pool, logger: logger, metrics: metrics, deliver: Self.deliver(peers))
   }
 
   /// The outbox relay's delivery function: sends the message to finance and answers the bill

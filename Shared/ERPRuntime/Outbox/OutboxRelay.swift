@@ -1,4 +1,5 @@
 public import ERPStore
+import Foundation
 import GRPCCore
 public import Logging
 import NIOConcurrencyHelpers
@@ -27,17 +28,21 @@ public final class OutboxRelay: Service, Sendable {
   private let probeInterval: Duration
   private let schedule = NIOLockedValueBox(RelaySchedule())
   private let wakeups = Wakeups()
+  private let metrics: OutboxMetrics?
 
   /// `interval`: how long to wait before reading an outbox again after the read failed (the
   /// database down, a migration not run yet). `probeInterval`: how often a peer that is down
-  /// is tried again.
+  /// is tried again. `metrics`: the service's, for deliveries, retries and the backlog
+  /// (``OutboxMetrics``); none when nil.
   public init(
     pool: ConnectionPool,
     logger: Logger,
+    metrics: ServiceMetrics? = nil,
     interval: Duration = .seconds(1),
     probeInterval: Duration = .seconds(1),
     deliver: @escaping Deliver
   ) {
+    self.metrics = metrics.map(OutboxMetrics.init)
     self.pool = pool
     self.logger = logger
     self.interval = interval
@@ -128,10 +133,12 @@ public final class OutboxRelay: Service, Sendable {
             + "WHERE id = $1 AND delivered_at IS NULL",
           [message.id, result]
         )
+        self.metrics?.delivered(message.topic)
         let released = self.schedule.withLockedValue { $0.reached(peer) }
         for other in released { await self.release(other, peer: peer) }
       } catch {
         undelivered += 1
+        self.metrics?.failed(message.topic)
         self.logger.warning(
           "outbox \(message.topic) \(message.key) of \(tenant.slug): attempt \(message.attempts + 1) failed: \(error)"
         )
@@ -154,6 +161,11 @@ public final class OutboxRelay: Service, Sendable {
         wait = Self.earlier(wait, .milliseconds(milliseconds))
       }
     }
+    if let metrics = self.metrics,
+      undelivered > 0 || parameters.isEmpty || probe || metrics.hasBacklog(tenant)
+    {
+      await self.readBacklog(tenant, into: metrics)
+    }
     if pending.count == 100 {
       self.plan(tenant, after: .zero)  // more than one batch
     } else if let wait {
@@ -162,6 +174,28 @@ public final class OutboxRelay: Service, Sendable {
       self.wakeups.poke()  // a probe or a release may have changed the plan
     }
     return probe ? undelivered : pending.count - due.count + undelivered
+  }
+
+  /// Reads how many messages the tenant has pending and when the oldest was written, for the
+  /// gauges (``OutboxMetrics``); left as it was when the read fails.
+  private func readBacklog(_ tenant: TenantID, into metrics: OutboxMetrics) async {
+    guard
+      let row = try? await self.pool.tenantQuery(
+        tenant,
+        "SELECT count(*)::bigint AS pending, "
+          + "(extract(epoch FROM min(created_at)) * 1000)::bigint AS oldest_ms "
+          + "FROM outbox WHERE delivered_at IS NULL"
+      ).first,
+      let pending = try? row.decode("pending", as: Int64.self)
+    else { return }
+    let oldest = (try? row.decodeIfPresent("oldest_ms", as: Int64.self)) ?? nil
+    metrics.set(
+      tenant,
+      OutboxMetrics.Backlog(
+        pending: Int(pending),
+        oldest: oldest.map { Date(timeIntervalSince1970: Double($0) / 1000) }
+      )
+    )
   }
 
   /// How long a row's message still waits, for the schedule.

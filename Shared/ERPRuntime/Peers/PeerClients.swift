@@ -12,11 +12,18 @@ import ServiceLifecycle
 public final class PeerClients: ERPDomainConnections {
   private let clients: [String: GRPCClient<ERPTransport.Client>]
 
-  public init(targets: [String: [ERPTransport.Client.Target]], secret: String) {
+  /// `metrics`: the calling service's, for `erp_rpc_client_*` (``RPCClientMetricsInterceptor``).
+  public init(
+    targets: [String: [ERPTransport.Client.Target]],
+    secret: String,
+    metrics: ServiceMetrics? = nil
+  ) {
+    let measuring: [any ClientInterceptor] =
+      metrics.map { [RPCClientMetricsInterceptor(metrics: $0)] } ?? []
     self.clients = targets.mapValues { targets in
       GRPCClient(
         transport: ERPTransport.Client(targets: targets),
-        interceptors: [DownstreamInterceptor(secret: secret)]
+        interceptors: measuring + [DownstreamInterceptor(secret: secret)]
       )
     }
   }

@@ -24,11 +24,13 @@ enum Confirmation {
   ) async throws
     -> Erp_Sales_V1_SalesOrder
   {
-    let order = try await OrderStore.inTenant(context.pool, tenant) { try await $0.lock(number) }
+    let order = try await OrderStore.inTenant(context.pool, tenant, metrics: context.orders) {
+      try await $0.lock(number)
+    }
     switch order.transition(.confirm) {
     case .move(let state):
       _ = try await PeerChecks.customer(context.peers, order.customerID)
-      try await OrderStore.inTenant(context.pool, tenant) { store in
+      try await OrderStore.inTenant(context.pool, tenant, metrics: context.orders) { store in
         let current = try await store.lock(number)
         guard current.transition(.confirm) == .move(to: state) else { return }
         try await store.move(current, to: state, lastError: "", newAttempt: true)
@@ -80,7 +82,7 @@ enum Confirmation {
       {
         let reason = "lines[\(index)] (\(line.sku)): \(error.message)"
         try await Self.release(context, order, lines)
-        try await OrderStore.inTenant(context.pool, tenant) { store in
+        try await OrderStore.inTenant(context.pool, tenant, metrics: context.orders) { store in
           let current = try await store.lock(number)
           guard case .move(let state) = current.transition(.reservationRefused) else { return }
           try await store.move(current, to: state, lastError: reason)
@@ -89,7 +91,7 @@ enum Confirmation {
       }
     }
     context.faults.reservedAll()
-    try await OrderStore.inTenant(context.pool, tenant) { store in
+    try await OrderStore.inTenant(context.pool, tenant, metrics: context.orders) { store in
       let session = store.session
       let current = try await store.lock(number)
       guard case .move(let state) = current.transition(.reserved) else { return }
@@ -156,7 +158,7 @@ enum Confirmation {
     _ tenant: TenantID,
     number: String
   ) async throws -> OrderRow? {
-    try await OrderStore.inTenant(context.pool, tenant) { store in
+    try await OrderStore.inTenant(context.pool, tenant, metrics: context.orders) { store in
       let order = try await store.lock(number)
       switch order.transition(.cancel) {
       case .move(let state): try await store.move(order, to: state)
@@ -178,7 +180,7 @@ enum Confirmation {
     let (order, lines) = try await OrderStore.withLines(context.pool, tenant, number: number)
     guard order.transition(.released) != .unchanged else { return }
     try await Self.release(context, order, lines)
-    try await OrderStore.inTenant(context.pool, tenant) { store in
+    try await OrderStore.inTenant(context.pool, tenant, metrics: context.orders) { store in
       let session = store.session
       let current = try await store.lock(number)
       guard case .move(let state) = current.transition(.released) else { return }

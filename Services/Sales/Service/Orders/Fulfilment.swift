@@ -78,7 +78,7 @@ enum Fulfilment {
       requestIDConstraints: ["sales_fulfilment_request_id_key"]
     ) {
       session in
-      let store = OrderStore(session)
+      let store = OrderStore(session, metrics: context.orders)
       let requestID = key.requestID
       if let done = try await store.fulfilment(kind, requestID: requestID) { return done }
       let order = try await store.lock(number)
@@ -141,7 +141,9 @@ enum Fulfilment {
     else { return }
     let number = fulfilment.number
     let parts = fulfilment.parts
-    let order = try await OrderStore.inTenant(context.pool, tenant) { try await $0.lock(number) }
+    let order = try await OrderStore.inTenant(context.pool, tenant, metrics: context.orders) {
+      try await $0.lock(number)
+    }
     let shipping = try context.peers.supplychain.shipping
     var document = ""
     if fulfilment.kind == .shipment {
@@ -167,7 +169,7 @@ enum Fulfilment {
         _ = try await shipping.receiveReturn(back)
       }
     }
-    try await OrderStore.inTenant(context.pool, tenant) { store in
+    try await OrderStore.inTenant(context.pool, tenant, metrics: context.orders) { store in
       let session = store.session
       let current = try await store.lock(number)
       guard try await store.finish(fulfilment, id: id, order: current, document: document) else {
@@ -211,7 +213,7 @@ enum Fulfilment {
       }
     }
     await context.relay.deliverWritten(tenant)
-    try await OrderStore.inTenant(context.pool, tenant) { store in
+    try await OrderStore.inTenant(context.pool, tenant, metrics: context.orders) { store in
       try await Invoicing.settleStatus(store, try await store.lock(number))
     }
   }

@@ -111,7 +111,7 @@ enum Invoicing {
   ) async throws {
     let order = try await OrderReading.get(context.pool, tenant, number: number)
     if order.status == .shipped {
-      try await OrderStore.inTenant(context.pool, tenant) { store in
+      try await OrderStore.inTenant(context.pool, tenant, metrics: context.orders) { store in
         try await Self.settleStatus(store, try await store.lock(number))
       }
     }
@@ -124,7 +124,7 @@ enum Invoicing {
       let status = try await billing.getInvoice(request).status
       guard status == .paid || status == .credited else { return }
     }
-    try await OrderStore.inTenant(context.pool, tenant) { store in
+    try await OrderStore.inTenant(context.pool, tenant, metrics: context.orders) { store in
       let row = try await store.lock(number)
       guard case .move(let state) = row.transition(.paid) else { return }
       try await store.move(row, to: state)

@@ -71,7 +71,7 @@ enum OrderCreation {
       key,
       requestIDConstraints: ["sales_order_request_id_key"]
     ) { session in
-      let store = OrderStore(session)
+      let store = OrderStore(session, metrics: context.orders)
       if let done = try await store.number(requestID: requestID) { return done }
       var lines: [OrderStore.NewLine] = []
       for (index, line) in request.lines.enumerated() {
@@ -143,7 +143,8 @@ enum OrderCreation {
   ) async throws
     -> Erp_Sales_V1_SalesOrder
   {
-    let orderNumber = try await OrderStore.inTenant(context.pool, tenant) { store in
+    let orderNumber = try await OrderStore.inTenant(context.pool, tenant, metrics: context.orders) {
+      store in
       guard let quotation = try await store.lockQuotation(number) else {
         throw RPCError(code: .notFound, message: "number: no quotation \(quoted(number))")
       }

@@ -7,18 +7,22 @@ import GRPCCore
 /// reads, its state change and the outbox messages it queues commit together.
 struct OrderStore: Sendable {
   let session: PostgresSession
+  /// Counts the states orders enter (``OrderMetrics``); a store that only reads needs none.
+  let metrics: OrderMetrics?
 
-  init(_ session: PostgresSession) {
+  init(_ session: PostgresSession, metrics: OrderMetrics? = nil) {
     self.session = session
+    self.metrics = metrics
   }
 
   /// Runs `body` with a store in one transaction of the tenant.
   static func inTenant<T: Sendable>(
     _ pool: ConnectionPool,
     _ tenant: TenantID,
+    metrics: OrderMetrics? = nil,
     _ body: (OrderStore) async throws -> T
   ) async throws -> T {
-    try await pool.withTenant(tenant) { try await body(OrderStore($0)) }
+    try await pool.withTenant(tenant) { try await body(OrderStore($0, metrics: metrics)) }
   }
 
   // MARK: The order header and its state
@@ -77,6 +81,7 @@ struct OrderStore: Sendable {
       parameters.append(lastError)
     }
     try await self.session.query("UPDATE sales_order SET \(assignments) WHERE id = $1", parameters)
+    self.metrics?.entered(state)
   }
 
   /// The order's lines: number, SKU and quantity, in order.
@@ -266,6 +271,7 @@ struct OrderStore: Sendable {
         )
       }
     )
+    self.metrics?.entered(OrderState(status))
     return try created[0].decode("number", as: String.self)
   }
 
