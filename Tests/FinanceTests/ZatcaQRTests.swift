@@ -111,6 +111,7 @@ struct ZatcaQRTests {
       bill.requestID = "zatca-bill-1"
       bill.direction = .payable
       bill.partyID = "supplier-1"
+      bill.lines[0].accountCode = "5100"
       #expect(try await billing.issueInvoice(bill).zatcaQr.isEmpty)
     }
   }
