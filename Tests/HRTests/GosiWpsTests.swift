@@ -29,6 +29,11 @@ struct GosiWpsTests {
   @Test("a payroll with Saudi and non-Saudi employees posts GOSI shares as computed by hand")
   func gosiPosting() async throws {
     try await HRHarness.run { clients in
+      let rates = try await clients.payroll.getSettings(.init()).gosi
+      #expect(rates.saudiEmployeeBasisPoints == 975)
+      #expect(rates.saudiEmployerBasisPoints == 1175)
+      #expect(rates.nonSaudiEmployeeBasisPoints == 0)
+      #expect(rates.nonSaudiEmployerBasisPoints == 200)
       let rounding = try await clients.hire(
         "gosi-1",
         arabic: "سارة العتيبي",
@@ -134,6 +139,12 @@ struct GosiWpsTests {
   func salaryFile() async throws {
     try await HRHarness.run(currency: "AED") { clients in
       var settings = try await clients.payroll.getSettings(.init())
+      var bad = settings
+      bad.gosi.nonSaudiEmployerBasisPoints = 6_000
+      let refused = await #expect(throws: RPCError.self) {
+        _ = try await clients.payroll.updateSettings(bad)
+      }
+      #expect(refused?.message.hasPrefix("gosi.non_saudi_employer_basis_points:") == true)
       settings.gosi = Erp_Hr_V1_GosiRates()  // a UAE employer pays no GOSI
       settings.wps.employerID = "0000000123456"
       settings.wps.routingCode = "802420101"
