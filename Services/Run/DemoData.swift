@@ -93,6 +93,7 @@ enum DemoData {
   static func seedFinance(_ client: GRPCClient<ERPTransport.Client>) async throws {
     let ledger = Erp_Finance_V1_Ledger.Client(wrapping: client)
     let billing = Erp_Finance_V1_Billing.Client(wrapping: client)
+    try await Self.seedSeller(billing)
     var base = Erp_Finance_V1_SetBaseCurrencyRequest()
     base.currencyCode = "SAR"
     if try await ledger.getSettings(.init()).baseCurrency != "SAR" {

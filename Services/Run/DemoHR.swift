@@ -3,9 +3,10 @@ import ERPRuntime
 import ERPTransport
 import GRPCCore
 
-/// The demo tenant's people: two departments, four employees (one hired mid-month), a week of
-/// shifts, a few timesheet days, and an approved payroll run for October 2026 posted to
-/// finance. Idempotent: fixed request ids, existing departments and positions left as they are.
+/// The demo tenant's people: two departments, four employees (one hired mid-month; three Saudi,
+/// one not), a week of shifts, a few timesheet days, and an approved payroll run for October
+/// 2026 posted to finance with its GOSI shares (employer expense and GOSI payable). Idempotent:
+/// fixed request ids, existing departments and positions left as they are.
 extension DemoData {
   static func seedHR(_ client: GRPCClient<ERPTransport.Client>) async throws {
     let people = Erp_Hr_V1_People.Client(wrapping: client)

@@ -126,6 +126,8 @@ public enum ERPCatalog {
             .init(Erp_Finance_V1_Billing.Method.AgedBalances.descriptor, readOnly: true),
             .init(Erp_Finance_V1_Billing.Method.PartyStatement.descriptor, readOnly: true),
             .init(Erp_Finance_V1_Billing.Method.VatReturn.descriptor, readOnly: true),
+            .init(Erp_Finance_V1_Billing.Method.GetBillingSettings.descriptor, readOnly: true),
+            .init(Erp_Finance_V1_Billing.Method.UpdateBillingSettings.descriptor, readOnly: false),
           ]
         ),
         ERPCatalog.Service(
@@ -163,6 +165,8 @@ public enum ERPCatalog {
             .init(Erp_Hr_V1_Payroll.Method.ApprovePayrollRun.descriptor, readOnly: false),
             .init(Erp_Hr_V1_Payroll.Method.PayrollCost.descriptor, readOnly: true),
             .init(Erp_Hr_V1_Payroll.Method.OvertimeReport.descriptor, readOnly: true),
+            .init(Erp_Hr_V1_Payroll.Method.GosiReport.descriptor, readOnly: true),
+            .init(Erp_Hr_V1_Payroll.Method.WpsSalaryFile.descriptor, readOnly: true),
           ]
         ),
         ERPCatalog.Service(

@@ -176,6 +176,32 @@ public enum Erp_Finance_V1_Billing: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "GetBillingSettings" metadata.
+        public enum GetBillingSettings: Sendable {
+            /// Request type for "GetBillingSettings".
+            public typealias Input = Erp_Finance_V1_GetBillingSettingsRequest
+            /// Response type for "GetBillingSettings".
+            public typealias Output = Erp_Finance_V1_BillingSettings
+            /// Descriptor for "GetBillingSettings".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "erp.finance.v1.Billing"),
+                method: "GetBillingSettings",
+                type: .unary
+            )
+        }
+        /// Namespace for "UpdateBillingSettings" metadata.
+        public enum UpdateBillingSettings: Sendable {
+            /// Request type for "UpdateBillingSettings".
+            public typealias Input = Erp_Finance_V1_BillingSettings
+            /// Response type for "UpdateBillingSettings".
+            public typealias Output = Erp_Finance_V1_BillingSettings
+            /// Descriptor for "UpdateBillingSettings".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "erp.finance.v1.Billing"),
+                method: "UpdateBillingSettings",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "erp.finance.v1.Billing" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             ListTaxCodes.descriptor,
@@ -189,7 +215,9 @@ public enum Erp_Finance_V1_Billing: Sendable {
             RefundPayment.descriptor,
             AgedBalances.descriptor,
             PartyStatement.descriptor,
-            VatReturn.descriptor
+            VatReturn.descriptor,
+            GetBillingSettings.descriptor,
+            UpdateBillingSettings.descriptor
         ]
     }
 }
@@ -419,6 +447,43 @@ extension Erp_Finance_V1_Billing {
             request: GRPCCore.StreamingServerRequest<Erp_Finance_V1_VatReturnRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_VatReturnResponse>
+
+        /// Handle the "GetBillingSettings" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The seller the tenant's tax invoices name (ZATCA QR code: seller name and VAT number).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Erp_Finance_V1_GetBillingSettingsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Erp_Finance_V1_BillingSettings` messages.
+        func getBillingSettings(
+            request: GRPCCore.StreamingServerRequest<Erp_Finance_V1_GetBillingSettingsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_BillingSettings>
+
+        /// Handle the "UpdateBillingSettings" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Replaces the settings (a repeat is the same replacement). Invoices already issued keep the
+        /// > QR code they were issued with.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Erp_Finance_V1_BillingSettings` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Erp_Finance_V1_BillingSettings` messages.
+        func updateBillingSettings(
+            request: GRPCCore.StreamingServerRequest<Erp_Finance_V1_BillingSettings>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_BillingSettings>
     }
 
     /// Service protocol for the "erp.finance.v1.Billing" service.
@@ -632,6 +697,43 @@ extension Erp_Finance_V1_Billing {
             request: GRPCCore.ServerRequest<Erp_Finance_V1_VatReturnRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Erp_Finance_V1_VatReturnResponse>
+
+        /// Handle the "GetBillingSettings" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The seller the tenant's tax invoices name (ZATCA QR code: seller name and VAT number).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_GetBillingSettingsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Erp_Finance_V1_BillingSettings` message.
+        func getBillingSettings(
+            request: GRPCCore.ServerRequest<Erp_Finance_V1_GetBillingSettingsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Erp_Finance_V1_BillingSettings>
+
+        /// Handle the "UpdateBillingSettings" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Replaces the settings (a repeat is the same replacement). Invoices already issued keep the
+        /// > QR code they were issued with.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_BillingSettings` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Erp_Finance_V1_BillingSettings` message.
+        func updateBillingSettings(
+            request: GRPCCore.ServerRequest<Erp_Finance_V1_BillingSettings>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Erp_Finance_V1_BillingSettings>
     }
 
     /// Simple service protocol for the "erp.finance.v1.Billing" service.
@@ -843,6 +945,43 @@ extension Erp_Finance_V1_Billing {
             request: Erp_Finance_V1_VatReturnRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Erp_Finance_V1_VatReturnResponse
+
+        /// Handle the "GetBillingSettings" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The seller the tenant's tax invoices name (ZATCA QR code: seller name and VAT number).
+        ///
+        /// - Parameters:
+        ///   - request: A `Erp_Finance_V1_GetBillingSettingsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Erp_Finance_V1_BillingSettings` to respond with.
+        func getBillingSettings(
+            request: Erp_Finance_V1_GetBillingSettingsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Erp_Finance_V1_BillingSettings
+
+        /// Handle the "UpdateBillingSettings" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Replaces the settings (a repeat is the same replacement). Invoices already issued keep the
+        /// > QR code they were issued with.
+        ///
+        /// - Parameters:
+        ///   - request: A `Erp_Finance_V1_BillingSettings` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Erp_Finance_V1_BillingSettings` to respond with.
+        func updateBillingSettings(
+            request: Erp_Finance_V1_BillingSettings,
+            context: GRPCCore.ServerContext
+        ) async throws -> Erp_Finance_V1_BillingSettings
     }
 }
 
@@ -982,6 +1121,28 @@ extension Erp_Finance_V1_Billing.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Erp_Finance_V1_Billing.Method.GetBillingSettings.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Finance_V1_GetBillingSettingsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Finance_V1_BillingSettings>(),
+            handler: { request, context in
+                try await self.getBillingSettings(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Erp_Finance_V1_Billing.Method.UpdateBillingSettings.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Finance_V1_BillingSettings>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Finance_V1_BillingSettings>(),
+            handler: { request, context in
+                try await self.updateBillingSettings(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -1114,6 +1275,28 @@ extension Erp_Finance_V1_Billing.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_VatReturnResponse> {
         let response = try await self.vatReturn(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getBillingSettings(
+        request: GRPCCore.StreamingServerRequest<Erp_Finance_V1_GetBillingSettingsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_BillingSettings> {
+        let response = try await self.getBillingSettings(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func updateBillingSettings(
+        request: GRPCCore.StreamingServerRequest<Erp_Finance_V1_BillingSettings>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_BillingSettings> {
+        let response = try await self.updateBillingSettings(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1273,6 +1456,32 @@ extension Erp_Finance_V1_Billing.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Erp_Finance_V1_VatReturnResponse> {
         return GRPCCore.ServerResponse<Erp_Finance_V1_VatReturnResponse>(
             message: try await self.vatReturn(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getBillingSettings(
+        request: GRPCCore.ServerRequest<Erp_Finance_V1_GetBillingSettingsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Erp_Finance_V1_BillingSettings> {
+        return GRPCCore.ServerResponse<Erp_Finance_V1_BillingSettings>(
+            message: try await self.getBillingSettings(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func updateBillingSettings(
+        request: GRPCCore.ServerRequest<Erp_Finance_V1_BillingSettings>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Erp_Finance_V1_BillingSettings> {
+        return GRPCCore.ServerResponse<Erp_Finance_V1_BillingSettings>(
+            message: try await self.updateBillingSettings(
                 request: request.message,
                 context: context
             ),
@@ -1552,6 +1761,53 @@ extension Erp_Finance_V1_Billing {
             deserializer: some GRPCCore.MessageDeserializer<Erp_Finance_V1_VatReturnResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_VatReturnResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetBillingSettings" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The seller the tenant's tax invoices name (ZATCA QR code: seller name and VAT number).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_GetBillingSettingsRequest` message.
+        ///   - serializer: A serializer for `Erp_Finance_V1_GetBillingSettingsRequest` messages.
+        ///   - deserializer: A deserializer for `Erp_Finance_V1_BillingSettings` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getBillingSettings<Result>(
+            request: GRPCCore.ClientRequest<Erp_Finance_V1_GetBillingSettingsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Finance_V1_GetBillingSettingsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Finance_V1_BillingSettings>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_BillingSettings>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "UpdateBillingSettings" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Replaces the settings (a repeat is the same replacement). Invoices already issued keep the
+        /// > QR code they were issued with.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_BillingSettings` message.
+        ///   - serializer: A serializer for `Erp_Finance_V1_BillingSettings` messages.
+        ///   - deserializer: A deserializer for `Erp_Finance_V1_BillingSettings` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func updateBillingSettings<Result>(
+            request: GRPCCore.ClientRequest<Erp_Finance_V1_BillingSettings>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Finance_V1_BillingSettings>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Finance_V1_BillingSettings>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_BillingSettings>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -1966,6 +2222,75 @@ extension Erp_Finance_V1_Billing {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "GetBillingSettings" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The seller the tenant's tax invoices name (ZATCA QR code: seller name and VAT number).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_GetBillingSettingsRequest` message.
+        ///   - serializer: A serializer for `Erp_Finance_V1_GetBillingSettingsRequest` messages.
+        ///   - deserializer: A deserializer for `Erp_Finance_V1_BillingSettings` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getBillingSettings<Result>(
+            request: GRPCCore.ClientRequest<Erp_Finance_V1_GetBillingSettingsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Finance_V1_GetBillingSettingsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Finance_V1_BillingSettings>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_BillingSettings>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Erp_Finance_V1_Billing.Method.GetBillingSettings.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "UpdateBillingSettings" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Replaces the settings (a repeat is the same replacement). Invoices already issued keep the
+        /// > QR code they were issued with.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_BillingSettings` message.
+        ///   - serializer: A serializer for `Erp_Finance_V1_BillingSettings` messages.
+        ///   - deserializer: A deserializer for `Erp_Finance_V1_BillingSettings` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func updateBillingSettings<Result>(
+            request: GRPCCore.ClientRequest<Erp_Finance_V1_BillingSettings>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Finance_V1_BillingSettings>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Finance_V1_BillingSettings>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_BillingSettings>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Erp_Finance_V1_Billing.Method.UpdateBillingSettings.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -2297,6 +2622,65 @@ extension Erp_Finance_V1_Billing.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Erp_Finance_V1_VatReturnRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Finance_V1_VatReturnResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetBillingSettings" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The seller the tenant's tax invoices name (ZATCA QR code: seller name and VAT number).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Erp_Finance_V1_GetBillingSettingsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getBillingSettings<Result>(
+        request: GRPCCore.ClientRequest<Erp_Finance_V1_GetBillingSettingsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_BillingSettings>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getBillingSettings(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Finance_V1_GetBillingSettingsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Finance_V1_BillingSettings>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "UpdateBillingSettings" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Replaces the settings (a repeat is the same replacement). Invoices already issued keep the
+    /// > QR code they were issued with.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Erp_Finance_V1_BillingSettings` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func updateBillingSettings<Result>(
+        request: GRPCCore.ClientRequest<Erp_Finance_V1_BillingSettings>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_BillingSettings>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.updateBillingSettings(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Finance_V1_BillingSettings>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Finance_V1_BillingSettings>(),
             options: options,
             onResponse: handleResponse
         )
@@ -2678,6 +3062,73 @@ extension Erp_Finance_V1_Billing.ClientProtocol {
             metadata: metadata
         )
         return try await self.vatReturn(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetBillingSettings" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The seller the tenant's tax invoices name (ZATCA QR code: seller name and VAT number).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getBillingSettings<Result>(
+        _ message: Erp_Finance_V1_GetBillingSettingsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_BillingSettings>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Erp_Finance_V1_GetBillingSettingsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getBillingSettings(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "UpdateBillingSettings" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Replaces the settings (a repeat is the same replacement). Invoices already issued keep the
+    /// > QR code they were issued with.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func updateBillingSettings<Result>(
+        _ message: Erp_Finance_V1_BillingSettings,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_BillingSettings>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Erp_Finance_V1_BillingSettings>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.updateBillingSettings(
             request: request,
             options: options,
             onResponse: handleResponse

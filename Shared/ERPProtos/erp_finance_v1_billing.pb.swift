@@ -156,6 +156,32 @@ public nonisolated enum Erp_Finance_V1_InvoiceStatus: SwiftProtobuf.Enum, Swift.
 
 }
 
+public nonisolated struct Erp_Finance_V1_GetBillingSettingsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Erp_Finance_V1_BillingSettings: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Seller name as registered (Arabic works): 1 to 255 bytes of UTF-8, or empty for none.
+  public var sellerName: String = String()
+
+  /// VAT registration number: 15 digits, first and last 3 (ZATCA), or empty for none.
+  public var vatNumber: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Erp_Finance_V1_TaxCode: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -296,12 +322,24 @@ public nonisolated struct Erp_Finance_V1_IssueInvoiceRequest: Sendable {
 
   public var sourceID: String = String()
 
+  /// When the invoice was issued (date and time; ZATCA QR tag 3); the time of the call when
+  /// unset. Truncated to the second.
+  public var issuedAt: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_issuedAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_issuedAt = newValue}
+  }
+  /// Returns true if `issuedAt` has been explicitly set.
+  public var hasIssuedAt: Bool {self._issuedAt != nil}
+  /// Clears the value of `issuedAt`. Subsequent reads from it will return its default value.
+  public mutating func clearIssuedAt() {self._issuedAt = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _issueDate: Erp_Common_V1_Date? = nil
   fileprivate var _dueDate: Erp_Common_V1_Date? = nil
+  fileprivate var _issuedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
 }
 
 public nonisolated struct Erp_Finance_V1_IssueCreditNoteRequest: Sendable {
@@ -478,6 +516,26 @@ public nonisolated struct Erp_Finance_V1_Invoice: @unchecked Sendable {
   public var sourceID: String {
     get {_storage._sourceID}
     set {_uniqueStorage()._sourceID = newValue}
+  }
+
+  public var issuedAt: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_storage._issuedAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._issuedAt = newValue}
+  }
+  /// Returns true if `issuedAt` has been explicitly set.
+  public var hasIssuedAt: Bool {_storage._issuedAt != nil}
+  /// Clears the value of `issuedAt`. Subsequent reads from it will return its default value.
+  public mutating func clearIssuedAt() {_uniqueStorage()._issuedAt = nil}
+
+  /// ZATCA phase-one QR code of a customer invoice or credit note (a simplified tax invoice):
+  /// base64 of the TLV fields 1 seller name, 2 VAT number, 3 issued_at (ISO 8601, UTC, to the
+  /// second), 4 total with VAT, 5 VAT total (decimal strings in the currency's exponent), each
+  /// a tag byte, a length byte and the UTF-8 value. Fixed when the invoice is issued, from the
+  /// billing settings then; empty for supplier bills and while no seller name and VAT number
+  /// are set.
+  public var zatcaQr: String {
+    get {_storage._zatcaQr}
+    set {_uniqueStorage()._zatcaQr = newValue}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -932,6 +990,60 @@ nonisolated extension Erp_Finance_V1_InvoiceStatus: SwiftProtobuf._ProtoNameProv
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0INVOICE_STATUS_UNSPECIFIED\0\u{1}INVOICE_STATUS_OPEN\0\u{1}INVOICE_STATUS_PARTLY_PAID\0\u{1}INVOICE_STATUS_PAID\0\u{1}INVOICE_STATUS_CREDITED\0")
 }
 
+nonisolated extension Erp_Finance_V1_GetBillingSettingsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetBillingSettingsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Finance_V1_GetBillingSettingsRequest, rhs: Erp_Finance_V1_GetBillingSettingsRequest) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Finance_V1_BillingSettings: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".BillingSettings"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}seller_name\0\u{3}vat_number\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.sellerName) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.vatNumber) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.sellerName.isEmpty {
+      try visitor.visitSingularStringField(value: self.sellerName, fieldNumber: 1)
+    }
+    if !self.vatNumber.isEmpty {
+      try visitor.visitSingularStringField(value: self.vatNumber, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Finance_V1_BillingSettings, rhs: Erp_Finance_V1_BillingSettings) -> Bool {
+    if lhs.sellerName != rhs.sellerName {return false}
+    if lhs.vatNumber != rhs.vatNumber {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Erp_Finance_V1_TaxCode: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".TaxCode"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0\u{1}name\0\u{1}kind\0\u{3}rate_basis_points\0\u{3}request_id\0")
@@ -1115,7 +1227,7 @@ nonisolated extension Erp_Finance_V1_InvoiceLine: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Erp_Finance_V1_IssueInvoiceRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".IssueInvoiceRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}direction\0\u{3}party_id\0\u{3}party_name\0\u{3}currency_code\0\u{3}issue_date\0\u{3}due_date\0\u{1}lines\0\u{3}source_type\0\u{3}source_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}direction\0\u{3}party_id\0\u{3}party_name\0\u{3}currency_code\0\u{3}issue_date\0\u{3}due_date\0\u{1}lines\0\u{3}source_type\0\u{3}source_id\0\u{3}issued_at\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1133,6 +1245,7 @@ nonisolated extension Erp_Finance_V1_IssueInvoiceRequest: SwiftProtobuf.Message,
       case 8: try { try decoder.decodeRepeatedMessageField(value: &self.lines) }()
       case 9: try { try decoder.decodeSingularStringField(value: &self.sourceType) }()
       case 10: try { try decoder.decodeSingularStringField(value: &self.sourceID) }()
+      case 11: try { try decoder.decodeSingularMessageField(value: &self._issuedAt) }()
       default: break
       }
     }
@@ -1173,6 +1286,9 @@ nonisolated extension Erp_Finance_V1_IssueInvoiceRequest: SwiftProtobuf.Message,
     if !self.sourceID.isEmpty {
       try visitor.visitSingularStringField(value: self.sourceID, fieldNumber: 10)
     }
+    try { if let v = self._issuedAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1187,6 +1303,7 @@ nonisolated extension Erp_Finance_V1_IssueInvoiceRequest: SwiftProtobuf.Message,
     if lhs.lines != rhs.lines {return false}
     if lhs.sourceType != rhs.sourceType {return false}
     if lhs.sourceID != rhs.sourceID {return false}
+    if lhs._issuedAt != rhs._issuedAt {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1278,7 +1395,7 @@ nonisolated extension Erp_Finance_V1_GetInvoiceRequest: SwiftProtobuf.Message, S
 
 nonisolated extension Erp_Finance_V1_Invoice: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Invoice"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}number\0\u{1}direction\0\u{3}is_credit_note\0\u{3}party_id\0\u{3}party_name\0\u{3}issue_date\0\u{3}due_date\0\u{1}lines\0\u{1}subtotal\0\u{1}tax\0\u{1}total\0\u{1}paid\0\u{1}credited\0\u{1}outstanding\0\u{1}status\0\u{3}credits_invoice\0\u{3}journal_entry\0\u{3}source_type\0\u{3}source_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}number\0\u{1}direction\0\u{3}is_credit_note\0\u{3}party_id\0\u{3}party_name\0\u{3}issue_date\0\u{3}due_date\0\u{1}lines\0\u{1}subtotal\0\u{1}tax\0\u{1}total\0\u{1}paid\0\u{1}credited\0\u{1}outstanding\0\u{1}status\0\u{3}credits_invoice\0\u{3}journal_entry\0\u{3}source_type\0\u{3}source_id\0\u{3}issued_at\0\u{3}zatca_qr\0")
 
   fileprivate class _StorageClass {
     var _number: String = String()
@@ -1300,6 +1417,8 @@ nonisolated extension Erp_Finance_V1_Invoice: SwiftProtobuf.Message, SwiftProtob
     var _journalEntry: String = String()
     var _sourceType: String = String()
     var _sourceID: String = String()
+    var _issuedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _zatcaQr: String = String()
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1329,6 +1448,8 @@ nonisolated extension Erp_Finance_V1_Invoice: SwiftProtobuf.Message, SwiftProtob
       _journalEntry = source._journalEntry
       _sourceType = source._sourceType
       _sourceID = source._sourceID
+      _issuedAt = source._issuedAt
+      _zatcaQr = source._zatcaQr
     }
   }
 
@@ -1366,6 +1487,8 @@ nonisolated extension Erp_Finance_V1_Invoice: SwiftProtobuf.Message, SwiftProtob
         case 17: try { try decoder.decodeSingularStringField(value: &_storage._journalEntry) }()
         case 18: try { try decoder.decodeSingularStringField(value: &_storage._sourceType) }()
         case 19: try { try decoder.decodeSingularStringField(value: &_storage._sourceID) }()
+        case 20: try { try decoder.decodeSingularMessageField(value: &_storage._issuedAt) }()
+        case 21: try { try decoder.decodeSingularStringField(value: &_storage._zatcaQr) }()
         default: break
         }
       }
@@ -1435,6 +1558,12 @@ nonisolated extension Erp_Finance_V1_Invoice: SwiftProtobuf.Message, SwiftProtob
       if !_storage._sourceID.isEmpty {
         try visitor.visitSingularStringField(value: _storage._sourceID, fieldNumber: 19)
       }
+      try { if let v = _storage._issuedAt {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 20)
+      } }()
+      if !_storage._zatcaQr.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._zatcaQr, fieldNumber: 21)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1463,6 +1592,8 @@ nonisolated extension Erp_Finance_V1_Invoice: SwiftProtobuf.Message, SwiftProtob
         if _storage._journalEntry != rhs_storage._journalEntry {return false}
         if _storage._sourceType != rhs_storage._sourceType {return false}
         if _storage._sourceID != rhs_storage._sourceID {return false}
+        if _storage._issuedAt != rhs_storage._issuedAt {return false}
+        if _storage._zatcaQr != rhs_storage._zatcaQr {return false}
         return true
       }
       if !storagesAreEqual {return false}

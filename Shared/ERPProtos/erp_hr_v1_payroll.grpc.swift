@@ -111,6 +111,32 @@ public enum Erp_Hr_V1_Payroll: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "GosiReport" metadata.
+        public enum GosiReport: Sendable {
+            /// Request type for "GosiReport".
+            public typealias Input = Erp_Hr_V1_GosiReportRequest
+            /// Response type for "GosiReport".
+            public typealias Output = Erp_Hr_V1_GosiReportResponse
+            /// Descriptor for "GosiReport".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "erp.hr.v1.Payroll"),
+                method: "GosiReport",
+                type: .unary
+            )
+        }
+        /// Namespace for "WpsSalaryFile" metadata.
+        public enum WpsSalaryFile: Sendable {
+            /// Request type for "WpsSalaryFile".
+            public typealias Input = Erp_Hr_V1_WpsSalaryFileRequest
+            /// Response type for "WpsSalaryFile".
+            public typealias Output = Erp_Hr_V1_WpsSalaryFileResponse
+            /// Descriptor for "WpsSalaryFile".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "erp.hr.v1.Payroll"),
+                method: "WpsSalaryFile",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "erp.hr.v1.Payroll" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             GetSettings.descriptor,
@@ -119,7 +145,9 @@ public enum Erp_Hr_V1_Payroll: Sendable {
             GetPayrollRun.descriptor,
             ApprovePayrollRun.descriptor,
             PayrollCost.descriptor,
-            OvertimeReport.descriptor
+            OvertimeReport.descriptor,
+            GosiReport.descriptor,
+            WpsSalaryFile.descriptor
         ]
     }
 }
@@ -257,6 +285,43 @@ extension Erp_Hr_V1_Payroll {
             request: GRPCCore.StreamingServerRequest<Erp_Hr_V1_OvertimeReportRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Erp_Hr_V1_OvertimeReportResponse>
+
+        /// Handle the "GosiReport" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The month's GOSI contributions, per employee and in total, from the month's run.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Erp_Hr_V1_GosiReportRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Erp_Hr_V1_GosiReportResponse` messages.
+        func gosiReport(
+            request: GRPCCore.StreamingServerRequest<Erp_Hr_V1_GosiReportRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Erp_Hr_V1_GosiReportResponse>
+
+        /// Handle the "WpsSalaryFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The UAE WPS salary information file (SIF) of an approved run in AED, validated before it
+        /// > is returned; nothing is stored.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Erp_Hr_V1_WpsSalaryFileRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Erp_Hr_V1_WpsSalaryFileResponse` messages.
+        func wpsSalaryFile(
+            request: GRPCCore.StreamingServerRequest<Erp_Hr_V1_WpsSalaryFileRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Erp_Hr_V1_WpsSalaryFileResponse>
     }
 
     /// Service protocol for the "erp.hr.v1.Payroll" service.
@@ -378,6 +443,43 @@ extension Erp_Hr_V1_Payroll {
             request: GRPCCore.ServerRequest<Erp_Hr_V1_OvertimeReportRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Erp_Hr_V1_OvertimeReportResponse>
+
+        /// Handle the "GosiReport" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The month's GOSI contributions, per employee and in total, from the month's run.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Hr_V1_GosiReportRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Erp_Hr_V1_GosiReportResponse` message.
+        func gosiReport(
+            request: GRPCCore.ServerRequest<Erp_Hr_V1_GosiReportRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Erp_Hr_V1_GosiReportResponse>
+
+        /// Handle the "WpsSalaryFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The UAE WPS salary information file (SIF) of an approved run in AED, validated before it
+        /// > is returned; nothing is stored.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Hr_V1_WpsSalaryFileRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Erp_Hr_V1_WpsSalaryFileResponse` message.
+        func wpsSalaryFile(
+            request: GRPCCore.ServerRequest<Erp_Hr_V1_WpsSalaryFileRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Erp_Hr_V1_WpsSalaryFileResponse>
     }
 
     /// Simple service protocol for the "erp.hr.v1.Payroll" service.
@@ -497,6 +599,43 @@ extension Erp_Hr_V1_Payroll {
             request: Erp_Hr_V1_OvertimeReportRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Erp_Hr_V1_OvertimeReportResponse
+
+        /// Handle the "GosiReport" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The month's GOSI contributions, per employee and in total, from the month's run.
+        ///
+        /// - Parameters:
+        ///   - request: A `Erp_Hr_V1_GosiReportRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Erp_Hr_V1_GosiReportResponse` to respond with.
+        func gosiReport(
+            request: Erp_Hr_V1_GosiReportRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Erp_Hr_V1_GosiReportResponse
+
+        /// Handle the "WpsSalaryFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The UAE WPS salary information file (SIF) of an approved run in AED, validated before it
+        /// > is returned; nothing is stored.
+        ///
+        /// - Parameters:
+        ///   - request: A `Erp_Hr_V1_WpsSalaryFileRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Erp_Hr_V1_WpsSalaryFileResponse` to respond with.
+        func wpsSalaryFile(
+            request: Erp_Hr_V1_WpsSalaryFileRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Erp_Hr_V1_WpsSalaryFileResponse
     }
 }
 
@@ -581,6 +720,28 @@ extension Erp_Hr_V1_Payroll.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Erp_Hr_V1_Payroll.Method.GosiReport.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Hr_V1_GosiReportRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Hr_V1_GosiReportResponse>(),
+            handler: { request, context in
+                try await self.gosiReport(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Erp_Hr_V1_Payroll.Method.WpsSalaryFile.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Hr_V1_WpsSalaryFileRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Hr_V1_WpsSalaryFileResponse>(),
+            handler: { request, context in
+                try await self.wpsSalaryFile(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -658,6 +819,28 @@ extension Erp_Hr_V1_Payroll.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Erp_Hr_V1_OvertimeReportResponse> {
         let response = try await self.overtimeReport(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func gosiReport(
+        request: GRPCCore.StreamingServerRequest<Erp_Hr_V1_GosiReportRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Erp_Hr_V1_GosiReportResponse> {
+        let response = try await self.gosiReport(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func wpsSalaryFile(
+        request: GRPCCore.StreamingServerRequest<Erp_Hr_V1_WpsSalaryFileRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Erp_Hr_V1_WpsSalaryFileResponse> {
+        let response = try await self.wpsSalaryFile(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -752,6 +935,32 @@ extension Erp_Hr_V1_Payroll.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Erp_Hr_V1_OvertimeReportResponse> {
         return GRPCCore.ServerResponse<Erp_Hr_V1_OvertimeReportResponse>(
             message: try await self.overtimeReport(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func gosiReport(
+        request: GRPCCore.ServerRequest<Erp_Hr_V1_GosiReportRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Erp_Hr_V1_GosiReportResponse> {
+        return GRPCCore.ServerResponse<Erp_Hr_V1_GosiReportResponse>(
+            message: try await self.gosiReport(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func wpsSalaryFile(
+        request: GRPCCore.ServerRequest<Erp_Hr_V1_WpsSalaryFileRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Erp_Hr_V1_WpsSalaryFileResponse> {
+        return GRPCCore.ServerResponse<Erp_Hr_V1_WpsSalaryFileResponse>(
+            message: try await self.wpsSalaryFile(
                 request: request.message,
                 context: context
             ),
@@ -914,6 +1123,53 @@ extension Erp_Hr_V1_Payroll {
             deserializer: some GRPCCore.MessageDeserializer<Erp_Hr_V1_OvertimeReportResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Hr_V1_OvertimeReportResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GosiReport" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The month's GOSI contributions, per employee and in total, from the month's run.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Hr_V1_GosiReportRequest` message.
+        ///   - serializer: A serializer for `Erp_Hr_V1_GosiReportRequest` messages.
+        ///   - deserializer: A deserializer for `Erp_Hr_V1_GosiReportResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func gosiReport<Result>(
+            request: GRPCCore.ClientRequest<Erp_Hr_V1_GosiReportRequest>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Hr_V1_GosiReportRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Hr_V1_GosiReportResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Hr_V1_GosiReportResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "WpsSalaryFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The UAE WPS salary information file (SIF) of an approved run in AED, validated before it
+        /// > is returned; nothing is stored.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Hr_V1_WpsSalaryFileRequest` message.
+        ///   - serializer: A serializer for `Erp_Hr_V1_WpsSalaryFileRequest` messages.
+        ///   - deserializer: A deserializer for `Erp_Hr_V1_WpsSalaryFileResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func wpsSalaryFile<Result>(
+            request: GRPCCore.ClientRequest<Erp_Hr_V1_WpsSalaryFileRequest>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Hr_V1_WpsSalaryFileRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Hr_V1_WpsSalaryFileResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Hr_V1_WpsSalaryFileResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -1156,6 +1412,75 @@ extension Erp_Hr_V1_Payroll {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "GosiReport" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The month's GOSI contributions, per employee and in total, from the month's run.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Hr_V1_GosiReportRequest` message.
+        ///   - serializer: A serializer for `Erp_Hr_V1_GosiReportRequest` messages.
+        ///   - deserializer: A deserializer for `Erp_Hr_V1_GosiReportResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func gosiReport<Result>(
+            request: GRPCCore.ClientRequest<Erp_Hr_V1_GosiReportRequest>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Hr_V1_GosiReportRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Hr_V1_GosiReportResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Hr_V1_GosiReportResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Erp_Hr_V1_Payroll.Method.GosiReport.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "WpsSalaryFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The UAE WPS salary information file (SIF) of an approved run in AED, validated before it
+        /// > is returned; nothing is stored.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Hr_V1_WpsSalaryFileRequest` message.
+        ///   - serializer: A serializer for `Erp_Hr_V1_WpsSalaryFileRequest` messages.
+        ///   - deserializer: A deserializer for `Erp_Hr_V1_WpsSalaryFileResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func wpsSalaryFile<Result>(
+            request: GRPCCore.ClientRequest<Erp_Hr_V1_WpsSalaryFileRequest>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Hr_V1_WpsSalaryFileRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Hr_V1_WpsSalaryFileResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Hr_V1_WpsSalaryFileResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Erp_Hr_V1_Payroll.Method.WpsSalaryFile.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -1340,6 +1665,65 @@ extension Erp_Hr_V1_Payroll.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Erp_Hr_V1_OvertimeReportRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Hr_V1_OvertimeReportResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GosiReport" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The month's GOSI contributions, per employee and in total, from the month's run.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Erp_Hr_V1_GosiReportRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func gosiReport<Result>(
+        request: GRPCCore.ClientRequest<Erp_Hr_V1_GosiReportRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Hr_V1_GosiReportResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.gosiReport(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Hr_V1_GosiReportRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Hr_V1_GosiReportResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "WpsSalaryFile" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The UAE WPS salary information file (SIF) of an approved run in AED, validated before it
+    /// > is returned; nothing is stored.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Erp_Hr_V1_WpsSalaryFileRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func wpsSalaryFile<Result>(
+        request: GRPCCore.ClientRequest<Erp_Hr_V1_WpsSalaryFileRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Hr_V1_WpsSalaryFileResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.wpsSalaryFile(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Hr_V1_WpsSalaryFileRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Hr_V1_WpsSalaryFileResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1554,6 +1938,73 @@ extension Erp_Hr_V1_Payroll.ClientProtocol {
             metadata: metadata
         )
         return try await self.overtimeReport(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GosiReport" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The month's GOSI contributions, per employee and in total, from the month's run.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func gosiReport<Result>(
+        _ message: Erp_Hr_V1_GosiReportRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Hr_V1_GosiReportResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Erp_Hr_V1_GosiReportRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.gosiReport(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "WpsSalaryFile" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The UAE WPS salary information file (SIF) of an approved run in AED, validated before it
+    /// > is returned; nothing is stored.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func wpsSalaryFile<Result>(
+        _ message: Erp_Hr_V1_WpsSalaryFileRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Hr_V1_WpsSalaryFileResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Erp_Hr_V1_WpsSalaryFileRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.wpsSalaryFile(
             request: request,
             options: options,
             onResponse: handleResponse

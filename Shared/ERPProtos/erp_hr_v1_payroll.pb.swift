@@ -98,11 +98,72 @@ public nonisolated struct Erp_Hr_V1_PayrollSettings: Sendable {
   /// ISO weekdays (1 = Monday … 7 = Sunday) not worked; default Friday and Saturday.
   public var weekendDays: [Int32] = []
 
+  /// GOSI rates; unset in an update leaves them as they are.
+  public var gosi: Erp_Hr_V1_GosiRates {
+    get {_gosi ?? Erp_Hr_V1_GosiRates()}
+    set {_gosi = newValue}
+  }
+  /// Returns true if `gosi` has been explicitly set.
+  public var hasGosi: Bool {self._gosi != nil}
+  /// Clears the value of `gosi`. Subsequent reads from it will return its default value.
+  public mutating func clearGosi() {self._gosi = nil}
+
+  /// The employer in WPS salary files; unset in an update leaves it as it is.
+  public var wps: Erp_Hr_V1_WpsEmployer {
+    get {_wps ?? Erp_Hr_V1_WpsEmployer()}
+    set {_wps = newValue}
+  }
+  /// Returns true if `wps` has been explicitly set.
+  public var hasWps: Bool {self._wps != nil}
+  /// Clears the value of `wps`. Subsequent reads from it will return its default value.
+  public mutating func clearWps() {self._wps = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _socialInsuranceCap: Erp_Common_V1_Money? = nil
+  fileprivate var _gosi: Erp_Hr_V1_GosiRates? = nil
+  fileprivate var _wps: Erp_Hr_V1_WpsEmployer? = nil
+}
+
+/// Saudi social insurance, in basis points of the contributable wage (basic + housing, capped at
+/// `social_insurance_cap` a month). Defaults: Saudi employee 975 (annuities 9 % + SANED 0.75 %),
+/// Saudi employer 1175 (annuities 9 % + SANED 0.75 % + occupational hazards 2 %), non-Saudi
+/// employee 0, non-Saudi employer 200 (occupational hazards). Each share is rounded half up to
+/// the minor unit per employee. The Saudi employee rate is `social_insurance_basis_points`.
+public nonisolated struct Erp_Hr_V1_GosiRates: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var saudiEmployeeBasisPoints: Int32 = 0
+
+  public var saudiEmployerBasisPoints: Int32 = 0
+
+  public var nonSaudiEmployeeBasisPoints: Int32 = 0
+
+  public var nonSaudiEmployerBasisPoints: Int32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Erp_Hr_V1_WpsEmployer: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The employer's 13-digit unique id (MOHRE establishment id, zero-padded), or empty.
+  public var employerID: String = String()
+
+  /// The 9-digit routing code of the employer's bank, or empty.
+  public var routingCode: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 public nonisolated struct Erp_Hr_V1_RunPayrollRequest: Sendable {
@@ -221,6 +282,7 @@ public nonisolated struct Erp_Hr_V1_Payslip: @unchecked Sendable {
   /// Clears the value of `gross`. Subsequent reads from it will return its default value.
   public mutating func clearGross() {_uniqueStorage()._gross = nil}
 
+  /// The employee's GOSI share (deducted from net pay).
   public var socialInsurance: Erp_Common_V1_Money {
     get {_storage._socialInsurance ?? Erp_Common_V1_Money()}
     set {_uniqueStorage()._socialInsurance = newValue}
@@ -238,6 +300,30 @@ public nonisolated struct Erp_Hr_V1_Payslip: @unchecked Sendable {
   public var hasNet: Bool {_storage._net != nil}
   /// Clears the value of `net`. Subsequent reads from it will return its default value.
   public mutating func clearNet() {_uniqueStorage()._net = nil}
+
+  public var saudi: Bool {
+    get {_storage._saudi}
+    set {_uniqueStorage()._saudi = newValue}
+  }
+
+  /// GOSI: the contributable wage (base pay + housing, capped) and the employer's share.
+  public var gosiWageBase: Erp_Common_V1_Money {
+    get {_storage._gosiWageBase ?? Erp_Common_V1_Money()}
+    set {_uniqueStorage()._gosiWageBase = newValue}
+  }
+  /// Returns true if `gosiWageBase` has been explicitly set.
+  public var hasGosiWageBase: Bool {_storage._gosiWageBase != nil}
+  /// Clears the value of `gosiWageBase`. Subsequent reads from it will return its default value.
+  public mutating func clearGosiWageBase() {_uniqueStorage()._gosiWageBase = nil}
+
+  public var gosiEmployerShare: Erp_Common_V1_Money {
+    get {_storage._gosiEmployerShare ?? Erp_Common_V1_Money()}
+    set {_uniqueStorage()._gosiEmployerShare = newValue}
+  }
+  /// Returns true if `gosiEmployerShare` has been explicitly set.
+  public var hasGosiEmployerShare: Bool {_storage._gosiEmployerShare != nil}
+  /// Clears the value of `gosiEmployerShare`. Subsequent reads from it will return its default value.
+  public mutating func clearGosiEmployerShare() {_uniqueStorage()._gosiEmployerShare = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -288,8 +374,19 @@ public nonisolated struct Erp_Hr_V1_PayrollRun: Sendable {
   /// Clears the value of `totalNet`. Subsequent reads from it will return its default value.
   public mutating func clearTotalNet() {self._totalNet = nil}
 
-  /// The entry in finance once posted; empty while the posting is pending.
+  /// The entry in finance once posted; empty while the posting is pending. It debits salaries
+  /// with the gross and GOSI expense with the employer share, and credits payroll payable with
+  /// the net and GOSI payable with both shares.
   public var journalEntry: String = String()
+
+  public var totalGosiEmployer: Erp_Common_V1_Money {
+    get {_totalGosiEmployer ?? Erp_Common_V1_Money()}
+    set {_totalGosiEmployer = newValue}
+  }
+  /// Returns true if `totalGosiEmployer` has been explicitly set.
+  public var hasTotalGosiEmployer: Bool {self._totalGosiEmployer != nil}
+  /// Clears the value of `totalGosiEmployer`. Subsequent reads from it will return its default value.
+  public mutating func clearTotalGosiEmployer() {self._totalGosiEmployer = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -298,6 +395,7 @@ public nonisolated struct Erp_Hr_V1_PayrollRun: Sendable {
   fileprivate var _totalGross: Erp_Common_V1_Money? = nil
   fileprivate var _totalDeductions: Erp_Common_V1_Money? = nil
   fileprivate var _totalNet: Erp_Common_V1_Money? = nil
+  fileprivate var _totalGosiEmployer: Erp_Common_V1_Money? = nil
 }
 
 public nonisolated struct Erp_Hr_V1_PayrollCostRequest: Sendable {
@@ -395,6 +493,184 @@ public nonisolated struct Erp_Hr_V1_OvertimeReportResponse: Sendable {
   public init() {}
 }
 
+public nonisolated struct Erp_Hr_V1_GosiReportRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var year: Int32 = 0
+
+  public var month: Int32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Erp_Hr_V1_GosiLine: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var employeeID: String = String()
+
+  public var employeeName: String = String()
+
+  public var saudi: Bool = false
+
+  public var wageBase: Erp_Common_V1_Money {
+    get {_wageBase ?? Erp_Common_V1_Money()}
+    set {_wageBase = newValue}
+  }
+  /// Returns true if `wageBase` has been explicitly set.
+  public var hasWageBase: Bool {self._wageBase != nil}
+  /// Clears the value of `wageBase`. Subsequent reads from it will return its default value.
+  public mutating func clearWageBase() {self._wageBase = nil}
+
+  public var employeeShare: Erp_Common_V1_Money {
+    get {_employeeShare ?? Erp_Common_V1_Money()}
+    set {_employeeShare = newValue}
+  }
+  /// Returns true if `employeeShare` has been explicitly set.
+  public var hasEmployeeShare: Bool {self._employeeShare != nil}
+  /// Clears the value of `employeeShare`. Subsequent reads from it will return its default value.
+  public mutating func clearEmployeeShare() {self._employeeShare = nil}
+
+  public var employerShare: Erp_Common_V1_Money {
+    get {_employerShare ?? Erp_Common_V1_Money()}
+    set {_employerShare = newValue}
+  }
+  /// Returns true if `employerShare` has been explicitly set.
+  public var hasEmployerShare: Bool {self._employerShare != nil}
+  /// Clears the value of `employerShare`. Subsequent reads from it will return its default value.
+  public mutating func clearEmployerShare() {self._employerShare = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _wageBase: Erp_Common_V1_Money? = nil
+  fileprivate var _employeeShare: Erp_Common_V1_Money? = nil
+  fileprivate var _employerShare: Erp_Common_V1_Money? = nil
+}
+
+public nonisolated struct Erp_Hr_V1_GosiReportResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The month's run ("PR-2026-11") and its status: a draft's figures may still change.
+  public var runID: String = String()
+
+  public var status: Erp_Hr_V1_PayrollRunStatus = .unspecified
+
+  /// In employee id order.
+  public var employees: [Erp_Hr_V1_GosiLine] = []
+
+  public var totalWageBase: Erp_Common_V1_Money {
+    get {_totalWageBase ?? Erp_Common_V1_Money()}
+    set {_totalWageBase = newValue}
+  }
+  /// Returns true if `totalWageBase` has been explicitly set.
+  public var hasTotalWageBase: Bool {self._totalWageBase != nil}
+  /// Clears the value of `totalWageBase`. Subsequent reads from it will return its default value.
+  public mutating func clearTotalWageBase() {self._totalWageBase = nil}
+
+  public var totalEmployeeShare: Erp_Common_V1_Money {
+    get {_totalEmployeeShare ?? Erp_Common_V1_Money()}
+    set {_totalEmployeeShare = newValue}
+  }
+  /// Returns true if `totalEmployeeShare` has been explicitly set.
+  public var hasTotalEmployeeShare: Bool {self._totalEmployeeShare != nil}
+  /// Clears the value of `totalEmployeeShare`. Subsequent reads from it will return its default value.
+  public mutating func clearTotalEmployeeShare() {self._totalEmployeeShare = nil}
+
+  public var totalEmployerShare: Erp_Common_V1_Money {
+    get {_totalEmployerShare ?? Erp_Common_V1_Money()}
+    set {_totalEmployerShare = newValue}
+  }
+  /// Returns true if `totalEmployerShare` has been explicitly set.
+  public var hasTotalEmployerShare: Bool {self._totalEmployerShare != nil}
+  /// Clears the value of `totalEmployerShare`. Subsequent reads from it will return its default value.
+  public mutating func clearTotalEmployerShare() {self._totalEmployerShare = nil}
+
+  /// Both shares: what is owed to GOSI for the month.
+  public var totalContribution: Erp_Common_V1_Money {
+    get {_totalContribution ?? Erp_Common_V1_Money()}
+    set {_totalContribution = newValue}
+  }
+  /// Returns true if `totalContribution` has been explicitly set.
+  public var hasTotalContribution: Bool {self._totalContribution != nil}
+  /// Clears the value of `totalContribution`. Subsequent reads from it will return its default value.
+  public mutating func clearTotalContribution() {self._totalContribution = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _totalWageBase: Erp_Common_V1_Money? = nil
+  fileprivate var _totalEmployeeShare: Erp_Common_V1_Money? = nil
+  fileprivate var _totalEmployerShare: Erp_Common_V1_Money? = nil
+  fileprivate var _totalContribution: Erp_Common_V1_Money? = nil
+}
+
+public nonisolated struct Erp_Hr_V1_WpsSalaryFileRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// "PR-2026-11", approved.
+  public var runID: String = String()
+
+  /// The file's creation time (written in UAE time, UTC+4); the time of the call when unset.
+  public var createdAt: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_createdAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_createdAt = newValue}
+  }
+  /// Returns true if `createdAt` has been explicitly set.
+  public var hasCreatedAt: Bool {self._createdAt != nil}
+  /// Clears the value of `createdAt`. Subsequent reads from it will return its default value.
+  public mutating func clearCreatedAt() {self._createdAt = nil}
+
+  /// Free text for the employer's own reference: up to 35 letters, digits, spaces, '-' or '/'.
+  public var employerReference: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _createdAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+}
+
+public nonisolated struct Erp_Hr_V1_WpsSalaryFileResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// EEEEEEEEEEEEEYYMMDDHHMMSS.SIF: employer id, creation date and time.
+  public var fileName: String = String()
+
+  /// One EDR line per paid employee, then the SCR line; CRLF line ends, ASCII.
+  public var content: String = String()
+
+  public var records: Int32 = 0
+
+  public var total: Erp_Common_V1_Money {
+    get {_total ?? Erp_Common_V1_Money()}
+    set {_total = newValue}
+  }
+  /// Returns true if `total` has been explicitly set.
+  public var hasTotal: Bool {self._total != nil}
+  /// Clears the value of `total`. Subsequent reads from it will return its default value.
+  public mutating func clearTotal() {self._total = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _total: Erp_Common_V1_Money? = nil
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "erp.hr.v1"
@@ -424,7 +700,7 @@ nonisolated extension Erp_Hr_V1_GetPayrollSettingsRequest: SwiftProtobuf.Message
 
 nonisolated extension Erp_Hr_V1_PayrollSettings: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PayrollSettings"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}currency_code\0\u{3}overtime_daily_threshold_minutes\0\u{3}overtime_multiplier_basis_points\0\u{3}social_insurance_basis_points\0\u{3}social_insurance_cap\0\u{3}weekend_days\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}currency_code\0\u{3}overtime_daily_threshold_minutes\0\u{3}overtime_multiplier_basis_points\0\u{3}social_insurance_basis_points\0\u{3}social_insurance_cap\0\u{3}weekend_days\0\u{1}gosi\0\u{1}wps\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -438,6 +714,8 @@ nonisolated extension Erp_Hr_V1_PayrollSettings: SwiftProtobuf.Message, SwiftPro
       case 4: try { try decoder.decodeSingularInt32Field(value: &self.socialInsuranceBasisPoints) }()
       case 5: try { try decoder.decodeSingularMessageField(value: &self._socialInsuranceCap) }()
       case 6: try { try decoder.decodeRepeatedInt32Field(value: &self.weekendDays) }()
+      case 7: try { try decoder.decodeSingularMessageField(value: &self._gosi) }()
+      case 8: try { try decoder.decodeSingularMessageField(value: &self._wps) }()
       default: break
       }
     }
@@ -466,6 +744,12 @@ nonisolated extension Erp_Hr_V1_PayrollSettings: SwiftProtobuf.Message, SwiftPro
     if !self.weekendDays.isEmpty {
       try visitor.visitPackedInt32Field(value: self.weekendDays, fieldNumber: 6)
     }
+    try { if let v = self._gosi {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+    } }()
+    try { if let v = self._wps {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -476,6 +760,88 @@ nonisolated extension Erp_Hr_V1_PayrollSettings: SwiftProtobuf.Message, SwiftPro
     if lhs.socialInsuranceBasisPoints != rhs.socialInsuranceBasisPoints {return false}
     if lhs._socialInsuranceCap != rhs._socialInsuranceCap {return false}
     if lhs.weekendDays != rhs.weekendDays {return false}
+    if lhs._gosi != rhs._gosi {return false}
+    if lhs._wps != rhs._wps {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Hr_V1_GosiRates: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GosiRates"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}saudi_employee_basis_points\0\u{3}saudi_employer_basis_points\0\u{3}non_saudi_employee_basis_points\0\u{3}non_saudi_employer_basis_points\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt32Field(value: &self.saudiEmployeeBasisPoints) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.saudiEmployerBasisPoints) }()
+      case 3: try { try decoder.decodeSingularInt32Field(value: &self.nonSaudiEmployeeBasisPoints) }()
+      case 4: try { try decoder.decodeSingularInt32Field(value: &self.nonSaudiEmployerBasisPoints) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.saudiEmployeeBasisPoints != 0 {
+      try visitor.visitSingularInt32Field(value: self.saudiEmployeeBasisPoints, fieldNumber: 1)
+    }
+    if self.saudiEmployerBasisPoints != 0 {
+      try visitor.visitSingularInt32Field(value: self.saudiEmployerBasisPoints, fieldNumber: 2)
+    }
+    if self.nonSaudiEmployeeBasisPoints != 0 {
+      try visitor.visitSingularInt32Field(value: self.nonSaudiEmployeeBasisPoints, fieldNumber: 3)
+    }
+    if self.nonSaudiEmployerBasisPoints != 0 {
+      try visitor.visitSingularInt32Field(value: self.nonSaudiEmployerBasisPoints, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Hr_V1_GosiRates, rhs: Erp_Hr_V1_GosiRates) -> Bool {
+    if lhs.saudiEmployeeBasisPoints != rhs.saudiEmployeeBasisPoints {return false}
+    if lhs.saudiEmployerBasisPoints != rhs.saudiEmployerBasisPoints {return false}
+    if lhs.nonSaudiEmployeeBasisPoints != rhs.nonSaudiEmployeeBasisPoints {return false}
+    if lhs.nonSaudiEmployerBasisPoints != rhs.nonSaudiEmployerBasisPoints {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Hr_V1_WpsEmployer: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".WpsEmployer"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}employer_id\0\u{3}routing_code\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.employerID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.routingCode) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.employerID.isEmpty {
+      try visitor.visitSingularStringField(value: self.employerID, fieldNumber: 1)
+    }
+    if !self.routingCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.routingCode, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Hr_V1_WpsEmployer, rhs: Erp_Hr_V1_WpsEmployer) -> Bool {
+    if lhs.employerID != rhs.employerID {return false}
+    if lhs.routingCode != rhs.routingCode {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -548,7 +914,7 @@ nonisolated extension Erp_Hr_V1_GetPayrollRunRequest: SwiftProtobuf.Message, Swi
 
 nonisolated extension Erp_Hr_V1_Payslip: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Payslip"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}employee_id\0\u{3}employee_name\0\u{3}department_code\0\u{3}days_employed\0\u{3}days_in_month\0\u{3}regular_minutes\0\u{3}overtime_minutes\0\u{3}base_pay\0\u{3}overtime_pay\0\u{3}housing_allowance\0\u{3}transport_allowance\0\u{1}gross\0\u{3}social_insurance\0\u{1}net\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}employee_id\0\u{3}employee_name\0\u{3}department_code\0\u{3}days_employed\0\u{3}days_in_month\0\u{3}regular_minutes\0\u{3}overtime_minutes\0\u{3}base_pay\0\u{3}overtime_pay\0\u{3}housing_allowance\0\u{3}transport_allowance\0\u{1}gross\0\u{3}social_insurance\0\u{1}net\0\u{1}saudi\0\u{3}gosi_wage_base\0\u{3}gosi_employer_share\0")
 
   fileprivate class _StorageClass {
     var _employeeID: String = String()
@@ -565,6 +931,9 @@ nonisolated extension Erp_Hr_V1_Payslip: SwiftProtobuf.Message, SwiftProtobuf._M
     var _gross: Erp_Common_V1_Money? = nil
     var _socialInsurance: Erp_Common_V1_Money? = nil
     var _net: Erp_Common_V1_Money? = nil
+    var _saudi: Bool = false
+    var _gosiWageBase: Erp_Common_V1_Money? = nil
+    var _gosiEmployerShare: Erp_Common_V1_Money? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -589,6 +958,9 @@ nonisolated extension Erp_Hr_V1_Payslip: SwiftProtobuf.Message, SwiftProtobuf._M
       _gross = source._gross
       _socialInsurance = source._socialInsurance
       _net = source._net
+      _saudi = source._saudi
+      _gosiWageBase = source._gosiWageBase
+      _gosiEmployerShare = source._gosiEmployerShare
     }
   }
 
@@ -621,6 +993,9 @@ nonisolated extension Erp_Hr_V1_Payslip: SwiftProtobuf.Message, SwiftProtobuf._M
         case 12: try { try decoder.decodeSingularMessageField(value: &_storage._gross) }()
         case 13: try { try decoder.decodeSingularMessageField(value: &_storage._socialInsurance) }()
         case 14: try { try decoder.decodeSingularMessageField(value: &_storage._net) }()
+        case 15: try { try decoder.decodeSingularBoolField(value: &_storage._saudi) }()
+        case 16: try { try decoder.decodeSingularMessageField(value: &_storage._gosiWageBase) }()
+        case 17: try { try decoder.decodeSingularMessageField(value: &_storage._gosiEmployerShare) }()
         default: break
         }
       }
@@ -675,6 +1050,15 @@ nonisolated extension Erp_Hr_V1_Payslip: SwiftProtobuf.Message, SwiftProtobuf._M
       try { if let v = _storage._net {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 14)
       } }()
+      if _storage._saudi != false {
+        try visitor.visitSingularBoolField(value: _storage._saudi, fieldNumber: 15)
+      }
+      try { if let v = _storage._gosiWageBase {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 16)
+      } }()
+      try { if let v = _storage._gosiEmployerShare {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 17)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -698,6 +1082,9 @@ nonisolated extension Erp_Hr_V1_Payslip: SwiftProtobuf.Message, SwiftProtobuf._M
         if _storage._gross != rhs_storage._gross {return false}
         if _storage._socialInsurance != rhs_storage._socialInsurance {return false}
         if _storage._net != rhs_storage._net {return false}
+        if _storage._saudi != rhs_storage._saudi {return false}
+        if _storage._gosiWageBase != rhs_storage._gosiWageBase {return false}
+        if _storage._gosiEmployerShare != rhs_storage._gosiEmployerShare {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -709,7 +1096,7 @@ nonisolated extension Erp_Hr_V1_Payslip: SwiftProtobuf.Message, SwiftProtobuf._M
 
 nonisolated extension Erp_Hr_V1_PayrollRun: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PayrollRun"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}year\0\u{1}month\0\u{1}status\0\u{1}payslips\0\u{3}total_gross\0\u{3}total_deductions\0\u{3}total_net\0\u{3}journal_entry\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}year\0\u{1}month\0\u{1}status\0\u{1}payslips\0\u{3}total_gross\0\u{3}total_deductions\0\u{3}total_net\0\u{3}journal_entry\0\u{3}total_gosi_employer\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -726,6 +1113,7 @@ nonisolated extension Erp_Hr_V1_PayrollRun: SwiftProtobuf.Message, SwiftProtobuf
       case 7: try { try decoder.decodeSingularMessageField(value: &self._totalDeductions) }()
       case 8: try { try decoder.decodeSingularMessageField(value: &self._totalNet) }()
       case 9: try { try decoder.decodeSingularStringField(value: &self.journalEntry) }()
+      case 10: try { try decoder.decodeSingularMessageField(value: &self._totalGosiEmployer) }()
       default: break
       }
     }
@@ -763,6 +1151,9 @@ nonisolated extension Erp_Hr_V1_PayrollRun: SwiftProtobuf.Message, SwiftProtobuf
     if !self.journalEntry.isEmpty {
       try visitor.visitSingularStringField(value: self.journalEntry, fieldNumber: 9)
     }
+    try { if let v = self._totalGosiEmployer {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -776,6 +1167,7 @@ nonisolated extension Erp_Hr_V1_PayrollRun: SwiftProtobuf.Message, SwiftProtobuf
     if lhs._totalDeductions != rhs._totalDeductions {return false}
     if lhs._totalNet != rhs._totalNet {return false}
     if lhs.journalEntry != rhs.journalEntry {return false}
+    if lhs._totalGosiEmployer != rhs._totalGosiEmployer {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -990,6 +1382,257 @@ nonisolated extension Erp_Hr_V1_OvertimeReportResponse: SwiftProtobuf.Message, S
 
   public static func ==(lhs: Erp_Hr_V1_OvertimeReportResponse, rhs: Erp_Hr_V1_OvertimeReportResponse) -> Bool {
     if lhs.employees != rhs.employees {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Hr_V1_GosiReportRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GosiReportRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}year\0\u{1}month\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt32Field(value: &self.year) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.month) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.year != 0 {
+      try visitor.visitSingularInt32Field(value: self.year, fieldNumber: 1)
+    }
+    if self.month != 0 {
+      try visitor.visitSingularInt32Field(value: self.month, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Hr_V1_GosiReportRequest, rhs: Erp_Hr_V1_GosiReportRequest) -> Bool {
+    if lhs.year != rhs.year {return false}
+    if lhs.month != rhs.month {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Hr_V1_GosiLine: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GosiLine"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}employee_id\0\u{3}employee_name\0\u{1}saudi\0\u{3}wage_base\0\u{3}employee_share\0\u{3}employer_share\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.employeeID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.employeeName) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.saudi) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._wageBase) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._employeeShare) }()
+      case 6: try { try decoder.decodeSingularMessageField(value: &self._employerShare) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.employeeID.isEmpty {
+      try visitor.visitSingularStringField(value: self.employeeID, fieldNumber: 1)
+    }
+    if !self.employeeName.isEmpty {
+      try visitor.visitSingularStringField(value: self.employeeName, fieldNumber: 2)
+    }
+    if self.saudi != false {
+      try visitor.visitSingularBoolField(value: self.saudi, fieldNumber: 3)
+    }
+    try { if let v = self._wageBase {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    try { if let v = self._employeeShare {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
+    try { if let v = self._employerShare {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Hr_V1_GosiLine, rhs: Erp_Hr_V1_GosiLine) -> Bool {
+    if lhs.employeeID != rhs.employeeID {return false}
+    if lhs.employeeName != rhs.employeeName {return false}
+    if lhs.saudi != rhs.saudi {return false}
+    if lhs._wageBase != rhs._wageBase {return false}
+    if lhs._employeeShare != rhs._employeeShare {return false}
+    if lhs._employerShare != rhs._employerShare {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Hr_V1_GosiReportResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GosiReportResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}run_id\0\u{1}status\0\u{1}employees\0\u{3}total_wage_base\0\u{3}total_employee_share\0\u{3}total_employer_share\0\u{3}total_contribution\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.runID) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.status) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.employees) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._totalWageBase) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._totalEmployeeShare) }()
+      case 6: try { try decoder.decodeSingularMessageField(value: &self._totalEmployerShare) }()
+      case 7: try { try decoder.decodeSingularMessageField(value: &self._totalContribution) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.runID.isEmpty {
+      try visitor.visitSingularStringField(value: self.runID, fieldNumber: 1)
+    }
+    if self.status != .unspecified {
+      try visitor.visitSingularEnumField(value: self.status, fieldNumber: 2)
+    }
+    if !self.employees.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.employees, fieldNumber: 3)
+    }
+    try { if let v = self._totalWageBase {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    try { if let v = self._totalEmployeeShare {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
+    try { if let v = self._totalEmployerShare {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    } }()
+    try { if let v = self._totalContribution {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Hr_V1_GosiReportResponse, rhs: Erp_Hr_V1_GosiReportResponse) -> Bool {
+    if lhs.runID != rhs.runID {return false}
+    if lhs.status != rhs.status {return false}
+    if lhs.employees != rhs.employees {return false}
+    if lhs._totalWageBase != rhs._totalWageBase {return false}
+    if lhs._totalEmployeeShare != rhs._totalEmployeeShare {return false}
+    if lhs._totalEmployerShare != rhs._totalEmployerShare {return false}
+    if lhs._totalContribution != rhs._totalContribution {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Hr_V1_WpsSalaryFileRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".WpsSalaryFileRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}run_id\0\u{3}created_at\0\u{3}employer_reference\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.runID) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._createdAt) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.employerReference) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.runID.isEmpty {
+      try visitor.visitSingularStringField(value: self.runID, fieldNumber: 1)
+    }
+    try { if let v = self._createdAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if !self.employerReference.isEmpty {
+      try visitor.visitSingularStringField(value: self.employerReference, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Hr_V1_WpsSalaryFileRequest, rhs: Erp_Hr_V1_WpsSalaryFileRequest) -> Bool {
+    if lhs.runID != rhs.runID {return false}
+    if lhs._createdAt != rhs._createdAt {return false}
+    if lhs.employerReference != rhs.employerReference {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Hr_V1_WpsSalaryFileResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".WpsSalaryFileResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}file_name\0\u{1}content\0\u{1}records\0\u{1}total\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.fileName) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.content) }()
+      case 3: try { try decoder.decodeSingularInt32Field(value: &self.records) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._total) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.fileName.isEmpty {
+      try visitor.visitSingularStringField(value: self.fileName, fieldNumber: 1)
+    }
+    if !self.content.isEmpty {
+      try visitor.visitSingularStringField(value: self.content, fieldNumber: 2)
+    }
+    if self.records != 0 {
+      try visitor.visitSingularInt32Field(value: self.records, fieldNumber: 3)
+    }
+    try { if let v = self._total {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Hr_V1_WpsSalaryFileResponse, rhs: Erp_Hr_V1_WpsSalaryFileResponse) -> Bool {
+    if lhs.fileName != rhs.fileName {return false}
+    if lhs.content != rhs.content {return false}
+    if lhs.records != rhs.records {return false}
+    if lhs._total != rhs._total {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

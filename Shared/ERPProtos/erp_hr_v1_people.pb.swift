@@ -66,6 +66,45 @@ public nonisolated enum Erp_Hr_V1_IdentityKind: SwiftProtobuf.Enum, Swift.CaseIt
 
 }
 
+/// Saudi social insurance (GOSI) treats Saudi nationals and others differently.
+public nonisolated enum Erp_Hr_V1_Nationality: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+  case saudi // = 1
+  case nonSaudi // = 2
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .saudi
+    case 2: self = .nonSaudi
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .saudi: return 1
+    case .nonSaudi: return 2
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Erp_Hr_V1_Nationality] = [
+    .unspecified,
+    .saudi,
+    .nonSaudi,
+  ]
+
+}
+
 public nonisolated enum Erp_Hr_V1_PayType: SwiftProtobuf.Enum, Swift.CaseIterable {
   public typealias RawValue = Int
   case unspecified // = 0
@@ -279,6 +318,26 @@ public nonisolated struct Erp_Hr_V1_Employee: @unchecked Sendable {
     set {_uniqueStorage()._email = newValue}
   }
 
+  /// For GOSI. Hiring with NATIONALITY_UNSPECIFIED: Saudi for a national id, non-Saudi for a
+  /// residence id or a passport.
+  public var nationality: Erp_Hr_V1_Nationality {
+    get {_storage._nationality}
+    set {_uniqueStorage()._nationality = newValue}
+  }
+
+  /// UAE Wage Protection System (WPS): the 14-digit person id of the employee's labour card
+  /// (MOHRE), and the 9-digit routing code of the bank or exchange (agent) holding `iban`. Both
+  /// empty, or both set (digits only).
+  public var wpsPersonID: String {
+    get {_storage._wpsPersonID}
+    set {_uniqueStorage()._wpsPersonID = newValue}
+  }
+
+  public var wpsRoutingCode: String {
+    get {_storage._wpsRoutingCode}
+    set {_uniqueStorage()._wpsRoutingCode = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -441,6 +500,10 @@ nonisolated extension Erp_Hr_V1_IdentityKind: SwiftProtobuf._ProtoNameProviding 
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0IDENTITY_KIND_UNSPECIFIED\0\u{1}IDENTITY_KIND_NATIONAL_ID\0\u{1}IDENTITY_KIND_RESIDENCE_ID\0\u{1}IDENTITY_KIND_PASSPORT\0")
 }
 
+nonisolated extension Erp_Hr_V1_Nationality: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0NATIONALITY_UNSPECIFIED\0\u{1}NATIONALITY_SAUDI\0\u{1}NATIONALITY_NON_SAUDI\0")
+}
+
 nonisolated extension Erp_Hr_V1_PayType: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0PAY_TYPE_UNSPECIFIED\0\u{1}PAY_TYPE_MONTHLY\0\u{1}PAY_TYPE_HOURLY\0")
 }
@@ -586,7 +649,7 @@ nonisolated extension Erp_Hr_V1_Position: SwiftProtobuf.Message, SwiftProtobuf._
 
 nonisolated extension Erp_Hr_V1_Employee: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Employee"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}name_arabic\0\u{3}name_latin\0\u{3}identity_kind\0\u{3}identity_number\0\u{3}hire_date\0\u{3}termination_date\0\u{3}manager_id\0\u{3}department_code\0\u{3}position_code\0\u{3}pay_type\0\u{3}pay_rate\0\u{3}housing_allowance\0\u{3}transport_allowance\0\u{1}iban\0\u{1}email\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}name_arabic\0\u{3}name_latin\0\u{3}identity_kind\0\u{3}identity_number\0\u{3}hire_date\0\u{3}termination_date\0\u{3}manager_id\0\u{3}department_code\0\u{3}position_code\0\u{3}pay_type\0\u{3}pay_rate\0\u{3}housing_allowance\0\u{3}transport_allowance\0\u{1}iban\0\u{1}email\0\u{1}nationality\0\u{3}wps_person_id\0\u{3}wps_routing_code\0")
 
   fileprivate class _StorageClass {
     var _id: String = String()
@@ -605,6 +668,9 @@ nonisolated extension Erp_Hr_V1_Employee: SwiftProtobuf.Message, SwiftProtobuf._
     var _transportAllowance: Erp_Common_V1_Money? = nil
     var _iban: String = String()
     var _email: String = String()
+    var _nationality: Erp_Hr_V1_Nationality = .unspecified
+    var _wpsPersonID: String = String()
+    var _wpsRoutingCode: String = String()
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -631,6 +697,9 @@ nonisolated extension Erp_Hr_V1_Employee: SwiftProtobuf.Message, SwiftProtobuf._
       _transportAllowance = source._transportAllowance
       _iban = source._iban
       _email = source._email
+      _nationality = source._nationality
+      _wpsPersonID = source._wpsPersonID
+      _wpsRoutingCode = source._wpsRoutingCode
     }
   }
 
@@ -665,6 +734,9 @@ nonisolated extension Erp_Hr_V1_Employee: SwiftProtobuf.Message, SwiftProtobuf._
         case 14: try { try decoder.decodeSingularMessageField(value: &_storage._transportAllowance) }()
         case 15: try { try decoder.decodeSingularStringField(value: &_storage._iban) }()
         case 16: try { try decoder.decodeSingularStringField(value: &_storage._email) }()
+        case 17: try { try decoder.decodeSingularEnumField(value: &_storage._nationality) }()
+        case 18: try { try decoder.decodeSingularStringField(value: &_storage._wpsPersonID) }()
+        case 19: try { try decoder.decodeSingularStringField(value: &_storage._wpsRoutingCode) }()
         default: break
         }
       }
@@ -725,6 +797,15 @@ nonisolated extension Erp_Hr_V1_Employee: SwiftProtobuf.Message, SwiftProtobuf._
       if !_storage._email.isEmpty {
         try visitor.visitSingularStringField(value: _storage._email, fieldNumber: 16)
       }
+      if _storage._nationality != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._nationality, fieldNumber: 17)
+      }
+      if !_storage._wpsPersonID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._wpsPersonID, fieldNumber: 18)
+      }
+      if !_storage._wpsRoutingCode.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._wpsRoutingCode, fieldNumber: 19)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -750,6 +831,9 @@ nonisolated extension Erp_Hr_V1_Employee: SwiftProtobuf.Message, SwiftProtobuf._
         if _storage._transportAllowance != rhs_storage._transportAllowance {return false}
         if _storage._iban != rhs_storage._iban {return false}
         if _storage._email != rhs_storage._email {return false}
+        if _storage._nationality != rhs_storage._nationality {return false}
+        if _storage._wpsPersonID != rhs_storage._wpsPersonID {return false}
+        if _storage._wpsRoutingCode != rhs_storage._wpsRoutingCode {return false}
         return true
       }
       if !storagesAreEqual {return false}

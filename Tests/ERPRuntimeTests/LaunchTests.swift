@@ -172,6 +172,15 @@ struct LaunchTests {
             metadata: metadata
           )
           #expect(balances.parties.map(\.totalMinor).contains(4_625_00))
+          // The demo invoice carries its ZATCA QR code, naming the demo seller.
+          var invoices = Erp_Finance_V1_ListInvoicesRequest()
+          invoices.direction = .receivable
+          invoices.partyID = "demo-customer-1"
+          let listed = try await Erp_Finance_V1_Billing.Client(wrapping: client).listInvoices(
+            invoices,
+            metadata: metadata
+          )
+          #expect(listed.invoices.first.map { !$0.zatcaQr.isEmpty } == true)
         }
         if service.name == "customers" {
           var search = Erp_Customers_V1_SearchCustomersRequest()
@@ -261,6 +270,9 @@ struct LaunchTests {
           )
           #expect(payroll.status == .approved)
           #expect(payroll.journalEntry.hasPrefix("JE-"))
+          // GOSI: Saudi and non-Saudi employees, the employer's share posted with the pay.
+          #expect(Set(payroll.payslips.map(\.saudi)) == [true, false])
+          #expect(payroll.totalGosiEmployer.unitsMinor > 0)
         }
       }
     }

@@ -26,13 +26,17 @@ struct HRClients: Sendable {
 /// services' authentication, field limits, HR's payroll relay), payroll and books in SAR, with a
 /// SALES department and a CASHIER position.
 enum HRHarness {
-  static func run<T: Sendable>(_ body: @Sendable (HRClients) async throws -> T) async throws -> T {
+  /// `currency` is the books' base currency and the payroll currency (SAR unless given).
+  static func run<T: Sendable>(
+    currency: String = "SAR",
+    _ body: @Sendable (HRClients) async throws -> T
+  ) async throws -> T {
     let options = InProcessSystem.Options(services: ["finance", "hr"]) { entry in
       try await TestDatabase.isolatedConninfo("hr_\(entry.name)")
     }
     return try await InProcessSystem.run(options) { system in
       try await system.withTenant(TestDatabase.uniqueTenant("hr"), clients: ["hr", "finance"]) {
-        try await Self.seeded(hr: $0["hr"]!, finance: $0["finance"]!, body)
+        try await Self.seeded(hr: $0["hr"]!, finance: $0["finance"]!, currency: currency, body)
       }
     }
   }
@@ -40,10 +44,11 @@ enum HRHarness {
   private static func seeded<T: Sendable>(
     hr: GRPCClient<ERPTransport.Client>,
     finance: GRPCClient<ERPTransport.Client>,
+    currency: String,
     _ body: @Sendable (HRClients) async throws -> T
   ) async throws -> T {
     var settings = Erp_Finance_V1_SetBaseCurrencyRequest()
-    settings.currencyCode = "SAR"
+    settings.currencyCode = currency
     _ = try await Ledger(wrapping: finance).setBaseCurrency(settings)
     let clients = HRClients(
       people: People(wrapping: hr),
@@ -53,6 +58,12 @@ enum HRHarness {
       payroll: PayrollClient(wrapping: hr),
       ledger: Ledger(wrapping: finance)
     )
+    if currency != "SAR" {
+      var payroll = try await clients.payroll.getSettings(.init())
+      payroll.currencyCode = currency
+      payroll.socialInsuranceCap.currencyCode = currency
+      _ = try await clients.payroll.updateSettings(payroll)
+    }
     var department = Erp_Hr_V1_Department()
     department.code = "SALES"
     department.name = "المبيعات"
@@ -92,22 +103,28 @@ extension HRClients {
     rate: Int64,
     housing: Int64 = 0,
     transport: Int64 = 0,
-    position: String = ""
+    position: String = "",
+    kind: Erp_Hr_V1_IdentityKind = .nationalID,
+    currency: String = "SAR",
+    iban: String = testIBAN,
+    wps: (personID: String, routingCode: String) = ("", "")
   ) async throws -> Erp_Hr_V1_Employee {
     var request = Erp_Hr_V1_HireEmployeeRequest()
     request.requestID = key
     request.employee.nameArabic = arabic
     request.employee.nameLatin = latin
-    request.employee.identityKind = .nationalID
+    request.employee.identityKind = kind
     request.employee.identityNumber = identity
     request.employee.hireDate = hired
     request.employee.departmentCode = "SALES"
     request.employee.positionCode = position
     request.employee.payType = monthly ? .monthly : .hourly
-    request.employee.payRate = sar(rate)
-    request.employee.housingAllowance = sar(housing)
-    request.employee.transportAllowance = sar(transport)
-    request.employee.iban = testIBAN
+    request.employee.payRate = Erp_Common_V1_Money(rate, currency)
+    request.employee.housingAllowance = Erp_Common_V1_Money(housing, currency)
+    request.employee.transportAllowance = Erp_Common_V1_Money(transport, currency)
+    request.employee.iban = iban
+    request.employee.wpsPersonID = wps.personID
+    request.employee.wpsRoutingCode = wps.routingCode
     return try await self.people.hireEmployee(request)
   }
 

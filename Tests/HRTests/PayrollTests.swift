@@ -162,13 +162,19 @@ struct PayrollTests {
       let debits = entry.lines.reduce(0) { $0 + $1.debit.unitsMinor }
       let credits = entry.lines.reduce(0) { $0 + $1.credit.unitsMinor }
       #expect(debits == credits)
-      #expect(debits == approved.totalGross.unitsMinor)
+      // Both Saudi: the employer's GOSI share is 11.75 % of 7,500.00 = 881.25 and of 1,050.00 =
+      // 123.375 → 123.38, posted in the same entry as the pay.
+      #expect(approved.totalGosiEmployer.unitsMinor == 881_25 + 123_38)
+      #expect(debits == approved.totalGross.unitsMinor + approved.totalGosiEmployer.unitsMinor)
       #expect(approved.totalGross.unitsMinor == 7_833_33 + 1_200_00)
-      #expect(approved.totalNet.unitsMinor + approved.totalDeductions.unitsMinor == debits)
+      #expect(
+        approved.totalNet.unitsMinor + approved.totalDeductions.unitsMinor
+          + approved.totalGosiEmployer.unitsMinor == debits
+      )
       // One entry's worth on the books, whatever the retries.
       #expect(try await clients.financeBalance(role: "salaries") == approved.totalGross.unitsMinor)
       #expect(
-        try await clients.financeBalance(role: "payroll_payable") == -approved.totalGross.unitsMinor
+        try await clients.financeBalance(role: "payroll_payable") == -approved.totalNet.unitsMinor
       )
 
       let again = await #expect(throws: RPCError.self) {

@@ -5,7 +5,7 @@ import ERPStore
 /// migration: add the next one.
 public enum FinanceMigrations {
   public static let all: [Migration] = [
-    chartOfAccounts, ledger, billing, lineDateIndex, requestLog,
+    chartOfAccounts, ledger, billing, lineDateIndex, requestLog, menaBooks,
   ]
 
   /// The chart of accounts, with the default chart every tenant starts from. `role` marks the
@@ -320,4 +320,29 @@ public enum FinanceMigrations {
   /// The request log: every create request by scope and request id, with its fingerprint
   /// (`RequestLog`, ERPRuntime), the one place a reused request id is checked.
   static let requestLog = Migration(version: 5, name: "request log", sql: RequestLog.migrationSQL)
+
+  /// The seller a tax invoice names (ZATCA QR code), each invoice's issue time and QR code as
+  /// issued, and the accounts payroll posts GOSI to (employer expense, payable to GOSI).
+  static let menaBooks = Migration(
+    version: 6,
+    name: "ZATCA seller, invoice QR codes, GOSI accounts",
+    sql: """
+      CREATE TABLE billing_settings (
+        singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+        seller_name text NOT NULL DEFAULT '' CHECK (octet_length(seller_name) <= 255),
+        vat_number text NOT NULL DEFAULT '' CHECK (vat_number = '' OR vat_number ~ '^3[0-9]{13}3$')
+      );
+      INSERT INTO billing_settings DEFAULT VALUES;
+      ALTER TABLE invoice ADD COLUMN issued_at timestamptz NOT NULL DEFAULT now();
+      ALTER TABLE invoice ADD COLUMN zatca_qr text NOT NULL DEFAULT '';
+      INSERT INTO account (code, name, type, role, parent_id)
+      SELECT v.code, v.name, v.type, v.role, p.id
+      FROM (VALUES
+        ('2500', 'GOSI payable', 'liability', 'gosi_payable', '2000'),
+        ('5210', 'GOSI employer contributions', 'expense', 'gosi_expense', '5000')
+      ) AS v (code, name, type, role, parent_code)
+      JOIN account p ON p.code = v.parent_code
+      WHERE NOT EXISTS (SELECT 1 FROM account a WHERE a.code = v.code OR a.role = v.role);
+      """
+  )
 }

@@ -13,7 +13,7 @@ public enum HRMigrations {
   ]
 
   public static let all: [Migration] =
-    [organisation, workforce, payroll, requestLog] + Outbox.migrations(version: 5)
+    [organisation, workforce, payroll, requestLog] + Outbox.migrations(version: 5) + [gosiAndWps]
 
   static let organisation = Migration(
     version: 1,
@@ -191,4 +191,40 @@ public enum HRMigrations {
   /// The request log: every create request by scope and request id, with its fingerprint
   /// (`RequestLog`, ERPRuntime), the one place a reused request id is checked.
   static let requestLog = Migration(version: 4, name: "request log", sql: RequestLog.migrationSQL)
+
+  /// GOSI (nationality, the employer's rates, both shares on each payslip) and UAE WPS (each
+  /// employee's labour card person id and bank routing code, the employer's id and bank). Rows
+  /// from before: Saudi when the identity is a national id; shares of old payslips stay as they
+  /// were (the employer share 0, the wage base what insurance was computed on is not known: 0).
+  static let gosiAndWps = Migration(
+    version: 6,
+    name: "GOSI and WPS",
+    sql: """
+      ALTER TABLE employee ADD COLUMN saudi boolean;
+      UPDATE employee SET saudi = (identity_kind = 'national_id');
+      ALTER TABLE employee ALTER COLUMN saudi SET NOT NULL;
+      ALTER TABLE employee ADD COLUMN wps_person_id text NOT NULL DEFAULT ''
+        CHECK (wps_person_id ~ '^([0-9]{14})?$');
+      ALTER TABLE employee ADD COLUMN wps_routing_code text NOT NULL DEFAULT ''
+        CHECK (wps_routing_code ~ '^([0-9]{9})?$');
+      ALTER TABLE employee ADD CHECK ((wps_person_id = '') = (wps_routing_code = ''));
+
+      ALTER TABLE payroll_settings
+        ADD COLUMN gosi_saudi_employer_bp integer NOT NULL DEFAULT 1175
+          CHECK (gosi_saudi_employer_bp BETWEEN 0 AND 5000),
+        ADD COLUMN gosi_non_saudi_employee_bp integer NOT NULL DEFAULT 0
+          CHECK (gosi_non_saudi_employee_bp BETWEEN 0 AND 5000),
+        ADD COLUMN gosi_non_saudi_employer_bp integer NOT NULL DEFAULT 200
+          CHECK (gosi_non_saudi_employer_bp BETWEEN 0 AND 5000),
+        ADD COLUMN wps_employer_id text NOT NULL DEFAULT ''
+          CHECK (wps_employer_id ~ '^([0-9]{13})?$'),
+        ADD COLUMN wps_routing_code text NOT NULL DEFAULT ''
+          CHECK (wps_routing_code ~ '^([0-9]{9})?$');
+
+      ALTER TABLE payslip
+        ADD COLUMN saudi boolean NOT NULL DEFAULT false,
+        ADD COLUMN gosi_wage_base_minor bigint NOT NULL DEFAULT 0,
+        ADD COLUMN gosi_employer_minor bigint NOT NULL DEFAULT 0 CHECK (gosi_employer_minor >= 0);
+      """
+  )
 }

@@ -45,6 +45,23 @@ enum HRValues {
     return iban
   }
 
+  /// An employee's WPS person id (the labour card's, 14 digits; a shorter one is zero-padded as
+  /// the SIF requires) and the routing code of their bank (9 digits): both or neither.
+  static func wps(
+    personID: String,
+    routingCode: String,
+    field: String
+  ) throws -> (String, String) {
+    if personID.isEmpty && routingCode.isEmpty { return ("", "") }
+    guard personID.wholeMatch(of: /[0-9]{1,14}/) != nil else {
+      throw Self.invalid("\(field).wps_person_id", "up to 14 digits (the labour card's person id)")
+    }
+    guard routingCode.wholeMatch(of: /[0-9]{9}/) != nil else {
+      throw Self.invalid("\(field).wps_routing_code", "9 digits (the bank's routing code)")
+    }
+    return (String(repeating: "0", count: 14 - personID.count) + personID, routingCode)
+  }
+
   /// National and residence ids are 10 digits (Saudi national ids start with 1, iqamas with
   /// 2); passports 5 to 20 letters and digits.
   static func identity(_ kind: Erp_Hr_V1_IdentityKind, _ number: String) throws -> (String, String)

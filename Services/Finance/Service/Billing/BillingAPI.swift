@@ -142,4 +142,22 @@ struct BillingAPI: Erp_Finance_V1_Billing.SimpleServiceProtocol {
       try await BillingReports.vatReturn(self.pool, tenant, request)
     }
   }
+
+  func getBillingSettings(
+    request: Erp_Finance_V1_GetBillingSettingsRequest,
+    context: ServerContext
+  ) async throws -> Erp_Finance_V1_BillingSettings {
+    try await inCallingTenant { tenant in
+      try await self.pool.withTenant(tenant) { try await BillingSettingsStore.get($0) }
+    }
+  }
+
+  func updateBillingSettings(
+    request: Erp_Finance_V1_BillingSettings,
+    context: ServerContext
+  ) async throws -> Erp_Finance_V1_BillingSettings {
+    try await inCallingTenant { tenant in
+      try await BillingSettingsStore.update(self.pool, tenant, request)
+    }
+  }
 }

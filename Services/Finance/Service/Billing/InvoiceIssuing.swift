@@ -2,6 +2,7 @@ import ERPMoney
 import ERPProtos
 import ERPRuntime
 import ERPStore
+import Foundation
 import GRPCCore
 import SwiftProtobuf
 
@@ -49,6 +50,10 @@ enum InvoiceIssuing {
     guard dueDate >= issueDate else {
       throw LedgerValues.invalid("due_date", "must not be before issue_date")
     }
+    let issuedAt =
+      request.hasIssuedAt
+      ? Date(timeIntervalSince1970: TimeInterval(request.issuedAt.seconds))
+      : Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
     let key = try RequestKey("finance.invoice", request, id: \.requestID)
     let hash = key.fingerprint
     return try await Idempotency.once(
@@ -77,7 +82,8 @@ enum InvoiceIssuing {
           dueDate: dueDate,
           sourceType: request.sourceType,
           sourceID: request.sourceID,
-          reason: ""
+          reason: "",
+          issuedAt: issuedAt
         )
         let id = try await Self.record(session, document, lines)
         return try await InvoiceReading.byID(session, id)
@@ -285,6 +291,8 @@ enum InvoiceIssuing {
     var sourceType: String
     var sourceID: String
     var reason: String
+    /// Date and time of issue, whole seconds (the ZATCA QR code's time stamp).
+    var issuedAt = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
   }
 
   /// Posts the document's journal entry, then records the document and its lines with the base
@@ -358,6 +366,15 @@ enum InvoiceIssuing {
       [prefix]
     )
     let number = try numbered[0].decode("number", as: String.self)
+    let qrCode =
+      receivable
+      ? try await BillingSettingsStore.qrCode(
+        session,
+        issuedAt: document.issuedAt,
+        total: total,
+        vat: tax,
+        currency: document.currency
+      ) : ""
     let entry = try await EntryPosting.record(
       session,
       .init(
@@ -379,8 +396,9 @@ enum InvoiceIssuing {
       """
       INSERT INTO invoice (number, request_id, content_hash, direction, is_credit_note,
         credits_invoice_id, party_id, party_name, currency, issue_date, due_date, subtotal_minor,
-        tax_minor, total_minor, entry_id, source_type, source_id, reason)
-      SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, e.id, $16, $17, $18
+        tax_minor, total_minor, entry_id, source_type, source_id, reason, issued_at, zatca_qr)
+      SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, e.id, $16, $17, $18,
+        to_timestamp($19), $20
       FROM journal_entry e WHERE e.number = $15
       RETURNING id
       """,
@@ -389,6 +407,7 @@ enum InvoiceIssuing {
         document.creditsInvoiceID, document.partyID, document.partyName, document.currency.code,
         document.issueDate, document.dueDate, subtotal, tax, total, entry.number,
         document.sourceType, document.sourceID, document.reason,
+        Int64(document.issuedAt.timeIntervalSince1970), qrCode,
       ]
     )
     let id = try inserted[0].decode("id", as: Int64.self)

@@ -2,6 +2,7 @@ import ERPMoney
 import ERPProtos
 import ERPStore
 import GRPCCore
+import SwiftProtobuf
 
 /// Reads invoices back with what was paid, credited and is outstanding, derived from the
 /// allocations each time (never stored twice).
@@ -72,6 +73,7 @@ enum InvoiceReading {
         SELECT i.number, i.direction, i.is_credit_note, i.party_id, i.party_name, i.currency,
           i.issue_date, i.due_date, i.subtotal_minor, i.tax_minor, i.total_minor,
           i.source_type, i.source_id, coalesce(c.number, '') AS credits, e.number AS entry,
+          extract(epoch FROM i.issued_at)::bigint AS issued_at, i.zatca_qr,
           (SELECT coalesce(sum(amount_minor), 0) FROM allocation
             WHERE invoice_id = i.id AND payment_id IS NOT NULL) AS paid,
           (SELECT coalesce(sum(amount_minor), 0) FROM allocation
@@ -127,6 +129,8 @@ enum InvoiceReading {
     invoice.journalEntry = try row.decode("entry", as: String.self)
     invoice.sourceType = try row.decode("source_type", as: String.self)
     invoice.sourceID = try row.decode("source_id", as: String.self)
+    invoice.issuedAt.seconds = try row.decode("issued_at", as: Int64.self)
+    invoice.zatcaQr = try row.decode("zatca_qr", as: String.self)
     invoice.lines = try results[1].map { line in
       var proto = Erp_Finance_V1_InvoiceLine()
       proto.description_p = try line.decode("description", as: String.self)

@@ -90,4 +90,27 @@ struct PayrollAPI: Erp_Hr_V1_Payroll.SimpleServiceProtocol {
     }
     return response
   }
+
+  func gosiReport(
+    request: Erp_Hr_V1_GosiReportRequest,
+    context: ServerContext
+  ) async throws -> Erp_Hr_V1_GosiReportResponse {
+    try await inCallingTenant { tenant in
+      try await PayrollReports.gosi(
+        self.context.pool,
+        tenant,
+        year: request.year,
+        month: request.month
+      )
+    }
+  }
+
+  func wpsSalaryFile(
+    request: Erp_Hr_V1_WpsSalaryFileRequest,
+    context: ServerContext
+  ) async throws -> Erp_Hr_V1_WpsSalaryFileResponse {
+    try await inCallingTenant { tenant in
+      try await WpsExport.file(self.context.pool, tenant, request)
+    }
+  }
 }

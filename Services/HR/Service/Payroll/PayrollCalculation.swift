@@ -10,7 +10,11 @@ import ERPStore
 /// - Hourly pay is regular hours × rate; overtime (minutes past the daily threshold) is paid at
 ///   the overtime multiple of the hourly rate, for a monthly employee the salary ÷ 240 (30 days
 ///   of 8 hours).
-/// - Social insurance: a percentage of insurable pay (base pay + housing), insurable pay capped.
+/// - GOSI (Saudi social insurance): the contributable wage is base pay + housing (as paid this
+///   month, so prorated), capped; the employee's share (deducted, `socialInsurance`) and the
+///   employer's share are each that wage × the rate for the employee's nationality, in basis
+///   points, rounded half up to the minor unit per employee in integer arithmetic
+///   (`Proportion`). Defaults: Saudi 9.75 % + 11.75 %, non-Saudi 0 % + 2 %.
 /// - Every component is rounded half up to the minor unit on its own; gross and net are sums.
 struct PayrollCalculation {
   struct Terms {
@@ -20,12 +24,17 @@ struct PayrollCalculation {
     var transport: Int64
     var hired: CalendarDate
     var left: CalendarDate?
+    var saudi = true
   }
 
   struct Rules {
     var overtimeMultiplierBasisPoints: Int64
+    /// The Saudi employee's GOSI share.
     var socialInsuranceBasisPoints: Int64
     var socialInsuranceCap: Int64
+    var saudiEmployerBasisPoints: Int64 = 1175
+    var nonSaudiEmployeeBasisPoints: Int64 = 0
+    var nonSaudiEmployerBasisPoints: Int64 = 200
   }
 
   struct Payslip: Equatable {
@@ -36,6 +45,8 @@ struct PayrollCalculation {
     var housing: Int64
     var transport: Int64
     var socialInsurance: Int64
+    var wageBase: Int64 = 0
+    var employerShare: Int64 = 0
     var gross: Int64 { self.base + self.overtime + self.housing + self.transport }
     var net: Int64 { self.gross - self.socialInsurance }
   }
@@ -70,6 +81,10 @@ struct PayrollCalculation {
     )
     let housing = prorated(terms.housing)
     let insurable = min(base + housing, rules.socialInsuranceCap)
+    let (employeeRate, employerRate) =
+      terms.saudi
+      ? (rules.socialInsuranceBasisPoints, rules.saudiEmployerBasisPoints)
+      : (rules.nonSaudiEmployeeBasisPoints, rules.nonSaudiEmployerBasisPoints)
     return Payslip(
       daysEmployed: days,
       daysInMonth: length,
@@ -77,7 +92,9 @@ struct PayrollCalculation {
       overtime: overtime,
       housing: housing,
       transport: prorated(terms.transport),
-      socialInsurance: Proportion.of(insurable, rules.socialInsuranceBasisPoints, over: 10_000)
+      socialInsurance: Proportion.of(insurable, employeeRate, over: 10_000),
+      wageBase: insurable,
+      employerShare: Proportion.of(insurable, employerRate, over: 10_000)
     )
   }
 }

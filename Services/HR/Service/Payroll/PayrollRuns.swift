@@ -45,7 +45,7 @@ enum PayrollRuns {
       let employees = try await session.query(
         """
         SELECT e.id, e.department_id, e.pay_type, e.pay_rate_minor, e.housing_minor,
-          e.transport_minor, e.hire_date, e.termination_date,
+          e.transport_minor, e.hire_date, e.termination_date, e.saudi,
           coalesce(sum(t.minutes_worked), 0)::bigint AS minutes,
           coalesce(sum(greatest(t.minutes_worked - $3, 0)), 0)::bigint AS overtime
         FROM employee e
@@ -58,7 +58,10 @@ enum PayrollRuns {
       let rules = PayrollCalculation.Rules(
         overtimeMultiplierBasisPoints: Int64(settings.overtimeMultiplierBasisPoints),
         socialInsuranceBasisPoints: Int64(settings.socialInsuranceBasisPoints),
-        socialInsuranceCap: settings.socialInsuranceCap.unitsMinor
+        socialInsuranceCap: settings.socialInsuranceCap.unitsMinor,
+        saudiEmployerBasisPoints: Int64(settings.gosi.saudiEmployerBasisPoints),
+        nonSaudiEmployeeBasisPoints: Int64(settings.gosi.nonSaudiEmployeeBasisPoints),
+        nonSaudiEmployerBasisPoints: Int64(settings.gosi.nonSaudiEmployerBasisPoints)
       )
       var statements: [PostgresStatement] = []
       for employee in employees {
@@ -73,7 +76,8 @@ enum PayrollRuns {
             housing: try employee.decode("housing_minor"),
             transport: try employee.decode("transport_minor"),
             hired: try employee.decode("hire_date"),
-            left: try employee.decodeIfPresent("termination_date")
+            left: try employee.decodeIfPresent("termination_date"),
+            saudi: try employee.decode("saudi")
           ),
           regularMinutes: minutes - overtime,
           overtimeMinutes: overtime,
@@ -84,14 +88,16 @@ enum PayrollRuns {
             """
             INSERT INTO payslip (run_id, employee_id, department_id, days_employed, days_in_month,
               regular_minutes, overtime_minutes, base_minor, overtime_minor, housing_minor,
-              transport_minor, gross_minor, social_insurance_minor, net_minor)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+              transport_minor, gross_minor, social_insurance_minor, net_minor, saudi,
+              gosi_wage_base_minor, gosi_employer_minor)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
             """,
             [
               runID, try employee.decode("id", as: Int64.self),
               try employee.decode("department_id", as: Int64.self), slip.daysEmployed,
               slip.daysInMonth, minutes - overtime, overtime, slip.base, slip.overtime,
               slip.housing, slip.transport, slip.gross, slip.socialInsurance, slip.net,
+              try employee.decode("saudi", as: Bool.self), slip.wageBase, slip.employerShare,
             ]
           )
         )
@@ -121,7 +127,9 @@ enum PayrollRuns {
       let totals = try await session.query(
         "SELECT count(*) AS slips, coalesce(sum(gross_minor), 0)::bigint AS gross, "
           + "coalesce(sum(social_insurance_minor), 0)::bigint AS deductions, "
-          + "coalesce(sum(net_minor), 0)::bigint AS net FROM payslip WHERE run_id = $1",
+          + "coalesce(sum(net_minor), 0)::bigint AS net, "
+          + "coalesce(sum(gosi_employer_minor), 0)::bigint AS employer FROM payslip "
+          + "WHERE run_id = $1",
         [try run.decode("id", as: Int64.self)]
       )[0]
       let gross: Int64 = try totals.decode("gross")
@@ -133,6 +141,7 @@ enum PayrollRuns {
       }
       let net: Int64 = try totals.decode("net")
       let deductions: Int64 = try totals.decode("deductions")
+      let employer: Int64 = try totals.decode("employer")
       try await session.query(
         "UPDATE payroll_run SET status = 'approved' WHERE number = $1",
         [number]
@@ -142,8 +151,14 @@ enum PayrollRuns {
       var lines: [(role: String, debit: Int64, credit: Int64, memo: String)] = [
         ("salaries", gross, 0, "gross pay"), ("payroll_payable", 0, net, "net pay"),
       ]
+      // GOSI in the same entry: the employee's share withheld from pay and the employer's
+      // share as expense, both owed to GOSI.
       if deductions > 0 {
-        lines.append(("payroll_payable", 0, deductions, "social insurance withheld"))
+        lines.append(("gosi_payable", 0, deductions, "GOSI employee share withheld"))
+      }
+      if employer > 0 {
+        lines.append(("gosi_expense", employer, 0, "GOSI employer share"))
+        lines.append(("gosi_payable", 0, employer, "GOSI employer share"))
       }
       try await FinancePostings.queueEntry(
         session,
@@ -221,6 +236,12 @@ enum PayrollRuns {
         currency
       )
       payslip.net = Erp_Common_V1_Money(try slip.decode("net_minor"), currency)
+      payslip.saudi = try slip.decode("saudi")
+      payslip.gosiWageBase = Erp_Common_V1_Money(try slip.decode("gosi_wage_base_minor"), currency)
+      payslip.gosiEmployerShare = Erp_Common_V1_Money(
+        try slip.decode("gosi_employer_minor"),
+        currency
+      )
       return payslip
     }
     run.totalGross = Erp_Common_V1_Money(
@@ -232,6 +253,10 @@ enum PayrollRuns {
       currency
     )
     run.totalNet = Erp_Common_V1_Money(run.payslips.reduce(0) { $0 + $1.net.unitsMinor }, currency)
+    run.totalGosiEmployer = Erp_Common_V1_Money(
+      run.payslips.reduce(0) { $0 + $1.gosiEmployerShare.unitsMinor },
+      currency
+    )
     return run
   }
 }

@@ -13,8 +13,9 @@ enum PayrollSettingsStore {
   static func get(_ session: PostgresSession) async throws -> Erp_Hr_V1_PayrollSettings {
     let row = try await session.query(
       "SELECT currency_code, overtime_threshold_minutes, overtime_multiplier_bp, "
-        + "social_insurance_bp, social_insurance_cap_minor, weekend_days::text[] AS weekend "
-        + "FROM payroll_settings"
+        + "social_insurance_bp, social_insurance_cap_minor, weekend_days::text[] AS weekend, "
+        + "gosi_saudi_employer_bp, gosi_non_saudi_employee_bp, gosi_non_saudi_employer_bp, "
+        + "wps_employer_id, wps_routing_code FROM payroll_settings"
     )[0]
     var settings = Erp_Hr_V1_PayrollSettings()
     settings.currencyCode = try row.decode("currency_code")
@@ -26,11 +27,17 @@ enum PayrollSettingsStore {
       settings.currencyCode
     )
     settings.weekendDays = try row.decode("weekend", as: [String].self).compactMap { Int32($0) }
+    settings.gosi.saudiEmployeeBasisPoints = settings.socialInsuranceBasisPoints
+    settings.gosi.saudiEmployerBasisPoints = try row.decode("gosi_saudi_employer_bp")
+    settings.gosi.nonSaudiEmployeeBasisPoints = try row.decode("gosi_non_saudi_employee_bp")
+    settings.gosi.nonSaudiEmployerBasisPoints = try row.decode("gosi_non_saudi_employer_bp")
+    settings.wps.employerID = try row.decode("wps_employer_id")
+    settings.wps.routingCode = try row.decode("wps_routing_code")
     return settings
   }
 
-  /// Replaces the settings. The currency can change only while no employee is paid in the old
-  /// one and no run exists.
+  /// Replaces the settings (GOSI rates and the WPS employer only when given). The currency can
+  /// change only while no employee is paid in the old one and no run exists.
   static func update(
     _ pool: ConnectionPool,
     _ tenant: TenantID,
@@ -65,6 +72,27 @@ enum PayrollSettingsStore {
     else {
       throw HRValues.invalid("weekend_days", "ISO weekdays 1 to 7, fewer than seven")
     }
+    var settings = settings
+    if settings.hasGosi {
+      let gosi = settings.gosi
+      for (rate, field) in [
+        (gosi.saudiEmployeeBasisPoints, "saudi_employee_basis_points"),
+        (gosi.saudiEmployerBasisPoints, "saudi_employer_basis_points"),
+        (gosi.nonSaudiEmployeeBasisPoints, "non_saudi_employee_basis_points"),
+        (gosi.nonSaudiEmployerBasisPoints, "non_saudi_employer_basis_points"),
+      ] where !(0...5000).contains(rate) {
+        throw HRValues.invalid("gosi.\(field)", "0 to 5000")
+      }
+      settings.socialInsuranceBasisPoints = gosi.saudiEmployeeBasisPoints
+    }
+    if settings.hasWps {
+      guard settings.wps.employerID.wholeMatch(of: /([0-9]{13})?/) != nil else {
+        throw HRValues.invalid("wps.employer_id", "13 digits (zero-padded) or empty")
+      }
+      guard settings.wps.routingCode.wholeMatch(of: /([0-9]{9})?/) != nil else {
+        throw HRValues.invalid("wps.routing_code", "9 digits or empty")
+      }
+    }
     return try await pool.withTenant(tenant) { session in
       let current = try await Self.currency(session)
       if current != settings.currencyCode {
@@ -90,6 +118,23 @@ enum PayrollSettingsStore {
           settings.socialInsuranceCap.unitsMinor, settings.weekendDays.map { String($0) },
         ]
       )
+      if settings.hasGosi {
+        try await session.query(
+          "UPDATE payroll_settings SET gosi_saudi_employer_bp = $1, "
+            + "gosi_non_saudi_employee_bp = $2, gosi_non_saudi_employer_bp = $3",
+          [
+            Int(settings.gosi.saudiEmployerBasisPoints),
+            Int(settings.gosi.nonSaudiEmployeeBasisPoints),
+            Int(settings.gosi.nonSaudiEmployerBasisPoints),
+          ]
+        )
+      }
+      if settings.hasWps {
+        try await session.query(
+          "UPDATE payroll_settings SET wps_employer_id = $1, wps_routing_code = $2",
+          [settings.wps.employerID, settings.wps.routingCode]
+        )
+      }
       return try await Self.get(session)
     }
   }

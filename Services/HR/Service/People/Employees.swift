@@ -37,6 +37,17 @@ enum Employees {
     default: throw HRValues.invalid("employee.pay_type", "monthly or hourly")
     }
     let iban = employee.iban.isEmpty ? "" : try HRValues.iban(employee.iban, field: "employee.iban")
+    let saudi: Bool
+    switch employee.nationality {
+    case .saudi: saudi = true
+    case .nonSaudi: saudi = false
+    default: saudi = identityKind == "national_id"
+    }
+    let (personID, routingCode) = try HRValues.wps(
+      personID: employee.wpsPersonID,
+      routingCode: employee.wpsRoutingCode,
+      field: "employee"
+    )
     for (money, field) in [
       (employee.payRate, "pay_rate"), (employee.housingAllowance, "housing_allowance"),
       (employee.transportAllowance, "transport_allowance"),
@@ -101,9 +112,10 @@ enum Employees {
           WITH e AS (
             INSERT INTO employee (number, request_id, name_arabic, name_latin, identity_kind,
               identity_number, hire_date, manager_id, department_id, position_id, pay_type,
-              pay_rate_minor, housing_minor, transport_minor, iban, email)
+              pay_rate_minor, housing_minor, transport_minor, iban, email, saudi, wps_person_id,
+              wps_routing_code)
             VALUES ('EMP-' || lpad(nextval('employee_number')::text, 6, '0'), $1, $2, $3, $4, $5,
-              $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+              $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
             RETURNING *)
           SELECT \(Self.columns) FROM e
           JOIN department d ON d.id = e.department_id
@@ -114,7 +126,8 @@ enum Employees {
           [
             requestID, arabic, latin, identityKind, identity, hired, manager, department, position,
             payType, employee.payRate.unitsMinor, employee.housingAllowance.unitsMinor,
-            employee.transportAllowance.unitsMinor, iban, employee.email.lowercased(),
+            employee.transportAllowance.unitsMinor, iban, employee.email.lowercased(), saudi,
+            personID, routingCode,
           ]
         )
         return try Self.employee(rows[0])
@@ -230,7 +243,8 @@ enum Employees {
     e.number, e.name_arabic, e.name_latin, e.identity_kind, e.identity_number, e.hire_date,
     e.termination_date, coalesce(m.number, '') AS manager, d.code AS department,
     coalesce(p.code, '') AS position, e.pay_type, e.pay_rate_minor, e.housing_minor,
-    e.transport_minor, e.iban, e.email, s.currency_code
+    e.transport_minor, e.iban, e.email, s.currency_code, e.saudi, e.wps_person_id,
+    e.wps_routing_code
     """
 
   static let identityKinds: [String: Erp_Hr_V1_IdentityKind] = [
@@ -259,6 +273,9 @@ enum Employees {
     employee.transportAllowance = Erp_Common_V1_Money(try row.decode("transport_minor"), currency)
     employee.iban = try row.decode("iban")
     employee.email = try row.decode("email")
+    employee.nationality = try row.decode("saudi", as: Bool.self) ? .saudi : .nonSaudi
+    employee.wpsPersonID = try row.decode("wps_person_id")
+    employee.wpsRoutingCode = try row.decode("wps_routing_code")
     return employee
   }
 }

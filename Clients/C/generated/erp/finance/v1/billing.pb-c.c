@@ -7,6 +7,96 @@
 #endif
 
 #include "erp/finance/v1/billing.pb-c.h"
+void   erp__finance__v1__get_billing_settings_request__init
+                     (Erp__Finance__V1__GetBillingSettingsRequest         *message)
+{
+  static const Erp__Finance__V1__GetBillingSettingsRequest init_value = ERP__FINANCE__V1__GET_BILLING_SETTINGS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t erp__finance__v1__get_billing_settings_request__get_packed_size
+                     (const Erp__Finance__V1__GetBillingSettingsRequest *message)
+{
+  assert(message->base.descriptor == &erp__finance__v1__get_billing_settings_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t erp__finance__v1__get_billing_settings_request__pack
+                     (const Erp__Finance__V1__GetBillingSettingsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &erp__finance__v1__get_billing_settings_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t erp__finance__v1__get_billing_settings_request__pack_to_buffer
+                     (const Erp__Finance__V1__GetBillingSettingsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &erp__finance__v1__get_billing_settings_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Erp__Finance__V1__GetBillingSettingsRequest *
+       erp__finance__v1__get_billing_settings_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Erp__Finance__V1__GetBillingSettingsRequest *)
+     protobuf_c_message_unpack (&erp__finance__v1__get_billing_settings_request__descriptor,
+                                allocator, len, data);
+}
+void   erp__finance__v1__get_billing_settings_request__free_unpacked
+                     (Erp__Finance__V1__GetBillingSettingsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &erp__finance__v1__get_billing_settings_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   erp__finance__v1__billing_settings__init
+                     (Erp__Finance__V1__BillingSettings         *message)
+{
+  static const Erp__Finance__V1__BillingSettings init_value = ERP__FINANCE__V1__BILLING_SETTINGS__INIT;
+  *message = init_value;
+}
+size_t erp__finance__v1__billing_settings__get_packed_size
+                     (const Erp__Finance__V1__BillingSettings *message)
+{
+  assert(message->base.descriptor == &erp__finance__v1__billing_settings__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t erp__finance__v1__billing_settings__pack
+                     (const Erp__Finance__V1__BillingSettings *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &erp__finance__v1__billing_settings__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t erp__finance__v1__billing_settings__pack_to_buffer
+                     (const Erp__Finance__V1__BillingSettings *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &erp__finance__v1__billing_settings__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Erp__Finance__V1__BillingSettings *
+       erp__finance__v1__billing_settings__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Erp__Finance__V1__BillingSettings *)
+     protobuf_c_message_unpack (&erp__finance__v1__billing_settings__descriptor,
+                                allocator, len, data);
+}
+void   erp__finance__v1__billing_settings__free_unpacked
+                     (Erp__Finance__V1__BillingSettings *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &erp__finance__v1__billing_settings__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   erp__finance__v1__tax_code__init
                      (Erp__Finance__V1__TaxCode         *message)
 {
@@ -1087,6 +1177,75 @@ void   erp__finance__v1__list_invoices_response__free_unpacked
   assert(message->base.descriptor == &erp__finance__v1__list_invoices_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+#define erp__finance__v1__get_billing_settings_request__field_descriptors NULL
+#define erp__finance__v1__get_billing_settings_request__field_indices_by_name NULL
+#define erp__finance__v1__get_billing_settings_request__number_ranges NULL
+const ProtobufCMessageDescriptor erp__finance__v1__get_billing_settings_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "erp.finance.v1.GetBillingSettingsRequest",
+  "GetBillingSettingsRequest",
+  "Erp__Finance__V1__GetBillingSettingsRequest",
+  "erp.finance.v1",
+  sizeof(Erp__Finance__V1__GetBillingSettingsRequest),
+  0,
+  erp__finance__v1__get_billing_settings_request__field_descriptors,
+  erp__finance__v1__get_billing_settings_request__field_indices_by_name,
+  0,  erp__finance__v1__get_billing_settings_request__number_ranges,
+  (ProtobufCMessageInit) erp__finance__v1__get_billing_settings_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor erp__finance__v1__billing_settings__field_descriptors[2] =
+{
+  {
+    "seller_name",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__BillingSettings, seller_name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "vat_number",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__BillingSettings, vat_number),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned erp__finance__v1__billing_settings__field_indices_by_name[] = {
+  0,   /* field[0] = seller_name */
+  1,   /* field[1] = vat_number */
+};
+static const ProtobufCIntRange erp__finance__v1__billing_settings__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor erp__finance__v1__billing_settings__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "erp.finance.v1.BillingSettings",
+  "BillingSettings",
+  "Erp__Finance__V1__BillingSettings",
+  "erp.finance.v1",
+  sizeof(Erp__Finance__V1__BillingSettings),
+  2,
+  erp__finance__v1__billing_settings__field_descriptors,
+  erp__finance__v1__billing_settings__field_indices_by_name,
+  1,  erp__finance__v1__billing_settings__number_ranges,
+  (ProtobufCMessageInit) erp__finance__v1__billing_settings__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor erp__finance__v1__tax_code__field_descriptors[5] =
 {
   {
@@ -1362,7 +1521,7 @@ const ProtobufCMessageDescriptor erp__finance__v1__invoice_line__descriptor =
   (ProtobufCMessageInit) erp__finance__v1__invoice_line__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor erp__finance__v1__issue_invoice_request__field_descriptors[10] =
+static const ProtobufCFieldDescriptor erp__finance__v1__issue_invoice_request__field_descriptors[11] =
 {
   {
     "request_id",
@@ -1484,12 +1643,25 @@ static const ProtobufCFieldDescriptor erp__finance__v1__issue_invoice_request__f
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "issued_at",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__IssueInvoiceRequest, issued_at),
+    &google__protobuf__timestamp__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned erp__finance__v1__issue_invoice_request__field_indices_by_name[] = {
   4,   /* field[4] = currency_code */
   1,   /* field[1] = direction */
   6,   /* field[6] = due_date */
   5,   /* field[5] = issue_date */
+  10,   /* field[10] = issued_at */
   7,   /* field[7] = lines */
   2,   /* field[2] = party_id */
   3,   /* field[3] = party_name */
@@ -1500,7 +1672,7 @@ static const unsigned erp__finance__v1__issue_invoice_request__field_indices_by_
 static const ProtobufCIntRange erp__finance__v1__issue_invoice_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 10 }
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor erp__finance__v1__issue_invoice_request__descriptor =
 {
@@ -1510,7 +1682,7 @@ const ProtobufCMessageDescriptor erp__finance__v1__issue_invoice_request__descri
   "Erp__Finance__V1__IssueInvoiceRequest",
   "erp.finance.v1",
   sizeof(Erp__Finance__V1__IssueInvoiceRequest),
-  10,
+  11,
   erp__finance__v1__issue_invoice_request__field_descriptors,
   erp__finance__v1__issue_invoice_request__field_indices_by_name,
   1,  erp__finance__v1__issue_invoice_request__number_ranges,
@@ -1645,7 +1817,7 @@ const ProtobufCMessageDescriptor erp__finance__v1__get_invoice_request__descript
   (ProtobufCMessageInit) erp__finance__v1__get_invoice_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor erp__finance__v1__invoice__field_descriptors[19] =
+static const ProtobufCFieldDescriptor erp__finance__v1__invoice__field_descriptors[21] =
 {
   {
     "number",
@@ -1875,6 +2047,30 @@ static const ProtobufCFieldDescriptor erp__finance__v1__invoice__field_descripto
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "issued_at",
+    20,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__Invoice, issued_at),
+    &google__protobuf__timestamp__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "zatca_qr",
+    21,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__Invoice, zatca_qr),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned erp__finance__v1__invoice__field_indices_by_name[] = {
   12,   /* field[12] = credited */
@@ -1883,6 +2079,7 @@ static const unsigned erp__finance__v1__invoice__field_indices_by_name[] = {
   6,   /* field[6] = due_date */
   2,   /* field[2] = is_credit_note */
   5,   /* field[5] = issue_date */
+  19,   /* field[19] = issued_at */
   16,   /* field[16] = journal_entry */
   7,   /* field[7] = lines */
   0,   /* field[0] = number */
@@ -1896,11 +2093,12 @@ static const unsigned erp__finance__v1__invoice__field_indices_by_name[] = {
   8,   /* field[8] = subtotal */
   9,   /* field[9] = tax */
   10,   /* field[10] = total */
+  20,   /* field[20] = zatca_qr */
 };
 static const ProtobufCIntRange erp__finance__v1__invoice__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 19 }
+  { 0, 21 }
 };
 const ProtobufCMessageDescriptor erp__finance__v1__invoice__descriptor =
 {
@@ -1910,7 +2108,7 @@ const ProtobufCMessageDescriptor erp__finance__v1__invoice__descriptor =
   "Erp__Finance__V1__Invoice",
   "erp.finance.v1",
   sizeof(Erp__Finance__V1__Invoice),
-  19,
+  21,
   erp__finance__v1__invoice__field_descriptors,
   erp__finance__v1__invoice__field_indices_by_name,
   1,  erp__finance__v1__invoice__number_ranges,
@@ -3286,7 +3484,7 @@ const ProtobufCEnumDescriptor erp__finance__v1__invoice_status__descriptor =
   erp__finance__v1__invoice_status__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor erp__finance__v1__billing__method_descriptors[12] =
+static const ProtobufCMethodDescriptor erp__finance__v1__billing__method_descriptors[14] =
 {
   { "ListTaxCodes", &erp__finance__v1__list_tax_codes_request__descriptor, &erp__finance__v1__list_tax_codes_response__descriptor },
   { "CreateTaxCode", &erp__finance__v1__tax_code__descriptor, &erp__finance__v1__tax_code__descriptor },
@@ -3300,11 +3498,14 @@ static const ProtobufCMethodDescriptor erp__finance__v1__billing__method_descrip
   { "AgedBalances", &erp__finance__v1__aged_balances_request__descriptor, &erp__finance__v1__aged_balances_response__descriptor },
   { "PartyStatement", &erp__finance__v1__party_statement_request__descriptor, &erp__finance__v1__party_statement_response__descriptor },
   { "VatReturn", &erp__finance__v1__vat_return_request__descriptor, &erp__finance__v1__vat_return_response__descriptor },
+  { "GetBillingSettings", &erp__finance__v1__get_billing_settings_request__descriptor, &erp__finance__v1__billing_settings__descriptor },
+  { "UpdateBillingSettings", &erp__finance__v1__billing_settings__descriptor, &erp__finance__v1__billing_settings__descriptor },
 };
 const unsigned erp__finance__v1__billing__method_indices_by_name[] = {
   9,        /* AgedBalances */
   7,        /* AllocatePayment */
   1,        /* CreateTaxCode */
+  12,        /* GetBillingSettings */
   4,        /* GetInvoice */
   3,        /* IssueCreditNote */
   2,        /* IssueInvoice */
@@ -3313,6 +3514,7 @@ const unsigned erp__finance__v1__billing__method_indices_by_name[] = {
   10,        /* PartyStatement */
   6,        /* RecordPayment */
   8,        /* RefundPayment */
+  13,        /* UpdateBillingSettings */
   11         /* VatReturn */
 };
 const ProtobufCServiceDescriptor erp__finance__v1__billing__descriptor =
@@ -3322,7 +3524,7 @@ const ProtobufCServiceDescriptor erp__finance__v1__billing__descriptor =
   "Billing",
   "Erp__Finance__V1__Billing",
   "erp.finance.v1",
-  12,
+  14,
   erp__finance__v1__billing__method_descriptors,
   erp__finance__v1__billing__method_indices_by_name
 };
@@ -3421,6 +3623,22 @@ void erp__finance__v1__billing__vat_return(ProtobufCService *service,
 {
   assert(service->descriptor == &erp__finance__v1__billing__descriptor);
   service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void erp__finance__v1__billing__get_billing_settings(ProtobufCService *service,
+                                                     const Erp__Finance__V1__GetBillingSettingsRequest *input,
+                                                     Erp__Finance__V1__BillingSettings_Closure closure,
+                                                     void *closure_data)
+{
+  assert(service->descriptor == &erp__finance__v1__billing__descriptor);
+  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void erp__finance__v1__billing__update_billing_settings(ProtobufCService *service,
+                                                        const Erp__Finance__V1__BillingSettings *input,
+                                                        Erp__Finance__V1__BillingSettings_Closure closure,
+                                                        void *closure_data)
+{
+  assert(service->descriptor == &erp__finance__v1__billing__descriptor);
+  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void erp__finance__v1__billing__init (Erp__Finance__V1__Billing_Service *service,
                                       Erp__Finance__V1__Billing_ServiceDestroy destroy)

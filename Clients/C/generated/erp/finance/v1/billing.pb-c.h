@@ -16,7 +16,10 @@ PROTOBUF_C__BEGIN_DECLS
 
 #include "erp/common/v1/date.pb-c.h"
 #include "erp/common/v1/money.pb-c.h"
+#include "google/protobuf/timestamp.pb-c.h"
 
+typedef struct Erp__Finance__V1__GetBillingSettingsRequest Erp__Finance__V1__GetBillingSettingsRequest;
+typedef struct Erp__Finance__V1__BillingSettings Erp__Finance__V1__BillingSettings;
 typedef struct Erp__Finance__V1__TaxCode Erp__Finance__V1__TaxCode;
 typedef struct Erp__Finance__V1__ListTaxCodesRequest Erp__Finance__V1__ListTaxCodesRequest;
 typedef struct Erp__Finance__V1__ListTaxCodesResponse Erp__Finance__V1__ListTaxCodesResponse;
@@ -78,6 +81,32 @@ typedef enum _Erp__Finance__V1__InvoiceStatus {
 } Erp__Finance__V1__InvoiceStatus;
 
 /* --- messages --- */
+
+struct  Erp__Finance__V1__GetBillingSettingsRequest
+{
+  ProtobufCMessage base;
+};
+#define ERP__FINANCE__V1__GET_BILLING_SETTINGS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&erp__finance__v1__get_billing_settings_request__descriptor) \
+     }
+
+
+struct  Erp__Finance__V1__BillingSettings
+{
+  ProtobufCMessage base;
+  /*
+   * Seller name as registered (Arabic works): 1 to 255 bytes of UTF-8, or empty for none.
+   */
+  char *seller_name;
+  /*
+   * VAT registration number: 15 digits, first and last 3 (ZATCA), or empty for none.
+   */
+  char *vat_number;
+};
+#define ERP__FINANCE__V1__BILLING_SETTINGS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&erp__finance__v1__billing_settings__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
 
 struct  Erp__Finance__V1__TaxCode
 {
@@ -173,10 +202,15 @@ struct  Erp__Finance__V1__IssueInvoiceRequest
   Erp__Finance__V1__InvoiceLine **lines;
   char *source_type;
   char *source_id;
+  /*
+   * When the invoice was issued (date and time; ZATCA QR tag 3); the time of the call when
+   * unset. Truncated to the second.
+   */
+  Google__Protobuf__Timestamp *issued_at;
 };
 #define ERP__FINANCE__V1__ISSUE_INVOICE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&erp__finance__v1__issue_invoice_request__descriptor) \
-    , (char *)protobuf_c_empty_string, ERP__FINANCE__V1__DIRECTION__DIRECTION_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, ERP__FINANCE__V1__DIRECTION__DIRECTION_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL }
 
 
 struct  Erp__Finance__V1__IssueCreditNoteRequest
@@ -236,10 +270,20 @@ struct  Erp__Finance__V1__Invoice
   char *journal_entry;
   char *source_type;
   char *source_id;
+  Google__Protobuf__Timestamp *issued_at;
+  /*
+   * ZATCA phase-one QR code of a customer invoice or credit note (a simplified tax invoice):
+   * base64 of the TLV fields 1 seller name, 2 VAT number, 3 issued_at (ISO 8601, UTC, to the
+   * second), 4 total with VAT, 5 VAT total (decimal strings in the currency's exponent), each
+   * a tag byte, a length byte and the UTF-8 value. Fixed when the invoice is issued, from the
+   * billing settings then; empty for supplier bills and while no seller name and VAT number
+   * are set.
+   */
+  char *zatca_qr;
 };
 #define ERP__FINANCE__V1__INVOICE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&erp__finance__v1__invoice__descriptor) \
-    , (char *)protobuf_c_empty_string, ERP__FINANCE__V1__DIRECTION__DIRECTION_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, 0,NULL, NULL, NULL, NULL, NULL, NULL, NULL, ERP__FINANCE__V1__INVOICE_STATUS__INVOICE_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, ERP__FINANCE__V1__DIRECTION__DIRECTION_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, 0,NULL, NULL, NULL, NULL, NULL, NULL, NULL, ERP__FINANCE__V1__INVOICE_STATUS__INVOICE_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string }
 
 
 struct  Erp__Finance__V1__Allocation
@@ -481,6 +525,44 @@ struct  Erp__Finance__V1__ListInvoicesResponse
     , 0,NULL }
 
 
+/* Erp__Finance__V1__GetBillingSettingsRequest methods */
+void   erp__finance__v1__get_billing_settings_request__init
+                     (Erp__Finance__V1__GetBillingSettingsRequest         *message);
+size_t erp__finance__v1__get_billing_settings_request__get_packed_size
+                     (const Erp__Finance__V1__GetBillingSettingsRequest   *message);
+size_t erp__finance__v1__get_billing_settings_request__pack
+                     (const Erp__Finance__V1__GetBillingSettingsRequest   *message,
+                      uint8_t             *out);
+size_t erp__finance__v1__get_billing_settings_request__pack_to_buffer
+                     (const Erp__Finance__V1__GetBillingSettingsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Erp__Finance__V1__GetBillingSettingsRequest *
+       erp__finance__v1__get_billing_settings_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   erp__finance__v1__get_billing_settings_request__free_unpacked
+                     (Erp__Finance__V1__GetBillingSettingsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Erp__Finance__V1__BillingSettings methods */
+void   erp__finance__v1__billing_settings__init
+                     (Erp__Finance__V1__BillingSettings         *message);
+size_t erp__finance__v1__billing_settings__get_packed_size
+                     (const Erp__Finance__V1__BillingSettings   *message);
+size_t erp__finance__v1__billing_settings__pack
+                     (const Erp__Finance__V1__BillingSettings   *message,
+                      uint8_t             *out);
+size_t erp__finance__v1__billing_settings__pack_to_buffer
+                     (const Erp__Finance__V1__BillingSettings   *message,
+                      ProtobufCBuffer     *buffer);
+Erp__Finance__V1__BillingSettings *
+       erp__finance__v1__billing_settings__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   erp__finance__v1__billing_settings__free_unpacked
+                     (Erp__Finance__V1__BillingSettings *message,
+                      ProtobufCAllocator *allocator);
 /* Erp__Finance__V1__TaxCode methods */
 void   erp__finance__v1__tax_code__init
                      (Erp__Finance__V1__TaxCode         *message);
@@ -939,6 +1021,12 @@ void   erp__finance__v1__list_invoices_response__free_unpacked
                       ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
+typedef void (*Erp__Finance__V1__GetBillingSettingsRequest_Closure)
+                 (const Erp__Finance__V1__GetBillingSettingsRequest *message,
+                  void *closure_data);
+typedef void (*Erp__Finance__V1__BillingSettings_Closure)
+                 (const Erp__Finance__V1__BillingSettings *message,
+                  void *closure_data);
 typedef void (*Erp__Finance__V1__TaxCode_Closure)
                  (const Erp__Finance__V1__TaxCode *message,
                   void *closure_data);
@@ -1066,6 +1154,14 @@ struct Erp__Finance__V1__Billing_Service
                      const Erp__Finance__V1__VatReturnRequest *input,
                      Erp__Finance__V1__VatReturnResponse_Closure closure,
                      void *closure_data);
+  void (*get_billing_settings)(Erp__Finance__V1__Billing_Service *service,
+                               const Erp__Finance__V1__GetBillingSettingsRequest *input,
+                               Erp__Finance__V1__BillingSettings_Closure closure,
+                               void *closure_data);
+  void (*update_billing_settings)(Erp__Finance__V1__Billing_Service *service,
+                                  const Erp__Finance__V1__BillingSettings *input,
+                                  Erp__Finance__V1__BillingSettings_Closure closure,
+                                  void *closure_data);
 };
 typedef void (*Erp__Finance__V1__Billing_ServiceDestroy)(Erp__Finance__V1__Billing_Service *);
 void erp__finance__v1__billing__init (Erp__Finance__V1__Billing_Service *service,
@@ -1085,7 +1181,9 @@ void erp__finance__v1__billing__init (Erp__Finance__V1__Billing_Service *service
       function_prefix__ ## refund_payment,\
       function_prefix__ ## aged_balances,\
       function_prefix__ ## party_statement,\
-      function_prefix__ ## vat_return  }
+      function_prefix__ ## vat_return,\
+      function_prefix__ ## get_billing_settings,\
+      function_prefix__ ## update_billing_settings  }
 void erp__finance__v1__billing__list_tax_codes(ProtobufCService *service,
                                                const Erp__Finance__V1__ListTaxCodesRequest *input,
                                                Erp__Finance__V1__ListTaxCodesResponse_Closure closure,
@@ -1134,12 +1232,22 @@ void erp__finance__v1__billing__vat_return(ProtobufCService *service,
                                            const Erp__Finance__V1__VatReturnRequest *input,
                                            Erp__Finance__V1__VatReturnResponse_Closure closure,
                                            void *closure_data);
+void erp__finance__v1__billing__get_billing_settings(ProtobufCService *service,
+                                                     const Erp__Finance__V1__GetBillingSettingsRequest *input,
+                                                     Erp__Finance__V1__BillingSettings_Closure closure,
+                                                     void *closure_data);
+void erp__finance__v1__billing__update_billing_settings(ProtobufCService *service,
+                                                        const Erp__Finance__V1__BillingSettings *input,
+                                                        Erp__Finance__V1__BillingSettings_Closure closure,
+                                                        void *closure_data);
 
 /* --- descriptors --- */
 
 extern const ProtobufCEnumDescriptor    erp__finance__v1__direction__descriptor;
 extern const ProtobufCEnumDescriptor    erp__finance__v1__tax_kind__descriptor;
 extern const ProtobufCEnumDescriptor    erp__finance__v1__invoice_status__descriptor;
+extern const ProtobufCMessageDescriptor erp__finance__v1__get_billing_settings_request__descriptor;
+extern const ProtobufCMessageDescriptor erp__finance__v1__billing_settings__descriptor;
 extern const ProtobufCMessageDescriptor erp__finance__v1__tax_code__descriptor;
 extern const ProtobufCMessageDescriptor erp__finance__v1__list_tax_codes_request__descriptor;
 extern const ProtobufCMessageDescriptor erp__finance__v1__list_tax_codes_response__descriptor;

@@ -97,6 +97,96 @@ void   erp__hr__v1__payroll_settings__free_unpacked
   assert(message->base.descriptor == &erp__hr__v1__payroll_settings__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   erp__hr__v1__gosi_rates__init
+                     (Erp__Hr__V1__GosiRates         *message)
+{
+  static const Erp__Hr__V1__GosiRates init_value = ERP__HR__V1__GOSI_RATES__INIT;
+  *message = init_value;
+}
+size_t erp__hr__v1__gosi_rates__get_packed_size
+                     (const Erp__Hr__V1__GosiRates *message)
+{
+  assert(message->base.descriptor == &erp__hr__v1__gosi_rates__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t erp__hr__v1__gosi_rates__pack
+                     (const Erp__Hr__V1__GosiRates *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &erp__hr__v1__gosi_rates__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t erp__hr__v1__gosi_rates__pack_to_buffer
+                     (const Erp__Hr__V1__GosiRates *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &erp__hr__v1__gosi_rates__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Erp__Hr__V1__GosiRates *
+       erp__hr__v1__gosi_rates__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Erp__Hr__V1__GosiRates *)
+     protobuf_c_message_unpack (&erp__hr__v1__gosi_rates__descriptor,
+                                allocator, len, data);
+}
+void   erp__hr__v1__gosi_rates__free_unpacked
+                     (Erp__Hr__V1__GosiRates *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &erp__hr__v1__gosi_rates__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   erp__hr__v1__wps_employer__init
+                     (Erp__Hr__V1__WpsEmployer         *message)
+{
+  static const Erp__Hr__V1__WpsEmployer init_value = ERP__HR__V1__WPS_EMPLOYER__INIT;
+  *message = init_value;
+}
+size_t erp__hr__v1__wps_employer__get_packed_size
+                     (const Erp__Hr__V1__WpsEmployer *message)
+{
+  assert(message->base.descriptor == &erp__hr__v1__wps_employer__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t erp__hr__v1__wps_employer__pack
+                     (const Erp__Hr__V1__WpsEmployer *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &erp__hr__v1__wps_employer__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t erp__hr__v1__wps_employer__pack_to_buffer
+                     (const Erp__Hr__V1__WpsEmployer *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &erp__hr__v1__wps_employer__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Erp__Hr__V1__WpsEmployer *
+       erp__hr__v1__wps_employer__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Erp__Hr__V1__WpsEmployer *)
+     protobuf_c_message_unpack (&erp__hr__v1__wps_employer__descriptor,
+                                allocator, len, data);
+}
+void   erp__hr__v1__wps_employer__free_unpacked
+                     (Erp__Hr__V1__WpsEmployer *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &erp__hr__v1__wps_employer__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   erp__hr__v1__run_payroll_request__init
                      (Erp__Hr__V1__RunPayrollRequest         *message)
 {
@@ -547,6 +637,231 @@ void   erp__hr__v1__overtime_report_response__free_unpacked
   assert(message->base.descriptor == &erp__hr__v1__overtime_report_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   erp__hr__v1__gosi_report_request__init
+                     (Erp__Hr__V1__GosiReportRequest         *message)
+{
+  static const Erp__Hr__V1__GosiReportRequest init_value = ERP__HR__V1__GOSI_REPORT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t erp__hr__v1__gosi_report_request__get_packed_size
+                     (const Erp__Hr__V1__GosiReportRequest *message)
+{
+  assert(message->base.descriptor == &erp__hr__v1__gosi_report_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t erp__hr__v1__gosi_report_request__pack
+                     (const Erp__Hr__V1__GosiReportRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &erp__hr__v1__gosi_report_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t erp__hr__v1__gosi_report_request__pack_to_buffer
+                     (const Erp__Hr__V1__GosiReportRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &erp__hr__v1__gosi_report_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Erp__Hr__V1__GosiReportRequest *
+       erp__hr__v1__gosi_report_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Erp__Hr__V1__GosiReportRequest *)
+     protobuf_c_message_unpack (&erp__hr__v1__gosi_report_request__descriptor,
+                                allocator, len, data);
+}
+void   erp__hr__v1__gosi_report_request__free_unpacked
+                     (Erp__Hr__V1__GosiReportRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &erp__hr__v1__gosi_report_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   erp__hr__v1__gosi_line__init
+                     (Erp__Hr__V1__GosiLine         *message)
+{
+  static const Erp__Hr__V1__GosiLine init_value = ERP__HR__V1__GOSI_LINE__INIT;
+  *message = init_value;
+}
+size_t erp__hr__v1__gosi_line__get_packed_size
+                     (const Erp__Hr__V1__GosiLine *message)
+{
+  assert(message->base.descriptor == &erp__hr__v1__gosi_line__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t erp__hr__v1__gosi_line__pack
+                     (const Erp__Hr__V1__GosiLine *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &erp__hr__v1__gosi_line__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t erp__hr__v1__gosi_line__pack_to_buffer
+                     (const Erp__Hr__V1__GosiLine *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &erp__hr__v1__gosi_line__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Erp__Hr__V1__GosiLine *
+       erp__hr__v1__gosi_line__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Erp__Hr__V1__GosiLine *)
+     protobuf_c_message_unpack (&erp__hr__v1__gosi_line__descriptor,
+                                allocator, len, data);
+}
+void   erp__hr__v1__gosi_line__free_unpacked
+                     (Erp__Hr__V1__GosiLine *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &erp__hr__v1__gosi_line__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   erp__hr__v1__gosi_report_response__init
+                     (Erp__Hr__V1__GosiReportResponse         *message)
+{
+  static const Erp__Hr__V1__GosiReportResponse init_value = ERP__HR__V1__GOSI_REPORT_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t erp__hr__v1__gosi_report_response__get_packed_size
+                     (const Erp__Hr__V1__GosiReportResponse *message)
+{
+  assert(message->base.descriptor == &erp__hr__v1__gosi_report_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t erp__hr__v1__gosi_report_response__pack
+                     (const Erp__Hr__V1__GosiReportResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &erp__hr__v1__gosi_report_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t erp__hr__v1__gosi_report_response__pack_to_buffer
+                     (const Erp__Hr__V1__GosiReportResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &erp__hr__v1__gosi_report_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Erp__Hr__V1__GosiReportResponse *
+       erp__hr__v1__gosi_report_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Erp__Hr__V1__GosiReportResponse *)
+     protobuf_c_message_unpack (&erp__hr__v1__gosi_report_response__descriptor,
+                                allocator, len, data);
+}
+void   erp__hr__v1__gosi_report_response__free_unpacked
+                     (Erp__Hr__V1__GosiReportResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &erp__hr__v1__gosi_report_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   erp__hr__v1__wps_salary_file_request__init
+                     (Erp__Hr__V1__WpsSalaryFileRequest         *message)
+{
+  static const Erp__Hr__V1__WpsSalaryFileRequest init_value = ERP__HR__V1__WPS_SALARY_FILE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t erp__hr__v1__wps_salary_file_request__get_packed_size
+                     (const Erp__Hr__V1__WpsSalaryFileRequest *message)
+{
+  assert(message->base.descriptor == &erp__hr__v1__wps_salary_file_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t erp__hr__v1__wps_salary_file_request__pack
+                     (const Erp__Hr__V1__WpsSalaryFileRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &erp__hr__v1__wps_salary_file_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t erp__hr__v1__wps_salary_file_request__pack_to_buffer
+                     (const Erp__Hr__V1__WpsSalaryFileRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &erp__hr__v1__wps_salary_file_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Erp__Hr__V1__WpsSalaryFileRequest *
+       erp__hr__v1__wps_salary_file_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Erp__Hr__V1__WpsSalaryFileRequest *)
+     protobuf_c_message_unpack (&erp__hr__v1__wps_salary_file_request__descriptor,
+                                allocator, len, data);
+}
+void   erp__hr__v1__wps_salary_file_request__free_unpacked
+                     (Erp__Hr__V1__WpsSalaryFileRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &erp__hr__v1__wps_salary_file_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   erp__hr__v1__wps_salary_file_response__init
+                     (Erp__Hr__V1__WpsSalaryFileResponse         *message)
+{
+  static const Erp__Hr__V1__WpsSalaryFileResponse init_value = ERP__HR__V1__WPS_SALARY_FILE_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t erp__hr__v1__wps_salary_file_response__get_packed_size
+                     (const Erp__Hr__V1__WpsSalaryFileResponse *message)
+{
+  assert(message->base.descriptor == &erp__hr__v1__wps_salary_file_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t erp__hr__v1__wps_salary_file_response__pack
+                     (const Erp__Hr__V1__WpsSalaryFileResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &erp__hr__v1__wps_salary_file_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t erp__hr__v1__wps_salary_file_response__pack_to_buffer
+                     (const Erp__Hr__V1__WpsSalaryFileResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &erp__hr__v1__wps_salary_file_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Erp__Hr__V1__WpsSalaryFileResponse *
+       erp__hr__v1__wps_salary_file_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Erp__Hr__V1__WpsSalaryFileResponse *)
+     protobuf_c_message_unpack (&erp__hr__v1__wps_salary_file_response__descriptor,
+                                allocator, len, data);
+}
+void   erp__hr__v1__wps_salary_file_response__free_unpacked
+                     (Erp__Hr__V1__WpsSalaryFileResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &erp__hr__v1__wps_salary_file_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 #define erp__hr__v1__get_payroll_settings_request__field_descriptors NULL
 #define erp__hr__v1__get_payroll_settings_request__field_indices_by_name NULL
 #define erp__hr__v1__get_payroll_settings_request__number_ranges NULL
@@ -565,7 +880,7 @@ const ProtobufCMessageDescriptor erp__hr__v1__get_payroll_settings_request__desc
   (ProtobufCMessageInit) erp__hr__v1__get_payroll_settings_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor erp__hr__v1__payroll_settings__field_descriptors[6] =
+static const ProtobufCFieldDescriptor erp__hr__v1__payroll_settings__field_descriptors[8] =
 {
   {
     "currency_code",
@@ -639,19 +954,45 @@ static const ProtobufCFieldDescriptor erp__hr__v1__payroll_settings__field_descr
     0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "gosi",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__PayrollSettings, gosi),
+    &erp__hr__v1__gosi_rates__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "wps",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__PayrollSettings, wps),
+    &erp__hr__v1__wps_employer__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned erp__hr__v1__payroll_settings__field_indices_by_name[] = {
   0,   /* field[0] = currency_code */
+  6,   /* field[6] = gosi */
   1,   /* field[1] = overtime_daily_threshold_minutes */
   2,   /* field[2] = overtime_multiplier_basis_points */
   3,   /* field[3] = social_insurance_basis_points */
   4,   /* field[4] = social_insurance_cap */
   5,   /* field[5] = weekend_days */
+  7,   /* field[7] = wps */
 };
 static const ProtobufCIntRange erp__hr__v1__payroll_settings__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor erp__hr__v1__payroll_settings__descriptor =
 {
@@ -661,11 +1002,139 @@ const ProtobufCMessageDescriptor erp__hr__v1__payroll_settings__descriptor =
   "Erp__Hr__V1__PayrollSettings",
   "erp.hr.v1",
   sizeof(Erp__Hr__V1__PayrollSettings),
-  6,
+  8,
   erp__hr__v1__payroll_settings__field_descriptors,
   erp__hr__v1__payroll_settings__field_indices_by_name,
   1,  erp__hr__v1__payroll_settings__number_ranges,
   (ProtobufCMessageInit) erp__hr__v1__payroll_settings__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor erp__hr__v1__gosi_rates__field_descriptors[4] =
+{
+  {
+    "saudi_employee_basis_points",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__GosiRates, saudi_employee_basis_points),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "saudi_employer_basis_points",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__GosiRates, saudi_employer_basis_points),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "non_saudi_employee_basis_points",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__GosiRates, non_saudi_employee_basis_points),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "non_saudi_employer_basis_points",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__GosiRates, non_saudi_employer_basis_points),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned erp__hr__v1__gosi_rates__field_indices_by_name[] = {
+  2,   /* field[2] = non_saudi_employee_basis_points */
+  3,   /* field[3] = non_saudi_employer_basis_points */
+  0,   /* field[0] = saudi_employee_basis_points */
+  1,   /* field[1] = saudi_employer_basis_points */
+};
+static const ProtobufCIntRange erp__hr__v1__gosi_rates__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor erp__hr__v1__gosi_rates__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "erp.hr.v1.GosiRates",
+  "GosiRates",
+  "Erp__Hr__V1__GosiRates",
+  "erp.hr.v1",
+  sizeof(Erp__Hr__V1__GosiRates),
+  4,
+  erp__hr__v1__gosi_rates__field_descriptors,
+  erp__hr__v1__gosi_rates__field_indices_by_name,
+  1,  erp__hr__v1__gosi_rates__number_ranges,
+  (ProtobufCMessageInit) erp__hr__v1__gosi_rates__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor erp__hr__v1__wps_employer__field_descriptors[2] =
+{
+  {
+    "employer_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__WpsEmployer, employer_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "routing_code",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__WpsEmployer, routing_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned erp__hr__v1__wps_employer__field_indices_by_name[] = {
+  0,   /* field[0] = employer_id */
+  1,   /* field[1] = routing_code */
+};
+static const ProtobufCIntRange erp__hr__v1__wps_employer__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor erp__hr__v1__wps_employer__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "erp.hr.v1.WpsEmployer",
+  "WpsEmployer",
+  "Erp__Hr__V1__WpsEmployer",
+  "erp.hr.v1",
+  sizeof(Erp__Hr__V1__WpsEmployer),
+  2,
+  erp__hr__v1__wps_employer__field_descriptors,
+  erp__hr__v1__wps_employer__field_indices_by_name,
+  1,  erp__hr__v1__wps_employer__number_ranges,
+  (ProtobufCMessageInit) erp__hr__v1__wps_employer__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor erp__hr__v1__run_payroll_request__field_descriptors[2] =
@@ -757,7 +1226,7 @@ const ProtobufCMessageDescriptor erp__hr__v1__get_payroll_run_request__descripto
   (ProtobufCMessageInit) erp__hr__v1__get_payroll_run_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor erp__hr__v1__payslip__field_descriptors[14] =
+static const ProtobufCFieldDescriptor erp__hr__v1__payslip__field_descriptors[17] =
 {
   {
     "employee_id",
@@ -927,6 +1396,42 @@ static const ProtobufCFieldDescriptor erp__hr__v1__payslip__field_descriptors[14
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "saudi",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__Payslip, saudi),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "gosi_wage_base",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__Payslip, gosi_wage_base),
+    &erp__common__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "gosi_employer_share",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__Payslip, gosi_employer_share),
+    &erp__common__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned erp__hr__v1__payslip__field_indices_by_name[] = {
   7,   /* field[7] = base_pay */
@@ -935,19 +1440,22 @@ static const unsigned erp__hr__v1__payslip__field_indices_by_name[] = {
   2,   /* field[2] = department_code */
   0,   /* field[0] = employee_id */
   1,   /* field[1] = employee_name */
+  16,   /* field[16] = gosi_employer_share */
+  15,   /* field[15] = gosi_wage_base */
   11,   /* field[11] = gross */
   9,   /* field[9] = housing_allowance */
   13,   /* field[13] = net */
   6,   /* field[6] = overtime_minutes */
   8,   /* field[8] = overtime_pay */
   5,   /* field[5] = regular_minutes */
+  14,   /* field[14] = saudi */
   12,   /* field[12] = social_insurance */
   10,   /* field[10] = transport_allowance */
 };
 static const ProtobufCIntRange erp__hr__v1__payslip__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 14 }
+  { 0, 17 }
 };
 const ProtobufCMessageDescriptor erp__hr__v1__payslip__descriptor =
 {
@@ -957,14 +1465,14 @@ const ProtobufCMessageDescriptor erp__hr__v1__payslip__descriptor =
   "Erp__Hr__V1__Payslip",
   "erp.hr.v1",
   sizeof(Erp__Hr__V1__Payslip),
-  14,
+  17,
   erp__hr__v1__payslip__field_descriptors,
   erp__hr__v1__payslip__field_indices_by_name,
   1,  erp__hr__v1__payslip__number_ranges,
   (ProtobufCMessageInit) erp__hr__v1__payslip__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor erp__hr__v1__payroll_run__field_descriptors[9] =
+static const ProtobufCFieldDescriptor erp__hr__v1__payroll_run__field_descriptors[10] =
 {
   {
     "id",
@@ -1074,6 +1582,18 @@ static const ProtobufCFieldDescriptor erp__hr__v1__payroll_run__field_descriptor
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "total_gosi_employer",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__PayrollRun, total_gosi_employer),
+    &erp__common__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned erp__hr__v1__payroll_run__field_indices_by_name[] = {
   0,   /* field[0] = id */
@@ -1082,6 +1602,7 @@ static const unsigned erp__hr__v1__payroll_run__field_indices_by_name[] = {
   4,   /* field[4] = payslips */
   3,   /* field[3] = status */
   6,   /* field[6] = total_deductions */
+  9,   /* field[9] = total_gosi_employer */
   5,   /* field[5] = total_gross */
   7,   /* field[7] = total_net */
   1,   /* field[1] = year */
@@ -1089,7 +1610,7 @@ static const unsigned erp__hr__v1__payroll_run__field_indices_by_name[] = {
 static const ProtobufCIntRange erp__hr__v1__payroll_run__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor erp__hr__v1__payroll_run__descriptor =
 {
@@ -1099,7 +1620,7 @@ const ProtobufCMessageDescriptor erp__hr__v1__payroll_run__descriptor =
   "Erp__Hr__V1__PayrollRun",
   "erp.hr.v1",
   sizeof(Erp__Hr__V1__PayrollRun),
-  9,
+  10,
   erp__hr__v1__payroll_run__field_descriptors,
   erp__hr__v1__payroll_run__field_indices_by_name,
   1,  erp__hr__v1__payroll_run__number_ranges,
@@ -1412,6 +1933,417 @@ const ProtobufCMessageDescriptor erp__hr__v1__overtime_report_response__descript
   (ProtobufCMessageInit) erp__hr__v1__overtime_report_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor erp__hr__v1__gosi_report_request__field_descriptors[2] =
+{
+  {
+    "year",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__GosiReportRequest, year),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "month",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__GosiReportRequest, month),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned erp__hr__v1__gosi_report_request__field_indices_by_name[] = {
+  1,   /* field[1] = month */
+  0,   /* field[0] = year */
+};
+static const ProtobufCIntRange erp__hr__v1__gosi_report_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor erp__hr__v1__gosi_report_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "erp.hr.v1.GosiReportRequest",
+  "GosiReportRequest",
+  "Erp__Hr__V1__GosiReportRequest",
+  "erp.hr.v1",
+  sizeof(Erp__Hr__V1__GosiReportRequest),
+  2,
+  erp__hr__v1__gosi_report_request__field_descriptors,
+  erp__hr__v1__gosi_report_request__field_indices_by_name,
+  1,  erp__hr__v1__gosi_report_request__number_ranges,
+  (ProtobufCMessageInit) erp__hr__v1__gosi_report_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor erp__hr__v1__gosi_line__field_descriptors[6] =
+{
+  {
+    "employee_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__GosiLine, employee_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "employee_name",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__GosiLine, employee_name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "saudi",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__GosiLine, saudi),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "wage_base",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__GosiLine, wage_base),
+    &erp__common__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "employee_share",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__GosiLine, employee_share),
+    &erp__common__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "employer_share",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__GosiLine, employer_share),
+    &erp__common__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned erp__hr__v1__gosi_line__field_indices_by_name[] = {
+  0,   /* field[0] = employee_id */
+  1,   /* field[1] = employee_name */
+  4,   /* field[4] = employee_share */
+  5,   /* field[5] = employer_share */
+  2,   /* field[2] = saudi */
+  3,   /* field[3] = wage_base */
+};
+static const ProtobufCIntRange erp__hr__v1__gosi_line__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor erp__hr__v1__gosi_line__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "erp.hr.v1.GosiLine",
+  "GosiLine",
+  "Erp__Hr__V1__GosiLine",
+  "erp.hr.v1",
+  sizeof(Erp__Hr__V1__GosiLine),
+  6,
+  erp__hr__v1__gosi_line__field_descriptors,
+  erp__hr__v1__gosi_line__field_indices_by_name,
+  1,  erp__hr__v1__gosi_line__number_ranges,
+  (ProtobufCMessageInit) erp__hr__v1__gosi_line__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor erp__hr__v1__gosi_report_response__field_descriptors[7] =
+{
+  {
+    "run_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__GosiReportResponse, run_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "status",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__GosiReportResponse, status),
+    &erp__hr__v1__payroll_run_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "employees",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Erp__Hr__V1__GosiReportResponse, n_employees),
+    offsetof(Erp__Hr__V1__GosiReportResponse, employees),
+    &erp__hr__v1__gosi_line__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "total_wage_base",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__GosiReportResponse, total_wage_base),
+    &erp__common__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "total_employee_share",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__GosiReportResponse, total_employee_share),
+    &erp__common__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "total_employer_share",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__GosiReportResponse, total_employer_share),
+    &erp__common__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "total_contribution",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__GosiReportResponse, total_contribution),
+    &erp__common__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned erp__hr__v1__gosi_report_response__field_indices_by_name[] = {
+  2,   /* field[2] = employees */
+  0,   /* field[0] = run_id */
+  1,   /* field[1] = status */
+  6,   /* field[6] = total_contribution */
+  4,   /* field[4] = total_employee_share */
+  5,   /* field[5] = total_employer_share */
+  3,   /* field[3] = total_wage_base */
+};
+static const ProtobufCIntRange erp__hr__v1__gosi_report_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor erp__hr__v1__gosi_report_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "erp.hr.v1.GosiReportResponse",
+  "GosiReportResponse",
+  "Erp__Hr__V1__GosiReportResponse",
+  "erp.hr.v1",
+  sizeof(Erp__Hr__V1__GosiReportResponse),
+  7,
+  erp__hr__v1__gosi_report_response__field_descriptors,
+  erp__hr__v1__gosi_report_response__field_indices_by_name,
+  1,  erp__hr__v1__gosi_report_response__number_ranges,
+  (ProtobufCMessageInit) erp__hr__v1__gosi_report_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor erp__hr__v1__wps_salary_file_request__field_descriptors[3] =
+{
+  {
+    "run_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__WpsSalaryFileRequest, run_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_at",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__WpsSalaryFileRequest, created_at),
+    &google__protobuf__timestamp__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "employer_reference",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__WpsSalaryFileRequest, employer_reference),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned erp__hr__v1__wps_salary_file_request__field_indices_by_name[] = {
+  1,   /* field[1] = created_at */
+  2,   /* field[2] = employer_reference */
+  0,   /* field[0] = run_id */
+};
+static const ProtobufCIntRange erp__hr__v1__wps_salary_file_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor erp__hr__v1__wps_salary_file_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "erp.hr.v1.WpsSalaryFileRequest",
+  "WpsSalaryFileRequest",
+  "Erp__Hr__V1__WpsSalaryFileRequest",
+  "erp.hr.v1",
+  sizeof(Erp__Hr__V1__WpsSalaryFileRequest),
+  3,
+  erp__hr__v1__wps_salary_file_request__field_descriptors,
+  erp__hr__v1__wps_salary_file_request__field_indices_by_name,
+  1,  erp__hr__v1__wps_salary_file_request__number_ranges,
+  (ProtobufCMessageInit) erp__hr__v1__wps_salary_file_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor erp__hr__v1__wps_salary_file_response__field_descriptors[4] =
+{
+  {
+    "file_name",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__WpsSalaryFileResponse, file_name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "content",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__WpsSalaryFileResponse, content),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "records",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__WpsSalaryFileResponse, records),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "total",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__WpsSalaryFileResponse, total),
+    &erp__common__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned erp__hr__v1__wps_salary_file_response__field_indices_by_name[] = {
+  1,   /* field[1] = content */
+  0,   /* field[0] = file_name */
+  2,   /* field[2] = records */
+  3,   /* field[3] = total */
+};
+static const ProtobufCIntRange erp__hr__v1__wps_salary_file_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor erp__hr__v1__wps_salary_file_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "erp.hr.v1.WpsSalaryFileResponse",
+  "WpsSalaryFileResponse",
+  "Erp__Hr__V1__WpsSalaryFileResponse",
+  "erp.hr.v1",
+  sizeof(Erp__Hr__V1__WpsSalaryFileResponse),
+  4,
+  erp__hr__v1__wps_salary_file_response__field_descriptors,
+  erp__hr__v1__wps_salary_file_response__field_indices_by_name,
+  1,  erp__hr__v1__wps_salary_file_response__number_ranges,
+  (ProtobufCMessageInit) erp__hr__v1__wps_salary_file_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCEnumValue erp__hr__v1__payroll_run_status__enum_values_by_number[3] =
 {
   { "PAYROLL_RUN_STATUS_UNSPECIFIED", "ERP__HR__V1__PAYROLL_RUN_STATUS__PAYROLL_RUN_STATUS_UNSPECIFIED", 0 },
@@ -1442,7 +2374,7 @@ const ProtobufCEnumDescriptor erp__hr__v1__payroll_run_status__descriptor =
   erp__hr__v1__payroll_run_status__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor erp__hr__v1__payroll__method_descriptors[7] =
+static const ProtobufCMethodDescriptor erp__hr__v1__payroll__method_descriptors[9] =
 {
   { "GetSettings", &erp__hr__v1__get_payroll_settings_request__descriptor, &erp__hr__v1__payroll_settings__descriptor },
   { "UpdateSettings", &erp__hr__v1__payroll_settings__descriptor, &erp__hr__v1__payroll_settings__descriptor },
@@ -1451,15 +2383,19 @@ static const ProtobufCMethodDescriptor erp__hr__v1__payroll__method_descriptors[
   { "ApprovePayrollRun", &erp__hr__v1__get_payroll_run_request__descriptor, &erp__hr__v1__payroll_run__descriptor },
   { "PayrollCost", &erp__hr__v1__payroll_cost_request__descriptor, &erp__hr__v1__payroll_cost_response__descriptor },
   { "OvertimeReport", &erp__hr__v1__overtime_report_request__descriptor, &erp__hr__v1__overtime_report_response__descriptor },
+  { "GosiReport", &erp__hr__v1__gosi_report_request__descriptor, &erp__hr__v1__gosi_report_response__descriptor },
+  { "WpsSalaryFile", &erp__hr__v1__wps_salary_file_request__descriptor, &erp__hr__v1__wps_salary_file_response__descriptor },
 };
 const unsigned erp__hr__v1__payroll__method_indices_by_name[] = {
   4,        /* ApprovePayrollRun */
   3,        /* GetPayrollRun */
   0,        /* GetSettings */
+  7,        /* GosiReport */
   6,        /* OvertimeReport */
   5,        /* PayrollCost */
   2,        /* RunPayroll */
-  1         /* UpdateSettings */
+  1,        /* UpdateSettings */
+  8         /* WpsSalaryFile */
 };
 const ProtobufCServiceDescriptor erp__hr__v1__payroll__descriptor =
 {
@@ -1468,7 +2404,7 @@ const ProtobufCServiceDescriptor erp__hr__v1__payroll__descriptor =
   "Payroll",
   "Erp__Hr__V1__Payroll",
   "erp.hr.v1",
-  7,
+  9,
   erp__hr__v1__payroll__method_descriptors,
   erp__hr__v1__payroll__method_indices_by_name
 };
@@ -1527,6 +2463,22 @@ void erp__hr__v1__payroll__overtime_report(ProtobufCService *service,
 {
   assert(service->descriptor == &erp__hr__v1__payroll__descriptor);
   service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void erp__hr__v1__payroll__gosi_report(ProtobufCService *service,
+                                       const Erp__Hr__V1__GosiReportRequest *input,
+                                       Erp__Hr__V1__GosiReportResponse_Closure closure,
+                                       void *closure_data)
+{
+  assert(service->descriptor == &erp__hr__v1__payroll__descriptor);
+  service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void erp__hr__v1__payroll__wps_salary_file(ProtobufCService *service,
+                                           const Erp__Hr__V1__WpsSalaryFileRequest *input,
+                                           Erp__Hr__V1__WpsSalaryFileResponse_Closure closure,
+                                           void *closure_data)
+{
+  assert(service->descriptor == &erp__hr__v1__payroll__descriptor);
+  service->invoke(service, 8, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void erp__hr__v1__payroll__init (Erp__Hr__V1__Payroll_Service *service,
                                  Erp__Hr__V1__Payroll_ServiceDestroy destroy)

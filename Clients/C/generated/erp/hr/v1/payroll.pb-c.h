@@ -15,9 +15,12 @@ PROTOBUF_C__BEGIN_DECLS
 #endif
 
 #include "erp/common/v1/money.pb-c.h"
+#include "google/protobuf/timestamp.pb-c.h"
 
 typedef struct Erp__Hr__V1__GetPayrollSettingsRequest Erp__Hr__V1__GetPayrollSettingsRequest;
 typedef struct Erp__Hr__V1__PayrollSettings Erp__Hr__V1__PayrollSettings;
+typedef struct Erp__Hr__V1__GosiRates Erp__Hr__V1__GosiRates;
+typedef struct Erp__Hr__V1__WpsEmployer Erp__Hr__V1__WpsEmployer;
 typedef struct Erp__Hr__V1__RunPayrollRequest Erp__Hr__V1__RunPayrollRequest;
 typedef struct Erp__Hr__V1__GetPayrollRunRequest Erp__Hr__V1__GetPayrollRunRequest;
 typedef struct Erp__Hr__V1__Payslip Erp__Hr__V1__Payslip;
@@ -28,6 +31,11 @@ typedef struct Erp__Hr__V1__PayrollCostResponse Erp__Hr__V1__PayrollCostResponse
 typedef struct Erp__Hr__V1__OvertimeReportRequest Erp__Hr__V1__OvertimeReportRequest;
 typedef struct Erp__Hr__V1__OvertimeLine Erp__Hr__V1__OvertimeLine;
 typedef struct Erp__Hr__V1__OvertimeReportResponse Erp__Hr__V1__OvertimeReportResponse;
+typedef struct Erp__Hr__V1__GosiReportRequest Erp__Hr__V1__GosiReportRequest;
+typedef struct Erp__Hr__V1__GosiLine Erp__Hr__V1__GosiLine;
+typedef struct Erp__Hr__V1__GosiReportResponse Erp__Hr__V1__GosiReportResponse;
+typedef struct Erp__Hr__V1__WpsSalaryFileRequest Erp__Hr__V1__WpsSalaryFileRequest;
+typedef struct Erp__Hr__V1__WpsSalaryFileResponse Erp__Hr__V1__WpsSalaryFileResponse;
 
 
 /* --- enums --- */
@@ -76,10 +84,55 @@ struct  Erp__Hr__V1__PayrollSettings
    */
   size_t n_weekend_days;
   int32_t *weekend_days;
+  /*
+   * GOSI rates; unset in an update leaves them as they are.
+   */
+  Erp__Hr__V1__GosiRates *gosi;
+  /*
+   * The employer in WPS salary files; unset in an update leaves it as it is.
+   */
+  Erp__Hr__V1__WpsEmployer *wps;
 };
 #define ERP__HR__V1__PAYROLL_SETTINGS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&erp__hr__v1__payroll_settings__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, 0, NULL, 0,NULL }
+    , (char *)protobuf_c_empty_string, 0, 0, 0, NULL, 0,NULL, NULL, NULL }
+
+
+/*
+ * Saudi social insurance, in basis points of the contributable wage (basic + housing, capped at
+ * `social_insurance_cap` a month). Defaults: Saudi employee 975 (annuities 9 % + SANED 0.75 %),
+ * Saudi employer 1175 (annuities 9 % + SANED 0.75 % + occupational hazards 2 %), non-Saudi
+ * employee 0, non-Saudi employer 200 (occupational hazards). Each share is rounded half up to
+ * the minor unit per employee. The Saudi employee rate is `social_insurance_basis_points`.
+ */
+struct  Erp__Hr__V1__GosiRates
+{
+  ProtobufCMessage base;
+  int32_t saudi_employee_basis_points;
+  int32_t saudi_employer_basis_points;
+  int32_t non_saudi_employee_basis_points;
+  int32_t non_saudi_employer_basis_points;
+};
+#define ERP__HR__V1__GOSI_RATES__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&erp__hr__v1__gosi_rates__descriptor) \
+    , 0, 0, 0, 0 }
+
+
+struct  Erp__Hr__V1__WpsEmployer
+{
+  ProtobufCMessage base;
+  /*
+   * The employer's 13-digit unique id (MOHRE establishment id, zero-padded), or empty.
+   */
+  char *employer_id;
+  /*
+   * The 9-digit routing code of the employer's bank, or empty.
+   */
+  char *routing_code;
+};
+#define ERP__HR__V1__WPS_EMPLOYER__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&erp__hr__v1__wps_employer__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Erp__Hr__V1__RunPayrollRequest
@@ -131,12 +184,21 @@ struct  Erp__Hr__V1__Payslip
   Erp__Common__V1__Money *housing_allowance;
   Erp__Common__V1__Money *transport_allowance;
   Erp__Common__V1__Money *gross;
+  /*
+   * The employee's GOSI share (deducted from net pay).
+   */
   Erp__Common__V1__Money *social_insurance;
   Erp__Common__V1__Money *net;
+  protobuf_c_boolean saudi;
+  /*
+   * GOSI: the contributable wage (base pay + housing, capped) and the employer's share.
+   */
+  Erp__Common__V1__Money *gosi_wage_base;
+  Erp__Common__V1__Money *gosi_employer_share;
 };
 #define ERP__HR__V1__PAYSLIP__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&erp__hr__v1__payslip__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL }
 
 
 struct  Erp__Hr__V1__PayrollRun
@@ -152,13 +214,16 @@ struct  Erp__Hr__V1__PayrollRun
   Erp__Common__V1__Money *total_deductions;
   Erp__Common__V1__Money *total_net;
   /*
-   * The entry in finance once posted; empty while the posting is pending.
+   * The entry in finance once posted; empty while the posting is pending. It debits salaries
+   * with the gross and GOSI expense with the employer share, and credits payroll payable with
+   * the net and GOSI payable with both shares.
    */
   char *journal_entry;
+  Erp__Common__V1__Money *total_gosi_employer;
 };
 #define ERP__HR__V1__PAYROLL_RUN__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&erp__hr__v1__payroll_run__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, ERP__HR__V1__PAYROLL_RUN_STATUS__PAYROLL_RUN_STATUS_UNSPECIFIED, 0,NULL, NULL, NULL, NULL, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, 0, 0, ERP__HR__V1__PAYROLL_RUN_STATUS__PAYROLL_RUN_STATUS_UNSPECIFIED, 0,NULL, NULL, NULL, NULL, (char *)protobuf_c_empty_string, NULL }
 
 
 struct  Erp__Hr__V1__PayrollCostRequest
@@ -235,6 +300,98 @@ struct  Erp__Hr__V1__OvertimeReportResponse
     , 0,NULL }
 
 
+struct  Erp__Hr__V1__GosiReportRequest
+{
+  ProtobufCMessage base;
+  int32_t year;
+  int32_t month;
+};
+#define ERP__HR__V1__GOSI_REPORT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&erp__hr__v1__gosi_report_request__descriptor) \
+    , 0, 0 }
+
+
+struct  Erp__Hr__V1__GosiLine
+{
+  ProtobufCMessage base;
+  char *employee_id;
+  char *employee_name;
+  protobuf_c_boolean saudi;
+  Erp__Common__V1__Money *wage_base;
+  Erp__Common__V1__Money *employee_share;
+  Erp__Common__V1__Money *employer_share;
+};
+#define ERP__HR__V1__GOSI_LINE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&erp__hr__v1__gosi_line__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, NULL, NULL, NULL }
+
+
+struct  Erp__Hr__V1__GosiReportResponse
+{
+  ProtobufCMessage base;
+  /*
+   * The month's run ("PR-2026-11") and its status: a draft's figures may still change.
+   */
+  char *run_id;
+  Erp__Hr__V1__PayrollRunStatus status;
+  /*
+   * In employee id order.
+   */
+  size_t n_employees;
+  Erp__Hr__V1__GosiLine **employees;
+  Erp__Common__V1__Money *total_wage_base;
+  Erp__Common__V1__Money *total_employee_share;
+  Erp__Common__V1__Money *total_employer_share;
+  /*
+   * Both shares: what is owed to GOSI for the month.
+   */
+  Erp__Common__V1__Money *total_contribution;
+};
+#define ERP__HR__V1__GOSI_REPORT_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&erp__hr__v1__gosi_report_response__descriptor) \
+    , (char *)protobuf_c_empty_string, ERP__HR__V1__PAYROLL_RUN_STATUS__PAYROLL_RUN_STATUS_UNSPECIFIED, 0,NULL, NULL, NULL, NULL, NULL }
+
+
+struct  Erp__Hr__V1__WpsSalaryFileRequest
+{
+  ProtobufCMessage base;
+  /*
+   * "PR-2026-11", approved.
+   */
+  char *run_id;
+  /*
+   * The file's creation time (written in UAE time, UTC+4); the time of the call when unset.
+   */
+  Google__Protobuf__Timestamp *created_at;
+  /*
+   * Free text for the employer's own reference: up to 35 letters, digits, spaces, '-' or '/'.
+   */
+  char *employer_reference;
+};
+#define ERP__HR__V1__WPS_SALARY_FILE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&erp__hr__v1__wps_salary_file_request__descriptor) \
+    , (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string }
+
+
+struct  Erp__Hr__V1__WpsSalaryFileResponse
+{
+  ProtobufCMessage base;
+  /*
+   * EEEEEEEEEEEEEYYMMDDHHMMSS.SIF: employer id, creation date and time.
+   */
+  char *file_name;
+  /*
+   * One EDR line per paid employee, then the SCR line; CRLF line ends, ASCII.
+   */
+  char *content;
+  int32_t records;
+  Erp__Common__V1__Money *total;
+};
+#define ERP__HR__V1__WPS_SALARY_FILE_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&erp__hr__v1__wps_salary_file_response__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, NULL }
+
+
 /* Erp__Hr__V1__GetPayrollSettingsRequest methods */
 void   erp__hr__v1__get_payroll_settings_request__init
                      (Erp__Hr__V1__GetPayrollSettingsRequest         *message);
@@ -272,6 +429,44 @@ Erp__Hr__V1__PayrollSettings *
                       const uint8_t       *data);
 void   erp__hr__v1__payroll_settings__free_unpacked
                      (Erp__Hr__V1__PayrollSettings *message,
+                      ProtobufCAllocator *allocator);
+/* Erp__Hr__V1__GosiRates methods */
+void   erp__hr__v1__gosi_rates__init
+                     (Erp__Hr__V1__GosiRates         *message);
+size_t erp__hr__v1__gosi_rates__get_packed_size
+                     (const Erp__Hr__V1__GosiRates   *message);
+size_t erp__hr__v1__gosi_rates__pack
+                     (const Erp__Hr__V1__GosiRates   *message,
+                      uint8_t             *out);
+size_t erp__hr__v1__gosi_rates__pack_to_buffer
+                     (const Erp__Hr__V1__GosiRates   *message,
+                      ProtobufCBuffer     *buffer);
+Erp__Hr__V1__GosiRates *
+       erp__hr__v1__gosi_rates__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   erp__hr__v1__gosi_rates__free_unpacked
+                     (Erp__Hr__V1__GosiRates *message,
+                      ProtobufCAllocator *allocator);
+/* Erp__Hr__V1__WpsEmployer methods */
+void   erp__hr__v1__wps_employer__init
+                     (Erp__Hr__V1__WpsEmployer         *message);
+size_t erp__hr__v1__wps_employer__get_packed_size
+                     (const Erp__Hr__V1__WpsEmployer   *message);
+size_t erp__hr__v1__wps_employer__pack
+                     (const Erp__Hr__V1__WpsEmployer   *message,
+                      uint8_t             *out);
+size_t erp__hr__v1__wps_employer__pack_to_buffer
+                     (const Erp__Hr__V1__WpsEmployer   *message,
+                      ProtobufCBuffer     *buffer);
+Erp__Hr__V1__WpsEmployer *
+       erp__hr__v1__wps_employer__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   erp__hr__v1__wps_employer__free_unpacked
+                     (Erp__Hr__V1__WpsEmployer *message,
                       ProtobufCAllocator *allocator);
 /* Erp__Hr__V1__RunPayrollRequest methods */
 void   erp__hr__v1__run_payroll_request__init
@@ -463,6 +658,101 @@ Erp__Hr__V1__OvertimeReportResponse *
 void   erp__hr__v1__overtime_report_response__free_unpacked
                      (Erp__Hr__V1__OvertimeReportResponse *message,
                       ProtobufCAllocator *allocator);
+/* Erp__Hr__V1__GosiReportRequest methods */
+void   erp__hr__v1__gosi_report_request__init
+                     (Erp__Hr__V1__GosiReportRequest         *message);
+size_t erp__hr__v1__gosi_report_request__get_packed_size
+                     (const Erp__Hr__V1__GosiReportRequest   *message);
+size_t erp__hr__v1__gosi_report_request__pack
+                     (const Erp__Hr__V1__GosiReportRequest   *message,
+                      uint8_t             *out);
+size_t erp__hr__v1__gosi_report_request__pack_to_buffer
+                     (const Erp__Hr__V1__GosiReportRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Erp__Hr__V1__GosiReportRequest *
+       erp__hr__v1__gosi_report_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   erp__hr__v1__gosi_report_request__free_unpacked
+                     (Erp__Hr__V1__GosiReportRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Erp__Hr__V1__GosiLine methods */
+void   erp__hr__v1__gosi_line__init
+                     (Erp__Hr__V1__GosiLine         *message);
+size_t erp__hr__v1__gosi_line__get_packed_size
+                     (const Erp__Hr__V1__GosiLine   *message);
+size_t erp__hr__v1__gosi_line__pack
+                     (const Erp__Hr__V1__GosiLine   *message,
+                      uint8_t             *out);
+size_t erp__hr__v1__gosi_line__pack_to_buffer
+                     (const Erp__Hr__V1__GosiLine   *message,
+                      ProtobufCBuffer     *buffer);
+Erp__Hr__V1__GosiLine *
+       erp__hr__v1__gosi_line__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   erp__hr__v1__gosi_line__free_unpacked
+                     (Erp__Hr__V1__GosiLine *message,
+                      ProtobufCAllocator *allocator);
+/* Erp__Hr__V1__GosiReportResponse methods */
+void   erp__hr__v1__gosi_report_response__init
+                     (Erp__Hr__V1__GosiReportResponse         *message);
+size_t erp__hr__v1__gosi_report_response__get_packed_size
+                     (const Erp__Hr__V1__GosiReportResponse   *message);
+size_t erp__hr__v1__gosi_report_response__pack
+                     (const Erp__Hr__V1__GosiReportResponse   *message,
+                      uint8_t             *out);
+size_t erp__hr__v1__gosi_report_response__pack_to_buffer
+                     (const Erp__Hr__V1__GosiReportResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Erp__Hr__V1__GosiReportResponse *
+       erp__hr__v1__gosi_report_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   erp__hr__v1__gosi_report_response__free_unpacked
+                     (Erp__Hr__V1__GosiReportResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Erp__Hr__V1__WpsSalaryFileRequest methods */
+void   erp__hr__v1__wps_salary_file_request__init
+                     (Erp__Hr__V1__WpsSalaryFileRequest         *message);
+size_t erp__hr__v1__wps_salary_file_request__get_packed_size
+                     (const Erp__Hr__V1__WpsSalaryFileRequest   *message);
+size_t erp__hr__v1__wps_salary_file_request__pack
+                     (const Erp__Hr__V1__WpsSalaryFileRequest   *message,
+                      uint8_t             *out);
+size_t erp__hr__v1__wps_salary_file_request__pack_to_buffer
+                     (const Erp__Hr__V1__WpsSalaryFileRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Erp__Hr__V1__WpsSalaryFileRequest *
+       erp__hr__v1__wps_salary_file_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   erp__hr__v1__wps_salary_file_request__free_unpacked
+                     (Erp__Hr__V1__WpsSalaryFileRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Erp__Hr__V1__WpsSalaryFileResponse methods */
+void   erp__hr__v1__wps_salary_file_response__init
+                     (Erp__Hr__V1__WpsSalaryFileResponse         *message);
+size_t erp__hr__v1__wps_salary_file_response__get_packed_size
+                     (const Erp__Hr__V1__WpsSalaryFileResponse   *message);
+size_t erp__hr__v1__wps_salary_file_response__pack
+                     (const Erp__Hr__V1__WpsSalaryFileResponse   *message,
+                      uint8_t             *out);
+size_t erp__hr__v1__wps_salary_file_response__pack_to_buffer
+                     (const Erp__Hr__V1__WpsSalaryFileResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Erp__Hr__V1__WpsSalaryFileResponse *
+       erp__hr__v1__wps_salary_file_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   erp__hr__v1__wps_salary_file_response__free_unpacked
+                     (Erp__Hr__V1__WpsSalaryFileResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Erp__Hr__V1__GetPayrollSettingsRequest_Closure)
@@ -470,6 +760,12 @@ typedef void (*Erp__Hr__V1__GetPayrollSettingsRequest_Closure)
                   void *closure_data);
 typedef void (*Erp__Hr__V1__PayrollSettings_Closure)
                  (const Erp__Hr__V1__PayrollSettings *message,
+                  void *closure_data);
+typedef void (*Erp__Hr__V1__GosiRates_Closure)
+                 (const Erp__Hr__V1__GosiRates *message,
+                  void *closure_data);
+typedef void (*Erp__Hr__V1__WpsEmployer_Closure)
+                 (const Erp__Hr__V1__WpsEmployer *message,
                   void *closure_data);
 typedef void (*Erp__Hr__V1__RunPayrollRequest_Closure)
                  (const Erp__Hr__V1__RunPayrollRequest *message,
@@ -500,6 +796,21 @@ typedef void (*Erp__Hr__V1__OvertimeLine_Closure)
                   void *closure_data);
 typedef void (*Erp__Hr__V1__OvertimeReportResponse_Closure)
                  (const Erp__Hr__V1__OvertimeReportResponse *message,
+                  void *closure_data);
+typedef void (*Erp__Hr__V1__GosiReportRequest_Closure)
+                 (const Erp__Hr__V1__GosiReportRequest *message,
+                  void *closure_data);
+typedef void (*Erp__Hr__V1__GosiLine_Closure)
+                 (const Erp__Hr__V1__GosiLine *message,
+                  void *closure_data);
+typedef void (*Erp__Hr__V1__GosiReportResponse_Closure)
+                 (const Erp__Hr__V1__GosiReportResponse *message,
+                  void *closure_data);
+typedef void (*Erp__Hr__V1__WpsSalaryFileRequest_Closure)
+                 (const Erp__Hr__V1__WpsSalaryFileRequest *message,
+                  void *closure_data);
+typedef void (*Erp__Hr__V1__WpsSalaryFileResponse_Closure)
+                 (const Erp__Hr__V1__WpsSalaryFileResponse *message,
                   void *closure_data);
 
 /* --- services --- */
@@ -536,6 +847,14 @@ struct Erp__Hr__V1__Payroll_Service
                           const Erp__Hr__V1__OvertimeReportRequest *input,
                           Erp__Hr__V1__OvertimeReportResponse_Closure closure,
                           void *closure_data);
+  void (*gosi_report)(Erp__Hr__V1__Payroll_Service *service,
+                      const Erp__Hr__V1__GosiReportRequest *input,
+                      Erp__Hr__V1__GosiReportResponse_Closure closure,
+                      void *closure_data);
+  void (*wps_salary_file)(Erp__Hr__V1__Payroll_Service *service,
+                          const Erp__Hr__V1__WpsSalaryFileRequest *input,
+                          Erp__Hr__V1__WpsSalaryFileResponse_Closure closure,
+                          void *closure_data);
 };
 typedef void (*Erp__Hr__V1__Payroll_ServiceDestroy)(Erp__Hr__V1__Payroll_Service *);
 void erp__hr__v1__payroll__init (Erp__Hr__V1__Payroll_Service *service,
@@ -550,7 +869,9 @@ void erp__hr__v1__payroll__init (Erp__Hr__V1__Payroll_Service *service,
       function_prefix__ ## get_payroll_run,\
       function_prefix__ ## approve_payroll_run,\
       function_prefix__ ## payroll_cost,\
-      function_prefix__ ## overtime_report  }
+      function_prefix__ ## overtime_report,\
+      function_prefix__ ## gosi_report,\
+      function_prefix__ ## wps_salary_file  }
 void erp__hr__v1__payroll__get_settings(ProtobufCService *service,
                                         const Erp__Hr__V1__GetPayrollSettingsRequest *input,
                                         Erp__Hr__V1__PayrollSettings_Closure closure,
@@ -579,12 +900,22 @@ void erp__hr__v1__payroll__overtime_report(ProtobufCService *service,
                                            const Erp__Hr__V1__OvertimeReportRequest *input,
                                            Erp__Hr__V1__OvertimeReportResponse_Closure closure,
                                            void *closure_data);
+void erp__hr__v1__payroll__gosi_report(ProtobufCService *service,
+                                       const Erp__Hr__V1__GosiReportRequest *input,
+                                       Erp__Hr__V1__GosiReportResponse_Closure closure,
+                                       void *closure_data);
+void erp__hr__v1__payroll__wps_salary_file(ProtobufCService *service,
+                                           const Erp__Hr__V1__WpsSalaryFileRequest *input,
+                                           Erp__Hr__V1__WpsSalaryFileResponse_Closure closure,
+                                           void *closure_data);
 
 /* --- descriptors --- */
 
 extern const ProtobufCEnumDescriptor    erp__hr__v1__payroll_run_status__descriptor;
 extern const ProtobufCMessageDescriptor erp__hr__v1__get_payroll_settings_request__descriptor;
 extern const ProtobufCMessageDescriptor erp__hr__v1__payroll_settings__descriptor;
+extern const ProtobufCMessageDescriptor erp__hr__v1__gosi_rates__descriptor;
+extern const ProtobufCMessageDescriptor erp__hr__v1__wps_employer__descriptor;
 extern const ProtobufCMessageDescriptor erp__hr__v1__run_payroll_request__descriptor;
 extern const ProtobufCMessageDescriptor erp__hr__v1__get_payroll_run_request__descriptor;
 extern const ProtobufCMessageDescriptor erp__hr__v1__payslip__descriptor;
@@ -595,6 +926,11 @@ extern const ProtobufCMessageDescriptor erp__hr__v1__payroll_cost_response__desc
 extern const ProtobufCMessageDescriptor erp__hr__v1__overtime_report_request__descriptor;
 extern const ProtobufCMessageDescriptor erp__hr__v1__overtime_line__descriptor;
 extern const ProtobufCMessageDescriptor erp__hr__v1__overtime_report_response__descriptor;
+extern const ProtobufCMessageDescriptor erp__hr__v1__gosi_report_request__descriptor;
+extern const ProtobufCMessageDescriptor erp__hr__v1__gosi_line__descriptor;
+extern const ProtobufCMessageDescriptor erp__hr__v1__gosi_report_response__descriptor;
+extern const ProtobufCMessageDescriptor erp__hr__v1__wps_salary_file_request__descriptor;
+extern const ProtobufCMessageDescriptor erp__hr__v1__wps_salary_file_response__descriptor;
 extern const ProtobufCServiceDescriptor erp__hr__v1__payroll__descriptor;
 
 PROTOBUF_C__END_DECLS

@@ -802,7 +802,7 @@ const ProtobufCMessageDescriptor erp__hr__v1__position__descriptor =
   (ProtobufCMessageInit) erp__hr__v1__position__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor erp__hr__v1__employee__field_descriptors[16] =
+static const ProtobufCFieldDescriptor erp__hr__v1__employee__field_descriptors[19] =
 {
   {
     "id",
@@ -996,6 +996,42 @@ static const ProtobufCFieldDescriptor erp__hr__v1__employee__field_descriptors[1
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "nationality",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__Employee, nationality),
+    &erp__hr__v1__nationality__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "wps_person_id",
+    18,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__Employee, wps_person_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "wps_routing_code",
+    19,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Hr__V1__Employee, wps_routing_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned erp__hr__v1__employee__field_indices_by_name[] = {
   8,   /* field[8] = department_code */
@@ -1009,16 +1045,19 @@ static const unsigned erp__hr__v1__employee__field_indices_by_name[] = {
   7,   /* field[7] = manager_id */
   1,   /* field[1] = name_arabic */
   2,   /* field[2] = name_latin */
+  16,   /* field[16] = nationality */
   11,   /* field[11] = pay_rate */
   10,   /* field[10] = pay_type */
   9,   /* field[9] = position_code */
   6,   /* field[6] = termination_date */
   13,   /* field[13] = transport_allowance */
+  17,   /* field[17] = wps_person_id */
+  18,   /* field[18] = wps_routing_code */
 };
 static const ProtobufCIntRange erp__hr__v1__employee__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 16 }
+  { 0, 19 }
 };
 const ProtobufCMessageDescriptor erp__hr__v1__employee__descriptor =
 {
@@ -1028,7 +1067,7 @@ const ProtobufCMessageDescriptor erp__hr__v1__employee__descriptor =
   "Erp__Hr__V1__Employee",
   "erp.hr.v1",
   sizeof(Erp__Hr__V1__Employee),
-  16,
+  19,
   erp__hr__v1__employee__field_descriptors,
   erp__hr__v1__employee__field_indices_by_name,
   1,  erp__hr__v1__employee__number_ranges,
@@ -1447,6 +1486,36 @@ const ProtobufCEnumDescriptor erp__hr__v1__identity_kind__descriptor =
   erp__hr__v1__identity_kind__enum_values_by_name,
   1,
   erp__hr__v1__identity_kind__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue erp__hr__v1__nationality__enum_values_by_number[3] =
+{
+  { "NATIONALITY_UNSPECIFIED", "ERP__HR__V1__NATIONALITY__NATIONALITY_UNSPECIFIED", 0 },
+  { "NATIONALITY_SAUDI", "ERP__HR__V1__NATIONALITY__NATIONALITY_SAUDI", 1 },
+  { "NATIONALITY_NON_SAUDI", "ERP__HR__V1__NATIONALITY__NATIONALITY_NON_SAUDI", 2 },
+};
+static const ProtobufCIntRange erp__hr__v1__nationality__value_ranges[] = {
+{0, 0},{0, 3}
+};
+static const ProtobufCEnumValueIndex erp__hr__v1__nationality__enum_values_by_name[3] =
+{
+  { "NATIONALITY_NON_SAUDI", 2 },
+  { "NATIONALITY_SAUDI", 1 },
+  { "NATIONALITY_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor erp__hr__v1__nationality__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "erp.hr.v1.Nationality",
+  "Nationality",
+  "Erp__Hr__V1__Nationality",
+  "erp.hr.v1",
+  3,
+  erp__hr__v1__nationality__enum_values_by_number,
+  3,
+  erp__hr__v1__nationality__enum_values_by_name,
+  1,
+  erp__hr__v1__nationality__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
 static const ProtobufCEnumValue erp__hr__v1__pay_type__enum_values_by_number[3] =

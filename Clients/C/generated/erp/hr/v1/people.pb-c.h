@@ -47,6 +47,15 @@ typedef enum _Erp__Hr__V1__IdentityKind {
   ERP__HR__V1__IDENTITY_KIND__IDENTITY_KIND_PASSPORT = 3
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(ERP__HR__V1__IDENTITY_KIND)
 } Erp__Hr__V1__IdentityKind;
+/*
+ * Saudi social insurance (GOSI) treats Saudi nationals and others differently.
+ */
+typedef enum _Erp__Hr__V1__Nationality {
+  ERP__HR__V1__NATIONALITY__NATIONALITY_UNSPECIFIED = 0,
+  ERP__HR__V1__NATIONALITY__NATIONALITY_SAUDI = 1,
+  ERP__HR__V1__NATIONALITY__NATIONALITY_NON_SAUDI = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(ERP__HR__V1__NATIONALITY)
+} Erp__Hr__V1__Nationality;
 typedef enum _Erp__Hr__V1__PayType {
   ERP__HR__V1__PAY_TYPE__PAY_TYPE_UNSPECIFIED = 0,
   ERP__HR__V1__PAY_TYPE__PAY_TYPE_MONTHLY = 1,
@@ -157,10 +166,22 @@ struct  Erp__Hr__V1__Employee
    */
   char *iban;
   char *email;
+  /*
+   * For GOSI. Hiring with NATIONALITY_UNSPECIFIED: Saudi for a national id, non-Saudi for a
+   * residence id or a passport.
+   */
+  Erp__Hr__V1__Nationality nationality;
+  /*
+   * UAE Wage Protection System (WPS): the 14-digit person id of the employee's labour card
+   * (MOHRE), and the 9-digit routing code of the bank or exchange (agent) holding `iban`. Both
+   * empty, or both set (digits only).
+   */
+  char *wps_person_id;
+  char *wps_routing_code;
 };
 #define ERP__HR__V1__EMPLOYEE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&erp__hr__v1__employee__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, ERP__HR__V1__IDENTITY_KIND__IDENTITY_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, ERP__HR__V1__PAY_TYPE__PAY_TYPE_UNSPECIFIED, NULL, NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, ERP__HR__V1__IDENTITY_KIND__IDENTITY_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, ERP__HR__V1__PAY_TYPE__PAY_TYPE_UNSPECIFIED, NULL, NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, ERP__HR__V1__NATIONALITY__NATIONALITY_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Erp__Hr__V1__HireEmployeeRequest
@@ -639,6 +660,7 @@ void erp__hr__v1__people__headcount(ProtobufCService *service,
 /* --- descriptors --- */
 
 extern const ProtobufCEnumDescriptor    erp__hr__v1__identity_kind__descriptor;
+extern const ProtobufCEnumDescriptor    erp__hr__v1__nationality__descriptor;
 extern const ProtobufCEnumDescriptor    erp__hr__v1__pay_type__descriptor;
 extern const ProtobufCMessageDescriptor erp__hr__v1__department__descriptor;
 extern const ProtobufCMessageDescriptor erp__hr__v1__list_departments_request__descriptor;
