@@ -25,7 +25,12 @@ enum SearchBench {
   static func run(_ server: BenchServer, customers count: Int) async throws {
     let tenant = try TenantID(validating: "searched")
     try await server.customers("bench_search", tenants: [tenant]) { client, pool in
-      try await Self.measure(Erp_Customers_V1_Customers.Client(wrapping: client), pool, tenant, count)
+      try await Self.measure(
+        Erp_Customers_V1_Customers.Client(wrapping: client),
+        pool,
+        tenant,
+        count
+      )
     }
   }
 
