@@ -40,7 +40,9 @@ struct SalesStack: Sendable {
   var billing: Erp_Finance_V1_Billing.Client<ERPTransport.Client> { .init(wrapping: self.finance) }
   var ledger: Erp_Finance_V1_Ledger.Client<ERPTransport.Client> { .init(wrapping: self.finance) }
 
-  static let services = ["finance", "customers", "supplychain", "sales"]
+  /// Sales and the services it calls, from the catalog.
+  static let services = ([ERPDomain.sales] + ServiceCatalog.placement(of: .sales).calls)
+    .map(\.rawValue)
 
   /// The four services running, a fresh tenant provisioned in each; a test that replaces a
   /// member by its executable (``SystemMember/processEnvironment(opsPort:)``) starts here.
