@@ -2,7 +2,6 @@ import BenchmarkSupport
 import Customers
 import ERPDevCluster
 import ERPProtos
-import ERPRuntime
 import ERPStore
 import ERPTransport
 import Foundation
@@ -21,8 +20,19 @@ enum ImportBench {
   static func run(_ server: BenchServer, rows count: Int) async throws -> Double {
     let ours = try TenantID(validating: "imported")
     let reference = try TenantID(validating: "copied")
-    let pool = try await server.customersDatabase("bench_import", tenants: [ours, reference])
+    return try await server.customers("bench_import", tenants: [ours, reference]) { client, _ in
+      try await Self.compare(server, client, rows: count, ours: ours, reference: reference)
+    }
+  }
 
+  /// COPY into `reference`'s tables, then the import into `ours` through `client`.
+  private static func compare(
+    _ server: BenchServer,
+    _ client: GRPCClient<ERPTransport.Client>,
+    rows count: Int,
+    ours: TenantID,
+    reference: TenantID
+  ) async throws -> Double {
     // COPY: the rows as the import would store them, into the reference tenant's tables.
     let directory = NSTemporaryDirectory() + "erp-import-\(getpid())"
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -73,52 +83,29 @@ enum ImportBench {
     )
     let copySeconds = Measure.seconds(copyStart.duration(to: .now))
 
-    // Ours: the RPC, streamed over TCP from a client in this process.
-    let transport = ERPTransport.Server(config: .init(host: "127.0.0.1", port: 0))
-    let rpcServer = GRPCServer(
-      transport: transport,
-      services: CustomersService.services(pool: pool),
-      interceptors: [TenantInterceptor(pool: pool)]
-    )
-    let summary: Erp_Customers_V1_ImportSummary
-    let importSeconds: Double
-    (summary, importSeconds) = try await withThrowingTaskGroup(of: Void.self) { group in
-      group.addTask { try await rpcServer.serve() }
-      let port = try await transport.listeningAddress.port!
-      let client = GRPCClient(
-        transport: ERPTransport.Client(targets: [.init(host: "127.0.0.1", port: port)]),
-        interceptors: [DownstreamInterceptor(secret: "bench")]
-      )
-      group.addTask { try await client.runConnections() }
-      let start = ContinuousClock.now
-      let summary = try await RequestContext.$tenant.withValue(ours) {
-        try await Erp_Customers_V1_Customers.Client(wrapping: client).importCustomers { writer in
-          for number in 1...count {
-            let data = Self.row(number)
-            var row = Erp_Customers_V1_ImportRow()
-            row.rowNumber = Int64(number)
-            row.externalID = "legacy-\(number)"
-            row.customer.kind = .organisation
-            row.customer.name = data.name
-            row.customer.emails = [data.email]
-            row.customer.phones = [data.phone]
-            row.customer.tags = ["imported"]
-            row.customer.stage = .customer
-            try await writer.write(row)
-          }
-        }
+    // Ours: the RPC, streamed over TCP from a client in this process (the tenant bound).
+    let start = ContinuousClock.now
+    let summary = try await Erp_Customers_V1_Customers.Client(wrapping: client).importCustomers {
+      writer in
+      for number in 1...count {
+        let data = Self.row(number)
+        var row = Erp_Customers_V1_ImportRow()
+        row.rowNumber = Int64(number)
+        row.externalID = "legacy-\(number)"
+        row.customer.kind = .organisation
+        row.customer.name = data.name
+        row.customer.emails = [data.email]
+        row.customer.phones = [data.phone]
+        row.customer.tags = ["imported"]
+        row.customer.stage = .customer
+        try await writer.write(row)
       }
-      let elapsed = Measure.seconds(start.duration(to: .now))
-      client.beginGracefulShutdown()
-      rpcServer.beginGracefulShutdown()
-      try await group.waitForAll()
-      return (summary, elapsed)
     }
+    let importSeconds = Measure.seconds(start.duration(to: .now))
     precondition(
       summary.created == Int64(count) && summary.errors.isEmpty,
       "import incomplete: \(summary)"
     )
-    await pool.shutdown()
     say(
       "COPY (customers, emails, phones): \(Measure.format(copySeconds, 1)) s, \(Measure.format(Double(count) / copySeconds, 0)) rows/s"
     )

@@ -1,7 +1,5 @@
 import BenchmarkSupport
-import Customers
 import ERPProtos
-import ERPRuntime
 import ERPStore
 import ERPTransport
 import GRPCCore
@@ -26,7 +24,23 @@ enum SearchBench {
 
   static func run(_ server: BenchServer, customers count: Int) async throws {
     let tenant = try TenantID(validating: "searched")
-    let pool = try await server.customersDatabase("bench_search", tenants: [tenant])
+    try await server.customers("bench_search", tenants: [tenant]) { client, pool in
+      try await Self.measure(
+        Erp_Customers_V1_Customers.Client(wrapping: client),
+        pool,
+        tenant,
+        count
+      )
+    }
+  }
+
+  /// Generates `count` customers of `tenant` by SQL, then times searches through `customers`.
+  private static func measure(
+    _ customers: Erp_Customers_V1_Customers.Client<ERPTransport.Client>,
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    _ count: Int
+  ) async throws {
     let start = ContinuousClock.now
     func array(_ values: [String]) -> String { "ARRAY['" + values.joined(separator: "','") + "']" }
     try await pool.withTenant(tenant) { session in
@@ -46,50 +60,27 @@ enum SearchBench {
       "generated \(count) customers in \(Measure.format(Measure.seconds(start.duration(to: .now)), 1)) s"
     )
 
-    let transport = ERPTransport.Server(config: .init(host: "127.0.0.1", port: 0))
-    let rpcServer = GRPCServer(
-      transport: transport,
-      services: CustomersService.services(pool: pool),
-      interceptors: [TenantInterceptor(pool: pool)]
-    )
-    let samples: [Double] = try await withThrowingTaskGroup(of: Void.self) { group in
-      group.addTask { try await rpcServer.serve() }
-      let port = try await transport.listeningAddress.port!
-      let client = GRPCClient(
-        transport: ERPTransport.Client(targets: [.init(host: "127.0.0.1", port: port)]),
-        interceptors: [DownstreamInterceptor(secret: "bench")]
-      )
-      group.addTask { try await client.runConnections() }
-      let customers = Erp_Customers_V1_Customers.Client(wrapping: client)
-      var samples: [Double] = []
-      try await RequestContext.$tenant.withValue(tenant) {
-        for index in 0..<300 {
-          var request = Erp_Customers_V1_SearchCustomersRequest()
-          // Whole names, family names alone, and names with a typo, Arabic and Latin.
-          switch index % 4 {
-          case 0: request.query = "\(Self.arabicFirst[index % 12]) \(Self.arabicLast[index % 10])"
-          case 1: request.query = Self.latinLast[index % 10]
-          case 2:
-            request.query =
-              "\(Self.latinFirst[index % 12]) \(Self.latinLast[index % 10]) \(index * 3 + 1)"
-          default: request.query = "أَحْمَد \(Self.arabicLast[index % 10])"
-          }
-          request.page.pageSize = 20
-          let begin = ContinuousClock.now
-          let response = try await customers.searchCustomers(request)
-          if index >= 20 { samples.append(Measure.seconds(begin.duration(to: .now))) }
-          precondition(
-            !response.results.isEmpty || index % 4 == 2,
-            "no result for \(request.query)"
-          )
-        }
+    var samples: [Double] = []
+    for index in 0..<300 {
+      var request = Erp_Customers_V1_SearchCustomersRequest()
+      // Whole names, family names alone, and names with a typo, Arabic and Latin.
+      switch index % 4 {
+      case 0: request.query = "\(Self.arabicFirst[index % 12]) \(Self.arabicLast[index % 10])"
+      case 1: request.query = Self.latinLast[index % 10]
+      case 2:
+        request.query =
+          "\(Self.latinFirst[index % 12]) \(Self.latinLast[index % 10]) \(index * 3 + 1)"
+      default: request.query = "أَحْمَد \(Self.arabicLast[index % 10])"
       }
-      client.beginGracefulShutdown()
-      rpcServer.beginGracefulShutdown()
-      try await group.waitForAll()
-      return samples
+      request.page.pageSize = 20
+      let begin = ContinuousClock.now
+      let response = try await customers.searchCustomers(request)
+      if index >= 20 { samples.append(Measure.seconds(begin.duration(to: .now))) }
+      precondition(
+        !response.results.isEmpty || index % 4 == 2,
+        "no result for \(request.query)"
+      )
     }
-    await pool.shutdown()
     let sorted = samples.sorted()
     say(
       "search over \(count) customers: p50 \(Measure.format(sorted[sorted.count / 2] * 1000, 1)) ms, "

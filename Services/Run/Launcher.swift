@@ -119,7 +119,7 @@ struct Launcher {
   /// PostgreSQL if we started it.
   func stop(_ supervisor: Supervisor, database: Databases) async {
     await supervisor.stop(grace: .seconds(15))
-    database.bouncer?.stop()
+    await database.bouncer?.stop()
     do {
       try await database.cluster?.stop()
     } catch {

@@ -68,7 +68,7 @@ public struct PgBouncer: Sendable {
   ) async throws -> PgBouncer {
     let bouncer = PgBouncer(directory: directory)
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    bouncer.stop()
+    await bouncer.stop()
     let ini = directory + "/pgbouncer.ini"
     try Self.configuration(directory: directory, serverPort: serverPort, poolSize: poolSize)
       .write(toFile: ini, atomically: true, encoding: .utf8)
@@ -92,15 +92,37 @@ public struct PgBouncer: Sendable {
   }
 
   /// Stops a PgBouncer running from this folder (SIGINT: safe shutdown, after the transactions
-  /// in flight), if any.
-  public func stop() {
-    guard
-      let text = try? String(contentsOfFile: self.directory + "/pgbouncer.pid", encoding: .utf8),
-      let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
-    else { return }
+  /// in flight), if any, and returns once it has gone: SIGKILL after 10 s. It waits without
+  /// blocking a thread (erp-run stops it from its cooperative pool).
+  public func stop() async {
+    guard let pid = self.runningPID() else { return }
     kill(pid, SIGINT)
-    let deadline = Date().addingTimeInterval(10)
-    while kill(pid, 0) == 0 && Date() < deadline { usleep(20_000) }
+    let deadline = ContinuousClock.now + .seconds(10)
+    while kill(pid, 0) == 0 && ContinuousClock.now < deadline {
+      do { try await Task.sleep(for: .milliseconds(20)) } catch { break }
+    }
+    self.finish(pid)
+  }
+
+  /// The same for an `atexit` handler, where nothing can be awaited: blocks its thread.
+  public func stopAtExit() {
+    guard let pid = self.runningPID() else { return }
+    kill(pid, SIGINT)
+    let deadline = ContinuousClock.now + .seconds(10)
+    while kill(pid, 0) == 0 && ContinuousClock.now < deadline { usleep(20_000) }
+    self.finish(pid)
+  }
+
+  /// The pid in this folder's pidfile, if any.
+  private func runningPID() -> Int32? {
+    guard
+      let text = try? String(contentsOfFile: self.directory + "/pgbouncer.pid", encoding: .utf8)
+    else { return nil }
+    return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+  }
+
+  /// Kills `pid` if the signal did not end it, and removes the pidfile.
+  private func finish(_ pid: Int32) {
     if kill(pid, 0) == 0 { kill(pid, SIGKILL) }
     try? FileManager.default.removeItem(atPath: self.directory + "/pgbouncer.pid")
   }

@@ -68,7 +68,10 @@ public struct InProcessSystem: Sendable {
     } catch {
       result = .failure(error)
     }
-    for member in started.reversed() { await member.stop() }
+    for member in started.reversed() {
+      await member.stop()
+      await member.close()
+    }
     return try result.get()
   }
 
@@ -87,7 +90,7 @@ public struct InProcessSystem: Sendable {
     _ body: @Sendable (GRPCClient<ERPTransport.Client>) async throws -> T
   ) async throws -> T {
     guard let member = self[name] else {
-      throw SystemError(message: "\(name) is not running in this system")
+      throw SystemError(message: "\(name) is not part of this system")
     }
     return try await withServiceClient(port: member.port, secret: Self.secret, body)
   }
@@ -100,7 +103,18 @@ public struct InProcessSystem: Sendable {
     _ body: @Sendable ([String: GRPCClient<ERPTransport.Client>]) async throws -> T
   ) async throws -> T {
     try await self.provision(tenant)
-    return try await self.withClients(names[...], [:]) { clients in
+    return try await self.withClients(names, tenant: tenant, body)
+  }
+
+  /// Runs `body` with `tenant` bound in ``RequestContext`` and a client of each service in
+  /// `names`, by name, without provisioning (a second connection to a tenant already set up).
+  /// A client reaches the member's port, whether the member or a process in its place serves it.
+  public func withClients<T: Sendable>(
+    _ names: [String],
+    tenant: TenantID,
+    _ body: @Sendable ([String: GRPCClient<ERPTransport.Client>]) async throws -> T
+  ) async throws -> T {
+    try await self.withClients(names[...], [:]) { clients in
       try await RequestContext.$tenant.withValue(tenant) { try await body(clients) }
     }
   }

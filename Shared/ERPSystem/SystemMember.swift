@@ -7,18 +7,21 @@ import Prometheus
 /// One service of an ``InProcessSystem``: its production runner (TenantAdmin, the standard
 /// interceptors including authentication and field limits, the ops port, start-up migration,
 /// peer connections and its background workers) on a loopback port. It can be stopped and
-/// started again on the same port, as a process that crashed and was restarted.
+/// started again on the same port, as a process that crashed and was restarted, or replaced on
+/// that port by the service's real executable (``processEnvironment``).
 public final class SystemMember: Sendable {
   public let entry: ServiceEntry
   public let definition: ServiceDefinition
   /// The RPC port, the same across restarts.
   public let port: Int
+  /// A pool of the test's own on the service's database, open while the system runs whether the
+  /// service is running, stopped or replaced by a process: for direct SQL checks of what the
+  /// service wrote, and for provisioning. The runner's own pool closes when the runner stops.
+  public let pool: ConnectionPool
   private let configuration: ServiceConfiguration
   private let variables: [String: String]
   private let logger: Logger
   private let running = NIOLockedValueBox<Running?>(nil)
-  /// The latest runner's pool: kept after a stop, for a test to look at what was written.
-  private let lastPool: NIOLockedValueBox<ConnectionPool>
 
   private struct Running: Sendable {
     var runner: ServiceRunner
@@ -26,28 +29,59 @@ public final class SystemMember: Sendable {
   }
 
   /// Starts the runner and returns once it listens and every tenant schema is up to date.
+  /// `pool` is the test's pool on the same database (a new one when `nil`, which ``close()``
+  /// shuts down; a replica shares its primary's).
   init(
     entry: ServiceEntry,
     definition: ServiceDefinition,
     configuration: ServiceConfiguration,
     variables: [String: String],
-    logger: Logger
+    logger: Logger,
+    pool: ConnectionPool? = nil
   ) async throws {
     self.entry = entry
     self.definition = definition
     self.variables = variables
     self.logger = logger
-    let running = try await Self.start(definition, configuration, variables, logger)
+    self.pool = pool ?? Self.inspectionPool(configuration.databaseURL)
+    let running: Running
+    do {
+      running = try await Self.start(definition, configuration, variables, logger)
+    } catch {
+      if pool == nil { await self.pool.shutdown() }
+      throw error
+    }
     self.port = try await running.runner.rpcPort
     var fixed = configuration
     fixed.port = self.port
     self.configuration = fixed
-    self.lastPool = NIOLockedValueBox(running.runner.pool)
     self.running.withLockedValue { $0 = running }
   }
 
-  /// The running service's database pool (the last one's after a stop).
-  public var pool: ConnectionPool { self.lastPool.withLockedValue { $0 } }
+  /// The conninfo of the service's database.
+  public var databaseURL: String { self.configuration.databaseURL }
+
+  /// The environment that runs the service's executable in this member's place, after
+  /// ``stop()``: the same database, secret, peers and RPC port (so its callers reach it where
+  /// they reached the member), the ops port `opsPort`.
+  public func processEnvironment(opsPort: Int) -> [String: String] {
+    var environment = self.variables
+    environment["ERP_PORT"] = String(self.port)
+    environment["ERP_OPS_PORT"] = String(opsPort)
+    return environment
+  }
+
+  /// The running service's background worker of type `W` (its outbox relay, say), for a test
+  /// that drives it; `nil` when stopped or when the service runs none.
+  public func worker<W: Sendable>(_ type: W.Type) -> W? {
+    let workers = self.running.withLockedValue { $0?.runner.background } ?? []
+    return workers.lazy.compactMap { $0 as? W }.first
+  }
+
+  /// The running service's metrics (what its `/metrics` serves); `nil` when stopped.
+  public var metrics: ServiceMetrics? {
+    self.running.withLockedValue { $0?.runner.metrics }
+  }
 
   /// The ops HTTP port of the running service.
   public var opsPort: Int {
@@ -78,8 +112,12 @@ public final class SystemMember: Sendable {
       self.variables,
       self.logger
     )
-    self.lastPool.withLockedValue { $0 = running.runner.pool }
     self.running.withLockedValue { $0 = running }
+  }
+
+  /// Closes the test's pool, once the member (and its replicas) stopped for good.
+  func close() async {
+    await self.pool.shutdown()
   }
 
   /// Another replica of this service on the same database and peers, on a port of its own; the
@@ -92,8 +130,16 @@ public final class SystemMember: Sendable {
       definition: self.definition,
       configuration: configuration,
       variables: self.variables,
-      logger: self.logger
+      logger: self.logger,
+      pool: self.pool
     )
+  }
+
+  private static func inspectionPool(_ conninfo: String) -> ConnectionPool {
+    var config = ConnectionPool.Config(conninfo: conninfo)
+    config.maxConnections = 2
+    config.minConnections = 0
+    return ConnectionPool(config: config)
   }
 
   private static func start(

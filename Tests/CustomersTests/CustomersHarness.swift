@@ -1,7 +1,7 @@
-import Customers
 import ERPProtos
 import ERPRuntime
 import ERPStore
+import ERPSystem
 import ERPTestSupport
 import ERPTransport
 import GRPCCore
@@ -11,14 +11,10 @@ typealias InteractionsClient = Erp_Customers_V1_Interactions.Client<ERPTransport
 typealias PipelineClient = Erp_Customers_V1_Pipeline.Client<ERPTransport.Client>
 typealias InsightsClient = Erp_Customers_V1_Insights.Client<ERPTransport.Client>
 
-/// The customers service over real TCP on a real PostgreSQL, for tenants of the test's own.
+/// The customers service on production's runner (``InProcessSystem``: the services'
+/// authentication, field limits, TenantAdmin, start-up set-up of its database), over real TCP on
+/// a real PostgreSQL database of its own, for tenants of the test's own.
 enum CustomersHarness {
-  static let prepared = Task<Void, any Error> {
-    let pool = try await TestDatabase.pool(maxConnections: 1)
-    try await CustomersService.definition.prepareDatabase(pool)
-    await pool.shutdown()
-  }
-
   /// Runs `body` with a client and `tenants` fresh tenants; calls go to the tenant bound with
   /// `RequestContext.$tenant` (the first one unless the body binds another).
   static func run<T: Sendable>(
@@ -68,19 +64,15 @@ enum CustomersHarness {
     tenants count: Int,
     _ body: @Sendable (GRPCClient<ERPTransport.Client>, [TenantID]) async throws -> T
   ) async throws -> T {
-    try await self.prepared.value
-    let pool = try await TestDatabase.pool(maxConnections: 8)
-    let tenants = (0..<count).map { _ in TestDatabase.uniqueTenant("crm") }
-    for tenant in tenants { try await pool.provision(tenant, migrations: CustomersMigrations.all) }
-    defer { Task { await pool.shutdown() } }
-    return try await withLoopbackServer(
-      services: CustomersService.services(pool: pool),
-      interceptors: [RequestValidationInterceptor(), TenantInterceptor(pool: pool)]
-    ) { _, port in
-      try await withServiceClient(port: port, secret: "unused-in-these-tests") { client in
-        try await RequestContext.$tenant.withValue(tenants[0]) {
-          try await body(client, tenants)
-        }
+    var options = InProcessSystem.Options(services: ["customers"]) { _ in
+      try await TestDatabase.isolatedConninfo("crm_customers")
+    }
+    options.poolSize = 8
+    return try await InProcessSystem.run(options) { system in
+      let tenants = (0..<count).map { _ in TestDatabase.uniqueTenant("crm") }
+      for tenant in tenants { try await system.provision(tenant) }
+      return try await system.withClients(["customers"], tenant: tenants[0]) { clients in
+        try await body(clients["customers"]!, tenants)
       }
     }
   }

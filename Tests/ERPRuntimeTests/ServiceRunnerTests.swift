@@ -8,9 +8,13 @@ import Logging
 import Prometheus
 import Testing
 
-/// A tenant-scoped method that takes a while, to see drains finish it.
+/// A tenant-scoped method that answers only once the test releases it, to see drains finish it.
 private struct SlowService: RegistrableRPCService {
   static let slow = MethodDescriptor(fullyQualifiedService: "test.Slow", method: "Wait")
+  /// A value each time a call reaches the handler (one test calls the method).
+  static let arrivals = AsyncStream<Void>.makeStream()
+  /// What the handler waits for before it answers.
+  static let releases = AsyncStream<Void>.makeStream()
 
   func registerMethods<T: ServerTransport>(with router: inout RPCRouter<T>) {
     router.registerHandler(
@@ -19,7 +23,9 @@ private struct SlowService: RegistrableRPCService {
       serializer: RawSerializer()
     ) { request, _ in
       for try await _ in request.messages {}
-      try await Task.sleep(for: .milliseconds(400))
+      Self.arrivals.continuation.yield()
+      for await _ in Self.releases.stream { break }
+      try Task.checkCancellation()  // a drain that cancelled the call ended the wait early
       let tenant = try RequestContext.requireTenant()
       return StreamingServerResponse(single: ServerResponse(message: Array(tenant.slug.utf8)))
     }
@@ -80,11 +86,9 @@ struct ServiceRunnerTests {
   func servesWithAuth() async throws {
     try await withRunner { runner, client in
       let opsPort = try await runner.opsPort
-      var ready = try await OpsProbe.get(port: opsPort, path: "/readyz")
-      for _ in 0..<100 where ready.status != 200 {
-        try await Task.sleep(for: .milliseconds(50))
-        ready = try await OpsProbe.get(port: opsPort, path: "/readyz")
-      }
+      // Ready exactly when the start-up migration has finished: wait for that, not for a time.
+      #expect(await runner.migrated())
+      let ready = try await OpsProbe.get(port: opsPort, path: "/readyz")
       #expect(ready.status == 200)
 
       let tenant = TestDatabase.uniqueTenant("run")
@@ -150,8 +154,11 @@ struct ServiceRunnerTests {
         deserializer: RawDeserializer(),
         options: .defaults
       ) { try $0.message }
-      try await Task.sleep(for: .milliseconds(150))
+      // The call is in the handler, then the shutdown begins, and only then may it answer: a
+      // drain that cancelled or refused it would fail the call.
+      for await _ in SlowService.arrivals.stream { break }
       await runner.shutdown()
+      SlowService.releases.continuation.yield()
       let bytes = try await answer
       #expect(String(decoding: bytes, as: UTF8.self) == tenant.slug)
     }

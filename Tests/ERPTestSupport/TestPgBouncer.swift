@@ -31,7 +31,7 @@ public enum TestPgBouncer {
     let bouncer = try await PgBouncer.start(in: Self.directory, serverPort: port)
     atexit {
       let bouncer = PgBouncer(directory: TestPgBouncer.directory)
-      bouncer.stop()
+      bouncer.stopAtExit()
       try? FileManager.default.removeItem(atPath: bouncer.directory)
     }
     return bouncer

@@ -1,6 +1,7 @@
 import ERPProtos
 import ERPRuntime
 import ERPStore
+import ERPSystem
 import ERPTestSupport
 import ERPTransport
 import GRPCCore
@@ -10,7 +11,9 @@ import GRPCCore
 typealias Ledger = Erp_Finance_V1_Ledger.Client<ERPTransport.Client>
 typealias Billing = Erp_Finance_V1_Billing.Client<ERPTransport.Client>
 
-/// A finance `Ledger` served over real TCP on a real PostgreSQL, for a tenant of the test's own.
+/// The finance service on production's runner (``InProcessSystem``: the services'
+/// authentication, field limits, TenantAdmin), over real TCP on a real PostgreSQL database of its
+/// own, for a tenant of the test's own.
 enum LedgerHarness {
   /// The same with the `Billing` API as well.
   static func withBilling<T: Sendable>(
@@ -31,28 +34,25 @@ enum LedgerHarness {
     }
   }
 
+  /// `body` gets the client, a pool on finance's database (for direct SQL checks) and the tenant.
   static func clients<T: Sendable>(
     baseCurrency: String?,
     _ body: @Sendable (GRPCClient<ERPTransport.Client>, ConnectionPool, TenantID) async throws -> T
   ) async throws -> T {
-    let pool = try await TestDatabase.pool(maxConnections: 20)
-    let tenant = TestDatabase.uniqueTenant("fin")
-    try await pool.provision(tenant, migrations: FinanceMigrations.all)
-    defer { Task { await pool.shutdown() } }
-    return try await withLoopbackServer(
-      services: [LedgerAPI(pool: pool), BillingAPI(pool: pool)],
-      interceptors: [RequestValidationInterceptor(), TenantInterceptor(pool: pool)]
-    ) { _, port in
-      try await withServiceClient(port: port, secret: "unused-in-these-tests") { client in
-        return try await RequestContext.$tenant.withValue(tenant) {
-          let ledger = Ledger(wrapping: client)
-          if let baseCurrency {
-            var request = Erp_Finance_V1_SetBaseCurrencyRequest()
-            request.currencyCode = baseCurrency
-            _ = try await ledger.setBaseCurrency(request)
-          }
-          return try await body(client, pool, tenant)
+    var options = InProcessSystem.Options(services: ["finance"]) { _ in
+      try await TestDatabase.isolatedConninfo("fin_finance")
+    }
+    options.poolSize = 20
+    return try await InProcessSystem.run(options) { system in
+      let tenant = TestDatabase.uniqueTenant("fin")
+      return try await system.withTenant(tenant, clients: ["finance"]) { clients in
+        let client = clients["finance"]!
+        if let baseCurrency {
+          var request = Erp_Finance_V1_SetBaseCurrencyRequest()
+          request.currencyCode = baseCurrency
+          _ = try await Ledger(wrapping: client).setBaseCurrency(request)
         }
+        return try await body(client, system["finance"]!.pool, tenant)
       }
     }
   }

@@ -1,52 +1,36 @@
 import ERPProtos
 import ERPRuntime
 import ERPStore
+import ERPSystem
 import ERPTestSupport
 import Foundation
 import GRPCCore
-import Sales
 import Testing
 
 @Suite("Sales killed mid-order")
 struct CrashRecoveryTests {
-  /// erp-sales runs as a real process against the peers served here. With
-  /// `ERP_SALES_FAULT=exit-after-reserve` it exits the moment an order's reservations are made,
-  /// before the order is marked confirmed (the window a crash could hit). Restarted without it,
-  /// its recovery finds the order still confirming and finishes it: reservations made once,
-  /// one invoice, one event.
+  /// erp-sales runs as a real process in the in-process sales member's place (its database,
+  /// port and peers). With `ERP_SALES_FAULT=exit-after-reserve` it exits the moment an order's
+  /// reservations are made, before the order is marked confirmed (the window a crash could hit).
+  /// Restarted without it, its recovery finds the order still confirming and finishes it:
+  /// reservations made once, one invoice, one event.
   @Test("killed between reserving and invoicing, then restarted: the order ends consistent")
   func recoveryFinishesTheConfirmation() async throws {
-    try await SalesStack.peers { ports, tenant, _ in
-      let database = "so_sales_crash"
-      let conninfo = try await TestDatabase.isolatedConninfo(database)
-      let pool = try await TestDatabase.isolatedPool(database, maxConnections: 2)
-      try await pool.provision(tenant, migrations: SalesService.definition.migrations)
-      await pool.shutdown()
-      let own = try FreePorts.distinct(2)
-      let (rpcPort, opsPort) = (own[0], own[1])
-      let secret = "crash-test-secret-0123456789"
-      var environment = ProcessInfo.processInfo.environment
-      environment["ERP_DATABASE_URL"] = conninfo
-      environment["ERP_PORT"] = String(rpcPort)
-      environment["ERP_OPS_PORT"] = String(opsPort)
-      environment["ERP_SERVICE_SECRET"] = secret
+    try await SalesStack.system { system, tenant in
+      let member = system["sales"]!
+      await member.stop()  // the process below serves its database and port instead
+      let opsPort = try FreePorts.distinct(1)[0]
+      var environment = ProcessInfo.processInfo.environment.merging(
+        member.processEnvironment(opsPort: opsPort)
+      ) { $1 }
       environment["ERP_LOG_LEVEL"] = "info"
-      for (name, port) in ports {
-        environment["ERP_PEER_\(name.uppercased())"] = "127.0.0.1:\(port)"
-      }
       let executable = try Subprocess.builtProduct("erp-sales")
 
       var faulty = environment
       faulty["ERP_SALES_FAULT"] = "exit-after-reserve"
       let first = try await RunningProcess(executable, [], environment: faulty)
       try await Self.waitUntilReady(opsPort)
-      let number = try await SalesStack.clients(
-        salesPort: rpcPort,
-        ports: ports,
-        tenant: tenant,
-        pool: pool,
-        secret: secret
-      ) { stack in
+      let number = try await SalesStack.clients(system, tenant) { stack in
         var settings = Erp_Sales_V1_SalesSettings()
         settings.invoiceOn = .confirmation
         settings.paymentTermsDays = 30
@@ -64,14 +48,7 @@ struct CrashRecoveryTests {
       let second = try await RunningProcess(executable, [], environment: environment)
       defer { second.signal(SIGTERM) }
       try await Self.waitUntilReady(opsPort)
-      try await SalesStack.clients(
-        salesPort: rpcPort,
-        ports: ports,
-        tenant: tenant,
-        pool: pool,
-        secret: secret,
-        seeded: true
-      ) { stack in
+      try await SalesStack.clients(system, tenant, seeded: true) { stack in
         try await eventually("the restarted service confirms and invoices \(number)") {
           let order = try await stack.order(number)
           return order.status == .confirmed && !order.invoiceNumbers.isEmpty

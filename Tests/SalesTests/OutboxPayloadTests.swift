@@ -1,6 +1,7 @@
 import ERPProtos
 import ERPRuntime
 import ERPStore
+import ERPSystem
 import ERPTestSupport
 import Foundation
 import GRPCCore
@@ -47,7 +48,7 @@ struct OutboxPayloadTests {
           try await Outbox.enqueue(session, topic: topic, key: key, payload: payload)
         }
       }
-      let undelivered = await stack.relay!.deliverPending(stack.tenant)
+      let undelivered = await stack.relay.deliverPending(stack.tenant)
       let errors = try await stack.salesPool.tenantQuery(
         stack.tenant,
         "SELECT key, last_error FROM outbox WHERE last_error IS NOT NULL"
@@ -81,7 +82,7 @@ struct OutboxPayloadTests {
           )
         )
       }
-      #expect(await stack.relay!.deliverPending(stack.tenant) == 0)
+      #expect(await stack.relay.deliverPending(stack.tenant) == 0)
       let result: @Sendable () async throws -> String? = {
         try await stack.salesPool.tenantQuery(
           stack.tenant,
@@ -95,7 +96,7 @@ struct OutboxPayloadTests {
         stack.tenant,
         "UPDATE outbox SET delivered_at = NULL, result = NULL WHERE key = 'sales:chart:entry'"
       )
-      try await stack.peerPools["finance"]!.withTenant(stack.tenant) { session in
+      try await stack.system["finance"]!.pool.withTenant(stack.tenant) { session in
         try await session.query(
           "UPDATE account SET active = active, role = NULL WHERE role = 'cash'"
         )
@@ -104,7 +105,7 @@ struct OutboxPayloadTests {
             + "SELECT '1110', 'Bank', 'asset', 'cash', id FROM account WHERE code = '1000'"
         )
       }
-      #expect(await stack.relay!.deliverPending(stack.tenant) == 0)
+      #expect(await stack.relay.deliverPending(stack.tenant) == 0)
       #expect(try await result() == first)
       var request = Erp_Finance_V1_GetEntryRequest()
       request.number = first

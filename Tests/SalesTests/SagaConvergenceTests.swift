@@ -1,4 +1,5 @@
 import ERPProtos
+import ERPSystem
 import ERPTestSupport
 import GRPCCore
 import Testing

@@ -1,38 +1,37 @@
-import Customers
 import ERPProtos
 import ERPRuntime
 import ERPStore
+import ERPSystem
 import ERPTestSupport
 import ERPTransport
-import Finance
 import GRPCCore
-import Logging
-import Sales
-import SupplyChain
 
 typealias Client = GRPCClient<ERPTransport.Client>
 
-/// Every service an order touches, each over TCP on its own database as in production:
-/// finance, customers, the supply chain (calling finance) and sales (calling all three), the
-/// outbox relays and the sales recovery running. A tenant is provisioned in all four, its books
-/// in SAR, with a warehouse MAIN, a customer and two items in stock.
+/// Every service an order touches on production's runners (``InProcessSystem``: the services'
+/// authentication, field limits, outbox relays and the sales order recovery), each over TCP on
+/// its own database: finance, customers, the supply chain (calling finance) and sales (calling
+/// all three). A tenant is provisioned in all four, its books in SAR, with a warehouse MAIN, a
+/// customer and two items in stock.
 struct SalesStack: Sendable {
   let tenant: TenantID
+  let system: InProcessSystem
   let sales: Client
   let finance: Client
   let customers: Client
   let supplychain: Client
-  /// The sales database, to look at what the service persisted.
-  let salesPool: ConnectionPool
   let customerID: String
-  /// The peers' servers, for a test that stops one and starts it again (empty when the
-  /// stack's peers run elsewhere).
-  var servers: [String: RestartableServer] = [:]
-  /// The peers' databases, and the sales outbox relay, when the stack runs them here.
-  var peerPools: [String: ConnectionPool] = [:]
-  var relay: OutboxRelay?
-  /// Sales' metrics (what its `/metrics` would serve).
-  var metrics: ServiceMetrics?
+
+  /// The sales database, to look at what the service persisted.
+  var salesPool: ConnectionPool { self.system["sales"]!.pool }
+  /// The services by catalog name, for a test that stops one and starts it again.
+  var servers: [String: SystemMember] {
+    Dictionary(uniqueKeysWithValues: self.system.members.map { ($0.entry.name, $0) })
+  }
+  /// Sales' metrics (what its `/metrics` serves).
+  var metrics: ServiceMetrics? { self.system["sales"]!.metrics }
+  /// The running sales service's outbox relay.
+  var relay: OutboxRelay { self.system["sales"]!.worker(OutboxRelay.self)! }
 
   var orders: Erp_Sales_V1_Orders.Client<ERPTransport.Client> { .init(wrapping: self.sales) }
   var pricing: Erp_Sales_V1_Pricing.Client<ERPTransport.Client> { .init(wrapping: self.sales) }
@@ -43,190 +42,70 @@ struct SalesStack: Sendable {
   var billing: Erp_Finance_V1_Billing.Client<ERPTransport.Client> { .init(wrapping: self.finance) }
   var ledger: Erp_Finance_V1_Ledger.Client<ERPTransport.Client> { .init(wrapping: self.finance) }
 
-  static let secret = "unused-in-these-tests"
-  static let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+  /// Sales and the services it calls, from the catalog.
+  static let services = ([ERPDomain.sales] + ServiceCatalog.placement(of: .sales).calls)
+    .map(\.rawValue)
 
-  /// The other three services, served; `body` gets their ports and the tenant.
-  static func peers<T: Sendable>(
-    _ body:
-      @Sendable (_ ports: [String: Int], _ tenant: TenantID, _ pools: [String: ConnectionPool])
-      async throws -> T
+  /// The four services running, a fresh tenant provisioned in each; a test that replaces a
+  /// member by its executable (``SystemMember/processEnvironment(opsPort:)``) starts here.
+  static func system<T: Sendable>(
+    _ body: @Sendable (InProcessSystem, TenantID) async throws -> T
   ) async throws -> T {
-    try await Self.peers { ports, tenant, pools, _ in try await body(ports, tenant, pools) }
+    var options = InProcessSystem.Options(services: Set(Self.services)) { entry in
+      try await TestDatabase.isolatedConninfo("so_\(entry.name)")
+    }
+    options.poolSize = 8
+    return try await InProcessSystem.run(options) { system in
+      let tenant = TestDatabase.uniqueTenant("so")
+      try await system.provision(tenant)
+      return try await body(system, tenant)
+    }
   }
 
-  /// The other three services, served; `body` also gets their servers.
-  static func peers<T: Sendable>(
-    _ body:
-      @Sendable (
-        _ ports: [String: Int], _ tenant: TenantID, _ pools: [String: ConnectionPool],
-        _ servers: [String: RestartableServer]
-      ) async throws -> T
-  ) async throws -> T {
-    let tenant = TestDatabase.uniqueTenant("so")
-    var pools: [String: ConnectionPool] = [:]
-    for name in ["finance", "customers", "supplychain"] {
-      pools[name] = try await TestDatabase.isolatedPool("so_\(name)", maxConnections: 10)
-    }
-    try await ServiceDefinition.prepare(
-      CustomersService.definition.databaseSetup,
-      on: pools["customers"]!
-    )
-    try await pools["finance"]!.provision(tenant, migrations: FinanceService.definition.migrations)
-    try await pools["customers"]!.provision(
-      tenant,
-      migrations: CustomersService.definition.migrations
-    )
-    try await pools["supplychain"]!.provision(
-      tenant,
-      migrations: SupplyChainService.definition.migrations
-    )
-    let finance = try await RestartableServer(
-      services: FinanceService.services(pool: pools["finance"]!),
-      interceptors: [RequestValidationInterceptor(), TenantInterceptor(pool: pools["finance"]!)]
-    )
-    let customers = try await RestartableServer(
-      services: CustomersService.services(pool: pools["customers"]!),
-      interceptors: [RequestValidationInterceptor(), TenantInterceptor(pool: pools["customers"]!)]
-    )
-    let supplyPeers = PeerClients(
-      targets: ["finance": [.init(host: "127.0.0.1", port: finance.port)]],
-      secret: Self.secret
-    )
-    let supplyRelay = SupplyChainService.relay(
-      pool: pools["supplychain"]!,
-      peers: supplyPeers,
-      logger: Self.logger
-    )
-    let supplychain = try await RestartableServer(
-      services: SupplyChainService.services(
-        pool: pools["supplychain"]!,
-        peers: supplyPeers,
-        relay: supplyRelay
-      ),
-      interceptors: [
-        RequestValidationInterceptor(), TenantInterceptor(pool: pools["supplychain"]!),
-      ]
-    )
-    let result: Result<T, any Error>
-    do {
-      result = .success(
-        try await withThrowingTaskGroup(of: Void.self) { group in
-          group.addTask { try await supplyPeers.runConnections() }
-          group.addTask { try await supplyRelay.run() }
-          defer {
-            supplyPeers.shutdown()
-            group.cancelAll()
-          }
-          return try await body(
-            [
-              "finance": finance.port, "customers": customers.port, "supplychain": supplychain.port,
-            ],
-            tenant,
-            pools,
-            ["finance": finance, "customers": customers, "supplychain": supplychain]
-          )
-        }
-      )
-    } catch {
-      result = .failure(error)
-    }
-    for server in [supplychain, customers, finance] { await server.stop() }
-    for pool in pools.values { await pool.shutdown() }
-    return try result.get()
-  }
-
-  /// The whole stack with sales served in this process.
+  /// The whole stack, the sales settings invoicing on `invoiceOn`.
   static func run<T: Sendable>(
     invoiceOn: Erp_Sales_V1_InvoiceOn = .shipment,
     _ body: @Sendable (SalesStack) async throws -> T
   ) async throws -> T {
-    try await Self.peers { ports, tenant, peerPools, servers in
-      let pool = try await TestDatabase.pool(maxConnections: 10)
-      defer { Task { await pool.shutdown() } }
-      try await pool.provision(tenant, migrations: SalesService.definition.migrations)
-      let peers = PeerClients(
-        targets: ports.mapValues { [.init(host: "127.0.0.1", port: $0)] },
-        secret: Self.secret
-      )
-      let metrics = ServiceMetrics(service: "sales")
-      let parts = SalesService.parts(
-        pool: pool,
-        peers: peers,
-        logger: Self.logger,
-        metrics: metrics
-      )
-      return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await peers.runConnections() }
-        group.addTask { try await parts.relay.run() }
-        group.addTask { try await parts.recovery.run() }
-        defer {
-          peers.shutdown()
-          group.cancelAll()
-        }
-        return try await withLoopbackServer(
-          services: parts.services,
-          interceptors: [RequestValidationInterceptor(), TenantInterceptor(pool: pool)]
-        ) { _, port in
-          try await Self.clients(salesPort: port, ports: ports, tenant: tenant, pool: pool) {
-            stack in
-            var settings = Erp_Sales_V1_SalesSettings()
-            settings.invoiceOn = invoiceOn
-            settings.paymentTermsDays = 30
-            _ = try await stack.pricing.updateSettings(settings)
-            var stack = stack
-            stack.servers = servers
-            stack.peerPools = peerPools
-            stack.relay = parts.relay
-            stack.metrics = metrics
-            return try await body(stack)
-          }
-        }
+    try await Self.system { system, tenant in
+      try await Self.clients(system, tenant) { stack in
+        var settings = Erp_Sales_V1_SalesSettings()
+        settings.invoiceOn = invoiceOn
+        settings.paymentTermsDays = 30
+        _ = try await stack.pricing.updateSettings(settings)
+        return try await body(stack)
       }
     }
   }
 
-  /// Clients to every service with the tenant bound and its data set up.
+  /// Clients to every service with the tenant bound and its data set up (they reach each
+  /// member's port, whether the member or its executable serves it).
   /// `seeded`: the peers already hold the tenant's data (a second connection to the same stack).
   static func clients<T: Sendable>(
-    salesPort: Int,
-    ports: [String: Int],
-    tenant: TenantID,
-    pool: ConnectionPool,
-    secret: String = Self.secret,
-    supplychainSecret: String = Self.secret,
+    _ system: InProcessSystem,
+    _ tenant: TenantID,
     seeded: Bool = false,
     _ body: @Sendable (SalesStack) async throws -> T
   ) async throws -> T {
-    try await withServiceClient(port: salesPort, secret: secret) { sales in
-      try await withServiceClient(port: ports["finance"]!, secret: Self.secret) { finance in
-        try await withServiceClient(port: ports["customers"]!, secret: Self.secret) { customers in
-          try await withServiceClient(port: ports["supplychain"]!, secret: supplychainSecret) {
-            supplychain in
-            try await RequestContext.$tenant.withValue(tenant) {
-              let customerID =
-                seeded
-                ? try await Self.customerID(customers)
-                : try await Self.seed(
-                  finance: finance,
-                  customers: customers,
-                  supplychain: supplychain
-                )
-              return try await body(
-                SalesStack(
-                  tenant: tenant,
-                  sales: sales,
-                  finance: finance,
-                  customers: customers,
-                  supplychain: supplychain,
-                  salesPool: pool,
-                  customerID: customerID
-                )
-              )
-            }
-          }
-        }
-      }
+    try await system.withClients(Self.services, tenant: tenant) { clients in
+      let (finance, customers, supplychain) = (
+        clients["finance"]!, clients["customers"]!, clients["supplychain"]!
+      )
+      let customerID =
+        seeded
+        ? try await Self.customerID(customers)
+        : try await Self.seed(finance: finance, customers: customers, supplychain: supplychain)
+      return try await body(
+        SalesStack(
+          tenant: tenant,
+          system: system,
+          sales: clients["sales"]!,
+          finance: finance,
+          customers: customers,
+          supplychain: supplychain,
+          customerID: customerID
+        )
+      )
     }
   }
 

@@ -1,10 +1,10 @@
 import ERPProtos
 import ERPRuntime
 import ERPStore
+import ERPSystem
 import ERPTestSupport
 import Foundation
 import GRPCCore
-import Sales
 import Testing
 
 #if canImport(Glibc)
@@ -13,60 +13,40 @@ import Glibc
 
 @Suite("Supply chain killed during confirmations")
 struct SupplyChainKillTests {
-  static let secret = "fault-test-secret-0123456789"
-
-  /// erp-sales and erp-supplychain run as real processes (finance and customers are served
-  /// here). Twelve orders for one unit of a ten-unit item are confirmed at once and the supply
-  /// chain is killed with SIGKILL as soon as the first reservation is made, then started again.
-  /// Without a restart of sales, every order converges to confirmed (its reservation open) or
-  /// draft (no open reservation), never more confirmed than the stock allows.
+  /// erp-sales and erp-supplychain run as real processes in the in-process members' places
+  /// (finance and customers stay in-process). Twelve orders for one unit of a ten-unit item are
+  /// confirmed at once and the supply chain is killed with SIGKILL as soon as the first
+  /// reservation is made, then started again. Without a restart of sales, every order converges
+  /// to confirmed (its reservation open) or draft (no open reservation), never more confirmed
+  /// than the stock allows.
   @Test("kill -9 of the supply chain mid-confirmations: every order converges, reservations match")
   func ordersConvergeAfterTheSupplyChainIsKilled() async throws {
-    try await SalesStack.peers { ports, tenant, pools, servers in
-      await servers["supplychain"]!.stop()  // the process below serves its database instead
-      let salesDatabase = "so_sales_fault"
-      let salesPool = try await TestDatabase.isolatedPool(salesDatabase, maxConnections: 2)
-      try await salesPool.provision(tenant, migrations: SalesService.definition.migrations)
-      let supplyPool = pools["supplychain"]!
-      let free = try FreePorts.distinct(4)
-      let (supplyPort, supplyOps, salesPort, salesOps) = (free[0], free[1], free[2], free[3])
-      var common = ProcessInfo.processInfo.environment
-      common["ERP_SERVICE_SECRET"] = Self.secret
-      common["ERP_LOG_LEVEL"] = "info"
-      common["ERP_PEER_FINANCE"] = "127.0.0.1:\(ports["finance"]!)"
-      var supply = common
-      supply["ERP_DATABASE_URL"] = try await TestDatabase.isolatedConninfo("so_supplychain")
-      supply["ERP_PORT"] = String(supplyPort)
-      supply["ERP_OPS_PORT"] = String(supplyOps)
-      var sales = common
-      sales["ERP_DATABASE_URL"] = try await TestDatabase.isolatedConninfo(salesDatabase)
-      sales["ERP_PORT"] = String(salesPort)
-      sales["ERP_OPS_PORT"] = String(salesOps)
-      sales["ERP_PEER_CUSTOMERS"] = "127.0.0.1:\(ports["customers"]!)"
-      sales["ERP_PEER_SUPPLYCHAIN"] = "127.0.0.1:\(supplyPort)"
-
+    try await SalesStack.system { system, tenant in
+      let (salesMember, supplyMember) = (system["sales"]!, system["supplychain"]!)
+      // The processes below serve these members' databases and ports instead.
+      await salesMember.stop()
+      await supplyMember.stop()
+      let (salesPool, supplyPool) = (salesMember.pool, supplyMember.pool)
+      let free = try FreePorts.distinct(2)
+      let (supplyOps, salesOps) = (free[0], free[1])
+      let inherited = ProcessInfo.processInfo.environment.merging(["ERP_LOG_LEVEL": "info"]) {
+        $1
+      }
+      let supplyEnvironment = inherited.merging(
+        supplyMember.processEnvironment(opsPort: supplyOps)
+      ) { $1 }
       let supplyExecutable = try Subprocess.builtProduct("erp-supplychain")
-      let supplyEnvironment = supply
       let first = try await RunningProcess(supplyExecutable, [], environment: supplyEnvironment)
-      try await CrashRecoveryTests.waitUntilReady(Int(supply["ERP_OPS_PORT"]!)!)
+      try await CrashRecoveryTests.waitUntilReady(supplyOps)
       let salesProcess = try await RunningProcess(
         try Subprocess.builtProduct("erp-sales"),
         [],
-        environment: sales
+        environment: inherited.merging(salesMember.processEnvironment(opsPort: salesOps)) { $1 }
       )
       defer { salesProcess.signal(SIGTERM) }
       try await CrashRecoveryTests.waitUntilReady(salesOps)
 
-      var processPorts = ports
-      processPorts["supplychain"] = supplyPort
-      try await SalesStack.clients(
-        salesPort: salesPort,
-        ports: processPorts,
-        tenant: tenant,
-        pool: salesPool,
-        secret: Self.secret,
-        supplychainSecret: Self.secret
-      ) { stack in
+      try await SalesStack.clients(system, tenant) { stack in
         var settings = Erp_Sales_V1_SalesSettings()
         settings.invoiceOn = .shipment
         settings.paymentTermsDays = 30
@@ -138,7 +118,6 @@ struct SupplyChainKillTests {
       // The recovery worker and the relay sleep between wake-ups; SIGTERM still ends sales.
       salesProcess.signal(SIGTERM)
       #expect(try await salesProcess.waitForExit() == 0)
-      await salesPool.shutdown()
     }
   }
 }

@@ -5,7 +5,7 @@ import GRPCCore
 public import Logging
 import NIOConcurrencyHelpers
 public import Prometheus
-import ServiceLifecycle
+public import ServiceLifecycle
 
 /// Runs one service process: the pool, the gRPC server with the standard interceptors, the ops
 /// HTTP port and the start-up migration of every tenant, under one swift-service-lifecycle group
@@ -13,6 +13,11 @@ import ServiceLifecycle
 public final class ServiceRunner: Sendable {
   public let configuration: ServiceConfiguration
   public let pool: ConnectionPool
+  /// The service's background workers (``ServiceParts/background``), for a test that drives one
+  /// (an outbox relay's `deliverPending`) instead of waiting for its next wake-up.
+  public let background: [any Service]
+  /// The service's metrics (what `/metrics` serves), for a test that reads one series.
+  public let metrics: ServiceMetrics
   private let transport: ERPTransport.Server
   private let ops: OpsServer
   private let group: ServiceGroup
@@ -35,6 +40,7 @@ public final class ServiceRunner: Sendable {
     }
     self.logger = logger
     let metrics = ServiceMetrics(registry: registry, service: definition.name)
+    self.metrics = metrics
     var poolConfig = ConnectionPool.Config(conninfo: configuration.databaseURL)
     poolConfig.maxConnections = configuration.dbPoolSize
     poolConfig.minConnections = min(2, configuration.dbPoolSize)
@@ -57,6 +63,7 @@ public final class ServiceRunner: Sendable {
         metrics: metrics
       )
     )
+    self.background = parts.background
     let services: [any RegistrableRPCService] =
       [TenantAdminService(service: definition.name, pool: pool, migrations: definition.migrations)]
       + parts.services
