@@ -12,11 +12,13 @@ public import GRPCCore
 /// }
 /// ```
 public enum GatewayConnection {
-  /// Runs `body` with a connection to the gateway at `address` ("host:port").
+  /// Runs `body` with a connection to the gateway at `address` ("host:port"); `interceptors`
+  /// run after the one adding the credentials (``RetryingUnavailable``, for instance).
   public static func with<T: Sendable>(
     address: String,
     apiKey: String? = nil,
     operatorToken: String? = nil,
+    interceptors: [any ClientInterceptor] = [],
     _ body: @Sendable (GatewayClients) async throws -> T
   ) async throws -> T {
     guard let target = ERPTransport.Client.Target(address) else {
@@ -24,7 +26,10 @@ public enum GatewayConnection {
     }
     let client = GRPCClient(
       transport: ERPTransport.Client(targets: [target]),
-      interceptors: [CredentialsInterceptor(apiKey: apiKey, operatorToken: operatorToken)]
+      interceptors: [
+        CredentialsInterceptor(apiKey: apiKey, operatorToken: operatorToken)
+          as any ClientInterceptor
+      ] + interceptors
     )
     return try await withThrowingTaskGroup(of: Void.self) { group in
       group.addTask { try await client.runConnections() }
