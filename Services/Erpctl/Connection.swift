@@ -19,6 +19,7 @@ struct Connection: ParsableArguments {
 
   func run<T: Sendable>(
     interceptors: [any ClientInterceptor] = [],
+    serviceConfig: ServiceConfig = ServiceConfig(),
     _ body: @Sendable (GatewayClients) async throws -> T
   ) async throws -> T {
     let environment = ProcessInfo.processInfo.environment
@@ -27,6 +28,7 @@ struct Connection: ParsableArguments {
       apiKey: self.key ?? environment["ERP_API_KEY"],
       operatorToken: self.operatorToken ?? environment["ERP_OPERATOR_TOKEN"],
       interceptors: interceptors,
+      serviceConfig: serviceConfig,
       body
     )
   }

@@ -22,7 +22,7 @@ struct SmokeCommand: AsyncParsableCommand {
   @Option(help: "Seconds to wait for finance to invoice the shipped order.")
   var invoiceWait = 60
 
-  @Option(help: "Attempts of a call refused UNAVAILABLE, a second apart (1: no retry).")
+  @Option(help: "Attempts of a call refused UNAVAILABLE, about a second apart (2 to 5).")
   var attempts = 5
 
   struct Failure: Error, CustomStringConvertible {
@@ -34,12 +34,15 @@ struct SmokeCommand: AsyncParsableCommand {
     let wait = self.invoiceWait
     // A partner is told to try again when a service is unavailable: so does the smoke test, a
     // few times, and says so (its writes carry request ids, so a retry never doubles one).
-    let retrying = RetryingUnavailable(attempts: self.attempts)
-    try await self.connection.run(interceptors: [retrying]) { erp in
+    let refused = RetryingUnavailable.Counter()
+    try await self.connection.run(
+      interceptors: [refused],
+      serviceConfig: RetryingUnavailable.serviceConfig(attempts: self.attempts)
+    ) { erp in
       try await Self.orderToCash(erp, run: run, wait: wait)
     }
     let retried =
-      retrying.retries == 0 ? "" : " (\(retrying.retries) calls retried after UNAVAILABLE)"
+      refused.count == 0 ? "" : " (\(refused.count) attempts refused UNAVAILABLE, retried)"
     print("smoke: passed\(retried)")
   }
 

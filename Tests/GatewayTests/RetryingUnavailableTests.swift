@@ -60,15 +60,25 @@ struct RetryingUnavailableTests {
     }
   }
 
-  /// Calls `describe` once through a client with `retrying`, against `service`.
+  /// Calls `describe` once, against `service`, through a client retrying `attempts` times;
+  /// the answer and the attempts `counter` saw refused UNAVAILABLE.
   static func describe(
     _ service: Refusing,
-    _ retrying: RetryingUnavailable
+    attempts: Int,
+    _ counter: RetryingUnavailable.Counter
   ) async throws -> Erp_Common_V1_TenantInfo {
     try await withLoopbackServer(services: [service]) { _, port in
+      var config = ERPTransport.Client.Config()
+      config.serviceConfig = RetryingUnavailable.serviceConfig(
+        attempts: attempts,
+        backoff: .milliseconds(5)
+      )
       let client = GRPCClient(
-        transport: ERPTransport.Client(targets: [.init(host: "127.0.0.1", port: port)]),
-        interceptors: [retrying]
+        transport: ERPTransport.Client(
+          targets: [.init(host: "127.0.0.1", port: port)],
+          config: config
+        ),
+        interceptors: [counter]
       )
       return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await client.runConnections() }
@@ -83,30 +93,35 @@ struct RetryingUnavailableTests {
   @Test("refused UNAVAILABLE twice, answered on the third attempt")
   func retriedUntilAnswered() async throws {
     let service = Refusing(code: .unavailable, refusals: 2)
-    let retrying = RetryingUnavailable(attempts: 5, pause: .milliseconds(1))
-    let info = try await Self.describe(service, retrying)
+    let counter = RetryingUnavailable.Counter()
+    let info = try await Self.describe(service, attempts: 5, counter)
     #expect(info.tenantID == "شركة")
     #expect(service.calls.withLock { $0 } == 3)
-    #expect(retrying.retries == 2)
+    #expect(counter.count == 2)
   }
 
   @Test("always UNAVAILABLE: the last attempt's error, after exactly the attempts allowed")
   func givesUpAfterItsAttempts() async throws {
     let service = Refusing(code: .unavailable, refusals: .max)
-    let retrying = RetryingUnavailable(attempts: 3, pause: .milliseconds(1))
-    let error = await #expect(throws: RPCError.self) { try await Self.describe(service, retrying) }
+    let counter = RetryingUnavailable.Counter()
+    let error = await #expect(throws: RPCError.self) {
+      try await Self.describe(service, attempts: 3, counter)
+    }
     #expect(error?.code == .unavailable)
     #expect(error?.message == "refused 3")
     #expect(service.calls.withLock { $0 } == 3)
+    #expect(counter.count == 3)
   }
 
   @Test("another refusal is the answer: not retried")
   func otherCodesNotRetried() async throws {
     let service = Refusing(code: .failedPrecondition, refusals: 1)
-    let retrying = RetryingUnavailable(attempts: 5, pause: .milliseconds(1))
-    let error = await #expect(throws: RPCError.self) { try await Self.describe(service, retrying) }
+    let counter = RetryingUnavailable.Counter()
+    let error = await #expect(throws: RPCError.self) {
+      try await Self.describe(service, attempts: 5, counter)
+    }
     #expect(error?.code == .failedPrecondition)
     #expect(service.calls.withLock { $0 } == 1)
-    #expect(retrying.retries == 0)
+    #expect(counter.count == 0)
   }
 }
