@@ -117,6 +117,7 @@ done
 echo "built in $(elapsed): $(du -sh deploy/prebuilt | cut -f1) stripped"
 
 echo "== images"
+images_started=$SECONDS
 deploy/images/base.sh "$base_image" || die "base image"
 build() {
   local tag=$1 log=$work/build-${1//[\/:]/_}.log
@@ -136,7 +137,7 @@ check "image erp-pgbouncer built" build localhost/erp-pgbouncer:latest \
   deploy/pgbouncer/Dockerfile --build-arg BASE_IMAGE="$base_image"
 check "image erp-postgres (the postgres:15 stand-in) built" build "$postgres_image" \
   deploy/postgres/Dockerfile --build-arg BASE_IMAGE="$base_image"
-echo "built in $(elapsed)"
+echo "images built in $((SECONDS - images_started)) s (script at $(elapsed))"
 
 # Every file of an image (podman export of a container made from it, not started).
 image_files() {
@@ -190,13 +191,14 @@ wait_healthy() {
 }
 # Compose's order: podman 4.3 lacks `podman wait --condition=healthy`, so podman-compose
 # ignores `condition: service_healthy`; each stage starts once the one before is healthy.
+compose_started=$SECONDS
 for stage in "postgres" "pgbouncer" "finance customers" "supplychain hr" "sales" "gateway"; do
   compose up -d $stage >> "$work/up.log" 2>&1 || { tail -20 "$work/up.log"; die "compose up $stage"; }
   for service in $stage; do
     check "compose: $service healthy" wait_healthy "erp_${service}_1"
   done
 done
-echo "up and healthy in $(elapsed)"
+echo "compose up to all healthy: $((SECONDS - compose_started)) s (script at $(elapsed))"
 readonly_root() {
   for service in "${services[@]}" pgbouncer; do
     [ "$(podman inspect --format '{{.HostConfig.ReadonlyRootfs}}' "erp_${service}_1")" = true ] \
@@ -205,10 +207,16 @@ readonly_root() {
 }
 check "compose: services and PgBouncer run with a read-only root filesystem" readonly_root
 
+# The job runs again on failure (compose's `on-failure:5`): done when it exits 0.
 tenant() {
   compose up -d demo-tenant > /dev/null 2>&1
-  [ "$(podman wait erp_demo-tenant_1)" = 0 ] && podman logs erp_demo-tenant_1 | tee /dev/stderr \
-    | grep -qi '^demo: .*active'
+  local deadline=$((SECONDS + 180))
+  until [ "$(podman inspect --format '{{.State.Status}} {{.State.ExitCode}}' erp_demo-tenant_1)" = "exited 0" ]; do
+    [ "$SECONDS" -lt "$deadline" ] || { podman logs erp_demo-tenant_1; return 1; }
+    sleep 1
+  done
+  echo "demo-tenant job: $(podman inspect --format '{{.RestartCount}}' erp_demo-tenant_1) restarts"
+  podman logs erp_demo-tenant_1 | tee /dev/stderr | grep -qi '^demo: .*active'
 }
 check "tenant demo provisioned by the image's erpctl (compose job demo-tenant)" tenant
 # erpctl's own image on the compose network, calling the gateway's container by name.
@@ -224,7 +232,13 @@ smoke() {
   output=$(erpctl -e ERP_API_KEY="$key" localhost/erp-erpctl smoke --address gateway:7100 2>&1)
   local status=$?
   sed 's/^/      /' <<< "$output"
-  [ "$status" = 0 ] && grep -q '^smoke: passed' <<< "$output"
+  [ "$status" = 0 ] && grep -q '^smoke: passed' <<< "$output" && return
+  # What the services said about it: kept for diagnosis (the containers go at teardown).
+  for service in gateway "${services[@]}"; do
+    echo "== $service" && podman logs --tail 200 "erp_${service}_1" 2>&1
+  done > "$work/smoke-failure-$SECONDS.log"
+  echo "      (the services' logs: $work/smoke-failure-$SECONDS.log)"
+  return 1
 }
 echo "-- partner smoke test: erpctl's container through the gateway's container"
 if smoke; then pass "smoke: Arabic customer, order to cash, Customer360, trial balance"; else

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ERPClient
 import Foundation
+import GRPCCore
 
 /// Where the gateway is and who is calling: flags, else environment variables.
 struct Connection: ParsableArguments {
@@ -16,12 +17,18 @@ struct Connection: ParsableArguments {
   @Flag(help: "Print protobuf's JSON mapping instead of a table.")
   var json = false
 
-  func run<T: Sendable>(_ body: @Sendable (GatewayClients) async throws -> T) async throws -> T {
+  func run<T: Sendable>(
+    interceptors: [any ClientInterceptor] = [],
+    serviceConfig: ServiceConfig = ServiceConfig(),
+    _ body: @Sendable (GatewayClients) async throws -> T
+  ) async throws -> T {
     let environment = ProcessInfo.processInfo.environment
     return try await GatewayConnection.with(
       address: self.address ?? environment["ERP_GATEWAY"] ?? "127.0.0.1:7100",
       apiKey: self.key ?? environment["ERP_API_KEY"],
       operatorToken: self.operatorToken ?? environment["ERP_OPERATOR_TOKEN"],
+      interceptors: interceptors,
+      serviceConfig: serviceConfig,
       body
     )
   }

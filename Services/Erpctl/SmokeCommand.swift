@@ -22,6 +22,9 @@ struct SmokeCommand: AsyncParsableCommand {
   @Option(help: "Seconds to wait for finance to invoice the shipped order.")
   var invoiceWait = 60
 
+  @Option(help: "Attempts of a call refused UNAVAILABLE, about a second apart (2 to 5).")
+  var attempts = 5
+
   struct Failure: Error, CustomStringConvertible {
     var description: String
   }
@@ -29,8 +32,18 @@ struct SmokeCommand: AsyncParsableCommand {
   func run() async throws {
     let run = String(UUID().uuidString.prefix(8)).uppercased()
     let wait = self.invoiceWait
-    try await self.connection.run { erp in try await Self.orderToCash(erp, run: run, wait: wait) }
-    print("smoke: passed")
+    // A partner is told to try again when a service is unavailable: so does the smoke test, a
+    // few times, and says so (its writes carry request ids, so a retry never doubles one).
+    let refused = RetryingUnavailable.Counter()
+    try await self.connection.run(
+      interceptors: [refused],
+      serviceConfig: RetryingUnavailable.serviceConfig(attempts: self.attempts)
+    ) { erp in
+      try await Self.orderToCash(erp, run: run, wait: wait)
+    }
+    let retried =
+      refused.count == 0 ? "" : " (\(refused.count) attempts refused UNAVAILABLE, retried)"
+    print("smoke: passed\(retried)")
   }
 
   private static func step(_ name: String, _ check: Bool, _ detail: String) throws {

@@ -12,19 +12,28 @@ public import GRPCCore
 /// }
 /// ```
 public enum GatewayConnection {
-  /// Runs `body` with a connection to the gateway at `address` ("host:port").
+  /// Runs `body` with a connection to the gateway at `address` ("host:port"); `interceptors`
+  /// run after the one adding the credentials, and `serviceConfig` is the client's (retries:
+  /// ``RetryingUnavailable``).
   public static func with<T: Sendable>(
     address: String,
     apiKey: String? = nil,
     operatorToken: String? = nil,
+    interceptors: [any ClientInterceptor] = [],
+    serviceConfig: ServiceConfig = ServiceConfig(),
     _ body: @Sendable (GatewayClients) async throws -> T
   ) async throws -> T {
     guard let target = ERPTransport.Client.Target(address) else {
       throw RPCError(code: .invalidArgument, message: "address: \"\(address)\" is not host:port")
     }
+    var config = ERPTransport.Client.Config()
+    config.serviceConfig = serviceConfig
     let client = GRPCClient(
-      transport: ERPTransport.Client(targets: [target]),
-      interceptors: [CredentialsInterceptor(apiKey: apiKey, operatorToken: operatorToken)]
+      transport: ERPTransport.Client(targets: [target], config: config),
+      interceptors: [
+        CredentialsInterceptor(apiKey: apiKey, operatorToken: operatorToken)
+          as any ClientInterceptor
+      ] + interceptors
     )
     return try await withThrowingTaskGroup(of: Void.self) { group in
       group.addTask { try await client.runConnections() }
