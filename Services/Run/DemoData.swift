@@ -134,6 +134,7 @@ enum DemoData {
     allocation.amount = payment.amount
     payment.allocations = [allocation]
     _ = try await billing.recordPayment(payment)
+    try await Self.seedBanking(client)
   }
 
   static func date(_ year: Int32, _ month: Int32, _ day: Int32) -> Erp_Common_V1_Date {

@@ -9,6 +9,7 @@ import GRPCCore
 
 typealias Ledger = Erp_Finance_V1_Ledger.Client<ERPTransport.Client>
 typealias Billing = Erp_Finance_V1_Billing.Client<ERPTransport.Client>
+typealias Banking = Erp_Finance_V1_Banking.Client<ERPTransport.Client>
 
 /// A finance `Ledger` served over real TCP on a real PostgreSQL, for a tenant of the test's own.
 enum LedgerHarness {
@@ -40,7 +41,7 @@ enum LedgerHarness {
     try await pool.provision(tenant, migrations: FinanceMigrations.all)
     defer { Task { await pool.shutdown() } }
     return try await withLoopbackServer(
-      services: [LedgerAPI(pool: pool), BillingAPI(pool: pool)],
+      services: [LedgerAPI(pool: pool), BillingAPI(pool: pool), BankingAPI(pool: pool)],
       interceptors: [RequestValidationInterceptor(), TenantInterceptor(pool: pool)]
     ) { _, port in
       try await withServiceClient(port: port, secret: "unused-in-these-tests") { client in
