@@ -105,6 +105,11 @@ enum CamtStatement {
       if self.path.count > 40 { self.fail(parser, "elements nested too deep") }
     }
 
+    /// libxml2 reports the first error and may go on in recovery: the first error decides.
+    func parser(_ parser: XMLParser, parseErrorOccurred parseError: any Error) {
+      self.fail(parser, "malformed XML at column \(parser.columnNumber)")
+    }
+
     func parser(_ parser: XMLParser, foundCharacters string: String) {
       guard self.text.unicodeScalars.count < 2_000 else {
         return self.fail(parser, "an element's text is longer than 2000 characters")
