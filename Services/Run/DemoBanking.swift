@@ -77,13 +77,17 @@ extension DemoData {
           <Id>DEMO-STMT-2026-11</Id>
           <Acct><Id><IBAN>\(demoIBAN)</IBAN></Id><Ccy>SAR</Ccy></Acct>
           <Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp>
-            <Amt Ccy="SAR">500000.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-11-01</Dt></Dt></Bal>
+            <Amt Ccy="SAR">500000.00</Amt><CdtDbtInd>CRDT</CdtDbtInd>
+            <Dt><Dt>2026-11-01</Dt></Dt></Bal>
           <Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp>
-            <Amt Ccy="SAR">503975.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-11-30</Dt></Dt></Bal>
+            <Amt Ccy="SAR">503975.00</Amt><CdtDbtInd>CRDT</CdtDbtInd>
+            <Dt><Dt>2026-11-30</Dt></Dt></Bal>
           <Ntry>
             <Amt Ccy="SAR">4000.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
             <BookgDt><Dt>2026-11-15</Dt></BookgDt><AcctSvcrRef>RJHI-20261115-0001</AcctSvcrRef>
-            <NtryDtls><TxDtls><RmtInf><Ustrd>تحويل من شركة النور للتجارة</Ustrd></RmtInf></TxDtls></NtryDtls>
+            <NtryDtls><TxDtls><RmtInf>
+              <Ustrd>تحويل من شركة النور للتجارة</Ustrd>
+            </RmtInf></TxDtls></NtryDtls>
           </Ntry>
           <Ntry>
             <Amt Ccy="SAR">25.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>

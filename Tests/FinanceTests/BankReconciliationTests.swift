@@ -14,7 +14,10 @@ import Testing
 struct BankReconciliationTests {
   enum Format: String, CaseIterable, Sendable { case csv, camt053 }
 
-  static func importRequest(_ format: Format, _ requestID: String)
+  static func importRequest(
+    _ format: Format,
+    _ requestID: String
+  )
     -> Erp_Finance_V1_ImportStatementRequest
   {
     var request = Erp_Finance_V1_ImportStatementRequest()
@@ -79,8 +82,10 @@ struct BankReconciliationTests {
     return report
   }
 
-  @Test("200 lines reconciled automatically and by hand to zero; twice imported, no change",
-    arguments: Format.allCases)
+  @Test(
+    "200 lines reconciled automatically and by hand to zero; twice imported, no change",
+    arguments: Format.allCases
+  )
   func reconcileStatement(format: Format) async throws {
     try await LedgerHarness.clients(baseCurrency: "SAR") { client, _, _ in
       let banking = Banking(wrapping: client)
@@ -106,7 +111,9 @@ struct BankReconciliationTests {
       for line in BankStatementFixture.lines {
         #expect(byDescription.contains(line.description))
       }
-      #expect(try await Self.report(banking).statementBalance.unitsMinor == BankStatementFixture.closing)
+      #expect(
+        try await Self.report(banking).statementBalance.unitsMinor == BankStatementFixture.closing
+      )
 
       var auto = Erp_Finance_V1_AutoMatchRequest()
       auto.requestID = "auto-1"

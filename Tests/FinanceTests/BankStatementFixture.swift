@@ -47,7 +47,9 @@ enum BankStatementFixture {
     for line in Self.lines {
       switch line.index {
       case 0..<170:
-        entries.append(("book-\(line.index)", line.day + line.index % 3 - 1, line.amount, line.reference))
+        entries.append(
+          ("book-\(line.index)", line.day + line.index % 3 - 1, line.amount, line.reference)
+        )
       case 170..<185:
         entries.append(("book-\(line.index)", line.day + 2, line.amount, ""))
       case 185..<190:

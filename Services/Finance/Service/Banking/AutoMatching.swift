@@ -62,7 +62,9 @@ enum AutoMatching {
         }
         reason += days == 0 ? "; same day" : days == 1 ? "; 1 day apart" : "; \(days) days apart"
         guard confidence >= minimum else { continue }
-        pairs.append((Proposal(statement: s, book: b, confidence: confidence, reason: reason), days))
+        pairs.append(
+          (Proposal(statement: s, book: b, confidence: confidence, reason: reason), days)
+        )
       }
     }
     pairs.sort {

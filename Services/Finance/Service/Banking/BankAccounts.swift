@@ -111,4 +111,24 @@ enum BankAccounts {
       iban: try row.decode("iban", as: String.self)
     )
   }
+
+  /// The bank account, locked, that row `id` of `table` (a match or a statement line: a name
+  /// from this file, never from a request) belongs to; NOT_FOUND naming `field` otherwise.
+  static func owning(
+    _ session: PostgresSession,
+    _ table: String,
+    _ id: Int64,
+    field: String,
+    what: String
+  ) async throws -> Row {
+    let rows = try await session.query(
+      "SELECT a.code FROM \(table) t JOIN bank_account b ON b.id = t.bank_account_id "
+        + "JOIN account a ON a.id = b.account_id WHERE t.id = $1",
+      [id]
+    )
+    guard let row = rows.first else {
+      throw RPCError(code: .notFound, message: "\(field): no \(what) \(id)")
+    }
+    return try await Self.row(session, code: try row.decode("code", as: String.self), lock: true)
+  }
 }

@@ -1,7 +1,7 @@
-import ERPStore
 import CSV
 import ERPMoney
 import ERPProtos
+import ERPStore
 import Foundation
 import GRPCCore
 

@@ -1,10 +1,10 @@
-import ERPStore
 import ERPMoney
+import ERPStore
 import Foundation
 import GRPCCore
 
 #if canImport(FoundationXML)
-  import FoundationXML
+import FoundationXML
 #endif
 
 /// An ISO 20022 BankToCustomerStatement (camt.053) read with Foundation's XMLParser (libxml2
@@ -193,7 +193,12 @@ enum CamtStatement {
     }
 
     /// A signed amount from camt's unsigned Amt and its CdtDbtInd (CRDT money in).
-    func signed(_ parser: XMLParser, _ amount: String, _ indicator: String, _ what: String)
+    func signed(
+      _ parser: XMLParser,
+      _ amount: String,
+      _ indicator: String,
+      _ what: String
+    )
       -> Int64?
     {
       guard let value = StatementValues.minorUnits(amount, currency: self.currency),
@@ -218,7 +223,8 @@ enum CamtStatement {
       guard let date = StatementValues.date(self.entry.date, pattern: "yyyy-MM-dd") else {
         return self.fail(parser, "Ntry BookgDt \(quoted(self.entry.date)) is not a date")
       }
-      let reference = [self.entry.creditorReference, self.entry.endToEnd, self.entry.entryReference]
+      let reference =
+        [self.entry.creditorReference, self.entry.endToEnd, self.entry.entryReference]
         .first { !$0.isEmpty } ?? ""
       let description =
         self.entry.unstructured.isEmpty

@@ -37,7 +37,8 @@ enum IBAN {
     let rearranged = iban.dropFirst(4) + iban.prefix(4)
     var remainder = 0
     for character in rearranged {
-      guard let value = character.isNumber ? character.wholeNumberValue : Self.letterValue(character)
+      guard
+        let value = character.isNumber ? character.wholeNumberValue : Self.letterValue(character)
       else { return -1 }
       remainder = (value >= 10 ? remainder * 100 + value : remainder * 10 + value) % 97
     }

@@ -152,18 +152,13 @@ enum Matching {
     }
     let key = try RequestKey("finance.bank_unmatch", request, id: \.requestID)
     return try await answeringOnce(pool, tenant, key) { session in
-      let rows = try await session.query(
-        """
-        SELECT a.code FROM bank_match m JOIN bank_account b ON b.id = m.bank_account_id
-        JOIN account a ON a.id = b.account_id WHERE m.id = $1
-        """,
-        [id]
-      )
-      guard let row = rows.first else {
-        throw RPCError(code: .notFound, message: "match_id: no match \(id)")
-      }
-      let code = try row.decode("code", as: String.self)
-      _ = try await BankAccounts.row(session, code: code, lock: true)
+      let code = try await BankAccounts.owning(
+        session,
+        "bank_match",
+        id,
+        field: "match_id",
+        what: "match"
+      ).code
       try await session.pipeline([
         PostgresStatement(
           "UPDATE bank_match SET unmatched_at = now() WHERE id = $1 AND unmatched_at IS NULL",
@@ -193,18 +188,14 @@ enum Matching {
     let memo = try LedgerValues.text(request.memo, field: "memo", maxLength: 500, required: false)
     let key = try RequestKey("finance.bank_post_line", request, id: \.requestID)
     return try await answeringOnce(pool, tenant, key) { session in
-      let rows = try await session.query(
-        """
-        SELECT a.code FROM bank_statement_line l JOIN bank_account b ON b.id = l.bank_account_id
-        JOIN account a ON a.id = b.account_id WHERE l.id = $1
-        """,
-        [lineID]
+      let bank = try await BankAccounts.owning(
+        session,
+        "bank_statement_line",
+        lineID,
+        field: "statement_line_id",
+        what: "statement line"
       )
-      guard let row = rows.first else {
-        throw RPCError(code: .notFound, message: "statement_line_id: no statement line \(lineID)")
-      }
-      let code = try row.decode("code", as: String.self)
-      let bank = try await BankAccounts.row(session, code: code, lock: true)
+      let code = bank.code
       guard
         let line = try await BankLines.statementLines(session, bank, unmatchedOnly: false)
           .first(where: { $0.id == lineID })
@@ -223,9 +214,11 @@ enum Matching {
       guard counter != code else {
         throw LedgerValues.invalid("counter_account_code", "must not be the bank's own account")
       }
-      let text = memo.isEmpty ? [line.line.reference, line.line.description_p].filter {
-        !$0.isEmpty
-      }.joined(separator: " ") : memo
+      let text =
+        memo.isEmpty
+        ? [line.line.reference, line.line.description_p].filter {
+          !$0.isEmpty
+        }.joined(separator: " ") : memo
       let entry = try await EntryPosting.record(
         session,
         .init(
@@ -328,7 +321,8 @@ enum Matching {
       ),
       PostgresStatement(
         """
-        SELECT p.statement_line_id, coalesce(e.number, '') AS entry, coalesce(p.line_no, 0) AS line_no
+        SELECT p.statement_line_id, coalesce(e.number, '') AS entry,
+          coalesce(p.line_no, 0) AS line_no
         FROM bank_match_part p LEFT JOIN journal_entry e ON e.id = p.entry_id
         WHERE p.match_id = $1 ORDER BY p.statement_line_id, e.number, p.line_no
         """,

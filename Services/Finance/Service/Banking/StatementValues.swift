@@ -25,7 +25,8 @@ enum StatementValues {
       fraction.allSatisfy({ $0.isASCII && $0.isNumber }),
       !(whole.isEmpty && fraction.isEmpty), fraction.count <= currency.exponent
     else { return nil }
-    let digits = whole + fraction + String(repeating: "0", count: currency.exponent - fraction.count)
+    let digits =
+      whole + fraction + String(repeating: "0", count: currency.exponent - fraction.count)
     guard digits.count <= 18, let value = Int64(digits.isEmpty ? "0" : String(digits)) else {
       return nil
     }
