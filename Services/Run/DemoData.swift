@@ -27,6 +27,15 @@ enum DemoData {
         }
       }
     }
+    // The bank last, once every domain has booked its receipts and payments.
+    if let finance = services.first(where: { $0.domain == .finance }) {
+      try await withServiceClient(port: finance.defaultPort + portOffset, secret: secret) {
+        client in
+        try await RequestContext.$tenant.withValue(try TenantID(validating: DemoTenant.id)) {
+          try await Self.seedBanking(client)
+        }
+      }
+    }
   }
 
   static func seedCustomers(_ client: GRPCClient<ERPTransport.Client>) async throws {
@@ -134,7 +143,6 @@ enum DemoData {
     allocation.amount = payment.amount
     payment.allocations = [allocation]
     _ = try await billing.recordPayment(payment)
-    try await Self.seedBanking(client)
   }
 
   static func date(_ year: Int32, _ month: Int32, _ day: Int32) -> Erp_Common_V1_Date {
