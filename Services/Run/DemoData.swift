@@ -27,6 +27,15 @@ enum DemoData {
         }
       }
     }
+    // The bank last, once every domain has booked its receipts and payments.
+    if let finance = services.first(where: { $0.domain == .finance }) {
+      try await withServiceClient(port: finance.defaultPort + portOffset, secret: secret) {
+        client in
+        try await RequestContext.$tenant.withValue(try TenantID(validating: DemoTenant.id)) {
+          try await Self.seedBanking(client)
+        }
+      }
+    }
   }
 
   static func seedCustomers(_ client: GRPCClient<ERPTransport.Client>) async throws {

@@ -112,6 +112,20 @@ public enum ERPCatalog {
     case .finance:
       [
         ERPCatalog.Service(
+          Erp_Finance_V1_Banking.descriptor,
+          methods: [
+            .init(Erp_Finance_V1_Banking.Method.CreateBankAccount.descriptor, readOnly: false),
+            .init(Erp_Finance_V1_Banking.Method.ListBankAccounts.descriptor, readOnly: true),
+            .init(Erp_Finance_V1_Banking.Method.ImportStatement.descriptor, readOnly: false),
+            .init(Erp_Finance_V1_Banking.Method.ListStatementLines.descriptor, readOnly: true),
+            .init(Erp_Finance_V1_Banking.Method.AutoMatch.descriptor, readOnly: false),
+            .init(Erp_Finance_V1_Banking.Method.Match.descriptor, readOnly: false),
+            .init(Erp_Finance_V1_Banking.Method.Unmatch.descriptor, readOnly: false),
+            .init(Erp_Finance_V1_Banking.Method.PostStatementLine.descriptor, readOnly: false),
+            .init(Erp_Finance_V1_Banking.Method.GetReconciliationReport.descriptor, readOnly: true),
+          ]
+        ),
+        ERPCatalog.Service(
           Erp_Finance_V1_Billing.descriptor,
           methods: [
             .init(Erp_Finance_V1_Billing.Method.ListTaxCodes.descriptor, readOnly: true),
@@ -401,6 +415,9 @@ extension ERPServiceConnection {
   public var pipeline: Erp_Customers_V1_Pipeline.Client<Transport> {
     .init(wrapping: self.grpc)
   }
+  public var banking: Erp_Finance_V1_Banking.Client<Transport> {
+    .init(wrapping: self.grpc)
+  }
   public var billing: Erp_Finance_V1_Billing.Client<Transport> {
     .init(wrapping: self.grpc)
   }
@@ -478,6 +495,9 @@ public struct FinanceClients<Transport: ClientTransport>: Sendable {
   public let grpc: GRPCClient<Transport>
 
   public init(wrapping grpc: GRPCClient<Transport>) { self.grpc = grpc }
+  public var banking: Erp_Finance_V1_Banking.Client<Transport> {
+    .init(wrapping: self.grpc)
+  }
   public var billing: Erp_Finance_V1_Billing.Client<Transport> {
     .init(wrapping: self.grpc)
   }

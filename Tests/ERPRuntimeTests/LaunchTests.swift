@@ -181,6 +181,16 @@ struct LaunchTests {
             metadata: metadata
           )
           #expect(listed.invoices.first.map { !$0.zatcaQr.isEmpty } == true)
+          // The demo bank account's November statement is fully reconciled.
+          var reconciliation = Erp_Finance_V1_ReconciliationReportRequest()
+          reconciliation.accountCode = "1100"
+          let report = try await Erp_Finance_V1_Banking.Client(wrapping: client)
+            .getReconciliationReport(reconciliation, metadata: metadata)
+          #expect(report.statementBalance.unitsMinor > 0)
+          #expect(report.statementBalance == report.bookBalance)
+          #expect(report.unreconciledStatementLines.isEmpty)
+          #expect(report.unreconciledBookItems.isEmpty)
+          #expect(report.difference.unitsMinor == 0)
         }
         if service.name == "customers" {
           var search = Erp_Customers_V1_SearchCustomersRequest()

@@ -10,6 +10,7 @@ import GRPCCore
 
 typealias Ledger = Erp_Finance_V1_Ledger.Client<ERPTransport.Client>
 typealias Billing = Erp_Finance_V1_Billing.Client<ERPTransport.Client>
+typealias Banking = Erp_Finance_V1_Banking.Client<ERPTransport.Client>
 
 /// The finance service on production's runner (``InProcessSystem``: the services'
 /// authentication, field limits, TenantAdmin), over real TCP on a real PostgreSQL database of its

@@ -5,7 +5,7 @@ import ERPStore
 /// migration: add the next one.
 public enum FinanceMigrations {
   public static let all: [Migration] = [
-    chartOfAccounts, ledger, billing, lineDateIndex, requestLog, menaBooks,
+    chartOfAccounts, ledger, billing, lineDateIndex, requestLog, menaBooks, banking,
   ]
 
   /// The chart of accounts, with the default chart every tenant starts from. `role` marks the

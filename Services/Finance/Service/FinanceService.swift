@@ -12,6 +12,6 @@ public enum FinanceService {
 
   /// The RPC services on a pool (other services' tests serve them as a real peer).
   public static func services(pool: ConnectionPool) -> [any RegistrableRPCService] {
-    [LedgerAPI(pool: pool), BillingAPI(pool: pool)]
+    [LedgerAPI(pool: pool), BillingAPI(pool: pool), BankingAPI(pool: pool)]
   }
 }

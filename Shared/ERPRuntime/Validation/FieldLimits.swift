@@ -18,6 +18,7 @@
 /// | `description`                              |        |
 /// | `note`, `summary`, `message`, `last_error` | 4,000  |
 /// | `body`                                     | 20,000 |
+/// | `statement_text` (a bank statement file)   | 1,000,000 |
 /// | any bytes field                            | 65,536 |
 public enum FieldLimits {
   public static let defaultLimit = 200
@@ -30,6 +31,7 @@ public enum FieldLimits {
     "memo": 500, "reason": 500, "close_reason": 500, "description": 500,
     "note": 4_000, "summary": 4_000, "message": 4_000, "last_error": 4_000,
     "body": 20_000,
+    "statement_text": 1_000_000,
   ]
 
   static let bySuffix: [(suffix: String, limit: Int)] = [("_id", 100), ("_ids", 100)]
