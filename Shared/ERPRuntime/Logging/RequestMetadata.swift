@@ -1,4 +1,5 @@
 public import Logging
+import OTel
 
 extension Logger.MetadataProvider {
   /// Adds the tenant and request id of the call being handled (the task-locals the interceptors
@@ -11,6 +12,19 @@ extension Logger.MetadataProvider {
   }
 }
 
+extension Logger.MetadataProvider {
+  /// What every service log line carries: ``erpRequestContext``, and the `trace_id`,
+  /// `span_id` and `trace_flags` of the current span (swift-otel's provider; nothing when the
+  /// call is not traced).
+  public static let erpService = Logger.MetadataProvider {
+    var metadata = Self.erpRequestContext.get()
+    metadata.merge(Self.spanContext.get()) { own, _ in own }
+    return metadata
+  }
+
+  private static let spanContext = OTel.makeLoggingMetadataProvider()
+}
+
 /// Process-wide logging set-up: one line per record on standard error, with request metadata.
 /// `LoggingSystem` may be bootstrapped once per process; later calls are ignored.
 public enum ServiceLogging {
@@ -18,7 +32,7 @@ public enum ServiceLogging {
     LoggingSystem.bootstrap(
       { label, provider in StreamLogHandler.standardError(label: label, metadataProvider: provider)
       },
-      metadataProvider: .erpRequestContext
+      metadataProvider: .erpService
     )
   }()
 

@@ -1,4 +1,5 @@
 public import ERPProtos
+public import ERPStore
 public import ERPTransport
 public import GRPCCore
 import ServiceLifecycle
@@ -12,11 +13,19 @@ import ServiceLifecycle
 public final class PeerClients: ERPDomainConnections {
   private let clients: [String: GRPCClient<ERPTransport.Client>]
 
-  public init(targets: [String: [ERPTransport.Client.Target]], secret: String) {
+  /// `tracer`: each call gets a client span whose context travels in `traceparent`
+  /// (``TracingClientInterceptor``).
+  public init(
+    targets: [String: [ERPTransport.Client.Target]],
+    secret: String,
+    tracer: ServiceTracer = .off
+  ) {
+    var interceptors: [any ClientInterceptor] = [DownstreamInterceptor(secret: secret)]
+    if tracer.isOn { interceptors.insert(TracingClientInterceptor(tracer: tracer), at: 0) }
     self.clients = targets.mapValues { targets in
       GRPCClient(
         transport: ERPTransport.Client(targets: targets),
-        interceptors: [DownstreamInterceptor(secret: secret)]
+        interceptors: interceptors
       )
     }
   }
