@@ -498,6 +498,26 @@ let package = Package(
       ],
       path: "Tests/GatewayTests"
     ),
+    // Traces of the whole system, received by an OTLP/HTTP receiver inside the test.
+    .testTarget(
+      name: "TracingTests",
+      dependencies: [
+        "ERPProtos",
+        "ERPRuntime",
+        "ERPStore",
+        "ERPSystem",
+        "ERPTestSupport",
+        "ERPTransport",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ],
+      path: "Tests/TracingTests",
+      exclude: ["OTLP/regenerate.sh"]
+    ),
     .testTarget(
       name: "ERPMoneyTests",
       dependencies: ["ERPMoney"],

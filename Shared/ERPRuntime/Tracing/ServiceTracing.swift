@@ -1,7 +1,7 @@
 import ArgumentParser
 public import ERPStore
 import Logging
-public import OTel
+import OTel
 public import ServiceLifecycle
 
 /// Whether a service traces, and its tracer: on only when the standard OpenTelemetry variables
