@@ -339,6 +339,10 @@ let package = Package(
         "ERPStore",
         "ERPTransport",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
       ],
       path: "Benchmarks/SalesBenchmark"
     ),
