@@ -28,6 +28,10 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
     .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
+    // Traces over OTLP/HTTP (protobuf) only: the gRPC exporter's trait would build a second
+    // HTTP/2 stack we do not use.
+    .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
+    .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
   ],
   targets: [
     .target(
@@ -66,6 +70,7 @@ let package = Package(
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "DequeModule", package: "swift-collections"),
+        .product(name: "Tracing", package: "swift-distributed-tracing"),
       ],
       path: "Shared/ERPStore"
     ),
@@ -95,6 +100,8 @@ let package = Package(
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "OTel", package: "swift-otel"),
+        .product(name: "Tracing", package: "swift-distributed-tracing"),
       ],
       path: "Shared/ERPRuntime"
     ),
@@ -336,6 +343,10 @@ let package = Package(
         "ERPStore",
         "ERPTransport",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
       ],
       path: "Benchmarks/SalesBenchmark"
     ),
@@ -497,6 +508,26 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ],
       path: "Tests/GatewayTests"
+    ),
+    // Traces of the whole system, received by an OTLP/HTTP receiver inside the test.
+    .testTarget(
+      name: "TracingTests",
+      dependencies: [
+        "ERPProtos",
+        "ERPRuntime",
+        "ERPStore",
+        "ERPSystem",
+        "ERPTestSupport",
+        "ERPTransport",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ],
+      path: "Tests/TracingTests",
+      exclude: ["OTLP/regenerate.sh"]
     ),
     .testTarget(
       name: "ERPMoneyTests",

@@ -14,7 +14,8 @@ import GRPCCore
 /// first and not timed. pgbench's TPC-B-like run with 16 clients on the same server is the
 /// reference.
 enum ConfirmBench {
-  static func run(_ server: BenchServer, clients: Int, orders: Int) async throws -> Double {
+  /// pgbench's TPC-B-like rate (transactions per second) with `clients` clients.
+  static func pgbench(_ server: BenchServer, clients: Int) async throws -> Double {
     let pgbenchDatabase = try await server.database("bench_tpcb")
     _ = try await Pgbench.run(["-i", "-q", "-s", "16"], conninfo: pgbenchDatabase)
     let pgbenchTPS = try Pgbench.tps(
@@ -23,8 +24,23 @@ enum ConfirmBench {
         conninfo: pgbenchDatabase
       )
     )
+    say("pgbench TPC-B-like, \(clients) clients: \(Measure.format(pgbenchTPS, 0)) tps")
+    return pgbenchTPS
+  }
 
-    let (seconds, latencies) = try await ServiceStack.run(server, connections: clients) { stack in
+  /// Confirmed orders per second; `variables` go to every service (OTEL_* to trace).
+  static func run(
+    _ server: BenchServer,
+    clients: Int,
+    orders: Int,
+    reference pgbenchTPS: Double,
+    variables: [String: String] = [:]
+  ) async throws -> Double {
+    let (seconds, latencies) = try await ServiceStack.run(
+      server,
+      connections: clients,
+      variables: variables
+    ) { stack in
       try await RequestContext.$tenant.withValue(stack.tenant) {
         try await Self.stock(stack)
         let customer = try await withServiceClient(
@@ -73,7 +89,6 @@ enum ConfirmBench {
       }
     }
     let rate = Double(orders) / seconds
-    say("pgbench TPC-B-like, \(clients) clients: \(Measure.format(pgbenchTPS, 0)) tps")
     say(
       "confirm order end to end, \(clients) concurrent: \(Measure.format(rate, 0)) orders/s, "
         + "p50 \(Measure.format(Measure.percentile(latencies, 0.5) / 1000, 1)) ms, "
@@ -81,7 +96,7 @@ enum ConfirmBench {
     )
     let ratio = rate / pgbenchTPS
     say("ratio confirmed orders / pgbench TPC-B: \(Measure.format(ratio))")
-    return ratio
+    return rate
   }
 
   /// Runs `body(index)` for every index below `count`, `clients` at a time.

@@ -19,9 +19,11 @@ public struct ServiceStack: Sendable {
   /// The gateway's operator token.
   public static let operatorToken = "bench-operator"
 
+  /// `variables`: more settings for every service (the OTEL_* ones, to trace).
   public static func run<T: Sendable>(
     _ server: BenchServer,
     connections: Int,
+    variables: [String: String] = [:],
     _ body: @Sendable (ServiceStack) async throws -> T
   ) async throws -> T {
     let tenant = try TenantID(validating: "bench")
@@ -30,6 +32,7 @@ public struct ServiceStack: Sendable {
     }
     options.poolSize = connections
     options.variables["ERP_OPERATOR_TOKEN"] = Self.operatorToken
+    options.variables.merge(variables) { _, new in new }
     return try await InProcessSystem.run(options) { system in
       try await system.provision(tenant)
       let byName = Dictionary(uniqueKeysWithValues: system.members.map { ($0.entry.name, $0) })

@@ -59,9 +59,23 @@ public final class ConnectionPool: Sendable {
   public func withSession<T: Sendable>(
     _ body: (PostgresSession) async throws -> T
   ) async throws -> T {
+    try await self.withSession(tenant: nil, body)
+  }
+
+  /// The same, with the session's statements traced as the tenant's (`erp.tenant`).
+  func withSession<T: Sendable>(
+    tenant: TenantID?,
+    _ body: (PostgresSession) async throws -> T
+  ) async throws -> T {
     let connection = try await self.acquire()
     do {
-      let result = try await body(PostgresSession(connection: connection, threads: self.threads))
+      let session = PostgresSession(
+        connection: connection,
+        threads: self.threads,
+        tracer: self.config.tracer,
+        tenant: tenant
+      )
+      let result = try await body(session)
       self.release(connection)
       return result
     } catch {
@@ -82,9 +96,12 @@ public final class ConnectionPool: Sendable {
         if try await self.isUsable(connection) { return connection }
         self.discard(connection)
       case .open:
-        return try await self.open(until: deadline)
+        return try await self.traced("db.pool.connect") { try await self.open(until: deadline) }
       case .wait(let id):
-        switch try await self.wait(id: id, until: deadline) {
+        let handoff = try await self.traced("db.pool.wait") {
+          try await self.wait(id: id, until: deadline)
+        }
+        switch handoff {
         case .connection(let connection):
           if try await self.isUsable(connection) { return connection }
           self.discard(connection)
@@ -93,6 +110,20 @@ public final class ConnectionPool: Sendable {
           return try await self.open(until: deadline)
         }
       }
+    }
+  }
+
+  /// Runs `body` (a wait for a free connection, or opening one) in a span of its own, so a
+  /// trace shows time lost to a full pool apart from time spent in SQL.
+  private func traced<T>(
+    _ name: String,
+    _ body: () async throws -> T
+  ) async throws -> T {
+    guard self.config.tracer.isOn else { return try await body() }
+    return try await self.config.tracer.withSpan(name, ofKind: .client) { span in
+      span?.attributes["db.system"] = "postgresql"
+      span?.attributes["db.pool.max_connections"] = self.config.maxConnections
+      return try await body()
     }
   }
 

@@ -10,6 +10,9 @@ extension ConnectionPool {
     public var healthCheckAfterIdle: Duration = .seconds(30)
     public var reconnectInitialDelay: Duration = .milliseconds(50)
     public var reconnectMaximumDelay: Duration = .seconds(2)
+    /// Where the pool's spans go: one per statement or pipeline (with the tenant when the pool
+    /// knows it) and one per wait for a connection. Off by default.
+    public var tracer: ServiceTracer = .off
     /// For tests: called with a waiter's deadline just before it is queued, so that a test can
     /// make an ordering happen on purpose (the waiting thread descheduled there).
     var beforeQueueing: (@Sendable (ContinuousClock.Instant) -> Void)?

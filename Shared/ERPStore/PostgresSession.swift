@@ -7,6 +7,9 @@ import NIOPosix
 public struct PostgresSession: Sendable {
   let connection: PostgresConnection
   let threads: NIOThreadPool
+  /// Where each statement's span goes (``SQLSpan``), and the tenant it names.
+  var tracer: ServiceTracer = .off
+  var tenant: TenantID?
 
   /// Runs one parameterized statement and returns its rows.
   @discardableResult
@@ -20,7 +23,7 @@ public struct PostgresSession: Sendable {
     let texts = parameters.map { $0?.postgresText }
     try PostgresError.refuseNUL(in: texts)
     let connection = self.connection
-    return try await self.run { try connection.query(sql, texts) }
+    return try await self.traced([sql]) { try await self.run { try connection.query(sql, texts) } }
   }
 
   /// Runs several parameterized statements in one round trip (libpq pipeline mode) and returns
@@ -42,13 +45,24 @@ public struct PostgresSession: Sendable {
     -> [[PostgresRow]]
   {
     let connection = self.connection
-    return try await self.run { try connection.pipeline(batch) }
+    return try await self.traced(batch.map(\.sql)) {
+      try await self.run { try connection.pipeline(batch) }
+    }
   }
 
   /// Runs fixed statements (no parameters) in one round trip.
   func execute(_ sql: String) async throws {
     let connection = self.connection
-    try await self.run { try connection.execute(sql) }
+    try await self.traced([sql]) { try await self.run { try connection.execute(sql) } }
+  }
+
+  /// Runs `body` in the span of `statements` when tracing is on (``SQLSpan``).
+  private func traced<T>(
+    _ statements: @autoclosure () -> [String],
+    _ body: () async throws -> T
+  ) async throws -> T {
+    guard self.tracer.isOn else { return try await body() }
+    return try await SQLSpan.run(statements(), tenant: self.tenant, self.tracer, body)
   }
 
   /// Runs `work` on a pool thread, cancelling the server's statement if the task is cancelled

@@ -66,7 +66,7 @@ extension ConnectionPool {
   /// The tenant as this database knows it; ``StoreError/Kind/tenantNotProvisioned`` when it
   /// was never provisioned here.
   public func describe(_ tenant: TenantID) async throws -> TenantDescription {
-    let row = try await self.withSession { session in
+    let row = try await self.withSession(tenant: tenant) { session in
       try await session.query(
         """
         SELECT coalesce(obj_description(oid, 'pg_namespace'), '') AS note

@@ -38,6 +38,7 @@ extension ConnectionPool {
   ) async throws -> T {
     try await self.transaction(
       begin: [("BEGIN ISOLATION LEVEL \(isolation.rawValue)", []), try Self.enter(tenant)],
+      tenant: tenant,
       maxAttempts: maxAttempts,
       body
     )
@@ -63,7 +64,9 @@ extension ConnectionPool {
       try Self.enter(tenant), (sql, parameters.map { $0?.postgresText }),
     ]
     return try await self.retryingConflicts(maxAttempts: maxAttempts) {
-      try await self.withSession { session in try await session.pipelineTrusted(batch)[1] }
+      try await self.withSession(tenant: tenant) { session in
+        try await session.pipelineTrusted(batch)[1]
+      }
     }
   }
 
@@ -113,11 +116,12 @@ extension ConnectionPool {
   /// a connection's first use), runs `body`, then COMMIT and the session reset in one more.
   func transaction<T: Sendable>(
     begin: [(sql: String, parameters: [String?])],
+    tenant: TenantID? = nil,
     maxAttempts: Int,
     _ body: (PostgresSession) async throws -> T
   ) async throws -> T {
     try await self.retryingConflicts(maxAttempts: maxAttempts) {
-      try await self.withSession { session in
+      try await self.withSession(tenant: tenant) { session in
         try await session.pipelineTrusted(begin)
         do {
           let result = try await body(session)

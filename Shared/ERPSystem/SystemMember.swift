@@ -148,13 +148,17 @@ public final class SystemMember: Sendable {
     _ variables: [String: String],
     _ logger: Logger
   ) async throws -> Running {
+    // Tracing is process-global only for a process that runs one service: here each service
+    // gets a tracer (and exporter) of its own, so its spans carry its own service.name.
+    let executable = ServiceCatalog.entry(named: definition.name)?.executable ?? definition.name
     let runner = ServiceRunner(
       definition: definition,
       configuration: configuration,
       logger: logger,
       registry: PrometheusCollectorRegistry(),
       variables: variables,
-      handlesSignals: false
+      handlesSignals: false,
+      tracing: try ServiceTracing.backend(service: executable, variables: variables, logger: logger)
     )
     let task = Task { try await runner.run() }
     do {

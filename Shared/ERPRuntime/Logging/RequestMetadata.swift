@@ -1,5 +1,6 @@
 public import Logging
 import NIOConcurrencyHelpers
+import OTel
 
 extension Logger.MetadataProvider {
   /// Adds the tenant and request id of the call being handled (the task-locals the interceptors
@@ -20,6 +21,19 @@ public enum LogFormat: String, Sendable {
   case json
 }
 
+extension Logger.MetadataProvider {
+  /// What every service log line carries: ``erpRequestContext``, and the `trace_id`,
+  /// `span_id` and `trace_flags` of the current span (swift-otel's provider; nothing when the
+  /// call is not traced).
+  public static let erpService = Logger.MetadataProvider {
+    var metadata = Self.erpRequestContext.get()
+    metadata.merge(Self.spanContext.get()) { own, _ in own }
+    return metadata
+  }
+
+  private static let spanContext = OTel.makeLoggingMetadataProvider()
+}
+
 /// Process-wide logging set-up: one line per record on standard error, with request metadata,
 /// in the format asked for. `LoggingSystem` may be bootstrapped once per process: the first
 /// call decides the format, later calls reuse it.
@@ -38,12 +52,12 @@ public enum ServiceLogging {
       case .text:
         LoggingSystem.bootstrap(
           { StreamLogHandler.standardError(label: $0, metadataProvider: $1) },
-          metadataProvider: .erpRequestContext
+          metadataProvider: .erpService
         )
       case .json:
         LoggingSystem.bootstrap(
           { JSONLogHandler(label: $0, metadataProvider: $1) },
-          metadataProvider: .erpRequestContext
+          metadataProvider: .erpService
         )
       }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Metrics
 import Prometheus
+import Tracing
 
 /// The `main` of every service executable: parses flags and environment, sets up logging and
 /// metrics, then serves or runs `migrate-all`. Exits non-zero with the reason when it cannot.
@@ -28,6 +29,19 @@ public enum ServiceMain {
     )
     let registry = PrometheusCollectorRegistry()
     MetricsSystem.bootstrap(ServiceMetrics.factory(registry: registry))
+    // Off unless the OTEL_* variables ask for traces: then the process-wide tracer is this
+    // service's (for libraries that read InstrumentationSystem), and the runner uses it.
+    let tracing: ServiceTracing.Backend?
+    do {
+      tracing = try ServiceTracing.backend(
+        service: entry.executable,
+        variables: ProcessInfo.processInfo.environment,
+        logger: logger
+      )
+    } catch {
+      ServiceOptions.exit(withError: error)
+    }
+    if let tracer = tracing?.tracer.tracer { InstrumentationSystem.bootstrap(tracer) }
     do {
       switch options.command {
       case .serve:
@@ -35,7 +49,8 @@ public enum ServiceMain {
           definition: definition,
           configuration: configuration,
           logger: logger,
-          registry: registry
+          registry: registry,
+          tracing: tracing
         ).run()
       case .migrateAll:
         try await MigrateAllCommand.run(

@@ -23,6 +23,8 @@ public final class ServiceRunner: Sendable {
   private let group: ServiceGroup
   private let startup: StartupMigration
   private let logger: Logger
+  /// Where this service's spans go (off unless the OTEL_* variables asked for tracing).
+  public let tracer: ServiceTracer
 
   public init(
     definition: ServiceDefinition,
@@ -30,7 +32,8 @@ public final class ServiceRunner: Sendable {
     logger: Logger,
     registry: PrometheusCollectorRegistry,
     variables: [String: String] = ProcessInfo.processInfo.environment,
-    handlesSignals: Bool = true
+    handlesSignals: Bool = true,
+    tracing: ServiceTracing.Backend? = nil
   ) {
     self.configuration = configuration
     // Every line of this service names it (the JSON format's `service` field).
@@ -41,16 +44,20 @@ public final class ServiceRunner: Sendable {
     self.logger = logger
     let metrics = ServiceMetrics(registry: registry, service: definition.name)
     self.metrics = metrics
+    let tracer = tracing?.tracer ?? .off
+    self.tracer = tracer
     var poolConfig = ConnectionPool.Config(conninfo: configuration.databaseURL)
     poolConfig.maxConnections = configuration.dbPoolSize
     poolConfig.minConnections = min(2, configuration.dbPoolSize)
+    poolConfig.tracer = tracer
     let pool = ConnectionPool(config: poolConfig)
     self.pool = pool
 
     let peers = PeerClients(
       targets: configuration.peers,
       secret: configuration.serviceSecret,
-      metrics: metrics
+      metrics: metrics,
+      tracer: tracer
     )
     let parts = definition.make(
       ServiceEnvironment(
@@ -78,6 +85,10 @@ public final class ServiceRunner: Sendable {
       transport: transport,
       services: services,
       interceptors: [
+        // Outermost, so the span covers the others and their log lines carry its ids. A
+        // service with access of its own (the gateway) faces partners: it does not continue
+        // their traces.
+        TracingServerInterceptor(tracer: tracer, trustsCaller: parts.access == nil),
         RPCMetricsInterceptor(metrics: metrics), LoggingInterceptor(logger: logger),
         RequestValidationInterceptor(),
       ]
@@ -116,7 +127,10 @@ public final class ServiceRunner: Sendable {
     self.group = ServiceGroup(
       configuration: ServiceGroupConfiguration(
         // Shut down in reverse: the server drains first, while peers and the outbox still work.
-        services: [
+        // Tracing first, so it stops last and exports the spans of everything else's shutdown.
+        services: (tracing.map {
+          [ServiceGroupConfiguration.ServiceConfiguration(service: $0.service)]
+        } ?? []) + [
           // A service with no peers has no connections to run: finishing early is fine.
           .init(service: PeerConnectionsService(peers: peers), successTerminationBehavior: .ignore)
         ]
@@ -152,7 +166,8 @@ public final class ServiceRunner: Sendable {
   /// Serves until SIGTERM / SIGINT (or `shutdown()`), drains, then closes the pool.
   public func run() async throws {
     do {
-      try await self.group.run()
+      // Everything the group runs (handlers, workers) traces to this service's tracer.
+      try await ServiceTracer.$current.withValue(self.tracer) { try await self.group.run() }
     } catch {
       self.startup.finish(migrated: false)
       await self.pool.shutdown()

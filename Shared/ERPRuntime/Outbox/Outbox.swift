@@ -19,9 +19,24 @@ public enum Outbox {
   /// have recorded. Those versions keep their numbers (no tenant re-runs or skips anything) and
   /// now leave the table to this set; on such a tenant this set finds the table and does
   /// nothing, on a new one it creates it: both end with the same schema.
+  ///
+  /// The set takes two versions, `version` and `version + 1` (the writer's trace context), so
+  /// a service's next migration of its own is `version + 2`.
   public static func migrations(version: Int) -> [Migration] {
-    [Migration(version: version, name: "outbox", sql: Self.migrationSQL)]
+    [
+      Migration(version: version, name: "outbox", sql: Self.migrationSQL),
+      Migration(version: version + 1, name: "outbox_trace_context", sql: Self.traceContextSQL),
+    ]
   }
+
+  /// The W3C trace context of the span that wrote each message (null when untraced), for the
+  /// relay's delivery span to link to.
+  static let traceContextSQL = """
+    ALTER TABLE outbox ADD COLUMN IF NOT EXISTS traceparent text
+      CHECK (length(traceparent) <= 128);
+    ALTER TABLE outbox ADD COLUMN IF NOT EXISTS tracestate text
+      CHECK (length(tracestate) <= 512);
+    """
 
   static let migrationSQL = """
     CREATE TABLE IF NOT EXISTS outbox (
@@ -51,10 +66,11 @@ public enum Outbox {
     key: String,
     payload json: String
   ) async throws {
+    let trace = OutboxTrace.writer()
     try await session.query(
-      "INSERT INTO outbox (topic, key, payload) VALUES ($1, $2, $3::jsonb) "
-        + "ON CONFLICT (key) DO NOTHING",
-      [topic, key, json]
+      "INSERT INTO outbox (topic, key, payload, traceparent, tracestate) "
+        + "VALUES ($1, $2, $3::jsonb, $4, $5) ON CONFLICT (key) DO NOTHING",
+      [topic, key, json, trace.traceparent, trace.tracestate]
     )
     Self.written?.add(key)
   }
@@ -86,6 +102,9 @@ public struct OutboxMessage: Sendable {
   /// The request in protobuf's JSON mapping.
   public var payload: String
   public var attempts: Int
+  /// The writer's W3C trace context, when it was traced.
+  public var traceparent: String? = nil
+  public var tracestate: String? = nil
 }
 
 extension OutboxMessage {

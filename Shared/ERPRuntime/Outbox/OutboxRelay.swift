@@ -90,7 +90,7 @@ public final class OutboxRelay: Service, Sendable {
     do {
       pending = try await self.pool.tenantQuery(
         tenant,
-        "SELECT id, topic, key, payload::text AS payload, attempts, "
+        "SELECT id, topic, key, payload::text AS payload, attempts, traceparent, tracestate, "
           + "next_attempt_at <= now() AS due, \(Self.waitMilliseconds) FROM outbox "
           + "WHERE \(condition) ORDER BY id LIMIT 100",
         parameters
@@ -108,7 +108,9 @@ public final class OutboxRelay: Service, Sendable {
             topic: try row.decode("topic"),
             key: try row.decode("key"),
             payload: try row.decode("payload"),
-            attempts: try row.decode("attempts")
+            attempts: try row.decode("attempts"),
+            traceparent: try row.decodeIfPresent("traceparent", as: String.self),
+            tracestate: try row.decodeIfPresent("tracestate", as: String.self)
           )
         )
       }
@@ -121,10 +123,12 @@ public final class OutboxRelay: Service, Sendable {
     var undelivered = 0
     for message in due {
       let peer = RelaySchedule.peer(ofTopic: message.topic)
+      let span = OutboxTrace.startDelivery(message, tenant: tenant)
+      defer { span?.end() }
       do {
         let result = try await RequestContext.$tenant.withValue(tenant) {
           try await RequestContext.$deadline.withValue(.now + .seconds(10)) {
-            try await self.deliver(tenant, message)
+            try await OutboxTrace.within(span) { try await self.deliver(tenant, message) }
           }
         }
         _ = try await self.pool.tenantQuery(
@@ -148,6 +152,7 @@ public final class OutboxRelay: Service, Sendable {
             $0.unreachable(peer, tenant: tenant, messageID: message.id, probeAt: probeAt)
           }
         }
+        OutboxTrace.failed(span, error)
         // A probe that failed changes nothing: the message keeps its own back-off.
         guard !probe else { continue }
         let backoff = try? await self.pool.tenantQuery(
@@ -158,6 +163,7 @@ public final class OutboxRelay: Service, Sendable {
           [message.id, String(describing: error)]
         )
         let milliseconds = (try? backoff?.first?.decode("wait_ms", as: Int64.self)) ?? 1_000
+        OutboxTrace.retryScheduled(span, message, backoffMilliseconds: milliseconds)
         wait = Self.earlier(wait, .milliseconds(milliseconds))
       }
     }

@@ -1,4 +1,5 @@
 public import ERPProtos
+public import ERPStore
 public import ERPTransport
 public import GRPCCore
 import ServiceLifecycle
@@ -13,17 +14,22 @@ public final class PeerClients: ERPDomainConnections {
   private let clients: [String: GRPCClient<ERPTransport.Client>]
 
   /// `metrics`: the calling service's, for `erp_rpc_client_*` (``RPCClientMetricsInterceptor``).
+  /// `tracer`: each call gets a client span whose context travels in `traceparent`
+  /// (``TracingClientInterceptor``).
   public init(
     targets: [String: [ERPTransport.Client.Target]],
     secret: String,
-    metrics: ServiceMetrics? = nil
+    metrics: ServiceMetrics? = nil,
+    tracer: ServiceTracer = .off
   ) {
-    let measuring: [any ClientInterceptor] =
+    var interceptors: [any ClientInterceptor] =
       metrics.map { [RPCClientMetricsInterceptor(metrics: $0)] } ?? []
+    interceptors.append(DownstreamInterceptor(secret: secret))
+    if tracer.isOn { interceptors.insert(TracingClientInterceptor(tracer: tracer), at: 0) }
     self.clients = targets.mapValues { targets in
       GRPCClient(
         transport: ERPTransport.Client(targets: targets),
-        interceptors: measuring + [DownstreamInterceptor(secret: secret)]
+        interceptors: interceptors
       )
     }
   }

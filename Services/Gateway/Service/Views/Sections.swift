@@ -1,5 +1,6 @@
 import ERPProtos
 import ERPRuntime
+import ERPStore
 import ERPTransport
 import GRPCCore
 import NIOConcurrencyHelpers
@@ -53,9 +54,14 @@ struct Sections: Sendable {
       return status
     }
     do {
-      try await self.withinDeadline {
-        try await RequestContext.$deadline.withValue(self.deadline) {
-          try await fetch(try self.peers.connection(to: domain), self.options)
+      // One span per section (its peer calls are its children), failed when the section is.
+      try await ServiceTracer.current.withSpan("section \(section)") { span in
+        span?.attributes["erp.section"] = section
+        span?.attributes["erp.domain"] = domain.rawValue
+        try await self.withinDeadline {
+          try await RequestContext.$deadline.withValue(self.deadline) {
+            try await fetch(try self.peers.connection(to: domain), self.options)
+          }
         }
       }
       status.available = true

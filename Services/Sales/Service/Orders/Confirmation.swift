@@ -29,11 +29,15 @@ enum Confirmation {
     }
     switch order.transition(.confirm) {
     case .move(let state):
-      _ = try await PeerChecks.customer(context.peers, order.customerID)
-      try await OrderStore.inTenant(context.pool, tenant, metrics: context.orders) { store in
-        let current = try await store.lock(number)
-        guard current.transition(.confirm) == .move(to: state) else { return }
-        try await store.move(current, to: state, lastError: "", newAttempt: true)
+      try await Self.step("check_customer") {
+        _ = try await PeerChecks.customer(context.peers, order.customerID)
+      }
+      try await Self.step("start") {
+        try await OrderStore.inTenant(context.pool, tenant, metrics: context.orders) { store in
+          let current = try await store.lock(number)
+          guard current.transition(.confirm) == .move(to: state) else { return }
+          try await store.move(current, to: state, lastError: "", newAttempt: true)
+        }
       }
       try await Self.driveConfirming(context, tenant, number: number)
     case .proceed:
@@ -68,52 +72,65 @@ enum Confirmation {
     let (order, lines) = try await OrderStore.withLines(context.pool, tenant, number: number)
     guard order.transition(.reserved) != .unchanged else { return }
     let stock = try context.peers.supplychain.stock
-    for (index, line) in lines.enumerated() {
-      var reserve = Erp_Supplychain_V1_ReserveRequest()
-      reserve.orderLineID = order.reservationID(line.number)
-      reserve.orderID = order.number
-      reserve.sku = line.sku
-      reserve.warehouseCode = order.warehouse
-      reserve.quantityMilli = line.milli
-      do {
-        _ = try await stock.reserve(reserve)
-      } catch let error as RPCError
-        where [.failedPrecondition, .notFound, .invalidArgument].contains(error.code)
-      {
-        let reason = "lines[\(index)] (\(line.sku)): \(error.message)"
-        try await Self.release(context, order, lines)
-        try await OrderStore.inTenant(context.pool, tenant, metrics: context.orders) { store in
-          let current = try await store.lock(number)
-          guard case .move(let state) = current.transition(.reservationRefused) else { return }
-          try await store.move(current, to: state, lastError: reason)
+    try await Self.step("reserve_stock") {
+      for (index, line) in lines.enumerated() {
+        var reserve = Erp_Supplychain_V1_ReserveRequest()
+        reserve.orderLineID = order.reservationID(line.number)
+        reserve.orderID = order.number
+        reserve.sku = line.sku
+        reserve.warehouseCode = order.warehouse
+        reserve.quantityMilli = line.milli
+        do {
+          _ = try await stock.reserve(reserve)
+        } catch let error as RPCError
+          where [.failedPrecondition, .notFound, .invalidArgument].contains(error.code)
+        {
+          let reason = "lines[\(index)] (\(line.sku)): \(error.message)"
+          try await Self.step("release_stock") { try await Self.release(context, order, lines) }
+          try await OrderStore.inTenant(context.pool, tenant, metrics: context.orders) { store in
+            let current = try await store.lock(number)
+            guard case .move(let state) = current.transition(.reservationRefused) else { return }
+            try await store.move(current, to: state, lastError: reason)
+          }
+          throw RPCError(code: .failedPrecondition, message: reason)
         }
-        throw RPCError(code: .failedPrecondition, message: reason)
       }
     }
     context.faults.reservedAll()
-    try await OrderStore.inTenant(context.pool, tenant, metrics: context.orders) { store in
-      let session = store.session
-      let current = try await store.lock(number)
-      guard case .move(let state) = current.transition(.reserved) else { return }
-      try await store.move(current, to: state, lastError: "")
-      try await OrderEvents.queue(
-        session,
-        current,
-        type: "order_confirmed",
-        summary: "Order \(current.number) confirmed",
-        amount: current.total,
-        key: "sales:\(current.number):confirmed"
-      )
-      if try await SalesSettingsStore.get(session).invoiceOn == .confirmation {
-        try await Invoicing.queueInvoice(
+    try await Self.step("finish") {
+      try await OrderStore.inTenant(context.pool, tenant, metrics: context.orders) { store in
+        let session = store.session
+        let current = try await store.lock(number)
+        guard case .move(let state) = current.transition(.reserved) else { return }
+        try await store.move(current, to: state, lastError: "")
+        try await OrderEvents.queue(
           session,
           current,
-          key: "sales:\(current.number):invoice",
-          parts: lines.map { ($0.number, $0.milli) }
+          type: "order_confirmed",
+          summary: "Order \(current.number) confirmed",
+          amount: current.total,
+          key: "sales:\(current.number):confirmed"
         )
+        if try await SalesSettingsStore.get(session).invoiceOn == .confirmation {
+          try await Invoicing.queueInvoice(
+            session,
+            current,
+            key: "sales:\(current.number):invoice",
+            parts: lines.map { ($0.number, $0.milli) }
+          )
+        }
       }
     }
-    await context.relay.deliverWritten(tenant)
+    try await Self.step("deliver_outbox") { _ = await context.relay.deliverWritten(tenant) }
+  }
+
+  /// Runs one step of the confirmation saga in a span of its own (`confirm_order.<step>`), so
+  /// a trace shows where a confirmation spent its time or failed.
+  private static func step<T>(
+    _ name: String,
+    _ body: () async throws -> T
+  ) async throws -> T {
+    try await ServiceTracer.current.withSpan("confirm_order.\(name)") { _ in try await body() }
   }
 
   /// How often a CancelOrder waiting for a confirmation looks at the order, and how long it
