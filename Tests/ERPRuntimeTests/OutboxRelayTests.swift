@@ -124,6 +124,13 @@ struct OutboxRelayTests {
       )
       receiver.set(up: true)
       try await eventually("both delivered") { Set(receiver.delivered).count == 2 }
+      // The receiver has them before the relay records the delivery: wait for the record.
+      try await eventually("both recorded as delivered") {
+        try await pool.tenantQuery(
+          tenant,
+          "SELECT 1 FROM outbox WHERE delivered_at IS NOT NULL"
+        ).count == 2
+      }
       for row in planned {
         let key: String = try row.decode("key")
         let early = try await pool.tenantQuery(

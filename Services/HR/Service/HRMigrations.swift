@@ -197,7 +197,7 @@ public enum HRMigrations {
   /// from before: Saudi when the identity is a national id; shares of old payslips stay as they
   /// were (the employer share 0, the wage base what insurance was computed on is not known: 0).
   static let gosiAndWps = Migration(
-    version: 6,
+    version: 7,
     name: "GOSI and WPS",
     sql: """
       ALTER TABLE employee ADD COLUMN saudi boolean;
