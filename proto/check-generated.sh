@@ -16,3 +16,17 @@ if [ ! -f "$stamp" ] || [ "$current" != "$(cat "$stamp")" ]; then
   diff <(cat "$stamp" 2>/dev/null) <(printf '%s\n' "$current") >&2 || true
   exit 1
 fi
+
+# The OTLP messages the tracing test decodes are swift-otel's generated code, copied by
+# Tests/TracingTests/OTLP/regenerate.sh: they are stale when that script would write otherwise.
+otlp=Tests/TracingTests/OTLP
+fresh=$(mktemp -d)
+trap 'rm -rf "$fresh"' EXIT
+cp "$otlp/regenerate.sh" "$fresh/"
+bash "$fresh/regenerate.sh"
+for file in "$fresh"/*.pb.swift; do
+  if ! cmp -s "$file" "$otlp/$(basename "$file")"; then
+    echo "$otlp/$(basename "$file") is stale or was edited by hand: run $otlp/regenerate.sh and commit the result." >&2
+    exit 1
+  fi
+done
