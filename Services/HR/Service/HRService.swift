@@ -11,7 +11,7 @@ public enum HRService {
     databaseSetup: HRMigrations.databaseSetup,
     migrations: HRMigrations.all,
     make: { environment in
-      let relay = Self.relay(
+      let relay = FinancePostings.relay(
         pool: environment.pool,
         peers: environment.peers,
         logger: environment.logger,
@@ -23,16 +23,6 @@ public enum HRService {
       )
     }
   )
-
-  /// The relay that carries payroll entries to finance.
-  public static func relay(
-    pool: ConnectionPool,
-    peers: PeerClients,
-    logger: Logger,
-    metrics: ServiceMetrics? = nil
-  ) -> OutboxRelay {
-    FinancePostings.relay(pool: pool, peers: peers, logger: logger, metrics: metrics)
-  }
 
   /// The RPC services (the tests serve them directly).
   public static func services(

@@ -10,7 +10,7 @@ public enum SupplyChainService {
     name: "supplychain",
     migrations: SupplyChainMigrations.all,
     make: { environment in
-      let relay = Self.relay(
+      let relay = FinancePostings.relay(
         pool: environment.pool,
         peers: environment.peers,
         logger: environment.logger,
@@ -22,16 +22,6 @@ public enum SupplyChainService {
       )
     }
   )
-
-  /// The relay that carries bills and journal entries to finance.
-  public static func relay(
-    pool: ConnectionPool,
-    peers: PeerClients,
-    logger: Logger,
-    metrics: ServiceMetrics? = nil
-  ) -> OutboxRelay {
-    FinancePostings.relay(pool: pool, peers: peers, logger: logger, metrics: metrics)
-  }
 
   /// The RPC services (the tests and benchmarks serve them directly).
   public static func services(
