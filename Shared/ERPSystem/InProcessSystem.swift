@@ -1,6 +1,7 @@
 public import ERPRuntime
 public import ERPStore
 public import ERPTransport
+import Foundation
 public import GRPCCore
 public import Logging
 
@@ -27,7 +28,9 @@ public struct InProcessSystem: Sendable {
     /// Environment variables the services read besides the runtime's (the gateway's
     /// `ERP_OPERATOR_TOKEN`, say).
     public var variables: [String: String] = [:]
-    public var logger = Logger(label: "erp-system", factory: { _ in SwiftLogNoOpLogHandler() })
+    /// Silent, unless `ERP_TEST_LOG` names a level (`debug`, `info`, `warning`…): then the
+    /// services log to standard error, so a failing test run can show what the services said.
+    public var logger = InProcessSystem.defaultLogger()
 
     public init(
       services: Set<String>? = nil,
@@ -36,6 +39,16 @@ public struct InProcessSystem: Sendable {
       self.services = services
       self.database = database
     }
+  }
+
+  /// The logger ``Options`` starts with (see ``Options/logger``).
+  public static func defaultLogger() -> Logger {
+    guard let name = ProcessInfo.processInfo.environment["ERP_TEST_LOG"],
+      let level = Logger.Level(rawValue: name)
+    else { return Logger(label: "erp-system", factory: { _ in SwiftLogNoOpLogHandler() }) }
+    var logger = Logger(label: "erp-system", factory: { StreamLogHandler.standardError(label: $0) })
+    logger.logLevel = level
+    return logger
   }
 
   /// The services' shared secret inside the system.

@@ -19,18 +19,22 @@ enum Fulfilment {
     guard request.carrier.count <= 100, request.trackingNumber.count <= 100 else {
       throw SalesValues.invalid("tracking_number", "at most 100 characters")
     }
-    let id = try await Self.record(
-      context,
-      tenant,
-      kind: .shipment,
-      event: .ship,
-      RequestKey("sales.shipment", request, id: \.requestID),
-      request.number,
-      request.lines
-    ) {
-      (request.carrier, request.trackingNumber, "")
+    // Driven by this handler, so the recovery worker does not finish it beside the handler
+    // (which would then answer before the invoice or credit note is issued).
+    try await context.recovery.driving(tenant, request.number) {
+      let id = try await Self.record(
+        context,
+        tenant,
+        kind: .shipment,
+        event: .ship,
+        RequestKey("sales.shipment", request, id: \.requestID),
+        request.number,
+        request.lines
+      ) {
+        (request.carrier, request.trackingNumber, "")
+      }
+      try await Self.finish(context, tenant, fulfilment: id)
     }
-    try await Self.finish(context, tenant, fulfilment: id)
     return try await OrderReading.get(context.pool, tenant, number: request.number)
   }
 
@@ -44,18 +48,22 @@ enum Fulfilment {
     guard !request.lines.isEmpty else {
       throw SalesValues.invalid("lines", "the lines returned are required")
     }
-    let id = try await Self.record(
-      context,
-      tenant,
-      kind: .return,
-      event: .returnGoods,
-      RequestKey("sales.return", request, id: \.requestID),
-      request.number,
-      request.lines
-    ) {
-      ("", "", request.reason)
+    // Driven by this handler, so the recovery worker does not finish it beside the handler
+    // (which would then answer before the invoice or credit note is issued).
+    try await context.recovery.driving(tenant, request.number) {
+      let id = try await Self.record(
+        context,
+        tenant,
+        kind: .return,
+        event: .returnGoods,
+        RequestKey("sales.return", request, id: \.requestID),
+        request.number,
+        request.lines
+      ) {
+        ("", "", request.reason)
+      }
+      try await Self.finish(context, tenant, fulfilment: id)
     }
-    try await Self.finish(context, tenant, fulfilment: id)
     return try await OrderReading.get(context.pool, tenant, number: request.number)
   }
 

@@ -72,8 +72,14 @@ final class OrderRecovery: Service, Sendable {
           self.logger.info("recovery undid the confirmation of \(number): \(error)")
         }
       }
-      for id in try await OrderStore.requestedFulfilments(self.context.pool, tenant) {
-        try await Fulfilment.finish(self.context, tenant, fulfilment: id)
+      for (id, number) in try await OrderStore.requestedFulfilments(self.context.pool, tenant) {
+        guard !self.queue.isDriven(tenant, number) else {
+          finished = false  // its handler finishes it and answers with the document
+          continue
+        }
+        try await self.queue.driving(tenant, number) {
+          try await Fulfilment.finish(self.context, tenant, fulfilment: id)
+        }
       }
       return finished
     } catch {

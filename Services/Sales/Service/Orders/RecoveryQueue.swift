@@ -17,7 +17,9 @@ final class RecoveryQueue: Sendable {
   }
 
   private let entries = NIOLockedValueBox<[TenantID: Entry]>([:])
-  private let driven = NIOLockedValueBox<Set<String>>([])
+  /// How many steps of this process drive each order now (two shipments of one order may run
+  /// at once), by "tenant/order".
+  private let driven = NIOLockedValueBox<[String: Int]>([:])
   let wakeups = Wakeups()
 
   /// Runs `body`, one step of `order`, noting that this process drives the order meanwhile, so
@@ -28,14 +30,19 @@ final class RecoveryQueue: Sendable {
     _ body: () async throws -> T
   ) async rethrows -> T {
     let key = tenant.slug + "/" + order
-    self.driven.withLockedValue { _ = $0.insert(key) }
-    defer { self.driven.withLockedValue { _ = $0.remove(key) } }
+    self.driven.withLockedValue { $0[key, default: 0] += 1 }
+    defer {
+      self.driven.withLockedValue { driven in
+        let left = driven[key, default: 1] - 1
+        driven[key] = left > 0 ? left : nil
+      }
+    }
     return try await body()
   }
 
   /// Whether a handler of this process is driving the order now.
   func isDriven(_ tenant: TenantID, _ order: String) -> Bool {
-    self.driven.withLockedValue { $0.contains(tenant.slug + "/" + order) }
+    self.driven.withLockedValue { $0[tenant.slug + "/" + order] != nil }
   }
 
   /// Resume the tenant now, its back-off reset: something waits for it (a CancelOrder), or the
