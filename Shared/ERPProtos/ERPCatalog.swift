@@ -142,6 +142,9 @@ public enum ERPCatalog {
             .init(Erp_Finance_V1_Billing.Method.VatReturn.descriptor, readOnly: true),
             .init(Erp_Finance_V1_Billing.Method.GetBillingSettings.descriptor, readOnly: true),
             .init(Erp_Finance_V1_Billing.Method.UpdateBillingSettings.descriptor, readOnly: false),
+            .init(Erp_Finance_V1_Billing.Method.GetPartyTerms.descriptor, readOnly: true),
+            .init(Erp_Finance_V1_Billing.Method.SetPartyTerms.descriptor, readOnly: false),
+            .init(Erp_Finance_V1_Billing.Method.GetCreditExposure.descriptor, readOnly: true),
           ]
         ),
         ERPCatalog.Service(

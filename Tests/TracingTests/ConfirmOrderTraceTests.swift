@@ -128,9 +128,20 @@ struct ConfirmOrderTraceTests {
       #expect(spans.contains { $0.name == "confirm_order.\(step)" }, "saga step \(step)")
     }
 
+    // The credit check asks finance inside the saga's start step (``CreditCheck``).
+    let exposure = spans.first {
+      $0.service == "erp-finance" && $0.name == "erp.finance.v1.Billing/GetCreditExposure"
+    }
+    let exposureCall = exposure.flatMap { byID[$0.parentSpanID] }
+    #expect(exposureCall?.service == "erp-sales")
+    #expect(exposureCall.flatMap { byID[$0.parentSpanID] }?.name == "confirm_order.start")
+
     // Finance through the outbox: its server span descends from a delivery span that links to
     // the span that wrote the message (the saga's last step).
-    let financeServer = spans.first { $0.service == "erp-finance" && $0.kind == .server }!
+    let financeServer = spans.first {
+      $0.service == "erp-finance" && $0.kind == .server
+        && $0.name == "erp.finance.v1.Billing/IssueInvoice"
+    }!
     var ancestor = byID[financeServer.parentSpanID]
     while let span = ancestor, !span.name.hasPrefix("outbox.deliver") {
       ancestor = byID[span.parentSpanID]

@@ -15,7 +15,7 @@
 /// | `tags` (each)                              | 50     |
 /// | `email`, `emails` (each)                   | 254    |
 /// | `memo`, `reason`, `close_reason`,          | 500    |
-/// | `description`                              |        |
+/// | `override_reason`, `description`           |        |
 /// | `note`, `summary`, `message`, `last_error` | 4,000  |
 /// | `body`                                     | 20,000 |
 /// | `statement_text` (a bank statement file)   | 1,000,000 |
@@ -28,7 +28,7 @@ public enum FieldLimits {
     "tenant_id": 40, "confirm_tenant_id": 40,
     "source_type": 50, "tags": 50, "carrier": 100, "tracking_number": 100,
     "email": 254, "emails": 254,
-    "memo": 500, "reason": 500, "close_reason": 500, "description": 500,
+    "memo": 500, "reason": 500, "close_reason": 500, "override_reason": 500, "description": 500,
     "note": 4_000, "summary": 4_000, "message": 4_000, "last_error": 4_000,
     "body": 20_000,
     "statement_text": 1_000_000,

@@ -160,4 +160,27 @@ struct BillingAPI: Erp_Finance_V1_Billing.SimpleServiceProtocol {
       try await BillingSettingsStore.update(self.pool, tenant, request)
     }
   }
+
+  func getPartyTerms(
+    request: Erp_Finance_V1_GetPartyTermsRequest,
+    context: ServerContext
+  ) async throws -> Erp_Finance_V1_PartyTerms {
+    try await inCallingTenant { tenant in try await PartyTermsStore.get(self.pool, tenant, request)
+    }
+  }
+
+  func setPartyTerms(
+    request: Erp_Finance_V1_PartyTerms,
+    context: ServerContext
+  ) async throws -> Erp_Finance_V1_PartyTerms {
+    try await inCallingTenant { tenant in try await PartyTermsStore.set(self.pool, tenant, request)
+    }
+  }
+
+  func getCreditExposure(
+    request: Erp_Finance_V1_GetCreditExposureRequest,
+    context: ServerContext
+  ) async throws -> Erp_Finance_V1_CreditExposure {
+    try await inCallingTenant { tenant in try await CreditExposure.get(self.pool, tenant, request) }
+  }
 }

@@ -69,6 +69,10 @@ enum InvoiceIssuing {
           direction: direction,
           defaultRole: direction == "receivable" ? "sales_revenue" : nil
         )
+        // No due date given: the party's payment terms (or the tenant default) decide it.
+        let terms =
+          request.hasDueDate
+          ? nil : try await PartyTermsStore.terms(session, direction: direction, party: partyID)
         let document = Document(
           requestID: requestID,
           hash: hash,
@@ -79,13 +83,19 @@ enum InvoiceIssuing {
           partyName: partyName,
           currency: currency,
           issueDate: issueDate,
-          dueDate: dueDate,
+          dueDate: terms?.dueDate(issued: issueDate) ?? dueDate,
           sourceType: request.sourceType,
           sourceID: request.sourceID,
           reason: "",
           issuedAt: issuedAt
         )
         let id = try await Self.record(session, document, lines)
+        if let terms {
+          try await session.query(
+            "UPDATE invoice SET payment_terms = $2 WHERE id = $1",
+            [id, terms.description]
+          )
+        }
         return try await InvoiceReading.byID(session, id)
       }
     )

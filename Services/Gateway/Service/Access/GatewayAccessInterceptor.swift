@@ -148,7 +148,13 @@ struct GatewayAccessInterceptor: ServerInterceptor {
       context: context,
       next: { request, context in
         try await GrantedScopes.$current.withValue(grant.scopes) {
-          try await RequestContext.binding(tenant: tenant, request: request, context: context, next)
+          try await RequestContext.binding(
+            tenant: tenant,
+            caller: Caller(id: grant.keyID, scopes: grant.scopes),
+            request: request,
+            context: context,
+            next
+          )
         }
       }
     ) { code, _ in

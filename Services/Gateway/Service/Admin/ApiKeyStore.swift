@@ -7,8 +7,10 @@ import GRPCCore
 /// Partner API keys. The secret is random, shown once, and stored only as its SHA-256, computed
 /// in this process (``ApiKeyDigest``), so the secret never travels to the database.
 enum ApiKeyStore {
-  /// The scopes a key may carry: each domain's read and write (``ERPDomain``, from the contracts).
+  /// The scopes a key may carry: each domain's read and write (``ERPDomain``, from the contracts),
+  /// and the special scopes handlers check themselves (``Caller/specialScopes``).
   static let scopes = Set(ERPDomain.allCases.flatMap { [$0.readScope, $0.writeScope] })
+    .union(Caller.specialScopes)
 
   static func issue(
     _ pool: ConnectionPool,

@@ -94,7 +94,7 @@ enum GoodsReceipts {
     bill.partyName = try order.decode("supplier_name")
     bill.currencyCode = currency
     bill.issueDate = date.proto
-    bill.dueDate = date.adding(days: 30).proto
+    // No due date: finance takes it from the supplier's payment terms (or the tenant default).
     bill.sourceType = "goods_receipt"
     bill.sourceID = receiptNumber
     var total: Int64 = 0

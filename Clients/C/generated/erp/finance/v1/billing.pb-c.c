@@ -7,6 +7,186 @@
 #endif
 
 #include "erp/finance/v1/billing.pb-c.h"
+void   erp__finance__v1__get_party_terms_request__init
+                     (Erp__Finance__V1__GetPartyTermsRequest         *message)
+{
+  static const Erp__Finance__V1__GetPartyTermsRequest init_value = ERP__FINANCE__V1__GET_PARTY_TERMS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t erp__finance__v1__get_party_terms_request__get_packed_size
+                     (const Erp__Finance__V1__GetPartyTermsRequest *message)
+{
+  assert(message->base.descriptor == &erp__finance__v1__get_party_terms_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t erp__finance__v1__get_party_terms_request__pack
+                     (const Erp__Finance__V1__GetPartyTermsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &erp__finance__v1__get_party_terms_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t erp__finance__v1__get_party_terms_request__pack_to_buffer
+                     (const Erp__Finance__V1__GetPartyTermsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &erp__finance__v1__get_party_terms_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Erp__Finance__V1__GetPartyTermsRequest *
+       erp__finance__v1__get_party_terms_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Erp__Finance__V1__GetPartyTermsRequest *)
+     protobuf_c_message_unpack (&erp__finance__v1__get_party_terms_request__descriptor,
+                                allocator, len, data);
+}
+void   erp__finance__v1__get_party_terms_request__free_unpacked
+                     (Erp__Finance__V1__GetPartyTermsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &erp__finance__v1__get_party_terms_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   erp__finance__v1__party_terms__init
+                     (Erp__Finance__V1__PartyTerms         *message)
+{
+  static const Erp__Finance__V1__PartyTerms init_value = ERP__FINANCE__V1__PARTY_TERMS__INIT;
+  *message = init_value;
+}
+size_t erp__finance__v1__party_terms__get_packed_size
+                     (const Erp__Finance__V1__PartyTerms *message)
+{
+  assert(message->base.descriptor == &erp__finance__v1__party_terms__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t erp__finance__v1__party_terms__pack
+                     (const Erp__Finance__V1__PartyTerms *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &erp__finance__v1__party_terms__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t erp__finance__v1__party_terms__pack_to_buffer
+                     (const Erp__Finance__V1__PartyTerms *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &erp__finance__v1__party_terms__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Erp__Finance__V1__PartyTerms *
+       erp__finance__v1__party_terms__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Erp__Finance__V1__PartyTerms *)
+     protobuf_c_message_unpack (&erp__finance__v1__party_terms__descriptor,
+                                allocator, len, data);
+}
+void   erp__finance__v1__party_terms__free_unpacked
+                     (Erp__Finance__V1__PartyTerms *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &erp__finance__v1__party_terms__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   erp__finance__v1__get_credit_exposure_request__init
+                     (Erp__Finance__V1__GetCreditExposureRequest         *message)
+{
+  static const Erp__Finance__V1__GetCreditExposureRequest init_value = ERP__FINANCE__V1__GET_CREDIT_EXPOSURE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t erp__finance__v1__get_credit_exposure_request__get_packed_size
+                     (const Erp__Finance__V1__GetCreditExposureRequest *message)
+{
+  assert(message->base.descriptor == &erp__finance__v1__get_credit_exposure_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t erp__finance__v1__get_credit_exposure_request__pack
+                     (const Erp__Finance__V1__GetCreditExposureRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &erp__finance__v1__get_credit_exposure_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t erp__finance__v1__get_credit_exposure_request__pack_to_buffer
+                     (const Erp__Finance__V1__GetCreditExposureRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &erp__finance__v1__get_credit_exposure_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Erp__Finance__V1__GetCreditExposureRequest *
+       erp__finance__v1__get_credit_exposure_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Erp__Finance__V1__GetCreditExposureRequest *)
+     protobuf_c_message_unpack (&erp__finance__v1__get_credit_exposure_request__descriptor,
+                                allocator, len, data);
+}
+void   erp__finance__v1__get_credit_exposure_request__free_unpacked
+                     (Erp__Finance__V1__GetCreditExposureRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &erp__finance__v1__get_credit_exposure_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   erp__finance__v1__credit_exposure__init
+                     (Erp__Finance__V1__CreditExposure         *message)
+{
+  static const Erp__Finance__V1__CreditExposure init_value = ERP__FINANCE__V1__CREDIT_EXPOSURE__INIT;
+  *message = init_value;
+}
+size_t erp__finance__v1__credit_exposure__get_packed_size
+                     (const Erp__Finance__V1__CreditExposure *message)
+{
+  assert(message->base.descriptor == &erp__finance__v1__credit_exposure__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t erp__finance__v1__credit_exposure__pack
+                     (const Erp__Finance__V1__CreditExposure *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &erp__finance__v1__credit_exposure__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t erp__finance__v1__credit_exposure__pack_to_buffer
+                     (const Erp__Finance__V1__CreditExposure *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &erp__finance__v1__credit_exposure__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Erp__Finance__V1__CreditExposure *
+       erp__finance__v1__credit_exposure__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Erp__Finance__V1__CreditExposure *)
+     protobuf_c_message_unpack (&erp__finance__v1__credit_exposure__descriptor,
+                                allocator, len, data);
+}
+void   erp__finance__v1__credit_exposure__free_unpacked
+                     (Erp__Finance__V1__CreditExposure *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &erp__finance__v1__credit_exposure__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   erp__finance__v1__get_billing_settings_request__init
                      (Erp__Finance__V1__GetBillingSettingsRequest         *message)
 {
@@ -1177,6 +1357,288 @@ void   erp__finance__v1__list_invoices_response__free_unpacked
   assert(message->base.descriptor == &erp__finance__v1__list_invoices_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+static const ProtobufCFieldDescriptor erp__finance__v1__get_party_terms_request__field_descriptors[2] =
+{
+  {
+    "direction",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__GetPartyTermsRequest, direction),
+    &erp__finance__v1__direction__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "party_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__GetPartyTermsRequest, party_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned erp__finance__v1__get_party_terms_request__field_indices_by_name[] = {
+  0,   /* field[0] = direction */
+  1,   /* field[1] = party_id */
+};
+static const ProtobufCIntRange erp__finance__v1__get_party_terms_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor erp__finance__v1__get_party_terms_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "erp.finance.v1.GetPartyTermsRequest",
+  "GetPartyTermsRequest",
+  "Erp__Finance__V1__GetPartyTermsRequest",
+  "erp.finance.v1",
+  sizeof(Erp__Finance__V1__GetPartyTermsRequest),
+  2,
+  erp__finance__v1__get_party_terms_request__field_descriptors,
+  erp__finance__v1__get_party_terms_request__field_indices_by_name,
+  1,  erp__finance__v1__get_party_terms_request__number_ranges,
+  (ProtobufCMessageInit) erp__finance__v1__get_party_terms_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor erp__finance__v1__party_terms__field_descriptors[5] =
+{
+  {
+    "direction",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__PartyTerms, direction),
+    &erp__finance__v1__direction__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "party_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__PartyTerms, party_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "terms_code",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__PartyTerms, terms_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "credit_limit",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__PartyTerms, credit_limit),
+    &erp__common__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "own_terms",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__PartyTerms, own_terms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned erp__finance__v1__party_terms__field_indices_by_name[] = {
+  3,   /* field[3] = credit_limit */
+  0,   /* field[0] = direction */
+  4,   /* field[4] = own_terms */
+  1,   /* field[1] = party_id */
+  2,   /* field[2] = terms_code */
+};
+static const ProtobufCIntRange erp__finance__v1__party_terms__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor erp__finance__v1__party_terms__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "erp.finance.v1.PartyTerms",
+  "PartyTerms",
+  "Erp__Finance__V1__PartyTerms",
+  "erp.finance.v1",
+  sizeof(Erp__Finance__V1__PartyTerms),
+  5,
+  erp__finance__v1__party_terms__field_descriptors,
+  erp__finance__v1__party_terms__field_indices_by_name,
+  1,  erp__finance__v1__party_terms__number_ranges,
+  (ProtobufCMessageInit) erp__finance__v1__party_terms__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor erp__finance__v1__get_credit_exposure_request__field_descriptors[2] =
+{
+  {
+    "party_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__GetCreditExposureRequest, party_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "pending",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Erp__Finance__V1__GetCreditExposureRequest, n_pending),
+    offsetof(Erp__Finance__V1__GetCreditExposureRequest, pending),
+    &erp__common__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned erp__finance__v1__get_credit_exposure_request__field_indices_by_name[] = {
+  0,   /* field[0] = party_id */
+  1,   /* field[1] = pending */
+};
+static const ProtobufCIntRange erp__finance__v1__get_credit_exposure_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor erp__finance__v1__get_credit_exposure_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "erp.finance.v1.GetCreditExposureRequest",
+  "GetCreditExposureRequest",
+  "Erp__Finance__V1__GetCreditExposureRequest",
+  "erp.finance.v1",
+  sizeof(Erp__Finance__V1__GetCreditExposureRequest),
+  2,
+  erp__finance__v1__get_credit_exposure_request__field_descriptors,
+  erp__finance__v1__get_credit_exposure_request__field_indices_by_name,
+  1,  erp__finance__v1__get_credit_exposure_request__number_ranges,
+  (ProtobufCMessageInit) erp__finance__v1__get_credit_exposure_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor erp__finance__v1__credit_exposure__field_descriptors[5] =
+{
+  {
+    "base_currency",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__CreditExposure, base_currency),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "credit_limit",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__CreditExposure, credit_limit),
+    &erp__common__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "receivables",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__CreditExposure, receivables),
+    &erp__common__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "pending",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__CreditExposure, pending),
+    &erp__common__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "exposure",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__CreditExposure, exposure),
+    &erp__common__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned erp__finance__v1__credit_exposure__field_indices_by_name[] = {
+  0,   /* field[0] = base_currency */
+  1,   /* field[1] = credit_limit */
+  4,   /* field[4] = exposure */
+  3,   /* field[3] = pending */
+  2,   /* field[2] = receivables */
+};
+static const ProtobufCIntRange erp__finance__v1__credit_exposure__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor erp__finance__v1__credit_exposure__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "erp.finance.v1.CreditExposure",
+  "CreditExposure",
+  "Erp__Finance__V1__CreditExposure",
+  "erp.finance.v1",
+  sizeof(Erp__Finance__V1__CreditExposure),
+  5,
+  erp__finance__v1__credit_exposure__field_descriptors,
+  erp__finance__v1__credit_exposure__field_indices_by_name,
+  1,  erp__finance__v1__credit_exposure__number_ranges,
+  (ProtobufCMessageInit) erp__finance__v1__credit_exposure__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 #define erp__finance__v1__get_billing_settings_request__field_descriptors NULL
 #define erp__finance__v1__get_billing_settings_request__field_indices_by_name NULL
 #define erp__finance__v1__get_billing_settings_request__number_ranges NULL
@@ -1817,7 +2279,7 @@ const ProtobufCMessageDescriptor erp__finance__v1__get_invoice_request__descript
   (ProtobufCMessageInit) erp__finance__v1__get_invoice_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor erp__finance__v1__invoice__field_descriptors[21] =
+static const ProtobufCFieldDescriptor erp__finance__v1__invoice__field_descriptors[24] =
 {
   {
     "number",
@@ -2071,11 +2533,49 @@ static const ProtobufCFieldDescriptor erp__finance__v1__invoice__field_descripto
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "payment_terms_code",
+    22,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__Invoice, payment_terms_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "discount_date",
+    23,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__Invoice, discount_date),
+    &erp__common__v1__date__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "discount_basis_points",
+    24,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__Invoice, discount_basis_points),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned erp__finance__v1__invoice__field_indices_by_name[] = {
   12,   /* field[12] = credited */
   15,   /* field[15] = credits_invoice */
   1,   /* field[1] = direction */
+  23,   /* field[23] = discount_basis_points */
+  22,   /* field[22] = discount_date */
   6,   /* field[6] = due_date */
   2,   /* field[2] = is_credit_note */
   5,   /* field[5] = issue_date */
@@ -2087,6 +2587,7 @@ static const unsigned erp__finance__v1__invoice__field_indices_by_name[] = {
   11,   /* field[11] = paid */
   3,   /* field[3] = party_id */
   4,   /* field[4] = party_name */
+  21,   /* field[21] = payment_terms_code */
   18,   /* field[18] = source_id */
   17,   /* field[17] = source_type */
   14,   /* field[14] = status */
@@ -2098,7 +2599,7 @@ static const unsigned erp__finance__v1__invoice__field_indices_by_name[] = {
 static const ProtobufCIntRange erp__finance__v1__invoice__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 21 }
+  { 0, 24 }
 };
 const ProtobufCMessageDescriptor erp__finance__v1__invoice__descriptor =
 {
@@ -2108,7 +2609,7 @@ const ProtobufCMessageDescriptor erp__finance__v1__invoice__descriptor =
   "Erp__Finance__V1__Invoice",
   "erp.finance.v1",
   sizeof(Erp__Finance__V1__Invoice),
-  21,
+  24,
   erp__finance__v1__invoice__field_descriptors,
   erp__finance__v1__invoice__field_indices_by_name,
   1,  erp__finance__v1__invoice__number_ranges,
@@ -3484,7 +3985,7 @@ const ProtobufCEnumDescriptor erp__finance__v1__invoice_status__descriptor =
   erp__finance__v1__invoice_status__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor erp__finance__v1__billing__method_descriptors[14] =
+static const ProtobufCMethodDescriptor erp__finance__v1__billing__method_descriptors[17] =
 {
   { "ListTaxCodes", &erp__finance__v1__list_tax_codes_request__descriptor, &erp__finance__v1__list_tax_codes_response__descriptor },
   { "CreateTaxCode", &erp__finance__v1__tax_code__descriptor, &erp__finance__v1__tax_code__descriptor },
@@ -3500,13 +4001,18 @@ static const ProtobufCMethodDescriptor erp__finance__v1__billing__method_descrip
   { "VatReturn", &erp__finance__v1__vat_return_request__descriptor, &erp__finance__v1__vat_return_response__descriptor },
   { "GetBillingSettings", &erp__finance__v1__get_billing_settings_request__descriptor, &erp__finance__v1__billing_settings__descriptor },
   { "UpdateBillingSettings", &erp__finance__v1__billing_settings__descriptor, &erp__finance__v1__billing_settings__descriptor },
+  { "GetPartyTerms", &erp__finance__v1__get_party_terms_request__descriptor, &erp__finance__v1__party_terms__descriptor },
+  { "SetPartyTerms", &erp__finance__v1__party_terms__descriptor, &erp__finance__v1__party_terms__descriptor },
+  { "GetCreditExposure", &erp__finance__v1__get_credit_exposure_request__descriptor, &erp__finance__v1__credit_exposure__descriptor },
 };
 const unsigned erp__finance__v1__billing__method_indices_by_name[] = {
   9,        /* AgedBalances */
   7,        /* AllocatePayment */
   1,        /* CreateTaxCode */
   12,        /* GetBillingSettings */
+  16,        /* GetCreditExposure */
   4,        /* GetInvoice */
+  14,        /* GetPartyTerms */
   3,        /* IssueCreditNote */
   2,        /* IssueInvoice */
   5,        /* ListInvoices */
@@ -3514,6 +4020,7 @@ const unsigned erp__finance__v1__billing__method_indices_by_name[] = {
   10,        /* PartyStatement */
   6,        /* RecordPayment */
   8,        /* RefundPayment */
+  15,        /* SetPartyTerms */
   13,        /* UpdateBillingSettings */
   11         /* VatReturn */
 };
@@ -3524,7 +4031,7 @@ const ProtobufCServiceDescriptor erp__finance__v1__billing__descriptor =
   "Billing",
   "Erp__Finance__V1__Billing",
   "erp.finance.v1",
-  14,
+  17,
   erp__finance__v1__billing__method_descriptors,
   erp__finance__v1__billing__method_indices_by_name
 };
@@ -3639,6 +4146,30 @@ void erp__finance__v1__billing__update_billing_settings(ProtobufCService *servic
 {
   assert(service->descriptor == &erp__finance__v1__billing__descriptor);
   service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void erp__finance__v1__billing__get_party_terms(ProtobufCService *service,
+                                                const Erp__Finance__V1__GetPartyTermsRequest *input,
+                                                Erp__Finance__V1__PartyTerms_Closure closure,
+                                                void *closure_data)
+{
+  assert(service->descriptor == &erp__finance__v1__billing__descriptor);
+  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void erp__finance__v1__billing__set_party_terms(ProtobufCService *service,
+                                                const Erp__Finance__V1__PartyTerms *input,
+                                                Erp__Finance__V1__PartyTerms_Closure closure,
+                                                void *closure_data)
+{
+  assert(service->descriptor == &erp__finance__v1__billing__descriptor);
+  service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void erp__finance__v1__billing__get_credit_exposure(ProtobufCService *service,
+                                                    const Erp__Finance__V1__GetCreditExposureRequest *input,
+                                                    Erp__Finance__V1__CreditExposure_Closure closure,
+                                                    void *closure_data)
+{
+  assert(service->descriptor == &erp__finance__v1__billing__descriptor);
+  service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void erp__finance__v1__billing__init (Erp__Finance__V1__Billing_Service *service,
                                       Erp__Finance__V1__Billing_ServiceDestroy destroy)

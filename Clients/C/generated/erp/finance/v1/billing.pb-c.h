@@ -18,6 +18,10 @@ PROTOBUF_C__BEGIN_DECLS
 #include "erp/common/v1/money.pb-c.h"
 #include "google/protobuf/timestamp.pb-c.h"
 
+typedef struct Erp__Finance__V1__GetPartyTermsRequest Erp__Finance__V1__GetPartyTermsRequest;
+typedef struct Erp__Finance__V1__PartyTerms Erp__Finance__V1__PartyTerms;
+typedef struct Erp__Finance__V1__GetCreditExposureRequest Erp__Finance__V1__GetCreditExposureRequest;
+typedef struct Erp__Finance__V1__CreditExposure Erp__Finance__V1__CreditExposure;
 typedef struct Erp__Finance__V1__GetBillingSettingsRequest Erp__Finance__V1__GetBillingSettingsRequest;
 typedef struct Erp__Finance__V1__BillingSettings Erp__Finance__V1__BillingSettings;
 typedef struct Erp__Finance__V1__TaxCode Erp__Finance__V1__TaxCode;
@@ -81,6 +85,94 @@ typedef enum _Erp__Finance__V1__InvoiceStatus {
 } Erp__Finance__V1__InvoiceStatus;
 
 /* --- messages --- */
+
+struct  Erp__Finance__V1__GetPartyTermsRequest
+{
+  ProtobufCMessage base;
+  Erp__Finance__V1__Direction direction;
+  /*
+   * The customer or supplier id in its owning service; empty for the tenant default.
+   */
+  char *party_id;
+};
+#define ERP__FINANCE__V1__GET_PARTY_TERMS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&erp__finance__v1__get_party_terms_request__descriptor) \
+    , ERP__FINANCE__V1__DIRECTION__DIRECTION_UNSPECIFIED, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Payment terms are a code (case and spaces do not matter; stored as normalised here):
+ * "NET<n>" due n days after the issue date (0 to 365); "<p>/<d>NET<n>" the same, with p %
+ * discount (1 to 99) when paid within d days (d < n), e.g. "2/10 NET30"; "EOM" due on the
+ * last day of the issue date's month; "NET<n>EOM" n days after that last day.
+ */
+struct  Erp__Finance__V1__PartyTerms
+{
+  ProtobufCMessage base;
+  Erp__Finance__V1__Direction direction;
+  /*
+   * Empty: the tenant default of the direction.
+   */
+  char *party_id;
+  char *terms_code;
+  /*
+   * Customers only: the most open receivables plus open orders may reach, in the tenant's
+   * base currency (minor units, zero or more). Unset: no limit.
+   */
+  Erp__Common__V1__Money *credit_limit;
+  /*
+   * In answers: true when the party has terms of its own, false when the default applies.
+   */
+  protobuf_c_boolean own_terms;
+};
+#define ERP__FINANCE__V1__PARTY_TERMS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&erp__finance__v1__party_terms__descriptor) \
+    , ERP__FINANCE__V1__DIRECTION__DIRECTION_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, 0 }
+
+
+struct  Erp__Finance__V1__GetCreditExposureRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The customer id.
+   */
+  char *party_id;
+  /*
+   * Amounts the caller counts on top of the receivables, in any currencies (at most 20).
+   */
+  size_t n_pending;
+  Erp__Common__V1__Money **pending;
+};
+#define ERP__FINANCE__V1__GET_CREDIT_EXPOSURE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&erp__finance__v1__get_credit_exposure_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0,NULL }
+
+
+struct  Erp__Finance__V1__CreditExposure
+{
+  ProtobufCMessage base;
+  char *base_currency;
+  /*
+   * Unset when the customer has no credit limit.
+   */
+  Erp__Common__V1__Money *credit_limit;
+  /*
+   * Open receivables in base currency.
+   */
+  Erp__Common__V1__Money *receivables;
+  /*
+   * The request's pending amounts in base currency.
+   */
+  Erp__Common__V1__Money *pending;
+  /*
+   * receivables + pending.
+   */
+  Erp__Common__V1__Money *exposure;
+};
+#define ERP__FINANCE__V1__CREDIT_EXPOSURE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&erp__finance__v1__credit_exposure__descriptor) \
+    , (char *)protobuf_c_empty_string, NULL, NULL, NULL, NULL }
+
 
 struct  Erp__Finance__V1__GetBillingSettingsRequest
 {
@@ -197,6 +289,9 @@ struct  Erp__Finance__V1__IssueInvoiceRequest
   char *party_name;
   char *currency_code;
   Erp__Common__V1__Date *issue_date;
+  /*
+   * Unset: from the party's payment terms, or the tenant default (GetPartyTerms).
+   */
   Erp__Common__V1__Date *due_date;
   size_t n_lines;
   Erp__Finance__V1__InvoiceLine **lines;
@@ -280,10 +375,21 @@ struct  Erp__Finance__V1__Invoice
    * are set.
    */
   char *zatca_qr;
+  /*
+   * The payment terms the due date came from (PartyTerms); empty when the request gave the
+   * due date, and for credit notes.
+   */
+  char *payment_terms_code;
+  /*
+   * Terms with an early-payment discount ("2/10NET30"): paid by this date, the discount
+   * applies; unset otherwise.
+   */
+  Erp__Common__V1__Date *discount_date;
+  int32_t discount_basis_points;
 };
 #define ERP__FINANCE__V1__INVOICE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&erp__finance__v1__invoice__descriptor) \
-    , (char *)protobuf_c_empty_string, ERP__FINANCE__V1__DIRECTION__DIRECTION_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, 0,NULL, NULL, NULL, NULL, NULL, NULL, NULL, ERP__FINANCE__V1__INVOICE_STATUS__INVOICE_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, ERP__FINANCE__V1__DIRECTION__DIRECTION_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, 0,NULL, NULL, NULL, NULL, NULL, NULL, NULL, ERP__FINANCE__V1__INVOICE_STATUS__INVOICE_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, 0 }
 
 
 struct  Erp__Finance__V1__Allocation
@@ -525,6 +631,82 @@ struct  Erp__Finance__V1__ListInvoicesResponse
     , 0,NULL }
 
 
+/* Erp__Finance__V1__GetPartyTermsRequest methods */
+void   erp__finance__v1__get_party_terms_request__init
+                     (Erp__Finance__V1__GetPartyTermsRequest         *message);
+size_t erp__finance__v1__get_party_terms_request__get_packed_size
+                     (const Erp__Finance__V1__GetPartyTermsRequest   *message);
+size_t erp__finance__v1__get_party_terms_request__pack
+                     (const Erp__Finance__V1__GetPartyTermsRequest   *message,
+                      uint8_t             *out);
+size_t erp__finance__v1__get_party_terms_request__pack_to_buffer
+                     (const Erp__Finance__V1__GetPartyTermsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Erp__Finance__V1__GetPartyTermsRequest *
+       erp__finance__v1__get_party_terms_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   erp__finance__v1__get_party_terms_request__free_unpacked
+                     (Erp__Finance__V1__GetPartyTermsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Erp__Finance__V1__PartyTerms methods */
+void   erp__finance__v1__party_terms__init
+                     (Erp__Finance__V1__PartyTerms         *message);
+size_t erp__finance__v1__party_terms__get_packed_size
+                     (const Erp__Finance__V1__PartyTerms   *message);
+size_t erp__finance__v1__party_terms__pack
+                     (const Erp__Finance__V1__PartyTerms   *message,
+                      uint8_t             *out);
+size_t erp__finance__v1__party_terms__pack_to_buffer
+                     (const Erp__Finance__V1__PartyTerms   *message,
+                      ProtobufCBuffer     *buffer);
+Erp__Finance__V1__PartyTerms *
+       erp__finance__v1__party_terms__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   erp__finance__v1__party_terms__free_unpacked
+                     (Erp__Finance__V1__PartyTerms *message,
+                      ProtobufCAllocator *allocator);
+/* Erp__Finance__V1__GetCreditExposureRequest methods */
+void   erp__finance__v1__get_credit_exposure_request__init
+                     (Erp__Finance__V1__GetCreditExposureRequest         *message);
+size_t erp__finance__v1__get_credit_exposure_request__get_packed_size
+                     (const Erp__Finance__V1__GetCreditExposureRequest   *message);
+size_t erp__finance__v1__get_credit_exposure_request__pack
+                     (const Erp__Finance__V1__GetCreditExposureRequest   *message,
+                      uint8_t             *out);
+size_t erp__finance__v1__get_credit_exposure_request__pack_to_buffer
+                     (const Erp__Finance__V1__GetCreditExposureRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Erp__Finance__V1__GetCreditExposureRequest *
+       erp__finance__v1__get_credit_exposure_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   erp__finance__v1__get_credit_exposure_request__free_unpacked
+                     (Erp__Finance__V1__GetCreditExposureRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Erp__Finance__V1__CreditExposure methods */
+void   erp__finance__v1__credit_exposure__init
+                     (Erp__Finance__V1__CreditExposure         *message);
+size_t erp__finance__v1__credit_exposure__get_packed_size
+                     (const Erp__Finance__V1__CreditExposure   *message);
+size_t erp__finance__v1__credit_exposure__pack
+                     (const Erp__Finance__V1__CreditExposure   *message,
+                      uint8_t             *out);
+size_t erp__finance__v1__credit_exposure__pack_to_buffer
+                     (const Erp__Finance__V1__CreditExposure   *message,
+                      ProtobufCBuffer     *buffer);
+Erp__Finance__V1__CreditExposure *
+       erp__finance__v1__credit_exposure__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   erp__finance__v1__credit_exposure__free_unpacked
+                     (Erp__Finance__V1__CreditExposure *message,
+                      ProtobufCAllocator *allocator);
 /* Erp__Finance__V1__GetBillingSettingsRequest methods */
 void   erp__finance__v1__get_billing_settings_request__init
                      (Erp__Finance__V1__GetBillingSettingsRequest         *message);
@@ -1021,6 +1203,18 @@ void   erp__finance__v1__list_invoices_response__free_unpacked
                       ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
+typedef void (*Erp__Finance__V1__GetPartyTermsRequest_Closure)
+                 (const Erp__Finance__V1__GetPartyTermsRequest *message,
+                  void *closure_data);
+typedef void (*Erp__Finance__V1__PartyTerms_Closure)
+                 (const Erp__Finance__V1__PartyTerms *message,
+                  void *closure_data);
+typedef void (*Erp__Finance__V1__GetCreditExposureRequest_Closure)
+                 (const Erp__Finance__V1__GetCreditExposureRequest *message,
+                  void *closure_data);
+typedef void (*Erp__Finance__V1__CreditExposure_Closure)
+                 (const Erp__Finance__V1__CreditExposure *message,
+                  void *closure_data);
 typedef void (*Erp__Finance__V1__GetBillingSettingsRequest_Closure)
                  (const Erp__Finance__V1__GetBillingSettingsRequest *message,
                   void *closure_data);
@@ -1162,6 +1356,18 @@ struct Erp__Finance__V1__Billing_Service
                                   const Erp__Finance__V1__BillingSettings *input,
                                   Erp__Finance__V1__BillingSettings_Closure closure,
                                   void *closure_data);
+  void (*get_party_terms)(Erp__Finance__V1__Billing_Service *service,
+                          const Erp__Finance__V1__GetPartyTermsRequest *input,
+                          Erp__Finance__V1__PartyTerms_Closure closure,
+                          void *closure_data);
+  void (*set_party_terms)(Erp__Finance__V1__Billing_Service *service,
+                          const Erp__Finance__V1__PartyTerms *input,
+                          Erp__Finance__V1__PartyTerms_Closure closure,
+                          void *closure_data);
+  void (*get_credit_exposure)(Erp__Finance__V1__Billing_Service *service,
+                              const Erp__Finance__V1__GetCreditExposureRequest *input,
+                              Erp__Finance__V1__CreditExposure_Closure closure,
+                              void *closure_data);
 };
 typedef void (*Erp__Finance__V1__Billing_ServiceDestroy)(Erp__Finance__V1__Billing_Service *);
 void erp__finance__v1__billing__init (Erp__Finance__V1__Billing_Service *service,
@@ -1183,7 +1389,10 @@ void erp__finance__v1__billing__init (Erp__Finance__V1__Billing_Service *service
       function_prefix__ ## party_statement,\
       function_prefix__ ## vat_return,\
       function_prefix__ ## get_billing_settings,\
-      function_prefix__ ## update_billing_settings  }
+      function_prefix__ ## update_billing_settings,\
+      function_prefix__ ## get_party_terms,\
+      function_prefix__ ## set_party_terms,\
+      function_prefix__ ## get_credit_exposure  }
 void erp__finance__v1__billing__list_tax_codes(ProtobufCService *service,
                                                const Erp__Finance__V1__ListTaxCodesRequest *input,
                                                Erp__Finance__V1__ListTaxCodesResponse_Closure closure,
@@ -1240,12 +1449,28 @@ void erp__finance__v1__billing__update_billing_settings(ProtobufCService *servic
                                                         const Erp__Finance__V1__BillingSettings *input,
                                                         Erp__Finance__V1__BillingSettings_Closure closure,
                                                         void *closure_data);
+void erp__finance__v1__billing__get_party_terms(ProtobufCService *service,
+                                                const Erp__Finance__V1__GetPartyTermsRequest *input,
+                                                Erp__Finance__V1__PartyTerms_Closure closure,
+                                                void *closure_data);
+void erp__finance__v1__billing__set_party_terms(ProtobufCService *service,
+                                                const Erp__Finance__V1__PartyTerms *input,
+                                                Erp__Finance__V1__PartyTerms_Closure closure,
+                                                void *closure_data);
+void erp__finance__v1__billing__get_credit_exposure(ProtobufCService *service,
+                                                    const Erp__Finance__V1__GetCreditExposureRequest *input,
+                                                    Erp__Finance__V1__CreditExposure_Closure closure,
+                                                    void *closure_data);
 
 /* --- descriptors --- */
 
 extern const ProtobufCEnumDescriptor    erp__finance__v1__direction__descriptor;
 extern const ProtobufCEnumDescriptor    erp__finance__v1__tax_kind__descriptor;
 extern const ProtobufCEnumDescriptor    erp__finance__v1__invoice_status__descriptor;
+extern const ProtobufCMessageDescriptor erp__finance__v1__get_party_terms_request__descriptor;
+extern const ProtobufCMessageDescriptor erp__finance__v1__party_terms__descriptor;
+extern const ProtobufCMessageDescriptor erp__finance__v1__get_credit_exposure_request__descriptor;
+extern const ProtobufCMessageDescriptor erp__finance__v1__credit_exposure__descriptor;
 extern const ProtobufCMessageDescriptor erp__finance__v1__get_billing_settings_request__descriptor;
 extern const ProtobufCMessageDescriptor erp__finance__v1__billing_settings__descriptor;
 extern const ProtobufCMessageDescriptor erp__finance__v1__tax_code__descriptor;
