@@ -165,7 +165,7 @@ struct ExchangeDifferenceTests {
       _ = try await billing.issueCreditNote(note)
       books = try await FX.books(ledger, asOf: Build.date(2026, 8, 31))
       #expect(books["5900"] == 50)
-      #expect(books["1200"] == 187_50 - 37_50)
+      #expect(books["1200"] == 150_00)  // 187.50 − 37.50
     }
   }
 

@@ -276,9 +276,9 @@ public enum SupplyChainMigrations {
     sql: """
       ALTER TABLE goods_receipt ADD COLUMN exchange_rate numeric(24, 10) NOT NULL DEFAULT 1
         CHECK (exchange_rate > 0);
-      ALTER TABLE goods_receipt ADD COLUMN base_value_minor bigint;
+      -- Zero until the receipt's lines are valued, like value_minor.
+      ALTER TABLE goods_receipt ADD COLUMN base_value_minor bigint NOT NULL DEFAULT 0;
       UPDATE goods_receipt SET base_value_minor = value_minor;
-      ALTER TABLE goods_receipt ALTER COLUMN base_value_minor SET NOT NULL;
       ALTER TABLE goods_receipt_line ADD COLUMN base_value_minor bigint;
       UPDATE goods_receipt_line SET base_value_minor = value_minor;
       ALTER TABLE goods_receipt_line ALTER COLUMN base_value_minor SET NOT NULL;
