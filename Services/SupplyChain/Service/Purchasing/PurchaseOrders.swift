@@ -37,9 +37,11 @@ enum PurchaseOrders {
       checked[index].lineNumber = Int32(index + 1)
     }
     let lines = checked
+    // Known from here on, so a receipt can value its stock while finance is down.
+    let base = try await BaseCurrency.of(context.pool, tenant, context.peers)
     let currency: Currency
     if request.currencyCode.isEmpty {
-      currency = try await BaseCurrency.of(context.pool, tenant, context.peers)
+      currency = base
     } else {
       guard let known = Currency(code: request.currencyCode) else {
         throw SupplyValues.invalid(
