@@ -14,21 +14,8 @@ struct ForeignPurchasingTests {
       try await clients.warehouse("MAIN")
       let supplier = try await clients.supplier("Gulf Imports")
       _ = try await clients.item("US-1")
-      var create = Erp_Supplychain_V1_CreatePurchaseOrderRequest()
-      create.requestID = "po-usd"
-      create.supplierCode = supplier.code
-      create.warehouseCode = "MAIN"
-      create.currencyCode = "USD"
-      var line = Erp_Supplychain_V1_PurchaseOrderLine()
-      line.sku = "US-1"
-      line.quantityMilli = 10_000
-      line.unitCostMinor = 12_34
-      create.lines = [line]
-      let order = try await clients.purchasing.createPurchaseOrder(create)
+      let order = try await Self.placed(clients, supplier.code, "USD", "US-1", 10_000, 12_34)
       #expect(order.total == Erp_Common_V1_Money(123_40, "USD"))
-      var place = Erp_Supplychain_V1_PurchaseOrderRef()
-      place.number = order.number
-      _ = try await clients.purchasing.placePurchaseOrder(place)
 
       // 10 × 12.34 = 123.40 USD at 3.75 = 462.75 SAR of stock.
       let receipt = try await clients.receive("grn-usd", order: order.number, [(1, 10_000)])
@@ -75,20 +62,7 @@ struct ForeignPurchasingTests {
       try await clients.warehouse("MAIN")
       let supplier = try await clients.supplier("Euro Parts")
       _ = try await clients.item("EU-1")
-      var create = Erp_Supplychain_V1_CreatePurchaseOrderRequest()
-      create.requestID = "po-eur"
-      create.supplierCode = supplier.code
-      create.warehouseCode = "MAIN"
-      create.currencyCode = "EUR"
-      var line = Erp_Supplychain_V1_PurchaseOrderLine()
-      line.sku = "EU-1"
-      line.quantityMilli = 1_000
-      line.unitCostMinor = 5_00
-      create.lines = [line]
-      let order = try await clients.purchasing.createPurchaseOrder(create)
-      var place = Erp_Supplychain_V1_PurchaseOrderRef()
-      place.number = order.number
-      _ = try await clients.purchasing.placePurchaseOrder(place)
+      let order = try await Self.placed(clients, supplier.code, "EUR", "EU-1", 1_000, 5_00)
       let refused = await #expect(throws: RPCError.self) {
         _ = try await clients.receive("grn-eur", order: order.number, [(1, 1_000)])
       }
@@ -96,6 +70,31 @@ struct ForeignPurchasingTests {
       #expect(refused?.message.hasPrefix("receipt_date: finance has no EUR rate") == true)
       #expect(try await clients.level("EU-1", "MAIN")?.onHandMilli ?? 0 == 0)
     }
+  }
+
+  /// A placed order in `currency` for one line into MAIN.
+  static func placed(
+    _ clients: SupplyClients,
+    _ supplier: String,
+    _ currency: String,
+    _ sku: String,
+    _ quantityMilli: Int64,
+    _ unitCost: Int64
+  ) async throws -> Erp_Supplychain_V1_PurchaseOrder {
+    var create = Erp_Supplychain_V1_CreatePurchaseOrderRequest()
+    create.requestID = "po-\(currency)"
+    create.supplierCode = supplier
+    create.warehouseCode = "MAIN"
+    create.currencyCode = currency
+    var line = Erp_Supplychain_V1_PurchaseOrderLine()
+    line.sku = sku
+    line.quantityMilli = quantityMilli
+    line.unitCostMinor = unitCost
+    create.lines = [line]
+    let order = try await clients.purchasing.createPurchaseOrder(create)
+    var place = Erp_Supplychain_V1_PurchaseOrderRef()
+    place.number = order.number
+    return try await clients.purchasing.placePurchaseOrder(place)
   }
 
   static func rate(_ ledger: Ledger, _ rate: String, _ effective: CalendarDate) async throws {
