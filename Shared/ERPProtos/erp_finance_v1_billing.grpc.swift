@@ -137,6 +137,19 @@ public enum Erp_Finance_V1_Billing: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "RevaluePeriod" metadata.
+        public enum RevaluePeriod: Sendable {
+            /// Request type for "RevaluePeriod".
+            public typealias Input = Erp_Finance_V1_RevaluePeriodRequest
+            /// Response type for "RevaluePeriod".
+            public typealias Output = Erp_Finance_V1_Revaluation
+            /// Descriptor for "RevaluePeriod".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "erp.finance.v1.Billing"),
+                method: "RevaluePeriod",
+                type: .unary
+            )
+        }
         /// Namespace for "AgedBalances" metadata.
         public enum AgedBalances: Sendable {
             /// Request type for "AgedBalances".
@@ -252,6 +265,7 @@ public enum Erp_Finance_V1_Billing: Sendable {
             RecordPayment.descriptor,
             AllocatePayment.descriptor,
             RefundPayment.descriptor,
+            RevaluePeriod.descriptor,
             AgedBalances.descriptor,
             PartyStatement.descriptor,
             VatReturn.descriptor,
@@ -447,6 +461,29 @@ extension Erp_Finance_V1_Billing {
             request: GRPCCore.StreamingServerRequest<Erp_Finance_V1_RefundPaymentRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_Payment>
+
+        /// Handle the "RevaluePeriod" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Revalues the open foreign-currency items (invoices, bills, unapplied payments and credit
+        /// > notes) at a month's end at the rates given (or, for a currency not given, the ledger's rate
+        /// > on the last day): posted on the last day of the month to unrealised FX gain (4910) or loss
+        /// > (5910) and reversed on the first day of the next month. Once per month: a repeat of the
+        /// > request_id returns the first answer; another request id for a month already revalued is
+        /// > ALREADY_EXISTS.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Erp_Finance_V1_RevaluePeriodRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Erp_Finance_V1_Revaluation` messages.
+        func revaluePeriod(
+            request: GRPCCore.StreamingServerRequest<Erp_Finance_V1_RevaluePeriodRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_Revaluation>
 
         /// Handle the "AgedBalances" method.
         ///
@@ -759,6 +796,29 @@ extension Erp_Finance_V1_Billing {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Erp_Finance_V1_Payment>
 
+        /// Handle the "RevaluePeriod" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Revalues the open foreign-currency items (invoices, bills, unapplied payments and credit
+        /// > notes) at a month's end at the rates given (or, for a currency not given, the ledger's rate
+        /// > on the last day): posted on the last day of the month to unrealised FX gain (4910) or loss
+        /// > (5910) and reversed on the first day of the next month. Once per month: a repeat of the
+        /// > request_id returns the first answer; another request id for a month already revalued is
+        /// > ALREADY_EXISTS.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_RevaluePeriodRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Erp_Finance_V1_Revaluation` message.
+        func revaluePeriod(
+            request: GRPCCore.ServerRequest<Erp_Finance_V1_RevaluePeriodRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Erp_Finance_V1_Revaluation>
+
         /// Handle the "AgedBalances" method.
         ///
         /// - Parameters:
@@ -1068,6 +1128,29 @@ extension Erp_Finance_V1_Billing {
             context: GRPCCore.ServerContext
         ) async throws -> Erp_Finance_V1_Payment
 
+        /// Handle the "RevaluePeriod" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Revalues the open foreign-currency items (invoices, bills, unapplied payments and credit
+        /// > notes) at a month's end at the rates given (or, for a currency not given, the ledger's rate
+        /// > on the last day): posted on the last day of the month to unrealised FX gain (4910) or loss
+        /// > (5910) and reversed on the first day of the next month. Once per month: a repeat of the
+        /// > request_id returns the first answer; another request id for a month already revalued is
+        /// > ALREADY_EXISTS.
+        ///
+        /// - Parameters:
+        ///   - request: A `Erp_Finance_V1_RevaluePeriodRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Erp_Finance_V1_Revaluation` to respond with.
+        func revaluePeriod(
+            request: Erp_Finance_V1_RevaluePeriodRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Erp_Finance_V1_Revaluation
+
         /// Handle the "AgedBalances" method.
         ///
         /// - Parameters:
@@ -1314,6 +1397,17 @@ extension Erp_Finance_V1_Billing.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Erp_Finance_V1_Billing.Method.RevaluePeriod.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Finance_V1_RevaluePeriodRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Finance_V1_Revaluation>(),
+            handler: { request, context in
+                try await self.revaluePeriod(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Erp_Finance_V1_Billing.Method.AgedBalances.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Finance_V1_AgedBalancesRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Erp_Finance_V1_AgedBalancesResponse>(),
@@ -1500,6 +1594,17 @@ extension Erp_Finance_V1_Billing.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_Payment> {
         let response = try await self.refundPayment(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func revaluePeriod(
+        request: GRPCCore.StreamingServerRequest<Erp_Finance_V1_RevaluePeriodRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_Revaluation> {
+        let response = try await self.revaluePeriod(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1708,6 +1813,19 @@ extension Erp_Finance_V1_Billing.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Erp_Finance_V1_Payment> {
         return GRPCCore.ServerResponse<Erp_Finance_V1_Payment>(
             message: try await self.refundPayment(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func revaluePeriod(
+        request: GRPCCore.ServerRequest<Erp_Finance_V1_RevaluePeriodRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Erp_Finance_V1_Revaluation> {
+        return GRPCCore.ServerResponse<Erp_Finance_V1_Revaluation>(
+            message: try await self.revaluePeriod(
                 request: request.message,
                 context: context
             ),
@@ -2034,6 +2152,34 @@ extension Erp_Finance_V1_Billing {
             deserializer: some GRPCCore.MessageDeserializer<Erp_Finance_V1_Payment>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_Payment>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "RevaluePeriod" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Revalues the open foreign-currency items (invoices, bills, unapplied payments and credit
+        /// > notes) at a month's end at the rates given (or, for a currency not given, the ledger's rate
+        /// > on the last day): posted on the last day of the month to unrealised FX gain (4910) or loss
+        /// > (5910) and reversed on the first day of the next month. Once per month: a repeat of the
+        /// > request_id returns the first answer; another request id for a month already revalued is
+        /// > ALREADY_EXISTS.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_RevaluePeriodRequest` message.
+        ///   - serializer: A serializer for `Erp_Finance_V1_RevaluePeriodRequest` messages.
+        ///   - deserializer: A deserializer for `Erp_Finance_V1_Revaluation` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func revaluePeriod<Result>(
+            request: GRPCCore.ClientRequest<Erp_Finance_V1_RevaluePeriodRequest>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Finance_V1_RevaluePeriodRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Finance_V1_Revaluation>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_Revaluation>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "AgedBalances" method.
@@ -2532,6 +2678,45 @@ extension Erp_Finance_V1_Billing {
             try await self.client.unary(
                 request: request,
                 descriptor: Erp_Finance_V1_Billing.Method.RefundPayment.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "RevaluePeriod" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Revalues the open foreign-currency items (invoices, bills, unapplied payments and credit
+        /// > notes) at a month's end at the rates given (or, for a currency not given, the ledger's rate
+        /// > on the last day): posted on the last day of the month to unrealised FX gain (4910) or loss
+        /// > (5910) and reversed on the first day of the next month. Once per month: a repeat of the
+        /// > request_id returns the first answer; another request id for a month already revalued is
+        /// > ALREADY_EXISTS.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_RevaluePeriodRequest` message.
+        ///   - serializer: A serializer for `Erp_Finance_V1_RevaluePeriodRequest` messages.
+        ///   - deserializer: A deserializer for `Erp_Finance_V1_Revaluation` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func revaluePeriod<Result>(
+            request: GRPCCore.ClientRequest<Erp_Finance_V1_RevaluePeriodRequest>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Finance_V1_RevaluePeriodRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Finance_V1_Revaluation>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_Revaluation>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Erp_Finance_V1_Billing.Method.RevaluePeriod.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -3067,6 +3252,40 @@ extension Erp_Finance_V1_Billing.ClientProtocol {
         )
     }
 
+    /// Call the "RevaluePeriod" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Revalues the open foreign-currency items (invoices, bills, unapplied payments and credit
+    /// > notes) at a month's end at the rates given (or, for a currency not given, the ledger's rate
+    /// > on the last day): posted on the last day of the month to unrealised FX gain (4910) or loss
+    /// > (5910) and reversed on the first day of the next month. Once per month: a repeat of the
+    /// > request_id returns the first answer; another request id for a month already revalued is
+    /// > ALREADY_EXISTS.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Erp_Finance_V1_RevaluePeriodRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func revaluePeriod<Result>(
+        request: GRPCCore.ClientRequest<Erp_Finance_V1_RevaluePeriodRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_Revaluation>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.revaluePeriod(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Finance_V1_RevaluePeriodRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Finance_V1_Revaluation>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "AgedBalances" method.
     ///
     /// - Parameters:
@@ -3584,6 +3803,44 @@ extension Erp_Finance_V1_Billing.ClientProtocol {
             metadata: metadata
         )
         return try await self.refundPayment(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RevaluePeriod" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Revalues the open foreign-currency items (invoices, bills, unapplied payments and credit
+    /// > notes) at a month's end at the rates given (or, for a currency not given, the ledger's rate
+    /// > on the last day): posted on the last day of the month to unrealised FX gain (4910) or loss
+    /// > (5910) and reversed on the first day of the next month. Once per month: a repeat of the
+    /// > request_id returns the first answer; another request id for a month already revalued is
+    /// > ALREADY_EXISTS.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func revaluePeriod<Result>(
+        _ message: Erp_Finance_V1_RevaluePeriodRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_Revaluation>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Erp_Finance_V1_RevaluePeriodRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.revaluePeriod(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -710,11 +710,23 @@ public nonisolated struct Erp_Finance_V1_Allocation: Sendable {
   /// Clears the value of `amount`. Subsequent reads from it will return its default value.
   public mutating func clearAmount() {self._amount = nil}
 
+  /// Filled in answers: the realised exchange difference of the allocations to this invoice, in
+  /// base currency; positive is a gain, negative a loss, zero in one currency.
+  public var exchangeDifference: Erp_Common_V1_Money {
+    get {_exchangeDifference ?? Erp_Common_V1_Money()}
+    set {_exchangeDifference = newValue}
+  }
+  /// Returns true if `exchangeDifference` has been explicitly set.
+  public var hasExchangeDifference: Bool {self._exchangeDifference != nil}
+  /// Clears the value of `exchangeDifference`. Subsequent reads from it will return its default value.
+  public mutating func clearExchangeDifference() {self._exchangeDifference = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _amount: Erp_Common_V1_Money? = nil
+  fileprivate var _exchangeDifference: Erp_Common_V1_Money? = nil
 }
 
 public nonisolated struct Erp_Finance_V1_RecordPaymentRequest: Sendable {
@@ -1117,6 +1129,99 @@ public nonisolated struct Erp_Finance_V1_ListInvoicesResponse: Sendable {
   // methods supported on all messages.
 
   public var invoices: [Erp_Finance_V1_Invoice] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Erp_Finance_V1_RevaluationRate: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var currencyCode: String = String()
+
+  /// Base-currency units per one unit of `currency_code`, as a decimal string ("3.80").
+  public var rate: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Erp_Finance_V1_RevaluePeriodRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var requestID: String = String()
+
+  public var year: Int32 = 0
+
+  /// 1 to 12.
+  public var month: Int32 = 0
+
+  /// At most one per currency; the ledger's rate on the month's last day for any not given.
+  public var rates: [Erp_Finance_V1_RevaluationRate] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// One control account's open items in one currency, revalued.
+public nonisolated struct Erp_Finance_V1_RevaluationLine: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var direction: Erp_Finance_V1_Direction = .unspecified
+
+  public var currencyCode: String = String()
+
+  public var rate: String = String()
+
+  /// What is open in `currency_code`: signed as the control account carries it (receivables
+  /// debit positive, payables credit negative; unapplied payments the other way).
+  public var openMinor: Int64 = 0
+
+  /// In base currency: at the documents' own rates, at the revaluation rate, and the difference
+  /// posted (positive debits the control account).
+  public var carryingBaseMinor: Int64 = 0
+
+  public var revaluedBaseMinor: Int64 = 0
+
+  public var adjustmentBaseMinor: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Erp_Finance_V1_Revaluation: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var year: Int32 = 0
+
+  public var month: Int32 = 0
+
+  public var baseCurrency: String = String()
+
+  public var lines: [Erp_Finance_V1_RevaluationLine] = []
+
+  /// The sum of the adjustments: positive is an unrealised gain, negative a loss.
+  public var netAdjustmentBaseMinor: Int64 = 0
+
+  /// The entry dated the month's last day and its reversal dated the next month's first day;
+  /// both empty when nothing needed revaluing.
+  public var journalEntry: String = String()
+
+  public var reversalEntry: String = String()
+
+  public var requestID: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1953,7 +2058,7 @@ nonisolated extension Erp_Finance_V1_Invoice: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Erp_Finance_V1_Allocation: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Allocation"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}invoice_number\0\u{1}amount\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}invoice_number\0\u{1}amount\0\u{3}exchange_difference\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1963,6 +2068,7 @@ nonisolated extension Erp_Finance_V1_Allocation: SwiftProtobuf.Message, SwiftPro
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.invoiceNumber) }()
       case 2: try { try decoder.decodeSingularMessageField(value: &self._amount) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._exchangeDifference) }()
       default: break
       }
     }
@@ -1979,12 +2085,16 @@ nonisolated extension Erp_Finance_V1_Allocation: SwiftProtobuf.Message, SwiftPro
     try { if let v = self._amount {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
     } }()
+    try { if let v = self._exchangeDifference {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Erp_Finance_V1_Allocation, rhs: Erp_Finance_V1_Allocation) -> Bool {
     if lhs.invoiceNumber != rhs.invoiceNumber {return false}
     if lhs._amount != rhs._amount {return false}
+    if lhs._exchangeDifference != rhs._exchangeDifference {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2713,6 +2823,211 @@ nonisolated extension Erp_Finance_V1_ListInvoicesResponse: SwiftProtobuf.Message
 
   public static func ==(lhs: Erp_Finance_V1_ListInvoicesResponse, rhs: Erp_Finance_V1_ListInvoicesResponse) -> Bool {
     if lhs.invoices != rhs.invoices {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Finance_V1_RevaluationRate: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RevaluationRate"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}currency_code\0\u{1}rate\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.currencyCode) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.rate) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.currencyCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.currencyCode, fieldNumber: 1)
+    }
+    if !self.rate.isEmpty {
+      try visitor.visitSingularStringField(value: self.rate, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Finance_V1_RevaluationRate, rhs: Erp_Finance_V1_RevaluationRate) -> Bool {
+    if lhs.currencyCode != rhs.currencyCode {return false}
+    if lhs.rate != rhs.rate {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Finance_V1_RevaluePeriodRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RevaluePeriodRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}year\0\u{1}month\0\u{1}rates\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.requestID) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.year) }()
+      case 3: try { try decoder.decodeSingularInt32Field(value: &self.month) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.rates) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.requestID.isEmpty {
+      try visitor.visitSingularStringField(value: self.requestID, fieldNumber: 1)
+    }
+    if self.year != 0 {
+      try visitor.visitSingularInt32Field(value: self.year, fieldNumber: 2)
+    }
+    if self.month != 0 {
+      try visitor.visitSingularInt32Field(value: self.month, fieldNumber: 3)
+    }
+    if !self.rates.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.rates, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Finance_V1_RevaluePeriodRequest, rhs: Erp_Finance_V1_RevaluePeriodRequest) -> Bool {
+    if lhs.requestID != rhs.requestID {return false}
+    if lhs.year != rhs.year {return false}
+    if lhs.month != rhs.month {return false}
+    if lhs.rates != rhs.rates {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Finance_V1_RevaluationLine: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RevaluationLine"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}direction\0\u{3}currency_code\0\u{1}rate\0\u{3}open_minor\0\u{3}carrying_base_minor\0\u{3}revalued_base_minor\0\u{3}adjustment_base_minor\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.direction) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.currencyCode) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.rate) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.openMinor) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.carryingBaseMinor) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self.revaluedBaseMinor) }()
+      case 7: try { try decoder.decodeSingularInt64Field(value: &self.adjustmentBaseMinor) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.direction != .unspecified {
+      try visitor.visitSingularEnumField(value: self.direction, fieldNumber: 1)
+    }
+    if !self.currencyCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.currencyCode, fieldNumber: 2)
+    }
+    if !self.rate.isEmpty {
+      try visitor.visitSingularStringField(value: self.rate, fieldNumber: 3)
+    }
+    if self.openMinor != 0 {
+      try visitor.visitSingularInt64Field(value: self.openMinor, fieldNumber: 4)
+    }
+    if self.carryingBaseMinor != 0 {
+      try visitor.visitSingularInt64Field(value: self.carryingBaseMinor, fieldNumber: 5)
+    }
+    if self.revaluedBaseMinor != 0 {
+      try visitor.visitSingularInt64Field(value: self.revaluedBaseMinor, fieldNumber: 6)
+    }
+    if self.adjustmentBaseMinor != 0 {
+      try visitor.visitSingularInt64Field(value: self.adjustmentBaseMinor, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Finance_V1_RevaluationLine, rhs: Erp_Finance_V1_RevaluationLine) -> Bool {
+    if lhs.direction != rhs.direction {return false}
+    if lhs.currencyCode != rhs.currencyCode {return false}
+    if lhs.rate != rhs.rate {return false}
+    if lhs.openMinor != rhs.openMinor {return false}
+    if lhs.carryingBaseMinor != rhs.carryingBaseMinor {return false}
+    if lhs.revaluedBaseMinor != rhs.revaluedBaseMinor {return false}
+    if lhs.adjustmentBaseMinor != rhs.adjustmentBaseMinor {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Finance_V1_Revaluation: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Revaluation"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}year\0\u{1}month\0\u{3}base_currency\0\u{1}lines\0\u{3}net_adjustment_base_minor\0\u{3}journal_entry\0\u{3}reversal_entry\0\u{3}request_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt32Field(value: &self.year) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.month) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.baseCurrency) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.lines) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.netAdjustmentBaseMinor) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.journalEntry) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.reversalEntry) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.requestID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.year != 0 {
+      try visitor.visitSingularInt32Field(value: self.year, fieldNumber: 1)
+    }
+    if self.month != 0 {
+      try visitor.visitSingularInt32Field(value: self.month, fieldNumber: 2)
+    }
+    if !self.baseCurrency.isEmpty {
+      try visitor.visitSingularStringField(value: self.baseCurrency, fieldNumber: 3)
+    }
+    if !self.lines.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.lines, fieldNumber: 4)
+    }
+    if self.netAdjustmentBaseMinor != 0 {
+      try visitor.visitSingularInt64Field(value: self.netAdjustmentBaseMinor, fieldNumber: 5)
+    }
+    if !self.journalEntry.isEmpty {
+      try visitor.visitSingularStringField(value: self.journalEntry, fieldNumber: 6)
+    }
+    if !self.reversalEntry.isEmpty {
+      try visitor.visitSingularStringField(value: self.reversalEntry, fieldNumber: 7)
+    }
+    if !self.requestID.isEmpty {
+      try visitor.visitSingularStringField(value: self.requestID, fieldNumber: 8)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Finance_V1_Revaluation, rhs: Erp_Finance_V1_Revaluation) -> Bool {
+    if lhs.year != rhs.year {return false}
+    if lhs.month != rhs.month {return false}
+    if lhs.baseCurrency != rhs.baseCurrency {return false}
+    if lhs.lines != rhs.lines {return false}
+    if lhs.netAdjustmentBaseMinor != rhs.netAdjustmentBaseMinor {return false}
+    if lhs.journalEntry != rhs.journalEntry {return false}
+    if lhs.reversalEntry != rhs.reversalEntry {return false}
+    if lhs.requestID != rhs.requestID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

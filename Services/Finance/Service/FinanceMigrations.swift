@@ -6,7 +6,7 @@ import ERPStore
 public enum FinanceMigrations {
   public static let all: [Migration] = [
     chartOfAccounts, ledger, billing, lineDateIndex, requestLog, menaBooks, banking,
-    partyTerms,
+    foreignCurrency, partyTerms,
   ]
 
   /// The chart of accounts, with the default chart every tenant starts from. `role` marks the

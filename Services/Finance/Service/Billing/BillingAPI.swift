@@ -42,6 +42,15 @@ struct BillingAPI: Erp_Finance_V1_Billing.SimpleServiceProtocol {
     }
   }
 
+  func revaluePeriod(
+    request: Erp_Finance_V1_RevaluePeriodRequest,
+    context: ServerContext
+  ) async throws -> Erp_Finance_V1_Revaluation {
+    try await inCallingTenant { tenant in
+      try await PeriodRevaluation.revalue(self.pool, tenant, request)
+    }
+  }
+
   func issueCreditNote(
     request: Erp_Finance_V1_IssueCreditNoteRequest,
     context: ServerContext

@@ -195,12 +195,12 @@ enum InvoiceIssuing {
           - original.decode("allocated", as: Int64.self)
         let applied = min(total, outstanding)
         if applied > 0 {
-          try await session.query(
-            """
-            INSERT INTO allocation (invoice_id, credit_note_id, amount_minor, allocated_on)
-            VALUES ($1, $2, $3, $4)
-            """,
-            [invoiceID, id, applied, issueDate]
+          try await Settlement.allocate(
+            session,
+            invoiceID: invoiceID,
+            by: .creditNote(id),
+            amount: applied,
+            allocatedOn: issueDate
           )
         }
         return try await InvoiceReading.byID(session, id)
