@@ -16,16 +16,23 @@ from google.protobuf import descriptor_pb2
 
 
 def compile_stubs(proto_root, out):
-    protos = []
-    for folder in ("erp", "grpc"):
-        for root, _, files in os.walk(os.path.join(proto_root, folder)):
-            protos += [os.path.relpath(os.path.join(root, f), proto_root)
-                       for f in files if f.endswith(".proto")]
+    """Our contracts as the `erp.*` modules; the standard health and reflection files (which
+    import nothing) from their own folders, as top-level `health` and `reflection` modules: as
+    `grpc.health...` they would hide grpcio's own `grpc` package."""
     include = os.path.join(os.path.dirname(protoc.__file__), "_proto")
-    status = protoc.main(["protoc", f"-I{proto_root}", f"-I{include}", f"--python_out={out}",
-                          f"--grpc_python_out={out}"] + sorted(protos))
-    if status != 0:
-        raise SystemExit(f"protoc failed ({status})")
+    protos = []
+    for root, _, files in os.walk(os.path.join(proto_root, "erp")):
+        protos += [os.path.relpath(os.path.join(root, f), proto_root)
+                   for f in files if f.endswith(".proto")]
+    runs = [([f"-I{proto_root}"], sorted(protos))]
+    for standard in ("grpc/health/v1/health.proto", "grpc/reflection/v1/reflection.proto"):
+        folder, name = os.path.split(os.path.join(proto_root, standard))
+        runs.append(([f"-I{folder}"], [name]))
+    for includes, files in runs:
+        status = protoc.main(["protoc"] + includes + [f"-I{include}", f"--python_out={out}",
+                                                      f"--grpc_python_out={out}"] + files)
+        if status != 0:
+            raise SystemExit(f"protoc failed ({status})")
     sys.path.insert(0, out)
 
 
@@ -50,7 +57,7 @@ def main():
     out = tempfile.mkdtemp(prefix="erp-grpcio-")
     compile_stubs(args.proto_root, out)
     if args.tls_root:
-        health_pb2, health_grpc = stubs("grpc.health.v1.health")
+        health_pb2, health_grpc = stubs("health")
         with open(args.tls_root, "rb") as handle:
             credentials = grpc.ssl_channel_credentials(root_certificates=handle.read())
         with grpc.secure_channel(args.address, credentials) as channel:
@@ -63,8 +70,8 @@ def main():
     ledger_pb2, ledger_grpc = stubs("erp.finance.v1.ledger")
     money_pb2 = importlib.import_module("erp.common.v1.money_pb2")
     date_pb2 = importlib.import_module("erp.common.v1.date_pb2")
-    health_pb2, health_grpc = stubs("grpc.health.v1.health")
-    reflection_pb2, reflection_grpc = stubs("grpc.reflection.v1.reflection")
+    health_pb2, health_grpc = stubs("health")
+    reflection_pb2, reflection_grpc = stubs("reflection")
     key = [("x-erp-api-key", args.key)]
 
     with grpc.insecure_channel(args.address) as channel:
