@@ -30,8 +30,14 @@ let package = Package(
     .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
     // Traces over OTLP/HTTP (protobuf) only: the gRPC exporter's trait would build a second
     // HTTP/2 stack we do not use.
-    .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
+    .package(
+      url: "https://github.com/swift-otel/swift-otel.git",
+      from: "1.6.0",
+      traits: ["OTLPHTTP"]
+    ),
     .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+    // The gateway's standard gRPC door (HTTP/2, optional TLS) for partners' stock gRPC clients.
+    .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
   ],
   targets: [
     .target(
@@ -204,9 +210,12 @@ let package = Package(
         "ERPProtos",
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+        .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ],
       path: "Services/Gateway/Service"
     ),
@@ -364,7 +373,9 @@ let package = Package(
         "ERPTransport",
         "Gateway",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
         .product(name: "Logging", package: "swift-log"),
+        .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
       ],
       path: "Benchmarks/GatewayBenchmark"
     ),

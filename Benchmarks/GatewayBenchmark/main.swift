@@ -1,6 +1,7 @@
 import BenchmarkSupport
 // The gateway benchmark: Customer360 against its slowest single call, a forwarded call against
-// the same call made directly; the last line is the Customer360 ratio. `make bench-gateway`.
+// the same call made directly; then the same forwarded call through ERPT and HTTP/2 (the last
+// line is their p50 ratio). `make bench-gateway`.
 import Foundation
 
 let server = try await BenchServer.start(label: "gateway")

@@ -1,7 +1,7 @@
 public import BenchmarkSupport
 import ERPRuntime
 public import ERPStore
-import ERPSystem
+public import ERPSystem
 
 /// Every service of the system, the gateway included, as production runs them (the
 /// ``InProcessSystem`` the tests also run on): each on its own database on the bench server,
@@ -14,6 +14,8 @@ public struct ServiceStack: Sendable {
   public let pools: [String: ConnectionPool]
   /// Provisioned in every domain service.
   public let tenant: TenantID
+  /// The running system, for a member's doors (the gateway's HTTP/2 port).
+  public let system: InProcessSystem
 
   public static let secret = InProcessSystem.secret
   /// The gateway's operator token.
@@ -40,7 +42,8 @@ public struct ServiceStack: Sendable {
         ServiceStack(
           ports: byName.mapValues(\.port),
           pools: byName.mapValues(\.pool),
-          tenant: tenant
+          tenant: tenant,
+          system: system
         )
       )
     }

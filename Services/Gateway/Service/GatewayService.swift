@@ -26,7 +26,9 @@ public enum GatewayService {
             logger: environment.logger,
             audit: audit
           )
-        ]
+        ],
+        // Standard gRPC over HTTP/2 on the same services and interceptors (port 7200).
+        doors: [HTTP2Door.door(variables: environment.variables)]
       )
     }
   )

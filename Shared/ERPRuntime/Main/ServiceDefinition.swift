@@ -72,15 +72,19 @@ public struct ServiceParts: Sendable {
   /// `x-erp-tenant` (``ServiceAuthInterceptor``, ``TenantInterceptor``); the gateway, which
   /// partners call with API keys, brings its own.
   public var access: [any ServerInterceptor]?
+  /// Servers beside the ERPT port on the same services and interceptors (the gateway's HTTP/2).
+  public var doors: [ServiceDoor]
 
   public init(
     services: [any RegistrableRPCService],
     background: [any Service] = [],
-    access: [any ServerInterceptor]? = nil
+    access: [any ServerInterceptor]? = nil,
+    doors: [ServiceDoor] = []
   ) {
     self.services = services
     self.background = background
     self.access = access
+    self.doors = doors
   }
 }
 
