@@ -30,8 +30,15 @@ let package = Package(
     .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
     // Traces over OTLP/HTTP (protobuf) only: the gRPC exporter's trait would build a second
     // HTTP/2 stack we do not use.
-    .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
+    .package(
+      url: "https://github.com/swift-otel/swift-otel.git",
+      from: "1.6.0",
+      traits: ["OTLPHTTP"]
+    ),
     .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+    // The gateway's JSON door (Connect over HTTP/1.1), and the plain HTTP client its tests use.
+    .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+    .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
   ],
   targets: [
     .target(
@@ -204,9 +211,12 @@ let package = Package(
         "ERPProtos",
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+        .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ],
       path: "Services/Gateway/Service"
     ),
@@ -329,6 +339,7 @@ let package = Package(
         "ERPRuntime",
         "ERPStore",
         "ERPSystem",
+        "Gateway",
       ],
       path: "Benchmarks/Stack"
     ),
@@ -363,6 +374,7 @@ let package = Package(
         "ERPStore",
         "ERPTransport",
         "Gateway",
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "Logging", package: "swift-log"),
       ],
@@ -504,6 +516,7 @@ let package = Package(
         "ERPSystem",
         "ERPTestSupport",
         "ERPTransport",
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "Logging", package: "swift-log"),
       ],

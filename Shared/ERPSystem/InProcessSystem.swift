@@ -144,6 +144,7 @@ public struct InProcessSystem: Sendable {
     var environment = options.variables
     environment["ERP_PORT"] = "0"
     environment["ERP_OPS_PORT"] = "0"
+    environment["ERP_JSON_PORT"] = "0"
     environment["ERP_DATABASE_URL"] = try await options.database(entry)
     environment["ERP_SERVICE_SECRET"] = Self.secret
     environment["ERP_DB_POOL_SIZE"] = String(options.poolSize)

@@ -45,5 +45,8 @@ public struct ServiceOptions: ParsableArguments, Sendable {
   )
   public var peers: [String] = []
 
+  @Option(help: "The gateway's JSON over HTTP port (Connect). Env: ERP_JSON_PORT. Default: 7300.")
+  public var jsonPort: Int?
+
   public init() {}
 }

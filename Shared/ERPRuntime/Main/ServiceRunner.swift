@@ -59,17 +59,17 @@ public final class ServiceRunner: Sendable {
       metrics: metrics,
       tracer: tracer
     )
-    let parts = definition.make(
-      ServiceEnvironment(
-        configuration: configuration,
-        pool: pool,
-        logger: logger,
-        registry: registry,
-        peers: peers,
-        variables: variables,
-        metrics: metrics
-      )
+    let environment = ServiceEnvironment(
+      configuration: configuration,
+      pool: pool,
+      logger: logger,
+      registry: registry,
+      peers: peers,
+      variables: variables,
+      metrics: metrics,
+      tracer: tracer
     )
+    let parts = definition.make(environment)
     self.background = parts.background
     let services: [any RegistrableRPCService] =
       [TenantAdminService(service: definition.name, pool: pool, migrations: definition.migrations)]
@@ -84,19 +84,7 @@ public final class ServiceRunner: Sendable {
     let server = GRPCServer(
       transport: transport,
       services: services,
-      interceptors: [
-        // Outermost, so the span covers the others and their log lines carry its ids. A
-        // service with access of its own (the gateway) faces partners: it does not continue
-        // their traces.
-        TracingServerInterceptor(tracer: tracer, trustsCaller: parts.access == nil),
-        RPCMetricsInterceptor(metrics: metrics), LoggingInterceptor(logger: logger),
-        RequestValidationInterceptor(),
-      ]
-        + (parts.access
-          ?? [
-            ServiceAuthInterceptor(secret: configuration.serviceSecret),
-            TenantInterceptor(pool: pool),
-          ])
+      interceptors: environment.serverInterceptors(access: parts.access)
     )
 
     let startup = StartupMigration(
