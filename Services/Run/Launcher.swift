@@ -140,6 +140,8 @@ struct Launcher {
     environment["ERP_DATABASE_URL"] = database.conninfo(entry.database)
     environment["ERP_PORT"] = String(entry.defaultPort + self.portOffset)
     environment["ERP_OPS_PORT"] = String(entry.defaultOpsPort + self.portOffset)
+    // The gateway's JSON door, offset like every other port.
+    environment["ERP_JSON_PORT"] = String(ServiceConfiguration.defaultJSONPort + self.portOffset)
     environment["ERP_SERVICE_SECRET"] = secret
     environment["ERP_OPERATOR_TOKEN"] = operatorToken
     environment["ERP_HOST"] = "127.0.0.1"
