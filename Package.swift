@@ -38,6 +38,9 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
     // The gateway's standard gRPC door (HTTP/2, optional TLS) for partners' stock gRPC clients.
     .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
+    // The gateway's JSON door (Connect over HTTP/1.1), and the plain HTTP client its tests use.
+    .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+    .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
   ],
   targets: [
     .target(
@@ -212,6 +215,8 @@ let package = Package(
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
         .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+        .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+        .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -338,6 +343,7 @@ let package = Package(
         "ERPRuntime",
         "ERPStore",
         "ERPSystem",
+        "Gateway",
       ],
       path: "Benchmarks/Stack"
     ),
@@ -372,6 +378,7 @@ let package = Package(
         "ERPStore",
         "ERPTransport",
         "Gateway",
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
         .product(name: "Logging", package: "swift-log"),
@@ -515,6 +522,7 @@ let package = Package(
         "ERPSystem",
         "ERPTestSupport",
         "ERPTransport",
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "Logging", package: "swift-log"),
       ],

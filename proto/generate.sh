@@ -12,7 +12,8 @@ out=Shared/ERPProtos
 
 (cd proto/tools && swift build -c release --product protoc-gen-swift >&2 &&
   swift build -c release --product protoc-gen-grpc-swift-2 >&2 &&
-  swift build -c release --product protoc-gen-erp-catalog >&2)
+  swift build -c release --product protoc-gen-erp-catalog >&2 &&
+  swift build -c release --product protoc-gen-erp-json >&2)
 bin=$(cd proto/tools && swift build -c release --show-bin-path)
 
 find "$out" -name '*.swift' -delete
@@ -58,6 +59,10 @@ trap 'rm -f "$descriptors"' EXIT
 # The domain catalog (ERPCatalog.swift): domains, services, methods and whether each only reads.
 (cd proto && protoc --plugin=protoc-gen-erp-catalog="$bin/protoc-gen-erp-catalog" \
   --erp-catalog_out="$root/$out" "${protos[@]}")
+
+# The JSON door's method table and OpenAPI document (ERPJSONAPI.swift).
+(cd proto && protoc --plugin=protoc-gen-erp-json="$bin/protoc-gen-erp-json" \
+  --erp-json_out="$root/$out" "${protos[@]}")
 
 # protoc-gen-grpc-swift-2 writes a comment-only file for a .proto without services: drop those.
 for file in "$out"/*.grpc.swift; do

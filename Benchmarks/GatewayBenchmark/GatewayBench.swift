@@ -36,7 +36,7 @@ enum GatewayBench {
 
   /// The tenant registered with the gateway, a partner key, and a customer with some of
   /// everything: a contact, interactions, an opportunity, an invoice.
-  private static func setUp(
+  static func setUp(
     _ stack: ServiceStack,
     gatewayPort: Int
   ) async throws -> (String, String) {

@@ -147,6 +147,8 @@ struct Launcher {
       // The gateway's gRPC over HTTP/2 door (its default port, 7200, shifted like the others).
       environment["ERP_GATEWAY_HTTP2_PORT"] = String(Self.http2Port + self.portOffset)
     }
+    // The gateway's JSON door, offset like every other port.
+    environment["ERP_JSON_PORT"] = String(ServiceConfiguration.defaultJSONPort + self.portOffset)
     environment["ERP_SERVICE_SECRET"] = secret
     environment["ERP_OPERATOR_TOKEN"] = operatorToken
     environment["ERP_HOST"] = "127.0.0.1"

@@ -159,6 +159,7 @@ public struct InProcessSystem: Sendable {
     environment["ERP_OPS_PORT"] = "0"
     // The gateway's HTTP/2 door on a free port too, unless the caller chose one.
     environment["ERP_GATEWAY_HTTP2_PORT"] = options.variables["ERP_GATEWAY_HTTP2_PORT"] ?? "0"
+    environment["ERP_JSON_PORT"] = "0"
     environment["ERP_DATABASE_URL"] = try await options.database(entry)
     environment["ERP_SERVICE_SECRET"] = Self.secret
     environment["ERP_DB_POOL_SIZE"] = String(options.poolSize)

@@ -55,6 +55,8 @@ public struct ServiceOptions: ParsableArguments, Sendable {
 
   @Option(help: "Gateway: PEM private key for TLS on the HTTP/2 port. Env: ERP_GATEWAY_TLS_KEY.")
   public var tlsKey: String?
+  @Option(help: "The gateway's JSON over HTTP port (Connect). Env: ERP_JSON_PORT. Default: 7300.")
+  public var jsonPort: Int?
 
   public init() {}
 

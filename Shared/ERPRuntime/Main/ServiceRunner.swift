@@ -63,17 +63,17 @@ public final class ServiceRunner: Sendable {
       metrics: metrics,
       tracer: tracer
     )
-    let parts = definition.make(
-      ServiceEnvironment(
-        configuration: configuration,
-        pool: pool,
-        logger: logger,
-        registry: registry,
-        peers: peers,
-        variables: variables,
-        metrics: metrics
-      )
+    let environment = ServiceEnvironment(
+      configuration: configuration,
+      pool: pool,
+      logger: logger,
+      registry: registry,
+      peers: peers,
+      variables: variables,
+      metrics: metrics,
+      tracer: tracer
     )
+    let parts = definition.make(environment)
     self.background = parts.background
     let registered: [any RegistrableRPCService] =
       [TenantAdminService(service: definition.name, pool: pool, migrations: definition.migrations)]
@@ -90,20 +90,7 @@ public final class ServiceRunner: Sendable {
     transportConfig.gracePeriod = .seconds(Int64(configuration.drainSeconds))
     let transport = ERPTransport.Server(config: transportConfig)
     self.transport = transport
-    let interceptors: [any ServerInterceptor] =
-      [
-        // Outermost, so the span covers the others and their log lines carry its ids. A
-        // service with access of its own (the gateway) faces partners: it does not continue
-        // their traces.
-        TracingServerInterceptor(tracer: tracer, trustsCaller: parts.access == nil),
-        RPCMetricsInterceptor(metrics: metrics), LoggingInterceptor(logger: logger),
-        RequestValidationInterceptor(),
-      ]
-      + (parts.access
-      ?? [
-        ServiceAuthInterceptor(secret: configuration.serviceSecret),
-        TenantInterceptor(pool: pool),
-      ]).map { OpenServices($0) as any ServerInterceptor }
+    let interceptors = environment.serverInterceptors(access: parts.access)
     let server = GRPCServer(transport: transport, services: services, interceptors: interceptors)
     let doors = parts.doors.map { door in
       door.make(
