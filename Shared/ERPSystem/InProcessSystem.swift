@@ -3,6 +3,8 @@ public import ERPStore
 public import ERPTransport
 public import GRPCCore
 public import Logging
+import NIOCore
+import NIOPosix
 
 /// Every service of the system (or the ones a test names) running in this process the way
 /// production runs them: each service's own ``ServiceRunner`` built from its
@@ -12,7 +14,9 @@ public import Logging
 /// and the benchmarks both run on it, so neither wires a system production does not run.
 ///
 /// Services start in ``ServiceCatalog``'s order (a service after the ones it calls), each given
-/// the addresses of those started before it, and stop in the reverse order.
+/// the addresses of those started before it, and stop in the reverse order. The gateway starts
+/// last but the domain services tell it their events (``PartnerEvents``), so its port is chosen
+/// first (a free one, from the system) and given to them as `ERP_PEER_GATEWAY`.
 public struct InProcessSystem: Sendable {
   /// How to run the system.
   public struct Options: Sendable {
@@ -28,6 +32,8 @@ public struct InProcessSystem: Sendable {
     /// `ERP_OPERATOR_TOKEN`, say).
     public var variables: [String: String] = [:]
     public var logger = Logger(label: "erp-system", factory: { _ in SwiftLogNoOpLogHandler() })
+    /// The gateway's port, chosen before any service starts (nil: no gateway runs).
+    var gatewayPort: Int?
 
     public init(
       services: Set<String>? = nil,
@@ -58,6 +64,10 @@ public struct InProcessSystem: Sendable {
     var started: [SystemMember] = []
     let result: Result<T, any Error>
     do {
+      var options = options
+      if options.services?.contains(Self.edge) ?? true {
+        options.gatewayPort = try await Self.freePort()
+      }
       for (entry, definition) in SystemDefinitions.all
       where options.services?.contains(entry.name) ?? true {
         started.append(
@@ -132,6 +142,18 @@ public struct InProcessSystem: Sendable {
     }
   }
 
+  /// A loopback port free now: bound on port 0 and closed again. (Between the close and the
+  /// gateway binding it, another process could take it; the gateway's start would then fail
+  /// loudly, never silently reach a stranger.)
+  static func freePort() async throws -> Int {
+    let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+      .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+      .bind(host: "127.0.0.1", port: 0).get()
+    let port = channel.localAddress?.port ?? 0
+    try await channel.close()
+    return port
+  }
+
   /// The service partners call; it has no tenant schemas of its own.
   static let edge = "gateway"
 
@@ -149,6 +171,13 @@ public struct InProcessSystem: Sendable {
     environment["ERP_DB_POOL_SIZE"] = String(options.poolSize)
     environment["ERP_DRAIN_SECONDS"] = String(options.drainSeconds)
     for peer in peers { environment[peer.entry.peerVariable] = "127.0.0.1:\(peer.port)" }
+    if let gatewayPort = options.gatewayPort {
+      if entry.name == Self.edge {
+        environment["ERP_PORT"] = String(gatewayPort)
+      } else {
+        environment[ServiceCatalog.gateway.peerVariable] = "127.0.0.1:\(gatewayPort)"
+      }
+    }
     let configuration = try ServiceConfiguration(
       service: entry,
       options: try ServiceOptions.parse([]),

@@ -15,9 +15,20 @@ public enum GatewayService {
     make: { environment in
       // Its run() keeps the process up at shutdown until the queued audit rows are written.
       let audit = AuditLog(pool: environment.pool, logger: environment.logger)
+      let sealing = WebhookSealing(serviceSecret: environment.configuration.serviceSecret)
+      let dispatcher = WebhookDispatcher(
+        pool: environment.pool,
+        settings: WebhookSettings(environment.variables),
+        sealing: sealing,
+        logger: environment.logger
+      )
       return ServiceParts(
-        services: Self.services(pool: environment.pool, peers: environment.peers),
-        background: [audit],
+        services: Self.services(pool: environment.pool, peers: environment.peers)
+          + [
+            WebhooksAPI(pool: environment.pool, sealing: sealing, dispatcher: dispatcher),
+            EventsAPI(pool: environment.pool, dispatcher: dispatcher),
+          ],
+        background: [audit, dispatcher],
         access: [
           Self.access(
             pool: environment.pool,

@@ -86,7 +86,17 @@ enum InvoiceIssuing {
           issuedAt: issuedAt
         )
         let id = try await Self.record(session, document, lines)
-        return try await InvoiceReading.byID(session, id)
+        let invoice = try await InvoiceReading.byID(session, id)
+        // Customer invoices only: a supplier bill is not an invoice the tenant issued.
+        if direction == "receivable" {
+          try await PartnerEvents.queue(
+            session,
+            .invoiceIssued,
+            key: "invoice:\(invoice.number)",
+            data: invoice
+          )
+        }
+        return invoice
       }
     )
   }

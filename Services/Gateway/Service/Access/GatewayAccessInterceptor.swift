@@ -60,8 +60,12 @@ struct GatewayAccessInterceptor: ServerInterceptor {
       }
       return try await next(request, context)
     }
+    if service == "erp.gateway.v1.Events" {
+      return try await self.serviceCall(request, context, peer: peer, next)
+    }
     let isView = service == "erp.gateway.v1.Views"
-    if service.hasPrefix("erp.gateway.v1.") && !isView {
+    let isWebhooks = service == WebhookScope.service
+    if service.hasPrefix("erp.gateway.v1.") && !isView && !isWebhooks {
       guard !self.operatorToken.isEmpty,
         let presented = request.metadata.firstString(Self.operatorHeader),
         SecretComparison.equal(presented, self.operatorToken)
@@ -75,7 +79,7 @@ struct GatewayAccessInterceptor: ServerInterceptor {
       return try await next(request, context)
     }
     let scope = MethodScope(context.descriptor)
-    guard scope != nil || isView else {
+    guard scope != nil || isView || isWebhooks else {
       throw RPCError(
         code: .unimplemented,
         message: "\(context.descriptor.fullyQualifiedMethod) is not served here"
@@ -128,6 +132,12 @@ struct GatewayAccessInterceptor: ServerInterceptor {
     if let scope, !scope.allowed(by: grant.scopes) {
       throw RPCError(code: .permissionDenied, message: "the key lacks the scope \(scope.required)")
     }
+    if isWebhooks, !WebhookScope.allowed(context.descriptor, by: grant.scopes) {
+      throw RPCError(
+        code: .permissionDenied,
+        message: "the key lacks the scope \(WebhookScope.required(context.descriptor))"
+      )
+    }
     if let wait = self.limiter.take(grant.keyID, rate: grant.ratePerSecond, burst: grant.burst) {
       throw Self.exhausted("rate limit of key \(grant.keyID) reached; retry later", wait: wait)
     }
@@ -163,6 +173,37 @@ struct GatewayAccessInterceptor: ServerInterceptor {
         )
       )
     }
+  }
+
+  /// A call of the platform's own services (`Events`): the services' secret, and the tenant
+  /// they act for in `x-erp-tenant`, as every service-to-service call.
+  private func serviceCall<Input: Sendable, Output: Sendable>(
+    _ request: StreamingServerRequest<Input>,
+    _ context: ServerContext,
+    peer: String,
+    _ next:
+      @Sendable (StreamingServerRequest<Input>, ServerContext) async throws ->
+      StreamingServerResponse<Output>
+  ) async throws -> StreamingServerResponse<Output> {
+    guard let presented = request.metadata.firstString(MetadataKeys.serviceSecret),
+      SecretComparison.equal(presented, self.serviceSecret)
+    else {
+      throw self.failed(
+        peer,
+        code: .unauthenticated,
+        message: "\(MetadataKeys.serviceSecret): not the services' secret"
+      )
+    }
+    guard let claimed = request.metadata.firstString(MetadataKeys.tenant) else {
+      throw RPCError(code: .invalidArgument, message: "\(MetadataKeys.tenant): required")
+    }
+    let tenant = try TenantID(validating: claimed)
+    return try await RequestContext.binding(
+      tenant: tenant,
+      request: request,
+      context: context,
+      next
+    )
   }
 
   /// A failed authentication: counted against the caller's address, then thrown.

@@ -7,8 +7,10 @@ import GRPCCore
 /// Partner API keys. The secret is random, shown once, and stored only as its SHA-256, computed
 /// in this process (``ApiKeyDigest``), so the secret never travels to the database.
 enum ApiKeyStore {
-  /// The scopes a key may carry: each domain's read and write (``ERPDomain``, from the contracts).
+  /// The scopes a key may carry: each domain's read and write (``ERPDomain``, from the
+  /// contracts), and the webhooks' (``WebhookScope``).
   static let scopes = Set(ERPDomain.allCases.flatMap { [$0.readScope, $0.writeScope] })
+    .union(WebhookScope.all)
 
   static func issue(
     _ pool: ConnectionPool,
@@ -31,7 +33,8 @@ enum ApiKeyStore {
         throw RPCError(
           code: .invalidArgument,
           message: "scopes[\(index)]: \(quoted(scope)) is not <domain>:read or <domain>:write "
-            + "(domains: \(ERPDomain.allCases.map(\.rawValue).sorted().joined(separator: ", ")))"
+            + "(domains: \(ERPDomain.allCases.map(\.rawValue).sorted().joined(separator: ", "))) "
+            + "or webhooks:read or webhooks:write"
         )
       }
     }
