@@ -142,16 +142,23 @@ public struct InProcessSystem: Sendable {
     }
   }
 
-  /// A loopback port free now: bound on port 0 and closed again. (Between the close and the
-  /// gateway binding it, another process could take it; the gateway's start would then fail
-  /// loudly, never silently reach a stranger.)
+  /// A loopback port free now, below the kernel's ephemeral range (32768 and up): the
+  /// services' outbox relays keep connecting to the gateway's port while it is stopped, and a
+  /// port in that range could be handed to one of those connections as its own (a TCP
+  /// self-connection), so the gateway could not listen there again. Bound and closed again;
+  /// between the close and the gateway binding it another process could take it, and the
+  /// gateway's start would then fail loudly.
   static func freePort() async throws -> Int {
-    let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-      .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-      .bind(host: "127.0.0.1", port: 0).get()
-    let port = channel.localAddress?.port ?? 0
-    try await channel.close()
-    return port
+    for _ in 0..<200 {
+      let port = Int.random(in: 20_000...32_000)
+      guard
+        let channel = try? await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+          .bind(host: "127.0.0.1", port: port).get()
+      else { continue }
+      try await channel.close()
+      return port
+    }
+    throw SystemError(message: "no free loopback port for the gateway below 32000")
   }
 
   /// The service partners call; it has no tenant schemas of its own.
