@@ -11,12 +11,7 @@ public enum CustomersService {
     databaseSetup: CustomersMigrations.databaseSetup,
     migrations: CustomersMigrations.all,
     make: { environment in
-      let relay = OutboxRelay(
-        pool: environment.pool,
-        logger: environment.logger,
-        metrics: environment.metrics,
-        deliver: PartnerEvents.deliver(environment.peers)
-      )
+      let relay = PartnerEvents.relay(environment)
       return ServiceParts(
         services: Self.services(pool: environment.pool, relay: relay),
         background: [relay]

@@ -9,12 +9,7 @@ public enum FinanceService {
     name: "finance",
     migrations: FinanceMigrations.all,
     make: { environment in
-      let relay = OutboxRelay(
-        pool: environment.pool,
-        logger: environment.logger,
-        metrics: environment.metrics,
-        deliver: PartnerEvents.deliver(environment.peers)
-      )
+      let relay = PartnerEvents.relay(environment)
       return ServiceParts(
         services: Self.services(pool: environment.pool, relay: relay),
         background: [relay]

@@ -82,6 +82,16 @@ public enum PartnerEvents {
     }
   }
 
+  /// The relay of a service whose outbox holds nothing but events (customers, finance).
+  public static func relay(_ environment: ServiceEnvironment) -> OutboxRelay {
+    OutboxRelay(
+      pool: environment.pool,
+      logger: environment.logger,
+      metrics: environment.metrics,
+      deliver: Self.deliver(environment.peers)
+    )
+  }
+
   /// The delivery of a service whose outbox holds nothing but events.
   public static func deliver(_ peers: PeerClients) -> OutboxRelay.Deliver {
     Self.deliver(peers) { _, message in

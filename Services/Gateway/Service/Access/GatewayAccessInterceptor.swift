@@ -49,15 +49,7 @@ struct GatewayAccessInterceptor: ServerInterceptor {
     }
     let service = context.descriptor.service.fullyQualifiedService
     if service == "erp.common.v1.TenantAdmin" {
-      guard let presented = request.metadata.firstString(MetadataKeys.serviceSecret),
-        SecretComparison.equal(presented, self.serviceSecret)
-      else {
-        throw self.failed(
-          peer,
-          code: .unauthenticated,
-          message: "\(MetadataKeys.serviceSecret): not the services' secret"
-        )
-      }
+      try self.requireServiceSecret(request.metadata, peer: peer)
       return try await next(request, context)
     }
     if service == "erp.gateway.v1.Events" {
@@ -185,15 +177,7 @@ struct GatewayAccessInterceptor: ServerInterceptor {
       @Sendable (StreamingServerRequest<Input>, ServerContext) async throws ->
       StreamingServerResponse<Output>
   ) async throws -> StreamingServerResponse<Output> {
-    guard let presented = request.metadata.firstString(MetadataKeys.serviceSecret),
-      SecretComparison.equal(presented, self.serviceSecret)
-    else {
-      throw self.failed(
-        peer,
-        code: .unauthenticated,
-        message: "\(MetadataKeys.serviceSecret): not the services' secret"
-      )
-    }
+    try self.requireServiceSecret(request.metadata, peer: peer)
     guard let claimed = request.metadata.firstString(MetadataKeys.tenant) else {
       throw RPCError(code: .invalidArgument, message: "\(MetadataKeys.tenant): required")
     }
@@ -204,6 +188,19 @@ struct GatewayAccessInterceptor: ServerInterceptor {
       context: context,
       next
     )
+  }
+
+  /// The services' secret, or a failed authentication.
+  private func requireServiceSecret(_ metadata: Metadata, peer: String) throws {
+    guard let presented = metadata.firstString(MetadataKeys.serviceSecret),
+      SecretComparison.equal(presented, self.serviceSecret)
+    else {
+      throw self.failed(
+        peer,
+        code: .unauthenticated,
+        message: "\(MetadataKeys.serviceSecret): not the services' secret"
+      )
+    }
   }
 
   /// A failed authentication: counted against the caller's address, then thrown.
