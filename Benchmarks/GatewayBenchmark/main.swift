@@ -5,6 +5,19 @@ import BenchmarkSupport
 import Foundation
 
 let server = try await BenchServer.start(label: "gateway")
+// `erp-bench-gateway webhooks`: the webhook fan-out alone (WebhookFanOut).
+if CommandLine.arguments.dropFirst().first == "webhooks" {
+  do {
+    say("== gateway: webhook fan-out to 10 local receivers")
+    try await WebhookFanOut.run(server, events: 1_000)
+    await server.stop()
+  } catch {
+    await server.stop()
+    say("benchmark failed: \(error)")
+    exit(1)
+  }
+  exit(0)
+}
 do {
   say("== gateway: Customer360 and forwarding, p50 of sequential calls")
   _ = try await GatewayBench.run(server, calls: 300)

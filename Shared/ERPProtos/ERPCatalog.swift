@@ -358,6 +358,23 @@ public enum ERPCatalog {
         .init(Erp_Gateway_V1_Views.Method.TenantDashboard.descriptor, readOnly: true),
       ]
     ),
+    ERPCatalog.Service(
+      Erp_Gateway_V1_Webhooks.descriptor,
+      methods: [
+        .init(Erp_Gateway_V1_Webhooks.Method.CreateSubscription.descriptor, readOnly: false),
+        .init(Erp_Gateway_V1_Webhooks.Method.ListSubscriptions.descriptor, readOnly: true),
+        .init(Erp_Gateway_V1_Webhooks.Method.DeleteSubscription.descriptor, readOnly: false),
+        .init(Erp_Gateway_V1_Webhooks.Method.SendTestEvent.descriptor, readOnly: false),
+        .init(Erp_Gateway_V1_Webhooks.Method.ListDeliveries.descriptor, readOnly: true),
+        .init(Erp_Gateway_V1_Webhooks.Method.Redeliver.descriptor, readOnly: false),
+      ]
+    ),
+    ERPCatalog.Service(
+      Erp_Gateway_V1_Events.descriptor,
+      methods: [
+        .init(Erp_Gateway_V1_Events.Method.PublishEvent.descriptor, readOnly: false),
+      ]
+    ),
   ]
 
   /// The domain owning each of the domains' methods, and the method.
@@ -472,6 +489,12 @@ extension ERPServiceConnection {
     .init(wrapping: self.grpc)
   }
   public var views: Erp_Gateway_V1_Views.Client<Transport> {
+    .init(wrapping: self.grpc)
+  }
+  public var webhooks: Erp_Gateway_V1_Webhooks.Client<Transport> {
+    .init(wrapping: self.grpc)
+  }
+  public var events: Erp_Gateway_V1_Events.Client<Transport> {
     .init(wrapping: self.grpc)
   }
 }

@@ -4,6 +4,8 @@ public import ERPTransport
 import Foundation
 public import GRPCCore
 public import Logging
+import NIOCore
+import NIOPosix
 
 /// Every service of the system (or the ones a test names) running in this process the way
 /// production runs them: each service's own ``ServiceRunner`` built from its
@@ -13,7 +15,9 @@ public import Logging
 /// and the benchmarks both run on it, so neither wires a system production does not run.
 ///
 /// Services start in ``ServiceCatalog``'s order (a service after the ones it calls), each given
-/// the addresses of those started before it, and stop in the reverse order.
+/// the addresses of those started before it, and stop in the reverse order. The gateway starts
+/// last but the domain services tell it their events (``PartnerEvents``), so its port is chosen
+/// first (a free one, from the system) and given to them as `ERP_PEER_GATEWAY`.
 public struct InProcessSystem: Sendable {
   /// How to run the system.
   public struct Options: Sendable {
@@ -31,6 +35,8 @@ public struct InProcessSystem: Sendable {
     /// Silent, unless `ERP_TEST_LOG` names a level (`debug`, `info`, `warning`…): then the
     /// services log to standard error, so a failing test run can show what the services said.
     public var logger = InProcessSystem.defaultLogger()
+    /// The gateway's port, chosen before any service starts (nil: no gateway runs).
+    var gatewayPort: Int?
 
     public init(
       services: Set<String>? = nil,
@@ -71,6 +77,10 @@ public struct InProcessSystem: Sendable {
     var started: [SystemMember] = []
     let result: Result<T, any Error>
     do {
+      var options = options
+      if options.services?.contains(Self.edge) ?? true {
+        options.gatewayPort = try await Self.freePort()
+      }
       for (entry, definition) in SystemDefinitions.all
       where options.services?.contains(entry.name) ?? true {
         started.append(
@@ -145,6 +155,25 @@ public struct InProcessSystem: Sendable {
     }
   }
 
+  /// A loopback port free now, below the kernel's ephemeral range (32768 and up): the
+  /// services' outbox relays keep connecting to the gateway's port while it is stopped, and a
+  /// port in that range could be handed to one of those connections as its own (a TCP
+  /// self-connection), so the gateway could not listen there again. Bound and closed again;
+  /// between the close and the gateway binding it another process could take it, and the
+  /// gateway's start would then fail loudly.
+  static func freePort() async throws -> Int {
+    for _ in 0..<200 {
+      let port = Int.random(in: 20_000...32_000)
+      guard
+        let channel = try? await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+          .bind(host: "127.0.0.1", port: port).get()
+      else { continue }
+      try await channel.close()
+      return port
+    }
+    throw SystemError(message: "no free loopback port for the gateway below 32000")
+  }
+
   /// The service partners call; it has no tenant schemas of its own.
   static let edge = "gateway"
 
@@ -165,6 +194,13 @@ public struct InProcessSystem: Sendable {
     environment["ERP_DB_POOL_SIZE"] = String(options.poolSize)
     environment["ERP_DRAIN_SECONDS"] = String(options.drainSeconds)
     for peer in peers { environment[peer.entry.peerVariable] = "127.0.0.1:\(peer.port)" }
+    if let gatewayPort = options.gatewayPort {
+      if entry.name == Self.edge {
+        environment["ERP_PORT"] = String(gatewayPort)
+      } else {
+        environment[ServiceCatalog.gateway.peerVariable] = "127.0.0.1:\(gatewayPort)"
+      }
+    }
     let configuration = try ServiceConfiguration(
       service: entry,
       options: try ServiceOptions.parse([]),

@@ -4,10 +4,11 @@ import ERPStore
 /// Finance's versioned schema, applied in each tenant's schema in order. Never edit a released
 /// migration: add the next one.
 public enum FinanceMigrations {
-  public static let all: [Migration] = [
-    chartOfAccounts, ledger, billing, lineDateIndex, requestLog, menaBooks, banking,
-    foreignCurrency, partyTerms,
-  ]
+  public static let all: [Migration] =
+    [
+      chartOfAccounts, ledger, billing, lineDateIndex, requestLog, menaBooks, banking,
+      foreignCurrency, partyTerms,
+    ] + Outbox.migrations(version: 10)
 
   /// The chart of accounts, with the default chart every tenant starts from. `role` marks the
   /// accounts other services post to by meaning (receivables, VAT payable…), so a tenant may

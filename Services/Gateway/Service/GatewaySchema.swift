@@ -4,7 +4,10 @@ public import ERPStore
 /// holds the registry of tenants itself), with versioned migrations like a tenant's schema.
 /// Never edit a released migration: add the next one.
 public enum GatewaySchema {
-  public static let schema = OwnSchema(name: "gateway", migrations: [registry, allowedOrigins])
+  public static let schema = OwnSchema(
+    name: "gateway",
+    migrations: [registry, WebhookSchema.tables, allowedOrigins]
+  )
 
   /// The web origins each key may be used from (CORS at the JSON door); none for older keys.
   static let allowedOrigins = Migration(

@@ -23,7 +23,18 @@ public enum GatewayService {
         logger: environment.logger,
         audit: audit
       )
-      let services = Self.services(pool: environment.pool, peers: environment.peers)
+      let sealing = WebhookSealing(serviceSecret: environment.configuration.serviceSecret)
+      let dispatcher = WebhookDispatcher(
+        pool: environment.pool,
+        settings: WebhookSettings(environment.variables),
+        sealing: sealing,
+        logger: environment.logger
+      )
+      let services =
+        Self.services(pool: environment.pool, peers: environment.peers) + [
+          WebhooksAPI(pool: environment.pool, sealing: sealing, dispatcher: dispatcher),
+          EventsAPI(pool: environment.pool, dispatcher: dispatcher),
+        ]
       let json = JSONDoor(
         config: .init(
           host: environment.configuration.host,
@@ -35,7 +46,7 @@ public enum GatewayService {
       )
       return ServiceParts(
         services: services,
-        background: [audit, json],
+        background: [audit, dispatcher, json],
         access: [access],
         // Standard gRPC over HTTP/2 on the same services and interceptors (port 7200).
         doors: [HTTP2Door.door(variables: environment.variables)]

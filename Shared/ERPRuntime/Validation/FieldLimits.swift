@@ -18,6 +18,8 @@
 /// | `override_reason`, `description`           |        |
 /// | `note`, `summary`, `message`, `last_error` | 4,000  |
 /// | `body`                                     | 20,000 |
+/// | `url` (a webhook's endpoint)               | 2,048  |
+/// | `data_json` (a webhook event's data)       | 65,536 |
 /// | `statement_text` (a bank statement file)   | 1,000,000 |
 /// | any bytes field                            | 65,536 |
 public enum FieldLimits {
@@ -31,6 +33,7 @@ public enum FieldLimits {
     "memo": 500, "reason": 500, "close_reason": 500, "override_reason": 500, "description": 500,
     "note": 4_000, "summary": 4_000, "message": 4_000, "last_error": 4_000,
     "body": 20_000,
+    "url": 2_048, "data_json": 65_536,
     "statement_text": 1_000_000,
   ]
 

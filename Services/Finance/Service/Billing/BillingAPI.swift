@@ -6,6 +6,8 @@ import GRPCCore
 /// The `Billing` API: receivables, payables, payments and their reports, in the calling tenant.
 struct BillingAPI: Erp_Finance_V1_Billing.SimpleServiceProtocol {
   let pool: ConnectionPool
+  /// Delivers the partner events issuing, payments and allocations queue (none when nil).
+  var relay: OutboxRelay? = nil
 
   func listTaxCodes(
     request: Erp_Finance_V1_ListTaxCodesRequest,
@@ -37,7 +39,7 @@ struct BillingAPI: Erp_Finance_V1_Billing.SimpleServiceProtocol {
   )
     async throws -> Erp_Finance_V1_Invoice
   {
-    return try await inCallingTenant { tenant in
+    return try await inCallingTenant(notifying: self.relay) { tenant in
       try await InvoiceIssuing.issue(self.pool, tenant, request)
     }
   }
@@ -92,7 +94,7 @@ struct BillingAPI: Erp_Finance_V1_Billing.SimpleServiceProtocol {
   )
     async throws -> Erp_Finance_V1_Payment
   {
-    return try await inCallingTenant { tenant in
+    return try await inCallingTenant(notifying: self.relay) { tenant in
       try await Payments.record(self.pool, tenant, request)
     }
   }
@@ -103,7 +105,7 @@ struct BillingAPI: Erp_Finance_V1_Billing.SimpleServiceProtocol {
   )
     async throws -> Erp_Finance_V1_Payment
   {
-    return try await inCallingTenant { tenant in
+    return try await inCallingTenant(notifying: self.relay) { tenant in
       try await Payments.allocate(self.pool, tenant, request)
     }
   }

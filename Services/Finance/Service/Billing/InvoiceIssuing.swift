@@ -96,7 +96,17 @@ enum InvoiceIssuing {
             [id, terms.description]
           )
         }
-        return try await InvoiceReading.byID(session, id)
+        let invoice = try await InvoiceReading.byID(session, id)
+        // Customer invoices only: a supplier bill is not an invoice the tenant issued.
+        if direction == "receivable" {
+          try await PartnerEvents.queue(
+            session,
+            .invoiceIssued,
+            key: "invoice:\(invoice.number)",
+            data: invoice
+          )
+        }
+        return invoice
       }
     )
   }

@@ -92,7 +92,14 @@ enum Payments {
           ]
         )[0].decode("id", as: Int64.self)
         try await Self.allocate(session, paymentID: id, request.allocations)
-        return try await Self.byID(session, id)
+        let payment = try await Self.byID(session, id)
+        try await PartnerEvents.queue(
+          session,
+          .paymentRecorded,
+          key: "payment:\(payment.number)",
+          data: payment
+        )
+        return payment
       }
     )
   }
@@ -221,6 +228,23 @@ enum Payments {
         amount: more,
         allocatedOn: date
       )
+      if more == outstanding {
+        var paid = Erp_Gateway_V1_DocumentEventData()
+        paid.kind = "invoice"
+        paid.number = allocation.invoiceNumber
+        paid.partyID = partyID
+        paid.amount = Erp_Common_V1_Money(
+          try invoice.decode("total_minor", as: Int64.self),
+          currency.code
+        )
+        paid.summary = "\(allocation.invoiceNumber) paid in full"
+        try await PartnerEvents.queue(
+          session,
+          .invoicePaid,
+          key: "invoice:\(allocation.invoiceNumber):paid",
+          data: paid
+        )
+      }
     }
   }
 

@@ -66,19 +66,15 @@ struct GatewayAccessInterceptor: ServerInterceptor {
     }
     let service = context.descriptor.service.fullyQualifiedService
     if service == "erp.common.v1.TenantAdmin" {
-      guard let presented = request.metadata.firstString(MetadataKeys.serviceSecret),
-        SecretComparison.equal(presented, self.serviceSecret)
-      else {
-        throw self.failed(
-          peer,
-          code: .unauthenticated,
-          message: "\(MetadataKeys.serviceSecret): not the services' secret"
-        )
-      }
+      try self.requireServiceSecret(request.metadata, peer: peer)
       return try await next(request, context)
     }
+    if service == "erp.gateway.v1.Events" {
+      return try await self.serviceCall(request, context, peer: peer, next)
+    }
     let isView = service == "erp.gateway.v1.Views"
-    if service.hasPrefix("erp.gateway.v1.") && !isView {
+    let isWebhooks = service == WebhookScope.service
+    if service.hasPrefix("erp.gateway.v1.") && !isView && !isWebhooks {
       guard !self.operatorToken.isEmpty,
         let presented = request.metadata.firstString(Self.operatorHeader),
         SecretComparison.equal(presented, self.operatorToken)
@@ -92,7 +88,7 @@ struct GatewayAccessInterceptor: ServerInterceptor {
       return try await next(request, context)
     }
     let scope = MethodScope(context.descriptor)
-    guard scope != nil || isView else {
+    guard scope != nil || isView || isWebhooks else {
       throw RPCError(
         code: .unimplemented,
         message: "\(context.descriptor.fullyQualifiedMethod) is not served here"
@@ -151,6 +147,12 @@ struct GatewayAccessInterceptor: ServerInterceptor {
       throw RPCError(
         code: .permissionDenied,
         message: "origin: \(quoted(origin)) is not among this key's allowed origins"
+      )
+    }
+    if isWebhooks, !WebhookScope.allowed(context.descriptor, by: grant.scopes) {
+      throw RPCError(
+        code: .permissionDenied,
+        message: "the key lacks the scope \(WebhookScope.required(context.descriptor))"
       )
     }
     let bucket = self.limiter.taking(grant.keyID, rate: grant.ratePerSecond, burst: grant.burst)
@@ -229,6 +231,42 @@ struct GatewayAccessInterceptor: ServerInterceptor {
     metadata.addString(String(limit), forKey: Self.limitHeader)
     metadata.addString(String(remaining), forKey: Self.remainingHeader)
     return metadata
+  }
+
+  /// A call of the platform's own services (`Events`): the services' secret, and the tenant
+  /// they act for in `x-erp-tenant`, as every service-to-service call.
+  private func serviceCall<Input: Sendable, Output: Sendable>(
+    _ request: StreamingServerRequest<Input>,
+    _ context: ServerContext,
+    peer: String,
+    _ next:
+      @Sendable (StreamingServerRequest<Input>, ServerContext) async throws ->
+      StreamingServerResponse<Output>
+  ) async throws -> StreamingServerResponse<Output> {
+    try self.requireServiceSecret(request.metadata, peer: peer)
+    guard let claimed = request.metadata.firstString(MetadataKeys.tenant) else {
+      throw RPCError(code: .invalidArgument, message: "\(MetadataKeys.tenant): required")
+    }
+    let tenant = try TenantID(validating: claimed)
+    return try await RequestContext.binding(
+      tenant: tenant,
+      request: request,
+      context: context,
+      next
+    )
+  }
+
+  /// The services' secret, or a failed authentication.
+  private func requireServiceSecret(_ metadata: Metadata, peer: String) throws {
+    guard let presented = metadata.firstString(MetadataKeys.serviceSecret),
+      SecretComparison.equal(presented, self.serviceSecret)
+    else {
+      throw self.failed(
+        peer,
+        code: .unauthenticated,
+        message: "\(MetadataKeys.serviceSecret): not the services' secret"
+      )
+    }
   }
 
   /// A failed authentication: counted against the caller's address, then thrown.

@@ -8,9 +8,10 @@ import GRPCCore
 /// in this process (``ApiKeyDigest``), so the secret never travels to the database.
 enum ApiKeyStore {
   /// The scopes a key may carry: each domain's read and write (``ERPDomain``, from the contracts),
-  /// and the special scopes handlers check themselves (``Caller/specialScopes``).
+  /// the webhooks' (``WebhookScope``) and the special scopes handlers check themselves
+  /// (``Caller/specialScopes``).
   static let scopes = Set(ERPDomain.allCases.flatMap { [$0.readScope, $0.writeScope] })
-    .union(Caller.specialScopes)
+    .union(WebhookScope.all).union(Caller.specialScopes)
 
   static func issue(
     _ pool: ConnectionPool,
@@ -33,7 +34,8 @@ enum ApiKeyStore {
         throw RPCError(
           code: .invalidArgument,
           message: "scopes[\(index)]: \(quoted(scope)) is not <domain>:read or <domain>:write "
-            + "(domains: \(ERPDomain.allCases.map(\.rawValue).sorted().joined(separator: ", ")))"
+            + "(domains: \(ERPDomain.allCases.map(\.rawValue).sorted().joined(separator: ", "))) "
+            + "or webhooks:read or webhooks:write"
         )
       }
     }

@@ -254,6 +254,18 @@ enum GoodsReceipts {
         bill
       )
     }
+    var received = Erp_Gateway_V1_DocumentEventData()
+    received.kind = "goods_receipt"
+    received.number = receiptNumber
+    received.partyID = bill.partyID
+    received.amount = Erp_Common_V1_Money(total, currency)
+    received.summary = "Goods received from \(bill.partyName)"
+    try await PartnerEvents.queue(
+      session,
+      .goodsReceived,
+      key: "goods_receipt:\(receiptNumber)",
+      data: received
+    )
     return receiptNumber
   }
 
