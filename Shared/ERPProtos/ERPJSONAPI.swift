@@ -281,6 +281,11 @@ public enum ERPJSONAPI {
       response: Erp_Finance_V1_Payment.self
     ),
     .init(
+      Erp_Finance_V1_Billing.Method.RevaluePeriod.descriptor, .unary,
+      request: Erp_Finance_V1_RevaluePeriodRequest.self,
+      response: Erp_Finance_V1_Revaluation.self
+    ),
+    .init(
       Erp_Finance_V1_Billing.Method.AgedBalances.descriptor, .unary,
       request: Erp_Finance_V1_AgedBalancesRequest.self,
       response: Erp_Finance_V1_AgedBalancesResponse.self
@@ -304,6 +309,21 @@ public enum ERPJSONAPI {
       Erp_Finance_V1_Billing.Method.UpdateBillingSettings.descriptor, .unary,
       request: Erp_Finance_V1_BillingSettings.self,
       response: Erp_Finance_V1_BillingSettings.self
+    ),
+    .init(
+      Erp_Finance_V1_Billing.Method.GetPartyTerms.descriptor, .unary,
+      request: Erp_Finance_V1_GetPartyTermsRequest.self,
+      response: Erp_Finance_V1_PartyTerms.self
+    ),
+    .init(
+      Erp_Finance_V1_Billing.Method.SetPartyTerms.descriptor, .unary,
+      request: Erp_Finance_V1_PartyTerms.self,
+      response: Erp_Finance_V1_PartyTerms.self
+    ),
+    .init(
+      Erp_Finance_V1_Billing.Method.GetCreditExposure.descriptor, .unary,
+      request: Erp_Finance_V1_GetCreditExposureRequest.self,
+      response: Erp_Finance_V1_CreditExposure.self
     ),
     .init(
       Erp_Finance_V1_Ledger.Method.ListAccounts.descriptor, .unary,
@@ -338,6 +358,11 @@ public enum ERPJSONAPI {
     .init(
       Erp_Finance_V1_Ledger.Method.SetExchangeRate.descriptor, .unary,
       request: Erp_Finance_V1_SetExchangeRateRequest.self,
+      response: Erp_Finance_V1_ExchangeRate.self
+    ),
+    .init(
+      Erp_Finance_V1_Ledger.Method.GetExchangeRate.descriptor, .unary,
+      request: Erp_Finance_V1_GetExchangeRateRequest.self,
       response: Erp_Finance_V1_ExchangeRate.self
     ),
     .init(
@@ -439,6 +464,41 @@ public enum ERPJSONAPI {
       Erp_Gateway_V1_Views.Method.TenantDashboard.descriptor, .unary,
       request: Erp_Gateway_V1_TenantDashboardRequest.self,
       response: Erp_Gateway_V1_TenantDashboardView.self
+    ),
+    .init(
+      Erp_Gateway_V1_Webhooks.Method.CreateSubscription.descriptor, .unary,
+      request: Erp_Gateway_V1_CreateSubscriptionRequest.self,
+      response: Erp_Gateway_V1_CreatedSubscription.self
+    ),
+    .init(
+      Erp_Gateway_V1_Webhooks.Method.ListSubscriptions.descriptor, .unary,
+      request: Erp_Gateway_V1_ListSubscriptionsRequest.self,
+      response: Erp_Gateway_V1_ListSubscriptionsResponse.self
+    ),
+    .init(
+      Erp_Gateway_V1_Webhooks.Method.DeleteSubscription.descriptor, .unary,
+      request: Erp_Gateway_V1_DeleteSubscriptionRequest.self,
+      response: Erp_Gateway_V1_DeleteSubscriptionResponse.self
+    ),
+    .init(
+      Erp_Gateway_V1_Webhooks.Method.SendTestEvent.descriptor, .unary,
+      request: Erp_Gateway_V1_SendTestEventRequest.self,
+      response: Erp_Gateway_V1_Delivery.self
+    ),
+    .init(
+      Erp_Gateway_V1_Webhooks.Method.ListDeliveries.descriptor, .unary,
+      request: Erp_Gateway_V1_ListDeliveriesRequest.self,
+      response: Erp_Gateway_V1_ListDeliveriesResponse.self
+    ),
+    .init(
+      Erp_Gateway_V1_Webhooks.Method.Redeliver.descriptor, .unary,
+      request: Erp_Gateway_V1_RedeliverRequest.self,
+      response: Erp_Gateway_V1_Delivery.self
+    ),
+    .init(
+      Erp_Gateway_V1_Events.Method.PublishEvent.descriptor, .unary,
+      request: Erp_Gateway_V1_PublishEventRequest.self,
+      response: Erp_Gateway_V1_PublishEventResponse.self
     ),
     .init(
       Erp_Hr_V1_Payroll.Method.GetSettings.descriptor, .unary,
@@ -2078,6 +2138,9 @@ public enum ERPJSONAPI {
           "amount" : {
             "$ref" : "#/components/schemas/erp.common.v1.Money"
           },
+          "exchangeDifference" : {
+            "$ref" : "#/components/schemas/erp.common.v1.Money"
+          },
           "invoiceNumber" : {
             "type" : "string"
           }
@@ -2386,6 +2449,27 @@ public enum ERPJSONAPI {
         },
         "type" : "object"
       },
+      "erp.finance.v1.CreditExposure" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "baseCurrency" : {
+            "type" : "string"
+          },
+          "creditLimit" : {
+            "$ref" : "#/components/schemas/erp.common.v1.Money"
+          },
+          "exposure" : {
+            "$ref" : "#/components/schemas/erp.common.v1.Money"
+          },
+          "pending" : {
+            "$ref" : "#/components/schemas/erp.common.v1.Money"
+          },
+          "receivables" : {
+            "$ref" : "#/components/schemas/erp.common.v1.Money"
+          }
+        },
+        "type" : "object"
+      },
       "erp.finance.v1.CsvProfile" : {
         "additionalProperties" : false,
         "properties" : {
@@ -2488,6 +2572,21 @@ public enum ERPJSONAPI {
         },
         "type" : "object"
       },
+      "erp.finance.v1.GetCreditExposureRequest" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "partyId" : {
+            "type" : "string"
+          },
+          "pending" : {
+            "items" : {
+              "$ref" : "#/components/schemas/erp.common.v1.Money"
+            },
+            "type" : "array"
+          }
+        },
+        "type" : "object"
+      },
       "erp.finance.v1.GetEntryRequest" : {
         "additionalProperties" : false,
         "properties" : {
@@ -2497,10 +2596,34 @@ public enum ERPJSONAPI {
         },
         "type" : "object"
       },
+      "erp.finance.v1.GetExchangeRateRequest" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "currencyCode" : {
+            "type" : "string"
+          },
+          "on" : {
+            "$ref" : "#/components/schemas/erp.common.v1.Date"
+          }
+        },
+        "type" : "object"
+      },
       "erp.finance.v1.GetInvoiceRequest" : {
         "additionalProperties" : false,
         "properties" : {
           "number" : {
+            "type" : "string"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.finance.v1.GetPartyTermsRequest" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "direction" : {
+            "$ref" : "#/components/schemas/erp.finance.v1.Direction"
+          },
+          "partyId" : {
             "type" : "string"
           }
         },
@@ -2597,6 +2720,13 @@ public enum ERPJSONAPI {
           "direction" : {
             "$ref" : "#/components/schemas/erp.finance.v1.Direction"
           },
+          "discountBasisPoints" : {
+            "format" : "int32",
+            "type" : "integer"
+          },
+          "discountDate" : {
+            "$ref" : "#/components/schemas/erp.common.v1.Date"
+          },
           "dueDate" : {
             "$ref" : "#/components/schemas/erp.common.v1.Date"
           },
@@ -2632,6 +2762,9 @@ public enum ERPJSONAPI {
             "type" : "string"
           },
           "partyName" : {
+            "type" : "string"
+          },
+          "paymentTermsCode" : {
             "type" : "string"
           },
           "sourceId" : {
@@ -3002,6 +3135,27 @@ public enum ERPJSONAPI {
         },
         "type" : "object"
       },
+      "erp.finance.v1.PartyTerms" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "creditLimit" : {
+            "$ref" : "#/components/schemas/erp.common.v1.Money"
+          },
+          "direction" : {
+            "$ref" : "#/components/schemas/erp.finance.v1.Direction"
+          },
+          "ownTerms" : {
+            "type" : "boolean"
+          },
+          "partyId" : {
+            "type" : "string"
+          },
+          "termsCode" : {
+            "type" : "string"
+          }
+        },
+        "type" : "object"
+      },
       "erp.finance.v1.Payment" : {
         "additionalProperties" : false,
         "properties" : {
@@ -3241,6 +3395,113 @@ public enum ERPJSONAPI {
           },
           "type" : {
             "$ref" : "#/components/schemas/erp.finance.v1.AccountType"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.finance.v1.Revaluation" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "baseCurrency" : {
+            "type" : "string"
+          },
+          "journalEntry" : {
+            "type" : "string"
+          },
+          "lines" : {
+            "items" : {
+              "$ref" : "#/components/schemas/erp.finance.v1.RevaluationLine"
+            },
+            "type" : "array"
+          },
+          "month" : {
+            "format" : "int32",
+            "type" : "integer"
+          },
+          "netAdjustmentBaseMinor" : {
+            "format" : "int64",
+            "pattern" : "^-?[0-9]{1,19}$",
+            "type" : "string"
+          },
+          "requestId" : {
+            "type" : "string"
+          },
+          "reversalEntry" : {
+            "type" : "string"
+          },
+          "year" : {
+            "format" : "int32",
+            "type" : "integer"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.finance.v1.RevaluationLine" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "adjustmentBaseMinor" : {
+            "format" : "int64",
+            "pattern" : "^-?[0-9]{1,19}$",
+            "type" : "string"
+          },
+          "carryingBaseMinor" : {
+            "format" : "int64",
+            "pattern" : "^-?[0-9]{1,19}$",
+            "type" : "string"
+          },
+          "currencyCode" : {
+            "type" : "string"
+          },
+          "direction" : {
+            "$ref" : "#/components/schemas/erp.finance.v1.Direction"
+          },
+          "openMinor" : {
+            "format" : "int64",
+            "pattern" : "^-?[0-9]{1,19}$",
+            "type" : "string"
+          },
+          "rate" : {
+            "type" : "string"
+          },
+          "revaluedBaseMinor" : {
+            "format" : "int64",
+            "pattern" : "^-?[0-9]{1,19}$",
+            "type" : "string"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.finance.v1.RevaluationRate" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "currencyCode" : {
+            "type" : "string"
+          },
+          "rate" : {
+            "type" : "string"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.finance.v1.RevaluePeriodRequest" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "month" : {
+            "format" : "int32",
+            "type" : "integer"
+          },
+          "rates" : {
+            "items" : {
+              "$ref" : "#/components/schemas/erp.finance.v1.RevaluationRate"
+            },
+            "type" : "array"
+          },
+          "requestId" : {
+            "type" : "string"
+          },
+          "year" : {
+            "format" : "int32",
+            "type" : "integer"
           }
         },
         "type" : "object"
@@ -3534,6 +3795,39 @@ public enum ERPJSONAPI {
         },
         "type" : "object"
       },
+      "erp.gateway.v1.CreatedSubscription" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "secret" : {
+            "type" : "string"
+          },
+          "subscription" : {
+            "$ref" : "#/components/schemas/erp.gateway.v1.Subscription"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.CreateSubscriptionRequest" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "description" : {
+            "type" : "string"
+          },
+          "eventTypes" : {
+            "items" : {
+              "type" : "string"
+            },
+            "type" : "array"
+          },
+          "requestId" : {
+            "type" : "string"
+          },
+          "url" : {
+            "type" : "string"
+          }
+        },
+        "type" : "object"
+      },
       "erp.gateway.v1.CreateTenantRequest" : {
         "additionalProperties" : false,
         "properties" : {
@@ -3609,6 +3903,24 @@ public enum ERPJSONAPI {
         },
         "type" : "object"
       },
+      "erp.gateway.v1.DeleteSubscriptionRequest" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "id" : {
+            "type" : "string"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.DeleteSubscriptionResponse" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "id" : {
+            "type" : "string"
+          }
+        },
+        "type" : "object"
+      },
       "erp.gateway.v1.DeleteTenantRequest" : {
         "additionalProperties" : false,
         "properties" : {
@@ -3632,6 +3944,74 @@ public enum ERPJSONAPI {
           }
         },
         "type" : "object"
+      },
+      "erp.gateway.v1.Delivery" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "attempts" : {
+            "items" : {
+              "$ref" : "#/components/schemas/erp.gateway.v1.DeliveryAttempt"
+            },
+            "type" : "array"
+          },
+          "eventId" : {
+            "type" : "string"
+          },
+          "eventType" : {
+            "type" : "string"
+          },
+          "id" : {
+            "type" : "string"
+          },
+          "nextAttemptAt" : {
+            "format" : "date-time",
+            "type" : "string"
+          },
+          "status" : {
+            "$ref" : "#/components/schemas/erp.gateway.v1.DeliveryStatus"
+          },
+          "subscriptionId" : {
+            "type" : "string"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.DeliveryAttempt" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "attempt" : {
+            "format" : "int32",
+            "type" : "integer"
+          },
+          "attemptedAt" : {
+            "format" : "date-time",
+            "type" : "string"
+          },
+          "error" : {
+            "type" : "string"
+          },
+          "httpStatus" : {
+            "format" : "int32",
+            "type" : "integer"
+          },
+          "latencyMs" : {
+            "format" : "int32",
+            "type" : "integer"
+          },
+          "responseExcerpt" : {
+            "type" : "string"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.DeliveryStatus" : {
+        "enum" : [
+          "DELIVERY_STATUS_UNSPECIFIED",
+          "DELIVERY_STATUS_PENDING",
+          "DELIVERY_STATUS_DELIVERED",
+          "DELIVERY_STATUS_FAILED"
+        ],
+        "type" : "string"
       },
       "erp.gateway.v1.IssuedKey" : {
         "additionalProperties" : false,
@@ -3682,6 +4062,37 @@ public enum ERPJSONAPI {
         },
         "type" : "object"
       },
+      "erp.gateway.v1.ListDeliveriesRequest" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "pageSize" : {
+            "format" : "int32",
+            "type" : "integer"
+          },
+          "pageToken" : {
+            "type" : "string"
+          },
+          "subscriptionId" : {
+            "type" : "string"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.ListDeliveriesResponse" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "deliveries" : {
+            "items" : {
+              "$ref" : "#/components/schemas/erp.gateway.v1.Delivery"
+            },
+            "type" : "array"
+          },
+          "nextPageToken" : {
+            "type" : "string"
+          }
+        },
+        "type" : "object"
+      },
       "erp.gateway.v1.ListKeysRequest" : {
         "additionalProperties" : false,
         "properties" : {
@@ -3703,6 +4114,34 @@ public enum ERPJSONAPI {
         },
         "type" : "object"
       },
+      "erp.gateway.v1.ListSubscriptionsRequest" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "pageSize" : {
+            "format" : "int32",
+            "type" : "integer"
+          },
+          "pageToken" : {
+            "type" : "string"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.ListSubscriptionsResponse" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "nextPageToken" : {
+            "type" : "string"
+          },
+          "subscriptions" : {
+            "items" : {
+              "$ref" : "#/components/schemas/erp.gateway.v1.Subscription"
+            },
+            "type" : "array"
+          }
+        },
+        "type" : "object"
+      },
       "erp.gateway.v1.ListTenantsRequest" : {
         "additionalProperties" : false,
         "properties" : {
@@ -3718,6 +4157,44 @@ public enum ERPJSONAPI {
               "$ref" : "#/components/schemas/erp.gateway.v1.Tenant"
             },
             "type" : "array"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.PublishEventRequest" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "dataJson" : {
+            "type" : "string"
+          },
+          "eventId" : {
+            "type" : "string"
+          },
+          "occurredAt" : {
+            "format" : "date-time",
+            "type" : "string"
+          },
+          "type" : {
+            "type" : "string"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.PublishEventResponse" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "deliveries" : {
+            "format" : "int32",
+            "type" : "integer"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.RedeliverRequest" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "deliveryId" : {
+            "type" : "string"
           }
         },
         "type" : "object"
@@ -3744,6 +4221,46 @@ public enum ERPJSONAPI {
             "type" : "string"
           },
           "section" : {
+            "type" : "string"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.SendTestEventRequest" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "subscriptionId" : {
+            "type" : "string"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.Subscription" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "createdAt" : {
+            "format" : "date-time",
+            "type" : "string"
+          },
+          "description" : {
+            "type" : "string"
+          },
+          "disabled" : {
+            "type" : "boolean"
+          },
+          "disabledReason" : {
+            "type" : "string"
+          },
+          "eventTypes" : {
+            "items" : {
+              "type" : "string"
+            },
+            "type" : "array"
+          },
+          "id" : {
+            "type" : "string"
+          },
+          "url" : {
             "type" : "string"
           }
         },
@@ -4846,6 +5363,28 @@ public enum ERPJSONAPI {
         },
         "type" : "object"
       },
+      "erp.sales.v1.CreditOverride" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "approvedAt" : {
+            "format" : "date-time",
+            "type" : "string"
+          },
+          "approvedBy" : {
+            "type" : "string"
+          },
+          "creditLimit" : {
+            "$ref" : "#/components/schemas/erp.common.v1.Money"
+          },
+          "exposure" : {
+            "$ref" : "#/components/schemas/erp.common.v1.Money"
+          },
+          "reason" : {
+            "type" : "string"
+          }
+        },
+        "type" : "object"
+      },
       "erp.sales.v1.GetSalesSettingsRequest" : {
         "additionalProperties" : false,
         "properties" : {
@@ -4962,6 +5501,12 @@ public enum ERPJSONAPI {
         "additionalProperties" : false,
         "properties" : {
           "number" : {
+            "type" : "string"
+          },
+          "overrideCreditLimit" : {
+            "type" : "boolean"
+          },
+          "overrideReason" : {
             "type" : "string"
           }
         },
@@ -5104,6 +5649,9 @@ public enum ERPJSONAPI {
               "type" : "string"
             },
             "type" : "array"
+          },
+          "creditOverride" : {
+            "$ref" : "#/components/schemas/erp.sales.v1.CreditOverride"
           },
           "currencyCode" : {
             "type" : "string"
@@ -5385,7 +5933,13 @@ public enum ERPJSONAPI {
       "erp.supplychain.v1.GoodsReceipt" : {
         "additionalProperties" : false,
         "properties" : {
+          "baseValue" : {
+            "$ref" : "#/components/schemas/erp.common.v1.Money"
+          },
           "billNumber" : {
+            "type" : "string"
+          },
+          "exchangeRate" : {
             "type" : "string"
           },
           "lines" : {
@@ -8305,6 +8859,55 @@ public enum ERPJSONAPI {
         ]
       }
     },
+    "/erp.finance.v1.Billing/GetCreditExposure" : {
+      "post" : {
+        "operationId" : "erp.finance.v1.Billing.GetCreditExposure",
+        "requestBody" : {
+          "content" : {
+            "application/json" : {
+              "schema" : {
+                "$ref" : "#/components/schemas/erp.finance.v1.GetCreditExposureRequest"
+              }
+            }
+          },
+          "required" : true
+        },
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/erp.finance.v1.CreditExposure"
+                }
+              }
+            },
+            "description" : "The method's answer.",
+            "headers" : {
+              "X-RateLimit-Limit" : {
+                "$ref" : "#/components/headers/RateLimitLimit"
+              },
+              "X-RateLimit-Remaining" : {
+                "$ref" : "#/components/headers/RateLimitRemaining"
+              }
+            }
+          },
+          "default" : {
+            "$ref" : "#/components/responses/ConnectError"
+          }
+        },
+        "security" : [
+          {
+            "apiKey" : [
+
+            ]
+          }
+        ],
+        "summary" : "Billing.GetCreditExposure",
+        "tags" : [
+          "erp.finance.v1.Billing"
+        ]
+      }
+    },
     "/erp.finance.v1.Billing/GetInvoice" : {
       "post" : {
         "operationId" : "erp.finance.v1.Billing.GetInvoice",
@@ -8349,6 +8952,55 @@ public enum ERPJSONAPI {
           }
         ],
         "summary" : "Billing.GetInvoice",
+        "tags" : [
+          "erp.finance.v1.Billing"
+        ]
+      }
+    },
+    "/erp.finance.v1.Billing/GetPartyTerms" : {
+      "post" : {
+        "operationId" : "erp.finance.v1.Billing.GetPartyTerms",
+        "requestBody" : {
+          "content" : {
+            "application/json" : {
+              "schema" : {
+                "$ref" : "#/components/schemas/erp.finance.v1.GetPartyTermsRequest"
+              }
+            }
+          },
+          "required" : true
+        },
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/erp.finance.v1.PartyTerms"
+                }
+              }
+            },
+            "description" : "The method's answer.",
+            "headers" : {
+              "X-RateLimit-Limit" : {
+                "$ref" : "#/components/headers/RateLimitLimit"
+              },
+              "X-RateLimit-Remaining" : {
+                "$ref" : "#/components/headers/RateLimitRemaining"
+              }
+            }
+          },
+          "default" : {
+            "$ref" : "#/components/responses/ConnectError"
+          }
+        },
+        "security" : [
+          {
+            "apiKey" : [
+
+            ]
+          }
+        ],
+        "summary" : "Billing.GetPartyTerms",
         "tags" : [
           "erp.finance.v1.Billing"
         ]
@@ -8692,6 +9344,104 @@ public enum ERPJSONAPI {
           }
         ],
         "summary" : "Billing.RefundPayment",
+        "tags" : [
+          "erp.finance.v1.Billing"
+        ]
+      }
+    },
+    "/erp.finance.v1.Billing/RevaluePeriod" : {
+      "post" : {
+        "operationId" : "erp.finance.v1.Billing.RevaluePeriod",
+        "requestBody" : {
+          "content" : {
+            "application/json" : {
+              "schema" : {
+                "$ref" : "#/components/schemas/erp.finance.v1.RevaluePeriodRequest"
+              }
+            }
+          },
+          "required" : true
+        },
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/erp.finance.v1.Revaluation"
+                }
+              }
+            },
+            "description" : "The method's answer.",
+            "headers" : {
+              "X-RateLimit-Limit" : {
+                "$ref" : "#/components/headers/RateLimitLimit"
+              },
+              "X-RateLimit-Remaining" : {
+                "$ref" : "#/components/headers/RateLimitRemaining"
+              }
+            }
+          },
+          "default" : {
+            "$ref" : "#/components/responses/ConnectError"
+          }
+        },
+        "security" : [
+          {
+            "apiKey" : [
+
+            ]
+          }
+        ],
+        "summary" : "Billing.RevaluePeriod",
+        "tags" : [
+          "erp.finance.v1.Billing"
+        ]
+      }
+    },
+    "/erp.finance.v1.Billing/SetPartyTerms" : {
+      "post" : {
+        "operationId" : "erp.finance.v1.Billing.SetPartyTerms",
+        "requestBody" : {
+          "content" : {
+            "application/json" : {
+              "schema" : {
+                "$ref" : "#/components/schemas/erp.finance.v1.PartyTerms"
+              }
+            }
+          },
+          "required" : true
+        },
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/erp.finance.v1.PartyTerms"
+                }
+              }
+            },
+            "description" : "The method's answer.",
+            "headers" : {
+              "X-RateLimit-Limit" : {
+                "$ref" : "#/components/headers/RateLimitLimit"
+              },
+              "X-RateLimit-Remaining" : {
+                "$ref" : "#/components/headers/RateLimitRemaining"
+              }
+            }
+          },
+          "default" : {
+            "$ref" : "#/components/responses/ConnectError"
+          }
+        },
+        "security" : [
+          {
+            "apiKey" : [
+
+            ]
+          }
+        ],
+        "summary" : "Billing.SetPartyTerms",
         "tags" : [
           "erp.finance.v1.Billing"
         ]
@@ -9084,6 +9834,55 @@ public enum ERPJSONAPI {
           }
         ],
         "summary" : "Ledger.GetEntry",
+        "tags" : [
+          "erp.finance.v1.Ledger"
+        ]
+      }
+    },
+    "/erp.finance.v1.Ledger/GetExchangeRate" : {
+      "post" : {
+        "operationId" : "erp.finance.v1.Ledger.GetExchangeRate",
+        "requestBody" : {
+          "content" : {
+            "application/json" : {
+              "schema" : {
+                "$ref" : "#/components/schemas/erp.finance.v1.GetExchangeRateRequest"
+              }
+            }
+          },
+          "required" : true
+        },
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/erp.finance.v1.ExchangeRate"
+                }
+              }
+            },
+            "description" : "The method's answer.",
+            "headers" : {
+              "X-RateLimit-Limit" : {
+                "$ref" : "#/components/headers/RateLimitLimit"
+              },
+              "X-RateLimit-Remaining" : {
+                "$ref" : "#/components/headers/RateLimitRemaining"
+              }
+            }
+          },
+          "default" : {
+            "$ref" : "#/components/responses/ConnectError"
+          }
+        },
+        "security" : [
+          {
+            "apiKey" : [
+
+            ]
+          }
+        ],
+        "summary" : "Ledger.GetExchangeRate",
         "tags" : [
           "erp.finance.v1.Ledger"
         ]
@@ -9726,6 +10525,55 @@ public enum ERPJSONAPI {
         ]
       }
     },
+    "/erp.gateway.v1.Events/PublishEvent" : {
+      "post" : {
+        "operationId" : "erp.gateway.v1.Events.PublishEvent",
+        "requestBody" : {
+          "content" : {
+            "application/json" : {
+              "schema" : {
+                "$ref" : "#/components/schemas/erp.gateway.v1.PublishEventRequest"
+              }
+            }
+          },
+          "required" : true
+        },
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/erp.gateway.v1.PublishEventResponse"
+                }
+              }
+            },
+            "description" : "The method's answer.",
+            "headers" : {
+              "X-RateLimit-Limit" : {
+                "$ref" : "#/components/headers/RateLimitLimit"
+              },
+              "X-RateLimit-Remaining" : {
+                "$ref" : "#/components/headers/RateLimitRemaining"
+              }
+            }
+          },
+          "default" : {
+            "$ref" : "#/components/responses/ConnectError"
+          }
+        },
+        "security" : [
+          {
+            "operatorToken" : [
+
+            ]
+          }
+        ],
+        "summary" : "Events.PublishEvent",
+        "tags" : [
+          "erp.gateway.v1.Events"
+        ]
+      }
+    },
     "/erp.gateway.v1.Tenants/CreateTenant" : {
       "post" : {
         "operationId" : "erp.gateway.v1.Tenants.CreateTenant",
@@ -10066,6 +10914,300 @@ public enum ERPJSONAPI {
         "summary" : "Views.TenantDashboard",
         "tags" : [
           "erp.gateway.v1.Views"
+        ]
+      }
+    },
+    "/erp.gateway.v1.Webhooks/CreateSubscription" : {
+      "post" : {
+        "operationId" : "erp.gateway.v1.Webhooks.CreateSubscription",
+        "requestBody" : {
+          "content" : {
+            "application/json" : {
+              "schema" : {
+                "$ref" : "#/components/schemas/erp.gateway.v1.CreateSubscriptionRequest"
+              }
+            }
+          },
+          "required" : true
+        },
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/erp.gateway.v1.CreatedSubscription"
+                }
+              }
+            },
+            "description" : "The method's answer.",
+            "headers" : {
+              "X-RateLimit-Limit" : {
+                "$ref" : "#/components/headers/RateLimitLimit"
+              },
+              "X-RateLimit-Remaining" : {
+                "$ref" : "#/components/headers/RateLimitRemaining"
+              }
+            }
+          },
+          "default" : {
+            "$ref" : "#/components/responses/ConnectError"
+          }
+        },
+        "security" : [
+          {
+            "operatorToken" : [
+
+            ]
+          }
+        ],
+        "summary" : "Webhooks.CreateSubscription",
+        "tags" : [
+          "erp.gateway.v1.Webhooks"
+        ]
+      }
+    },
+    "/erp.gateway.v1.Webhooks/DeleteSubscription" : {
+      "post" : {
+        "operationId" : "erp.gateway.v1.Webhooks.DeleteSubscription",
+        "requestBody" : {
+          "content" : {
+            "application/json" : {
+              "schema" : {
+                "$ref" : "#/components/schemas/erp.gateway.v1.DeleteSubscriptionRequest"
+              }
+            }
+          },
+          "required" : true
+        },
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/erp.gateway.v1.DeleteSubscriptionResponse"
+                }
+              }
+            },
+            "description" : "The method's answer.",
+            "headers" : {
+              "X-RateLimit-Limit" : {
+                "$ref" : "#/components/headers/RateLimitLimit"
+              },
+              "X-RateLimit-Remaining" : {
+                "$ref" : "#/components/headers/RateLimitRemaining"
+              }
+            }
+          },
+          "default" : {
+            "$ref" : "#/components/responses/ConnectError"
+          }
+        },
+        "security" : [
+          {
+            "operatorToken" : [
+
+            ]
+          }
+        ],
+        "summary" : "Webhooks.DeleteSubscription",
+        "tags" : [
+          "erp.gateway.v1.Webhooks"
+        ]
+      }
+    },
+    "/erp.gateway.v1.Webhooks/ListDeliveries" : {
+      "post" : {
+        "operationId" : "erp.gateway.v1.Webhooks.ListDeliveries",
+        "requestBody" : {
+          "content" : {
+            "application/json" : {
+              "schema" : {
+                "$ref" : "#/components/schemas/erp.gateway.v1.ListDeliveriesRequest"
+              }
+            }
+          },
+          "required" : true
+        },
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/erp.gateway.v1.ListDeliveriesResponse"
+                }
+              }
+            },
+            "description" : "The method's answer.",
+            "headers" : {
+              "X-RateLimit-Limit" : {
+                "$ref" : "#/components/headers/RateLimitLimit"
+              },
+              "X-RateLimit-Remaining" : {
+                "$ref" : "#/components/headers/RateLimitRemaining"
+              }
+            }
+          },
+          "default" : {
+            "$ref" : "#/components/responses/ConnectError"
+          }
+        },
+        "security" : [
+          {
+            "operatorToken" : [
+
+            ]
+          }
+        ],
+        "summary" : "Webhooks.ListDeliveries",
+        "tags" : [
+          "erp.gateway.v1.Webhooks"
+        ]
+      }
+    },
+    "/erp.gateway.v1.Webhooks/ListSubscriptions" : {
+      "post" : {
+        "operationId" : "erp.gateway.v1.Webhooks.ListSubscriptions",
+        "requestBody" : {
+          "content" : {
+            "application/json" : {
+              "schema" : {
+                "$ref" : "#/components/schemas/erp.gateway.v1.ListSubscriptionsRequest"
+              }
+            }
+          },
+          "required" : true
+        },
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/erp.gateway.v1.ListSubscriptionsResponse"
+                }
+              }
+            },
+            "description" : "The method's answer.",
+            "headers" : {
+              "X-RateLimit-Limit" : {
+                "$ref" : "#/components/headers/RateLimitLimit"
+              },
+              "X-RateLimit-Remaining" : {
+                "$ref" : "#/components/headers/RateLimitRemaining"
+              }
+            }
+          },
+          "default" : {
+            "$ref" : "#/components/responses/ConnectError"
+          }
+        },
+        "security" : [
+          {
+            "operatorToken" : [
+
+            ]
+          }
+        ],
+        "summary" : "Webhooks.ListSubscriptions",
+        "tags" : [
+          "erp.gateway.v1.Webhooks"
+        ]
+      }
+    },
+    "/erp.gateway.v1.Webhooks/Redeliver" : {
+      "post" : {
+        "operationId" : "erp.gateway.v1.Webhooks.Redeliver",
+        "requestBody" : {
+          "content" : {
+            "application/json" : {
+              "schema" : {
+                "$ref" : "#/components/schemas/erp.gateway.v1.RedeliverRequest"
+              }
+            }
+          },
+          "required" : true
+        },
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/erp.gateway.v1.Delivery"
+                }
+              }
+            },
+            "description" : "The method's answer.",
+            "headers" : {
+              "X-RateLimit-Limit" : {
+                "$ref" : "#/components/headers/RateLimitLimit"
+              },
+              "X-RateLimit-Remaining" : {
+                "$ref" : "#/components/headers/RateLimitRemaining"
+              }
+            }
+          },
+          "default" : {
+            "$ref" : "#/components/responses/ConnectError"
+          }
+        },
+        "security" : [
+          {
+            "operatorToken" : [
+
+            ]
+          }
+        ],
+        "summary" : "Webhooks.Redeliver",
+        "tags" : [
+          "erp.gateway.v1.Webhooks"
+        ]
+      }
+    },
+    "/erp.gateway.v1.Webhooks/SendTestEvent" : {
+      "post" : {
+        "operationId" : "erp.gateway.v1.Webhooks.SendTestEvent",
+        "requestBody" : {
+          "content" : {
+            "application/json" : {
+              "schema" : {
+                "$ref" : "#/components/schemas/erp.gateway.v1.SendTestEventRequest"
+              }
+            }
+          },
+          "required" : true
+        },
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/erp.gateway.v1.Delivery"
+                }
+              }
+            },
+            "description" : "The method's answer.",
+            "headers" : {
+              "X-RateLimit-Limit" : {
+                "$ref" : "#/components/headers/RateLimitLimit"
+              },
+              "X-RateLimit-Remaining" : {
+                "$ref" : "#/components/headers/RateLimitRemaining"
+              }
+            }
+          },
+          "default" : {
+            "$ref" : "#/components/responses/ConnectError"
+          }
+        },
+        "security" : [
+          {
+            "operatorToken" : [
+
+            ]
+          }
+        ],
+        "summary" : "Webhooks.SendTestEvent",
+        "tags" : [
+          "erp.gateway.v1.Webhooks"
         ]
       }
     },

@@ -48,6 +48,10 @@ typedef struct Erp__Finance__V1__VatReturnLine Erp__Finance__V1__VatReturnLine;
 typedef struct Erp__Finance__V1__VatReturnResponse Erp__Finance__V1__VatReturnResponse;
 typedef struct Erp__Finance__V1__ListInvoicesRequest Erp__Finance__V1__ListInvoicesRequest;
 typedef struct Erp__Finance__V1__ListInvoicesResponse Erp__Finance__V1__ListInvoicesResponse;
+typedef struct Erp__Finance__V1__RevaluationRate Erp__Finance__V1__RevaluationRate;
+typedef struct Erp__Finance__V1__RevaluePeriodRequest Erp__Finance__V1__RevaluePeriodRequest;
+typedef struct Erp__Finance__V1__RevaluationLine Erp__Finance__V1__RevaluationLine;
+typedef struct Erp__Finance__V1__Revaluation Erp__Finance__V1__Revaluation;
 
 
 /* --- enums --- */
@@ -397,10 +401,15 @@ struct  Erp__Finance__V1__Allocation
   ProtobufCMessage base;
   char *invoice_number;
   Erp__Common__V1__Money *amount;
+  /*
+   * Filled in answers: the realised exchange difference of the allocations to this invoice, in
+   * base currency; positive is a gain, negative a loss, zero in one currency.
+   */
+  Erp__Common__V1__Money *exchange_difference;
 };
 #define ERP__FINANCE__V1__ALLOCATION__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&erp__finance__v1__allocation__descriptor) \
-    , (char *)protobuf_c_empty_string, NULL }
+    , (char *)protobuf_c_empty_string, NULL, NULL }
 
 
 struct  Erp__Finance__V1__RecordPaymentRequest
@@ -629,6 +638,92 @@ struct  Erp__Finance__V1__ListInvoicesResponse
 #define ERP__FINANCE__V1__LIST_INVOICES_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&erp__finance__v1__list_invoices_response__descriptor) \
     , 0,NULL }
+
+
+struct  Erp__Finance__V1__RevaluationRate
+{
+  ProtobufCMessage base;
+  char *currency_code;
+  /*
+   * Base-currency units per one unit of `currency_code`, as a decimal string ("3.80").
+   */
+  char *rate;
+};
+#define ERP__FINANCE__V1__REVALUATION_RATE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&erp__finance__v1__revaluation_rate__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Erp__Finance__V1__RevaluePeriodRequest
+{
+  ProtobufCMessage base;
+  char *request_id;
+  int32_t year;
+  /*
+   * 1 to 12.
+   */
+  int32_t month;
+  /*
+   * At most one per currency; the ledger's rate on the month's last day for any not given.
+   */
+  size_t n_rates;
+  Erp__Finance__V1__RevaluationRate **rates;
+};
+#define ERP__FINANCE__V1__REVALUE_PERIOD_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&erp__finance__v1__revalue_period_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, 0,NULL }
+
+
+/*
+ * One control account's open items in one currency, revalued.
+ */
+struct  Erp__Finance__V1__RevaluationLine
+{
+  ProtobufCMessage base;
+  Erp__Finance__V1__Direction direction;
+  char *currency_code;
+  char *rate;
+  /*
+   * What is open in `currency_code`: signed as the control account carries it (receivables
+   * debit positive, payables credit negative; unapplied payments the other way).
+   */
+  int64_t open_minor;
+  /*
+   * In base currency: at the documents' own rates, at the revaluation rate, and the difference
+   * posted (positive debits the control account).
+   */
+  int64_t carrying_base_minor;
+  int64_t revalued_base_minor;
+  int64_t adjustment_base_minor;
+};
+#define ERP__FINANCE__V1__REVALUATION_LINE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&erp__finance__v1__revaluation_line__descriptor) \
+    , ERP__FINANCE__V1__DIRECTION__DIRECTION_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
+
+
+struct  Erp__Finance__V1__Revaluation
+{
+  ProtobufCMessage base;
+  int32_t year;
+  int32_t month;
+  char *base_currency;
+  size_t n_lines;
+  Erp__Finance__V1__RevaluationLine **lines;
+  /*
+   * The sum of the adjustments: positive is an unrealised gain, negative a loss.
+   */
+  int64_t net_adjustment_base_minor;
+  /*
+   * The entry dated the month's last day and its reversal dated the next month's first day;
+   * both empty when nothing needed revaluing.
+   */
+  char *journal_entry;
+  char *reversal_entry;
+  char *request_id;
+};
+#define ERP__FINANCE__V1__REVALUATION__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&erp__finance__v1__revaluation__descriptor) \
+    , 0, 0, (char *)protobuf_c_empty_string, 0,NULL, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /* Erp__Finance__V1__GetPartyTermsRequest methods */
@@ -1201,6 +1296,82 @@ Erp__Finance__V1__ListInvoicesResponse *
 void   erp__finance__v1__list_invoices_response__free_unpacked
                      (Erp__Finance__V1__ListInvoicesResponse *message,
                       ProtobufCAllocator *allocator);
+/* Erp__Finance__V1__RevaluationRate methods */
+void   erp__finance__v1__revaluation_rate__init
+                     (Erp__Finance__V1__RevaluationRate         *message);
+size_t erp__finance__v1__revaluation_rate__get_packed_size
+                     (const Erp__Finance__V1__RevaluationRate   *message);
+size_t erp__finance__v1__revaluation_rate__pack
+                     (const Erp__Finance__V1__RevaluationRate   *message,
+                      uint8_t             *out);
+size_t erp__finance__v1__revaluation_rate__pack_to_buffer
+                     (const Erp__Finance__V1__RevaluationRate   *message,
+                      ProtobufCBuffer     *buffer);
+Erp__Finance__V1__RevaluationRate *
+       erp__finance__v1__revaluation_rate__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   erp__finance__v1__revaluation_rate__free_unpacked
+                     (Erp__Finance__V1__RevaluationRate *message,
+                      ProtobufCAllocator *allocator);
+/* Erp__Finance__V1__RevaluePeriodRequest methods */
+void   erp__finance__v1__revalue_period_request__init
+                     (Erp__Finance__V1__RevaluePeriodRequest         *message);
+size_t erp__finance__v1__revalue_period_request__get_packed_size
+                     (const Erp__Finance__V1__RevaluePeriodRequest   *message);
+size_t erp__finance__v1__revalue_period_request__pack
+                     (const Erp__Finance__V1__RevaluePeriodRequest   *message,
+                      uint8_t             *out);
+size_t erp__finance__v1__revalue_period_request__pack_to_buffer
+                     (const Erp__Finance__V1__RevaluePeriodRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Erp__Finance__V1__RevaluePeriodRequest *
+       erp__finance__v1__revalue_period_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   erp__finance__v1__revalue_period_request__free_unpacked
+                     (Erp__Finance__V1__RevaluePeriodRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Erp__Finance__V1__RevaluationLine methods */
+void   erp__finance__v1__revaluation_line__init
+                     (Erp__Finance__V1__RevaluationLine         *message);
+size_t erp__finance__v1__revaluation_line__get_packed_size
+                     (const Erp__Finance__V1__RevaluationLine   *message);
+size_t erp__finance__v1__revaluation_line__pack
+                     (const Erp__Finance__V1__RevaluationLine   *message,
+                      uint8_t             *out);
+size_t erp__finance__v1__revaluation_line__pack_to_buffer
+                     (const Erp__Finance__V1__RevaluationLine   *message,
+                      ProtobufCBuffer     *buffer);
+Erp__Finance__V1__RevaluationLine *
+       erp__finance__v1__revaluation_line__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   erp__finance__v1__revaluation_line__free_unpacked
+                     (Erp__Finance__V1__RevaluationLine *message,
+                      ProtobufCAllocator *allocator);
+/* Erp__Finance__V1__Revaluation methods */
+void   erp__finance__v1__revaluation__init
+                     (Erp__Finance__V1__Revaluation         *message);
+size_t erp__finance__v1__revaluation__get_packed_size
+                     (const Erp__Finance__V1__Revaluation   *message);
+size_t erp__finance__v1__revaluation__pack
+                     (const Erp__Finance__V1__Revaluation   *message,
+                      uint8_t             *out);
+size_t erp__finance__v1__revaluation__pack_to_buffer
+                     (const Erp__Finance__V1__Revaluation   *message,
+                      ProtobufCBuffer     *buffer);
+Erp__Finance__V1__Revaluation *
+       erp__finance__v1__revaluation__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   erp__finance__v1__revaluation__free_unpacked
+                     (Erp__Finance__V1__Revaluation *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Erp__Finance__V1__GetPartyTermsRequest_Closure)
@@ -1293,6 +1464,18 @@ typedef void (*Erp__Finance__V1__ListInvoicesRequest_Closure)
 typedef void (*Erp__Finance__V1__ListInvoicesResponse_Closure)
                  (const Erp__Finance__V1__ListInvoicesResponse *message,
                   void *closure_data);
+typedef void (*Erp__Finance__V1__RevaluationRate_Closure)
+                 (const Erp__Finance__V1__RevaluationRate *message,
+                  void *closure_data);
+typedef void (*Erp__Finance__V1__RevaluePeriodRequest_Closure)
+                 (const Erp__Finance__V1__RevaluePeriodRequest *message,
+                  void *closure_data);
+typedef void (*Erp__Finance__V1__RevaluationLine_Closure)
+                 (const Erp__Finance__V1__RevaluationLine *message,
+                  void *closure_data);
+typedef void (*Erp__Finance__V1__Revaluation_Closure)
+                 (const Erp__Finance__V1__Revaluation *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -1335,6 +1518,10 @@ struct Erp__Finance__V1__Billing_Service
   void (*refund_payment)(Erp__Finance__V1__Billing_Service *service,
                          const Erp__Finance__V1__RefundPaymentRequest *input,
                          Erp__Finance__V1__Payment_Closure closure,
+                         void *closure_data);
+  void (*revalue_period)(Erp__Finance__V1__Billing_Service *service,
+                         const Erp__Finance__V1__RevaluePeriodRequest *input,
+                         Erp__Finance__V1__Revaluation_Closure closure,
                          void *closure_data);
   void (*aged_balances)(Erp__Finance__V1__Billing_Service *service,
                         const Erp__Finance__V1__AgedBalancesRequest *input,
@@ -1385,6 +1572,7 @@ void erp__finance__v1__billing__init (Erp__Finance__V1__Billing_Service *service
       function_prefix__ ## record_payment,\
       function_prefix__ ## allocate_payment,\
       function_prefix__ ## refund_payment,\
+      function_prefix__ ## revalue_period,\
       function_prefix__ ## aged_balances,\
       function_prefix__ ## party_statement,\
       function_prefix__ ## vat_return,\
@@ -1428,6 +1616,10 @@ void erp__finance__v1__billing__allocate_payment(ProtobufCService *service,
 void erp__finance__v1__billing__refund_payment(ProtobufCService *service,
                                                const Erp__Finance__V1__RefundPaymentRequest *input,
                                                Erp__Finance__V1__Payment_Closure closure,
+                                               void *closure_data);
+void erp__finance__v1__billing__revalue_period(ProtobufCService *service,
+                                               const Erp__Finance__V1__RevaluePeriodRequest *input,
+                                               Erp__Finance__V1__Revaluation_Closure closure,
                                                void *closure_data);
 void erp__finance__v1__billing__aged_balances(ProtobufCService *service,
                                               const Erp__Finance__V1__AgedBalancesRequest *input,
@@ -1497,6 +1689,10 @@ extern const ProtobufCMessageDescriptor erp__finance__v1__vat_return_line__descr
 extern const ProtobufCMessageDescriptor erp__finance__v1__vat_return_response__descriptor;
 extern const ProtobufCMessageDescriptor erp__finance__v1__list_invoices_request__descriptor;
 extern const ProtobufCMessageDescriptor erp__finance__v1__list_invoices_response__descriptor;
+extern const ProtobufCMessageDescriptor erp__finance__v1__revaluation_rate__descriptor;
+extern const ProtobufCMessageDescriptor erp__finance__v1__revalue_period_request__descriptor;
+extern const ProtobufCMessageDescriptor erp__finance__v1__revaluation_line__descriptor;
+extern const ProtobufCMessageDescriptor erp__finance__v1__revaluation__descriptor;
 extern const ProtobufCServiceDescriptor erp__finance__v1__billing__descriptor;
 
 PROTOBUF_C__END_DECLS
