@@ -5,8 +5,9 @@ public import Prometheus
 /// line. swift-metrics' API has no place for help text, and swift-prometheus'
 /// `PrometheusMetricsFactory` registers every metric with none; the registry's own
 /// `make…(descriptor:labels:…)` takes it in a `MetricNameDescriptor`. So this factory makes
-/// the metrics named in `help` through those, with the same buckets the Prometheus factory would use, and hands every other
-/// metric (and every destroy) to the Prometheus factory unchanged. The registry requires one
+/// the metrics named in `help` through those, with the same buckets the Prometheus factory
+/// would use, and hands every other metric (and every destroy) to the Prometheus factory
+/// unchanged. The registry requires one
 /// help text per name: every metric of a registry must therefore be made through one factory
 /// (``ServiceMetrics/factory(registry:)`` is the only one the runtime makes).
 public struct HelpingMetricsFactory: MetricsFactory {
