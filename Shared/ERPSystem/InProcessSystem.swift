@@ -4,6 +4,7 @@ public import ERPTransport
 import Foundation
 public import GRPCCore
 public import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
@@ -163,7 +164,12 @@ public struct InProcessSystem: Sendable {
   /// gateway's start would then fail loudly.
   static func freePort() async throws -> Int {
     for _ in 0..<200 {
-      let port = Int.random(in: 20_000...32_000)
+      // Handed out in turn from a random start, so that the systems of one test process (its
+      // suites run at once) never pick the same port between the check and the bind.
+      let port = Self.portsHandedOut.withLockedValue { next in
+        defer { next = next == 32_000 ? 20_000 : next + 1 }
+        return next
+      }
       guard
         let channel = try? await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
           .bind(host: "127.0.0.1", port: port).get()
@@ -171,8 +177,11 @@ public struct InProcessSystem: Sendable {
       try await channel.close()
       return port
     }
-    throw SystemError(message: "no free loopback port for the gateway below 32000")
+    throw SystemError(message: "no free loopback port below 32000")
   }
+
+  /// The next port ``freePort()`` tries.
+  private static let portsHandedOut = NIOLockedValueBox(Int.random(in: 20_000...32_000))
 
   /// The service partners call; it has no tenant schemas of its own.
   static let edge = "gateway"
@@ -184,7 +193,10 @@ public struct InProcessSystem: Sendable {
     options: Options
   ) async throws -> SystemMember {
     var environment = options.variables
-    environment["ERP_PORT"] = "0"
+    // Below the ephemeral range, like the gateway's (``freePort()``): a member a test stops and
+    // starts again, or replaces by a process of its own, keeps a port that no peer client
+    // reconnecting meanwhile can be handed as its own local port.
+    environment["ERP_PORT"] = String(try await Self.freePort())
     environment["ERP_OPS_PORT"] = "0"
     // The gateway's HTTP/2 door on a free port too, unless the caller chose one.
     environment["ERP_GATEWAY_HTTP2_PORT"] = options.variables["ERP_GATEWAY_HTTP2_PORT"] ?? "0"

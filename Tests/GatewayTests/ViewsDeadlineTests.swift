@@ -40,9 +40,8 @@ struct ViewsDeadlineTests {
 
       let sales = gateway.servers["sales"]!
       await sales.stop()
-      let hungTransport = ERPTransport.Server(config: .init(host: "127.0.0.1", port: sales.port))
       let hung = GRPCServer(
-        transport: hungTransport,
+        transport: ERPTransport.Server(config: .init(host: "127.0.0.1", port: sales.port)),
         services: [
           HungService(methods: [
             Erp_Sales_V1_Orders.Method.ListOrders.descriptor,
@@ -52,9 +51,6 @@ struct ViewsDeadlineTests {
       )
       let serving = Task { try await hung.serve() }
       defer { serving.cancel() }
-      // Listening before the views are asked: a refused connection would be UNAVAILABLE, not
-      // the hung service this test is about.
-      _ = try await hungTransport.listeningAddress
 
       var options = CallOptions.defaults
       options.timeout = .milliseconds(1_500)

@@ -140,13 +140,16 @@ struct ConfirmOrderTraceTests {
       #expect(spans.contains { $0.name == "confirm_order.\(step)" }, "saga step \(step)")
     }
 
-    // The credit check asks finance inside the saga's start step (``CreditCheck``).
+    // The credit check asks finance inside the saga's start step (``CreditCheck``), within the
+    // step's transaction (it holds the customer's credit lock).
     let exposure = spans.first {
       $0.service == "erp-finance" && $0.name == "erp.finance.v1.Billing/GetCreditExposure"
     }
     let exposureCall = exposure.flatMap { byID[$0.parentSpanID] }
     #expect(exposureCall?.service == "erp-sales")
-    #expect(exposureCall.flatMap { byID[$0.parentSpanID] }?.name == "confirm_order.start")
+    let exposureTransaction = exposureCall.flatMap { byID[$0.parentSpanID] }
+    #expect(exposureTransaction?.name == "TRANSACTION")
+    #expect(exposureTransaction.flatMap { byID[$0.parentSpanID] }?.name == "confirm_order.start")
 
     // Finance through the outbox: its server span descends from a delivery span that links to
     // the span that wrote the message (the saga's last step).
