@@ -139,9 +139,9 @@ public struct ServiceEnvironment: Sendable {
       RequestValidationInterceptor(),
     ]
       + (access
-        ?? [
-          ServiceAuthInterceptor(secret: self.configuration.serviceSecret),
-          TenantInterceptor(pool: self.pool),
-        ]).map { OpenServices($0) as any ServerInterceptor }  // health and reflection need no key
+      ?? [
+        ServiceAuthInterceptor(secret: self.configuration.serviceSecret),
+        TenantInterceptor(pool: self.pool),
+      ]).map { OpenServices($0) as any ServerInterceptor }  // health and reflection need no key
   }
 }
