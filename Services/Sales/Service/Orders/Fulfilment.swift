@@ -19,23 +19,17 @@ enum Fulfilment {
     guard request.carrier.count <= 100, request.trackingNumber.count <= 100 else {
       throw SalesValues.invalid("tracking_number", "at most 100 characters")
     }
-    // Driven by this handler, so the recovery worker does not finish it beside the handler
-    // (which would then answer before the invoice or credit note is issued).
-    try await context.recovery.driving(tenant, request.number) {
-      let id = try await Self.record(
-        context,
-        tenant,
-        kind: .shipment,
-        event: .ship,
-        RequestKey("sales.shipment", request, id: \.requestID),
-        request.number,
-        request.lines
-      ) {
-        (request.carrier, request.trackingNumber, "")
-      }
-      try await Self.finish(context, tenant, fulfilment: id)
+    return try await Self.fulfil(
+      context,
+      tenant,
+      kind: .shipment,
+      event: .ship,
+      RequestKey("sales.shipment", request, id: \.requestID),
+      request.number,
+      request.lines
+    ) {
+      (request.carrier, request.trackingNumber, "")
     }
-    return try await OrderReading.get(context.pool, tenant, number: request.number)
   }
 
   static func returnGoods(
@@ -48,23 +42,46 @@ enum Fulfilment {
     guard !request.lines.isEmpty else {
       throw SalesValues.invalid("lines", "the lines returned are required")
     }
-    // Driven by this handler, so the recovery worker does not finish it beside the handler
-    // (which would then answer before the invoice or credit note is issued).
-    try await context.recovery.driving(tenant, request.number) {
+    return try await Self.fulfil(
+      context,
+      tenant,
+      kind: .return,
+      event: .returnGoods,
+      RequestKey("sales.return", request, id: \.requestID),
+      request.number,
+      request.lines
+    ) {
+      ("", "", request.reason)
+    }
+  }
+
+  /// Records the request, asks the supply chain and answers with the order, the whole time
+  /// driven by this handler, so the recovery worker does not finish it beside the handler
+  /// (which would then answer before the invoice or credit note is issued).
+  private static func fulfil(
+    _ context: SalesContext,
+    _ tenant: TenantID,
+    kind: OrderStore.FulfilmentKind,
+    event: OrderEvent,
+    _ key: RequestKey,
+    _ number: String,
+    _ asked: [Erp_Sales_V1_ShipLine],
+    extra: @escaping @Sendable () -> (carrier: String, tracking: String, reason: String)
+  ) async throws -> Erp_Sales_V1_SalesOrder {
+    try await context.recovery.driving(tenant, number) {
       let id = try await Self.record(
         context,
         tenant,
-        kind: .return,
-        event: .returnGoods,
-        RequestKey("sales.return", request, id: \.requestID),
-        request.number,
-        request.lines
-      ) {
-        ("", "", request.reason)
-      }
+        kind: kind,
+        event: event,
+        key,
+        number,
+        asked,
+        extra: extra
+      )
       try await Self.finish(context, tenant, fulfilment: id)
     }
-    return try await OrderReading.get(context.pool, tenant, number: request.number)
+    return try await OrderReading.get(context.pool, tenant, number: number)
   }
 
   /// Records the request (or finds the one recorded under the same request id) and returns
