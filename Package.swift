@@ -41,6 +41,8 @@ let package = Package(
     // The gateway's JSON door (Connect over HTTP/1.1), and the plain HTTP client its tests use.
     .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+    // The staff console's server-rendered pages.
+    .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
   ],
   targets: [
     .target(
@@ -232,6 +234,26 @@ let package = Package(
       dependencies: ["Gateway", "ERPRuntime"],
       path: "Services/Gateway/Main"
     ),
+    // The staff console: server-rendered pages over the gateway (ARCHITECTURE §5).
+    .target(
+      name: "Web",
+      dependencies: [
+        "ERPMoney",
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "Mustache", package: "swift-mustache"),
+      ],
+      path: "Services/Web/Service"
+    ),
+    .executableTarget(
+      name: "erp-web",
+      dependencies: [
+        "Web",
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "Hummingbird", package: "hummingbird"),
+      ],
+      path: "Services/Web/Main"
+    ),
     // Every service in one process as production runs it (port 0, its own database each): the
     // system the tests and benchmarks run on. Service executables do not link it.
     .target(
@@ -409,6 +431,17 @@ let package = Package(
         .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
       ],
       path: "Tests/ERPTestSupport"
+    ),
+    .testTarget(
+      name: "WebTests",
+      dependencies: [
+        "Web",
+        "ERPMoney",
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HummingbirdTesting", package: "hummingbird"),
+      ],
+      path: "Tests/WebTests"
     ),
     .testTarget(
       name: "ERPStoreTests",
