@@ -12,9 +12,10 @@ import Testing
 /// writes wait), instead of holding the rest of the stream in the gateway's memory.
 @Suite("NDJSON streaming to a slow reader")
 struct NDJSONBackPressureTests {
-  /// 60,000 ledger lines: 120 pages of 500, about 9 MB of NDJSON.
+  /// 60,000 ledger lines: 120 pages of 500 and the ledger's last, empty one; about 9 MB of
+  /// NDJSON.
   static let lines = 60_000
-  static let pages = lines / 500
+  static let pages = lines / 500 + 1
 
   @Test("a paused reader holds the door at a bounded number of pages; resumed, it gets them all")
   func pausedReader() async throws {
@@ -69,6 +70,7 @@ struct NDJSONBackPressureTests {
       }
       let pulled = door.streamed.pulled - before
       #expect(pulled < Self.pages / 2, "pulled \(pulled) of \(Self.pages) pages while paused")
+      print("NDJSON back-pressure: \(pulled) of \(Self.pages) pages pulled while the reader paused")
 
       // Resumed, the reader gets every line, and the stream ends cleanly.
       while var chunk = try await body.next() { received.writeBuffer(&chunk) }
