@@ -40,7 +40,12 @@ enum WebhookFanOut {
     }
     let channels = bound
     defer { for channel in channels { channel.close(promise: nil) } }
-    try await ServiceStack.run(server, connections: 8) { stack in
+    // The receivers listen on loopback, which the gateway refuses unless told otherwise.
+    try await ServiceStack.run(
+      server,
+      connections: 8,
+      variables: ["ERP_WEBHOOK_ALLOW_PRIVATE": "1"]
+    ) { stack in
       let gateway = "127.0.0.1:\(stack.ports["gateway"]!)"
       let key = try await GatewayConnection.with(
         address: gateway,

@@ -41,7 +41,7 @@ public struct ServiceStack: Sendable {
     return try await InProcessSystem.run(options) { system in
       try await system.provision(tenant)
       let byName = Dictionary(uniqueKeysWithValues: system.members.map { ($0.entry.name, $0) })
-      let json = byName["gateway"]?.worker(JSONDoor.self)
+      let json = byName["gateway"]?.door(JSONDoor.self)
       return try await body(
         ServiceStack(
           ports: byName.mapValues(\.port),

@@ -82,16 +82,29 @@ struct KeysCommand: AsyncParsableCommand {
   )
 
   struct Issue: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "issue",
+      abstract: "Issue a key; its secret is shown once.",
+      aliases: ["create"]
+    )
+
     @OptionGroup var connection: Connection
     @Argument var tenant: String
     @Option(help: "Scopes, e.g. customers:write,sales:read.") var scopes: String
     @Option var name = "partner"
+    @Option(
+      name: .customLong("allowed-origin"),
+      help: "A web origin that may use the key at the JSON door (repeatable)."
+    )
+    var allowedOrigins: [String] = []
 
     func run() async throws {
-      var request = Erp_Gateway_V1_IssueKeyRequest()
-      request.tenantID = self.tenant
-      request.name = self.name
-      request.scopes = self.scopes.split(separator: ",").map(String.init)
+      let request = PartnerKeys.issueRequest(
+        tenant: self.tenant,
+        name: self.name,
+        scopes: self.scopes.split(separator: ",").map(String.init),
+        allowedOrigins: self.allowedOrigins
+      )
       let issued = try await self.connection.run { [request] in
         try await $0.apiKeys.issueKey(request)
       }
@@ -112,9 +125,12 @@ struct KeysCommand: AsyncParsableCommand {
       }
       if self.connection.json { return try Output.json(keys) }
       Output.table(
-        ["KEY", "NAME", "SCOPES", "REVOKED"],
+        ["KEY", "NAME", "SCOPES", "ORIGINS", "REVOKED"],
         keys.keys.map {
-          [$0.id, $0.name, $0.scopes.joined(separator: ","), $0.revoked ? "yes" : ""]
+          [
+            $0.id, $0.name, $0.scopes.joined(separator: ","),
+            $0.allowedOrigins.joined(separator: ","), $0.revoked ? "yes" : "",
+          ]
         }
       )
     }

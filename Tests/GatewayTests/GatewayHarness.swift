@@ -42,6 +42,8 @@ struct GatewayHarness: Sendable {
     }
     options.variables = variables
     options.variables["ERP_OPERATOR_TOKEN"] = Self.operatorToken
+    // The tests' webhook receivers listen on loopback, which production refuses.
+    options.variables["ERP_WEBHOOK_ALLOW_PRIVATE"] = variables["ERP_WEBHOOK_ALLOW_PRIVATE"] ?? "1"
     // As many connections as each service had in this harness before it ran the runners.
     options.poolSize = 6
     return try await InProcessSystem.run(options) { system in

@@ -26,7 +26,7 @@ struct JSONClient: Sendable {
 
   /// The JSON door of the harness's gateway.
   static func of(_ gateway: GatewayHarness) async throws -> JSONClient {
-    let door = try #require(gateway.system["gateway"]?.worker(JSONDoor.self))
+    let door = try #require(gateway.system["gateway"]?.door(JSONDoor.self))
     return JSONClient(port: try await door.listeningPort)
   }
 

@@ -24,32 +24,33 @@ public enum GatewayService {
         audit: audit
       )
       let sealing = WebhookSealing(serviceSecret: environment.configuration.serviceSecret)
+      let settings = WebhookSettings(environment.variables)
       let dispatcher = WebhookDispatcher(
         pool: environment.pool,
-        settings: WebhookSettings(environment.variables),
+        settings: settings,
         sealing: sealing,
         logger: environment.logger
       )
       let services =
         Self.services(pool: environment.pool, peers: environment.peers) + [
-          WebhooksAPI(pool: environment.pool, sealing: sealing, dispatcher: dispatcher),
+          WebhooksAPI(
+            pool: environment.pool,
+            sealing: sealing,
+            dispatcher: dispatcher,
+            target: settings.target
+          ),
           EventsAPI(pool: environment.pool, dispatcher: dispatcher),
         ]
-      let json = JSONDoor(
-        config: .init(
-          host: environment.configuration.host,
-          port: environment.configuration.jsonPort
-        ),
-        services: services,
-        interceptors: environment.serverInterceptors(access: [access]),
-        logger: environment.logger
-      )
       return ServiceParts(
         services: services,
-        background: [audit, dispatcher, json],
+        background: [audit, dispatcher],
         access: [access],
-        // Standard gRPC over HTTP/2 on the same services and interceptors (port 7200).
-        doors: [HTTP2Door.door(variables: environment.variables)]
+        // Standard gRPC over HTTP/2 (port 7200) and JSON over HTTP (port 7300), on the same
+        // services and interceptors.
+        doors: [
+          HTTP2Door.door(variables: environment.variables),
+          JSONDoor.door(port: environment.configuration.jsonPort, logger: environment.logger),
+        ]
       )
     }
   )

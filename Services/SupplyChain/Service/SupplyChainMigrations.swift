@@ -5,7 +5,7 @@ import ERPStore
 public enum SupplyChainMigrations {
   public static let all: [Migration] =
     [catalog, stockLedger, purchasing, shipping, returns, requestLog]
-    + Outbox.migrations(version: 7) + [foreignCurrencyReceipts]
+    + Outbox.migrations(version: 7) + [foreignCurrencyReceipts, reorderCrossings]
 
   /// Items, suppliers, warehouses, reorder rules; `setting` caches the books' base currency
   /// (read once from finance: stock is valued in it).
@@ -282,6 +282,47 @@ public enum SupplyChainMigrations {
       ALTER TABLE goods_receipt_line ADD COLUMN base_value_minor bigint;
       UPDATE goods_receipt_line SET base_value_minor = value_minor;
       ALTER TABLE goods_receipt_line ALTER COLUMN base_value_minor SET NOT NULL;
+      """
+  )
+
+  /// The moves that take an item's on-hand in a warehouse from its reorder point or above to
+  /// below it: noted by a trigger in the move's own statement (so no kind of move can miss it,
+  /// and one that stays below, or comes back above, notes nothing), and turned into
+  /// `stock.below_reorder_point` events in the move's transaction (``ReorderCrossings``), which
+  /// empties the table again. The level's row lock, taken by the move, makes `after` exact.
+  static let reorderCrossings = Migration(
+    version: 11,
+    name: "reorder point crossings",
+    sql: """
+      CREATE TABLE reorder_crossing (
+        move_id bigint PRIMARY KEY,
+        item_id bigint NOT NULL,
+        warehouse_id bigint NOT NULL,
+        on_hand_milli bigint NOT NULL,
+        reorder_point_milli bigint NOT NULL
+      );
+
+      CREATE FUNCTION note_reorder_crossing() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        point bigint;
+        after bigint;
+      BEGIN
+        SELECT reorder_point_milli INTO point FROM reorder_rule
+          WHERE item_id = NEW.item_id AND warehouse_id = NEW.warehouse_id;
+        IF NOT FOUND THEN
+          RETURN NULL;
+        END IF;
+        SELECT on_hand_milli INTO after FROM stock_level
+          WHERE item_id = NEW.item_id AND warehouse_id = NEW.warehouse_id;
+        IF after < point AND after - NEW.on_hand_delta >= point THEN
+          INSERT INTO reorder_crossing (move_id, item_id, warehouse_id, on_hand_milli,
+            reorder_point_milli)
+          VALUES (NEW.id, NEW.item_id, NEW.warehouse_id, after, point);
+        END IF;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER stock_move_reorder_crossing AFTER INSERT ON stock_move
+        FOR EACH ROW WHEN (NEW.on_hand_delta < 0) EXECUTE FUNCTION note_reorder_crossing();
       """
   )
 }

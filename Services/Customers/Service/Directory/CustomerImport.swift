@@ -1,4 +1,5 @@
 import ERPProtos
+import ERPRuntime
 import ERPStore
 import Foundation
 import GRPCCore
@@ -116,6 +117,25 @@ enum CustomerImport {
     }
   }
 
+  /// Queues one `customer.created` event per customer the batch created (an upsert that
+  /// updated is not one), read back with its contact points, in the batch's transaction.
+  static func announce(_ session: PostgresSession, created ids: [Int64]) async throws {
+    guard !ids.isEmpty else { return }
+    let rows = try await session.query(
+      "SELECT \(CustomerStore.columns) FROM customer c WHERE c.id = ANY($1::bigint[])",
+      [ids.map(String.init)]
+    )
+    for row in rows {
+      let customer = try CustomerStore.customer(row)
+      try await PartnerEvents.queue(
+        session,
+        .customerCreated,
+        key: "customer:\(customer.id)",
+        data: customer
+      )
+    }
+  }
+
   static func json(_ strings: [String]) -> String {
     String(decoding: try! JSONSerialization.data(withJSONObject: strings), as: UTF8.self)
   }
@@ -151,11 +171,13 @@ enum CustomerImport {
         ]
       )
       var ids: [String: Int64] = [:]
-      var created: Int64 = 0
+      var inserted: [Int64] = []
       for row in upserted {
-        ids[try row.decode("external_id", as: String.self)] = try row.decode("id", as: Int64.self)
-        if try row.decode("inserted", as: Bool.self) { created += 1 }
+        let id = try row.decode("id", as: Int64.self)
+        ids[try row.decode("external_id", as: String.self)] = id
+        if try row.decode("inserted", as: Bool.self) { inserted.append(id) }
       }
+      let created = Int64(inserted.count)
       let customerIDs = rows.map { String(ids[$0.externalID]!) }
       var emailOwners: [String] = []
       var emailValues: [String] = []
@@ -189,6 +211,7 @@ enum CustomerImport {
           [phoneOwners, phoneValues]
         ),
       ])
+      try await Self.announce(session, created: inserted)
       return (created, Int64(rows.count) - created)
     }
   }

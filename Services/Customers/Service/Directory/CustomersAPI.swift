@@ -79,7 +79,7 @@ struct CustomersAPI: Erp_Customers_V1_Customers.SimpleServiceProtocol {
     request: RPCAsyncSequence<Erp_Customers_V1_ImportRow, any Error>,
     context: ServerContext
   ) async throws -> Erp_Customers_V1_ImportSummary {
-    return try await inCallingTenant { tenant in
+    return try await inCallingTenant(notifying: self.relay) { tenant in
       try await CustomerImport.run(self.pool, tenant, request)
     }
   }

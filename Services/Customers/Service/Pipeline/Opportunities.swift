@@ -127,9 +127,20 @@ enum Opportunities {
             message: "opportunity.customer_id: \(opportunity.customerID) is not a lead"
           )
         }
+        let customerID = try owner.decode("id", as: Int64.self)
         try await session.query(
           "UPDATE customer SET stage = 'prospect' WHERE id = $1",
-          [try owner.decode("id", as: Int64.self)]
+          [customerID]
+        )
+        // The lead became a customer: partners hear of it as of a customer created, once per
+        // conversion (the key names the customer, so a conversion repeated later is the same
+        // event).
+        let converted = try await CustomerStore.read(session, id: customerID)
+        try await PartnerEvents.queue(
+          session,
+          .customerCreated,
+          key: "customer:\(converted.id):converted",
+          data: converted
         )
       }
       let stages = try await session.query("SELECT outcome FROM stage WHERE code = $1", [stageCode])

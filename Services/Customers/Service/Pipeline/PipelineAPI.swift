@@ -6,7 +6,8 @@ import GRPCCore
 /// The `Pipeline` API, in the calling tenant.
 struct PipelineAPI: Erp_Customers_V1_Pipeline.SimpleServiceProtocol {
   let pool: ConnectionPool
-  /// Delivers the partner events moving an opportunity queues (none when nil).
+  /// Delivers the partner events moving an opportunity or converting a lead queues (none when
+  /// nil).
   var relay: OutboxRelay? = nil
 
   func listStages(
@@ -50,7 +51,7 @@ struct PipelineAPI: Erp_Customers_V1_Pipeline.SimpleServiceProtocol {
   )
     async throws -> Erp_Customers_V1_Opportunity
   {
-    return try await inCallingTenant { tenant in
+    return try await inCallingTenant(notifying: self.relay) { tenant in
       try await Opportunities.create(self.pool, tenant, request, convertingLead: true)
     }
   }

@@ -126,33 +126,29 @@ struct GatewayAccessInterceptor: ServerInterceptor {
       )
     }
     guard grant.tenantStatus == "active" else {
-      throw RPCError(
-        code: .permissionDenied,
-        message: "tenant \(grant.tenant) is \(grant.tenantStatus)"
-      )
+      throw self.refused(grant, "tenant \(grant.tenant) is \(grant.tenantStatus)")
     }
     if let claimed = request.metadata.firstString(MetadataKeys.tenant), claimed != grant.tenant {
-      throw RPCError(
-        code: .permissionDenied,
-        message:
-          "\(MetadataKeys.tenant): this key belongs to another tenant than \(quoted(claimed))"
+      throw self.refused(
+        grant,
+        "\(MetadataKeys.tenant): this key belongs to another tenant than \(quoted(claimed))"
       )
     }
     if let scope, !scope.allowed(by: grant.scopes) {
-      throw RPCError(code: .permissionDenied, message: "the key lacks the scope \(scope.required)")
+      throw self.refused(grant, "the key lacks the scope \(scope.required)")
     }
     if let origin = request.metadata.firstString(Self.originHeader),
       !grant.allowedOrigins.contains(origin)
     {
-      throw RPCError(
-        code: .permissionDenied,
-        message: "origin: \(quoted(origin)) is not among this key's allowed origins"
+      throw self.refused(
+        grant,
+        "origin: \(quoted(origin)) is not among this key's allowed origins"
       )
     }
     if isWebhooks, !WebhookScope.allowed(context.descriptor, by: grant.scopes) {
-      throw RPCError(
-        code: .permissionDenied,
-        message: "the key lacks the scope \(WebhookScope.required(context.descriptor))"
+      throw self.refused(
+        grant,
+        "the key lacks the scope \(WebhookScope.required(context.descriptor))"
       )
     }
     let bucket = self.limiter.taking(grant.keyID, rate: grant.ratePerSecond, burst: grant.burst)
@@ -276,6 +272,22 @@ struct GatewayAccessInterceptor: ServerInterceptor {
       code: code,
       message: message,
       metadata: Self.limits(Self.failureBurst, remaining: bucket.remaining)
+    )
+  }
+
+  /// PERMISSION_DENIED for a known key (wrong tenant, scope or origin), with the key's bucket as
+  /// it stands: the refusal takes no token, but its answer carries `x-ratelimit-*` like every
+  /// other answer to the key.
+  private func refused(_ grant: ApiKeyStore.Grant, _ message: String) -> RPCError {
+    let remaining = self.limiter.remaining(
+      grant.keyID,
+      rate: grant.ratePerSecond,
+      burst: grant.burst
+    )
+    return RPCError(
+      code: .permissionDenied,
+      message: message,
+      metadata: Self.limits(grant.burst, remaining: remaining)
     )
   }
 

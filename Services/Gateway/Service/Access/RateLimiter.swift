@@ -42,6 +42,17 @@ final class RateLimiter: Sendable {
     self.settle(key, rate: rate, burst: burst, taking: false, now: now).wait
   }
 
+  /// The whole tokens in the bucket now, taking none (a full bucket for an unknown key).
+  func remaining(_ key: String, rate: Int, burst: Int, now: ContinuousClock.Instant = .now) -> Int {
+    max(
+      0,
+      Int(
+        self.settle(key, rate: rate, burst: burst, taking: false, now: now).tokens
+          .rounded(.down)
+      )
+    )
+  }
+
   private func settle(
     _ key: String,
     rate: Int,

@@ -3,6 +3,7 @@ import ERPRuntime
 import ERPStore
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import ServiceLifecycle
 
@@ -12,13 +13,22 @@ import ServiceLifecycle
 /// (`FOR UPDATE SKIP LOCKED`, then moved a lease ahead, so replicas never attempt the same one
 /// at once and one that crashed mid-attempt is picked up after the lease), attempts them
 /// concurrently, and records each attempt and what ``WebhookBackoff`` decides. A 2xx from a
-/// disabled subscription (a test or a redelivery) enables it again.
+/// disabled subscription (a test or a redelivery) enables it again. An endpoint whose host now
+/// resolves to a private address is not sent to (``WebhookTarget``): the attempt is logged as
+/// not sent and retried like one that did not answer. Once an hour (by ``clock``) the delivery
+/// log is pruned to the retention (``WebhookRetention``).
 final class WebhookDispatcher: Service, Sendable {
   private let pool: ConnectionPool
   private let settings: WebhookSettings
   private let sealing: WebhookSealing
   private let logger: Logger
   private let wakeups = Wakeups()
+  /// The wall clock the delivery log's retention goes by (a test moves it ahead).
+  let clock = NIOLockedValueBox<@Sendable () -> Date>({ Date() })
+  /// When the log was last pruned, by ``clock``.
+  private let pruned = NIOLockedValueBox<Date?>(nil)
+  /// How often the log is pruned.
+  static let pruneEvery: TimeInterval = 3600
 
   init(pool: ConnectionPool, settings: WebhookSettings, sealing: WebhookSealing, logger: Logger) {
     self.pool = pool
@@ -69,6 +79,7 @@ final class WebhookDispatcher: Service, Sendable {
         for delivery in due { group.addTask { await self.attempt(delivery, sender) } }
       }
     }
+    await self.pruneIfDue()
     let wait = try? await self.pool.withSession { session in
       try await session.query(
         """
@@ -77,7 +88,33 @@ final class WebhookDispatcher: Service, Sendable {
         """
       ).first?.decodeIfPresent("wait_ms", as: Int64.self)
     }
-    self.wakeups.arm(at: (wait ?? nil).map { .now + .milliseconds($0) })
+    // At the latest when the log is next pruned.
+    let next: Int64? = wait ?? nil
+    let milliseconds = min(next ?? .max, Int64(Self.pruneEvery * 1000))
+    self.wakeups.arm(at: .now + .milliseconds(milliseconds))
+  }
+
+  /// Deletes the deliveries older than the retention, once every ``pruneEvery``.
+  private func pruneIfDue() async {
+    let now = self.clock.withLockedValue { $0 }()
+    let due = self.pruned.withLockedValue { last in
+      if let last, now.timeIntervalSince(last) < Self.pruneEvery { return false }
+      last = now
+      return true
+    }
+    guard due else { return }
+    let seconds = Double(self.settings.retention.components.seconds)
+    do {
+      let deleted = try await WebhookRetention.prune(
+        self.pool,
+        before: now - seconds,
+        batch: self.settings.pruneBatch
+      )
+      if deleted > 0 { self.logger.info("webhooks: \(deleted) old deliveries deleted") }
+    } catch {
+      self.logger.warning("webhooks: the delivery log cannot be pruned: \(error)")
+      self.pruned.withLockedValue { $0 = nil }
+    }
   }
 
   struct Claimed: Sendable {
@@ -138,6 +175,27 @@ final class WebhookDispatcher: Service, Sendable {
 
   private func attempt(_ delivery: Claimed, _ sender: WebhookSender) async {
     let result: WebhookSender.Attempt
+    if let url = URL(string: delivery.url), let refusal = await self.settings.target.refusal(url) {
+      // Not sent: retried like an endpoint that does not answer (the name may be pointed back).
+      result = WebhookSender.Attempt(
+        outcome: .noAnswer,
+        status: 0,
+        latencyMilliseconds: 0,
+        excerpt: "",
+        error: "not sent: \(refusal.message)"
+      )
+    } else {
+      result = await self.signedAttempt(delivery, sender)
+    }
+    await self.decide(delivery, result)
+  }
+
+  /// The signed POST of a delivery whose endpoint may be sent to.
+  private func signedAttempt(
+    _ delivery: Claimed,
+    _ sender: WebhookSender
+  ) async -> WebhookSender.Attempt {
+    let result: WebhookSender.Attempt
     do {
       let secret = try self.sealing.open(delivery.sealedSecret, subscription: delivery.subscription)
       result = await sender.send(
@@ -156,6 +214,11 @@ final class WebhookDispatcher: Service, Sendable {
         error: "the signing secret cannot be opened (the services' secret changed)"
       )
     }
+    return result
+  }
+
+  /// Records the attempt with what the back-off makes of it.
+  private func decide(_ delivery: Claimed, _ result: WebhookSender.Attempt) async {
     let decision = self.settings.backoff.decide(
       result.outcome,
       failures: delivery.failures + 1,

@@ -9,6 +9,8 @@
 /// | `ERP_WEBHOOK_CONNECT_TIMEOUT_MS` | 5000 | connecting to the endpoint |
 /// | `ERP_WEBHOOK_TIMEOUT_MS` | 10000 | the whole attempt, answer included |
 /// | `ERP_WEBHOOK_CONCURRENCY` | 32 | attempts in flight per gateway |
+/// | `ERP_WEBHOOK_ALLOW_PRIVATE` | 0 | 1: endpoints on private, loopback and link-local addresses |
+/// | `ERP_WEBHOOK_RETENTION_DAYS` | 30 | deliveries (and their attempts) older are deleted |
 struct WebhookSettings: Sendable {
   var backoff = WebhookBackoff()
   var connectTimeout: Duration = .seconds(5)
@@ -16,6 +18,12 @@ struct WebhookSettings: Sendable {
   var concurrency = 32
   /// The most of an answer's body read; the rest is not waited for.
   var maxResponseBytes = 64 * 1024
+  /// Which endpoints may be sent to (``WebhookTarget``).
+  var target = WebhookTarget()
+  /// How long the delivery log keeps a delivery, counted from its creation.
+  var retention: Duration = .seconds(30 * 86_400)
+  /// Deliveries deleted per statement when the log is pruned.
+  var pruneBatch = 1_000
   /// How long a claimed delivery is left to the replica attempting it before another may.
   var lease: Duration { self.timeout + .seconds(30) }
 
@@ -34,6 +42,12 @@ struct WebhookSettings: Sendable {
       self.connectTimeout = connect
     }
     if let timeout = milliseconds("ERP_WEBHOOK_TIMEOUT_MS") { self.timeout = timeout }
+    if let allow = variables["ERP_WEBHOOK_ALLOW_PRIVATE"] {
+      self.target.allowPrivate = ["1", "true", "yes"].contains(allow.lowercased())
+    }
+    if let days = variables["ERP_WEBHOOK_RETENTION_DAYS"].flatMap(Int64.init), days > 0 {
+      self.retention = .seconds(days * 86_400)
+    }
     if let concurrency = variables["ERP_WEBHOOK_CONCURRENCY"].flatMap(Int.init), concurrency > 0 {
       self.concurrency = concurrency
     }

@@ -19,7 +19,8 @@ enum WebhookStore {
     _ pool: ConnectionPool,
     _ tenant: TenantID,
     _ request: Erp_Gateway_V1_CreateSubscriptionRequest,
-    sealing: WebhookSealing
+    sealing: WebhookSealing,
+    target: WebhookTarget
   ) async throws -> Erp_Gateway_V1_CreatedSubscription {
     guard !request.requestID.isEmpty, request.requestID.count <= 100 else {
       throw RPCError(code: .invalidArgument, message: "request_id: 1 to 100 characters")
@@ -29,6 +30,7 @@ enum WebhookStore {
     guard request.description_p.count <= 200 else {
       throw RPCError(code: .invalidArgument, message: "description: at most 200 characters")
     }
+    try await target.check(url)
     let id = "whsub_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
     let secret = WebhookSecret.random()
     let sealed = try sealing.seal(secret, subscription: id)

@@ -9,13 +9,21 @@ struct WebhooksAPI: Erp_Gateway_V1_Webhooks.SimpleServiceProtocol {
   let pool: ConnectionPool
   let sealing: WebhookSealing
   let dispatcher: WebhookDispatcher
+  /// Which endpoints subscriptions may name.
+  let target: WebhookTarget
 
   func createSubscription(
     request: Erp_Gateway_V1_CreateSubscriptionRequest,
     context: ServerContext
   ) async throws -> Erp_Gateway_V1_CreatedSubscription {
     try await inCallingTenant { tenant in
-      try await WebhookStore.create(self.pool, tenant, request, sealing: self.sealing)
+      try await WebhookStore.create(
+        self.pool,
+        tenant,
+        request,
+        sealing: self.sealing,
+        target: self.target
+      )
     }
   }
 

@@ -146,6 +146,7 @@ enum Shipments {
         )
       )
     }
+    try await ReorderCrossings.publish(session)
     return number
   }
 

@@ -103,6 +103,7 @@ enum StockMoves {
             )
           )
         }
+        try await ReorderCrossings.publish(session)
         return move
       }
     }
@@ -121,7 +122,7 @@ enum StockMoves {
       throw SupplyValues.invalid("to_warehouse_code", "the same as from_warehouse_code")
     }
     let currency = try await BaseCurrency.of(context.pool, tenant, context.peers)
-    return try await StockShortage.mapping(
+    let transferred = try await StockShortage.mapping(
       context.pool,
       tenant,
       field: "quantity_milli",
@@ -173,9 +174,12 @@ enum StockMoves {
           ["transfer_in", item, to, quantity, -result.out.valueChange.unitsMinor, requestID]
         )
         result.in = try MoveRows.move(into[0], currency: currency.code)
+        try await ReorderCrossings.publish(session)
         return result
       }
     }
+    await context.relay.deliverWritten(tenant)
+    return transferred
   }
 
   /// The move a request id already made, if any.

@@ -1,16 +1,18 @@
+import ERPRuntime
 import GRPCCore
-import GRPCInProcessTransport
 import Hummingbird
 import Logging
 import NIOConcurrencyHelpers
 public import ServiceLifecycle
 
 /// The gateway's JSON over HTTP door (the Connect protocol, on its own port: 7300 by default,
-/// `ERP_JSON_PORT` / `--json-port`). It serves the gateway's services a second time, on a gRPC
-/// server in this process (GRPCCore's in-process transport) with the same interceptors as the
-/// ERPT port, and the HTTP side (Hummingbird, ``JSONDoorResponder``) calls that server with the
-/// partner's headers as metadata: every JSON call meets the same access control, rate limits,
-/// audit, field limits, metrics and tracing as an ERPT call, because it is one.
+/// `ERP_JSON_PORT` / `--json-port`). A ``ServiceDoor`` like the HTTP/2 door: ``ServiceRunner``
+/// hands it the services and the interceptors of the ERPT port, which it serves a second time on
+/// a gRPC server in this process (``BoundedInProcess``, so a slow reader holds back the
+/// stream it reads rather than the gateway's memory filling); the HTTP side (Hummingbird,
+/// ``JSONDoorResponder``) calls that server with the partner's headers as metadata, so every
+/// JSON call meets the same access control, rate limits, audit, field limits, metrics and
+/// tracing as an ERPT call, because it is one.
 ///
 /// A `Service`: on graceful shutdown the HTTP server stops accepting and finishes the requests
 /// it has, then the in-process server and client stop.
@@ -20,29 +22,39 @@ public final class JSONDoor: Service, Sendable {
     var port: Int
     /// The largest request body, 4 MiB by default.
     var bodyLimit = 4 << 20
+    /// Parts each direction of a call holds before its writer waits (``BoundedPipe``).
+    var pipeCapacity = 4
   }
 
   let config: Config
-  private let server: GRPCServer<InProcessTransport.Server>
-  private let client: GRPCClient<InProcessTransport.Client>
+  private let server: GRPCServer<BoundedInProcess.Server>
+  private let client: GRPCClient<BoundedInProcess.Client>
+  /// Answer messages the door's NDJSON streams have pulled from its server, for the test that
+  /// a paused reader stops them.
+  let streamed = StreamedMessages()
   private let logger: Logger
   private let port = ListeningPort()
 
-  init(
-    config: Config,
-    services: [any RegistrableRPCService],
-    interceptors: [any ServerInterceptor],
-    logger: Logger
-  ) {
+  init(config: Config, parts: ServiceDoor.Parts, logger: Logger) {
     self.config = config
-    let transport = InProcessTransport()
+    let server = BoundedInProcess.Server()
     self.server = GRPCServer(
-      transport: transport.server,
-      services: services,
-      interceptors: interceptors
+      transport: server,
+      services: parts.services,
+      interceptors: parts.interceptors
     )
-    self.client = GRPCClient(transport: transport.client)
+    self.client = GRPCClient(
+      transport: BoundedInProcess.Client(server: server, capacity: config.pipeCapacity)
+    )
     self.logger = logger
+  }
+
+  /// The door as the gateway's ``ServiceParts`` name it, listening on `port` of the process's
+  /// address.
+  static func door(port: Int, logger: Logger) -> ServiceDoor {
+    ServiceDoor { parts in
+      JSONDoor(config: Config(host: parts.host, port: port), parts: parts, logger: logger)
+    }
   }
 
   /// The HTTP port, once listening (useful when configured with port 0).
@@ -52,7 +64,12 @@ public final class JSONDoor: Service, Sendable {
 
   public func run() async throws {
     let app = Application(
-      responder: JSONDoorResponder(client: self.client, bodyLimit: self.config.bodyLimit),
+      responder: JSONDoorResponder(
+        client: self.client,
+        bodyLimit: self.config.bodyLimit,
+        pipeCapacity: self.config.pipeCapacity,
+        streamed: self.streamed
+      ),
       configuration: ApplicationConfiguration(
         address: .hostname(self.config.host, port: self.config.port)
       ),
@@ -77,6 +94,19 @@ public final class JSONDoor: Service, Sendable {
 }
 
 struct JSONDoorStopped: Error {}
+
+/// A count of the answer messages streamed calls pulled, and of the streams waiting because
+/// their reader does not keep up.
+final class StreamedMessages: Sendable {
+  private let counts = NIOLockedValueBox((pulled: 0, waiting: 0))
+
+  var pulled: Int { self.counts.withLockedValue { $0.pulled } }
+  /// Streams whose lines are all buffered for a reader that is not taking them.
+  var waiting: Int { self.counts.withLockedValue { $0.waiting } }
+
+  func pulledOne() { self.counts.withLockedValue { $0.pulled += 1 } }
+  func changeWaiting(by change: Int) { self.counts.withLockedValue { $0.waiting += change } }
+}
 
 /// A port known once the server listens; callers before then wait for it.
 final class ListeningPort: Sendable {

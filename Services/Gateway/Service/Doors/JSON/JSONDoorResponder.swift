@@ -1,7 +1,6 @@
 import ERPProtos
 import ERPStore
 import GRPCCore
-import GRPCInProcessTransport
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -15,9 +14,12 @@ import NIOCore
 struct JSONDoorResponder: HTTPResponder {
   typealias Context = JSONDoorContext
 
-  let client: GRPCClient<InProcessTransport.Client>
+  let client: GRPCClient<BoundedInProcess.Client>
   /// The largest request body read (4 MiB by default); a larger one is answered 413.
   let bodyLimit: Int
+  /// Answer messages an NDJSON stream holds for a slow reader (``NDJSONStream``).
+  let pipeCapacity: Int
+  let streamed: StreamedMessages
 
   func respond(to request: Request, context: Context) async throws -> Response {
     let path = request.uri.path
@@ -84,12 +86,11 @@ struct JSONDoorResponder: HTTPResponder {
     let message = try JSONTranscoding.binary(fromJSON: body, as: method.request)
     let call = ClientRequest(message: message, metadata: metadata)
     if method.kind == .serverStreaming {
-      return try await NDJSONStream.respond(
-        self.client,
-        call,
-        method,
-        options: options
-      )
+      return try await NDJSONStream(
+        client: self.client,
+        capacity: self.pipeCapacity,
+        streamed: self.streamed
+      ).respond(call, method, options: options)
     }
     let outcome = await self.unary(call, method, options: options)
     switch outcome {

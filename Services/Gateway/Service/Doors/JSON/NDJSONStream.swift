@@ -1,6 +1,5 @@
 import ERPProtos
 import GRPCCore
-import GRPCInProcessTransport
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -12,7 +11,18 @@ import NIOCore
 /// `{"error":{"code":…,"message":…}}`, so a reader tells a complete stream from a cut one.
 /// Chosen over Connect's enveloped streaming because `curl` and every language read lines
 /// without a framing library.
-enum NDJSONStream {
+///
+/// Bounded for a slow reader: the messages wait in a ``BoundedPipe`` of `capacity` between the
+/// call and Hummingbird's response writer, whose writes wait while the connection cannot take
+/// more; a full pipe stops the call's reading, and the door's transport carries that back to
+/// the forwarded stream. What a paused reader costs the gateway is the pipes and the socket's
+/// buffers, not the stream.
+struct NDJSONStream {
+  let client: GRPCClient<BoundedInProcess.Client>
+  /// Messages held between the call and the response writer.
+  let capacity: Int
+  let streamed: StreamedMessages
+
   /// How the call began: accepted with the response's metadata, or refused.
   private enum Head: Sendable {
     case accepted(Metadata)
@@ -25,18 +35,18 @@ enum NDJSONStream {
     case failed(RPCError)
   }
 
-  static func respond(
-    _ client: GRPCClient<InProcessTransport.Client>,
+  func respond(
     _ call: ClientRequest<[UInt8]>,
     _ method: ERPJSONAPI.Method,
     options: CallOptions
   ) async throws(ConnectError) -> Response {
     let (heads, head) = AsyncStream<Head>.makeStream()
-    let (parts, part) = AsyncStream<Part>.makeStream()
+    let parts = BoundedPipe<Part>(capacity: self.capacity)
+    let (client, streamed) = (self.client, self.streamed)
     let task = Task {
       defer {
         head.finish()
-        part.finish()
+        parts.finish()
       }
       do {
         try await client.serverStreaming(
@@ -53,10 +63,13 @@ enum NDJSONStream {
             head.yield(.accepted(contents.metadata))
             do {
               for try await body in contents.bodyParts {
-                if case .message(let message) = body { part.yield(.message(message)) }
+                guard case .message(let message) = body else { continue }
+                streamed.pulledOne()
+                try await Self.handOver(.message(message), to: parts, streamed)
               }
             } catch {
-              part.yield(.failed(Self.rpcError(error)))
+              // Unless the partner went away: then nobody is there to tell.
+              if !parts.readerIsGone { try? await parts.write(.failed(Self.rpcError(error))) }
             }
           }
         }
@@ -65,7 +78,7 @@ enum NDJSONStream {
         // ends with the failure.
         let error = Self.rpcError(error)
         head.yield(.refused(error, error.metadata))
-        part.yield(.failed(error))
+        try? await parts.write(.failed(error))
       }
     }
     var first: Head?
@@ -92,8 +105,11 @@ enum NDJSONStream {
         status: .ok,
         headers: headers,
         body: ResponseBody { writer in
-          defer { task.cancel() }
-          for await value in parts {
+          defer {
+            parts.readerGone()
+            task.cancel()
+          }
+          for try await value in parts {
             var line: [UInt8]
             switch value {
             case .message(let message):
@@ -117,6 +133,19 @@ enum NDJSONStream {
         }
       )
     }
+  }
+
+  /// Hands a part to the response writer, counting the stream as waiting while the pipe is
+  /// full (its reader is not keeping up).
+  private static func handOver(
+    _ part: Part,
+    to parts: BoundedPipe<Part>,
+    _ streamed: StreamedMessages
+  ) async throws {
+    let full = parts.isFull
+    if full { streamed.changeWaiting(by: 1) }
+    defer { if full { streamed.changeWaiting(by: -1) } }
+    try await parts.write(part)
   }
 
   private static func rpcError(_ error: any Error) -> RPCError {
