@@ -352,6 +352,35 @@ public enum ERPCatalog {
       ]
     ),
     ERPCatalog.Service(
+      Erp_Gateway_V1_Identity.descriptor,
+      methods: [
+        .init(Erp_Gateway_V1_Identity.Method.SignIn.descriptor, readOnly: false),
+        .init(Erp_Gateway_V1_Identity.Method.SignOut.descriptor, readOnly: false),
+        .init(Erp_Gateway_V1_Identity.Method.AcceptInvitation.descriptor, readOnly: false),
+        .init(Erp_Gateway_V1_Identity.Method.ResetPassword.descriptor, readOnly: false),
+        .init(Erp_Gateway_V1_Identity.Method.Me.descriptor, readOnly: true),
+        .init(Erp_Gateway_V1_Identity.Method.ListMySessions.descriptor, readOnly: true),
+        .init(Erp_Gateway_V1_Identity.Method.RevokeMySession.descriptor, readOnly: false),
+        .init(Erp_Gateway_V1_Identity.Method.EnrollTotp.descriptor, readOnly: false),
+        .init(Erp_Gateway_V1_Identity.Method.ConfirmTotp.descriptor, readOnly: false),
+        .init(Erp_Gateway_V1_Identity.Method.ChangePassword.descriptor, readOnly: false),
+      ]
+    ),
+    ERPCatalog.Service(
+      Erp_Gateway_V1_Users.descriptor,
+      methods: [
+        .init(Erp_Gateway_V1_Users.Method.InviteUser.descriptor, readOnly: false),
+        .init(Erp_Gateway_V1_Users.Method.ListUsers.descriptor, readOnly: true),
+        .init(Erp_Gateway_V1_Users.Method.DeactivateUser.descriptor, readOnly: false),
+        .init(Erp_Gateway_V1_Users.Method.SetUserRoles.descriptor, readOnly: false),
+        .init(Erp_Gateway_V1_Users.Method.ListRoles.descriptor, readOnly: true),
+        .init(Erp_Gateway_V1_Users.Method.PutRole.descriptor, readOnly: false),
+        .init(Erp_Gateway_V1_Users.Method.ListSessions.descriptor, readOnly: true),
+        .init(Erp_Gateway_V1_Users.Method.RevokeSession.descriptor, readOnly: false),
+        .init(Erp_Gateway_V1_Users.Method.RequestPasswordReset.descriptor, readOnly: false),
+      ]
+    ),
+    ERPCatalog.Service(
       Erp_Gateway_V1_Views.descriptor,
       methods: [
         .init(Erp_Gateway_V1_Views.Method.Customer360.descriptor, readOnly: true),
@@ -486,6 +515,12 @@ extension ERPServiceConnection {
     .init(wrapping: self.grpc)
   }
   public var apiKeys: Erp_Gateway_V1_ApiKeys.Client<Transport> {
+    .init(wrapping: self.grpc)
+  }
+  public var identity: Erp_Gateway_V1_Identity.Client<Transport> {
+    .init(wrapping: self.grpc)
+  }
+  public var users: Erp_Gateway_V1_Users.Client<Transport> {
     .init(wrapping: self.grpc)
   }
   public var views: Erp_Gateway_V1_Views.Client<Transport> {
