@@ -334,24 +334,6 @@ public enum ERPCatalog {
   /// The gateway's own services (erp.gateway.v1), which it serves rather than forwards.
   public static let edge: [Service] = [
     ERPCatalog.Service(
-      Erp_Gateway_V1_Tenants.descriptor,
-      methods: [
-        .init(Erp_Gateway_V1_Tenants.Method.CreateTenant.descriptor, readOnly: false),
-        .init(Erp_Gateway_V1_Tenants.Method.ListTenants.descriptor, readOnly: true),
-        .init(Erp_Gateway_V1_Tenants.Method.SuspendTenant.descriptor, readOnly: false),
-        .init(Erp_Gateway_V1_Tenants.Method.ResumeTenant.descriptor, readOnly: false),
-        .init(Erp_Gateway_V1_Tenants.Method.DeleteTenant.descriptor, readOnly: false),
-      ]
-    ),
-    ERPCatalog.Service(
-      Erp_Gateway_V1_ApiKeys.descriptor,
-      methods: [
-        .init(Erp_Gateway_V1_ApiKeys.Method.IssueKey.descriptor, readOnly: false),
-        .init(Erp_Gateway_V1_ApiKeys.Method.ListKeys.descriptor, readOnly: true),
-        .init(Erp_Gateway_V1_ApiKeys.Method.RevokeKey.descriptor, readOnly: false),
-      ]
-    ),
-    ERPCatalog.Service(
       Erp_Gateway_V1_Identity.descriptor,
       methods: [
         .init(Erp_Gateway_V1_Identity.Method.SignIn.descriptor, readOnly: false),
@@ -378,6 +360,24 @@ public enum ERPCatalog {
         .init(Erp_Gateway_V1_Users.Method.ListSessions.descriptor, readOnly: true),
         .init(Erp_Gateway_V1_Users.Method.RevokeSession.descriptor, readOnly: false),
         .init(Erp_Gateway_V1_Users.Method.RequestPasswordReset.descriptor, readOnly: false),
+      ]
+    ),
+    ERPCatalog.Service(
+      Erp_Gateway_V1_Tenants.descriptor,
+      methods: [
+        .init(Erp_Gateway_V1_Tenants.Method.CreateTenant.descriptor, readOnly: false),
+        .init(Erp_Gateway_V1_Tenants.Method.ListTenants.descriptor, readOnly: true),
+        .init(Erp_Gateway_V1_Tenants.Method.SuspendTenant.descriptor, readOnly: false),
+        .init(Erp_Gateway_V1_Tenants.Method.ResumeTenant.descriptor, readOnly: false),
+        .init(Erp_Gateway_V1_Tenants.Method.DeleteTenant.descriptor, readOnly: false),
+      ]
+    ),
+    ERPCatalog.Service(
+      Erp_Gateway_V1_ApiKeys.descriptor,
+      methods: [
+        .init(Erp_Gateway_V1_ApiKeys.Method.IssueKey.descriptor, readOnly: false),
+        .init(Erp_Gateway_V1_ApiKeys.Method.ListKeys.descriptor, readOnly: true),
+        .init(Erp_Gateway_V1_ApiKeys.Method.RevokeKey.descriptor, readOnly: false),
       ]
     ),
     ERPCatalog.Service(
@@ -511,16 +511,16 @@ extension ERPServiceConnection {
   public var stock: Erp_Supplychain_V1_Stock.Client<Transport> {
     .init(wrapping: self.grpc)
   }
-  public var tenants: Erp_Gateway_V1_Tenants.Client<Transport> {
-    .init(wrapping: self.grpc)
-  }
-  public var apiKeys: Erp_Gateway_V1_ApiKeys.Client<Transport> {
-    .init(wrapping: self.grpc)
-  }
   public var identity: Erp_Gateway_V1_Identity.Client<Transport> {
     .init(wrapping: self.grpc)
   }
   public var users: Erp_Gateway_V1_Users.Client<Transport> {
+    .init(wrapping: self.grpc)
+  }
+  public var tenants: Erp_Gateway_V1_Tenants.Client<Transport> {
+    .init(wrapping: self.grpc)
+  }
+  public var apiKeys: Erp_Gateway_V1_ApiKeys.Client<Transport> {
     .init(wrapping: self.grpc)
   }
   public var views: Erp_Gateway_V1_Views.Client<Transport> {

@@ -3987,6 +3987,12 @@ public enum ERPJSONAPI {
       "erp.gateway.v1.CreateTenantRequest" : {
         "additionalProperties" : false,
         "properties" : {
+          "adminDisplayName" : {
+            "type" : "string"
+          },
+          "adminEmail" : {
+            "type" : "string"
+          },
           "displayName" : {
             "type" : "string"
           },
@@ -4787,6 +4793,9 @@ public enum ERPJSONAPI {
       "erp.gateway.v1.Tenant" : {
         "additionalProperties" : false,
         "properties" : {
+          "adminInvitation" : {
+            "$ref" : "#/components/schemas/erp.gateway.v1.Invitation"
+          },
           "displayName" : {
             "type" : "string"
           },
