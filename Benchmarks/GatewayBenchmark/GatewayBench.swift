@@ -18,7 +18,9 @@ import GRPCCore
 /// Latencies are p50 of sequential calls; the last line is the Customer360 ratio.
 enum GatewayBench {
   static func run(_ server: BenchServer, calls: Int) async throws -> Double {
-    try await ServiceStack.run(server, connections: 8) { stack in
+    // A staff session as fast as a key (SessionBench): the per-user bucket out of the way.
+    let sessions = ["ERP_SESSION_RATE": "1000000", "ERP_SESSION_BURST": "1000000"]
+    return try await ServiceStack.run(server, connections: 8, variables: sessions) { stack in
       let port = stack.ports["gateway"]!
       let (key, customer) = try await Self.setUp(stack, gatewayPort: port)
       let ratio = try await Self.measure(
@@ -30,6 +32,14 @@ enum GatewayBench {
       )
       say("== gateway doors: forwarded GetCustomer through ERPT and gRPC over HTTP/2")
       try await DoorBench.run(stack, key: key, customer: customer, calls: calls)
+      say("== gateway: staff sign-in, and a forwarded call with a session token vs an API key")
+      try await SessionBench.run(
+        stack,
+        gatewayPort: port,
+        key: key,
+        customer: customer,
+        calls: calls
+      )
       return ratio
     }
   }

@@ -32,11 +32,16 @@ struct TenantsCommand: AsyncParsableCommand {
     @OptionGroup var connection: Connection
     @Argument(help: "The tenant id (lower case letters, digits, '_').") var id: String
     @Option(help: "A display name.") var name = ""
+    @Option(help: "Invite the tenant's first admin (staff user with the role admin).")
+    var adminEmail = ""
+    @Option(help: "The admin's display name (Arabic or Latin).") var adminName = ""
 
     func run() async throws {
       var request = Erp_Gateway_V1_CreateTenantRequest()
       request.tenantID = self.id
       request.displayName = self.name
+      request.adminEmail = self.adminEmail
+      request.adminDisplayName = self.adminName
       let tenant = try await self.connection.run { [request] in
         try await $0.tenants.createTenant(request)
       }
@@ -44,6 +49,9 @@ struct TenantsCommand: AsyncParsableCommand {
       print(
         "\(tenant.tenantID): \(tenant.status) in \(tenant.provisionedServices.joined(separator: ", "))"
       )
+      if tenant.hasAdminInvitation {
+        UsersCommand.printInvitation(tenant.adminInvitation)
+      }
     }
   }
 

@@ -8,7 +8,7 @@ struct Connection: ParsableArguments {
   @Option(help: "The gateway, host:port. Env: ERP_GATEWAY (default 127.0.0.1:7100).")
   var address: String?
 
-  @Option(help: "A partner API key. Env: ERP_API_KEY.")
+  @Option(help: "A partner API key, or a staff session token (erps_…). Env: ERP_API_KEY.")
   var key: String?
 
   @Option(help: "The operator token, for tenants and keys. Env: ERP_OPERATOR_TOKEN.")

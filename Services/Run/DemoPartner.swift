@@ -24,6 +24,12 @@ enum DemoPartner {
     output.print("demo partner key (also in \(runDirectory)/demo-partner-key): \(key)")
     let json = "http://127.0.0.1:\(ServiceConfiguration.defaultJSONPort + portOffset)"
     output.print("JSON (Connect) \(json)  docs \(json)/docs  OpenAPI \(json)/openapi.json")
+    try await DemoStaff.ensure(
+      gateway: gateway,
+      operatorToken: operatorToken,
+      json: json,
+      output: output
+    )
     output.print(
       "$ curl -s \(json)/erp.customers.v1.Customers/SearchCustomers "
         + "-H 'Authorization: Bearer \(key)' -H 'Content-Type: application/json' "

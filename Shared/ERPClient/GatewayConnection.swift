@@ -43,7 +43,8 @@ public enum GatewayConnection {
   }
 }
 
-/// Adds the partner's API key and the operator's token to every call.
+/// Adds the partner's API key and the operator's token to every call. A staff session token
+/// (`erps_…`, from Identity.SignIn) given as the key goes as `authorization: Bearer <token>`.
 struct CredentialsInterceptor: ClientInterceptor {
   let apiKey: String?
   let operatorToken: String?
@@ -56,7 +57,11 @@ struct CredentialsInterceptor: ClientInterceptor {
     >
   ) async throws -> StreamingClientResponse<Output> {
     var request = request
-    if let apiKey { request.metadata.replaceOrAddString(apiKey, forKey: "x-erp-api-key") }
+    if let apiKey, apiKey.hasPrefix("erps_") {
+      request.metadata.replaceOrAddString("Bearer \(apiKey)", forKey: "authorization")
+    } else if let apiKey {
+      request.metadata.replaceOrAddString(apiKey, forKey: "x-erp-api-key")
+    }
     if let operatorToken {
       request.metadata.replaceOrAddString(operatorToken, forKey: "x-erp-operator-token")
     }

@@ -334,6 +334,35 @@ public enum ERPCatalog {
   /// The gateway's own services (erp.gateway.v1), which it serves rather than forwards.
   public static let edge: [Service] = [
     ERPCatalog.Service(
+      Erp_Gateway_V1_Identity.descriptor,
+      methods: [
+        .init(Erp_Gateway_V1_Identity.Method.SignIn.descriptor, readOnly: false),
+        .init(Erp_Gateway_V1_Identity.Method.SignOut.descriptor, readOnly: false),
+        .init(Erp_Gateway_V1_Identity.Method.AcceptInvitation.descriptor, readOnly: false),
+        .init(Erp_Gateway_V1_Identity.Method.ResetPassword.descriptor, readOnly: false),
+        .init(Erp_Gateway_V1_Identity.Method.Me.descriptor, readOnly: true),
+        .init(Erp_Gateway_V1_Identity.Method.ListMySessions.descriptor, readOnly: true),
+        .init(Erp_Gateway_V1_Identity.Method.RevokeMySession.descriptor, readOnly: false),
+        .init(Erp_Gateway_V1_Identity.Method.EnrollTotp.descriptor, readOnly: false),
+        .init(Erp_Gateway_V1_Identity.Method.ConfirmTotp.descriptor, readOnly: false),
+        .init(Erp_Gateway_V1_Identity.Method.ChangePassword.descriptor, readOnly: false),
+      ]
+    ),
+    ERPCatalog.Service(
+      Erp_Gateway_V1_Users.descriptor,
+      methods: [
+        .init(Erp_Gateway_V1_Users.Method.InviteUser.descriptor, readOnly: false),
+        .init(Erp_Gateway_V1_Users.Method.ListUsers.descriptor, readOnly: true),
+        .init(Erp_Gateway_V1_Users.Method.DeactivateUser.descriptor, readOnly: false),
+        .init(Erp_Gateway_V1_Users.Method.SetUserRoles.descriptor, readOnly: false),
+        .init(Erp_Gateway_V1_Users.Method.ListRoles.descriptor, readOnly: true),
+        .init(Erp_Gateway_V1_Users.Method.PutRole.descriptor, readOnly: false),
+        .init(Erp_Gateway_V1_Users.Method.ListSessions.descriptor, readOnly: true),
+        .init(Erp_Gateway_V1_Users.Method.RevokeSession.descriptor, readOnly: false),
+        .init(Erp_Gateway_V1_Users.Method.RequestPasswordReset.descriptor, readOnly: false),
+      ]
+    ),
+    ERPCatalog.Service(
       Erp_Gateway_V1_Tenants.descriptor,
       methods: [
         .init(Erp_Gateway_V1_Tenants.Method.CreateTenant.descriptor, readOnly: false),
@@ -480,6 +509,12 @@ extension ERPServiceConnection {
     .init(wrapping: self.grpc)
   }
   public var stock: Erp_Supplychain_V1_Stock.Client<Transport> {
+    .init(wrapping: self.grpc)
+  }
+  public var identity: Erp_Gateway_V1_Identity.Client<Transport> {
+    .init(wrapping: self.grpc)
+  }
+  public var users: Erp_Gateway_V1_Users.Client<Transport> {
     .init(wrapping: self.grpc)
   }
   public var tenants: Erp_Gateway_V1_Tenants.Client<Transport> {

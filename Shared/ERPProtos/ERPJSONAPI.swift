@@ -456,6 +456,101 @@ public enum ERPJSONAPI {
       response: Erp_Gateway_V1_ApiKey.self
     ),
     .init(
+      Erp_Gateway_V1_Identity.Method.SignIn.descriptor, .unary,
+      request: Erp_Gateway_V1_SignInRequest.self,
+      response: Erp_Gateway_V1_SignInResponse.self
+    ),
+    .init(
+      Erp_Gateway_V1_Identity.Method.SignOut.descriptor, .unary,
+      request: Erp_Gateway_V1_SignOutRequest.self,
+      response: Erp_Gateway_V1_SignOutResponse.self
+    ),
+    .init(
+      Erp_Gateway_V1_Identity.Method.AcceptInvitation.descriptor, .unary,
+      request: Erp_Gateway_V1_AcceptInvitationRequest.self,
+      response: Erp_Gateway_V1_AcceptInvitationResponse.self
+    ),
+    .init(
+      Erp_Gateway_V1_Identity.Method.ResetPassword.descriptor, .unary,
+      request: Erp_Gateway_V1_ResetPasswordRequest.self,
+      response: Erp_Gateway_V1_ResetPasswordResponse.self
+    ),
+    .init(
+      Erp_Gateway_V1_Identity.Method.Me.descriptor, .unary,
+      request: Erp_Gateway_V1_MeRequest.self,
+      response: Erp_Gateway_V1_MeResponse.self
+    ),
+    .init(
+      Erp_Gateway_V1_Identity.Method.ListMySessions.descriptor, .unary,
+      request: Erp_Gateway_V1_ListMySessionsRequest.self,
+      response: Erp_Gateway_V1_ListSessionsResponse.self
+    ),
+    .init(
+      Erp_Gateway_V1_Identity.Method.RevokeMySession.descriptor, .unary,
+      request: Erp_Gateway_V1_RevokeSessionRequest.self,
+      response: Erp_Gateway_V1_RevokeSessionResponse.self
+    ),
+    .init(
+      Erp_Gateway_V1_Identity.Method.EnrollTotp.descriptor, .unary,
+      request: Erp_Gateway_V1_EnrollTotpRequest.self,
+      response: Erp_Gateway_V1_EnrollTotpResponse.self
+    ),
+    .init(
+      Erp_Gateway_V1_Identity.Method.ConfirmTotp.descriptor, .unary,
+      request: Erp_Gateway_V1_ConfirmTotpRequest.self,
+      response: Erp_Gateway_V1_ConfirmTotpResponse.self
+    ),
+    .init(
+      Erp_Gateway_V1_Identity.Method.ChangePassword.descriptor, .unary,
+      request: Erp_Gateway_V1_ChangePasswordRequest.self,
+      response: Erp_Gateway_V1_ChangePasswordResponse.self
+    ),
+    .init(
+      Erp_Gateway_V1_Users.Method.InviteUser.descriptor, .unary,
+      request: Erp_Gateway_V1_InviteUserRequest.self,
+      response: Erp_Gateway_V1_Invitation.self
+    ),
+    .init(
+      Erp_Gateway_V1_Users.Method.ListUsers.descriptor, .unary,
+      request: Erp_Gateway_V1_ListUsersRequest.self,
+      response: Erp_Gateway_V1_ListUsersResponse.self
+    ),
+    .init(
+      Erp_Gateway_V1_Users.Method.DeactivateUser.descriptor, .unary,
+      request: Erp_Gateway_V1_DeactivateUserRequest.self,
+      response: Erp_Gateway_V1_User.self
+    ),
+    .init(
+      Erp_Gateway_V1_Users.Method.SetUserRoles.descriptor, .unary,
+      request: Erp_Gateway_V1_SetUserRolesRequest.self,
+      response: Erp_Gateway_V1_User.self
+    ),
+    .init(
+      Erp_Gateway_V1_Users.Method.ListRoles.descriptor, .unary,
+      request: Erp_Gateway_V1_ListRolesRequest.self,
+      response: Erp_Gateway_V1_ListRolesResponse.self
+    ),
+    .init(
+      Erp_Gateway_V1_Users.Method.PutRole.descriptor, .unary,
+      request: Erp_Gateway_V1_PutRoleRequest.self,
+      response: Erp_Gateway_V1_Role.self
+    ),
+    .init(
+      Erp_Gateway_V1_Users.Method.ListSessions.descriptor, .unary,
+      request: Erp_Gateway_V1_ListSessionsRequest.self,
+      response: Erp_Gateway_V1_ListSessionsResponse.self
+    ),
+    .init(
+      Erp_Gateway_V1_Users.Method.RevokeSession.descriptor, .unary,
+      request: Erp_Gateway_V1_RevokeSessionRequest.self,
+      response: Erp_Gateway_V1_RevokeSessionResponse.self
+    ),
+    .init(
+      Erp_Gateway_V1_Users.Method.RequestPasswordReset.descriptor, .unary,
+      request: Erp_Gateway_V1_RequestPasswordResetRequest.self,
+      response: Erp_Gateway_V1_PasswordReset.self
+    ),
+    .init(
       Erp_Gateway_V1_Views.Method.Customer360.descriptor, .unary,
       request: Erp_Gateway_V1_Customer360Request.self,
       response: Erp_Gateway_V1_Customer360View.self
@@ -3752,6 +3847,27 @@ public enum ERPJSONAPI {
         },
         "type" : "object"
       },
+      "erp.gateway.v1.AcceptInvitationRequest" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "password" : {
+            "type" : "string"
+          },
+          "token" : {
+            "type" : "string"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.AcceptInvitationResponse" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "user" : {
+            "$ref" : "#/components/schemas/erp.gateway.v1.User"
+          }
+        },
+        "type" : "object"
+      },
       "erp.gateway.v1.ApiKey" : {
         "additionalProperties" : false,
         "properties" : {
@@ -3795,6 +3911,46 @@ public enum ERPJSONAPI {
         },
         "type" : "object"
       },
+      "erp.gateway.v1.ChangePasswordRequest" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "currentPassword" : {
+            "type" : "string"
+          },
+          "newPassword" : {
+            "type" : "string"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.ChangePasswordResponse" : {
+        "additionalProperties" : false,
+        "properties" : {
+
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.ConfirmTotpRequest" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "code" : {
+            "type" : "string"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.ConfirmTotpResponse" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "recoveryCodes" : {
+            "items" : {
+              "type" : "string"
+            },
+            "type" : "array"
+          }
+        },
+        "type" : "object"
+      },
       "erp.gateway.v1.CreatedSubscription" : {
         "additionalProperties" : false,
         "properties" : {
@@ -3831,6 +3987,12 @@ public enum ERPJSONAPI {
       "erp.gateway.v1.CreateTenantRequest" : {
         "additionalProperties" : false,
         "properties" : {
+          "adminDisplayName" : {
+            "type" : "string"
+          },
+          "adminEmail" : {
+            "type" : "string"
+          },
           "displayName" : {
             "type" : "string"
           },
@@ -3899,6 +4061,15 @@ public enum ERPJSONAPI {
               "$ref" : "#/components/schemas/erp.gateway.v1.SectionStatus"
             },
             "type" : "array"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.DeactivateUserRequest" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "userId" : {
+            "type" : "string"
           }
         },
         "type" : "object"
@@ -4013,6 +4184,68 @@ public enum ERPJSONAPI {
         ],
         "type" : "string"
       },
+      "erp.gateway.v1.EnrollTotpRequest" : {
+        "additionalProperties" : false,
+        "properties" : {
+
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.EnrollTotpResponse" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "otpauthUri" : {
+            "type" : "string"
+          },
+          "secret" : {
+            "type" : "string"
+          },
+          "secretBase32" : {
+            "type" : "string"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.Invitation" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "expiresAt" : {
+            "format" : "date-time",
+            "type" : "string"
+          },
+          "token" : {
+            "type" : "string"
+          },
+          "user" : {
+            "$ref" : "#/components/schemas/erp.gateway.v1.User"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.InviteUserRequest" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "displayName" : {
+            "type" : "string"
+          },
+          "email" : {
+            "type" : "string"
+          },
+          "language" : {
+            "type" : "string"
+          },
+          "roles" : {
+            "items" : {
+              "type" : "string"
+            },
+            "type" : "array"
+          },
+          "timeZone" : {
+            "type" : "string"
+          }
+        },
+        "type" : "object"
+      },
       "erp.gateway.v1.IssuedKey" : {
         "additionalProperties" : false,
         "properties" : {
@@ -4114,6 +4347,53 @@ public enum ERPJSONAPI {
         },
         "type" : "object"
       },
+      "erp.gateway.v1.ListMySessionsRequest" : {
+        "additionalProperties" : false,
+        "properties" : {
+
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.ListRolesRequest" : {
+        "additionalProperties" : false,
+        "properties" : {
+
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.ListRolesResponse" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "roles" : {
+            "items" : {
+              "$ref" : "#/components/schemas/erp.gateway.v1.Role"
+            },
+            "type" : "array"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.ListSessionsRequest" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "userId" : {
+            "type" : "string"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.ListSessionsResponse" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "sessions" : {
+            "items" : {
+              "$ref" : "#/components/schemas/erp.gateway.v1.Session"
+            },
+            "type" : "array"
+          }
+        },
+        "type" : "object"
+      },
       "erp.gateway.v1.ListSubscriptionsRequest" : {
         "additionalProperties" : false,
         "properties" : {
@@ -4161,6 +4441,75 @@ public enum ERPJSONAPI {
         },
         "type" : "object"
       },
+      "erp.gateway.v1.ListUsersRequest" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "pageSize" : {
+            "format" : "int32",
+            "type" : "integer"
+          },
+          "pageToken" : {
+            "type" : "string"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.ListUsersResponse" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "nextPageToken" : {
+            "type" : "string"
+          },
+          "users" : {
+            "items" : {
+              "$ref" : "#/components/schemas/erp.gateway.v1.User"
+            },
+            "type" : "array"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.MeRequest" : {
+        "additionalProperties" : false,
+        "properties" : {
+
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.MeResponse" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "ownRecordsOnly" : {
+            "type" : "boolean"
+          },
+          "scopes" : {
+            "items" : {
+              "type" : "string"
+            },
+            "type" : "array"
+          },
+          "sessionId" : {
+            "type" : "string"
+          },
+          "user" : {
+            "$ref" : "#/components/schemas/erp.gateway.v1.User"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.PasswordReset" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "expiresAt" : {
+            "format" : "date-time",
+            "type" : "string"
+          },
+          "token" : {
+            "type" : "string"
+          }
+        },
+        "type" : "object"
+      },
       "erp.gateway.v1.PublishEventRequest" : {
         "additionalProperties" : false,
         "properties" : {
@@ -4190,6 +4539,15 @@ public enum ERPJSONAPI {
         },
         "type" : "object"
       },
+      "erp.gateway.v1.PutRoleRequest" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "role" : {
+            "$ref" : "#/components/schemas/erp.gateway.v1.Role"
+          }
+        },
+        "type" : "object"
+      },
       "erp.gateway.v1.RedeliverRequest" : {
         "additionalProperties" : false,
         "properties" : {
@@ -4199,11 +4557,76 @@ public enum ERPJSONAPI {
         },
         "type" : "object"
       },
+      "erp.gateway.v1.RequestPasswordResetRequest" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "userId" : {
+            "type" : "string"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.ResetPasswordRequest" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "newPassword" : {
+            "type" : "string"
+          },
+          "token" : {
+            "type" : "string"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.ResetPasswordResponse" : {
+        "additionalProperties" : false,
+        "properties" : {
+
+        },
+        "type" : "object"
+      },
       "erp.gateway.v1.RevokeKeyRequest" : {
         "additionalProperties" : false,
         "properties" : {
           "id" : {
             "type" : "string"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.RevokeSessionRequest" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "sessionId" : {
+            "type" : "string"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.RevokeSessionResponse" : {
+        "additionalProperties" : false,
+        "properties" : {
+
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.Role" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "builtIn" : {
+            "type" : "boolean"
+          },
+          "name" : {
+            "type" : "string"
+          },
+          "ownRecordsOnly" : {
+            "type" : "boolean"
+          },
+          "scopes" : {
+            "items" : {
+              "type" : "string"
+            },
+            "type" : "array"
           }
         },
         "type" : "object"
@@ -4232,6 +4655,107 @@ public enum ERPJSONAPI {
           "subscriptionId" : {
             "type" : "string"
           }
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.Session" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "createdAt" : {
+            "format" : "date-time",
+            "type" : "string"
+          },
+          "current" : {
+            "type" : "boolean"
+          },
+          "expiresAt" : {
+            "format" : "date-time",
+            "type" : "string"
+          },
+          "id" : {
+            "type" : "string"
+          },
+          "idleExpiresAt" : {
+            "format" : "date-time",
+            "type" : "string"
+          },
+          "lastSeenAt" : {
+            "format" : "date-time",
+            "type" : "string"
+          },
+          "sourceAddress" : {
+            "type" : "string"
+          },
+          "userId" : {
+            "type" : "string"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.SetUserRolesRequest" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "roles" : {
+            "items" : {
+              "type" : "string"
+            },
+            "type" : "array"
+          },
+          "userId" : {
+            "type" : "string"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.SignInRequest" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "email" : {
+            "type" : "string"
+          },
+          "password" : {
+            "type" : "string"
+          },
+          "totpCode" : {
+            "type" : "string"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.SignInResponse" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "expiresAt" : {
+            "format" : "date-time",
+            "type" : "string"
+          },
+          "idleExpiresAt" : {
+            "format" : "date-time",
+            "type" : "string"
+          },
+          "sessionId" : {
+            "type" : "string"
+          },
+          "sessionToken" : {
+            "type" : "string"
+          },
+          "user" : {
+            "$ref" : "#/components/schemas/erp.gateway.v1.User"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.SignOutRequest" : {
+        "additionalProperties" : false,
+        "properties" : {
+
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.SignOutResponse" : {
+        "additionalProperties" : false,
+        "properties" : {
+
         },
         "type" : "object"
       },
@@ -4269,6 +4793,9 @@ public enum ERPJSONAPI {
       "erp.gateway.v1.Tenant" : {
         "additionalProperties" : false,
         "properties" : {
+          "adminInvitation" : {
+            "$ref" : "#/components/schemas/erp.gateway.v1.Invitation"
+          },
           "displayName" : {
             "type" : "string"
           },
@@ -4352,6 +4879,46 @@ public enum ERPJSONAPI {
           "TENANT_STATUS_SUSPENDED"
         ],
         "type" : "string"
+      },
+      "erp.gateway.v1.User" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "active" : {
+            "type" : "boolean"
+          },
+          "createdAt" : {
+            "format" : "date-time",
+            "type" : "string"
+          },
+          "deactivated" : {
+            "type" : "boolean"
+          },
+          "displayName" : {
+            "type" : "string"
+          },
+          "email" : {
+            "type" : "string"
+          },
+          "id" : {
+            "type" : "string"
+          },
+          "language" : {
+            "type" : "string"
+          },
+          "roles" : {
+            "items" : {
+              "type" : "string"
+            },
+            "type" : "array"
+          },
+          "timeZone" : {
+            "type" : "string"
+          },
+          "totpEnabled" : {
+            "type" : "boolean"
+          }
+        },
+        "type" : "object"
       },
       "erp.hr.v1.AssignShiftRequest" : {
         "additionalProperties" : false,
@@ -10574,6 +11141,496 @@ public enum ERPJSONAPI {
         ]
       }
     },
+    "/erp.gateway.v1.Identity/AcceptInvitation" : {
+      "post" : {
+        "operationId" : "erp.gateway.v1.Identity.AcceptInvitation",
+        "requestBody" : {
+          "content" : {
+            "application/json" : {
+              "schema" : {
+                "$ref" : "#/components/schemas/erp.gateway.v1.AcceptInvitationRequest"
+              }
+            }
+          },
+          "required" : true
+        },
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/erp.gateway.v1.AcceptInvitationResponse"
+                }
+              }
+            },
+            "description" : "The method's answer.",
+            "headers" : {
+              "X-RateLimit-Limit" : {
+                "$ref" : "#/components/headers/RateLimitLimit"
+              },
+              "X-RateLimit-Remaining" : {
+                "$ref" : "#/components/headers/RateLimitRemaining"
+              }
+            }
+          },
+          "default" : {
+            "$ref" : "#/components/responses/ConnectError"
+          }
+        },
+        "security" : [
+          {
+            "operatorToken" : [
+
+            ]
+          }
+        ],
+        "summary" : "Identity.AcceptInvitation",
+        "tags" : [
+          "erp.gateway.v1.Identity"
+        ]
+      }
+    },
+    "/erp.gateway.v1.Identity/ChangePassword" : {
+      "post" : {
+        "operationId" : "erp.gateway.v1.Identity.ChangePassword",
+        "requestBody" : {
+          "content" : {
+            "application/json" : {
+              "schema" : {
+                "$ref" : "#/components/schemas/erp.gateway.v1.ChangePasswordRequest"
+              }
+            }
+          },
+          "required" : true
+        },
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/erp.gateway.v1.ChangePasswordResponse"
+                }
+              }
+            },
+            "description" : "The method's answer.",
+            "headers" : {
+              "X-RateLimit-Limit" : {
+                "$ref" : "#/components/headers/RateLimitLimit"
+              },
+              "X-RateLimit-Remaining" : {
+                "$ref" : "#/components/headers/RateLimitRemaining"
+              }
+            }
+          },
+          "default" : {
+            "$ref" : "#/components/responses/ConnectError"
+          }
+        },
+        "security" : [
+          {
+            "operatorToken" : [
+
+            ]
+          }
+        ],
+        "summary" : "Identity.ChangePassword",
+        "tags" : [
+          "erp.gateway.v1.Identity"
+        ]
+      }
+    },
+    "/erp.gateway.v1.Identity/ConfirmTotp" : {
+      "post" : {
+        "operationId" : "erp.gateway.v1.Identity.ConfirmTotp",
+        "requestBody" : {
+          "content" : {
+            "application/json" : {
+              "schema" : {
+                "$ref" : "#/components/schemas/erp.gateway.v1.ConfirmTotpRequest"
+              }
+            }
+          },
+          "required" : true
+        },
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/erp.gateway.v1.ConfirmTotpResponse"
+                }
+              }
+            },
+            "description" : "The method's answer.",
+            "headers" : {
+              "X-RateLimit-Limit" : {
+                "$ref" : "#/components/headers/RateLimitLimit"
+              },
+              "X-RateLimit-Remaining" : {
+                "$ref" : "#/components/headers/RateLimitRemaining"
+              }
+            }
+          },
+          "default" : {
+            "$ref" : "#/components/responses/ConnectError"
+          }
+        },
+        "security" : [
+          {
+            "operatorToken" : [
+
+            ]
+          }
+        ],
+        "summary" : "Identity.ConfirmTotp",
+        "tags" : [
+          "erp.gateway.v1.Identity"
+        ]
+      }
+    },
+    "/erp.gateway.v1.Identity/EnrollTotp" : {
+      "post" : {
+        "operationId" : "erp.gateway.v1.Identity.EnrollTotp",
+        "requestBody" : {
+          "content" : {
+            "application/json" : {
+              "schema" : {
+                "$ref" : "#/components/schemas/erp.gateway.v1.EnrollTotpRequest"
+              }
+            }
+          },
+          "required" : true
+        },
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/erp.gateway.v1.EnrollTotpResponse"
+                }
+              }
+            },
+            "description" : "The method's answer.",
+            "headers" : {
+              "X-RateLimit-Limit" : {
+                "$ref" : "#/components/headers/RateLimitLimit"
+              },
+              "X-RateLimit-Remaining" : {
+                "$ref" : "#/components/headers/RateLimitRemaining"
+              }
+            }
+          },
+          "default" : {
+            "$ref" : "#/components/responses/ConnectError"
+          }
+        },
+        "security" : [
+          {
+            "operatorToken" : [
+
+            ]
+          }
+        ],
+        "summary" : "Identity.EnrollTotp",
+        "tags" : [
+          "erp.gateway.v1.Identity"
+        ]
+      }
+    },
+    "/erp.gateway.v1.Identity/ListMySessions" : {
+      "post" : {
+        "operationId" : "erp.gateway.v1.Identity.ListMySessions",
+        "requestBody" : {
+          "content" : {
+            "application/json" : {
+              "schema" : {
+                "$ref" : "#/components/schemas/erp.gateway.v1.ListMySessionsRequest"
+              }
+            }
+          },
+          "required" : true
+        },
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/erp.gateway.v1.ListSessionsResponse"
+                }
+              }
+            },
+            "description" : "The method's answer.",
+            "headers" : {
+              "X-RateLimit-Limit" : {
+                "$ref" : "#/components/headers/RateLimitLimit"
+              },
+              "X-RateLimit-Remaining" : {
+                "$ref" : "#/components/headers/RateLimitRemaining"
+              }
+            }
+          },
+          "default" : {
+            "$ref" : "#/components/responses/ConnectError"
+          }
+        },
+        "security" : [
+          {
+            "operatorToken" : [
+
+            ]
+          }
+        ],
+        "summary" : "Identity.ListMySessions",
+        "tags" : [
+          "erp.gateway.v1.Identity"
+        ]
+      }
+    },
+    "/erp.gateway.v1.Identity/Me" : {
+      "post" : {
+        "operationId" : "erp.gateway.v1.Identity.Me",
+        "requestBody" : {
+          "content" : {
+            "application/json" : {
+              "schema" : {
+                "$ref" : "#/components/schemas/erp.gateway.v1.MeRequest"
+              }
+            }
+          },
+          "required" : true
+        },
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/erp.gateway.v1.MeResponse"
+                }
+              }
+            },
+            "description" : "The method's answer.",
+            "headers" : {
+              "X-RateLimit-Limit" : {
+                "$ref" : "#/components/headers/RateLimitLimit"
+              },
+              "X-RateLimit-Remaining" : {
+                "$ref" : "#/components/headers/RateLimitRemaining"
+              }
+            }
+          },
+          "default" : {
+            "$ref" : "#/components/responses/ConnectError"
+          }
+        },
+        "security" : [
+          {
+            "operatorToken" : [
+
+            ]
+          }
+        ],
+        "summary" : "Identity.Me",
+        "tags" : [
+          "erp.gateway.v1.Identity"
+        ]
+      }
+    },
+    "/erp.gateway.v1.Identity/ResetPassword" : {
+      "post" : {
+        "operationId" : "erp.gateway.v1.Identity.ResetPassword",
+        "requestBody" : {
+          "content" : {
+            "application/json" : {
+              "schema" : {
+                "$ref" : "#/components/schemas/erp.gateway.v1.ResetPasswordRequest"
+              }
+            }
+          },
+          "required" : true
+        },
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/erp.gateway.v1.ResetPasswordResponse"
+                }
+              }
+            },
+            "description" : "The method's answer.",
+            "headers" : {
+              "X-RateLimit-Limit" : {
+                "$ref" : "#/components/headers/RateLimitLimit"
+              },
+              "X-RateLimit-Remaining" : {
+                "$ref" : "#/components/headers/RateLimitRemaining"
+              }
+            }
+          },
+          "default" : {
+            "$ref" : "#/components/responses/ConnectError"
+          }
+        },
+        "security" : [
+          {
+            "operatorToken" : [
+
+            ]
+          }
+        ],
+        "summary" : "Identity.ResetPassword",
+        "tags" : [
+          "erp.gateway.v1.Identity"
+        ]
+      }
+    },
+    "/erp.gateway.v1.Identity/RevokeMySession" : {
+      "post" : {
+        "operationId" : "erp.gateway.v1.Identity.RevokeMySession",
+        "requestBody" : {
+          "content" : {
+            "application/json" : {
+              "schema" : {
+                "$ref" : "#/components/schemas/erp.gateway.v1.RevokeSessionRequest"
+              }
+            }
+          },
+          "required" : true
+        },
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/erp.gateway.v1.RevokeSessionResponse"
+                }
+              }
+            },
+            "description" : "The method's answer.",
+            "headers" : {
+              "X-RateLimit-Limit" : {
+                "$ref" : "#/components/headers/RateLimitLimit"
+              },
+              "X-RateLimit-Remaining" : {
+                "$ref" : "#/components/headers/RateLimitRemaining"
+              }
+            }
+          },
+          "default" : {
+            "$ref" : "#/components/responses/ConnectError"
+          }
+        },
+        "security" : [
+          {
+            "operatorToken" : [
+
+            ]
+          }
+        ],
+        "summary" : "Identity.RevokeMySession",
+        "tags" : [
+          "erp.gateway.v1.Identity"
+        ]
+      }
+    },
+    "/erp.gateway.v1.Identity/SignIn" : {
+      "post" : {
+        "operationId" : "erp.gateway.v1.Identity.SignIn",
+        "requestBody" : {
+          "content" : {
+            "application/json" : {
+              "schema" : {
+                "$ref" : "#/components/schemas/erp.gateway.v1.SignInRequest"
+              }
+            }
+          },
+          "required" : true
+        },
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/erp.gateway.v1.SignInResponse"
+                }
+              }
+            },
+            "description" : "The method's answer.",
+            "headers" : {
+              "X-RateLimit-Limit" : {
+                "$ref" : "#/components/headers/RateLimitLimit"
+              },
+              "X-RateLimit-Remaining" : {
+                "$ref" : "#/components/headers/RateLimitRemaining"
+              }
+            }
+          },
+          "default" : {
+            "$ref" : "#/components/responses/ConnectError"
+          }
+        },
+        "security" : [
+          {
+            "operatorToken" : [
+
+            ]
+          }
+        ],
+        "summary" : "Identity.SignIn",
+        "tags" : [
+          "erp.gateway.v1.Identity"
+        ]
+      }
+    },
+    "/erp.gateway.v1.Identity/SignOut" : {
+      "post" : {
+        "operationId" : "erp.gateway.v1.Identity.SignOut",
+        "requestBody" : {
+          "content" : {
+            "application/json" : {
+              "schema" : {
+                "$ref" : "#/components/schemas/erp.gateway.v1.SignOutRequest"
+              }
+            }
+          },
+          "required" : true
+        },
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/erp.gateway.v1.SignOutResponse"
+                }
+              }
+            },
+            "description" : "The method's answer.",
+            "headers" : {
+              "X-RateLimit-Limit" : {
+                "$ref" : "#/components/headers/RateLimitLimit"
+              },
+              "X-RateLimit-Remaining" : {
+                "$ref" : "#/components/headers/RateLimitRemaining"
+              }
+            }
+          },
+          "default" : {
+            "$ref" : "#/components/responses/ConnectError"
+          }
+        },
+        "security" : [
+          {
+            "operatorToken" : [
+
+            ]
+          }
+        ],
+        "summary" : "Identity.SignOut",
+        "tags" : [
+          "erp.gateway.v1.Identity"
+        ]
+      }
+    },
     "/erp.gateway.v1.Tenants/CreateTenant" : {
       "post" : {
         "operationId" : "erp.gateway.v1.Tenants.CreateTenant",
@@ -10816,6 +11873,447 @@ public enum ERPJSONAPI {
         "summary" : "Tenants.SuspendTenant",
         "tags" : [
           "erp.gateway.v1.Tenants"
+        ]
+      }
+    },
+    "/erp.gateway.v1.Users/DeactivateUser" : {
+      "post" : {
+        "operationId" : "erp.gateway.v1.Users.DeactivateUser",
+        "requestBody" : {
+          "content" : {
+            "application/json" : {
+              "schema" : {
+                "$ref" : "#/components/schemas/erp.gateway.v1.DeactivateUserRequest"
+              }
+            }
+          },
+          "required" : true
+        },
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/erp.gateway.v1.User"
+                }
+              }
+            },
+            "description" : "The method's answer.",
+            "headers" : {
+              "X-RateLimit-Limit" : {
+                "$ref" : "#/components/headers/RateLimitLimit"
+              },
+              "X-RateLimit-Remaining" : {
+                "$ref" : "#/components/headers/RateLimitRemaining"
+              }
+            }
+          },
+          "default" : {
+            "$ref" : "#/components/responses/ConnectError"
+          }
+        },
+        "security" : [
+          {
+            "operatorToken" : [
+
+            ]
+          }
+        ],
+        "summary" : "Users.DeactivateUser",
+        "tags" : [
+          "erp.gateway.v1.Users"
+        ]
+      }
+    },
+    "/erp.gateway.v1.Users/InviteUser" : {
+      "post" : {
+        "operationId" : "erp.gateway.v1.Users.InviteUser",
+        "requestBody" : {
+          "content" : {
+            "application/json" : {
+              "schema" : {
+                "$ref" : "#/components/schemas/erp.gateway.v1.InviteUserRequest"
+              }
+            }
+          },
+          "required" : true
+        },
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/erp.gateway.v1.Invitation"
+                }
+              }
+            },
+            "description" : "The method's answer.",
+            "headers" : {
+              "X-RateLimit-Limit" : {
+                "$ref" : "#/components/headers/RateLimitLimit"
+              },
+              "X-RateLimit-Remaining" : {
+                "$ref" : "#/components/headers/RateLimitRemaining"
+              }
+            }
+          },
+          "default" : {
+            "$ref" : "#/components/responses/ConnectError"
+          }
+        },
+        "security" : [
+          {
+            "operatorToken" : [
+
+            ]
+          }
+        ],
+        "summary" : "Users.InviteUser",
+        "tags" : [
+          "erp.gateway.v1.Users"
+        ]
+      }
+    },
+    "/erp.gateway.v1.Users/ListRoles" : {
+      "post" : {
+        "operationId" : "erp.gateway.v1.Users.ListRoles",
+        "requestBody" : {
+          "content" : {
+            "application/json" : {
+              "schema" : {
+                "$ref" : "#/components/schemas/erp.gateway.v1.ListRolesRequest"
+              }
+            }
+          },
+          "required" : true
+        },
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/erp.gateway.v1.ListRolesResponse"
+                }
+              }
+            },
+            "description" : "The method's answer.",
+            "headers" : {
+              "X-RateLimit-Limit" : {
+                "$ref" : "#/components/headers/RateLimitLimit"
+              },
+              "X-RateLimit-Remaining" : {
+                "$ref" : "#/components/headers/RateLimitRemaining"
+              }
+            }
+          },
+          "default" : {
+            "$ref" : "#/components/responses/ConnectError"
+          }
+        },
+        "security" : [
+          {
+            "operatorToken" : [
+
+            ]
+          }
+        ],
+        "summary" : "Users.ListRoles",
+        "tags" : [
+          "erp.gateway.v1.Users"
+        ]
+      }
+    },
+    "/erp.gateway.v1.Users/ListSessions" : {
+      "post" : {
+        "operationId" : "erp.gateway.v1.Users.ListSessions",
+        "requestBody" : {
+          "content" : {
+            "application/json" : {
+              "schema" : {
+                "$ref" : "#/components/schemas/erp.gateway.v1.ListSessionsRequest"
+              }
+            }
+          },
+          "required" : true
+        },
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/erp.gateway.v1.ListSessionsResponse"
+                }
+              }
+            },
+            "description" : "The method's answer.",
+            "headers" : {
+              "X-RateLimit-Limit" : {
+                "$ref" : "#/components/headers/RateLimitLimit"
+              },
+              "X-RateLimit-Remaining" : {
+                "$ref" : "#/components/headers/RateLimitRemaining"
+              }
+            }
+          },
+          "default" : {
+            "$ref" : "#/components/responses/ConnectError"
+          }
+        },
+        "security" : [
+          {
+            "operatorToken" : [
+
+            ]
+          }
+        ],
+        "summary" : "Users.ListSessions",
+        "tags" : [
+          "erp.gateway.v1.Users"
+        ]
+      }
+    },
+    "/erp.gateway.v1.Users/ListUsers" : {
+      "post" : {
+        "operationId" : "erp.gateway.v1.Users.ListUsers",
+        "requestBody" : {
+          "content" : {
+            "application/json" : {
+              "schema" : {
+                "$ref" : "#/components/schemas/erp.gateway.v1.ListUsersRequest"
+              }
+            }
+          },
+          "required" : true
+        },
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/erp.gateway.v1.ListUsersResponse"
+                }
+              }
+            },
+            "description" : "The method's answer.",
+            "headers" : {
+              "X-RateLimit-Limit" : {
+                "$ref" : "#/components/headers/RateLimitLimit"
+              },
+              "X-RateLimit-Remaining" : {
+                "$ref" : "#/components/headers/RateLimitRemaining"
+              }
+            }
+          },
+          "default" : {
+            "$ref" : "#/components/responses/ConnectError"
+          }
+        },
+        "security" : [
+          {
+            "operatorToken" : [
+
+            ]
+          }
+        ],
+        "summary" : "Users.ListUsers",
+        "tags" : [
+          "erp.gateway.v1.Users"
+        ]
+      }
+    },
+    "/erp.gateway.v1.Users/PutRole" : {
+      "post" : {
+        "operationId" : "erp.gateway.v1.Users.PutRole",
+        "requestBody" : {
+          "content" : {
+            "application/json" : {
+              "schema" : {
+                "$ref" : "#/components/schemas/erp.gateway.v1.PutRoleRequest"
+              }
+            }
+          },
+          "required" : true
+        },
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/erp.gateway.v1.Role"
+                }
+              }
+            },
+            "description" : "The method's answer.",
+            "headers" : {
+              "X-RateLimit-Limit" : {
+                "$ref" : "#/components/headers/RateLimitLimit"
+              },
+              "X-RateLimit-Remaining" : {
+                "$ref" : "#/components/headers/RateLimitRemaining"
+              }
+            }
+          },
+          "default" : {
+            "$ref" : "#/components/responses/ConnectError"
+          }
+        },
+        "security" : [
+          {
+            "operatorToken" : [
+
+            ]
+          }
+        ],
+        "summary" : "Users.PutRole",
+        "tags" : [
+          "erp.gateway.v1.Users"
+        ]
+      }
+    },
+    "/erp.gateway.v1.Users/RequestPasswordReset" : {
+      "post" : {
+        "operationId" : "erp.gateway.v1.Users.RequestPasswordReset",
+        "requestBody" : {
+          "content" : {
+            "application/json" : {
+              "schema" : {
+                "$ref" : "#/components/schemas/erp.gateway.v1.RequestPasswordResetRequest"
+              }
+            }
+          },
+          "required" : true
+        },
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/erp.gateway.v1.PasswordReset"
+                }
+              }
+            },
+            "description" : "The method's answer.",
+            "headers" : {
+              "X-RateLimit-Limit" : {
+                "$ref" : "#/components/headers/RateLimitLimit"
+              },
+              "X-RateLimit-Remaining" : {
+                "$ref" : "#/components/headers/RateLimitRemaining"
+              }
+            }
+          },
+          "default" : {
+            "$ref" : "#/components/responses/ConnectError"
+          }
+        },
+        "security" : [
+          {
+            "operatorToken" : [
+
+            ]
+          }
+        ],
+        "summary" : "Users.RequestPasswordReset",
+        "tags" : [
+          "erp.gateway.v1.Users"
+        ]
+      }
+    },
+    "/erp.gateway.v1.Users/RevokeSession" : {
+      "post" : {
+        "operationId" : "erp.gateway.v1.Users.RevokeSession",
+        "requestBody" : {
+          "content" : {
+            "application/json" : {
+              "schema" : {
+                "$ref" : "#/components/schemas/erp.gateway.v1.RevokeSessionRequest"
+              }
+            }
+          },
+          "required" : true
+        },
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/erp.gateway.v1.RevokeSessionResponse"
+                }
+              }
+            },
+            "description" : "The method's answer.",
+            "headers" : {
+              "X-RateLimit-Limit" : {
+                "$ref" : "#/components/headers/RateLimitLimit"
+              },
+              "X-RateLimit-Remaining" : {
+                "$ref" : "#/components/headers/RateLimitRemaining"
+              }
+            }
+          },
+          "default" : {
+            "$ref" : "#/components/responses/ConnectError"
+          }
+        },
+        "security" : [
+          {
+            "operatorToken" : [
+
+            ]
+          }
+        ],
+        "summary" : "Users.RevokeSession",
+        "tags" : [
+          "erp.gateway.v1.Users"
+        ]
+      }
+    },
+    "/erp.gateway.v1.Users/SetUserRoles" : {
+      "post" : {
+        "operationId" : "erp.gateway.v1.Users.SetUserRoles",
+        "requestBody" : {
+          "content" : {
+            "application/json" : {
+              "schema" : {
+                "$ref" : "#/components/schemas/erp.gateway.v1.SetUserRolesRequest"
+              }
+            }
+          },
+          "required" : true
+        },
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/erp.gateway.v1.User"
+                }
+              }
+            },
+            "description" : "The method's answer.",
+            "headers" : {
+              "X-RateLimit-Limit" : {
+                "$ref" : "#/components/headers/RateLimitLimit"
+              },
+              "X-RateLimit-Remaining" : {
+                "$ref" : "#/components/headers/RateLimitRemaining"
+              }
+            }
+          },
+          "default" : {
+            "$ref" : "#/components/responses/ConnectError"
+          }
+        },
+        "security" : [
+          {
+            "operatorToken" : [
+
+            ]
+          }
+        ],
+        "summary" : "Users.SetUserRoles",
+        "tags" : [
+          "erp.gateway.v1.Users"
         ]
       }
     },

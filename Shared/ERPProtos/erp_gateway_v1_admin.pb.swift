@@ -62,23 +62,47 @@ public nonisolated enum Erp_Gateway_V1_TenantStatus: SwiftProtobuf.Enum, Swift.C
 
 }
 
-public nonisolated struct Erp_Gateway_V1_Tenant: Sendable {
+public nonisolated struct Erp_Gateway_V1_Tenant: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var tenantID: String = String()
+  public var tenantID: String {
+    get {_storage._tenantID}
+    set {_uniqueStorage()._tenantID = newValue}
+  }
 
-  public var displayName: String = String()
+  public var displayName: String {
+    get {_storage._displayName}
+    set {_uniqueStorage()._displayName = newValue}
+  }
 
-  public var status: Erp_Gateway_V1_TenantStatus = .unspecified
+  public var status: Erp_Gateway_V1_TenantStatus {
+    get {_storage._status}
+    set {_uniqueStorage()._status = newValue}
+  }
 
   /// The services the tenant is provisioned in so far.
-  public var provisionedServices: [String] = []
+  public var provisionedServices: [String] {
+    get {_storage._provisionedServices}
+    set {_uniqueStorage()._provisionedServices = newValue}
+  }
+
+  /// CreateTenant's answer only, when it invited the first admin (`admin_email`).
+  public var adminInvitation: Erp_Gateway_V1_Invitation {
+    get {_storage._adminInvitation ?? Erp_Gateway_V1_Invitation()}
+    set {_uniqueStorage()._adminInvitation = newValue}
+  }
+  /// Returns true if `adminInvitation` has been explicitly set.
+  public var hasAdminInvitation: Bool {_storage._adminInvitation != nil}
+  /// Clears the value of `adminInvitation`. Subsequent reads from it will return its default value.
+  public mutating func clearAdminInvitation() {_uniqueStorage()._adminInvitation = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 public nonisolated struct Erp_Gateway_V1_CreateTenantRequest: Sendable {
@@ -89,6 +113,13 @@ public nonisolated struct Erp_Gateway_V1_CreateTenantRequest: Sendable {
   public var tenantID: String = String()
 
   public var displayName: String = String()
+
+  /// When set, the tenant's first staff user, invited with the role admin (identity.proto); the
+  /// invitation is in this call's answer only, and only the first time.
+  public var adminEmail: String = String()
+
+  /// The admin's display name; the email's local part when empty.
+  public var adminDisplayName: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -287,44 +318,97 @@ nonisolated extension Erp_Gateway_V1_TenantStatus: SwiftProtobuf._ProtoNameProvi
 
 nonisolated extension Erp_Gateway_V1_Tenant: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Tenant"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{3}display_name\0\u{1}status\0\u{3}provisioned_services\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{3}display_name\0\u{1}status\0\u{3}provisioned_services\0\u{3}admin_invitation\0")
+
+  fileprivate class _StorageClass {
+    var _tenantID: String = String()
+    var _displayName: String = String()
+    var _status: Erp_Gateway_V1_TenantStatus = .unspecified
+    var _provisionedServices: [String] = []
+    var _adminInvitation: Erp_Gateway_V1_Invitation? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _tenantID = source._tenantID
+      _displayName = source._displayName
+      _status = source._status
+      _provisionedServices = source._provisionedServices
+      _adminInvitation = source._adminInvitation
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.tenantID) }()
-      case 2: try { try decoder.decodeSingularStringField(value: &self.displayName) }()
-      case 3: try { try decoder.decodeSingularEnumField(value: &self.status) }()
-      case 4: try { try decoder.decodeRepeatedStringField(value: &self.provisionedServices) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._tenantID) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._displayName) }()
+        case 3: try { try decoder.decodeSingularEnumField(value: &_storage._status) }()
+        case 4: try { try decoder.decodeRepeatedStringField(value: &_storage._provisionedServices) }()
+        case 5: try { try decoder.decodeSingularMessageField(value: &_storage._adminInvitation) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    if !self.tenantID.isEmpty {
-      try visitor.visitSingularStringField(value: self.tenantID, fieldNumber: 1)
-    }
-    if !self.displayName.isEmpty {
-      try visitor.visitSingularStringField(value: self.displayName, fieldNumber: 2)
-    }
-    if self.status != .unspecified {
-      try visitor.visitSingularEnumField(value: self.status, fieldNumber: 3)
-    }
-    if !self.provisionedServices.isEmpty {
-      try visitor.visitRepeatedStringField(value: self.provisionedServices, fieldNumber: 4)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._tenantID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._tenantID, fieldNumber: 1)
+      }
+      if !_storage._displayName.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._displayName, fieldNumber: 2)
+      }
+      if _storage._status != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._status, fieldNumber: 3)
+      }
+      if !_storage._provisionedServices.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._provisionedServices, fieldNumber: 4)
+      }
+      try { if let v = _storage._adminInvitation {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Erp_Gateway_V1_Tenant, rhs: Erp_Gateway_V1_Tenant) -> Bool {
-    if lhs.tenantID != rhs.tenantID {return false}
-    if lhs.displayName != rhs.displayName {return false}
-    if lhs.status != rhs.status {return false}
-    if lhs.provisionedServices != rhs.provisionedServices {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._tenantID != rhs_storage._tenantID {return false}
+        if _storage._displayName != rhs_storage._displayName {return false}
+        if _storage._status != rhs_storage._status {return false}
+        if _storage._provisionedServices != rhs_storage._provisionedServices {return false}
+        if _storage._adminInvitation != rhs_storage._adminInvitation {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -332,7 +416,7 @@ nonisolated extension Erp_Gateway_V1_Tenant: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Erp_Gateway_V1_CreateTenantRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CreateTenantRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{3}display_name\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{3}display_name\0\u{3}admin_email\0\u{3}admin_display_name\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -342,6 +426,8 @@ nonisolated extension Erp_Gateway_V1_CreateTenantRequest: SwiftProtobuf.Message,
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.tenantID) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.displayName) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.adminEmail) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.adminDisplayName) }()
       default: break
       }
     }
@@ -354,12 +440,20 @@ nonisolated extension Erp_Gateway_V1_CreateTenantRequest: SwiftProtobuf.Message,
     if !self.displayName.isEmpty {
       try visitor.visitSingularStringField(value: self.displayName, fieldNumber: 2)
     }
+    if !self.adminEmail.isEmpty {
+      try visitor.visitSingularStringField(value: self.adminEmail, fieldNumber: 3)
+    }
+    if !self.adminDisplayName.isEmpty {
+      try visitor.visitSingularStringField(value: self.adminDisplayName, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Erp_Gateway_V1_CreateTenantRequest, rhs: Erp_Gateway_V1_CreateTenantRequest) -> Bool {
     if lhs.tenantID != rhs.tenantID {return false}
     if lhs.displayName != rhs.displayName {return false}
+    if lhs.adminEmail != rhs.adminEmail {return false}
+    if lhs.adminDisplayName != rhs.adminDisplayName {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -120,12 +120,14 @@ struct MigrationSetsTests {
     #expect(versions == GatewaySchema.schema.migrations.map(\.version))
     let upgraded = try await Self.gatewayShape(pool)
     // Nothing lost or changed; only the bookkeeping and the later versions' tables and columns
-    // (the webhooks', version 2; the keys' allowed origins, version 3) are new.
+    // (the webhooks', version 2; the keys' allowed origins, version 3; the staff accounts',
+    // version 4) are new.
     #expect(before.isSubset(of: upgraded))
     #expect(
       upgraded.subtracting(before).allSatisfy {
         $0.hasPrefix("schema_migrations") || $0.hasPrefix("webhook_")
-          || $0.hasPrefix("api_key.allowed_origins ")
+          || $0.hasPrefix("api_key.allowed_origins ") || $0.hasPrefix("staff_")
+          || $0.hasPrefix("sign_in_lock")
       }
     )
 

@@ -6,7 +6,10 @@ public import ERPStore
 public enum GatewaySchema {
   public static let schema = OwnSchema(
     name: "gateway",
-    migrations: [registry, WebhookSchema.tables, allowedOrigins, WebhookRetention.indexes]
+    migrations: [
+      registry, WebhookSchema.tables, allowedOrigins, IdentitySchema.tables,
+      WebhookRetention.indexes,
+    ]
   )
 
   /// The web origins each key may be used from (CORS at the JSON door); none for older keys.

@@ -15,13 +15,15 @@ public enum GatewayService {
     make: { environment in
       // Its run() keeps the process up at shutdown until the queued audit rows are written.
       let audit = AuditLog(pool: environment.pool, logger: environment.logger)
+      let identity = IdentitySettings(environment.variables)
       // One access control (one set of rate-limit buckets) for every door.
       let access = Self.access(
         pool: environment.pool,
         operatorToken: environment.variables["ERP_OPERATOR_TOKEN"] ?? "",
         serviceSecret: environment.configuration.serviceSecret,
         logger: environment.logger,
-        audit: audit
+        audit: audit,
+        identity: identity
       )
       let sealing = WebhookSealing(serviceSecret: environment.configuration.serviceSecret)
       let settings = WebhookSettings(environment.variables)
@@ -32,7 +34,7 @@ public enum GatewayService {
         logger: environment.logger
       )
       let services =
-        Self.services(pool: environment.pool, peers: environment.peers) + [
+        Self.services(pool: environment.pool, peers: environment.peers, identity: identity) + [
           WebhooksAPI(
             pool: environment.pool,
             sealing: sealing,
@@ -40,6 +42,8 @@ public enum GatewayService {
             target: settings.target
           ),
           EventsAPI(pool: environment.pool, dispatcher: dispatcher),
+          IdentityAPI(pool: environment.pool, settings: identity, audit: audit),
+          UsersAPI(pool: environment.pool, settings: identity),
         ]
       return ServiceParts(
         services: services,
@@ -64,8 +68,17 @@ public enum GatewayService {
     pool: ConnectionPool,
     peers: PeerClients
   ) -> [any RegistrableRPCService] {
+    Self.services(pool: pool, peers: peers, identity: IdentitySettings())
+  }
+
+  static func services(
+    pool: ConnectionPool,
+    peers: PeerClients,
+    identity: IdentitySettings
+  ) -> [any RegistrableRPCService] {
     [
-      TenantsAPI(pool: pool, peers: peers), ApiKeysAPI(pool: pool), ViewsAPI(peers: peers),
+      TenantsAPI(pool: pool, peers: peers, identity: identity), ApiKeysAPI(pool: pool),
+      ViewsAPI(peers: peers),
       Forwarding(peers: peers),
     ]
   }
@@ -90,7 +103,8 @@ public enum GatewayService {
     operatorToken: String,
     serviceSecret: String,
     logger: Logger,
-    audit: AuditLog
+    audit: AuditLog,
+    identity: IdentitySettings = IdentitySettings()
   ) -> any ServerInterceptor {
     GatewayAccessInterceptor(
       pool: pool,
@@ -100,7 +114,8 @@ public enum GatewayService {
       failures: RateLimiter(),
       grants: .shared,
       audit: audit,
-      logger: logger
+      logger: logger,
+      identity: identity
     )
   }
 }

@@ -48,6 +48,8 @@ struct GatewayAccessInterceptor: ServerInterceptor {
   let grants: GrantCache
   let audit: AuditLog
   let logger: Logger
+  /// The staff sessions' expiry and the clock they go by.
+  var identity = IdentitySettings()
 
   func intercept<Input: Sendable, Output: Sendable>(
     request: StreamingServerRequest<Input>,
@@ -74,7 +76,12 @@ struct GatewayAccessInterceptor: ServerInterceptor {
     }
     let isView = service == "erp.gateway.v1.Views"
     let isWebhooks = service == WebhookScope.service
-    if service.hasPrefix("erp.gateway.v1.") && !isView && !isWebhooks {
+    let isUsers = service == IdentityScope.usersService
+    let isIdentity = service == IdentityScope.identityService
+    if isIdentity, IdentityScope.open.contains(context.descriptor.method) {
+      return try await self.openIdentityCall(request, context, peer: peer, next)
+    }
+    if service.hasPrefix("erp.gateway.v1.") && !isView && !isWebhooks && !isUsers && !isIdentity {
       guard !self.operatorToken.isEmpty,
         let presented = request.metadata.firstString(Self.operatorHeader),
         SecretComparison.equal(presented, self.operatorToken)
@@ -88,28 +95,18 @@ struct GatewayAccessInterceptor: ServerInterceptor {
       return try await next(request, context)
     }
     let scope = MethodScope(context.descriptor)
-    guard scope != nil || isView || isWebhooks else {
+    guard scope != nil || isView || isWebhooks || isUsers || isIdentity else {
       throw RPCError(
         code: .unimplemented,
         message: "\(context.descriptor.fullyQualifiedMethod) is not served here"
       )
     }
-    guard let secret = request.metadata.firstString(Self.apiKeyHeader) else {
-      throw self.failed(
-        peer,
+    let grant = try await self.grant(request.metadata, peer: peer, domain: scope?.domain)
+    if isIdentity, grant.session == nil {
+      throw RPCError(
         code: .unauthenticated,
-        message: "\(Self.apiKeyHeader): an API key is required"
+        message: "authorization: a staff session is required (an API key is no person)"
       )
-    }
-    let digest = ApiKeyDigest(secret: secret)
-    guard
-      let grant = try await mappingStoreErrors({
-        try await self.grants.grant(digest) {
-          try await ApiKeyStore.grant(self.pool, digest: digest)
-        }
-      })
-    else {
-      throw self.failed(peer, code: .unauthenticated, message: "\(Self.apiKeyHeader): unknown key")
     }
     guard !grant.revoked else {
       throw self.failed(
@@ -131,30 +128,33 @@ struct GatewayAccessInterceptor: ServerInterceptor {
     if let claimed = request.metadata.firstString(MetadataKeys.tenant), claimed != grant.tenant {
       throw self.refused(
         grant,
-        "\(MetadataKeys.tenant): this key belongs to another tenant than \(quoted(claimed))"
+        "\(MetadataKeys.tenant): this \(grant.noun) belongs to another tenant than \(quoted(claimed))"
       )
     }
     if let scope, !scope.allowed(by: grant.scopes) {
-      throw self.refused(grant, "the key lacks the scope \(scope.required)")
+      throw self.refused(grant, "the \(grant.holder) lacks the scope \(scope.required)")
+    }
+    if isUsers, !grant.scopes.contains(StaffRole.adminScope) {
+      throw self.refused(grant, "the \(grant.holder) lacks the scope \(StaffRole.adminScope)")
     }
     if let origin = request.metadata.firstString(Self.originHeader),
       !grant.allowedOrigins.contains(origin)
     {
       throw self.refused(
         grant,
-        "origin: \(quoted(origin)) is not among this key's allowed origins"
+        "origin: \(quoted(origin)) is not among this \(grant.noun)'s allowed origins"
       )
     }
     if isWebhooks, !WebhookScope.allowed(context.descriptor, by: grant.scopes) {
       throw self.refused(
         grant,
-        "the key lacks the scope \(WebhookScope.required(context.descriptor))"
+        "the \(grant.holder) lacks the scope \(WebhookScope.required(context.descriptor))"
       )
     }
     let bucket = self.limiter.taking(grant.keyID, rate: grant.ratePerSecond, burst: grant.burst)
     if let wait = bucket.wait {
       throw Self.exhausted(
-        "rate limit of key \(grant.keyID) reached; retry later",
+        "rate limit of \(grant.noun) \(grant.keyID) reached; retry later",
         wait: wait,
         limit: grant.burst
       )
@@ -181,13 +181,15 @@ struct GatewayAccessInterceptor: ServerInterceptor {
         context: context,
         next: { request, context in
           try await GrantedScopes.$current.withValue(grant.scopes) {
-            try await RequestContext.binding(
-              tenant: tenant,
-              caller: Caller(id: grant.keyID, scopes: grant.scopes),
-              request: request,
-              context: context,
-              next
-            )
+            try await IdentityCall.$session.withValue(grant.session) {
+              try await RequestContext.binding(
+                tenant: tenant,
+                caller: Caller(id: grant.keyID, scopes: grant.scopes),
+                request: request,
+                context: context,
+                next
+              )
+            }
           }
         }
       ) { code, _ in
@@ -266,7 +268,7 @@ struct GatewayAccessInterceptor: ServerInterceptor {
   }
 
   /// A failed authentication: counted against the caller's address, then thrown.
-  private func failed(_ peer: String, code: RPCError.Code, message: String) -> RPCError {
+  func failed(_ peer: String, code: RPCError.Code, message: String) -> RPCError {
     let bucket = self.failures.taking(peer, rate: Self.failureRate, burst: Self.failureBurst)
     return RPCError(
       code: code,

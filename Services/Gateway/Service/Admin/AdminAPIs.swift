@@ -7,14 +7,27 @@ import GRPCCore
 struct TenantsAPI: Erp_Gateway_V1_Tenants.SimpleServiceProtocol {
   let pool: ConnectionPool
   let peers: PeerClients
+  var identity = IdentitySettings()
 
+  /// With `admin_email`, also invites the tenant's first admin (``FirstAdmin``).
   func createTenant(
     request: Erp_Gateway_V1_CreateTenantRequest,
     context: ServerContext
   ) async throws
     -> Erp_Gateway_V1_Tenant
   {
-    try await mappingStoreErrors { try await TenantRegistry.create(self.pool, self.peers, request) }
+    if !request.adminEmail.isEmpty {
+      _ = try StaffText.email(request.adminEmail, field: "admin_email")
+    }
+    var tenant = try await mappingStoreErrors {
+      try await TenantRegistry.create(self.pool, self.peers, request)
+    }
+    if !request.adminEmail.isEmpty, tenant.status == .active,
+      let invitation = try await FirstAdmin.invite(self.pool, request, settings: self.identity)
+    {
+      tenant.adminInvitation = invitation
+    }
+    return tenant
   }
 
   func listTenants(

@@ -11,7 +11,7 @@ enum ApiKeyStore {
   /// the webhooks' (``WebhookScope``) and the special scopes handlers check themselves
   /// (``Caller/specialScopes``).
   static let scopes = Set(ERPDomain.allCases.flatMap { [$0.readScope, $0.writeScope] })
-    .union(WebhookScope.all).union(Caller.specialScopes)
+    .union(WebhookScope.all).union(Caller.specialScopes).union([StaffRole.adminScope])
 
   static func issue(
     _ pool: ConnectionPool,
@@ -109,6 +109,12 @@ enum ApiKeyStore {
     var burst: Int
     /// Web origins whose pages may call with the key (CORS, the JSON door).
     var allowedOrigins: Set<String> = []
+    /// The staff session this grant is made from, if it is one (``StaffSessions``).
+    var session: IdentityCall.Session? = nil
+
+    /// What the credential is called in an answer, and who holds its scopes.
+    var noun: String { self.session == nil ? "key" : "session" }
+    var holder: String { self.session == nil ? "key" : "user" }
   }
 
   static func grant(_ pool: ConnectionPool, digest: ApiKeyDigest) async throws -> Grant? {

@@ -4,7 +4,8 @@ import HTTPTypes
 import NIOCore
 
 /// The HTTP headers of a JSON call as the metadata the gateway's interceptors read, the way the
-/// ERPT door receives them: `Authorization: Bearer <key>` becomes `x-erp-api-key`, `x-erp-tenant`,
+/// ERPT door receives them: `Authorization: Bearer <key>` becomes `x-erp-api-key` (a staff
+/// session's `Bearer erps_…` stays `authorization`), `x-erp-tenant`,
 /// `x-erp-request-id` and `x-erp-operator-token` pass as they are, a browser's `Origin` as
 /// `origin`, and the caller's address as `x-erp-forwarded-for` (which the access control trusts
 /// only from an in-process door). `Connect-Timeout-Ms` becomes the call's deadline. Nothing else
@@ -27,12 +28,18 @@ enum ConnectHeaders {
     if let authorization = try Self.value(headers, "authorization") {
       let parts = authorization.split(separator: " ", maxSplits: 1)
       guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-        throw ConnectError(.unauthenticated, "authorization: expected Bearer <api key>")
+        throw ConnectError(
+          .unauthenticated,
+          "authorization: expected Bearer <api key or session token>"
+        )
       }
-      metadata.replaceOrAddString(
-        String(parts[1]).trimmingSpaces,
-        forKey: GatewayAccessInterceptor.apiKeyHeader
-      )
+      let token = String(parts[1]).trimmingSpaces
+      // A staff session's token goes on as the ERPT door receives it; anything else is a key.
+      if token.hasPrefix(StaffSecret.sessionPrefix) {
+        metadata.replaceOrAddString("Bearer \(token)", forKey: "authorization")
+      } else {
+        metadata.replaceOrAddString(token, forKey: GatewayAccessInterceptor.apiKeyHeader)
+      }
     }
     if let origin = try Self.value(headers, "origin") {
       metadata.addString(origin, forKey: GatewayAccessInterceptor.originHeader)

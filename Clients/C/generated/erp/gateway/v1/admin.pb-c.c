@@ -592,7 +592,7 @@ void   erp__gateway__v1__revoke_key_request__free_unpacked
   assert(message->base.descriptor == &erp__gateway__v1__revoke_key_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor erp__gateway__v1__tenant__field_descriptors[4] =
+static const ProtobufCFieldDescriptor erp__gateway__v1__tenant__field_descriptors[5] =
 {
   {
     "tenant_id",
@@ -642,8 +642,21 @@ static const ProtobufCFieldDescriptor erp__gateway__v1__tenant__field_descriptor
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "admin_invitation",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Gateway__V1__Tenant, admin_invitation),
+    &erp__gateway__v1__invitation__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned erp__gateway__v1__tenant__field_indices_by_name[] = {
+  4,   /* field[4] = admin_invitation */
   1,   /* field[1] = display_name */
   3,   /* field[3] = provisioned_services */
   2,   /* field[2] = status */
@@ -652,7 +665,7 @@ static const unsigned erp__gateway__v1__tenant__field_indices_by_name[] = {
 static const ProtobufCIntRange erp__gateway__v1__tenant__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor erp__gateway__v1__tenant__descriptor =
 {
@@ -662,14 +675,14 @@ const ProtobufCMessageDescriptor erp__gateway__v1__tenant__descriptor =
   "Erp__Gateway__V1__Tenant",
   "erp.gateway.v1",
   sizeof(Erp__Gateway__V1__Tenant),
-  4,
+  5,
   erp__gateway__v1__tenant__field_descriptors,
   erp__gateway__v1__tenant__field_indices_by_name,
   1,  erp__gateway__v1__tenant__number_ranges,
   (ProtobufCMessageInit) erp__gateway__v1__tenant__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor erp__gateway__v1__create_tenant_request__field_descriptors[2] =
+static const ProtobufCFieldDescriptor erp__gateway__v1__create_tenant_request__field_descriptors[4] =
 {
   {
     "tenant_id",
@@ -695,15 +708,41 @@ static const ProtobufCFieldDescriptor erp__gateway__v1__create_tenant_request__f
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "admin_email",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Gateway__V1__CreateTenantRequest, admin_email),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "admin_display_name",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Gateway__V1__CreateTenantRequest, admin_display_name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned erp__gateway__v1__create_tenant_request__field_indices_by_name[] = {
+  3,   /* field[3] = admin_display_name */
+  2,   /* field[2] = admin_email */
   1,   /* field[1] = display_name */
   0,   /* field[0] = tenant_id */
 };
 static const ProtobufCIntRange erp__gateway__v1__create_tenant_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor erp__gateway__v1__create_tenant_request__descriptor =
 {
@@ -713,7 +752,7 @@ const ProtobufCMessageDescriptor erp__gateway__v1__create_tenant_request__descri
   "Erp__Gateway__V1__CreateTenantRequest",
   "erp.gateway.v1",
   sizeof(Erp__Gateway__V1__CreateTenantRequest),
-  2,
+  4,
   erp__gateway__v1__create_tenant_request__field_descriptors,
   erp__gateway__v1__create_tenant_request__field_indices_by_name,
   1,  erp__gateway__v1__create_tenant_request__number_ranges,
