@@ -10,6 +10,7 @@ struct Erpctl: AsyncParsableCommand {
     subcommands: [
       TenantsCommand.self, KeysCommand.self, CustomersCommand.self, OrdersCommand.self,
       Customer360Command.self, DashboardCommand.self, SmokeCommand.self, WebhooksCommand.self,
+      AuditCommand.self,
     ]
   )
 }

@@ -6,7 +6,7 @@ public import ERPStore
 public enum GatewaySchema {
   public static let schema = OwnSchema(
     name: "gateway",
-    migrations: [registry, WebhookSchema.tables, allowedOrigins]
+    migrations: [registry, WebhookSchema.tables, allowedOrigins, AuditLog.trail]
   )
 
   /// The web origins each key may be used from (CORS at the JSON door); none for older keys.

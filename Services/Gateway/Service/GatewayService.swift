@@ -65,7 +65,7 @@ public enum GatewayService {
   ) -> [any RegistrableRPCService] {
     [
       TenantsAPI(pool: pool, peers: peers), ApiKeysAPI(pool: pool), ViewsAPI(peers: peers),
-      Forwarding(peers: peers),
+      AuditAPI(pool: pool, peers: peers), Forwarding(peers: peers),
     ]
   }
 

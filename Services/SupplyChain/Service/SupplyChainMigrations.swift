@@ -6,6 +6,7 @@ public enum SupplyChainMigrations {
   public static let all: [Migration] =
     [catalog, stockLedger, purchasing, shipping, returns, requestLog]
     + Outbox.migrations(version: 7) + [foreignCurrencyReceipts]
+    + [RecordHistory.migration(version: 10)]
 
   /// Items, suppliers, warehouses, reorder rules; `setting` caches the books' base currency
   /// (read once from finance: stock is valued in it).

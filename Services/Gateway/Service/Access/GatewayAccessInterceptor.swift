@@ -74,7 +74,8 @@ struct GatewayAccessInterceptor: ServerInterceptor {
     }
     let isView = service == "erp.gateway.v1.Views"
     let isWebhooks = service == WebhookScope.service
-    if service.hasPrefix("erp.gateway.v1.") && !isView && !isWebhooks {
+    let isAudit = service == AuditScope.service
+    if service.hasPrefix("erp.gateway.v1.") && !isView && !isWebhooks && !isAudit {
       guard !self.operatorToken.isEmpty,
         let presented = request.metadata.firstString(Self.operatorHeader),
         SecretComparison.equal(presented, self.operatorToken)
@@ -88,7 +89,7 @@ struct GatewayAccessInterceptor: ServerInterceptor {
       return try await next(request, context)
     }
     let scope = MethodScope(context.descriptor)
-    guard scope != nil || isView || isWebhooks else {
+    guard scope != nil || isView || isWebhooks || isAudit else {
       throw RPCError(
         code: .unimplemented,
         message: "\(context.descriptor.fullyQualifiedMethod) is not served here"
@@ -155,6 +156,11 @@ struct GatewayAccessInterceptor: ServerInterceptor {
         message: "the key lacks the scope \(WebhookScope.required(context.descriptor))"
       )
     }
+    if isAudit, let required = AuditScope.required(context.descriptor),
+      !grant.scopes.contains(required)
+    {
+      throw RPCError(code: .permissionDenied, message: "the key lacks the scope \(required)")
+    }
     let bucket = self.limiter.taking(grant.keyID, rate: grant.ratePerSecond, burst: grant.burst)
     if let wait = bucket.wait {
       throw Self.exhausted(
@@ -179,30 +185,41 @@ struct GatewayAccessInterceptor: ServerInterceptor {
     if let origin = request.metadata.firstString(Self.originHeader) {
       limits.addString(origin, forKey: Self.allowedOriginHeader)
     }
+    let caller = Caller(id: grant.keyID, scopes: grant.scopes)
+    let capture = AuditCapture()
+    let audited = AuditedRecord.byMethod[method] ?? AuditedRecord()
+    let metadataRequestID = request.metadata.firstString(MetadataKeys.requestID)
+    let readOnly = scope?.readOnly ?? AuditScope.readOnly(context.descriptor)
     do {
       var response = try await CallOutcome.observe(
-        request: request,
+        request: capture.watching(request),
         context: context,
         next: { request, context in
           try await GrantedScopes.$current.withValue(grant.scopes) {
-            try await RequestContext.binding(
-              tenant: tenant,
-              caller: Caller(id: grant.keyID, scopes: grant.scopes),
-              request: request,
-              context: context,
-              next
+            capture.watching(
+              try await RequestContext.binding(
+                tenant: tenant,
+                caller: caller,
+                request: request,
+                context: context,
+                next
+              )
             )
           }
         }
       ) { code, _ in
         audit.record(
           AuditLog.Row(
-            keyID: grant.keyID,
+            keyID: caller.id,
             tenant: grant.tenant,
             method: method,
             code: code.map { "\($0)" } ?? "OK",
             milliseconds: Self.milliseconds(started.duration(to: .now)),
-            at: at
+            at: at,
+            recordID: audited.recordID(request: capture.request, answer: capture.answer),
+            requestID: audited.requestID(request: capture.request, metadata: metadataRequestID),
+            sourceAddress: peer,
+            readOnly: readOnly
           )
         )
       }
