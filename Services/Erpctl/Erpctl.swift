@@ -11,6 +11,7 @@ struct Erpctl: AsyncParsableCommand {
       TenantsCommand.self, KeysCommand.self, CustomersCommand.self, OrdersCommand.self,
       Customer360Command.self, DashboardCommand.self, SmokeCommand.self, WebhooksCommand.self,
       UsersCommand.self,
+      AuditCommand.self,
     ]
   )
 }

@@ -320,6 +320,12 @@ public enum ERPCatalog {
   /// What every domain serves besides its own services (erp.common.v1).
   public static let shared: [Service] = [
     ERPCatalog.Service(
+      Erp_Common_V1_RecordHistory.descriptor,
+      methods: [
+        .init(Erp_Common_V1_RecordHistory.Method.ListHistory.descriptor, readOnly: true),
+      ]
+    ),
+    ERPCatalog.Service(
       Erp_Common_V1_TenantAdmin.descriptor,
       methods: [
         .init(Erp_Common_V1_TenantAdmin.Method.Provision.descriptor, readOnly: false),
@@ -378,6 +384,13 @@ public enum ERPCatalog {
         .init(Erp_Gateway_V1_ApiKeys.Method.IssueKey.descriptor, readOnly: false),
         .init(Erp_Gateway_V1_ApiKeys.Method.ListKeys.descriptor, readOnly: true),
         .init(Erp_Gateway_V1_ApiKeys.Method.RevokeKey.descriptor, readOnly: false),
+      ]
+    ),
+    ERPCatalog.Service(
+      Erp_Gateway_V1_Audit.descriptor,
+      methods: [
+        .init(Erp_Gateway_V1_Audit.Method.History.descriptor, readOnly: true),
+        .init(Erp_Gateway_V1_Audit.Method.SearchAudit.descriptor, readOnly: true),
       ]
     ),
     ERPCatalog.Service(
@@ -521,6 +534,9 @@ extension ERPServiceConnection {
     .init(wrapping: self.grpc)
   }
   public var apiKeys: Erp_Gateway_V1_ApiKeys.Client<Transport> {
+    .init(wrapping: self.grpc)
+  }
+  public var audit: Erp_Gateway_V1_Audit.Client<Transport> {
     .init(wrapping: self.grpc)
   }
   public var views: Erp_Gateway_V1_Views.Client<Transport> {

@@ -12,6 +12,8 @@ public enum RequestContext {
   @TaskLocal public static var deadline: ContinuousClock.Instant?
   /// Who the call is made for (``Caller``), when someone is named.
   @TaskLocal public static var caller: Caller?
+  /// The method being handled (`erp.sales.v1.Orders/ConfirmOrder`), for the record history.
+  @TaskLocal public static var method: String?
 
   /// The tenant of the current call; a handler of a tenant-scoped service can rely on it, since
   /// the tenant interceptor refuses calls without one.
@@ -43,13 +45,16 @@ extension RequestContext {
     let deadline = request.metadata.firstString(MetadataKeys.timeout)
       .flatMap(GRPCTimeout.parse).map { ContinuousClock.now + $0 }
     let caller = caller ?? Caller(metadata: request.metadata)
+    let method = context.descriptor.fullyQualifiedMethod
     @Sendable func bound<T>(_ body: () async throws -> T) async throws -> T {
       try await Self.$tenant.withValue(tenant) {
         try await Self.$caller.withValue(caller) {
-          try await Self.$requestID.withValue(requestID) {
-            try await Self.$deadline.withValue(deadline) {
-              // The same deadline bounds the call's SQL (`statement_timeout`).
-              try await StatementDeadline.$current.withValue(deadline) { try await body() }
+          try await Self.$method.withValue(method) {
+            try await Self.$requestID.withValue(requestID) {
+              try await Self.$deadline.withValue(deadline) {
+                // The same deadline bounds the call's SQL (`statement_timeout`).
+                try await StatementDeadline.$current.withValue(deadline) { try await body() }
+              }
             }
           }
         }

@@ -15,7 +15,7 @@ public enum CustomersMigrations {
   public static let all: [Migration] =
     [
       directory, relationship, pipeline, importing, phoneSearch, merging, requestLog,
-    ] + Outbox.migrations(version: 8)
+    ] + Outbox.migrations(version: 8) + [RecordHistory.migration(version: 11)]
 
   /// Customers and how to reach them. `search_name` holds the name as search compares it (see
   /// `SearchKey`): trigram-indexed for fuzzy and infix matches, and the order of lists.

@@ -8,7 +8,7 @@ public enum FinanceMigrations {
     [
       chartOfAccounts, ledger, billing, lineDateIndex, requestLog, menaBooks, banking,
       foreignCurrency, partyTerms,
-    ] + Outbox.migrations(version: 10)
+    ] + Outbox.migrations(version: 10) + [RecordHistory.migration(version: 12)]
 
   /// The chart of accounts, with the default chart every tenant starts from. `role` marks the
   /// accounts other services post to by meaning (receivables, VAT payable…), so a tenant may

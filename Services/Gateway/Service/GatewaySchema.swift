@@ -7,7 +7,7 @@ public enum GatewaySchema {
   public static let schema = OwnSchema(
     name: "gateway",
     migrations: [
-      registry, WebhookSchema.tables, allowedOrigins, IdentitySchema.tables,
+      registry, WebhookSchema.tables, allowedOrigins, IdentitySchema.tables, AuditLog.trail,
       WebhookRetention.indexes,
     ]
   )

@@ -78,8 +78,7 @@ public enum GatewayService {
   ) -> [any RegistrableRPCService] {
     [
       TenantsAPI(pool: pool, peers: peers, identity: identity), ApiKeysAPI(pool: pool),
-      ViewsAPI(peers: peers),
-      Forwarding(peers: peers),
+      ViewsAPI(peers: peers), AuditAPI(pool: pool, peers: peers), Forwarding(peers: peers),
     ]
   }
 

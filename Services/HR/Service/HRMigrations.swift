@@ -14,6 +14,7 @@ public enum HRMigrations {
 
   public static let all: [Migration] =
     [organisation, workforce, payroll, requestLog] + Outbox.migrations(version: 5) + [gosiAndWps]
+    + [RecordHistory.migration(version: 8)]
 
   static let organisation = Migration(
     version: 1,

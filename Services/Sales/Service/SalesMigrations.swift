@@ -5,6 +5,7 @@ import ERPStore
 public enum SalesMigrations {
   public static let all: [Migration] =
     [orders, requestLog] + Outbox.migrations(version: 3) + [creditControl]
+    + [RecordHistory.migration(version: 7)]
 
   /// Settings, price lists, quotations and orders with their lines, and the cross-service
   /// steps an order takes (shipments and returns requested of the supply chain, invoices and

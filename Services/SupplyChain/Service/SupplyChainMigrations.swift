@@ -5,7 +5,8 @@ import ERPStore
 public enum SupplyChainMigrations {
   public static let all: [Migration] =
     [catalog, stockLedger, purchasing, shipping, returns, requestLog]
-    + Outbox.migrations(version: 7) + [foreignCurrencyReceipts, reorderCrossings]
+    + Outbox.migrations(version: 7) + [foreignCurrencyReceipts]
+    + [RecordHistory.migration(version: 10), reorderCrossings]
 
   /// Items, suppliers, warehouses, reorder rules; `setting` caches the books' base currency
   /// (read once from finance: stock is valued in it).

@@ -77,7 +77,7 @@ public final class ServiceRunner: Sendable {
     self.background = parts.background
     let registered: [any RegistrableRPCService] =
       [TenantAdminService(service: definition.name, pool: pool, migrations: definition.migrations)]
-      + parts.services
+      + RecordHistoryService.served(by: definition, pool: pool) + parts.services
     let health = ServiceHealth(
       services: ServiceHealth.names(of: registered).union([HealthService.name])
     )

@@ -131,6 +131,15 @@ enum CustomerStore {
         )[0].decode("id", as: Int64.self)
         try await Self.writeContactPoints(session, id: id, checked)
         let customer = try await Self.read(session, id: id)
+        try await RecordHistory.append(
+          in: session,
+          .created,
+          type: "customer",
+          id: customer.id,
+          before: nil,
+          after: customer,
+          requestID: request.requestID
+        )
         try await PartnerEvents.queue(
           session,
           .customerCreated,
@@ -194,6 +203,7 @@ enum CustomerStore {
     do {
       return try await pool.withTenant(tenant) { session in
         let id = try await Self.id(session, number: request.customer.id, field: "customer.id")
+        let before = try await Self.read(session, id: id)
         try await session.query(
           """
           UPDATE customer SET kind = $2, name = $3, search_name = $4, tax_number = $5,
@@ -207,6 +217,14 @@ enum CustomerStore {
         )
         try await Self.writeContactPoints(session, id: id, checked)
         let customer = try await Self.read(session, id: id)
+        try await RecordHistory.append(
+          in: session,
+          .updated,
+          type: "customer",
+          id: customer.id,
+          before: before,
+          after: customer
+        )
         // Each update is a fact of its own (updates carry no request id).
         try await PartnerEvents.queue(
           session,
@@ -230,8 +248,18 @@ enum CustomerStore {
   {
     try await pool.withTenant(tenant) { session in
       let id = try await Self.id(session, number: number, field: "id")
+      let before = try await Self.read(session, id: id)
       try await session.query("UPDATE customer SET archived = true WHERE id = $1", [id])
-      return try await Self.read(session, id: id)
+      let archived = try await Self.read(session, id: id)
+      try await RecordHistory.append(
+        in: session,
+        .statusChanged,
+        type: "customer",
+        id: number,
+        before: before,
+        after: archived
+      )
+      return archived
     }
   }
 

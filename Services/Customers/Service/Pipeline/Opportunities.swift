@@ -171,7 +171,17 @@ enum Opportunities {
         "INSERT INTO opportunity_stage_change (opportunity_id, from_stage, to_stage) VALUES ($1, NULL, $2)",
         [id, stageCode]
       )
-      return try await Self.read(session, id: id)
+      let created = try await Self.read(session, id: id)
+      try await RecordHistory.append(
+        in: session,
+        .created,
+        type: "opportunity",
+        id: created.id,
+        before: nil,
+        after: created,
+        requestID: request.requestID
+      )
+      return created
     }
   }
 
@@ -215,6 +225,7 @@ enum Opportunities {
       guard !closing || !request.reason.trimmingCharacters(in: .whitespaces).isEmpty else {
         throw ContactPoints.invalid("reason", "required when an opportunity is won or lost")
       }
+      let before = try await Self.read(session, id: id)
       try await session.pipeline([
         PostgresStatement(
           "UPDATE opportunity SET stage = $2, close_reason = $3 WHERE id = $1",
@@ -229,6 +240,14 @@ enum Opportunities {
         ),
       ])
       let moved = try await Self.read(session, id: id)
+      try await RecordHistory.append(
+        in: session,
+        .statusChanged,
+        type: "opportunity",
+        id: moved.id,
+        before: before,
+        after: moved
+      )
       let key = "opportunity:\(request.id):\(request.stage)"
       try await PartnerEvents.queue(session, .opportunityStageChanged, key: key, data: moved)
       if closing {

@@ -450,6 +450,24 @@ enum InvoiceIssuing {
       )
     }
     try await session.pipeline(statements)
+    try await RecordHistory.append(
+      in: session,
+      .created,
+      type: "invoice",
+      id: number,
+      changes: FieldChanges(
+        before: [:],
+        after: [
+          "direction": FieldChanges.json(document.direction),
+          "is_credit_note": String(document.isCreditNote),
+          "party_id": FieldChanges.json(document.partyID),
+          "party_name": FieldChanges.json(document.partyName),
+          "currency_code": FieldChanges.json(document.currency.code),
+          "total_minor": String(total), "status": FieldChanges.json("issued"),
+        ]
+      ),
+      requestID: document.requestID
+    )
     return id
   }
 }

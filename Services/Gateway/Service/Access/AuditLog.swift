@@ -4,7 +4,8 @@ import Logging
 import NIOConcurrencyHelpers
 import ServiceLifecycle
 
-/// The gateway's audit log of partner calls, which never loses a row: each call's row goes into
+/// The gateway's audit trail of partner calls (who, when, method, record, outcome, request id,
+/// address; the table refuses edits, see ``trail``), which never loses a row: each call's row goes into
 /// a bounded queue in memory, and one flusher writes the queue in batches (one INSERT per batch),
 /// retrying with exponential back-off while the database is away. A row leaves the queue only
 /// once its INSERT committed. When the queue is full (a long outage), new partner calls are
@@ -16,12 +17,19 @@ import ServiceLifecycle
 /// whose COMMIT was lost with the connection is written again.
 final class AuditLog: Service, Sendable {
   struct Row: Sendable {
+    /// Who called: the key's id, or `user:<id>` for a signed-in user (``Caller/id``).
     var keyID: String
     var tenant: String
     var method: String
     var code: String
     var milliseconds: Int
     var at: Date
+    /// The record the call touched (``AuditedRecord``), or empty.
+    var recordID: String = ""
+    var requestID: String = ""
+    /// The caller's address without its port (``PeerAddress``).
+    var sourceAddress: String = ""
+    var readOnly: Bool = false
   }
 
   private struct State {
@@ -124,14 +132,18 @@ final class AuditLog: Service, Sendable {
     try await self.pool.withSession { session in
       try await session.query(
         """
-        INSERT INTO gateway.audit (key_id, tenant_id, method, code, milliseconds, at)
-        SELECT k, t, m, c, ms, to_timestamp(e)
-        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::float8[])
-          AS u(k, t, m, c, ms, e)
+        INSERT INTO gateway.audit (key_id, tenant_id, method, code, milliseconds, at, record_id,
+          request_id, source_address, read_only)
+        SELECT k, t, m, c, ms, to_timestamp(e), r, q, s, ro
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::float8[],
+          $7::text[], $8::text[], $9::text[], $10::bool[])
+          AS u(k, t, m, c, ms, e, r, q, s, ro)
         """,
         [
           rows.map(\.keyID), rows.map(\.tenant), rows.map(\.method), rows.map(\.code),
           rows.map { String($0.milliseconds) }, rows.map { String($0.at.timeIntervalSince1970) },
+          rows.map(\.recordID), rows.map(\.requestID), rows.map(\.sourceAddress),
+          rows.map { $0.readOnly ? "true" : "false" },
         ]
       )
     }

@@ -78,10 +78,13 @@ struct GatewayAccessInterceptor: ServerInterceptor {
     let isWebhooks = service == WebhookScope.service
     let isUsers = service == IdentityScope.usersService
     let isIdentity = service == IdentityScope.identityService
+    let isAudit = service == AuditScope.service
     if isIdentity, IdentityScope.open.contains(context.descriptor.method) {
       return try await self.openIdentityCall(request, context, peer: peer, next)
     }
-    if service.hasPrefix("erp.gateway.v1.") && !isView && !isWebhooks && !isUsers && !isIdentity {
+    if service.hasPrefix("erp.gateway.v1.") && !isView && !isWebhooks && !isUsers && !isIdentity
+      && !isAudit
+    {
       guard !self.operatorToken.isEmpty,
         let presented = request.metadata.firstString(Self.operatorHeader),
         SecretComparison.equal(presented, self.operatorToken)
@@ -95,7 +98,7 @@ struct GatewayAccessInterceptor: ServerInterceptor {
       return try await next(request, context)
     }
     let scope = MethodScope(context.descriptor)
-    guard scope != nil || isView || isWebhooks || isUsers || isIdentity else {
+    guard scope != nil || isView || isWebhooks || isUsers || isIdentity || isAudit else {
       throw RPCError(
         code: .unimplemented,
         message: "\(context.descriptor.fullyQualifiedMethod) is not served here"
@@ -151,6 +154,11 @@ struct GatewayAccessInterceptor: ServerInterceptor {
         "the \(grant.holder) lacks the scope \(WebhookScope.required(context.descriptor))"
       )
     }
+    if isAudit, let required = AuditScope.required(context.descriptor),
+      !grant.scopes.contains(required)
+    {
+      throw self.refused(grant, "the \(grant.holder) lacks the scope \(required)")
+    }
     let bucket = self.limiter.taking(grant.keyID, rate: grant.ratePerSecond, burst: grant.burst)
     if let wait = bucket.wait {
       throw Self.exhausted(
@@ -175,19 +183,26 @@ struct GatewayAccessInterceptor: ServerInterceptor {
     if let origin = request.metadata.firstString(Self.originHeader) {
       limits.addString(origin, forKey: Self.allowedOriginHeader)
     }
+    let caller = Caller(id: grant.keyID, scopes: grant.scopes)
+    let capture = AuditCapture()
+    let audited = AuditedRecord.byMethod[method] ?? AuditedRecord()
+    let metadataRequestID = request.metadata.firstString(MetadataKeys.requestID)
+    let readOnly = scope?.readOnly ?? AuditScope.readOnly(context.descriptor)
     do {
       var response = try await CallOutcome.observe(
-        request: request,
+        request: capture.watching(request),
         context: context,
         next: { request, context in
           try await GrantedScopes.$current.withValue(grant.scopes) {
             try await IdentityCall.$session.withValue(grant.session) {
-              try await RequestContext.binding(
-                tenant: tenant,
-                caller: Caller(id: grant.keyID, scopes: grant.scopes),
+              capture.watching(
+                try await RequestContext.binding(
+                  tenant: tenant,
+                  caller: caller,
                 request: request,
                 context: context,
                 next
+              )
               )
             }
           }
@@ -195,12 +210,16 @@ struct GatewayAccessInterceptor: ServerInterceptor {
       ) { code, _ in
         audit.record(
           AuditLog.Row(
-            keyID: grant.keyID,
+            keyID: caller.id,
             tenant: grant.tenant,
             method: method,
             code: code.map { "\($0)" } ?? "OK",
             milliseconds: Self.milliseconds(started.duration(to: .now)),
-            at: at
+            at: at,
+            recordID: audited.recordID(request: capture.request, answer: capture.answer),
+            requestID: audited.requestID(request: capture.request, metadata: metadataRequestID),
+            sourceAddress: peer,
+            readOnly: readOnly
           )
         )
       }

@@ -11,7 +11,8 @@ enum ApiKeyStore {
   /// the webhooks' (``WebhookScope``) and the special scopes handlers check themselves
   /// (``Caller/specialScopes``).
   static let scopes = Set(ERPDomain.allCases.flatMap { [$0.readScope, $0.writeScope] })
-    .union(WebhookScope.all).union(Caller.specialScopes).union([StaffRole.adminScope])
+    .union(WebhookScope.all).union(Caller.specialScopes)
+    .union([StaffRole.adminScope, AuditScope.admin])
 
   static func issue(
     _ pool: ConnectionPool,

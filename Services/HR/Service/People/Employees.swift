@@ -130,7 +130,17 @@ enum Employees {
             personID, routingCode,
           ]
         )
-        return try Self.employee(rows[0])
+        let hired = try Self.employee(rows[0])
+        try await RecordHistory.append(
+          in: session,
+          .created,
+          type: "employee",
+          id: hired.id,
+          before: nil,
+          after: hired,
+          requestID: requestID
+        )
+        return hired
       } catch let error as PostgresError
         where error.sqlState == "23505" && error.constraint == "employee_identity_key"
       {
@@ -185,6 +195,10 @@ enum Employees {
   ) async throws -> Erp_Hr_V1_Employee {
     let lastDay = try CalendarDate(request.lastDay, field: "last_day")
     return try await pool.withTenant(tenant) { session in
+      let before = try await session.query(
+        "SELECT \(Self.columns) FROM \(Self.source) WHERE e.number = $1 FOR UPDATE OF e",
+        [request.id]
+      ).first.map(Self.employee)
       let rows = try await session.query(
         "UPDATE employee SET termination_date = $2 WHERE number = $1 AND hire_date <= $2 "
           + "RETURNING id",
@@ -194,12 +208,21 @@ enum Employees {
         _ = try await HRValues.employeeID(session, request.id, field: "id")
         throw HRValues.invalid("last_day", "before the hire date")
       }
-      return try Self.employee(
+      let terminated = try Self.employee(
         try await session.query(
           "SELECT \(Self.columns) FROM \(Self.source) WHERE e.number = $1",
           [request.id]
         )[0]
       )
+      try await RecordHistory.append(
+        in: session,
+        .statusChanged,
+        type: "employee",
+        id: terminated.id,
+        before: before,
+        after: terminated
+      )
+      return terminated
     }
   }
 

@@ -82,6 +82,18 @@ struct OrderStore: Sendable {
     }
     try await self.session.query("UPDATE sales_order SET \(assignments) WHERE id = $1", parameters)
     self.metrics?.entered(state)
+    if state.status != order.status {
+      try await RecordHistory.append(
+        in: self.session,
+        .statusChanged,
+        type: "order",
+        id: order.number,
+        changes: FieldChanges(
+          before: ["status": FieldChanges.json(order.status.rawValue)],
+          after: ["status": FieldChanges.json(state.status.rawValue)]
+        )
+      )
+    }
   }
 
   /// The order's lines: number, SKU and quantity, in order.
@@ -282,7 +294,23 @@ struct OrderStore: Sendable {
       }
     )
     self.metrics?.entered(OrderState(status))
-    return try created[0].decode("number", as: String.self)
+    let number = try created[0].decode("number", as: String.self)
+    try await RecordHistory.append(
+      in: self.session,
+      .created,
+      type: "order",
+      id: number,
+      changes: FieldChanges(
+        before: [:],
+        after: [
+          "customer_id": FieldChanges.json(order.customerID),
+          "currency_code": FieldChanges.json(order.currency),
+          "status": FieldChanges.json(status.rawValue), "lines": String(lines.count),
+        ]
+      ),
+      requestID: order.requestID
+    )
+    return number
   }
 
   /// A quotation's id, status and the order made from it, its row locked; nil if none.

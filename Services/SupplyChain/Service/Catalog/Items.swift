@@ -118,7 +118,17 @@ enum Items {
           """,
           fields.parameters + [requestID]
         )
-        return try Self.item(rows[0])
+        let created = try Self.item(rows[0])
+        try await RecordHistory.append(
+          in: session,
+          .created,
+          type: "item",
+          id: created.sku,
+          before: nil,
+          after: created,
+          requestID: requestID
+        )
+        return created
       }
     }
   }
@@ -136,6 +146,10 @@ enum Items {
           fields.supplierCode,
           field: "item.preferred_supplier_code"
         )
+        let before = try await session.query(
+          "SELECT \(Self.columns) FROM \(Self.source) WHERE i.sku = $1 FOR UPDATE OF i",
+          [fields.sku]
+        ).first.map(Self.item)
         let rows = try await session.query(
           """
           WITH i AS (
@@ -153,7 +167,16 @@ enum Items {
             message: "item.sku: no item with SKU \(quoted(fields.sku))"
           )
         }
-        return try Self.item(row)
+        let updated = try Self.item(row)
+        try await RecordHistory.append(
+          in: session,
+          .updated,
+          type: "item",
+          id: updated.sku,
+          before: before,
+          after: updated
+        )
+        return updated
       }
     }
   }
