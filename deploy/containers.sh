@@ -158,7 +158,7 @@ hygiene() {
     $(grep -o 'lib[^/]*\.so[.0-9]*$' <<< "$files" | tr '\n' ' ')
   [ -z "$others" ] || echo "  unexpected: $others"
   [ "$size" -lt "$size_limit" ] && [ "$user" = 10001 ] && [ -z "$others" ] \
-    && grep -q "$needs" <<< "$files" && ! grep -q libswift <<< "$files" \
+    && grep -q "$needs" <<< "$files" && ! grep -q -E 'libswift|libxml2|libicu' <<< "$files" \
     && grep -q 'ca-certificates.crt$' <<< "$files"
 }
 for service in "${services[@]}"; do
