@@ -3,9 +3,9 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 # Debian packages the build and the tests need (libpq and protobuf-c are the design's packages).
-DEBIAN_PACKAGES := libpq-dev postgresql protobuf-compiler libprotobuf-c-dev protobuf-c-compiler gcc python3 python3-venv pkg-config pgbouncer
+DEBIAN_PACKAGES := libpq-dev postgresql protobuf-compiler libprotobuf-c-dev protobuf-c-compiler gcc python3 python3-venv pkg-config pgbouncer openssl
 
-.PHONY: containers test check-layers deps build c-client deploy-check run fuzz fuzz-smoke fuzz-build bench-transport bench-store bench-finance bench-customers bench-supplychain bench-sales bench-gateway format protos check-protos
+.PHONY: containers test grpcio schemathesis check-layers deps build c-client deploy-check run fuzz fuzz-smoke fuzz-build bench-transport bench-store bench-finance bench-customers bench-supplychain bench-sales bench-gateway format protos check-protos
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
@@ -33,13 +33,36 @@ c-client: deps
 SHARED_TEST_MODULES := ERPMoneyTests ERPTransportTests ERPStoreTests ERPRuntimeTests
 TEST_MODULES := $(SHARED_TEST_MODULES) $(filter-out $(SHARED_TEST_MODULES) FaultTests, \
   $(sort $(notdir $(wildcard Tests/*Tests)))) FaultTests
-test: check-protos fuzz-smoke build c-client deploy-check check-layers
+test: check-protos fuzz-smoke build c-client grpcio schemathesis deploy-check check-layers
 	timeout --kill-after=30s 45m bash -c 'failed=""; for module in $(TEST_MODULES); do \
-	  echo "== $$module"; $(SWIFT) test --skip-build --filter "^$$module\." || failed="$$failed $$module"; \
+	  echo "== $$module"; serial=""; case " $(SERIAL_MODULES) " in *" $$module "*) serial=--no-parallel;; esac; \
+	  $(SWIFT) test --skip-build $$serial --filter "^$$module\." || failed="$$failed $$module"; \
 	done; \
 	echo "== through PgBouncer (transaction mode): $(PGBOUNCER_TESTS)"; \
 	ERP_TEST_PGBOUNCER=1 $(SWIFT) test --skip-build --filter "$(PGBOUNCER_TESTS)" || failed="$$failed pgbouncer"; \
 	if [ -n "$$failed" ]; then echo "failed:$$failed"; exit 1; fi'
+
+# Python's grpcio and grpcio-tools from PyPI in a virtualenv of their own (.build/grpcio), for
+# the stock-gRPC-client test (GatewayTests' GRPCOverHTTP2Tests), which fails without them.
+GRPCIO_PYTHON := .build/grpcio/bin/python3
+grpcio: deps
+	@$(GRPCIO_PYTHON) -c 'import grpc, grpc_tools' 2>/dev/null || { \
+	  python3 -m venv .build/grpcio && \
+	  .build/grpcio/bin/pip install --quiet --disable-pip-version-check grpcio grpcio-tools; }
+# schemathesis (PyPI), which GatewayTests runs against the JSON door's /openapi.json: pinned, in
+# a virtualenv of its own under .build (the test looks there, or at ERP_SCHEMATHESIS).
+SCHEMATHESIS_VERSION := 4.32.5
+SCHEMATHESIS_VENV := .build/schemathesis
+schemathesis: deps
+	@if ! $(SCHEMATHESIS_VENV)/bin/schemathesis --version 2>/dev/null | grep -q "$(SCHEMATHESIS_VERSION)"; then \
+	  echo "installing schemathesis $(SCHEMATHESIS_VERSION) into $(SCHEMATHESIS_VENV)"; \
+	  python3 -m venv $(SCHEMATHESIS_VENV) && \
+	  $(SCHEMATHESIS_VENV)/bin/pip install -q "schemathesis==$(SCHEMATHESIS_VERSION)"; \
+	fi
+
+# Modules whose tests run one at a time: GatewayTests starts a whole system per test (sixty of
+# them), and run at once on two cores their rate-limit and deadline checks lose their timing.
+SERIAL_MODULES := GatewayTests
 
 # The tenancy and finance tests once more with every connection through PgBouncer in transaction
 # mode in front of the test cluster (ERPTestSupport's TestPgBouncer), as large installs run.

@@ -30,8 +30,17 @@ let package = Package(
     .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
     // Traces over OTLP/HTTP (protobuf) only: the gRPC exporter's trait would build a second
     // HTTP/2 stack we do not use.
-    .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
+    .package(
+      url: "https://github.com/swift-otel/swift-otel.git",
+      from: "1.6.0",
+      traits: ["OTLPHTTP"]
+    ),
     .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+    // The gateway's standard gRPC door (HTTP/2, optional TLS) for partners' stock gRPC clients.
+    .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
+    // The gateway's JSON door (Connect over HTTP/1.1), and the plain HTTP client its tests use.
+    .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+    .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
   ],
   targets: [
     .target(
@@ -203,11 +212,19 @@ let package = Package(
         "ERPRuntime",
         "ERPStore",
         "ERPProtos",
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+        .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+        .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+        .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ],
       path: "Services/Gateway/Service"
     ),
@@ -233,6 +250,8 @@ let package = Package(
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "Prometheus", package: "swift-prometheus"),
       ],
       path: "Shared/ERPSystem"
@@ -330,6 +349,7 @@ let package = Package(
         "ERPRuntime",
         "ERPStore",
         "ERPSystem",
+        "Gateway",
       ],
       path: "Benchmarks/Stack"
     ),
@@ -364,8 +384,15 @@ let package = Package(
         "ERPStore",
         "ERPTransport",
         "Gateway",
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
         .product(name: "Logging", package: "swift-log"),
+        .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ],
       path: "Benchmarks/GatewayBenchmark"
     ),
@@ -505,8 +532,14 @@ let package = Package(
         "ERPSystem",
         "ERPTestSupport",
         "ERPTransport",
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "Logging", package: "swift-log"),
+        .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
       ],
       path: "Tests/GatewayTests"
     ),
@@ -526,6 +559,8 @@ let package = Package(
         .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ],
       path: "Tests/TracingTests",
       exclude: ["OTLP/regenerate.sh"]

@@ -90,6 +90,10 @@ def main():
             environment["ERP_DATABASE_URL"] = environment["ERP_DATABASE_URL"].replace(
                 "host=pgbouncer port=6432", f"host=127.0.0.1 port={port}")
             environment["ERP_PORT"], environment["ERP_OPS_PORT"] = map(str, ports[name])
+            # The gateway's other doors (HTTP/2, ...) on free ports too.
+            for key in list(environment):
+                if key.startswith("ERP_GATEWAY_") and key.endswith("_PORT"):
+                    environment[key] = str(free_port(taken))
             for peer in built:
                 variable = f"ERP_PEER_{peer.upper()}"
                 if variable in environment:

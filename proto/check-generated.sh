@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stamp=Shared/ERPProtos/GENERATED.sha256
-current=$( (find proto/erp -name '*.proto'; find Shared/ERPProtos -name '*.swift'
+current=$( (find proto/erp proto/grpc -name '*.proto'; find Shared/ERPProtos -name '*.swift'
   find Clients/C/generated -name '*.pb-c.[ch]') | LC_ALL=C sort | xargs sha256sum)
 if [ "${1:-}" = "--write" ]; then
   printf '%s\n' "$current" > "$stamp"

@@ -21,19 +21,22 @@ enum GatewayBench {
     try await ServiceStack.run(server, connections: 8) { stack in
       let port = stack.ports["gateway"]!
       let (key, customer) = try await Self.setUp(stack, gatewayPort: port)
-      return try await Self.measure(
+      let ratio = try await Self.measure(
         stack,
         gatewayPort: port,
         key: key,
         customer: customer,
         calls: calls
       )
+      say("== gateway doors: forwarded GetCustomer through ERPT and gRPC over HTTP/2")
+      try await DoorBench.run(stack, key: key, customer: customer, calls: calls)
+      return ratio
     }
   }
 
   /// The tenant registered with the gateway, a partner key, and a customer with some of
   /// everything: a contact, interactions, an opportunity, an invoice.
-  private static func setUp(
+  static func setUp(
     _ stack: ServiceStack,
     gatewayPort: Int
   ) async throws -> (String, String) {

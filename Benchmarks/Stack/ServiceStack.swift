@@ -1,7 +1,8 @@
 public import BenchmarkSupport
 import ERPRuntime
 public import ERPStore
-import ERPSystem
+public import ERPSystem
+import Gateway
 
 /// Every service of the system, the gateway included, as production runs them (the
 /// ``InProcessSystem`` the tests also run on): each on its own database on the bench server,
@@ -14,6 +15,10 @@ public struct ServiceStack: Sendable {
   public let pools: [String: ConnectionPool]
   /// Provisioned in every domain service.
   public let tenant: TenantID
+  /// The running system, for a member's doors (the gateway's HTTP/2 port).
+  public let system: InProcessSystem
+  /// The gateway's JSON (Connect) port.
+  public let jsonPort: Int
 
   public static let secret = InProcessSystem.secret
   /// The gateway's operator token.
@@ -36,11 +41,14 @@ public struct ServiceStack: Sendable {
     return try await InProcessSystem.run(options) { system in
       try await system.provision(tenant)
       let byName = Dictionary(uniqueKeysWithValues: system.members.map { ($0.entry.name, $0) })
+      let json = byName["gateway"]?.worker(JSONDoor.self)
       return try await body(
         ServiceStack(
           ports: byName.mapValues(\.port),
           pools: byName.mapValues(\.pool),
-          tenant: tenant
+          tenant: tenant,
+          system: system,
+          jsonPort: try await json?.listeningPort ?? 0
         )
       )
     }

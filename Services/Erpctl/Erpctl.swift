@@ -9,7 +9,7 @@ struct Erpctl: AsyncParsableCommand {
     abstract: "Operate the ERP and use it as a partner, through the gateway.",
     subcommands: [
       TenantsCommand.self, KeysCommand.self, CustomersCommand.self, OrdersCommand.self,
-      Customer360Command.self, DashboardCommand.self, SmokeCommand.self,
+      Customer360Command.self, DashboardCommand.self, SmokeCommand.self, WebhooksCommand.self,
     ]
   )
 }

@@ -144,6 +144,7 @@ enum DemoData {
     allocation.amount = payment.amount
     payment.allocations = [allocation]
     _ = try await billing.recordPayment(payment)
+    try await Self.seedForeignCurrency(ledger, billing)
   }
 
   static func date(_ year: Int32, _ month: Int32, _ day: Int32) -> Erp_Common_V1_Date {

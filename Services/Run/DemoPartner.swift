@@ -22,6 +22,13 @@ enum DemoPartner {
       runDirectory: runDirectory
     )
     output.print("demo partner key (also in \(runDirectory)/demo-partner-key): \(key)")
+    let json = "http://127.0.0.1:\(ServiceConfiguration.defaultJSONPort + portOffset)"
+    output.print("JSON (Connect) \(json)  docs \(json)/docs  OpenAPI \(json)/openapi.json")
+    output.print(
+      "$ curl -s \(json)/erp.customers.v1.Customers/SearchCustomers "
+        + "-H 'Authorization: Bearer \(key)' -H 'Content-Type: application/json' "
+        + "-d '{\"query\":\"\"}'"
+    )
     let erpctl = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
       .deletingLastPathComponent().appendingPathComponent("erpctl").path
     guard FileManager.default.isExecutableFile(atPath: erpctl) else {

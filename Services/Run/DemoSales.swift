@@ -60,6 +60,7 @@ extension DemoData {
     )
     let alnoor = ids["شركة النور للتجارة"] ?? directory.customers[0].id
     let gulf = ids["Gulf Logistics LLC"] ?? alnoor
+    try await Self.creditTerms(Erp_Finance_V1_Billing.Client(wrapping: finance), alnoor, gulf)
 
     func create(
       _ key: String,
@@ -157,5 +158,26 @@ extension DemoData {
     let cancelled = try await create("cancelled", alnoor, [("CUP-SET", 1_000)])
     try await confirm(cancelled)
     _ = try await orders.cancelOrder(ref(cancelled))
+  }
+
+  /// Al Noor buys on 2/10 net 30 with a credit limit of 50,000.00 SAR (its orders here stay
+  /// well under it); Gulf Logistics on net 30 after the end of the month, with no limit.
+  /// Setting terms is a replacement, so a second run changes nothing.
+  private static func creditTerms(
+    _ billing: Erp_Finance_V1_Billing.Client<ERPTransport.Client>,
+    _ alnoor: String,
+    _ gulf: String
+  ) async throws {
+    var terms = Erp_Finance_V1_PartyTerms()
+    terms.direction = .receivable
+    terms.partyID = alnoor
+    terms.termsCode = "2/10NET30"
+    terms.creditLimit = Erp_Common_V1_Money(50_000_00, "SAR")
+    _ = try await billing.setPartyTerms(terms)
+    guard gulf != alnoor else { return }
+    terms.partyID = gulf
+    terms.termsCode = "NET30EOM"
+    terms.clearCreditLimit()
+    _ = try await billing.setPartyTerms(terms)
   }
 }

@@ -127,6 +127,9 @@ struct Launcher {
     }
   }
 
+  /// The gateway's HTTP/2 port by default (ERP_GATEWAY_HTTP2_PORT).
+  static let http2Port = 7200
+
   func serviceEnvironment(
     _ entry: ServiceEntry,
     database: Databases,
@@ -140,6 +143,12 @@ struct Launcher {
     environment["ERP_DATABASE_URL"] = database.conninfo(entry.database)
     environment["ERP_PORT"] = String(entry.defaultPort + self.portOffset)
     environment["ERP_OPS_PORT"] = String(entry.defaultOpsPort + self.portOffset)
+    if entry == ServiceCatalog.gateway {
+      // The gateway's gRPC over HTTP/2 door (its default port, 7200, shifted like the others).
+      environment["ERP_GATEWAY_HTTP2_PORT"] = String(Self.http2Port + self.portOffset)
+    }
+    // The gateway's JSON door, offset like every other port.
+    environment["ERP_JSON_PORT"] = String(ServiceConfiguration.defaultJSONPort + self.portOffset)
     environment["ERP_SERVICE_SECRET"] = secret
     environment["ERP_OPERATOR_TOKEN"] = operatorToken
     environment["ERP_HOST"] = "127.0.0.1"
@@ -153,6 +162,9 @@ struct Launcher {
         "  \(name) rpc 127.0.0.1:\(entry.defaultPort + self.portOffset)   "
           + "ops http://127.0.0.1:\(entry.defaultOpsPort + self.portOffset)/healthz"
       )
+      if entry == ServiceCatalog.gateway {
+        self.output.print("  \(name) grpc (HTTP/2) 127.0.0.1:\(Self.http2Port + self.portOffset)")
+      }
     }
     if let cluster = database.cluster {
       self.output.print("  postgresql   \(cluster.conninfo(database: "postgres"))")

@@ -51,7 +51,11 @@ public struct PrivateCluster: Sendable {
     }
     let port = try kept ?? Self.freePort()
     try String(port).write(toFile: portFile, atomically: true, encoding: .utf8)
-    var options = "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c max_connections=300"
+    // A test cluster serves every suite of a test process at once, each running a whole system
+    // with its pools (GatewayTests: about fifty systems of six services): room for them all.
+    let connections = durable ? 300 : 1_000
+    var options =
+      "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c max_connections=\(connections)"
     if !durable { options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off" }
     // The server it starts inherits pg_ctl's output: a pipe would never see end-of-file.
     try await Self.runAsPostgres(

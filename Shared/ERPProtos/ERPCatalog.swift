@@ -137,11 +137,15 @@ public enum ERPCatalog {
             .init(Erp_Finance_V1_Billing.Method.RecordPayment.descriptor, readOnly: false),
             .init(Erp_Finance_V1_Billing.Method.AllocatePayment.descriptor, readOnly: false),
             .init(Erp_Finance_V1_Billing.Method.RefundPayment.descriptor, readOnly: false),
+            .init(Erp_Finance_V1_Billing.Method.RevaluePeriod.descriptor, readOnly: false),
             .init(Erp_Finance_V1_Billing.Method.AgedBalances.descriptor, readOnly: true),
             .init(Erp_Finance_V1_Billing.Method.PartyStatement.descriptor, readOnly: true),
             .init(Erp_Finance_V1_Billing.Method.VatReturn.descriptor, readOnly: true),
             .init(Erp_Finance_V1_Billing.Method.GetBillingSettings.descriptor, readOnly: true),
             .init(Erp_Finance_V1_Billing.Method.UpdateBillingSettings.descriptor, readOnly: false),
+            .init(Erp_Finance_V1_Billing.Method.GetPartyTerms.descriptor, readOnly: true),
+            .init(Erp_Finance_V1_Billing.Method.SetPartyTerms.descriptor, readOnly: false),
+            .init(Erp_Finance_V1_Billing.Method.GetCreditExposure.descriptor, readOnly: true),
           ]
         ),
         ERPCatalog.Service(
@@ -154,6 +158,7 @@ public enum ERPCatalog {
             .init(Erp_Finance_V1_Ledger.Method.GetSettings.descriptor, readOnly: true),
             .init(Erp_Finance_V1_Ledger.Method.SetBaseCurrency.descriptor, readOnly: false),
             .init(Erp_Finance_V1_Ledger.Method.SetExchangeRate.descriptor, readOnly: false),
+            .init(Erp_Finance_V1_Ledger.Method.GetExchangeRate.descriptor, readOnly: true),
             .init(Erp_Finance_V1_Ledger.Method.ClosePeriod.descriptor, readOnly: false),
             .init(Erp_Finance_V1_Ledger.Method.ReopenPeriod.descriptor, readOnly: false),
             .init(Erp_Finance_V1_Ledger.Method.PostEntry.descriptor, readOnly: false),
@@ -353,6 +358,23 @@ public enum ERPCatalog {
         .init(Erp_Gateway_V1_Views.Method.TenantDashboard.descriptor, readOnly: true),
       ]
     ),
+    ERPCatalog.Service(
+      Erp_Gateway_V1_Webhooks.descriptor,
+      methods: [
+        .init(Erp_Gateway_V1_Webhooks.Method.CreateSubscription.descriptor, readOnly: false),
+        .init(Erp_Gateway_V1_Webhooks.Method.ListSubscriptions.descriptor, readOnly: true),
+        .init(Erp_Gateway_V1_Webhooks.Method.DeleteSubscription.descriptor, readOnly: false),
+        .init(Erp_Gateway_V1_Webhooks.Method.SendTestEvent.descriptor, readOnly: false),
+        .init(Erp_Gateway_V1_Webhooks.Method.ListDeliveries.descriptor, readOnly: true),
+        .init(Erp_Gateway_V1_Webhooks.Method.Redeliver.descriptor, readOnly: false),
+      ]
+    ),
+    ERPCatalog.Service(
+      Erp_Gateway_V1_Events.descriptor,
+      methods: [
+        .init(Erp_Gateway_V1_Events.Method.PublishEvent.descriptor, readOnly: false),
+      ]
+    ),
   ]
 
   /// The domain owning each of the domains' methods, and the method.
@@ -467,6 +489,12 @@ extension ERPServiceConnection {
     .init(wrapping: self.grpc)
   }
   public var views: Erp_Gateway_V1_Views.Client<Transport> {
+    .init(wrapping: self.grpc)
+  }
+  public var webhooks: Erp_Gateway_V1_Webhooks.Client<Transport> {
+    .init(wrapping: self.grpc)
+  }
+  public var events: Erp_Gateway_V1_Events.Client<Transport> {
     .init(wrapping: self.grpc)
   }
 }

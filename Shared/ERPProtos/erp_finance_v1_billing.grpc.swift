@@ -137,6 +137,19 @@ public enum Erp_Finance_V1_Billing: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "RevaluePeriod" metadata.
+        public enum RevaluePeriod: Sendable {
+            /// Request type for "RevaluePeriod".
+            public typealias Input = Erp_Finance_V1_RevaluePeriodRequest
+            /// Response type for "RevaluePeriod".
+            public typealias Output = Erp_Finance_V1_Revaluation
+            /// Descriptor for "RevaluePeriod".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "erp.finance.v1.Billing"),
+                method: "RevaluePeriod",
+                type: .unary
+            )
+        }
         /// Namespace for "AgedBalances" metadata.
         public enum AgedBalances: Sendable {
             /// Request type for "AgedBalances".
@@ -202,6 +215,45 @@ public enum Erp_Finance_V1_Billing: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "GetPartyTerms" metadata.
+        public enum GetPartyTerms: Sendable {
+            /// Request type for "GetPartyTerms".
+            public typealias Input = Erp_Finance_V1_GetPartyTermsRequest
+            /// Response type for "GetPartyTerms".
+            public typealias Output = Erp_Finance_V1_PartyTerms
+            /// Descriptor for "GetPartyTerms".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "erp.finance.v1.Billing"),
+                method: "GetPartyTerms",
+                type: .unary
+            )
+        }
+        /// Namespace for "SetPartyTerms" metadata.
+        public enum SetPartyTerms: Sendable {
+            /// Request type for "SetPartyTerms".
+            public typealias Input = Erp_Finance_V1_PartyTerms
+            /// Response type for "SetPartyTerms".
+            public typealias Output = Erp_Finance_V1_PartyTerms
+            /// Descriptor for "SetPartyTerms".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "erp.finance.v1.Billing"),
+                method: "SetPartyTerms",
+                type: .unary
+            )
+        }
+        /// Namespace for "GetCreditExposure" metadata.
+        public enum GetCreditExposure: Sendable {
+            /// Request type for "GetCreditExposure".
+            public typealias Input = Erp_Finance_V1_GetCreditExposureRequest
+            /// Response type for "GetCreditExposure".
+            public typealias Output = Erp_Finance_V1_CreditExposure
+            /// Descriptor for "GetCreditExposure".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "erp.finance.v1.Billing"),
+                method: "GetCreditExposure",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "erp.finance.v1.Billing" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             ListTaxCodes.descriptor,
@@ -213,11 +265,15 @@ public enum Erp_Finance_V1_Billing: Sendable {
             RecordPayment.descriptor,
             AllocatePayment.descriptor,
             RefundPayment.descriptor,
+            RevaluePeriod.descriptor,
             AgedBalances.descriptor,
             PartyStatement.descriptor,
             VatReturn.descriptor,
             GetBillingSettings.descriptor,
-            UpdateBillingSettings.descriptor
+            UpdateBillingSettings.descriptor,
+            GetPartyTerms.descriptor,
+            SetPartyTerms.descriptor,
+            GetCreditExposure.descriptor
         ]
     }
 }
@@ -406,6 +462,29 @@ extension Erp_Finance_V1_Billing {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_Payment>
 
+        /// Handle the "RevaluePeriod" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Revalues the open foreign-currency items (invoices, bills, unapplied payments and credit
+        /// > notes) at a month's end at the rates given (or, for a currency not given, the ledger's rate
+        /// > on the last day): posted on the last day of the month to unrealised FX gain (4910) or loss
+        /// > (5910) and reversed on the first day of the next month. Once per month: a repeat of the
+        /// > request_id returns the first answer; another request id for a month already revalued is
+        /// > ALREADY_EXISTS.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Erp_Finance_V1_RevaluePeriodRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Erp_Finance_V1_Revaluation` messages.
+        func revaluePeriod(
+            request: GRPCCore.StreamingServerRequest<Erp_Finance_V1_RevaluePeriodRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_Revaluation>
+
         /// Handle the "AgedBalances" method.
         ///
         /// - Parameters:
@@ -484,6 +563,67 @@ extension Erp_Finance_V1_Billing {
             request: GRPCCore.StreamingServerRequest<Erp_Finance_V1_BillingSettings>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_BillingSettings>
+
+        /// Handle the "GetPartyTerms" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The payment terms of a customer (RECEIVABLE) or supplier (PAYABLE), with a customer's
+        /// > credit limit; with party_id empty, the tenant's default terms for that direction (NET30
+        /// > until set). A party with no terms of its own answers the default (own_terms false).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Erp_Finance_V1_GetPartyTermsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Erp_Finance_V1_PartyTerms` messages.
+        func getPartyTerms(
+            request: GRPCCore.StreamingServerRequest<Erp_Finance_V1_GetPartyTermsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_PartyTerms>
+
+        /// Handle the "SetPartyTerms" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Replaces a party's terms and credit limit, or the tenant default (a repeat is the same
+        /// > replacement). Invoices and bills issued without a due date take their due date from
+        /// > these terms when they are issued; those issued already keep theirs.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Erp_Finance_V1_PartyTerms` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Erp_Finance_V1_PartyTerms` messages.
+        func setPartyTerms(
+            request: GRPCCore.StreamingServerRequest<Erp_Finance_V1_PartyTerms>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_PartyTerms>
+
+        /// Handle the "GetCreditExposure" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > What a customer owes, in the tenant's base currency, with its credit limit: open
+        /// > receivables (outstanding invoices less unallocated payments and credit notes) plus the
+        /// > pending amounts the caller adds (sales: its confirmed, uninvoiced orders), each converted
+        /// > at the latest exchange rate. Sales asks it when an order is confirmed (credit check).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Erp_Finance_V1_GetCreditExposureRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Erp_Finance_V1_CreditExposure` messages.
+        func getCreditExposure(
+            request: GRPCCore.StreamingServerRequest<Erp_Finance_V1_GetCreditExposureRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_CreditExposure>
     }
 
     /// Service protocol for the "erp.finance.v1.Billing" service.
@@ -656,6 +796,29 @@ extension Erp_Finance_V1_Billing {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Erp_Finance_V1_Payment>
 
+        /// Handle the "RevaluePeriod" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Revalues the open foreign-currency items (invoices, bills, unapplied payments and credit
+        /// > notes) at a month's end at the rates given (or, for a currency not given, the ledger's rate
+        /// > on the last day): posted on the last day of the month to unrealised FX gain (4910) or loss
+        /// > (5910) and reversed on the first day of the next month. Once per month: a repeat of the
+        /// > request_id returns the first answer; another request id for a month already revalued is
+        /// > ALREADY_EXISTS.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_RevaluePeriodRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Erp_Finance_V1_Revaluation` message.
+        func revaluePeriod(
+            request: GRPCCore.ServerRequest<Erp_Finance_V1_RevaluePeriodRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Erp_Finance_V1_Revaluation>
+
         /// Handle the "AgedBalances" method.
         ///
         /// - Parameters:
@@ -734,6 +897,67 @@ extension Erp_Finance_V1_Billing {
             request: GRPCCore.ServerRequest<Erp_Finance_V1_BillingSettings>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Erp_Finance_V1_BillingSettings>
+
+        /// Handle the "GetPartyTerms" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The payment terms of a customer (RECEIVABLE) or supplier (PAYABLE), with a customer's
+        /// > credit limit; with party_id empty, the tenant's default terms for that direction (NET30
+        /// > until set). A party with no terms of its own answers the default (own_terms false).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_GetPartyTermsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Erp_Finance_V1_PartyTerms` message.
+        func getPartyTerms(
+            request: GRPCCore.ServerRequest<Erp_Finance_V1_GetPartyTermsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Erp_Finance_V1_PartyTerms>
+
+        /// Handle the "SetPartyTerms" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Replaces a party's terms and credit limit, or the tenant default (a repeat is the same
+        /// > replacement). Invoices and bills issued without a due date take their due date from
+        /// > these terms when they are issued; those issued already keep theirs.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_PartyTerms` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Erp_Finance_V1_PartyTerms` message.
+        func setPartyTerms(
+            request: GRPCCore.ServerRequest<Erp_Finance_V1_PartyTerms>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Erp_Finance_V1_PartyTerms>
+
+        /// Handle the "GetCreditExposure" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > What a customer owes, in the tenant's base currency, with its credit limit: open
+        /// > receivables (outstanding invoices less unallocated payments and credit notes) plus the
+        /// > pending amounts the caller adds (sales: its confirmed, uninvoiced orders), each converted
+        /// > at the latest exchange rate. Sales asks it when an order is confirmed (credit check).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_GetCreditExposureRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Erp_Finance_V1_CreditExposure` message.
+        func getCreditExposure(
+            request: GRPCCore.ServerRequest<Erp_Finance_V1_GetCreditExposureRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Erp_Finance_V1_CreditExposure>
     }
 
     /// Simple service protocol for the "erp.finance.v1.Billing" service.
@@ -904,6 +1128,29 @@ extension Erp_Finance_V1_Billing {
             context: GRPCCore.ServerContext
         ) async throws -> Erp_Finance_V1_Payment
 
+        /// Handle the "RevaluePeriod" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Revalues the open foreign-currency items (invoices, bills, unapplied payments and credit
+        /// > notes) at a month's end at the rates given (or, for a currency not given, the ledger's rate
+        /// > on the last day): posted on the last day of the month to unrealised FX gain (4910) or loss
+        /// > (5910) and reversed on the first day of the next month. Once per month: a repeat of the
+        /// > request_id returns the first answer; another request id for a month already revalued is
+        /// > ALREADY_EXISTS.
+        ///
+        /// - Parameters:
+        ///   - request: A `Erp_Finance_V1_RevaluePeriodRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Erp_Finance_V1_Revaluation` to respond with.
+        func revaluePeriod(
+            request: Erp_Finance_V1_RevaluePeriodRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Erp_Finance_V1_Revaluation
+
         /// Handle the "AgedBalances" method.
         ///
         /// - Parameters:
@@ -982,6 +1229,67 @@ extension Erp_Finance_V1_Billing {
             request: Erp_Finance_V1_BillingSettings,
             context: GRPCCore.ServerContext
         ) async throws -> Erp_Finance_V1_BillingSettings
+
+        /// Handle the "GetPartyTerms" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The payment terms of a customer (RECEIVABLE) or supplier (PAYABLE), with a customer's
+        /// > credit limit; with party_id empty, the tenant's default terms for that direction (NET30
+        /// > until set). A party with no terms of its own answers the default (own_terms false).
+        ///
+        /// - Parameters:
+        ///   - request: A `Erp_Finance_V1_GetPartyTermsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Erp_Finance_V1_PartyTerms` to respond with.
+        func getPartyTerms(
+            request: Erp_Finance_V1_GetPartyTermsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Erp_Finance_V1_PartyTerms
+
+        /// Handle the "SetPartyTerms" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Replaces a party's terms and credit limit, or the tenant default (a repeat is the same
+        /// > replacement). Invoices and bills issued without a due date take their due date from
+        /// > these terms when they are issued; those issued already keep theirs.
+        ///
+        /// - Parameters:
+        ///   - request: A `Erp_Finance_V1_PartyTerms` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Erp_Finance_V1_PartyTerms` to respond with.
+        func setPartyTerms(
+            request: Erp_Finance_V1_PartyTerms,
+            context: GRPCCore.ServerContext
+        ) async throws -> Erp_Finance_V1_PartyTerms
+
+        /// Handle the "GetCreditExposure" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > What a customer owes, in the tenant's base currency, with its credit limit: open
+        /// > receivables (outstanding invoices less unallocated payments and credit notes) plus the
+        /// > pending amounts the caller adds (sales: its confirmed, uninvoiced orders), each converted
+        /// > at the latest exchange rate. Sales asks it when an order is confirmed (credit check).
+        ///
+        /// - Parameters:
+        ///   - request: A `Erp_Finance_V1_GetCreditExposureRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Erp_Finance_V1_CreditExposure` to respond with.
+        func getCreditExposure(
+            request: Erp_Finance_V1_GetCreditExposureRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Erp_Finance_V1_CreditExposure
     }
 }
 
@@ -1089,6 +1397,17 @@ extension Erp_Finance_V1_Billing.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Erp_Finance_V1_Billing.Method.RevaluePeriod.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Finance_V1_RevaluePeriodRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Finance_V1_Revaluation>(),
+            handler: { request, context in
+                try await self.revaluePeriod(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Erp_Finance_V1_Billing.Method.AgedBalances.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Finance_V1_AgedBalancesRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Erp_Finance_V1_AgedBalancesResponse>(),
@@ -1138,6 +1457,39 @@ extension Erp_Finance_V1_Billing.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<Erp_Finance_V1_BillingSettings>(),
             handler: { request, context in
                 try await self.updateBillingSettings(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Erp_Finance_V1_Billing.Method.GetPartyTerms.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Finance_V1_GetPartyTermsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Finance_V1_PartyTerms>(),
+            handler: { request, context in
+                try await self.getPartyTerms(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Erp_Finance_V1_Billing.Method.SetPartyTerms.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Finance_V1_PartyTerms>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Finance_V1_PartyTerms>(),
+            handler: { request, context in
+                try await self.setPartyTerms(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Erp_Finance_V1_Billing.Method.GetCreditExposure.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Finance_V1_GetCreditExposureRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Finance_V1_CreditExposure>(),
+            handler: { request, context in
+                try await self.getCreditExposure(
                     request: request,
                     context: context
                 )
@@ -1248,6 +1600,17 @@ extension Erp_Finance_V1_Billing.ServiceProtocol {
         return GRPCCore.StreamingServerResponse(single: response)
     }
 
+    public func revaluePeriod(
+        request: GRPCCore.StreamingServerRequest<Erp_Finance_V1_RevaluePeriodRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_Revaluation> {
+        let response = try await self.revaluePeriod(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
     public func agedBalances(
         request: GRPCCore.StreamingServerRequest<Erp_Finance_V1_AgedBalancesRequest>,
         context: GRPCCore.ServerContext
@@ -1297,6 +1660,39 @@ extension Erp_Finance_V1_Billing.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_BillingSettings> {
         let response = try await self.updateBillingSettings(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getPartyTerms(
+        request: GRPCCore.StreamingServerRequest<Erp_Finance_V1_GetPartyTermsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_PartyTerms> {
+        let response = try await self.getPartyTerms(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func setPartyTerms(
+        request: GRPCCore.StreamingServerRequest<Erp_Finance_V1_PartyTerms>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_PartyTerms> {
+        let response = try await self.setPartyTerms(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getCreditExposure(
+        request: GRPCCore.StreamingServerRequest<Erp_Finance_V1_GetCreditExposureRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_CreditExposure> {
+        let response = try await self.getCreditExposure(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1424,6 +1820,19 @@ extension Erp_Finance_V1_Billing.SimpleServiceProtocol {
         )
     }
 
+    public func revaluePeriod(
+        request: GRPCCore.ServerRequest<Erp_Finance_V1_RevaluePeriodRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Erp_Finance_V1_Revaluation> {
+        return GRPCCore.ServerResponse<Erp_Finance_V1_Revaluation>(
+            message: try await self.revaluePeriod(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
     public func agedBalances(
         request: GRPCCore.ServerRequest<Erp_Finance_V1_AgedBalancesRequest>,
         context: GRPCCore.ServerContext
@@ -1482,6 +1891,45 @@ extension Erp_Finance_V1_Billing.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Erp_Finance_V1_BillingSettings> {
         return GRPCCore.ServerResponse<Erp_Finance_V1_BillingSettings>(
             message: try await self.updateBillingSettings(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getPartyTerms(
+        request: GRPCCore.ServerRequest<Erp_Finance_V1_GetPartyTermsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Erp_Finance_V1_PartyTerms> {
+        return GRPCCore.ServerResponse<Erp_Finance_V1_PartyTerms>(
+            message: try await self.getPartyTerms(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func setPartyTerms(
+        request: GRPCCore.ServerRequest<Erp_Finance_V1_PartyTerms>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Erp_Finance_V1_PartyTerms> {
+        return GRPCCore.ServerResponse<Erp_Finance_V1_PartyTerms>(
+            message: try await self.setPartyTerms(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getCreditExposure(
+        request: GRPCCore.ServerRequest<Erp_Finance_V1_GetCreditExposureRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Erp_Finance_V1_CreditExposure> {
+        return GRPCCore.ServerResponse<Erp_Finance_V1_CreditExposure>(
+            message: try await self.getCreditExposure(
                 request: request.message,
                 context: context
             ),
@@ -1706,6 +2154,34 @@ extension Erp_Finance_V1_Billing {
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_Payment>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
+        /// Call the "RevaluePeriod" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Revalues the open foreign-currency items (invoices, bills, unapplied payments and credit
+        /// > notes) at a month's end at the rates given (or, for a currency not given, the ledger's rate
+        /// > on the last day): posted on the last day of the month to unrealised FX gain (4910) or loss
+        /// > (5910) and reversed on the first day of the next month. Once per month: a repeat of the
+        /// > request_id returns the first answer; another request id for a month already revalued is
+        /// > ALREADY_EXISTS.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_RevaluePeriodRequest` message.
+        ///   - serializer: A serializer for `Erp_Finance_V1_RevaluePeriodRequest` messages.
+        ///   - deserializer: A deserializer for `Erp_Finance_V1_Revaluation` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func revaluePeriod<Result>(
+            request: GRPCCore.ClientRequest<Erp_Finance_V1_RevaluePeriodRequest>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Finance_V1_RevaluePeriodRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Finance_V1_Revaluation>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_Revaluation>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
         /// Call the "AgedBalances" method.
         ///
         /// - Parameters:
@@ -1808,6 +2284,82 @@ extension Erp_Finance_V1_Billing {
             deserializer: some GRPCCore.MessageDeserializer<Erp_Finance_V1_BillingSettings>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_BillingSettings>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetPartyTerms" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The payment terms of a customer (RECEIVABLE) or supplier (PAYABLE), with a customer's
+        /// > credit limit; with party_id empty, the tenant's default terms for that direction (NET30
+        /// > until set). A party with no terms of its own answers the default (own_terms false).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_GetPartyTermsRequest` message.
+        ///   - serializer: A serializer for `Erp_Finance_V1_GetPartyTermsRequest` messages.
+        ///   - deserializer: A deserializer for `Erp_Finance_V1_PartyTerms` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getPartyTerms<Result>(
+            request: GRPCCore.ClientRequest<Erp_Finance_V1_GetPartyTermsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Finance_V1_GetPartyTermsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Finance_V1_PartyTerms>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_PartyTerms>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "SetPartyTerms" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Replaces a party's terms and credit limit, or the tenant default (a repeat is the same
+        /// > replacement). Invoices and bills issued without a due date take their due date from
+        /// > these terms when they are issued; those issued already keep theirs.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_PartyTerms` message.
+        ///   - serializer: A serializer for `Erp_Finance_V1_PartyTerms` messages.
+        ///   - deserializer: A deserializer for `Erp_Finance_V1_PartyTerms` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func setPartyTerms<Result>(
+            request: GRPCCore.ClientRequest<Erp_Finance_V1_PartyTerms>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Finance_V1_PartyTerms>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Finance_V1_PartyTerms>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_PartyTerms>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetCreditExposure" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > What a customer owes, in the tenant's base currency, with its credit limit: open
+        /// > receivables (outstanding invoices less unallocated payments and credit notes) plus the
+        /// > pending amounts the caller adds (sales: its confirmed, uninvoiced orders), each converted
+        /// > at the latest exchange rate. Sales asks it when an order is confirmed (credit check).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_GetCreditExposureRequest` message.
+        ///   - serializer: A serializer for `Erp_Finance_V1_GetCreditExposureRequest` messages.
+        ///   - deserializer: A deserializer for `Erp_Finance_V1_CreditExposure` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getCreditExposure<Result>(
+            request: GRPCCore.ClientRequest<Erp_Finance_V1_GetCreditExposureRequest>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Finance_V1_GetCreditExposureRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Finance_V1_CreditExposure>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_CreditExposure>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -2133,6 +2685,45 @@ extension Erp_Finance_V1_Billing {
             )
         }
 
+        /// Call the "RevaluePeriod" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Revalues the open foreign-currency items (invoices, bills, unapplied payments and credit
+        /// > notes) at a month's end at the rates given (or, for a currency not given, the ledger's rate
+        /// > on the last day): posted on the last day of the month to unrealised FX gain (4910) or loss
+        /// > (5910) and reversed on the first day of the next month. Once per month: a repeat of the
+        /// > request_id returns the first answer; another request id for a month already revalued is
+        /// > ALREADY_EXISTS.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_RevaluePeriodRequest` message.
+        ///   - serializer: A serializer for `Erp_Finance_V1_RevaluePeriodRequest` messages.
+        ///   - deserializer: A deserializer for `Erp_Finance_V1_Revaluation` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func revaluePeriod<Result>(
+            request: GRPCCore.ClientRequest<Erp_Finance_V1_RevaluePeriodRequest>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Finance_V1_RevaluePeriodRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Finance_V1_Revaluation>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_Revaluation>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Erp_Finance_V1_Billing.Method.RevaluePeriod.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
         /// Call the "AgedBalances" method.
         ///
         /// - Parameters:
@@ -2285,6 +2876,115 @@ extension Erp_Finance_V1_Billing {
             try await self.client.unary(
                 request: request,
                 descriptor: Erp_Finance_V1_Billing.Method.UpdateBillingSettings.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GetPartyTerms" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The payment terms of a customer (RECEIVABLE) or supplier (PAYABLE), with a customer's
+        /// > credit limit; with party_id empty, the tenant's default terms for that direction (NET30
+        /// > until set). A party with no terms of its own answers the default (own_terms false).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_GetPartyTermsRequest` message.
+        ///   - serializer: A serializer for `Erp_Finance_V1_GetPartyTermsRequest` messages.
+        ///   - deserializer: A deserializer for `Erp_Finance_V1_PartyTerms` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getPartyTerms<Result>(
+            request: GRPCCore.ClientRequest<Erp_Finance_V1_GetPartyTermsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Finance_V1_GetPartyTermsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Finance_V1_PartyTerms>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_PartyTerms>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Erp_Finance_V1_Billing.Method.GetPartyTerms.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "SetPartyTerms" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Replaces a party's terms and credit limit, or the tenant default (a repeat is the same
+        /// > replacement). Invoices and bills issued without a due date take their due date from
+        /// > these terms when they are issued; those issued already keep theirs.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_PartyTerms` message.
+        ///   - serializer: A serializer for `Erp_Finance_V1_PartyTerms` messages.
+        ///   - deserializer: A deserializer for `Erp_Finance_V1_PartyTerms` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func setPartyTerms<Result>(
+            request: GRPCCore.ClientRequest<Erp_Finance_V1_PartyTerms>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Finance_V1_PartyTerms>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Finance_V1_PartyTerms>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_PartyTerms>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Erp_Finance_V1_Billing.Method.SetPartyTerms.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GetCreditExposure" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > What a customer owes, in the tenant's base currency, with its credit limit: open
+        /// > receivables (outstanding invoices less unallocated payments and credit notes) plus the
+        /// > pending amounts the caller adds (sales: its confirmed, uninvoiced orders), each converted
+        /// > at the latest exchange rate. Sales asks it when an order is confirmed (credit check).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_GetCreditExposureRequest` message.
+        ///   - serializer: A serializer for `Erp_Finance_V1_GetCreditExposureRequest` messages.
+        ///   - deserializer: A deserializer for `Erp_Finance_V1_CreditExposure` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getCreditExposure<Result>(
+            request: GRPCCore.ClientRequest<Erp_Finance_V1_GetCreditExposureRequest>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Finance_V1_GetCreditExposureRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Finance_V1_CreditExposure>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_CreditExposure>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Erp_Finance_V1_Billing.Method.GetCreditExposure.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -2552,6 +3252,40 @@ extension Erp_Finance_V1_Billing.ClientProtocol {
         )
     }
 
+    /// Call the "RevaluePeriod" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Revalues the open foreign-currency items (invoices, bills, unapplied payments and credit
+    /// > notes) at a month's end at the rates given (or, for a currency not given, the ledger's rate
+    /// > on the last day): posted on the last day of the month to unrealised FX gain (4910) or loss
+    /// > (5910) and reversed on the first day of the next month. Once per month: a repeat of the
+    /// > request_id returns the first answer; another request id for a month already revalued is
+    /// > ALREADY_EXISTS.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Erp_Finance_V1_RevaluePeriodRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func revaluePeriod<Result>(
+        request: GRPCCore.ClientRequest<Erp_Finance_V1_RevaluePeriodRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_Revaluation>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.revaluePeriod(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Finance_V1_RevaluePeriodRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Finance_V1_Revaluation>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "AgedBalances" method.
     ///
     /// - Parameters:
@@ -2681,6 +3415,100 @@ extension Erp_Finance_V1_Billing.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Erp_Finance_V1_BillingSettings>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Finance_V1_BillingSettings>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetPartyTerms" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The payment terms of a customer (RECEIVABLE) or supplier (PAYABLE), with a customer's
+    /// > credit limit; with party_id empty, the tenant's default terms for that direction (NET30
+    /// > until set). A party with no terms of its own answers the default (own_terms false).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Erp_Finance_V1_GetPartyTermsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getPartyTerms<Result>(
+        request: GRPCCore.ClientRequest<Erp_Finance_V1_GetPartyTermsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_PartyTerms>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getPartyTerms(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Finance_V1_GetPartyTermsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Finance_V1_PartyTerms>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "SetPartyTerms" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Replaces a party's terms and credit limit, or the tenant default (a repeat is the same
+    /// > replacement). Invoices and bills issued without a due date take their due date from
+    /// > these terms when they are issued; those issued already keep theirs.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Erp_Finance_V1_PartyTerms` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func setPartyTerms<Result>(
+        request: GRPCCore.ClientRequest<Erp_Finance_V1_PartyTerms>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_PartyTerms>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.setPartyTerms(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Finance_V1_PartyTerms>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Finance_V1_PartyTerms>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetCreditExposure" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > What a customer owes, in the tenant's base currency, with its credit limit: open
+    /// > receivables (outstanding invoices less unallocated payments and credit notes) plus the
+    /// > pending amounts the caller adds (sales: its confirmed, uninvoiced orders), each converted
+    /// > at the latest exchange rate. Sales asks it when an order is confirmed (credit check).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Erp_Finance_V1_GetCreditExposureRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getCreditExposure<Result>(
+        request: GRPCCore.ClientRequest<Erp_Finance_V1_GetCreditExposureRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_CreditExposure>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getCreditExposure(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Finance_V1_GetCreditExposureRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Finance_V1_CreditExposure>(),
             options: options,
             onResponse: handleResponse
         )
@@ -2981,6 +3809,44 @@ extension Erp_Finance_V1_Billing.ClientProtocol {
         )
     }
 
+    /// Call the "RevaluePeriod" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Revalues the open foreign-currency items (invoices, bills, unapplied payments and credit
+    /// > notes) at a month's end at the rates given (or, for a currency not given, the ledger's rate
+    /// > on the last day): posted on the last day of the month to unrealised FX gain (4910) or loss
+    /// > (5910) and reversed on the first day of the next month. Once per month: a repeat of the
+    /// > request_id returns the first answer; another request id for a month already revalued is
+    /// > ALREADY_EXISTS.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func revaluePeriod<Result>(
+        _ message: Erp_Finance_V1_RevaluePeriodRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_Revaluation>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Erp_Finance_V1_RevaluePeriodRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.revaluePeriod(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "AgedBalances" method.
     ///
     /// - Parameters:
@@ -3129,6 +3995,112 @@ extension Erp_Finance_V1_Billing.ClientProtocol {
             metadata: metadata
         )
         return try await self.updateBillingSettings(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetPartyTerms" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The payment terms of a customer (RECEIVABLE) or supplier (PAYABLE), with a customer's
+    /// > credit limit; with party_id empty, the tenant's default terms for that direction (NET30
+    /// > until set). A party with no terms of its own answers the default (own_terms false).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getPartyTerms<Result>(
+        _ message: Erp_Finance_V1_GetPartyTermsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_PartyTerms>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Erp_Finance_V1_GetPartyTermsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getPartyTerms(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "SetPartyTerms" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Replaces a party's terms and credit limit, or the tenant default (a repeat is the same
+    /// > replacement). Invoices and bills issued without a due date take their due date from
+    /// > these terms when they are issued; those issued already keep theirs.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func setPartyTerms<Result>(
+        _ message: Erp_Finance_V1_PartyTerms,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_PartyTerms>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Erp_Finance_V1_PartyTerms>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.setPartyTerms(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetCreditExposure" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > What a customer owes, in the tenant's base currency, with its credit limit: open
+    /// > receivables (outstanding invoices less unallocated payments and credit notes) plus the
+    /// > pending amounts the caller adds (sales: its confirmed, uninvoiced orders), each converted
+    /// > at the latest exchange rate. Sales asks it when an order is confirmed (credit check).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getCreditExposure<Result>(
+        _ message: Erp_Finance_V1_GetCreditExposureRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_CreditExposure>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Erp_Finance_V1_GetCreditExposureRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getCreditExposure(
             request: request,
             options: options,
             onResponse: handleResponse

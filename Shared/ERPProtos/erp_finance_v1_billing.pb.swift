@@ -156,6 +156,131 @@ public nonisolated enum Erp_Finance_V1_InvoiceStatus: SwiftProtobuf.Enum, Swift.
 
 }
 
+public nonisolated struct Erp_Finance_V1_GetPartyTermsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var direction: Erp_Finance_V1_Direction = .unspecified
+
+  /// The customer or supplier id in its owning service; empty for the tenant default.
+  public var partyID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Payment terms are a code (case and spaces do not matter; stored as normalised here):
+/// "NET<n>" due n days after the issue date (0 to 365); "<p>/<d>NET<n>" the same, with p %
+/// discount (1 to 99) when paid within d days (d < n), e.g. "2/10 NET30"; "EOM" due on the
+/// last day of the issue date's month; "NET<n>EOM" n days after that last day.
+public nonisolated struct Erp_Finance_V1_PartyTerms: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var direction: Erp_Finance_V1_Direction = .unspecified
+
+  /// Empty: the tenant default of the direction.
+  public var partyID: String = String()
+
+  public var termsCode: String = String()
+
+  /// Customers only: the most open receivables plus open orders may reach, in the tenant's
+  /// base currency (minor units, zero or more). Unset: no limit.
+  public var creditLimit: Erp_Common_V1_Money {
+    get {_creditLimit ?? Erp_Common_V1_Money()}
+    set {_creditLimit = newValue}
+  }
+  /// Returns true if `creditLimit` has been explicitly set.
+  public var hasCreditLimit: Bool {self._creditLimit != nil}
+  /// Clears the value of `creditLimit`. Subsequent reads from it will return its default value.
+  public mutating func clearCreditLimit() {self._creditLimit = nil}
+
+  /// In answers: true when the party has terms of its own, false when the default applies.
+  public var ownTerms: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _creditLimit: Erp_Common_V1_Money? = nil
+}
+
+public nonisolated struct Erp_Finance_V1_GetCreditExposureRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The customer id.
+  public var partyID: String = String()
+
+  /// Amounts the caller counts on top of the receivables, in any currencies (at most 20).
+  public var pending: [Erp_Common_V1_Money] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Erp_Finance_V1_CreditExposure: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var baseCurrency: String = String()
+
+  /// Unset when the customer has no credit limit.
+  public var creditLimit: Erp_Common_V1_Money {
+    get {_creditLimit ?? Erp_Common_V1_Money()}
+    set {_creditLimit = newValue}
+  }
+  /// Returns true if `creditLimit` has been explicitly set.
+  public var hasCreditLimit: Bool {self._creditLimit != nil}
+  /// Clears the value of `creditLimit`. Subsequent reads from it will return its default value.
+  public mutating func clearCreditLimit() {self._creditLimit = nil}
+
+  /// Open receivables in base currency.
+  public var receivables: Erp_Common_V1_Money {
+    get {_receivables ?? Erp_Common_V1_Money()}
+    set {_receivables = newValue}
+  }
+  /// Returns true if `receivables` has been explicitly set.
+  public var hasReceivables: Bool {self._receivables != nil}
+  /// Clears the value of `receivables`. Subsequent reads from it will return its default value.
+  public mutating func clearReceivables() {self._receivables = nil}
+
+  /// The request's pending amounts in base currency.
+  public var pending: Erp_Common_V1_Money {
+    get {_pending ?? Erp_Common_V1_Money()}
+    set {_pending = newValue}
+  }
+  /// Returns true if `pending` has been explicitly set.
+  public var hasPending: Bool {self._pending != nil}
+  /// Clears the value of `pending`. Subsequent reads from it will return its default value.
+  public mutating func clearPending() {self._pending = nil}
+
+  /// receivables + pending.
+  public var exposure: Erp_Common_V1_Money {
+    get {_exposure ?? Erp_Common_V1_Money()}
+    set {_exposure = newValue}
+  }
+  /// Returns true if `exposure` has been explicitly set.
+  public var hasExposure: Bool {self._exposure != nil}
+  /// Clears the value of `exposure`. Subsequent reads from it will return its default value.
+  public mutating func clearExposure() {self._exposure = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _creditLimit: Erp_Common_V1_Money? = nil
+  fileprivate var _receivables: Erp_Common_V1_Money? = nil
+  fileprivate var _pending: Erp_Common_V1_Money? = nil
+  fileprivate var _exposure: Erp_Common_V1_Money? = nil
+}
+
 public nonisolated struct Erp_Finance_V1_GetBillingSettingsRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -307,6 +432,7 @@ public nonisolated struct Erp_Finance_V1_IssueInvoiceRequest: Sendable {
   /// Clears the value of `issueDate`. Subsequent reads from it will return its default value.
   public mutating func clearIssueDate() {self._issueDate = nil}
 
+  /// Unset: from the party's payment terms, or the tenant default (GetPartyTerms).
   public var dueDate: Erp_Common_V1_Date {
     get {_dueDate ?? Erp_Common_V1_Date()}
     set {_dueDate = newValue}
@@ -538,6 +664,29 @@ public nonisolated struct Erp_Finance_V1_Invoice: @unchecked Sendable {
     set {_uniqueStorage()._zatcaQr = newValue}
   }
 
+  /// The payment terms the due date came from (PartyTerms); empty when the request gave the
+  /// due date, and for credit notes.
+  public var paymentTermsCode: String {
+    get {_storage._paymentTermsCode}
+    set {_uniqueStorage()._paymentTermsCode = newValue}
+  }
+
+  /// Terms with an early-payment discount ("2/10NET30"): paid by this date, the discount
+  /// applies; unset otherwise.
+  public var discountDate: Erp_Common_V1_Date {
+    get {_storage._discountDate ?? Erp_Common_V1_Date()}
+    set {_uniqueStorage()._discountDate = newValue}
+  }
+  /// Returns true if `discountDate` has been explicitly set.
+  public var hasDiscountDate: Bool {_storage._discountDate != nil}
+  /// Clears the value of `discountDate`. Subsequent reads from it will return its default value.
+  public mutating func clearDiscountDate() {_uniqueStorage()._discountDate = nil}
+
+  public var discountBasisPoints: Int32 {
+    get {_storage._discountBasisPoints}
+    set {_uniqueStorage()._discountBasisPoints = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -561,11 +710,23 @@ public nonisolated struct Erp_Finance_V1_Allocation: Sendable {
   /// Clears the value of `amount`. Subsequent reads from it will return its default value.
   public mutating func clearAmount() {self._amount = nil}
 
+  /// Filled in answers: the realised exchange difference of the allocations to this invoice, in
+  /// base currency; positive is a gain, negative a loss, zero in one currency.
+  public var exchangeDifference: Erp_Common_V1_Money {
+    get {_exchangeDifference ?? Erp_Common_V1_Money()}
+    set {_exchangeDifference = newValue}
+  }
+  /// Returns true if `exchangeDifference` has been explicitly set.
+  public var hasExchangeDifference: Bool {self._exchangeDifference != nil}
+  /// Clears the value of `exchangeDifference`. Subsequent reads from it will return its default value.
+  public mutating func clearExchangeDifference() {self._exchangeDifference = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _amount: Erp_Common_V1_Money? = nil
+  fileprivate var _exchangeDifference: Erp_Common_V1_Money? = nil
 }
 
 public nonisolated struct Erp_Finance_V1_RecordPaymentRequest: Sendable {
@@ -974,6 +1135,99 @@ public nonisolated struct Erp_Finance_V1_ListInvoicesResponse: Sendable {
   public init() {}
 }
 
+public nonisolated struct Erp_Finance_V1_RevaluationRate: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var currencyCode: String = String()
+
+  /// Base-currency units per one unit of `currency_code`, as a decimal string ("3.80").
+  public var rate: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Erp_Finance_V1_RevaluePeriodRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var requestID: String = String()
+
+  public var year: Int32 = 0
+
+  /// 1 to 12.
+  public var month: Int32 = 0
+
+  /// At most one per currency; the ledger's rate on the month's last day for any not given.
+  public var rates: [Erp_Finance_V1_RevaluationRate] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// One control account's open items in one currency, revalued.
+public nonisolated struct Erp_Finance_V1_RevaluationLine: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var direction: Erp_Finance_V1_Direction = .unspecified
+
+  public var currencyCode: String = String()
+
+  public var rate: String = String()
+
+  /// What is open in `currency_code`: signed as the control account carries it (receivables
+  /// debit positive, payables credit negative; unapplied payments the other way).
+  public var openMinor: Int64 = 0
+
+  /// In base currency: at the documents' own rates, at the revaluation rate, and the difference
+  /// posted (positive debits the control account).
+  public var carryingBaseMinor: Int64 = 0
+
+  public var revaluedBaseMinor: Int64 = 0
+
+  public var adjustmentBaseMinor: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Erp_Finance_V1_Revaluation: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var year: Int32 = 0
+
+  public var month: Int32 = 0
+
+  public var baseCurrency: String = String()
+
+  public var lines: [Erp_Finance_V1_RevaluationLine] = []
+
+  /// The sum of the adjustments: positive is an unrealised gain, negative a loss.
+  public var netAdjustmentBaseMinor: Int64 = 0
+
+  /// The entry dated the month's last day and its reversal dated the next month's first day;
+  /// both empty when nothing needed revaluing.
+  public var journalEntry: String = String()
+
+  public var reversalEntry: String = String()
+
+  public var requestID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "erp.finance.v1"
@@ -988,6 +1242,184 @@ nonisolated extension Erp_Finance_V1_TaxKind: SwiftProtobuf._ProtoNameProviding 
 
 nonisolated extension Erp_Finance_V1_InvoiceStatus: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0INVOICE_STATUS_UNSPECIFIED\0\u{1}INVOICE_STATUS_OPEN\0\u{1}INVOICE_STATUS_PARTLY_PAID\0\u{1}INVOICE_STATUS_PAID\0\u{1}INVOICE_STATUS_CREDITED\0")
+}
+
+nonisolated extension Erp_Finance_V1_GetPartyTermsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetPartyTermsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}direction\0\u{3}party_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.direction) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.partyID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.direction != .unspecified {
+      try visitor.visitSingularEnumField(value: self.direction, fieldNumber: 1)
+    }
+    if !self.partyID.isEmpty {
+      try visitor.visitSingularStringField(value: self.partyID, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Finance_V1_GetPartyTermsRequest, rhs: Erp_Finance_V1_GetPartyTermsRequest) -> Bool {
+    if lhs.direction != rhs.direction {return false}
+    if lhs.partyID != rhs.partyID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Finance_V1_PartyTerms: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PartyTerms"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}direction\0\u{3}party_id\0\u{3}terms_code\0\u{3}credit_limit\0\u{3}own_terms\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.direction) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.partyID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.termsCode) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._creditLimit) }()
+      case 5: try { try decoder.decodeSingularBoolField(value: &self.ownTerms) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.direction != .unspecified {
+      try visitor.visitSingularEnumField(value: self.direction, fieldNumber: 1)
+    }
+    if !self.partyID.isEmpty {
+      try visitor.visitSingularStringField(value: self.partyID, fieldNumber: 2)
+    }
+    if !self.termsCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.termsCode, fieldNumber: 3)
+    }
+    try { if let v = self._creditLimit {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    if self.ownTerms != false {
+      try visitor.visitSingularBoolField(value: self.ownTerms, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Finance_V1_PartyTerms, rhs: Erp_Finance_V1_PartyTerms) -> Bool {
+    if lhs.direction != rhs.direction {return false}
+    if lhs.partyID != rhs.partyID {return false}
+    if lhs.termsCode != rhs.termsCode {return false}
+    if lhs._creditLimit != rhs._creditLimit {return false}
+    if lhs.ownTerms != rhs.ownTerms {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Finance_V1_GetCreditExposureRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetCreditExposureRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}party_id\0\u{1}pending\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.partyID) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.pending) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.partyID.isEmpty {
+      try visitor.visitSingularStringField(value: self.partyID, fieldNumber: 1)
+    }
+    if !self.pending.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.pending, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Finance_V1_GetCreditExposureRequest, rhs: Erp_Finance_V1_GetCreditExposureRequest) -> Bool {
+    if lhs.partyID != rhs.partyID {return false}
+    if lhs.pending != rhs.pending {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Finance_V1_CreditExposure: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CreditExposure"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}base_currency\0\u{3}credit_limit\0\u{1}receivables\0\u{1}pending\0\u{1}exposure\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.baseCurrency) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._creditLimit) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._receivables) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._pending) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._exposure) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.baseCurrency.isEmpty {
+      try visitor.visitSingularStringField(value: self.baseCurrency, fieldNumber: 1)
+    }
+    try { if let v = self._creditLimit {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try { if let v = self._receivables {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try { if let v = self._pending {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    try { if let v = self._exposure {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Finance_V1_CreditExposure, rhs: Erp_Finance_V1_CreditExposure) -> Bool {
+    if lhs.baseCurrency != rhs.baseCurrency {return false}
+    if lhs._creditLimit != rhs._creditLimit {return false}
+    if lhs._receivables != rhs._receivables {return false}
+    if lhs._pending != rhs._pending {return false}
+    if lhs._exposure != rhs._exposure {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
 }
 
 nonisolated extension Erp_Finance_V1_GetBillingSettingsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -1395,7 +1827,7 @@ nonisolated extension Erp_Finance_V1_GetInvoiceRequest: SwiftProtobuf.Message, S
 
 nonisolated extension Erp_Finance_V1_Invoice: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Invoice"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}number\0\u{1}direction\0\u{3}is_credit_note\0\u{3}party_id\0\u{3}party_name\0\u{3}issue_date\0\u{3}due_date\0\u{1}lines\0\u{1}subtotal\0\u{1}tax\0\u{1}total\0\u{1}paid\0\u{1}credited\0\u{1}outstanding\0\u{1}status\0\u{3}credits_invoice\0\u{3}journal_entry\0\u{3}source_type\0\u{3}source_id\0\u{3}issued_at\0\u{3}zatca_qr\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}number\0\u{1}direction\0\u{3}is_credit_note\0\u{3}party_id\0\u{3}party_name\0\u{3}issue_date\0\u{3}due_date\0\u{1}lines\0\u{1}subtotal\0\u{1}tax\0\u{1}total\0\u{1}paid\0\u{1}credited\0\u{1}outstanding\0\u{1}status\0\u{3}credits_invoice\0\u{3}journal_entry\0\u{3}source_type\0\u{3}source_id\0\u{3}issued_at\0\u{3}zatca_qr\0\u{3}payment_terms_code\0\u{3}discount_date\0\u{3}discount_basis_points\0")
 
   fileprivate class _StorageClass {
     var _number: String = String()
@@ -1419,6 +1851,9 @@ nonisolated extension Erp_Finance_V1_Invoice: SwiftProtobuf.Message, SwiftProtob
     var _sourceID: String = String()
     var _issuedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
     var _zatcaQr: String = String()
+    var _paymentTermsCode: String = String()
+    var _discountDate: Erp_Common_V1_Date? = nil
+    var _discountBasisPoints: Int32 = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1450,6 +1885,9 @@ nonisolated extension Erp_Finance_V1_Invoice: SwiftProtobuf.Message, SwiftProtob
       _sourceID = source._sourceID
       _issuedAt = source._issuedAt
       _zatcaQr = source._zatcaQr
+      _paymentTermsCode = source._paymentTermsCode
+      _discountDate = source._discountDate
+      _discountBasisPoints = source._discountBasisPoints
     }
   }
 
@@ -1489,6 +1927,9 @@ nonisolated extension Erp_Finance_V1_Invoice: SwiftProtobuf.Message, SwiftProtob
         case 19: try { try decoder.decodeSingularStringField(value: &_storage._sourceID) }()
         case 20: try { try decoder.decodeSingularMessageField(value: &_storage._issuedAt) }()
         case 21: try { try decoder.decodeSingularStringField(value: &_storage._zatcaQr) }()
+        case 22: try { try decoder.decodeSingularStringField(value: &_storage._paymentTermsCode) }()
+        case 23: try { try decoder.decodeSingularMessageField(value: &_storage._discountDate) }()
+        case 24: try { try decoder.decodeSingularInt32Field(value: &_storage._discountBasisPoints) }()
         default: break
         }
       }
@@ -1564,6 +2005,15 @@ nonisolated extension Erp_Finance_V1_Invoice: SwiftProtobuf.Message, SwiftProtob
       if !_storage._zatcaQr.isEmpty {
         try visitor.visitSingularStringField(value: _storage._zatcaQr, fieldNumber: 21)
       }
+      if !_storage._paymentTermsCode.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._paymentTermsCode, fieldNumber: 22)
+      }
+      try { if let v = _storage._discountDate {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 23)
+      } }()
+      if _storage._discountBasisPoints != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._discountBasisPoints, fieldNumber: 24)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1594,6 +2044,9 @@ nonisolated extension Erp_Finance_V1_Invoice: SwiftProtobuf.Message, SwiftProtob
         if _storage._sourceID != rhs_storage._sourceID {return false}
         if _storage._issuedAt != rhs_storage._issuedAt {return false}
         if _storage._zatcaQr != rhs_storage._zatcaQr {return false}
+        if _storage._paymentTermsCode != rhs_storage._paymentTermsCode {return false}
+        if _storage._discountDate != rhs_storage._discountDate {return false}
+        if _storage._discountBasisPoints != rhs_storage._discountBasisPoints {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -1605,7 +2058,7 @@ nonisolated extension Erp_Finance_V1_Invoice: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Erp_Finance_V1_Allocation: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Allocation"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}invoice_number\0\u{1}amount\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}invoice_number\0\u{1}amount\0\u{3}exchange_difference\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1615,6 +2068,7 @@ nonisolated extension Erp_Finance_V1_Allocation: SwiftProtobuf.Message, SwiftPro
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.invoiceNumber) }()
       case 2: try { try decoder.decodeSingularMessageField(value: &self._amount) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._exchangeDifference) }()
       default: break
       }
     }
@@ -1631,12 +2085,16 @@ nonisolated extension Erp_Finance_V1_Allocation: SwiftProtobuf.Message, SwiftPro
     try { if let v = self._amount {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
     } }()
+    try { if let v = self._exchangeDifference {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Erp_Finance_V1_Allocation, rhs: Erp_Finance_V1_Allocation) -> Bool {
     if lhs.invoiceNumber != rhs.invoiceNumber {return false}
     if lhs._amount != rhs._amount {return false}
+    if lhs._exchangeDifference != rhs._exchangeDifference {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2365,6 +2823,211 @@ nonisolated extension Erp_Finance_V1_ListInvoicesResponse: SwiftProtobuf.Message
 
   public static func ==(lhs: Erp_Finance_V1_ListInvoicesResponse, rhs: Erp_Finance_V1_ListInvoicesResponse) -> Bool {
     if lhs.invoices != rhs.invoices {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Finance_V1_RevaluationRate: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RevaluationRate"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}currency_code\0\u{1}rate\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.currencyCode) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.rate) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.currencyCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.currencyCode, fieldNumber: 1)
+    }
+    if !self.rate.isEmpty {
+      try visitor.visitSingularStringField(value: self.rate, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Finance_V1_RevaluationRate, rhs: Erp_Finance_V1_RevaluationRate) -> Bool {
+    if lhs.currencyCode != rhs.currencyCode {return false}
+    if lhs.rate != rhs.rate {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Finance_V1_RevaluePeriodRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RevaluePeriodRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}year\0\u{1}month\0\u{1}rates\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.requestID) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.year) }()
+      case 3: try { try decoder.decodeSingularInt32Field(value: &self.month) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.rates) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.requestID.isEmpty {
+      try visitor.visitSingularStringField(value: self.requestID, fieldNumber: 1)
+    }
+    if self.year != 0 {
+      try visitor.visitSingularInt32Field(value: self.year, fieldNumber: 2)
+    }
+    if self.month != 0 {
+      try visitor.visitSingularInt32Field(value: self.month, fieldNumber: 3)
+    }
+    if !self.rates.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.rates, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Finance_V1_RevaluePeriodRequest, rhs: Erp_Finance_V1_RevaluePeriodRequest) -> Bool {
+    if lhs.requestID != rhs.requestID {return false}
+    if lhs.year != rhs.year {return false}
+    if lhs.month != rhs.month {return false}
+    if lhs.rates != rhs.rates {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Finance_V1_RevaluationLine: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RevaluationLine"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}direction\0\u{3}currency_code\0\u{1}rate\0\u{3}open_minor\0\u{3}carrying_base_minor\0\u{3}revalued_base_minor\0\u{3}adjustment_base_minor\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.direction) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.currencyCode) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.rate) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.openMinor) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.carryingBaseMinor) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self.revaluedBaseMinor) }()
+      case 7: try { try decoder.decodeSingularInt64Field(value: &self.adjustmentBaseMinor) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.direction != .unspecified {
+      try visitor.visitSingularEnumField(value: self.direction, fieldNumber: 1)
+    }
+    if !self.currencyCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.currencyCode, fieldNumber: 2)
+    }
+    if !self.rate.isEmpty {
+      try visitor.visitSingularStringField(value: self.rate, fieldNumber: 3)
+    }
+    if self.openMinor != 0 {
+      try visitor.visitSingularInt64Field(value: self.openMinor, fieldNumber: 4)
+    }
+    if self.carryingBaseMinor != 0 {
+      try visitor.visitSingularInt64Field(value: self.carryingBaseMinor, fieldNumber: 5)
+    }
+    if self.revaluedBaseMinor != 0 {
+      try visitor.visitSingularInt64Field(value: self.revaluedBaseMinor, fieldNumber: 6)
+    }
+    if self.adjustmentBaseMinor != 0 {
+      try visitor.visitSingularInt64Field(value: self.adjustmentBaseMinor, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Finance_V1_RevaluationLine, rhs: Erp_Finance_V1_RevaluationLine) -> Bool {
+    if lhs.direction != rhs.direction {return false}
+    if lhs.currencyCode != rhs.currencyCode {return false}
+    if lhs.rate != rhs.rate {return false}
+    if lhs.openMinor != rhs.openMinor {return false}
+    if lhs.carryingBaseMinor != rhs.carryingBaseMinor {return false}
+    if lhs.revaluedBaseMinor != rhs.revaluedBaseMinor {return false}
+    if lhs.adjustmentBaseMinor != rhs.adjustmentBaseMinor {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Finance_V1_Revaluation: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Revaluation"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}year\0\u{1}month\0\u{3}base_currency\0\u{1}lines\0\u{3}net_adjustment_base_minor\0\u{3}journal_entry\0\u{3}reversal_entry\0\u{3}request_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt32Field(value: &self.year) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.month) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.baseCurrency) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.lines) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.netAdjustmentBaseMinor) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.journalEntry) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.reversalEntry) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.requestID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.year != 0 {
+      try visitor.visitSingularInt32Field(value: self.year, fieldNumber: 1)
+    }
+    if self.month != 0 {
+      try visitor.visitSingularInt32Field(value: self.month, fieldNumber: 2)
+    }
+    if !self.baseCurrency.isEmpty {
+      try visitor.visitSingularStringField(value: self.baseCurrency, fieldNumber: 3)
+    }
+    if !self.lines.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.lines, fieldNumber: 4)
+    }
+    if self.netAdjustmentBaseMinor != 0 {
+      try visitor.visitSingularInt64Field(value: self.netAdjustmentBaseMinor, fieldNumber: 5)
+    }
+    if !self.journalEntry.isEmpty {
+      try visitor.visitSingularStringField(value: self.journalEntry, fieldNumber: 6)
+    }
+    if !self.reversalEntry.isEmpty {
+      try visitor.visitSingularStringField(value: self.reversalEntry, fieldNumber: 7)
+    }
+    if !self.requestID.isEmpty {
+      try visitor.visitSingularStringField(value: self.requestID, fieldNumber: 8)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Finance_V1_Revaluation, rhs: Erp_Finance_V1_Revaluation) -> Bool {
+    if lhs.year != rhs.year {return false}
+    if lhs.month != rhs.month {return false}
+    if lhs.baseCurrency != rhs.baseCurrency {return false}
+    if lhs.lines != rhs.lines {return false}
+    if lhs.netAdjustmentBaseMinor != rhs.netAdjustmentBaseMinor {return false}
+    if lhs.journalEntry != rhs.journalEntry {return false}
+    if lhs.reversalEntry != rhs.reversalEntry {return false}
+    if lhs.requestID != rhs.requestID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

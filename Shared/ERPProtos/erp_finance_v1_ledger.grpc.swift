@@ -111,6 +111,19 @@ public enum Erp_Finance_V1_Ledger: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "GetExchangeRate" metadata.
+        public enum GetExchangeRate: Sendable {
+            /// Request type for "GetExchangeRate".
+            public typealias Input = Erp_Finance_V1_GetExchangeRateRequest
+            /// Response type for "GetExchangeRate".
+            public typealias Output = Erp_Finance_V1_ExchangeRate
+            /// Descriptor for "GetExchangeRate".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "erp.finance.v1.Ledger"),
+                method: "GetExchangeRate",
+                type: .unary
+            )
+        }
         /// Namespace for "ClosePeriod" metadata.
         public enum ClosePeriod: Sendable {
             /// Request type for "ClosePeriod".
@@ -250,6 +263,7 @@ public enum Erp_Finance_V1_Ledger: Sendable {
             GetSettings.descriptor,
             SetBaseCurrency.descriptor,
             SetExchangeRate.descriptor,
+            GetExchangeRate.descriptor,
             ClosePeriod.descriptor,
             ReopenPeriod.descriptor,
             PostEntry.descriptor,
@@ -406,6 +420,26 @@ extension Erp_Finance_V1_Ledger {
         /// - Returns: A streaming response of `Erp_Finance_V1_ExchangeRate` messages.
         func setExchangeRate(
             request: GRPCCore.StreamingServerRequest<Erp_Finance_V1_SetExchangeRateRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_ExchangeRate>
+
+        /// Handle the "GetExchangeRate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The rate in force for a currency on a date: the latest recorded on or before it (its
+        /// > `effective` says which); NOT_FOUND when none is. Supply chain values foreign-currency goods
+        /// > receipts at it, the rate finance converts their bills at.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Erp_Finance_V1_GetExchangeRateRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Erp_Finance_V1_ExchangeRate` messages.
+        func getExchangeRate(
+            request: GRPCCore.StreamingServerRequest<Erp_Finance_V1_GetExchangeRateRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_ExchangeRate>
 
@@ -715,6 +749,26 @@ extension Erp_Finance_V1_Ledger {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Erp_Finance_V1_ExchangeRate>
 
+        /// Handle the "GetExchangeRate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The rate in force for a currency on a date: the latest recorded on or before it (its
+        /// > `effective` says which); NOT_FOUND when none is. Supply chain values foreign-currency goods
+        /// > receipts at it, the rate finance converts their bills at.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_GetExchangeRateRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Erp_Finance_V1_ExchangeRate` message.
+        func getExchangeRate(
+            request: GRPCCore.ServerRequest<Erp_Finance_V1_GetExchangeRateRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Erp_Finance_V1_ExchangeRate>
+
         /// Handle the "ClosePeriod" method.
         ///
         /// > Source IDL Documentation:
@@ -1019,6 +1073,26 @@ extension Erp_Finance_V1_Ledger {
             context: GRPCCore.ServerContext
         ) async throws -> Erp_Finance_V1_ExchangeRate
 
+        /// Handle the "GetExchangeRate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The rate in force for a currency on a date: the latest recorded on or before it (its
+        /// > `effective` says which); NOT_FOUND when none is. Supply chain values foreign-currency goods
+        /// > receipts at it, the rate finance converts their bills at.
+        ///
+        /// - Parameters:
+        ///   - request: A `Erp_Finance_V1_GetExchangeRateRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Erp_Finance_V1_ExchangeRate` to respond with.
+        func getExchangeRate(
+            request: Erp_Finance_V1_GetExchangeRateRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Erp_Finance_V1_ExchangeRate
+
         /// Handle the "ClosePeriod" method.
         ///
         /// > Source IDL Documentation:
@@ -1278,6 +1352,17 @@ extension Erp_Finance_V1_Ledger.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Erp_Finance_V1_Ledger.Method.GetExchangeRate.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Finance_V1_GetExchangeRateRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Finance_V1_ExchangeRate>(),
+            handler: { request, context in
+                try await self.getExchangeRate(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Erp_Finance_V1_Ledger.Method.ClosePeriod.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Finance_V1_PeriodRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Erp_Finance_V1_Period>(),
@@ -1464,6 +1549,17 @@ extension Erp_Finance_V1_Ledger.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_ExchangeRate> {
         let response = try await self.setExchangeRate(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getExchangeRate(
+        request: GRPCCore.StreamingServerRequest<Erp_Finance_V1_GetExchangeRateRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Erp_Finance_V1_ExchangeRate> {
+        let response = try await self.getExchangeRate(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1668,6 +1764,19 @@ extension Erp_Finance_V1_Ledger.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Erp_Finance_V1_ExchangeRate> {
         return GRPCCore.ServerResponse<Erp_Finance_V1_ExchangeRate>(
             message: try await self.setExchangeRate(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getExchangeRate(
+        request: GRPCCore.ServerRequest<Erp_Finance_V1_GetExchangeRateRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Erp_Finance_V1_ExchangeRate> {
+        return GRPCCore.ServerResponse<Erp_Finance_V1_ExchangeRate>(
+            message: try await self.getExchangeRate(
                 request: request.message,
                 context: context
             ),
@@ -1972,6 +2081,31 @@ extension Erp_Finance_V1_Ledger {
         func setExchangeRate<Result>(
             request: GRPCCore.ClientRequest<Erp_Finance_V1_SetExchangeRateRequest>,
             serializer: some GRPCCore.MessageSerializer<Erp_Finance_V1_SetExchangeRateRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Finance_V1_ExchangeRate>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_ExchangeRate>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetExchangeRate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The rate in force for a currency on a date: the latest recorded on or before it (its
+        /// > `effective` says which); NOT_FOUND when none is. Supply chain values foreign-currency goods
+        /// > receipts at it, the rate finance converts their bills at.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_GetExchangeRateRequest` message.
+        ///   - serializer: A serializer for `Erp_Finance_V1_GetExchangeRateRequest` messages.
+        ///   - deserializer: A deserializer for `Erp_Finance_V1_ExchangeRate` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getExchangeRate<Result>(
+            request: GRPCCore.ClientRequest<Erp_Finance_V1_GetExchangeRateRequest>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Finance_V1_GetExchangeRateRequest>,
             deserializer: some GRPCCore.MessageDeserializer<Erp_Finance_V1_ExchangeRate>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_ExchangeRate>) async throws -> Result
@@ -2446,6 +2580,42 @@ extension Erp_Finance_V1_Ledger {
             try await self.client.unary(
                 request: request,
                 descriptor: Erp_Finance_V1_Ledger.Method.SetExchangeRate.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GetExchangeRate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The rate in force for a currency on a date: the latest recorded on or before it (its
+        /// > `effective` says which); NOT_FOUND when none is. Supply chain values foreign-currency goods
+        /// > receipts at it, the rate finance converts their bills at.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Erp_Finance_V1_GetExchangeRateRequest` message.
+        ///   - serializer: A serializer for `Erp_Finance_V1_GetExchangeRateRequest` messages.
+        ///   - deserializer: A deserializer for `Erp_Finance_V1_ExchangeRate` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getExchangeRate<Result>(
+            request: GRPCCore.ClientRequest<Erp_Finance_V1_GetExchangeRateRequest>,
+            serializer: some GRPCCore.MessageSerializer<Erp_Finance_V1_GetExchangeRateRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Erp_Finance_V1_ExchangeRate>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_ExchangeRate>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Erp_Finance_V1_Ledger.Method.GetExchangeRate.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -2983,6 +3153,37 @@ extension Erp_Finance_V1_Ledger.ClientProtocol {
         )
     }
 
+    /// Call the "GetExchangeRate" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The rate in force for a currency on a date: the latest recorded on or before it (its
+    /// > `effective` says which); NOT_FOUND when none is. Supply chain values foreign-currency goods
+    /// > receipts at it, the rate finance converts their bills at.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Erp_Finance_V1_GetExchangeRateRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getExchangeRate<Result>(
+        request: GRPCCore.ClientRequest<Erp_Finance_V1_GetExchangeRateRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_ExchangeRate>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getExchangeRate(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Erp_Finance_V1_GetExchangeRateRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Erp_Finance_V1_ExchangeRate>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "ClosePeriod" method.
     ///
     /// > Source IDL Documentation:
@@ -3484,6 +3685,41 @@ extension Erp_Finance_V1_Ledger.ClientProtocol {
             metadata: metadata
         )
         return try await self.setExchangeRate(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetExchangeRate" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The rate in force for a currency on a date: the latest recorded on or before it (its
+    /// > `effective` says which); NOT_FOUND when none is. Supply chain values foreign-currency goods
+    /// > receipts at it, the rate finance converts their bills at.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getExchangeRate<Result>(
+        _ message: Erp_Finance_V1_GetExchangeRateRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Erp_Finance_V1_ExchangeRate>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Erp_Finance_V1_GetExchangeRateRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getExchangeRate(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -229,6 +229,29 @@ public nonisolated struct Erp_Finance_V1_SetExchangeRateRequest: Sendable {
   fileprivate var _effective: Erp_Common_V1_Date? = nil
 }
 
+public nonisolated struct Erp_Finance_V1_GetExchangeRateRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var currencyCode: String = String()
+
+  public var on: Erp_Common_V1_Date {
+    get {_on ?? Erp_Common_V1_Date()}
+    set {_on = newValue}
+  }
+  /// Returns true if `on` has been explicitly set.
+  public var hasOn: Bool {self._on != nil}
+  /// Clears the value of `on`. Subsequent reads from it will return its default value.
+  public mutating func clearOn() {self._on = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _on: Erp_Common_V1_Date? = nil
+}
+
 public nonisolated struct Erp_Finance_V1_ExchangeRate: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -1124,6 +1147,45 @@ nonisolated extension Erp_Finance_V1_SetExchangeRateRequest: SwiftProtobuf.Messa
     if lhs.currencyCode != rhs.currencyCode {return false}
     if lhs._effective != rhs._effective {return false}
     if lhs.rate != rhs.rate {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Finance_V1_GetExchangeRateRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetExchangeRateRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}currency_code\0\u{1}on\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.currencyCode) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._on) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.currencyCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.currencyCode, fieldNumber: 1)
+    }
+    try { if let v = self._on {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Finance_V1_GetExchangeRateRequest, rhs: Erp_Finance_V1_GetExchangeRateRequest) -> Bool {
+    if lhs.currencyCode != rhs.currencyCode {return false}
+    if lhs._on != rhs._on {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

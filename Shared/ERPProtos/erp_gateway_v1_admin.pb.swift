@@ -181,6 +181,10 @@ public nonisolated struct Erp_Gateway_V1_ApiKey: Sendable {
 
   public var burst: Int32 = 0
 
+  /// Web origins (`https://app.example.com`) whose pages may call the JSON door with this key
+  /// (CORS); none by default.
+  public var allowedOrigins: [String] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -203,6 +207,10 @@ public nonisolated struct Erp_Gateway_V1_IssueKeyRequest: Sendable {
   public var ratePerSecond: Int32 = 0
 
   public var burst: Int32 = 0
+
+  /// Web origins allowed to call the JSON door with the key from a browser (CORS), each
+  /// `scheme://host[:port]`; at most 20.
+  public var allowedOrigins: [String] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -503,7 +511,7 @@ nonisolated extension Erp_Gateway_V1_DeleteTenantResponse: SwiftProtobuf.Message
 
 nonisolated extension Erp_Gateway_V1_ApiKey: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ApiKey"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}tenant_id\0\u{1}name\0\u{1}scopes\0\u{3}expires_at\0\u{1}revoked\0\u{3}rate_per_second\0\u{1}burst\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}tenant_id\0\u{1}name\0\u{1}scopes\0\u{3}expires_at\0\u{1}revoked\0\u{3}rate_per_second\0\u{1}burst\0\u{3}allowed_origins\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -519,6 +527,7 @@ nonisolated extension Erp_Gateway_V1_ApiKey: SwiftProtobuf.Message, SwiftProtobu
       case 6: try { try decoder.decodeSingularBoolField(value: &self.revoked) }()
       case 7: try { try decoder.decodeSingularInt32Field(value: &self.ratePerSecond) }()
       case 8: try { try decoder.decodeSingularInt32Field(value: &self.burst) }()
+      case 9: try { try decoder.decodeRepeatedStringField(value: &self.allowedOrigins) }()
       default: break
       }
     }
@@ -549,6 +558,9 @@ nonisolated extension Erp_Gateway_V1_ApiKey: SwiftProtobuf.Message, SwiftProtobu
     if self.burst != 0 {
       try visitor.visitSingularInt32Field(value: self.burst, fieldNumber: 8)
     }
+    if !self.allowedOrigins.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.allowedOrigins, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -561,6 +573,7 @@ nonisolated extension Erp_Gateway_V1_ApiKey: SwiftProtobuf.Message, SwiftProtobu
     if lhs.revoked != rhs.revoked {return false}
     if lhs.ratePerSecond != rhs.ratePerSecond {return false}
     if lhs.burst != rhs.burst {return false}
+    if lhs.allowedOrigins != rhs.allowedOrigins {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -568,7 +581,7 @@ nonisolated extension Erp_Gateway_V1_ApiKey: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Erp_Gateway_V1_IssueKeyRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".IssueKeyRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{1}name\0\u{1}scopes\0\u{3}expires_at\0\u{3}rate_per_second\0\u{1}burst\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tenant_id\0\u{1}name\0\u{1}scopes\0\u{3}expires_at\0\u{3}rate_per_second\0\u{1}burst\0\u{3}allowed_origins\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -582,6 +595,7 @@ nonisolated extension Erp_Gateway_V1_IssueKeyRequest: SwiftProtobuf.Message, Swi
       case 4: try { try decoder.decodeSingularInt64Field(value: &self.expiresAt) }()
       case 5: try { try decoder.decodeSingularInt32Field(value: &self.ratePerSecond) }()
       case 6: try { try decoder.decodeSingularInt32Field(value: &self.burst) }()
+      case 7: try { try decoder.decodeRepeatedStringField(value: &self.allowedOrigins) }()
       default: break
       }
     }
@@ -606,6 +620,9 @@ nonisolated extension Erp_Gateway_V1_IssueKeyRequest: SwiftProtobuf.Message, Swi
     if self.burst != 0 {
       try visitor.visitSingularInt32Field(value: self.burst, fieldNumber: 6)
     }
+    if !self.allowedOrigins.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.allowedOrigins, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -616,6 +633,7 @@ nonisolated extension Erp_Gateway_V1_IssueKeyRequest: SwiftProtobuf.Message, Swi
     if lhs.expiresAt != rhs.expiresAt {return false}
     if lhs.ratePerSecond != rhs.ratePerSecond {return false}
     if lhs.burst != rhs.burst {return false}
+    if lhs.allowedOrigins != rhs.allowedOrigins {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -278,6 +278,10 @@ extension Erp_Sales_V1_Orders {
         /// > cannot be reached the call fails (UNAVAILABLE) but the confirmation is not lost: the order
         /// > stays draft, being confirmed, and the service finishes it (confirmed, or back to draft
         /// > with last_error) as soon as the supply chain answers again, without being asked again.
+        /// > Credit check first: when the customer has a credit limit (finance's PartyTerms) and its
+        /// > open receivables plus its confirmed, uninvoiced orders plus this order exceed it, the
+        /// > call is FAILED_PRECONDITION naming the limit and the exposure, unless overridden (see
+        /// > OrderRef). Confirmations of one customer are checked one at a time.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Erp_Sales_V1_OrderRef` messages.
@@ -462,6 +466,10 @@ extension Erp_Sales_V1_Orders {
         /// > cannot be reached the call fails (UNAVAILABLE) but the confirmation is not lost: the order
         /// > stays draft, being confirmed, and the service finishes it (confirmed, or back to draft
         /// > with last_error) as soon as the supply chain answers again, without being asked again.
+        /// > Credit check first: when the customer has a credit limit (finance's PartyTerms) and its
+        /// > open receivables plus its confirmed, uninvoiced orders plus this order exceed it, the
+        /// > call is FAILED_PRECONDITION naming the limit and the exposure, unless overridden (see
+        /// > OrderRef). Confirmations of one customer are checked one at a time.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Erp_Sales_V1_OrderRef` message.
@@ -644,6 +652,10 @@ extension Erp_Sales_V1_Orders {
         /// > cannot be reached the call fails (UNAVAILABLE) but the confirmation is not lost: the order
         /// > stays draft, being confirmed, and the service finishes it (confirmed, or back to draft
         /// > with last_error) as soon as the supply chain answers again, without being asked again.
+        /// > Credit check first: when the customer has a credit limit (finance's PartyTerms) and its
+        /// > open receivables plus its confirmed, uninvoiced orders plus this order exceed it, the
+        /// > call is FAILED_PRECONDITION naming the limit and the exposure, unless overridden (see
+        /// > OrderRef). Confirmations of one customer are checked one at a time.
         ///
         /// - Parameters:
         ///   - request: A `Erp_Sales_V1_OrderRef` message.
@@ -1185,6 +1197,10 @@ extension Erp_Sales_V1_Orders {
         /// > cannot be reached the call fails (UNAVAILABLE) but the confirmation is not lost: the order
         /// > stays draft, being confirmed, and the service finishes it (confirmed, or back to draft
         /// > with last_error) as soon as the supply chain answers again, without being asked again.
+        /// > Credit check first: when the customer has a credit limit (finance's PartyTerms) and its
+        /// > open receivables plus its confirmed, uninvoiced orders plus this order exceed it, the
+        /// > call is FAILED_PRECONDITION naming the limit and the exposure, unless overridden (see
+        /// > OrderRef). Confirmations of one customer are checked one at a time.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Erp_Sales_V1_OrderRef` message.
@@ -1477,6 +1493,10 @@ extension Erp_Sales_V1_Orders {
         /// > cannot be reached the call fails (UNAVAILABLE) but the confirmation is not lost: the order
         /// > stays draft, being confirmed, and the service finishes it (confirmed, or back to draft
         /// > with last_error) as soon as the supply chain answers again, without being asked again.
+        /// > Credit check first: when the customer has a credit limit (finance's PartyTerms) and its
+        /// > open receivables plus its confirmed, uninvoiced orders plus this order exceed it, the
+        /// > call is FAILED_PRECONDITION naming the limit and the exposure, unless overridden (see
+        /// > OrderRef). Confirmations of one customer are checked one at a time.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Erp_Sales_V1_OrderRef` message.
@@ -1768,6 +1788,10 @@ extension Erp_Sales_V1_Orders.ClientProtocol {
     /// > cannot be reached the call fails (UNAVAILABLE) but the confirmation is not lost: the order
     /// > stays draft, being confirmed, and the service finishes it (confirmed, or back to draft
     /// > with last_error) as soon as the supply chain answers again, without being asked again.
+    /// > Credit check first: when the customer has a credit limit (finance's PartyTerms) and its
+    /// > open receivables plus its confirmed, uninvoiced orders plus this order exceed it, the
+    /// > call is FAILED_PRECONDITION naming the limit and the exposure, unless overridden (see
+    /// > OrderRef). Confirmations of one customer are checked one at a time.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Erp_Sales_V1_OrderRef` message.
@@ -2058,6 +2082,10 @@ extension Erp_Sales_V1_Orders.ClientProtocol {
     /// > cannot be reached the call fails (UNAVAILABLE) but the confirmation is not lost: the order
     /// > stays draft, being confirmed, and the service finishes it (confirmed, or back to draft
     /// > with last_error) as soon as the supply chain answers again, without being asked again.
+    /// > Credit check first: when the customer has a credit limit (finance's PartyTerms) and its
+    /// > open receivables plus its confirmed, uninvoiced orders plus this order exceed it, the
+    /// > call is FAILED_PRECONDITION naming the limit and the exposure, unless overridden (see
+    /// > OrderRef). Confirmations of one customer are checked one at a time.
     ///
     /// - Parameters:
     ///   - message: request message to send.

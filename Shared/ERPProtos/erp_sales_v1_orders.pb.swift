@@ -226,9 +226,63 @@ public nonisolated struct Erp_Sales_V1_OrderRef: Sendable {
   /// "SO-000001" or, for a quotation, "QT-000001".
   public var number: String = String()
 
+  /// ConfirmOrder only: confirm although the customer's exposure would exceed its credit
+  /// limit. Needs the caller's scope `sales:credit_override` (PERMISSION_DENIED otherwise) and
+  /// a reason (1 to 500 bytes); recorded on the order (SalesOrder.credit_override).
+  public var overrideCreditLimit: Bool = false
+
+  public var overrideReason: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+}
+
+/// A confirmation over the customer's credit limit, as approved: by whom (the API key's id
+/// through the gateway, or the caller named in x-erp-caller), when, the figures then, why.
+public nonisolated struct Erp_Sales_V1_CreditOverride: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var approvedBy: String = String()
+
+  public var approvedAt: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_approvedAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_approvedAt = newValue}
+  }
+  /// Returns true if `approvedAt` has been explicitly set.
+  public var hasApprovedAt: Bool {self._approvedAt != nil}
+  /// Clears the value of `approvedAt`. Subsequent reads from it will return its default value.
+  public mutating func clearApprovedAt() {self._approvedAt = nil}
+
+  public var creditLimit: Erp_Common_V1_Money {
+    get {_creditLimit ?? Erp_Common_V1_Money()}
+    set {_creditLimit = newValue}
+  }
+  /// Returns true if `creditLimit` has been explicitly set.
+  public var hasCreditLimit: Bool {self._creditLimit != nil}
+  /// Clears the value of `creditLimit`. Subsequent reads from it will return its default value.
+  public mutating func clearCreditLimit() {self._creditLimit = nil}
+
+  public var exposure: Erp_Common_V1_Money {
+    get {_exposure ?? Erp_Common_V1_Money()}
+    set {_exposure = newValue}
+  }
+  /// Returns true if `exposure` has been explicitly set.
+  public var hasExposure: Bool {self._exposure != nil}
+  /// Clears the value of `exposure`. Subsequent reads from it will return its default value.
+  public mutating func clearExposure() {self._exposure = nil}
+
+  public var reason: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _approvedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _creditLimit: Erp_Common_V1_Money? = nil
+  fileprivate var _exposure: Erp_Common_V1_Money? = nil
 }
 
 public nonisolated struct Erp_Sales_V1_SalesOrder: @unchecked Sendable {
@@ -344,6 +398,16 @@ public nonisolated struct Erp_Sales_V1_SalesOrder: @unchecked Sendable {
     get {_storage._lastError}
     set {_uniqueStorage()._lastError = newValue}
   }
+
+  /// Set when the order was confirmed over the customer's credit limit.
+  public var creditOverride: Erp_Sales_V1_CreditOverride {
+    get {_storage._creditOverride ?? Erp_Sales_V1_CreditOverride()}
+    set {_uniqueStorage()._creditOverride = newValue}
+  }
+  /// Returns true if `creditOverride` has been explicitly set.
+  public var hasCreditOverride: Bool {_storage._creditOverride != nil}
+  /// Clears the value of `creditOverride`. Subsequent reads from it will return its default value.
+  public mutating func clearCreditOverride() {_uniqueStorage()._creditOverride = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -789,7 +853,7 @@ nonisolated extension Erp_Sales_V1_CreateOrderRequest: SwiftProtobuf.Message, Sw
 
 nonisolated extension Erp_Sales_V1_OrderRef: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".OrderRef"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}number\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}number\0\u{3}override_credit_limit\0\u{3}override_reason\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -798,6 +862,8 @@ nonisolated extension Erp_Sales_V1_OrderRef: SwiftProtobuf.Message, SwiftProtobu
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.number) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.overrideCreditLimit) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.overrideReason) }()
       default: break
       }
     }
@@ -807,11 +873,73 @@ nonisolated extension Erp_Sales_V1_OrderRef: SwiftProtobuf.Message, SwiftProtobu
     if !self.number.isEmpty {
       try visitor.visitSingularStringField(value: self.number, fieldNumber: 1)
     }
+    if self.overrideCreditLimit != false {
+      try visitor.visitSingularBoolField(value: self.overrideCreditLimit, fieldNumber: 2)
+    }
+    if !self.overrideReason.isEmpty {
+      try visitor.visitSingularStringField(value: self.overrideReason, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Erp_Sales_V1_OrderRef, rhs: Erp_Sales_V1_OrderRef) -> Bool {
     if lhs.number != rhs.number {return false}
+    if lhs.overrideCreditLimit != rhs.overrideCreditLimit {return false}
+    if lhs.overrideReason != rhs.overrideReason {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Erp_Sales_V1_CreditOverride: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CreditOverride"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}approved_by\0\u{3}approved_at\0\u{3}credit_limit\0\u{1}exposure\0\u{1}reason\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.approvedBy) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._approvedAt) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._creditLimit) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._exposure) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.approvedBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.approvedBy, fieldNumber: 1)
+    }
+    try { if let v = self._approvedAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try { if let v = self._creditLimit {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try { if let v = self._exposure {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Erp_Sales_V1_CreditOverride, rhs: Erp_Sales_V1_CreditOverride) -> Bool {
+    if lhs.approvedBy != rhs.approvedBy {return false}
+    if lhs._approvedAt != rhs._approvedAt {return false}
+    if lhs._creditLimit != rhs._creditLimit {return false}
+    if lhs._exposure != rhs._exposure {return false}
+    if lhs.reason != rhs.reason {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -819,7 +947,7 @@ nonisolated extension Erp_Sales_V1_OrderRef: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Erp_Sales_V1_SalesOrder: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SalesOrder"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}number\0\u{1}status\0\u{3}customer_id\0\u{3}customer_name\0\u{3}owner_id\0\u{3}currency_code\0\u{3}order_date\0\u{3}warehouse_code\0\u{3}price_list_code\0\u{3}order_discount_basis_points\0\u{1}lines\0\u{1}subtotal\0\u{1}tax\0\u{1}total\0\u{3}invoice_numbers\0\u{3}credit_note_numbers\0\u{3}related_number\0\u{3}last_error\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}number\0\u{1}status\0\u{3}customer_id\0\u{3}customer_name\0\u{3}owner_id\0\u{3}currency_code\0\u{3}order_date\0\u{3}warehouse_code\0\u{3}price_list_code\0\u{3}order_discount_basis_points\0\u{1}lines\0\u{1}subtotal\0\u{1}tax\0\u{1}total\0\u{3}invoice_numbers\0\u{3}credit_note_numbers\0\u{3}related_number\0\u{3}last_error\0\u{3}credit_override\0")
 
   fileprivate class _StorageClass {
     var _number: String = String()
@@ -840,6 +968,7 @@ nonisolated extension Erp_Sales_V1_SalesOrder: SwiftProtobuf.Message, SwiftProto
     var _creditNoteNumbers: [String] = []
     var _relatedNumber: String = String()
     var _lastError: String = String()
+    var _creditOverride: Erp_Sales_V1_CreditOverride? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -868,6 +997,7 @@ nonisolated extension Erp_Sales_V1_SalesOrder: SwiftProtobuf.Message, SwiftProto
       _creditNoteNumbers = source._creditNoteNumbers
       _relatedNumber = source._relatedNumber
       _lastError = source._lastError
+      _creditOverride = source._creditOverride
     }
   }
 
@@ -904,6 +1034,7 @@ nonisolated extension Erp_Sales_V1_SalesOrder: SwiftProtobuf.Message, SwiftProto
         case 16: try { try decoder.decodeRepeatedStringField(value: &_storage._creditNoteNumbers) }()
         case 17: try { try decoder.decodeSingularStringField(value: &_storage._relatedNumber) }()
         case 18: try { try decoder.decodeSingularStringField(value: &_storage._lastError) }()
+        case 19: try { try decoder.decodeSingularMessageField(value: &_storage._creditOverride) }()
         default: break
         }
       }
@@ -970,6 +1101,9 @@ nonisolated extension Erp_Sales_V1_SalesOrder: SwiftProtobuf.Message, SwiftProto
       if !_storage._lastError.isEmpty {
         try visitor.visitSingularStringField(value: _storage._lastError, fieldNumber: 18)
       }
+      try { if let v = _storage._creditOverride {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 19)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -997,6 +1131,7 @@ nonisolated extension Erp_Sales_V1_SalesOrder: SwiftProtobuf.Message, SwiftProto
         if _storage._creditNoteNumbers != rhs_storage._creditNoteNumbers {return false}
         if _storage._relatedNumber != rhs_storage._relatedNumber {return false}
         if _storage._lastError != rhs_storage._lastError {return false}
+        if _storage._creditOverride != rhs_storage._creditOverride {return false}
         return true
       }
       if !storagesAreEqual {return false}

@@ -128,7 +128,9 @@ extension Erp_Supplychain_V1_Purchasing {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Creates a draft; idempotent by request_id. Prices are in the books' base currency.
+        /// > Creates a draft; idempotent by request_id. Prices are in the order's currency, any ISO 4217
+        /// > currency; stock is valued in the books' base currency at the rate in force on the receipt
+        /// > date (finance's Ledger.GetExchangeRate), and the bill is in the order's currency.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Erp_Supplychain_V1_CreatePurchaseOrderRequest` messages.
@@ -229,7 +231,9 @@ extension Erp_Supplychain_V1_Purchasing {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Creates a draft; idempotent by request_id. Prices are in the books' base currency.
+        /// > Creates a draft; idempotent by request_id. Prices are in the order's currency, any ISO 4217
+        /// > currency; stock is valued in the books' base currency at the rate in force on the receipt
+        /// > date (finance's Ledger.GetExchangeRate), and the bill is in the order's currency.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Erp_Supplychain_V1_CreatePurchaseOrderRequest` message.
@@ -328,7 +332,9 @@ extension Erp_Supplychain_V1_Purchasing {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Creates a draft; idempotent by request_id. Prices are in the books' base currency.
+        /// > Creates a draft; idempotent by request_id. Prices are in the order's currency, any ISO 4217
+        /// > currency; stock is valued in the books' base currency at the rate in force on the receipt
+        /// > date (finance's Ledger.GetExchangeRate), and the bill is in the order's currency.
         ///
         /// - Parameters:
         ///   - request: A `Erp_Supplychain_V1_CreatePurchaseOrderRequest` message.
@@ -621,7 +627,9 @@ extension Erp_Supplychain_V1_Purchasing {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Creates a draft; idempotent by request_id. Prices are in the books' base currency.
+        /// > Creates a draft; idempotent by request_id. Prices are in the order's currency, any ISO 4217
+        /// > currency; stock is valued in the books' base currency at the rate in force on the receipt
+        /// > date (finance's Ledger.GetExchangeRate), and the bill is in the order's currency.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Erp_Supplychain_V1_CreatePurchaseOrderRequest` message.
@@ -755,7 +763,9 @@ extension Erp_Supplychain_V1_Purchasing {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Creates a draft; idempotent by request_id. Prices are in the books' base currency.
+        /// > Creates a draft; idempotent by request_id. Prices are in the order's currency, any ISO 4217
+        /// > currency; stock is valued in the books' base currency at the rate in force on the receipt
+        /// > date (finance's Ledger.GetExchangeRate), and the bill is in the order's currency.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Erp_Supplychain_V1_CreatePurchaseOrderRequest` message.
@@ -926,7 +936,9 @@ extension Erp_Supplychain_V1_Purchasing.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Creates a draft; idempotent by request_id. Prices are in the books' base currency.
+    /// > Creates a draft; idempotent by request_id. Prices are in the order's currency, any ISO 4217
+    /// > currency; stock is valued in the books' base currency at the rate in force on the receipt
+    /// > date (finance's Ledger.GetExchangeRate), and the bill is in the order's currency.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Erp_Supplychain_V1_CreatePurchaseOrderRequest` message.
@@ -1071,7 +1083,9 @@ extension Erp_Supplychain_V1_Purchasing.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Creates a draft; idempotent by request_id. Prices are in the books' base currency.
+    /// > Creates a draft; idempotent by request_id. Prices are in the order's currency, any ISO 4217
+    /// > currency; stock is valued in the books' base currency at the rate in force on the receipt
+    /// > date (finance's Ledger.GetExchangeRate), and the bill is in the order's currency.
     ///
     /// - Parameters:
     ///   - message: request message to send.

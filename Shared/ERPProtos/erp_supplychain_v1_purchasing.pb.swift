@@ -154,7 +154,7 @@ public nonisolated struct Erp_Supplychain_V1_CreatePurchaseOrderRequest: Sendabl
   /// Where the goods will be received.
   public var warehouseCode: String = String()
 
-  /// Must be the books' base currency (stock is valued in it).
+  /// ISO 4217; the books' base currency when empty.
   public var currencyCode: String = String()
 
   public var expectedDate: Erp_Common_V1_Date {
@@ -267,12 +267,27 @@ public nonisolated struct Erp_Supplychain_V1_GoodsReceipt: Sendable {
 
   public var orderStatus: Erp_Supplychain_V1_PurchaseOrderStatus = .unspecified
 
+  /// Base-currency units per unit of the order's currency on the receipt date ("1" in base
+  /// currency), and the stock value added, in base currency (each line converted, rounded half
+  /// away from zero, then summed: the bill's inventory lines in base currency, line by line).
+  public var exchangeRate: String = String()
+
+  public var baseValue: Erp_Common_V1_Money {
+    get {_baseValue ?? Erp_Common_V1_Money()}
+    set {_baseValue = newValue}
+  }
+  /// Returns true if `baseValue` has been explicitly set.
+  public var hasBaseValue: Bool {self._baseValue != nil}
+  /// Clears the value of `baseValue`. Subsequent reads from it will return its default value.
+  public mutating func clearBaseValue() {self._baseValue = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _receiptDate: Erp_Common_V1_Date? = nil
   fileprivate var _value: Erp_Common_V1_Money? = nil
+  fileprivate var _baseValue: Erp_Common_V1_Money? = nil
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -587,7 +602,7 @@ nonisolated extension Erp_Supplychain_V1_ReceiveGoodsRequest: SwiftProtobuf.Mess
 
 nonisolated extension Erp_Supplychain_V1_GoodsReceipt: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".GoodsReceipt"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}number\0\u{3}purchase_order_number\0\u{3}receipt_date\0\u{1}lines\0\u{1}value\0\u{3}bill_number\0\u{3}order_status\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}number\0\u{3}purchase_order_number\0\u{3}receipt_date\0\u{1}lines\0\u{1}value\0\u{3}bill_number\0\u{3}order_status\0\u{3}exchange_rate\0\u{3}base_value\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -602,6 +617,8 @@ nonisolated extension Erp_Supplychain_V1_GoodsReceipt: SwiftProtobuf.Message, Sw
       case 5: try { try decoder.decodeSingularMessageField(value: &self._value) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.billNumber) }()
       case 7: try { try decoder.decodeSingularEnumField(value: &self.orderStatus) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.exchangeRate) }()
+      case 9: try { try decoder.decodeSingularMessageField(value: &self._baseValue) }()
       default: break
       }
     }
@@ -633,6 +650,12 @@ nonisolated extension Erp_Supplychain_V1_GoodsReceipt: SwiftProtobuf.Message, Sw
     if self.orderStatus != .unspecified {
       try visitor.visitSingularEnumField(value: self.orderStatus, fieldNumber: 7)
     }
+    if !self.exchangeRate.isEmpty {
+      try visitor.visitSingularStringField(value: self.exchangeRate, fieldNumber: 8)
+    }
+    try { if let v = self._baseValue {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -644,6 +667,8 @@ nonisolated extension Erp_Supplychain_V1_GoodsReceipt: SwiftProtobuf.Message, Sw
     if lhs._value != rhs._value {return false}
     if lhs.billNumber != rhs.billNumber {return false}
     if lhs.orderStatus != rhs.orderStatus {return false}
+    if lhs.exchangeRate != rhs.exchangeRate {return false}
+    if lhs._baseValue != rhs._baseValue {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

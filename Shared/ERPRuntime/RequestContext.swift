@@ -10,6 +10,8 @@ public enum RequestContext {
   @TaskLocal public static var requestID: String?
   /// When the call must be answered by, from its `grpc-timeout`.
   @TaskLocal public static var deadline: ContinuousClock.Instant?
+  /// Who the call is made for (``Caller``), when someone is named.
+  @TaskLocal public static var caller: Caller?
 
   /// The tenant of the current call; a handler of a tenant-scoped service can rely on it, since
   /// the tenant interceptor refuses calls without one.
@@ -26,9 +28,11 @@ extension RequestContext {
   /// bound, and binds them around the response's producer as well: a streaming handler writes
   /// its messages from the producer, which runs after `next` has returned. What a server
   /// interceptor that decides the tenant (the tenant interceptor, the gateway's key check) ends
-  /// with.
+  /// with. `caller` is the gateway's (from the key); a service passes nil and takes the one
+  /// named in the metadata.
   public static func binding<Input: Sendable, Output: Sendable>(
     tenant: TenantID?,
+    caller: Caller? = nil,
     request: StreamingServerRequest<Input>,
     context: ServerContext,
     _ next:
@@ -38,12 +42,15 @@ extension RequestContext {
     let requestID = request.metadata.firstString(MetadataKeys.requestID)
     let deadline = request.metadata.firstString(MetadataKeys.timeout)
       .flatMap(GRPCTimeout.parse).map { ContinuousClock.now + $0 }
+    let caller = caller ?? Caller(metadata: request.metadata)
     @Sendable func bound<T>(_ body: () async throws -> T) async throws -> T {
       try await Self.$tenant.withValue(tenant) {
-        try await Self.$requestID.withValue(requestID) {
-          try await Self.$deadline.withValue(deadline) {
-            // The same deadline bounds the call's SQL (`statement_timeout`).
-            try await StatementDeadline.$current.withValue(deadline) { try await body() }
+        try await Self.$caller.withValue(caller) {
+          try await Self.$requestID.withValue(requestID) {
+            try await Self.$deadline.withValue(deadline) {
+              // The same deadline bounds the call's SQL (`statement_timeout`).
+              try await StatementDeadline.$current.withValue(deadline) { try await body() }
+            }
           }
         }
       }

@@ -56,6 +56,14 @@ public struct PostgresSession: Sendable {
     try await self.traced([sql]) { try await self.run { try connection.execute(sql) } }
   }
 
+  /// The same connection with no spans: for the transaction's own statements (BEGIN, COMMIT),
+  /// which its span covers.
+  var untraced: PostgresSession {
+    var session = self
+    session.tracer = .off
+    return session
+  }
+
   /// Runs `body` in the span of `statements` when tracing is on (``SQLSpan``).
   private func traced<T>(
     _ statements: @autoclosure () -> [String],

@@ -30,27 +30,27 @@ public struct ServiceTracer: Sendable {
   public var isOn: Bool { self.tracer != nil }
 
   /// Starts a span (a child of `context`, by default the current one); the caller ends it. Nil
-  /// when tracing is off.
+  /// when tracing is off. The name is an autoclosure, so an untraced call formats nothing.
   public func startSpan(
-    _ name: String,
+    _ name: @autoclosure () -> String,
     ofKind kind: SpanKind = .internal,
     context: @autoclosure () -> ServiceContext = ServiceContext.current ?? .topLevel
   ) -> (any Span)? {
     guard let tracer = self.tracer else { return nil }
-    return tracer.startSpan(name, context: context(), ofKind: kind)
+    return tracer.startSpan(name(), context: context(), ofKind: kind)
   }
 
   /// Runs `body` in a span that is the current one for its duration (so spans started inside
   /// are its children) and ends it afterwards; an error thrown marks the span failed. With
   /// tracing off it runs `body` with nil.
   public func withSpan<T>(
-    _ name: String,
+    _ name: @autoclosure () -> String,
     ofKind kind: SpanKind = .internal,
     context: @autoclosure () -> ServiceContext = ServiceContext.current ?? .topLevel,
     isolation: isolated (any Actor)? = #isolation,
     _ body: ((any Span)?) async throws -> T
   ) async throws -> T {
-    guard let span = self.startSpan(name, ofKind: kind, context: context()) else {
+    guard let span = self.startSpan(name(), ofKind: kind, context: context()) else {
       return try await body(nil)
     }
     defer { span.end() }

@@ -114,6 +114,9 @@ extension ConnectionPool {
 
   /// Begins with `begin` (one pipeline of prepared statements: one round trip, no parsing after
   /// a connection's first use), runs `body`, then COMMIT and the session reset in one more.
+  /// Traced, each attempt is one span (``SQLSpan/transaction(_:tenant:_:_:)``) with the body's
+  /// statements as its children: BEGIN, entering the tenant, COMMIT and the reset are the
+  /// transaction's own work, not statements of their own.
   func transaction<T: Sendable>(
     begin: [(sql: String, parameters: [String?])],
     tenant: TenantID? = nil,
@@ -122,14 +125,17 @@ extension ConnectionPool {
   ) async throws -> T {
     try await self.retryingConflicts(maxAttempts: maxAttempts) {
       try await self.withSession(tenant: tenant) { session in
-        try await session.pipelineTrusted(begin)
-        do {
-          let result = try await body(session)
-          try await session.pipelineTrusted([("COMMIT", []), (Self.resetSession, [])])
-          return result
-        } catch {
-          try? await session.execute("ROLLBACK; \(Self.resetSession)")
-          throw error
+        try await SQLSpan.transaction(begin.map(\.sql), tenant: tenant, session.tracer) {
+          let own = session.untraced
+          try await own.pipelineTrusted(begin)
+          do {
+            let result = try await body(session)
+            try await own.pipelineTrusted([("COMMIT", []), (Self.resetSession, [])])
+            return result
+          } catch {
+            try? await own.execute("ROLLBACK; \(Self.resetSession)")
+            throw error
+          }
         }
       }
     }

@@ -1,8 +1,12 @@
 public import ERPRuntime
 public import ERPStore
 public import ERPTransport
+import Foundation
 public import GRPCCore
 public import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
 
 /// Every service of the system (or the ones a test names) running in this process the way
 /// production runs them: each service's own ``ServiceRunner`` built from its
@@ -12,7 +16,9 @@ public import Logging
 /// and the benchmarks both run on it, so neither wires a system production does not run.
 ///
 /// Services start in ``ServiceCatalog``'s order (a service after the ones it calls), each given
-/// the addresses of those started before it, and stop in the reverse order.
+/// the addresses of those started before it, and stop in the reverse order. The gateway starts
+/// last but the domain services tell it their events (``PartnerEvents``), so its port is chosen
+/// first (a free one, from the system) and given to them as `ERP_PEER_GATEWAY`.
 public struct InProcessSystem: Sendable {
   /// How to run the system.
   public struct Options: Sendable {
@@ -27,7 +33,11 @@ public struct InProcessSystem: Sendable {
     /// Environment variables the services read besides the runtime's (the gateway's
     /// `ERP_OPERATOR_TOKEN`, say).
     public var variables: [String: String] = [:]
-    public var logger = Logger(label: "erp-system", factory: { _ in SwiftLogNoOpLogHandler() })
+    /// Silent, unless `ERP_TEST_LOG` names a level (`debug`, `info`, `warning`…): then the
+    /// services log to standard error, so a failing test run can show what the services said.
+    public var logger = InProcessSystem.defaultLogger()
+    /// The gateway's port, chosen before any service starts (nil: no gateway runs).
+    var gatewayPort: Int?
 
     public init(
       services: Set<String>? = nil,
@@ -36,6 +46,16 @@ public struct InProcessSystem: Sendable {
       self.services = services
       self.database = database
     }
+  }
+
+  /// The logger ``Options`` starts with (see ``Options/logger``).
+  public static func defaultLogger() -> Logger {
+    guard let name = ProcessInfo.processInfo.environment["ERP_TEST_LOG"],
+      let level = Logger.Level(rawValue: name)
+    else { return Logger(label: "erp-system", factory: { _ in SwiftLogNoOpLogHandler() }) }
+    var logger = Logger(label: "erp-system", factory: { StreamLogHandler.standardError(label: $0) })
+    logger.logLevel = level
+    return logger
   }
 
   /// The services' shared secret inside the system.
@@ -58,6 +78,10 @@ public struct InProcessSystem: Sendable {
     var started: [SystemMember] = []
     let result: Result<T, any Error>
     do {
+      var options = options
+      if options.services?.contains(Self.edge) ?? true {
+        options.gatewayPort = try await Self.freePort()
+      }
       for (entry, definition) in SystemDefinitions.all
       where options.services?.contains(entry.name) ?? true {
         started.append(
@@ -132,6 +156,33 @@ public struct InProcessSystem: Sendable {
     }
   }
 
+  /// A loopback port free now, below the kernel's ephemeral range (32768 and up): the
+  /// services' outbox relays keep connecting to the gateway's port while it is stopped, and a
+  /// port in that range could be handed to one of those connections as its own (a TCP
+  /// self-connection), so the gateway could not listen there again. Bound and closed again;
+  /// between the close and the gateway binding it another process could take it, and the
+  /// gateway's start would then fail loudly.
+  static func freePort() async throws -> Int {
+    for _ in 0..<200 {
+      // Handed out in turn from a random start, so that the systems of one test process (its
+      // suites run at once) never pick the same port between the check and the bind.
+      let port = Self.portsHandedOut.withLockedValue { next in
+        defer { next = next == 32_000 ? 20_000 : next + 1 }
+        return next
+      }
+      guard
+        let channel = try? await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+          .bind(host: "127.0.0.1", port: port).get()
+      else { continue }
+      try await channel.close()
+      return port
+    }
+    throw SystemError(message: "no free loopback port below 32000")
+  }
+
+  /// The next port ``freePort()`` tries.
+  private static let portsHandedOut = NIOLockedValueBox(Int.random(in: 20_000...32_000))
+
   /// The service partners call; it has no tenant schemas of its own.
   static let edge = "gateway"
 
@@ -142,13 +193,26 @@ public struct InProcessSystem: Sendable {
     options: Options
   ) async throws -> SystemMember {
     var environment = options.variables
-    environment["ERP_PORT"] = "0"
+    // Below the ephemeral range, like the gateway's (``freePort()``): a member a test stops and
+    // starts again, or replaces by a process of its own, keeps a port that no peer client
+    // reconnecting meanwhile can be handed as its own local port.
+    environment["ERP_PORT"] = String(try await Self.freePort())
     environment["ERP_OPS_PORT"] = "0"
+    // The gateway's HTTP/2 door on a free port too, unless the caller chose one.
+    environment["ERP_GATEWAY_HTTP2_PORT"] = options.variables["ERP_GATEWAY_HTTP2_PORT"] ?? "0"
+    environment["ERP_JSON_PORT"] = "0"
     environment["ERP_DATABASE_URL"] = try await options.database(entry)
     environment["ERP_SERVICE_SECRET"] = Self.secret
     environment["ERP_DB_POOL_SIZE"] = String(options.poolSize)
     environment["ERP_DRAIN_SECONDS"] = String(options.drainSeconds)
     for peer in peers { environment[peer.entry.peerVariable] = "127.0.0.1:\(peer.port)" }
+    if let gatewayPort = options.gatewayPort {
+      if entry.name == Self.edge {
+        environment["ERP_PORT"] = String(gatewayPort)
+      } else {
+        environment[ServiceCatalog.gateway.peerVariable] = "127.0.0.1:\(gatewayPort)"
+      }
+    }
     let configuration = try ServiceConfiguration(
       service: entry,
       options: try ServiceOptions.parse([]),

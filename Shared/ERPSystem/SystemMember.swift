@@ -78,6 +78,18 @@ public final class SystemMember: Sendable {
     return workers.lazy.compactMap { $0 as? W }.first
   }
 
+  /// The running service's server of type `D` beside its ERPT port (the gateway's HTTP/2
+  /// door), for a test that reads its port; `nil` when stopped or when the service has none.
+  public func door<D: Sendable>(_ type: D.Type) -> D? {
+    let doors = self.running.withLockedValue { $0?.runner.doors } ?? []
+    return doors.lazy.compactMap { $0 as? D }.first
+  }
+
+  /// What the running service's health service reports; `nil` when stopped.
+  public var health: ServiceHealth? {
+    self.running.withLockedValue { $0?.runner.health }
+  }
+
   /// The running service's metrics (what its `/metrics` serves); `nil` when stopped.
   public var metrics: ServiceMetrics? {
     self.running.withLockedValue { $0?.runner.metrics }

@@ -1,4 +1,5 @@
 import ERPRuntime
+import ERPTestSupport
 import Foundation
 import Logging
 import Testing

@@ -181,6 +181,22 @@ struct LaunchTests {
             metadata: metadata
           )
           #expect(listed.invoices.first.map { !$0.zatcaQr.isEmpty } == true)
+          // The demo's USD invoice is paid, with a realised exchange gain of 4.00 SAR.
+          invoices.partyID = "demo-customer-3"
+          let usd = try await Erp_Finance_V1_Billing.Client(wrapping: client).listInvoices(
+            invoices,
+            metadata: metadata
+          )
+          #expect(usd.invoices.map(\.status) == [.paid])
+          #expect(usd.invoices.first?.total == Erp_Common_V1_Money(2_000_00, "USD"))
+          var trial = Erp_Finance_V1_TrialBalanceRequest()
+          trial.asOf = aged.asOf
+          let books = try await Erp_Finance_V1_Ledger.Client(wrapping: client).trialBalance(
+            trial,
+            metadata: metadata
+          )
+          #expect(books.lines.first { $0.accountCode == "4900" }?.creditMinor == 4_00)
+          #expect(books.totalDebitMinor == books.totalCreditMinor)
           // The demo bank account's November statement is fully reconciled.
           var reconciliation = Erp_Finance_V1_ReconciliationReportRequest()
           reconciliation.accountCode = "1100"

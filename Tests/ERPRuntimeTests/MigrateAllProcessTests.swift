@@ -42,8 +42,8 @@ struct MigrateAllProcessTests {
         try await tx.query("SELECT count(*) AS n, count(DISTINCT code) AS codes FROM account")
       }
       // The default chart: 22 accounts, and GOSI payable and expense (finance migration 6).
-      #expect(try counts[0].decode("n", as: Int.self) == 24)
-      #expect(try counts[0].decode("codes", as: Int.self) == 24)
+      #expect(try counts[0].decode("n", as: Int.self) == 26)
+      #expect(try counts[0].decode("codes", as: Int.self) == 26)
     }
     await pool.shutdown()
   }

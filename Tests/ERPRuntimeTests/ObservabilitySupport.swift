@@ -9,25 +9,6 @@ import Logging
 import NIOConcurrencyHelpers
 import Prometheus
 
-/// What a service logged, line by line, as its JSON handler wrote it.
-final class LogLines: Sendable {
-  private let text = NIOLockedValueBox("")
-
-  func append(_ line: String) { self.text.withLockedValue { $0 += line } }
-
-  /// Every line parsed with JSONSerialization (a line that does not parse fails the caller).
-  func objects() throws -> [[String: Any]] {
-    let text = self.text.withLockedValue { $0 }
-    return try text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map {
-      let object = try JSONSerialization.jsonObject(with: Data($0.utf8))
-      guard let object = object as? [String: Any] else {
-        throw SystemFailure(description: "not an object: \($0)")
-      }
-      return object
-    }
-  }
-}
-
 struct SystemFailure: Error, CustomStringConvertible {
   var description: String
 }

@@ -48,6 +48,19 @@ struct ObservabilityTests {
         $0.hasPrefix("erp_rpc_server_handling_seconds_bucket{\(write),")
       }
       #expect(buckets.count == 14)  // the 13 configured bounds and +Inf
+      // Each runtime metric has its `# HELP` line, once, right before its `# TYPE`.
+      let lines = body.split(separator: "\n").map(String.init)
+      for (name, help) in MetricNames.help where lines.contains(where: { $0.hasPrefix(name) }) {
+        let at = lines.firstIndex(of: "# HELP \(name) \(help)")
+        #expect(at != nil, "no # HELP line for \(name)")
+        #expect(lines.filter { $0.hasPrefix("# HELP \(name) ") }.count == 1)
+        #expect(at.map { lines[$0 + 1].hasPrefix("# TYPE \(name) ") } == true)
+      }
+      #expect(
+        lines.contains(
+          "# HELP erp_rpc_server_handled_total \(MetricNames.help[MetricNames.rpcServerHandled]!)"
+        )
+      )
       // The relay's delivery called the peer (itself) through the runner's peer clients.
       let describe = #"method="erp.common.v1.TenantAdmin/Describe""#
       #expect(sample("erp_rpc_client_handled_total{\(describe),code=\"OK\"}", in: body) == 1)

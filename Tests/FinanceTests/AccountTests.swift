@@ -8,13 +8,13 @@ struct AccountTests {
   func defaultChart() async throws {
     try await LedgerHarness.run { ledger, _, _ in
       let accounts = try await ledger.listAccounts(.init()).accounts
-      #expect(accounts.count == 24)
+      #expect(accounts.count == 26)
       let roles = Set(accounts.map(\.role))
       for role in [
         "cash", "accounts_receivable", "inventory", "vat_receivable", "accounts_payable",
         "vat_payable", "payroll_payable", "retained_earnings", "sales_revenue",
         "cost_of_goods_sold", "salaries", "rounding", "fx_gain", "fx_loss", "gosi_payable",
-        "gosi_expense",
+        "gosi_expense", "fx_unrealised_gain", "fx_unrealised_loss",
       ] {
         #expect(roles.contains(role), "missing \(role)")
       }

@@ -32,12 +32,15 @@ struct GatewayHarness: Sendable {
     .init(wrapping: self.client)
   }
 
+  /// `variables`: more of the services' environment (the webhooks' back-off, say).
   static func run<T: Sendable>(
+    variables: [String: String] = [:],
     _ body: @Sendable (GatewayHarness) async throws -> T
   ) async throws -> T {
     var options = InProcessSystem.Options { entry in
       try await TestDatabase.isolatedConninfo("gw_\(entry.name)")
     }
+    options.variables = variables
     options.variables["ERP_OPERATOR_TOKEN"] = Self.operatorToken
     // As many connections as each service had in this harness before it ran the runners.
     options.poolSize = 6

@@ -5,6 +5,7 @@ import ERPSystem
 import ERPTestSupport
 import ERPTransport
 import GRPCCore
+import Logging
 import Testing
 
 /// The whole system in this process (``InProcessSystem``), each service with a tracer of its
@@ -19,8 +20,9 @@ struct ConfirmOrderTraceTests {
   static let partnerTrace = "4bf92f3577b34da6a3ce929d0e0e4736"
   static let partnerParent = "00f067aa0ba902b7"
 
-  @Test("gateway, sales, supply chain and finance (through the outbox) in one trace")
+  @Test("gateway, sales, supply chain, finance (via the outbox) in one trace, as their logs say")
   func confirmOrderTrace() async throws {
+    let lines = LogLines()
     try await OTLPReceiver.run { receiver in
       var options = InProcessSystem.Options { entry in
         try await TestDatabase.isolatedConninfo("tr_\(entry.name)")
@@ -29,15 +31,25 @@ struct ConfirmOrderTraceTests {
       options.variables["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.endpoint
       options.variables["OTEL_BSP_SCHEDULE_DELAY"] = "50"
       options.poolSize = 6
+      // Every service logs JSON into `lines` (ERP_LOG_FORMAT=json's handler and metadata), at
+      // debug so each call's `rpc` line is written.
+      options.logger = Logger(label: "erp-system") {
+        JSONLogHandler(label: $0, metadataProvider: .erpService, write: lines.append)
+      }
+      options.logger.logLevel = .debug
       try await InProcessSystem.run(options) { system in
         try await Self.withPartnerClient(port: system["gateway"]!.port) { client in
-          try await Self.check(client, receiver)
+          try await Self.check(client, receiver, lines)
         }
       }
     }
   }
 
-  private static func check(_ client: Client, _ receiver: OTLPReceiver) async throws {
+  private static func check(
+    _ client: Client,
+    _ receiver: OTLPReceiver,
+    _ lines: LogLines
+  ) async throws {
     let (tenant, key) = try await Self.tenantAndKey(client)
     let partner: Metadata = ["x-erp-api-key": .string(key)]
     let customerName = "مؤسسة الريادة"
@@ -128,9 +140,23 @@ struct ConfirmOrderTraceTests {
       #expect(spans.contains { $0.name == "confirm_order.\(step)" }, "saga step \(step)")
     }
 
+    // The credit check asks finance inside the saga's start step (``CreditCheck``), within the
+    // step's transaction (it holds the customer's credit lock).
+    let exposure = spans.first {
+      $0.service == "erp-finance" && $0.name == "erp.finance.v1.Billing/GetCreditExposure"
+    }
+    let exposureCall = exposure.flatMap { byID[$0.parentSpanID] }
+    #expect(exposureCall?.service == "erp-sales")
+    let exposureTransaction = exposureCall.flatMap { byID[$0.parentSpanID] }
+    #expect(exposureTransaction?.name == "TRANSACTION")
+    #expect(exposureTransaction.flatMap { byID[$0.parentSpanID] }?.name == "confirm_order.start")
+
     // Finance through the outbox: its server span descends from a delivery span that links to
     // the span that wrote the message (the saga's last step).
-    let financeServer = spans.first { $0.service == "erp-finance" && $0.kind == .server }!
+    let financeServer = spans.first {
+      $0.service == "erp-finance" && $0.kind == .server
+        && $0.name == "erp.finance.v1.Billing/IssueInvoice"
+    }!
     var ancestor = byID[financeServer.parentSpanID]
     while let span = ancestor, !span.name.hasPrefix("outbox.deliver") {
       ancestor = byID[span.parentSpanID]
@@ -140,9 +166,11 @@ struct ConfirmOrderTraceTests {
     #expect(delivery.kind == .producer)
     #expect(delivery.attributes["erp.tenant"] == tenant)
     #expect(delivery.attributes["erp.outbox.attempt"] == "1")
+    // The writer: the transaction of the saga's last step.
     let writer = delivery.links.first.flatMap { byID[$0.spanID] }
     #expect(delivery.links.first?.traceID == trace)
-    #expect(writer?.name == "confirm_order.finish")
+    #expect(writer?.name == "TRANSACTION")
+    #expect(writer.flatMap { byID[$0.parentSpanID] }?.name == "confirm_order.finish")
 
     // SQL: statements without values, each service's tenant work carrying the tenant.
     let sql = spans.filter { $0.attributes["db.system"] == "postgresql" }
@@ -162,6 +190,39 @@ struct ConfirmOrderTraceTests {
     let tenantSQL = sql.filter { $0.service != "erp-gateway" }
     #expect(!tenantSQL.isEmpty)
     #expect(tenantSQL.allSatisfy { $0.attributes["erp.tenant"] == tenant })
+
+    // A transaction is one span: BEGIN, entering the tenant and COMMIT are not spans of their
+    // own, the statements inside it are its children.
+    #expect(!sql.contains { ["BEGIN", "COMMIT", "ROLLBACK"].contains($0.name) })
+    let transactions = sql.filter { $0.name == "TRANSACTION" }
+    #expect(!transactions.isEmpty)
+    #expect(sql.contains { byID[$0.parentSpanID]?.name == "TRANSACTION" })
+
+    // JSON logs: every line parses; each service's `rpc` line of its part of the confirmation
+    // carries the trace id the receiver got, and the span id of that service's server span.
+    let logs = try lines.objects()
+    for (service, method) in [
+      ("gateway", confirm), ("sales", confirm),
+      ("supplychain", "erp.supplychain.v1.Stock/Reserve"),
+    ] {
+      let rpc = logs.first {
+        $0["service"] as? String == service && $0["message"] as? String == "rpc"
+          && ($0["metadata"] as? [String: Any])?["method"] as? String == method
+          && $0["trace_id"] as? String == trace
+      }
+      let server = spans.first {
+        $0.service == "erp-\(service)" && $0.name == method && $0.kind == .server
+      }
+      #expect(rpc != nil, "no JSON rpc line of \(service)'s \(method) in trace \(trace)")
+      #expect(rpc?["span_id"] as? String == server?.spanID)
+      if service != "gateway" { #expect(rpc?["tenant"] as? String == tenant) }
+    }
+    // Finance logged its part too, under the same trace.
+    #expect(
+      logs.contains { $0["service"] as? String == "finance" && $0["trace_id"] as? String == trace }
+    )
+    // Lines outside any traced call carry no trace id.
+    #expect(logs.contains { $0["message"] as? String == "RPC listening" && $0["trace_id"] == nil })
 
     // The failed call: its status code and ERROR, at the gateway and in sales.
     let get = "erp.sales.v1.Orders/GetOrder"

@@ -20,6 +20,16 @@ let package = Package(
         .product(name: "SwiftProtobufPluginLibrary", package: "swift-protobuf"),
       ],
       path: "Catalog"
-    )
+    ),
+    // Writes Shared/ERPProtos/ERPJSONAPI.swift: the JSON door's method table and its OpenAPI
+    // 3.1 document, from the contracts.
+    .executableTarget(
+      name: "protoc-gen-erp-json",
+      dependencies: [
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        .product(name: "SwiftProtobufPluginLibrary", package: "swift-protobuf"),
+      ],
+      path: "JSONAPI"
+    ),
   ]
 )

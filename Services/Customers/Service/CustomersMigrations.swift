@@ -12,9 +12,10 @@ public enum CustomersMigrations {
     "CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA extensions",
   ]
 
-  public static let all: [Migration] = [
-    directory, relationship, pipeline, importing, phoneSearch, merging, requestLog,
-  ]
+  public static let all: [Migration] =
+    [
+      directory, relationship, pipeline, importing, phoneSearch, merging, requestLog,
+    ] + Outbox.migrations(version: 8)
 
   /// Customers and how to reach them. `search_name` holds the name as search compares it (see
   /// `SearchKey`): trigram-indexed for fuzzy and infix matches, and the order of lists.

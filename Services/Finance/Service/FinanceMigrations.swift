@@ -4,9 +4,11 @@ import ERPStore
 /// Finance's versioned schema, applied in each tenant's schema in order. Never edit a released
 /// migration: add the next one.
 public enum FinanceMigrations {
-  public static let all: [Migration] = [
-    chartOfAccounts, ledger, billing, lineDateIndex, requestLog, menaBooks, banking,
-  ]
+  public static let all: [Migration] =
+    [
+      chartOfAccounts, ledger, billing, lineDateIndex, requestLog, menaBooks, banking,
+      foreignCurrency, partyTerms,
+    ] + Outbox.migrations(version: 10)
 
   /// The chart of accounts, with the default chart every tenant starts from. `role` marks the
   /// accounts other services post to by meaning (receivables, VAT payable…), so a tenant may
@@ -343,6 +345,27 @@ public enum FinanceMigrations {
       ) AS v (code, name, type, role, parent_code)
       JOIN account p ON p.code = v.parent_code
       WHERE NOT EXISTS (SELECT 1 FROM account a WHERE a.code = v.code OR a.role = v.role);
+      """
+  )
+
+  /// Payment terms per customer and supplier with each direction's tenant default (the row with
+  /// an empty party id, NET30 to start), customers' credit limits in base currency, and the
+  /// terms each invoice was issued under (`PaymentTerms`; empty: the due date was given).
+  static let partyTerms = Migration(
+    version: 9,
+    name: "payment terms and credit limits",
+    sql: """
+      CREATE TABLE party_terms (
+        direction text NOT NULL CHECK (direction IN ('receivable', 'payable')),
+        party_id text NOT NULL CHECK (length(party_id) <= 100),
+        terms_code text NOT NULL CHECK (length(terms_code) BETWEEN 1 AND 20),
+        credit_limit_minor bigint CHECK (credit_limit_minor >= 0),
+        PRIMARY KEY (direction, party_id),
+        CHECK (credit_limit_minor IS NULL OR (direction = 'receivable' AND party_id <> ''))
+      );
+      INSERT INTO party_terms (direction, party_id, terms_code)
+      VALUES ('receivable', '', 'NET30'), ('payable', '', 'NET30');
+      ALTER TABLE invoice ADD COLUMN payment_terms text NOT NULL DEFAULT '';
       """
   )
 }

@@ -4,7 +4,17 @@ public import ERPStore
 /// holds the registry of tenants itself), with versioned migrations like a tenant's schema.
 /// Never edit a released migration: add the next one.
 public enum GatewaySchema {
-  public static let schema = OwnSchema(name: "gateway", migrations: [registry])
+  public static let schema = OwnSchema(
+    name: "gateway",
+    migrations: [registry, WebhookSchema.tables, allowedOrigins]
+  )
+
+  /// The web origins each key may be used from (CORS at the JSON door); none for older keys.
+  static let allowedOrigins = Migration(
+    version: 3,
+    name: "api key allowed origins",
+    sql: "ALTER TABLE gateway.api_key ADD COLUMN allowed_origins text[] NOT NULL DEFAULT '{}'"
+  )
 
   /// The registry, the keys and the audit log. Before the gateway's schema had versions these
   /// statements ran at every start, which is why they say IF NOT EXISTS: a database made then

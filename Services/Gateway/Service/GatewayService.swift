@@ -15,18 +15,41 @@ public enum GatewayService {
     make: { environment in
       // Its run() keeps the process up at shutdown until the queued audit rows are written.
       let audit = AuditLog(pool: environment.pool, logger: environment.logger)
-      return ServiceParts(
-        services: Self.services(pool: environment.pool, peers: environment.peers),
-        background: [audit],
-        access: [
-          Self.access(
-            pool: environment.pool,
-            operatorToken: environment.variables["ERP_OPERATOR_TOKEN"] ?? "",
-            serviceSecret: environment.configuration.serviceSecret,
-            logger: environment.logger,
-            audit: audit
-          )
+      // One access control (one set of rate-limit buckets) for every door.
+      let access = Self.access(
+        pool: environment.pool,
+        operatorToken: environment.variables["ERP_OPERATOR_TOKEN"] ?? "",
+        serviceSecret: environment.configuration.serviceSecret,
+        logger: environment.logger,
+        audit: audit
+      )
+      let sealing = WebhookSealing(serviceSecret: environment.configuration.serviceSecret)
+      let dispatcher = WebhookDispatcher(
+        pool: environment.pool,
+        settings: WebhookSettings(environment.variables),
+        sealing: sealing,
+        logger: environment.logger
+      )
+      let services =
+        Self.services(pool: environment.pool, peers: environment.peers) + [
+          WebhooksAPI(pool: environment.pool, sealing: sealing, dispatcher: dispatcher),
+          EventsAPI(pool: environment.pool, dispatcher: dispatcher),
         ]
+      let json = JSONDoor(
+        config: .init(
+          host: environment.configuration.host,
+          port: environment.configuration.jsonPort
+        ),
+        services: services,
+        interceptors: environment.serverInterceptors(access: [access]),
+        logger: environment.logger
+      )
+      return ServiceParts(
+        services: services,
+        background: [audit, dispatcher, json],
+        access: [access],
+        // Standard gRPC over HTTP/2 on the same services and interceptors (port 7200).
+        doors: [HTTP2Door.door(variables: environment.variables)]
       )
     }
   )

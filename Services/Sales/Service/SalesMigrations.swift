@@ -3,7 +3,8 @@ import ERPStore
 
 /// The sales schema, per tenant. Never edit a released migration: add the next one.
 public enum SalesMigrations {
-  public static let all: [Migration] = [orders, requestLog] + Outbox.migrations(version: 3)
+  public static let all: [Migration] =
+    [orders, requestLog] + Outbox.migrations(version: 3) + [creditControl]
 
   /// Settings, price lists, quotations and orders with their lines, and the cross-service
   /// steps an order takes (shipments and returns requested of the supply chain, invoices and
@@ -121,4 +122,26 @@ public enum SalesMigrations {
   /// The request log: every create request by scope and request id, with its fingerprint
   /// (`RequestLog`, ERPRuntime), the one place a reused request id is checked.
   static let requestLog = Migration(version: 2, name: "request log", sql: RequestLog.migrationSQL)
+
+  /// Credit control (``CreditCheck``): a row per customer that confirmations lock while they
+  /// weigh its exposure, so two of them are decided one after the other, and the override an
+  /// order was confirmed under (who, when, the figures, why). (The outbox set takes 3 and 4.)
+  static let creditControl = Migration(
+    version: 5,
+    name: "credit control",
+    sql: """
+      CREATE TABLE sales_credit_lock (
+        customer_id text PRIMARY KEY
+      );
+      CREATE TABLE sales_credit_override (
+        order_id bigint PRIMARY KEY REFERENCES sales_order (id),
+        approved_by text NOT NULL CHECK (length(approved_by) BETWEEN 1 AND 100),
+        approved_at timestamptz NOT NULL DEFAULT now(),
+        currency_code text NOT NULL CHECK (currency_code ~ '^[A-Z]{3}$'),
+        limit_minor bigint NOT NULL,
+        exposure_minor bigint NOT NULL,
+        reason text NOT NULL CHECK (octet_length(reason) BETWEEN 1 AND 500)
+      );
+      """
+  )
 }

@@ -5,7 +5,7 @@ import ERPStore
 public enum SupplyChainMigrations {
   public static let all: [Migration] =
     [catalog, stockLedger, purchasing, shipping, returns, requestLog]
-    + Outbox.migrations(version: 7)
+    + Outbox.migrations(version: 7) + [foreignCurrencyReceipts]
 
   /// Items, suppliers, warehouses, reorder rules; `setting` caches the books' base currency
   /// (read once from finance: stock is valued in it).
@@ -267,4 +267,21 @@ public enum SupplyChainMigrations {
   /// The request log: every create request by scope and request id, with its fingerprint
   /// (`RequestLog`, ERPRuntime), the one place a reused request id is checked.
   static let requestLog = Migration(version: 6, name: "request log", sql: RequestLog.migrationSQL)
+
+  /// Receipts of orders in any currency: the rate of the receipt date and the stock value in
+  /// base currency (what the stock moves carry), per receipt and per line.
+  static let foreignCurrencyReceipts = Migration(
+    version: 9,
+    name: "foreign-currency goods receipts",
+    sql: """
+      ALTER TABLE goods_receipt ADD COLUMN exchange_rate numeric(24, 10) NOT NULL DEFAULT 1
+        CHECK (exchange_rate > 0);
+      -- Zero until the receipt's lines are valued, like value_minor.
+      ALTER TABLE goods_receipt ADD COLUMN base_value_minor bigint NOT NULL DEFAULT 0;
+      UPDATE goods_receipt SET base_value_minor = value_minor;
+      ALTER TABLE goods_receipt_line ADD COLUMN base_value_minor bigint;
+      UPDATE goods_receipt_line SET base_value_minor = value_minor;
+      ALTER TABLE goods_receipt_line ALTER COLUMN base_value_minor SET NOT NULL;
+      """
+  )
 }

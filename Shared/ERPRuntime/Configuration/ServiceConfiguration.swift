@@ -18,6 +18,10 @@ public struct ServiceConfiguration: Sendable {
   public var logFormat: LogFormat
   /// Where the other services listen, by service name.
   public var peers: [String: [ERPTransport.Client.Target]]
+  /// The gateway's JSON over HTTP port (the Connect protocol); other services ignore it.
+  public var jsonPort: Int
+  /// The gateway's JSON port unless configured (the README's port table).
+  public static let defaultJSONPort = 7300
 
   public init(
     service: ServiceEntry,
@@ -117,6 +121,13 @@ public struct ServiceConfiguration: Sendable {
       peers[parts[0]] = try Self.targets(parts[1], setting: "--peer \(parts[0])")
     }
     self.peers = peers
+    self.jsonPort = try number(
+      options.jsonPort,
+      "json-port",
+      "ERP_JSON_PORT",
+      Self.defaultJSONPort,
+      0...65535
+    )
   }
 
   private static func targets(_ raw: String, setting: String) throws -> [ERPTransport.Client.Target]

@@ -45,5 +45,28 @@ public struct ServiceOptions: ParsableArguments, Sendable {
   )
   public var peers: [String] = []
 
+  @Option(help: "Gateway: gRPC over HTTP/2 port. Env: ERP_GATEWAY_HTTP2_PORT. Default: 7200.")
+  public var http2Port: Int?
+
+  @Option(
+    help: "Gateway: PEM certificate chain for TLS on the HTTP/2 port. Env: ERP_GATEWAY_TLS_CERT."
+  )
+  public var tlsCert: String?
+
+  @Option(help: "Gateway: PEM private key for TLS on the HTTP/2 port. Env: ERP_GATEWAY_TLS_KEY.")
+  public var tlsKey: String?
+  @Option(help: "The gateway's JSON over HTTP port (Connect). Env: ERP_JSON_PORT. Default: 7300.")
+  public var jsonPort: Int?
+
   public init() {}
+
+  /// `environment` with the flags of settings only one service reads put in place of their
+  /// variables: that service reads them from ``ServiceEnvironment/variables``.
+  public func variables(over environment: [String: String]) -> [String: String] {
+    var variables = environment
+    if let http2Port { variables["ERP_GATEWAY_HTTP2_PORT"] = String(http2Port) }
+    if let tlsCert { variables["ERP_GATEWAY_TLS_CERT"] = tlsCert }
+    if let tlsKey { variables["ERP_GATEWAY_TLS_KEY"] = tlsKey }
+    return variables
+  }
 }

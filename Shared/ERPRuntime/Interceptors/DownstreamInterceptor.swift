@@ -1,8 +1,8 @@
 public import GRPCCore
 
 /// For calls a service makes to another: adds the services' shared secret, and passes on the
-/// tenant, the request id and the remaining deadline of the call being handled (from
-/// ``RequestContext``), unless the call sets them itself.
+/// tenant, the request id, the remaining deadline and the caller (``Caller``) of the call being
+/// handled (from ``RequestContext``), unless the call sets them itself.
 public struct DownstreamInterceptor: ClientInterceptor {
   private let secret: String
 
@@ -25,6 +25,9 @@ public struct DownstreamInterceptor: ClientInterceptor {
     }
     addIfAbsent(RequestContext.tenant?.slug, MetadataKeys.tenant)
     addIfAbsent(RequestContext.requestID, MetadataKeys.requestID)
+    if let caller = RequestContext.caller, request.metadata.firstString(Caller.idKey) == nil {
+      caller.add(to: &request.metadata)
+    }
     // A call's own timeout, when set, replaces this: GRPCCore writes grpc-timeout after us.
     if let deadline = RequestContext.deadline {
       addIfAbsent(

@@ -72,15 +72,19 @@ public struct ServiceParts: Sendable {
   /// `x-erp-tenant` (``ServiceAuthInterceptor``, ``TenantInterceptor``); the gateway, which
   /// partners call with API keys, brings its own.
   public var access: [any ServerInterceptor]?
+  /// Servers beside the ERPT port on the same services and interceptors (the gateway's HTTP/2).
+  public var doors: [ServiceDoor]
 
   public init(
     services: [any RegistrableRPCService],
     background: [any Service] = [],
-    access: [any ServerInterceptor]? = nil
+    access: [any ServerInterceptor]? = nil,
+    doors: [ServiceDoor] = []
   ) {
     self.services = services
     self.background = background
     self.access = access
+    self.doors = doors
   }
 }
 
@@ -96,6 +100,8 @@ public struct ServiceEnvironment: Sendable {
   public let metrics: ServiceMetrics
   public let peers: PeerClients
   public let variables: [String: String]
+  /// Where the service's spans go (off unless the OTEL_* variables asked for tracing).
+  public let tracer: ServiceTracer
 
   public init(
     configuration: ServiceConfiguration,
@@ -104,7 +110,8 @@ public struct ServiceEnvironment: Sendable {
     registry: PrometheusCollectorRegistry,
     peers: PeerClients,
     variables: [String: String],
-    metrics: ServiceMetrics? = nil
+    metrics: ServiceMetrics? = nil,
+    tracer: ServiceTracer = .off
   ) {
     self.metrics =
       metrics ?? ServiceMetrics(registry: registry, service: configuration.service.name)
@@ -114,5 +121,27 @@ public struct ServiceEnvironment: Sendable {
     self.registry = registry
     self.peers = peers
     self.variables = variables
+    self.tracer = tracer
+  }
+
+  /// The interceptors every door of the service runs its calls through, outermost first:
+  /// tracing, metrics, logging, field limits, then `access` (the service's own) or, when `nil`,
+  /// the services' shared secret and `x-erp-tenant`. The ERPT server uses them, and so does any
+  /// other door in front of the same services (the gateway's JSON door), so that no door skips
+  /// a check.
+  public func serverInterceptors(access: [any ServerInterceptor]?) -> [any ServerInterceptor] {
+    [
+      // Outermost, so the span covers the others and their log lines carry its ids. A
+      // service with access of its own (the gateway) faces partners: it does not continue
+      // their traces.
+      TracingServerInterceptor(tracer: self.tracer, trustsCaller: access == nil),
+      RPCMetricsInterceptor(metrics: self.metrics), LoggingInterceptor(logger: self.logger),
+      RequestValidationInterceptor(),
+    ]
+      + (access
+      ?? [
+        ServiceAuthInterceptor(secret: self.configuration.serviceSecret),
+        TenantInterceptor(pool: self.pool),
+      ]).map { OpenServices($0) as any ServerInterceptor }  // health and reflection need no key
   }
 }

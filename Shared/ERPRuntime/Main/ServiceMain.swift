@@ -50,6 +50,7 @@ public enum ServiceMain {
           configuration: configuration,
           logger: logger,
           registry: registry,
+          variables: options.variables(over: ProcessInfo.processInfo.environment),
           tracing: tracing
         ).run()
       case .migrateAll:

@@ -18,6 +18,10 @@ public final class ServiceRunner: Sendable {
   public let background: [any Service]
   /// The service's metrics (what `/metrics` serves), for a test that reads one series.
   public let metrics: ServiceMetrics
+  /// The servers beside the ERPT port (``ServiceParts/doors``), for a test that reads a port.
+  public let doors: [any Service]
+  /// What `grpc.health.v1.Health` reports on every port of the process.
+  public let health: ServiceHealth
   private let transport: ERPTransport.Server
   private let ops: OpsServer
   private let group: ServiceGroup
@@ -59,21 +63,26 @@ public final class ServiceRunner: Sendable {
       metrics: metrics,
       tracer: tracer
     )
-    let parts = definition.make(
-      ServiceEnvironment(
-        configuration: configuration,
-        pool: pool,
-        logger: logger,
-        registry: registry,
-        peers: peers,
-        variables: variables,
-        metrics: metrics
-      )
+    let environment = ServiceEnvironment(
+      configuration: configuration,
+      pool: pool,
+      logger: logger,
+      registry: registry,
+      peers: peers,
+      variables: variables,
+      metrics: metrics,
+      tracer: tracer
     )
+    let parts = definition.make(environment)
     self.background = parts.background
-    let services: [any RegistrableRPCService] =
+    let registered: [any RegistrableRPCService] =
       [TenantAdminService(service: definition.name, pool: pool, migrations: definition.migrations)]
       + parts.services
+    let health = ServiceHealth(
+      services: ServiceHealth.names(of: registered).union([HealthService.name])
+    )
+    self.health = health
+    let services: [any RegistrableRPCService] = registered + [HealthService(health: health)]
     var transportConfig = ERPTransport.Server.Config(
       host: configuration.host,
       port: configuration.port
@@ -81,28 +90,27 @@ public final class ServiceRunner: Sendable {
     transportConfig.gracePeriod = .seconds(Int64(configuration.drainSeconds))
     let transport = ERPTransport.Server(config: transportConfig)
     self.transport = transport
-    let server = GRPCServer(
-      transport: transport,
-      services: services,
-      interceptors: [
-        // Outermost, so the span covers the others and their log lines carry its ids. A
-        // service with access of its own (the gateway) faces partners: it does not continue
-        // their traces.
-        TracingServerInterceptor(tracer: tracer, trustsCaller: parts.access == nil),
-        RPCMetricsInterceptor(metrics: metrics), LoggingInterceptor(logger: logger),
-        RequestValidationInterceptor(),
-      ]
-        + (parts.access
-          ?? [
-            ServiceAuthInterceptor(secret: configuration.serviceSecret),
-            TenantInterceptor(pool: pool),
-          ])
-    )
+    let interceptors = environment.serverInterceptors(access: parts.access)
+    let server = GRPCServer(transport: transport, services: services, interceptors: interceptors)
+    let doors = parts.doors.map { door in
+      door.make(
+        ServiceDoor.Parts(
+          services: services,
+          interceptors: interceptors,
+          health: health,
+          host: configuration.host,
+          drainSeconds: configuration.drainSeconds
+        )
+      )
+    }
+    self.doors = doors
+    let doorServices = doors.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
 
     let startup = StartupMigration(
       pool: pool,
       definition: definition,
       transport: transport,
+      health: health,
       logger: logger
     )
     self.startup = startup
@@ -139,7 +147,9 @@ public final class ServiceRunner: Sendable {
             .init(service: self.ops),
             .init(service: startup, successTerminationBehavior: .ignore),
             .init(service: GRPCServerService(server)),
-          ],
+          ] + doorServices
+          // Last, so it goes first: NOT_SERVING before any server stops taking calls.
+          + [.init(service: HealthDrain(health: health))],
         gracefulShutdownSignals: handlesSignals ? [.sigterm, .sigint] : [],
         logger: logger
       )
@@ -191,6 +201,7 @@ final class StartupMigration: Service, Sendable {
   private let pool: ConnectionPool
   private let definition: ServiceDefinition
   private let transport: ERPTransport.Server
+  private let health: ServiceHealth
   private let logger: Logger
   /// Migrating (with the callers of ``finished()`` waiting), or finished: migrated or stopped.
   private let state = NIOLockedValueBox(State.migrating(waiting: []))
@@ -204,11 +215,13 @@ final class StartupMigration: Service, Sendable {
     pool: ConnectionPool,
     definition: ServiceDefinition,
     transport: ERPTransport.Server,
+    health: ServiceHealth,
     logger: Logger
   ) {
     self.pool = pool
     self.definition = definition
     self.transport = transport
+    self.health = health
     self.logger = logger
   }
 
@@ -259,6 +272,7 @@ final class StartupMigration: Service, Sendable {
         let migrated = try await self.pool.migrateAll(migrations: self.definition.migrations)
         self.logger.info("tenant schemas up to date", metadata: ["migrated": "\(migrated)"])
         self.finish(migrated: true)
+        self.health.markMigrated()
         // Stay a member of the group until it shuts down: a service that finishes while the
         // group is shutting another one down counts as an unexpected exit.
         try? await gracefulShutdown()

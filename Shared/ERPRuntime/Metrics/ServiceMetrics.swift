@@ -41,8 +41,9 @@ public final class ServiceMetrics: Sendable {
 
   /// A Prometheus factory on `registry` with the histogram buckets chosen for our timers: RPCs
   /// take from a fraction of a millisecond (a cached read) to seconds (a saga step that waits
-  /// on a peer), so the buckets span 0.5 ms to 10 s.
-  public static func factory(registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
+  /// on a peer), so the buckets span 0.5 ms to 10 s. The runtime's metrics get their `# HELP`
+  /// line (``MetricNames/help``, through ``HelpingMetricsFactory``).
+  public static func factory(registry: PrometheusCollectorRegistry) -> HelpingMetricsFactory {
     var factory = PrometheusMetricsFactory(registry: registry)
     let rpcBuckets: [Duration] = [
       .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
@@ -52,7 +53,7 @@ public final class ServiceMetrics: Sendable {
     for name in [MetricNames.rpcServerHandling, MetricNames.rpcClientHandling] {
       factory.durationHistogramBuckets[name] = rpcBuckets
     }
-    return factory
+    return HelpingMetricsFactory(factory, help: MetricNames.help)
   }
 
   /// Adds one to the counter `label` with `dimensions` (for a domain service's own counters,
@@ -83,6 +84,25 @@ public enum MetricNames {
   public static let outboxOldestPendingAge = "erp_outbox_oldest_pending_age_seconds"
   public static let outboxDelivered = "erp_outbox_delivered_total"
   public static let outboxRetries = "erp_outbox_retries_total"
+
+  /// The `# HELP` text of each runtime metric on `/metrics`.
+  public static let help: [String: String] = [
+    rpcServerHandled: "RPCs this service handled, by method and status code",
+    rpcServerHandling: "Time this service took to handle an RPC, by method",
+    rpcClientHandled: "RPCs this service made to its peers, by method and status code",
+    rpcClientHandling: "Time an RPC to a peer took, by method",
+    outboxPending: "Outbox messages not yet delivered",
+    outboxOldestPendingAge: "Age of the oldest undelivered outbox message",
+    outboxDelivered: "Outbox messages delivered, by topic",
+    outboxRetries: "Failed outbox delivery attempts (each retried later), by topic",
+    "erp_db_pool_open": "Database connection slots taken (open or opening)",
+    "erp_db_pool_idle": "Open database connections nobody holds",
+    "erp_db_pool_in_use": "Database connection slots held by tasks",
+    "erp_db_pool_waiting": "Tasks waiting for a database connection",
+    "erp_db_pool_created_total": "Database connections opened",
+    "erp_db_pool_acquire_timeouts_total": "Waits for a database connection that timed out",
+    "erp_db_pool_failed_connects_total": "Failed attempts to open a database connection",
+  ]
 }
 
 /// How one RPC ended, counted and timed: the server and client interceptors share this.

@@ -91,14 +91,20 @@ public enum FinancePostings {
     return entry
   }
 
-  /// The relay of a service whose outbox holds only finance postings (HR, supply chain).
+  /// The relay of a service whose outbox holds finance postings and partner events (HR,
+  /// supply chain).
   public static func relay(
     pool: ConnectionPool,
     peers: PeerClients,
     logger: Logger,
     metrics: ServiceMetrics?
   ) -> OutboxRelay {
-    OutboxRelay(pool: pool, logger: logger, metrics: metrics, deliver: Self.deliver(peers))
+    OutboxRelay(
+      pool: pool,
+      logger: logger,
+      metrics: metrics,
+      deliver: PartnerEvents.deliver(peers, otherwise: Self.deliver(peers))
+    )
   }
 
   /// The outbox relay's delivery function: sends the message to finance and answers the bill

@@ -51,6 +51,9 @@ public final class PeerClients: ERPDomainConnections {
     return client
   }
 
+  /// Whether an address was configured for the service called `name`.
+  public func isConfigured(_ name: String) -> Bool { self.clients[name] != nil }
+
   /// The connection to `domain`'s service (``ERPDomainConnections``).
   public func connection(to domain: ERPDomain) throws -> GRPCClient<ERPTransport.Client> {
     try self.client(domain.rawValue)

@@ -15,9 +15,11 @@
 /// | `tags` (each)                              | 50     |
 /// | `email`, `emails` (each)                   | 254    |
 /// | `memo`, `reason`, `close_reason`,          | 500    |
-/// | `description`                              |        |
+/// | `override_reason`, `description`           |        |
 /// | `note`, `summary`, `message`, `last_error` | 4,000  |
 /// | `body`                                     | 20,000 |
+/// | `url` (a webhook's endpoint)               | 2,048  |
+/// | `data_json` (a webhook event's data)       | 65,536 |
 /// | `statement_text` (a bank statement file)   | 1,000,000 |
 /// | any bytes field                            | 65,536 |
 public enum FieldLimits {
@@ -28,9 +30,10 @@ public enum FieldLimits {
     "tenant_id": 40, "confirm_tenant_id": 40,
     "source_type": 50, "tags": 50, "carrier": 100, "tracking_number": 100,
     "email": 254, "emails": 254,
-    "memo": 500, "reason": 500, "close_reason": 500, "description": 500,
+    "memo": 500, "reason": 500, "close_reason": 500, "override_reason": 500, "description": 500,
     "note": 4_000, "summary": 4_000, "message": 4_000, "last_error": 4_000,
     "body": 20_000,
+    "url": 2_048, "data_json": 65_536,
     "statement_text": 1_000_000,
   ]
 

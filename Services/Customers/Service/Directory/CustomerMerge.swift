@@ -1,4 +1,5 @@
 import ERPProtos
+import ERPRuntime
 import ERPStore
 import GRPCCore
 
@@ -66,7 +67,14 @@ enum CustomerMerge {
         "UPDATE customer SET archived = true, merged_into = $1, external_id = NULL WHERE id = $2",
       ]
       try await session.pipeline(moves.map { PostgresStatement($0, [survivorID, duplicateID]) })
-      return try await CustomerStore.read(session, id: survivorID)
+      let merged = try await CustomerStore.read(session, id: survivorID)
+      try await PartnerEvents.queue(
+        session,
+        .customerMerged,
+        key: "customer:\(request.duplicateID):merged",
+        data: merged
+      )
+      return merged
     }
   }
 }

@@ -130,7 +130,14 @@ enum CustomerStore {
           ]
         )[0].decode("id", as: Int64.self)
         try await Self.writeContactPoints(session, id: id, checked)
-        return try await Self.read(session, id: id)
+        let customer = try await Self.read(session, id: id)
+        try await PartnerEvents.queue(
+          session,
+          .customerCreated,
+          key: "customer:\(customer.id)",
+          data: customer
+        )
+        return customer
       }
     } catch let error as PostgresError where error.sqlState == "23505" {
       throw Self.duplicate(error)
@@ -199,7 +206,15 @@ enum CustomerStore {
           ]
         )
         try await Self.writeContactPoints(session, id: id, checked)
-        return try await Self.read(session, id: id)
+        let customer = try await Self.read(session, id: id)
+        // Each update is a fact of its own (updates carry no request id).
+        try await PartnerEvents.queue(
+          session,
+          .customerUpdated,
+          key: "customer:\(customer.id):\(UUID().uuidString)",
+          data: customer
+        )
+        return customer
       }
     } catch let error as PostgresError where error.sqlState == "23505" {
       throw Self.duplicate(error)

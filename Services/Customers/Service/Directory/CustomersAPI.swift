@@ -6,6 +6,8 @@ import GRPCCore
 /// The `Customers` API, in the calling tenant.
 struct CustomersAPI: Erp_Customers_V1_Customers.SimpleServiceProtocol {
   let pool: ConnectionPool
+  /// Delivers the partner events creating, updating and merging queue (none when nil).
+  var relay: OutboxRelay? = nil
 
   func createCustomer(
     request: Erp_Customers_V1_CreateCustomerRequest,
@@ -13,7 +15,7 @@ struct CustomersAPI: Erp_Customers_V1_Customers.SimpleServiceProtocol {
   )
     async throws -> Erp_Customers_V1_Customer
   {
-    return try await inCallingTenant { tenant in
+    return try await inCallingTenant(notifying: self.relay) { tenant in
       try await CustomerStore.create(self.pool, tenant, request)
     }
   }
@@ -35,7 +37,7 @@ struct CustomersAPI: Erp_Customers_V1_Customers.SimpleServiceProtocol {
   )
     async throws -> Erp_Customers_V1_Customer
   {
-    return try await inCallingTenant { tenant in
+    return try await inCallingTenant(notifying: self.relay) { tenant in
       try await CustomerStore.update(self.pool, tenant, request)
     }
   }
@@ -88,7 +90,7 @@ struct CustomersAPI: Erp_Customers_V1_Customers.SimpleServiceProtocol {
   )
     async throws -> Erp_Customers_V1_Customer
   {
-    return try await inCallingTenant { tenant in
+    return try await inCallingTenant(notifying: self.relay) { tenant in
       try await CustomerMerge.merge(self.pool, tenant, request)
     }
   }

@@ -217,7 +217,19 @@ enum Opportunities {
           [id, current, request.stage, request.reason]
         ),
       ])
-      return try await Self.read(session, id: id)
+      let moved = try await Self.read(session, id: id)
+      let key = "opportunity:\(request.id):\(request.stage)"
+      try await PartnerEvents.queue(session, .opportunityStageChanged, key: key, data: moved)
+      if closing {
+        let won = try target.decode("outcome", as: String.self) == "won"
+        try await PartnerEvents.queue(
+          session,
+          won ? .opportunityWon : .opportunityLost,
+          key: key,
+          data: moved
+        )
+      }
+      return moved
     }
   }
 

@@ -6,6 +6,8 @@ import GRPCCore
 /// The `Pipeline` API, in the calling tenant.
 struct PipelineAPI: Erp_Customers_V1_Pipeline.SimpleServiceProtocol {
   let pool: ConnectionPool
+  /// Delivers the partner events moving an opportunity queues (none when nil).
+  var relay: OutboxRelay? = nil
 
   func listStages(
     request: Erp_Customers_V1_ListStagesRequest,
@@ -59,7 +61,7 @@ struct PipelineAPI: Erp_Customers_V1_Pipeline.SimpleServiceProtocol {
   )
     async throws -> Erp_Customers_V1_Opportunity
   {
-    return try await inCallingTenant { tenant in
+    return try await inCallingTenant(notifying: self.relay) { tenant in
       try await Opportunities.move(self.pool, tenant, request)
     }
   }

@@ -6,6 +6,8 @@ import GRPCCore
 /// The `Billing` API: receivables, payables, payments and their reports, in the calling tenant.
 struct BillingAPI: Erp_Finance_V1_Billing.SimpleServiceProtocol {
   let pool: ConnectionPool
+  /// Delivers the partner events issuing, payments and allocations queue (none when nil).
+  var relay: OutboxRelay? = nil
 
   func listTaxCodes(
     request: Erp_Finance_V1_ListTaxCodesRequest,
@@ -37,8 +39,17 @@ struct BillingAPI: Erp_Finance_V1_Billing.SimpleServiceProtocol {
   )
     async throws -> Erp_Finance_V1_Invoice
   {
-    return try await inCallingTenant { tenant in
+    return try await inCallingTenant(notifying: self.relay) { tenant in
       try await InvoiceIssuing.issue(self.pool, tenant, request)
+    }
+  }
+
+  func revaluePeriod(
+    request: Erp_Finance_V1_RevaluePeriodRequest,
+    context: ServerContext
+  ) async throws -> Erp_Finance_V1_Revaluation {
+    try await inCallingTenant { tenant in
+      try await PeriodRevaluation.revalue(self.pool, tenant, request)
     }
   }
 
@@ -83,7 +94,7 @@ struct BillingAPI: Erp_Finance_V1_Billing.SimpleServiceProtocol {
   )
     async throws -> Erp_Finance_V1_Payment
   {
-    return try await inCallingTenant { tenant in
+    return try await inCallingTenant(notifying: self.relay) { tenant in
       try await Payments.record(self.pool, tenant, request)
     }
   }
@@ -94,7 +105,7 @@ struct BillingAPI: Erp_Finance_V1_Billing.SimpleServiceProtocol {
   )
     async throws -> Erp_Finance_V1_Payment
   {
-    return try await inCallingTenant { tenant in
+    return try await inCallingTenant(notifying: self.relay) { tenant in
       try await Payments.allocate(self.pool, tenant, request)
     }
   }
@@ -159,5 +170,28 @@ struct BillingAPI: Erp_Finance_V1_Billing.SimpleServiceProtocol {
     try await inCallingTenant { tenant in
       try await BillingSettingsStore.update(self.pool, tenant, request)
     }
+  }
+
+  func getPartyTerms(
+    request: Erp_Finance_V1_GetPartyTermsRequest,
+    context: ServerContext
+  ) async throws -> Erp_Finance_V1_PartyTerms {
+    try await inCallingTenant { tenant in try await PartyTermsStore.get(self.pool, tenant, request)
+    }
+  }
+
+  func setPartyTerms(
+    request: Erp_Finance_V1_PartyTerms,
+    context: ServerContext
+  ) async throws -> Erp_Finance_V1_PartyTerms {
+    try await inCallingTenant { tenant in try await PartyTermsStore.set(self.pool, tenant, request)
+    }
+  }
+
+  func getCreditExposure(
+    request: Erp_Finance_V1_GetCreditExposureRequest,
+    context: ServerContext
+  ) async throws -> Erp_Finance_V1_CreditExposure {
+    try await inCallingTenant { tenant in try await CreditExposure.get(self.pool, tenant, request) }
   }
 }

@@ -69,6 +69,10 @@ enum InvoiceIssuing {
           direction: direction,
           defaultRole: direction == "receivable" ? "sales_revenue" : nil
         )
+        // No due date given: the party's payment terms (or the tenant default) decide it.
+        let terms =
+          request.hasDueDate
+          ? nil : try await PartyTermsStore.terms(session, direction: direction, party: partyID)
         let document = Document(
           requestID: requestID,
           hash: hash,
@@ -79,14 +83,30 @@ enum InvoiceIssuing {
           partyName: partyName,
           currency: currency,
           issueDate: issueDate,
-          dueDate: dueDate,
+          dueDate: terms?.dueDate(issued: issueDate) ?? dueDate,
           sourceType: request.sourceType,
           sourceID: request.sourceID,
           reason: "",
           issuedAt: issuedAt
         )
         let id = try await Self.record(session, document, lines)
-        return try await InvoiceReading.byID(session, id)
+        if let terms {
+          try await session.query(
+            "UPDATE invoice SET payment_terms = $2 WHERE id = $1",
+            [id, terms.description]
+          )
+        }
+        let invoice = try await InvoiceReading.byID(session, id)
+        // Customer invoices only: a supplier bill is not an invoice the tenant issued.
+        if direction == "receivable" {
+          try await PartnerEvents.queue(
+            session,
+            .invoiceIssued,
+            key: "invoice:\(invoice.number)",
+            data: invoice
+          )
+        }
+        return invoice
       }
     )
   }
@@ -185,12 +205,12 @@ enum InvoiceIssuing {
           - original.decode("allocated", as: Int64.self)
         let applied = min(total, outstanding)
         if applied > 0 {
-          try await session.query(
-            """
-            INSERT INTO allocation (invoice_id, credit_note_id, amount_minor, allocated_on)
-            VALUES ($1, $2, $3, $4)
-            """,
-            [invoiceID, id, applied, issueDate]
+          try await Settlement.allocate(
+            session,
+            invoiceID: invoiceID,
+            by: .creditNote(id),
+            amount: applied,
+            allocatedOn: issueDate
           )
         }
         return try await InvoiceReading.byID(session, id)

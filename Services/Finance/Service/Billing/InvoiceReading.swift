@@ -73,7 +73,7 @@ enum InvoiceReading {
         SELECT i.number, i.direction, i.is_credit_note, i.party_id, i.party_name, i.currency,
           i.issue_date, i.due_date, i.subtotal_minor, i.tax_minor, i.total_minor,
           i.source_type, i.source_id, coalesce(c.number, '') AS credits, e.number AS entry,
-          extract(epoch FROM i.issued_at)::bigint AS issued_at, i.zatca_qr,
+          extract(epoch FROM i.issued_at)::bigint AS issued_at, i.zatca_qr, i.payment_terms,
           (SELECT coalesce(sum(amount_minor), 0) FROM allocation
             WHERE invoice_id = i.id AND payment_id IS NOT NULL) AS paid,
           (SELECT coalesce(sum(amount_minor), 0) FROM allocation
@@ -131,6 +131,12 @@ enum InvoiceReading {
     invoice.sourceID = try row.decode("source_id", as: String.self)
     invoice.issuedAt.seconds = try row.decode("issued_at", as: Int64.self)
     invoice.zatcaQr = try row.decode("zatca_qr", as: String.self)
+    invoice.paymentTermsCode = try row.decode("payment_terms", as: String.self)
+    let issued = try row.decode("issue_date", as: CalendarDate.self)
+    if let discount = PaymentTerms(code: invoice.paymentTermsCode)?.discount(issued: issued) {
+      invoice.discountDate = LedgerValues.proto(discount.date)
+      invoice.discountBasisPoints = Int32(discount.basisPoints)
+    }
     invoice.lines = try results[1].map { line in
       var proto = Erp_Finance_V1_InvoiceLine()
       proto.description_p = try line.decode("description", as: String.self)

@@ -92,7 +92,14 @@ enum Payments {
           ]
         )[0].decode("id", as: Int64.self)
         try await Self.allocate(session, paymentID: id, request.allocations)
-        return try await Self.byID(session, id)
+        let payment = try await Self.byID(session, id)
+        try await PartnerEvents.queue(
+          session,
+          .paymentRecorded,
+          key: "payment:\(payment.number)",
+          data: payment
+        )
+        return payment
       }
     )
   }
@@ -214,13 +221,30 @@ enum Payments {
         )
       }
       available -= more
-      try await session.query(
-        """
-        INSERT INTO allocation (invoice_id, payment_id, amount_minor, allocated_on)
-        VALUES ($1, $2, $3, $4)
-        """,
-        [try invoice.decode("id", as: Int64.self), paymentID, more, date]
+      try await Settlement.allocate(
+        session,
+        invoiceID: try invoice.decode("id", as: Int64.self),
+        by: .payment(paymentID),
+        amount: more,
+        allocatedOn: date
       )
+      if more == outstanding {
+        var paid = Erp_Gateway_V1_DocumentEventData()
+        paid.kind = "invoice"
+        paid.number = allocation.invoiceNumber
+        paid.partyID = partyID
+        paid.amount = Erp_Common_V1_Money(
+          try invoice.decode("total_minor", as: Int64.self),
+          currency.code
+        )
+        paid.summary = "\(allocation.invoiceNumber) paid in full"
+        try await PartnerEvents.queue(
+          session,
+          .invoicePaid,
+          key: "invoice:\(allocation.invoiceNumber):paid",
+          data: paid
+        )
+      }
     }
   }
 
@@ -322,12 +346,32 @@ enum Payments {
           ]
         )
         let paymentID = try payment.decode("id", as: Int64.self)
-        try await session.query(
+        // The payment's share of base the refund takes back, against the refund's own base at
+        // its date's rate: what that leaves on the control account is an exchange difference.
+        let share = try await Settlement.refundShare(session, paymentID: paymentID, amount: amount)
+        let refundBase = entry.lines[0].baseDebit.unitsMinor + entry.lines[0].baseCredit.unitsMinor
+        let residual = received ? refundBase - share : share - refundBase
+        let refundID = try await session.query(
           """
-          INSERT INTO refund (request_id, content_hash, payment_id, amount_minor, refund_date, entry_id)
-          SELECT $1, $2, $3, $4, $5, e.id FROM journal_entry e WHERE e.number = $6
+          INSERT INTO refund (request_id, content_hash, payment_id, amount_minor, refund_date,
+            entry_id, settled_base_minor, exchange_difference_minor)
+          SELECT $1, $2, $3, $4, $5, e.id, $7, $8 FROM journal_entry e WHERE e.number = $6
+          RETURNING id
           """,
-          [requestID, hash, paymentID, amount, date, entry.number]
+          [requestID, hash, paymentID, amount, date, entry.number, share, -residual]
+        )[0].decode("id", as: Int64.self)
+        try await Settlement.realise(
+          session,
+          residual,
+          .init(
+            table: "refund",
+            rowID: refundID,
+            receivable: received,
+            currency: currency,
+            date: date,
+            memo: "exchange difference on refund of \(request.paymentNumber)",
+            source: request.paymentNumber
+          )
         )
         return try await Self.byID(session, paymentID)
       }
@@ -365,7 +409,10 @@ enum Payments {
       ),
       PostgresStatement(
         """
-        SELECT i.number, sum(a.amount_minor)::bigint AS amount FROM allocation a
+        SELECT i.number, sum(a.amount_minor)::bigint AS amount,
+          sum(a.exchange_difference_minor)::bigint AS difference,
+          (SELECT base_currency FROM ledger_settings) AS base
+        FROM allocation a
         JOIN invoice i ON i.id = a.invoice_id WHERE a.payment_id = $1
         GROUP BY i.number ORDER BY i.number
         """,
@@ -391,6 +438,10 @@ enum Payments {
       var proto = Erp_Finance_V1_Allocation()
       proto.invoiceNumber = try allocation.decode("number", as: String.self)
       proto.amount = Erp_Common_V1_Money(try allocation.decode("amount", as: Int64.self), currency)
+      proto.exchangeDifference = Erp_Common_V1_Money(
+        try allocation.decode("difference", as: Int64.self),
+        try allocation.decode("base", as: String.self)
+      )
       return proto
     }
     return payment

@@ -18,6 +18,9 @@ public enum EntryPosting {
     var rate: String
     var isRounding: Bool
     var memo: String
+    /// A base-currency difference posted as such (a realised or unrealised exchange
+    /// difference), possibly with no amount in its currency.
+    var isExchangeDifference = false
   }
 
   struct Header: Sendable {
@@ -40,6 +43,9 @@ public enum EntryPosting {
     var amountMinor: Int64
     var memo: String
     var accountRole = ""
+    /// Set for an exchange difference: the line's base amount as given, not converted, and left
+    /// out of the rounding lines (the caller balances it).
+    var baseAmountMinor: Int64? = nil
   }
 
   public static func post(
@@ -141,7 +147,9 @@ public enum EntryPosting {
     for line in lines {
       var baseAmount = line.amountMinor
       var rateText = "1"
-      if line.currency != base {
+      if let given = line.baseAmountMinor {
+        baseAmount = given
+      } else if line.currency != base {
         if rates[line.currency] == nil {
           guard
             let rate = try await LedgerSettingsStore.rate(
@@ -175,7 +183,8 @@ public enum EntryPosting {
           baseAmountMinor: baseAmount,
           rate: rateText,
           isRounding: false,
-          memo: line.memo
+          memo: line.memo,
+          isExchangeDifference: line.baseAmountMinor != nil
         )
       )
     }
@@ -340,7 +349,7 @@ public enum EntryPosting {
     rounding: (id: Int64, code: String)?
   ) throws -> [ResolvedLine] {
     var differences: [String: Int64] = [:]
-    for line in lines where line.currency != base.code {
+    for line in lines where line.currency != base.code && !line.isExchangeDifference {
       differences[line.currency, default: 0] += line.baseAmountMinor
     }
     let needed = differences.filter { $0.value != 0 }.sorted { $0.key < $1.key }
@@ -393,13 +402,13 @@ public enum EntryPosting {
         PostgresStatement(
           """
           INSERT INTO journal_line (entry_id, line_no, account_id, entry_date, currency,
-            amount_minor, base_amount_minor, rate, is_rounding, memo)
+            amount_minor, base_amount_minor, rate, is_rounding, memo, is_exchange_difference)
           VALUES (currval(pg_get_serial_sequence('journal_entry', 'id')), $1, $2, $3, $4, $5, $6,
-            $7::numeric, $8, $9)
+            $7::numeric, $8, $9, $10)
           """,
           [
             index + 1, line.accountID, header.date, line.currency, line.amountMinor,
-            line.baseAmountMinor, line.rate, line.isRounding, line.memo,
+            line.baseAmountMinor, line.rate, line.isRounding, line.memo, line.isExchangeDifference,
           ]
         )
       )

@@ -50,7 +50,7 @@ enum EntryReading {
     let lines = try await session.query(
       """
       SELECT l.account_id, a.code, l.currency, l.amount_minor, l.base_amount_minor,
-        l.rate::text AS rate, l.is_rounding, l.memo
+        l.rate::text AS rate, l.is_rounding, l.memo, l.is_exchange_difference
       FROM journal_line l JOIN account a ON a.id = l.account_id
       WHERE l.entry_id = $1 ORDER BY l.line_no
       """,
@@ -86,7 +86,8 @@ enum EntryReading {
         baseAmountMinor: try row.decode("base_amount_minor", as: Int64.self),
         rate: try row.decode("rate", as: String.self),
         isRounding: try row.decode("is_rounding", as: Bool.self),
-        memo: try row.decode("memo", as: String.self)
+        memo: try row.decode("memo", as: String.self),
+        isExchangeDifference: try row.decode("is_exchange_difference", as: Bool.self)
       )
     }
   }

@@ -92,6 +92,15 @@ struct LedgerAPI: Erp_Finance_V1_Ledger.SimpleServiceProtocol {
     }
   }
 
+  func getExchangeRate(
+    request: Erp_Finance_V1_GetExchangeRateRequest,
+    context: ServerContext
+  ) async throws -> Erp_Finance_V1_ExchangeRate {
+    try await inCallingTenant { tenant in
+      try await LedgerSettingsStore.rate(self.pool, tenant, request)
+    }
+  }
+
   func closePeriod(
     request: Erp_Finance_V1_PeriodRequest,
     context: ServerContext

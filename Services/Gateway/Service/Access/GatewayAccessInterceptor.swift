@@ -17,9 +17,22 @@ import Logging
 /// is looked up, so guessing keys costs the database nothing. Partner calls are written to the
 /// audit log with their outcome (``AuditLog``; none is served unaudited). The tenant, request id
 /// and deadline reach the forwarder through ``RequestContext``.
+///
+/// Every answer to a partner call carries the key's bucket as `x-ratelimit-limit` (the burst) and
+/// `x-ratelimit-remaining` (whole tokens left); an answer refused before a key was found carries
+/// the caller address's bucket of failed authentications instead. A call that names a web
+/// `origin` (the JSON door passes a browser's `Origin`) must name one of the key's allowed
+/// origins. Calls from the gateway's own doors in this process (``JSONDoor``) name the partner's
+/// address in `x-erp-forwarded-for`, which counts as the caller's address only for them.
 struct GatewayAccessInterceptor: ServerInterceptor {
   static let apiKeyHeader = "x-erp-api-key"
   static let operatorHeader = "x-erp-operator-token"
+  static let originHeader = "origin"
+  static let forwardedForHeader = "x-erp-forwarded-for"
+  static let limitHeader = "x-ratelimit-limit"
+  static let remainingHeader = "x-ratelimit-remaining"
+  /// Answered when the call's `origin` is one of the key's: the JSON door's CORS header.
+  static let allowedOriginHeader = "access-control-allow-origin"
   /// Failed authentications allowed per source address: a burst, then so many a second.
   static let failureBurst = 20
   static let failureRate = 2
@@ -43,25 +56,25 @@ struct GatewayAccessInterceptor: ServerInterceptor {
       @Sendable (StreamingServerRequest<Input>, ServerContext) async throws ->
       StreamingServerResponse<Output>
   ) async throws -> StreamingServerResponse<Output> {
-    let peer = PeerAddress.host(of: context.remotePeer)
+    let peer = PeerAddress.host(of: Self.caller(request.metadata, context))
     if let wait = self.failures.wait(peer, rate: Self.failureRate, burst: Self.failureBurst) {
-      throw Self.exhausted("too many failed authentications from this address", wait: wait)
+      throw Self.exhausted(
+        "too many failed authentications from this address",
+        wait: wait,
+        limit: Self.failureBurst
+      )
     }
     let service = context.descriptor.service.fullyQualifiedService
     if service == "erp.common.v1.TenantAdmin" {
-      guard let presented = request.metadata.firstString(MetadataKeys.serviceSecret),
-        SecretComparison.equal(presented, self.serviceSecret)
-      else {
-        throw self.failed(
-          peer,
-          code: .unauthenticated,
-          message: "\(MetadataKeys.serviceSecret): not the services' secret"
-        )
-      }
+      try self.requireServiceSecret(request.metadata, peer: peer)
       return try await next(request, context)
     }
+    if service == "erp.gateway.v1.Events" {
+      return try await self.serviceCall(request, context, peer: peer, next)
+    }
     let isView = service == "erp.gateway.v1.Views"
-    if service.hasPrefix("erp.gateway.v1.") && !isView {
+    let isWebhooks = service == WebhookScope.service
+    if service.hasPrefix("erp.gateway.v1.") && !isView && !isWebhooks {
       guard !self.operatorToken.isEmpty,
         let presented = request.metadata.firstString(Self.operatorHeader),
         SecretComparison.equal(presented, self.operatorToken)
@@ -75,7 +88,7 @@ struct GatewayAccessInterceptor: ServerInterceptor {
       return try await next(request, context)
     }
     let scope = MethodScope(context.descriptor)
-    guard scope != nil || isView else {
+    guard scope != nil || isView || isWebhooks else {
       throw RPCError(
         code: .unimplemented,
         message: "\(context.descriptor.fullyQualifiedMethod) is not served here"
@@ -128,8 +141,27 @@ struct GatewayAccessInterceptor: ServerInterceptor {
     if let scope, !scope.allowed(by: grant.scopes) {
       throw RPCError(code: .permissionDenied, message: "the key lacks the scope \(scope.required)")
     }
-    if let wait = self.limiter.take(grant.keyID, rate: grant.ratePerSecond, burst: grant.burst) {
-      throw Self.exhausted("rate limit of key \(grant.keyID) reached; retry later", wait: wait)
+    if let origin = request.metadata.firstString(Self.originHeader),
+      !grant.allowedOrigins.contains(origin)
+    {
+      throw RPCError(
+        code: .permissionDenied,
+        message: "origin: \(quoted(origin)) is not among this key's allowed origins"
+      )
+    }
+    if isWebhooks, !WebhookScope.allowed(context.descriptor, by: grant.scopes) {
+      throw RPCError(
+        code: .permissionDenied,
+        message: "the key lacks the scope \(WebhookScope.required(context.descriptor))"
+      )
+    }
+    let bucket = self.limiter.taking(grant.keyID, rate: grant.ratePerSecond, burst: grant.burst)
+    if let wait = bucket.wait {
+      throw Self.exhausted(
+        "rate limit of key \(grant.keyID) reached; retry later",
+        wait: wait,
+        limit: grant.burst
+      )
     }
     guard self.audit.hasRoom else {
       throw RPCError(
@@ -143,37 +175,113 @@ struct GatewayAccessInterceptor: ServerInterceptor {
     let at = Date()
     let audit = self.audit
     let method = context.descriptor.fullyQualifiedMethod
-    return try await CallOutcome.observe(
+    var limits = Self.limits(grant.burst, remaining: bucket.remaining)
+    if let origin = request.metadata.firstString(Self.originHeader) {
+      limits.addString(origin, forKey: Self.allowedOriginHeader)
+    }
+    do {
+      var response = try await CallOutcome.observe(
+        request: request,
+        context: context,
+        next: { request, context in
+          try await GrantedScopes.$current.withValue(grant.scopes) {
+            try await RequestContext.binding(
+              tenant: tenant,
+              caller: Caller(id: grant.keyID, scopes: grant.scopes),
+              request: request,
+              context: context,
+              next
+            )
+          }
+        }
+      ) { code, _ in
+        audit.record(
+          AuditLog.Row(
+            keyID: grant.keyID,
+            tenant: grant.tenant,
+            method: method,
+            code: code.map { "\($0)" } ?? "OK",
+            milliseconds: Self.milliseconds(started.duration(to: .now)),
+            at: at
+          )
+        )
+      }
+      response.metadata.add(contentsOf: limits)
+      return response
+    } catch var error as RPCError {
+      error.metadata.add(contentsOf: limits)
+      throw error
+    }
+  }
+
+  /// Who called: the transport's peer, or for the gateway's own in-process doors the partner's
+  /// address they pass on.
+  static func caller(_ metadata: Metadata, _ context: ServerContext) -> String {
+    if context.remotePeer.hasPrefix("in-process"),
+      let forwarded = metadata.firstString(Self.forwardedForHeader)
+    {
+      return forwarded
+    }
+    return context.remotePeer
+  }
+
+  /// The rate-limit metadata of a bucket of `limit` with `remaining` whole tokens.
+  static func limits(_ limit: Int, remaining: Int) -> Metadata {
+    var metadata = Metadata()
+    metadata.addString(String(limit), forKey: Self.limitHeader)
+    metadata.addString(String(remaining), forKey: Self.remainingHeader)
+    return metadata
+  }
+
+  /// A call of the platform's own services (`Events`): the services' secret, and the tenant
+  /// they act for in `x-erp-tenant`, as every service-to-service call.
+  private func serviceCall<Input: Sendable, Output: Sendable>(
+    _ request: StreamingServerRequest<Input>,
+    _ context: ServerContext,
+    peer: String,
+    _ next:
+      @Sendable (StreamingServerRequest<Input>, ServerContext) async throws ->
+      StreamingServerResponse<Output>
+  ) async throws -> StreamingServerResponse<Output> {
+    try self.requireServiceSecret(request.metadata, peer: peer)
+    guard let claimed = request.metadata.firstString(MetadataKeys.tenant) else {
+      throw RPCError(code: .invalidArgument, message: "\(MetadataKeys.tenant): required")
+    }
+    let tenant = try TenantID(validating: claimed)
+    return try await RequestContext.binding(
+      tenant: tenant,
       request: request,
       context: context,
-      next: { request, context in
-        try await GrantedScopes.$current.withValue(grant.scopes) {
-          try await RequestContext.binding(tenant: tenant, request: request, context: context, next)
-        }
-      }
-    ) { code, _ in
-      audit.record(
-        AuditLog.Row(
-          keyID: grant.keyID,
-          tenant: grant.tenant,
-          method: method,
-          code: code.map { "\($0)" } ?? "OK",
-          milliseconds: Self.milliseconds(started.duration(to: .now)),
-          at: at
-        )
+      next
+    )
+  }
+
+  /// The services' secret, or a failed authentication.
+  private func requireServiceSecret(_ metadata: Metadata, peer: String) throws {
+    guard let presented = metadata.firstString(MetadataKeys.serviceSecret),
+      SecretComparison.equal(presented, self.serviceSecret)
+    else {
+      throw self.failed(
+        peer,
+        code: .unauthenticated,
+        message: "\(MetadataKeys.serviceSecret): not the services' secret"
       )
     }
   }
 
   /// A failed authentication: counted against the caller's address, then thrown.
   private func failed(_ peer: String, code: RPCError.Code, message: String) -> RPCError {
-    _ = self.failures.take(peer, rate: Self.failureRate, burst: Self.failureBurst)
-    return RPCError(code: code, message: message)
+    let bucket = self.failures.taking(peer, rate: Self.failureRate, burst: Self.failureBurst)
+    return RPCError(
+      code: code,
+      message: message,
+      metadata: Self.limits(Self.failureBurst, remaining: bucket.remaining)
+    )
   }
 
-  /// RESOURCE_EXHAUSTED with the wait in `retry-after-ms`.
-  private static func exhausted(_ message: String, wait: Duration) -> RPCError {
-    var trailers = Metadata()
+  /// RESOURCE_EXHAUSTED with the wait in `retry-after-ms`, from a bucket of `limit`.
+  private static func exhausted(_ message: String, wait: Duration, limit: Int) -> RPCError {
+    var trailers = Self.limits(limit, remaining: 0)
     trailers.addString(String(Self.milliseconds(wait)), forKey: "retry-after-ms")
     return RPCError(code: .resourceExhausted, message: message, metadata: trailers)
   }

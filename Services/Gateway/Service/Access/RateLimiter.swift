@@ -21,13 +21,25 @@ final class RateLimiter: Sendable {
   /// nil when the call may go ahead; otherwise the wait before the next token.
   func take(_ key: String, rate: Int, burst: Int, now: ContinuousClock.Instant = .now) -> Duration?
   {
-    self.settle(key, rate: rate, burst: burst, taking: true, now: now)
+    self.settle(key, rate: rate, burst: burst, taking: true, now: now).wait
+  }
+
+  /// Like ``take(_:rate:burst:now:)``, also telling the whole tokens left after it: what the
+  /// answer's `x-ratelimit-remaining` says.
+  func taking(
+    _ key: String,
+    rate: Int,
+    burst: Int,
+    now: ContinuousClock.Instant = .now
+  ) -> (wait: Duration?, remaining: Int) {
+    let settled = self.settle(key, rate: rate, burst: burst, taking: true, now: now)
+    return (settled.wait, max(0, Int(settled.tokens.rounded(.down))))
   }
 
   /// Like ``take(_:rate:burst:now:)`` without taking: whether a token is there.
   func wait(_ key: String, rate: Int, burst: Int, now: ContinuousClock.Instant = .now) -> Duration?
   {
-    self.settle(key, rate: rate, burst: burst, taking: false, now: now)
+    self.settle(key, rate: rate, burst: burst, taking: false, now: now).wait
   }
 
   private func settle(
@@ -36,13 +48,15 @@ final class RateLimiter: Sendable {
     burst: Int,
     taking: Bool,
     now: ContinuousClock.Instant
-  ) -> Duration? {
+  ) -> (wait: Duration?, tokens: Double) {
     self.buckets.withLockedValue { buckets in
       guard var bucket = buckets[key] else {
-        if !taking { return nil }
+        if !taking { return (nil, Double(burst)) }
         if buckets.count >= self.maximumBuckets { Self.makeRoom(&buckets, now: now) }
         buckets[key] = Bucket(tokens: Double(burst) - 1, updated: now)
-        return burst >= 1 ? nil : Self.wait(tokens: Double(burst), rate: rate)
+        return (
+          burst >= 1 ? nil : Self.wait(tokens: Double(burst), rate: rate), Double(burst) - 1
+        )
       }
       let elapsed = bucket.updated.duration(to: now)
       let seconds =
@@ -52,9 +66,9 @@ final class RateLimiter: Sendable {
       defer { buckets[key] = bucket }
       if bucket.tokens >= 1 {
         if taking { bucket.tokens -= 1 }
-        return nil
+        return (nil, bucket.tokens)
       }
-      return Self.wait(tokens: bucket.tokens, rate: rate)
+      return (Self.wait(tokens: bucket.tokens, rate: rate), bucket.tokens)
     }
   }
 

@@ -7,8 +7,11 @@ import GRPCCore
 /// Partner API keys. The secret is random, shown once, and stored only as its SHA-256, computed
 /// in this process (``ApiKeyDigest``), so the secret never travels to the database.
 enum ApiKeyStore {
-  /// The scopes a key may carry: each domain's read and write (``ERPDomain``, from the contracts).
+  /// The scopes a key may carry: each domain's read and write (``ERPDomain``, from the contracts),
+  /// the webhooks' (``WebhookScope``) and the special scopes handlers check themselves
+  /// (``Caller/specialScopes``).
   static let scopes = Set(ERPDomain.allCases.flatMap { [$0.readScope, $0.writeScope] })
+    .union(WebhookScope.all).union(Caller.specialScopes)
 
   static func issue(
     _ pool: ConnectionPool,
@@ -31,13 +34,15 @@ enum ApiKeyStore {
         throw RPCError(
           code: .invalidArgument,
           message: "scopes[\(index)]: \(quoted(scope)) is not <domain>:read or <domain>:write "
-            + "(domains: \(ERPDomain.allCases.map(\.rawValue).sorted().joined(separator: ", ")))"
+            + "(domains: \(ERPDomain.allCases.map(\.rawValue).sorted().joined(separator: ", "))) "
+            + "or webhooks:read or webhooks:write"
         )
       }
     }
     guard request.ratePerSecond >= 0, request.burst >= 0 else {
       throw RPCError(code: .invalidArgument, message: "rate_per_second: must not be negative")
     }
+    let origins = try CORSOrigins.validated(request.allowedOrigins)
     let tenant = try await TenantRegistry.get(pool, request.tenantID)
     guard tenant.status != .provisioning else {
       throw RPCError(
@@ -53,13 +58,14 @@ enum ApiKeyStore {
       try await session.query(
         """
         INSERT INTO gateway.api_key (id, tenant_id, name, secret_hash, scopes, expires_at,
-          rate_per_second, burst)
+          rate_per_second, burst, allowed_origins)
         VALUES ($1, $2, $3, $4::bytea, $5::text[],
-          CASE WHEN $6::bigint = 0 THEN NULL ELSE to_timestamp($6::bigint) END, $7, $8)
+          CASE WHEN $6::bigint = 0 THEN NULL ELSE to_timestamp($6::bigint) END, $7, $8,
+          $9::text[])
         """,
         [
           id, request.tenantID, name, ApiKeyDigest(secret: secret).byteaText, request.scopes,
-          request.expiresAt, rate, burst,
+          request.expiresAt, rate, burst, origins,
         ]
       )
     }
@@ -101,6 +107,8 @@ enum ApiKeyStore {
     var tenantStatus: String
     var ratePerSecond: Int
     var burst: Int
+    /// Web origins whose pages may call with the key (CORS, the JSON door).
+    var allowedOrigins: Set<String> = []
   }
 
   static func grant(_ pool: ConnectionPool, digest: ApiKeyDigest) async throws -> Grant? {
@@ -108,7 +116,8 @@ enum ApiKeyStore {
       try await session.query(
         """
         SELECT k.id, k.tenant_id, k.scopes, coalesce(k.expires_at <= now(), false) AS expired,
-          k.revoked_at IS NOT NULL AS revoked, t.status, k.rate_per_second, k.burst
+          k.revoked_at IS NOT NULL AS revoked, t.status, k.rate_per_second, k.burst,
+          k.allowed_origins
         FROM gateway.api_key k JOIN gateway.tenant t ON t.id = k.tenant_id
         WHERE k.secret_hash = $1::bytea
         """,
@@ -124,13 +133,14 @@ enum ApiKeyStore {
       revoked: try row.decode("revoked"),
       tenantStatus: try row.decode("status"),
       ratePerSecond: try row.decode("rate_per_second"),
-      burst: try row.decode("burst")
+      burst: try row.decode("burst"),
+      allowedOrigins: Set(try row.decode("allowed_origins", as: [String].self))
     )
   }
 
   private static let columns = """
     id, tenant_id, name, scopes, coalesce(extract(epoch FROM expires_at)::bigint, 0) AS expires_at,
-    revoked_at IS NOT NULL AS revoked, rate_per_second, burst
+    revoked_at IS NOT NULL AS revoked, rate_per_second, burst, allowed_origins
     """
 
   private static func key(_ row: PostgresRow) throws -> Erp_Gateway_V1_ApiKey {
@@ -143,6 +153,7 @@ enum ApiKeyStore {
     key.revoked = try row.decode("revoked")
     key.ratePerSecond = try row.decode("rate_per_second")
     key.burst = try row.decode("burst")
+    key.allowedOrigins = try row.decode("allowed_origins")
     return key
   }
 

@@ -175,6 +175,17 @@ enum PayrollRuns {
           lines: lines
         )
       )
+      var approved = Erp_Gateway_V1_DocumentEventData()
+      approved.kind = "payroll_run"
+      approved.number = number
+      approved.amount = Erp_Common_V1_Money(gross, try run.decode("currency_code"))
+      approved.summary = "Payroll \(number) approved: gross pay"
+      try await PartnerEvents.queue(
+        session,
+        .payrollRunApproved,
+        key: "payroll_run:\(number)",
+        data: approved
+      )
     }
     await context.relay.deliverWritten(tenant)
     return try await Self.get(context.pool, tenant, number)

@@ -6,10 +6,10 @@ import GRPCCore
 /// Confirming and cancelling, the two steps that reserve and release stock in the supply
 /// chain. Each is a small saga whose progress is persisted on the order:
 ///
-/// - confirm: draft → (progress `confirming`) reserve every line → confirmed. A line that
-///   cannot be reserved undoes the others (release) and the order returns to draft with the
-///   reason; the supply chain unreachable leaves `confirming` for the recovery worker to
-///   finish (the handler hands the tenant to it).
+/// - confirm: draft → credit check (``CreditCheck``) → (progress `confirming`) reserve every
+///   line → confirmed. A line that cannot be reserved undoes the others (release) and the
+///   order returns to draft with the reason; the supply chain unreachable leaves `confirming`
+///   for the recovery worker to finish (the handler hands the tenant to it).
 /// - cancel: confirmed → (progress `cancelling`) release every line → cancelled. An order
 ///   still confirming is waited for, within the call's deadline, while the worker finishes the
 ///   confirmation; then it is cancelled from where that left it (draft or confirmed).
@@ -20,7 +20,8 @@ enum Confirmation {
   static func confirm(
     _ context: SalesContext,
     _ tenant: TenantID,
-    number: String
+    number: String,
+    override: CreditCheck.Override? = nil
   ) async throws
     -> Erp_Sales_V1_SalesOrder
   {
@@ -36,6 +37,9 @@ enum Confirmation {
         try await OrderStore.inTenant(context.pool, tenant, metrics: context.orders) { store in
           let current = try await store.lock(number)
           guard current.transition(.confirm) == .move(to: state) else { return }
+          // Under the customer's credit lock until this transaction commits the order as
+          // confirming, which the next confirmation's exposure then counts.
+          try await CreditCheck.check(store, context.peers, current, override: override)
           try await store.move(current, to: state, lastError: "", newAttempt: true)
         }
       }

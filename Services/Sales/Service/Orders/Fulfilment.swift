@@ -19,7 +19,7 @@ enum Fulfilment {
     guard request.carrier.count <= 100, request.trackingNumber.count <= 100 else {
       throw SalesValues.invalid("tracking_number", "at most 100 characters")
     }
-    let id = try await Self.record(
+    return try await Self.fulfil(
       context,
       tenant,
       kind: .shipment,
@@ -30,8 +30,6 @@ enum Fulfilment {
     ) {
       (request.carrier, request.trackingNumber, "")
     }
-    try await Self.finish(context, tenant, fulfilment: id)
-    return try await OrderReading.get(context.pool, tenant, number: request.number)
   }
 
   static func returnGoods(
@@ -44,7 +42,7 @@ enum Fulfilment {
     guard !request.lines.isEmpty else {
       throw SalesValues.invalid("lines", "the lines returned are required")
     }
-    let id = try await Self.record(
+    return try await Self.fulfil(
       context,
       tenant,
       kind: .return,
@@ -55,8 +53,35 @@ enum Fulfilment {
     ) {
       ("", "", request.reason)
     }
-    try await Self.finish(context, tenant, fulfilment: id)
-    return try await OrderReading.get(context.pool, tenant, number: request.number)
+  }
+
+  /// Records the request, asks the supply chain and answers with the order, the whole time
+  /// driven by this handler, so the recovery worker does not finish it beside the handler
+  /// (which would then answer before the invoice or credit note is issued).
+  private static func fulfil(
+    _ context: SalesContext,
+    _ tenant: TenantID,
+    kind: OrderStore.FulfilmentKind,
+    event: OrderEvent,
+    _ key: RequestKey,
+    _ number: String,
+    _ asked: [Erp_Sales_V1_ShipLine],
+    extra: @escaping @Sendable () -> (carrier: String, tracking: String, reason: String)
+  ) async throws -> Erp_Sales_V1_SalesOrder {
+    try await context.recovery.driving(tenant, number) {
+      let id = try await Self.record(
+        context,
+        tenant,
+        kind: kind,
+        event: event,
+        key,
+        number,
+        asked,
+        extra: extra
+      )
+      try await Self.finish(context, tenant, fulfilment: id)
+    }
+    return try await OrderReading.get(context.pool, tenant, number: number)
   }
 
   /// Records the request (or finds the one recorded under the same request id) and returns

@@ -18,7 +18,6 @@ enum Invoicing {
     key: String,
     parts: [(line: Int, milli: Int64)]
   ) async throws {
-    let settings = try await SalesSettingsStore.get(session)
     let today = CalendarDate.today()
     var invoice = Erp_Finance_V1_IssueInvoiceRequest()
     invoice.direction = .receivable
@@ -26,7 +25,7 @@ enum Invoicing {
     invoice.partyName = order.customerName
     invoice.currencyCode = order.currency
     invoice.issueDate = today.proto
-    invoice.dueDate = today.adding(days: Int(settings.paymentTermsDays)).proto
+    // No due date: finance takes it from the customer's payment terms (or the tenant default).
     invoice.sourceType = "sales_order"
     invoice.sourceID = order.number
     let store = OrderStore(session)

@@ -54,6 +54,9 @@ enum OrderReading {
         order.creditNoteNumbers.append(number)
       }
     }
+    if let override = stored.override {
+      order.creditOverride = try CreditCheck.proto(override)
+    }
     return order
   }
 

@@ -55,25 +55,28 @@ final class OrderRecovery: Service, Sendable {
     do {
       var finished = true
       for (number, progress) in try await OrderStore.inProgress(self.context.pool, tenant) {
-        guard !self.queue.isDriven(tenant, number) else {
-          finished = false  // a handler is on it; look again after it
-          continue
-        }
         do {
-          try await self.queue.driving(tenant, number) {
+          let recovered = try await self.queue.drivingIfIdle(tenant, number) {
             if progress == .confirming {
               try await Confirmation.finishConfirming(self.context, tenant, number: number)
             } else {
               try await Confirmation.finishCancelling(self.context, tenant, number: number)
             }
           }
+          guard recovered else {
+            finished = false  // a handler is on it; look again after it
+            continue
+          }
           self.logger.info("recovered \(number) of \(tenant.slug)")
         } catch let error as RPCError where error.code == .failedPrecondition {
           self.logger.info("recovery undid the confirmation of \(number): \(error)")
         }
       }
-      for id in try await OrderStore.requestedFulfilments(self.context.pool, tenant) {
-        try await Fulfilment.finish(self.context, tenant, fulfilment: id)
+      for (id, number) in try await OrderStore.requestedFulfilments(self.context.pool, tenant) {
+        let done = try await self.queue.drivingIfIdle(tenant, number) {
+          try await Fulfilment.finish(self.context, tenant, fulfilment: id)
+        }
+        if !done { finished = false }  // its handler finishes it and answers with the document
       }
       return finished
     } catch {

@@ -102,12 +102,13 @@ extension OrderStore {
     _ pool: ConnectionPool,
     _ tenant: TenantID
   ) async throws
-    -> [Int64]
+    -> [(id: Int64, number: String)]
   {
     try await pool.tenantQuery(
       tenant,
-      "SELECT id FROM sales_fulfilment WHERE state = 'requested' ORDER BY id"
-    ).map { try $0.decode("id") }
+      "SELECT f.id, o.number FROM sales_fulfilment f JOIN sales_order o ON o.id = f.order_id "
+        + "WHERE f.state = 'requested' ORDER BY f.id"
+    ).map { (try $0.decode("id"), try $0.decode("number")) }
   }
 
   /// Marks the fulfilment done with the supply chain's document number and adds its parts to

@@ -132,7 +132,9 @@ struct OrderStore: Sendable {
   /// order issued: one round trip.
   func read(
     _ number: String
-  ) async throws -> (header: PostgresRow, lines: [PostgresRow], issued: [PostgresRow])? {
+  ) async throws
+    -> (header: PostgresRow, lines: [PostgresRow], issued: [PostgresRow], override: PostgresRow?)?
+  {
     let results = try await self.session.pipeline([
       PostgresStatement(
         """
@@ -157,9 +159,17 @@ struct OrderStore: Sendable {
         """,
         [number]
       ),
+      PostgresStatement(
+        """
+        SELECT c.approved_by, extract(epoch FROM c.approved_at)::bigint AS approved_at,
+          c.currency_code, c.limit_minor, c.exposure_minor, c.reason
+        FROM sales_order o JOIN sales_credit_override c ON c.order_id = o.id WHERE o.number = $1
+        """,
+        [number]
+      ),
     ])
     guard let header = results[0].first else { return nil }
-    return (header, results[1], results[2])
+    return (header, results[1], results[2], results[3].first)
   }
 
   /// The customer's newest orders' numbers (not quotations), newest first.

@@ -82,9 +82,15 @@ struct OrdersAPI: Erp_Sales_V1_Orders.SimpleServiceProtocol {
   ) async throws
     -> Erp_Sales_V1_SalesOrder
   {
-    try await inCallingTenant { tenant in
+    let override = try CreditCheck.requestedOverride(request)
+    return try await inCallingTenant { tenant in
       try await self.resumingLater(tenant) {
-        try await Confirmation.confirm(self.context, tenant, number: request.number)
+        try await Confirmation.confirm(
+          self.context,
+          tenant,
+          number: request.number,
+          override: override
+        )
       }
     }
   }

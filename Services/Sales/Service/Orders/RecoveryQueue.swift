@@ -17,7 +17,9 @@ final class RecoveryQueue: Sendable {
   }
 
   private let entries = NIOLockedValueBox<[TenantID: Entry]>([:])
-  private let driven = NIOLockedValueBox<Set<String>>([])
+  /// How many steps of this process drive each order now (two shipments of one order may run
+  /// at once), by "tenant/order".
+  private let driven = NIOLockedValueBox<[String: Int]>([:])
   let wakeups = Wakeups()
 
   /// Runs `body`, one step of `order`, noting that this process drives the order meanwhile, so
@@ -27,15 +29,41 @@ final class RecoveryQueue: Sendable {
     _ order: String,
     _ body: () async throws -> T
   ) async rethrows -> T {
-    let key = tenant.slug + "/" + order
-    self.driven.withLockedValue { _ = $0.insert(key) }
-    defer { self.driven.withLockedValue { _ = $0.remove(key) } }
+    let key = Self.key(tenant, order)
+    self.driven.withLockedValue { $0[key, default: 0] += 1 }
+    defer { self.release(key) }
     return try await body()
   }
 
-  /// Whether a handler of this process is driving the order now.
-  func isDriven(_ tenant: TenantID, _ order: String) -> Bool {
-    self.driven.withLockedValue { $0.contains(tenant.slug + "/" + order) }
+  /// The worker's side of ``driving(_:_:_:)``: runs `body` unless a handler drives the order
+  /// now, deciding and noting under one lock, so no handler can start between the two. False
+  /// when the order was left to its handler (the worker looks again later).
+  func drivingIfIdle(
+    _ tenant: TenantID,
+    _ order: String,
+    _ body: () async throws -> Void
+  ) async rethrows -> Bool {
+    let key = Self.key(tenant, order)
+    let idle = self.driven.withLockedValue { driven in
+      guard driven[key] == nil else { return false }
+      driven[key] = 1
+      return true
+    }
+    guard idle else { return false }
+    defer { self.release(key) }
+    try await body()
+    return true
+  }
+
+  private func release(_ key: String) {
+    self.driven.withLockedValue { driven in
+      let left = driven[key, default: 1] - 1
+      driven[key] = left > 0 ? left : nil
+    }
+  }
+
+  private static func key(_ tenant: TenantID, _ order: String) -> String {
+    tenant.slug + "/" + order
   }
 
   /// Resume the tenant now, its back-off reset: something waits for it (a CancelOrder), or the

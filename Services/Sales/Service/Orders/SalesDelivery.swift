@@ -10,7 +10,7 @@ import SwiftProtobuf
 enum SalesDelivery {
   static func deliver(pool: ConnectionPool, peers: PeerClients) -> OutboxRelay.Deliver {
     let finance = FinancePostings.deliver(peers)
-    return { tenant, message in
+    return PartnerEvents.deliver(peers) { tenant, message in
       switch message.topic {
       case OrderEvents.topic:
         let event = try message.decode(Erp_Customers_V1_AppendEventRequest.self)

@@ -1,3 +1,4 @@
+import ERPMoney
 import ERPProtos
 import ERPRuntime
 import ERPStore
@@ -8,6 +9,11 @@ import GRPCCore
 /// bill for finance; the bill goes out after commit under the key `supplychain:<GRN number>`,
 /// so a retried receipt (same request id) returns the first receipt and finance never sees a
 /// second bill. When finance is down the receipt still stands and the bill follows later.
+///
+/// An order in a foreign currency is received at finance's rate for the receipt date (the rate
+/// finance converts the bill at): each line's value in the order's currency is converted to
+/// base currency, rounded half away from zero, as finance converts the bill's inventory lines,
+/// so the stock value and the ledger's inventory agree. Such a receipt needs finance reachable.
 enum GoodsReceipts {
   static func receive(
     _ context: SupplyChainContext,
@@ -25,10 +31,19 @@ enum GoodsReceipts {
     guard Set(request.lines.map(\.lineNumber)).count == request.lines.count else {
       throw SupplyValues.invalid("lines", "a purchase order line appears twice")
     }
+    let key = try RequestKey("supplychain.goods_receipt", request, id: \.requestID)
+    let done = try await context.pool.tenantQuery(
+      tenant,
+      "SELECT number FROM goods_receipt WHERE request_id = $1",
+      [requestID]
+    )
+    let rate =
+      done.isEmpty
+      ? try await Self.rate(context, tenant, order: request.purchaseOrderNumber, on: date) : nil
     let number = try await creatingOnce(
       context.pool,
       tenant,
-      RequestKey("supplychain.goods_receipt", request, id: \.requestID),
+      key,
       requestIDConstraints: ["goods_receipt_request_id_key"]
     ) { session in
       let done = try await session.query(
@@ -36,16 +51,61 @@ enum GoodsReceipts {
         [requestID]
       )
       if let row = done.first { return try row.decode("number", as: String.self) }
-      return try await Self.record(session, requestID, date, request)
+      return try await Self.record(session, requestID, date, rate, request)
     }
     await context.relay.deliverWritten(tenant)
     return try await Self.get(context.pool, tenant, number: number)
+  }
+
+  /// An order's currency, the base currency and the rate between them on the receipt date.
+  struct Rate: Sendable {
+    var currency: Currency
+    var base: Currency
+    var rate: DecimalRate
+  }
+
+  /// The rate to receive an order at (1 in base currency); nil when the order does not exist
+  /// (the receipt then reports it).
+  private static func rate(
+    _ context: SupplyChainContext,
+    _ tenant: TenantID,
+    order: String,
+    on date: CalendarDate
+  ) async throws -> Rate? {
+    let rows = try await context.pool.tenantQuery(
+      tenant,
+      "SELECT currency_code FROM purchase_order WHERE number = $1",
+      [order]
+    )
+    guard let row = rows.first, let currency = Currency(code: try row.decode("currency_code"))
+    else { return nil }
+    let base = try await BaseCurrency.of(context.pool, tenant, context.peers)
+    guard currency != base else {
+      return Rate(currency: currency, base: base, rate: DecimalRate("1")!)
+    }
+    var request = Erp_Finance_V1_GetExchangeRateRequest()
+    request.currencyCode = currency.code
+    request.on = date.proto
+    do {
+      let answer = try await context.peers.finance.ledger.getExchangeRate(request)
+      guard let rate = DecimalRate(answer.rate) else {
+        throw RPCError(code: .internalError, message: "finance sent an unreadable rate")
+      }
+      return Rate(currency: currency, base: base, rate: rate)
+    } catch let error as RPCError where error.code == .notFound {
+      throw RPCError(
+        code: .failedPrecondition,
+        message: "receipt_date: finance has no \(currency) rate on or before "
+          + "\(date.postgresText) to value the stock at (Ledger.SetExchangeRate)"
+      )
+    }
   }
 
   private static func record(
     _ session: PostgresSession,
     _ requestID: String,
     _ date: CalendarDate,
+    _ rate: Rate?,
     _ request: Erp_Supplychain_V1_ReceiveGoodsRequest
   ) async throws -> String {
     let orders = try await session.query(
@@ -75,6 +135,10 @@ enum GoodsReceipts {
     let orderID: Int64 = try order.decode("id")
     let warehouse: Int64 = try order.decode("warehouse_id")
     let currency: String = try order.decode("currency_code")
+    // Read before the transaction; an order's currency never changes.
+    guard let rate, rate.currency.code == currency else {
+      throw RPCError(code: .aborted, message: "the purchase order changed; retry the receipt")
+    }
     let receipt = try await session.query(
       """
       INSERT INTO goods_receipt (number, request_id, purchase_order_id, receipt_date, value_minor,
@@ -94,10 +158,11 @@ enum GoodsReceipts {
     bill.partyName = try order.decode("supplier_name")
     bill.currencyCode = currency
     bill.issueDate = date.proto
-    bill.dueDate = date.adding(days: 30).proto
+    // No due date: finance takes it from the supplier's payment terms (or the tenant default).
     bill.sourceType = "goods_receipt"
     bill.sourceID = receiptNumber
     var total: Int64 = 0
+    var baseTotal: Int64 = 0
     for (index, line) in request.lines.enumerated() {
       let field = "lines[\(index)]"
       let rows = try await session.query(
@@ -133,7 +198,11 @@ enum GoodsReceipts {
       )
       let unitCost: Int64 = try orderLine.decode("unit_cost_minor")
       let value = try SupplyValues.lineValue(quantityMilli: line.quantityMilli, unitMinor: unitCost)
+      guard let baseValue = rate.rate.convert(value, from: rate.currency, to: rate.base) else {
+        throw SupplyValues.invalid("\(field).quantity_milli", "value too large")
+      }
       total += value
+      baseTotal += baseValue
       try await session.pipeline([
         PostgresStatement(
           "UPDATE purchase_order_line SET received_milli = received_milli + $3 "
@@ -142,8 +211,8 @@ enum GoodsReceipts {
         ),
         PostgresStatement(
           "INSERT INTO goods_receipt_line (goods_receipt_id, line_number, quantity_milli, "
-            + "location, value_minor) VALUES ($1, $2, $3, $4, $5)",
-          [receiptID, Int(line.lineNumber), line.quantityMilli, line.location, value]
+            + "location, value_minor, base_value_minor) VALUES ($1, $2, $3, $4, $5, $6)",
+          [receiptID, Int(line.lineNumber), line.quantityMilli, line.location, value, baseValue]
         ),
         PostgresStatement(
           "INSERT INTO stock_move (kind, item_id, warehouse_id, location, on_hand_delta, "
@@ -151,7 +220,7 @@ enum GoodsReceipts {
             + "VALUES ('receipt', $1, $2, $3, $4, $5, 'goods_receipt', $6)",
           [
             try orderLine.decode("item_id", as: Int64.self), warehouse, line.location,
-            line.quantityMilli, value, receiptNumber,
+            line.quantityMilli, baseValue, receiptNumber,
           ]
         ),
       ])
@@ -165,8 +234,9 @@ enum GoodsReceipts {
       bill.lines.append(billLine)
     }
     try await session.query(
-      "UPDATE goods_receipt SET value_minor = $2 WHERE id = $1",
-      [receiptID, total]
+      "UPDATE goods_receipt SET value_minor = $2, base_value_minor = $3, "
+        + "exchange_rate = $4::numeric WHERE id = $1",
+      [receiptID, total, baseTotal, rate.rate.description]
     )
     try await session.query(
       """
@@ -184,6 +254,18 @@ enum GoodsReceipts {
         bill
       )
     }
+    var received = Erp_Gateway_V1_DocumentEventData()
+    received.kind = "goods_receipt"
+    received.number = receiptNumber
+    received.partyID = bill.partyID
+    received.amount = Erp_Common_V1_Money(total, currency)
+    received.summary = "Goods received from \(bill.partyName)"
+    try await PartnerEvents.queue(
+      session,
+      .goodsReceived,
+      key: "goods_receipt:\(receiptNumber)",
+      data: received
+    )
     return receiptNumber
   }
 
@@ -199,7 +281,9 @@ enum GoodsReceipts {
         PostgresStatement(
           """
           SELECT r.number, o.number AS order_number, r.receipt_date, r.value_minor,
-            o.currency_code, o.status, coalesce(b.result, '') AS bill_number
+            o.currency_code, o.status, coalesce(b.result, '') AS bill_number,
+            r.exchange_rate::text AS rate, r.base_value_minor,
+            coalesce((SELECT value FROM setting WHERE key = 'base_currency'), '') AS base
           FROM goods_receipt r JOIN purchase_order o ON o.id = r.purchase_order_id
           LEFT JOIN outbox b ON b.key = r.bill_key
           WHERE r.number = $1
@@ -226,6 +310,11 @@ enum GoodsReceipts {
       try row.decode("currency_code")
     )
     receipt.billNumber = try row.decode("bill_number")
+    receipt.exchangeRate = DecimalRate(try row.decode("rate", as: String.self))?.description ?? ""
+    receipt.baseValue = Erp_Common_V1_Money(
+      try row.decode("base_value_minor"),
+      try row.decode("base", as: String.self)
+    )
     receipt.orderStatus =
       PurchaseOrders.statuses[try row.decode("status", as: String.self)] ?? .unspecified
     receipt.lines = try results[1].map { line in

@@ -1,12 +1,14 @@
+import ERPMoney
 import ERPProtos
 import ERPRuntime
 import ERPStore
 import GRPCCore
 
 /// Purchase orders: draft → ordered → partly received → received, or cancelled before any
-/// goods arrive. Prices are in the books' base currency, since stock is valued in it; the tax
-/// codes are checked against finance's when the order is created, so the bill a receipt sends
-/// cannot fail on them later.
+/// goods arrive. Prices are in the order's currency, any ISO 4217 one (the books' base currency
+/// when none is named); receipts value the stock in base currency at the receipt date's rate.
+/// The tax codes are checked against finance's when the order is created, so the bill a
+/// receipt sends cannot fail on them later.
 enum PurchaseOrders {
   static func create(
     _ context: SupplyChainContext,
@@ -35,13 +37,19 @@ enum PurchaseOrders {
       checked[index].lineNumber = Int32(index + 1)
     }
     let lines = checked
-    let currency = try await BaseCurrency.of(context.pool, tenant, context.peers)
-    guard request.currencyCode == currency.code else {
-      throw SupplyValues.invalid(
-        "currency_code",
-        "purchase orders are in the books' base currency \(currency.code), got "
-          + "\(quoted(request.currencyCode)) (foreign-currency purchasing is not supported yet)"
-      )
+    // Known from here on, so a receipt can value its stock while finance is down.
+    let base = try await BaseCurrency.of(context.pool, tenant, context.peers)
+    let currency: Currency
+    if request.currencyCode.isEmpty {
+      currency = base
+    } else {
+      guard let known = Currency(code: request.currencyCode) else {
+        throw SupplyValues.invalid(
+          "currency_code",
+          "\(quoted(request.currencyCode)) is not an ISO 4217 currency code"
+        )
+      }
+      currency = known
     }
     let existing = try await context.pool.tenantQuery(
       tenant,

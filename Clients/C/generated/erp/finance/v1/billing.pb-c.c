@@ -7,6 +7,186 @@
 #endif
 
 #include "erp/finance/v1/billing.pb-c.h"
+void   erp__finance__v1__get_party_terms_request__init
+                     (Erp__Finance__V1__GetPartyTermsRequest         *message)
+{
+  static const Erp__Finance__V1__GetPartyTermsRequest init_value = ERP__FINANCE__V1__GET_PARTY_TERMS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t erp__finance__v1__get_party_terms_request__get_packed_size
+                     (const Erp__Finance__V1__GetPartyTermsRequest *message)
+{
+  assert(message->base.descriptor == &erp__finance__v1__get_party_terms_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t erp__finance__v1__get_party_terms_request__pack
+                     (const Erp__Finance__V1__GetPartyTermsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &erp__finance__v1__get_party_terms_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t erp__finance__v1__get_party_terms_request__pack_to_buffer
+                     (const Erp__Finance__V1__GetPartyTermsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &erp__finance__v1__get_party_terms_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Erp__Finance__V1__GetPartyTermsRequest *
+       erp__finance__v1__get_party_terms_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Erp__Finance__V1__GetPartyTermsRequest *)
+     protobuf_c_message_unpack (&erp__finance__v1__get_party_terms_request__descriptor,
+                                allocator, len, data);
+}
+void   erp__finance__v1__get_party_terms_request__free_unpacked
+                     (Erp__Finance__V1__GetPartyTermsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &erp__finance__v1__get_party_terms_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   erp__finance__v1__party_terms__init
+                     (Erp__Finance__V1__PartyTerms         *message)
+{
+  static const Erp__Finance__V1__PartyTerms init_value = ERP__FINANCE__V1__PARTY_TERMS__INIT;
+  *message = init_value;
+}
+size_t erp__finance__v1__party_terms__get_packed_size
+                     (const Erp__Finance__V1__PartyTerms *message)
+{
+  assert(message->base.descriptor == &erp__finance__v1__party_terms__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t erp__finance__v1__party_terms__pack
+                     (const Erp__Finance__V1__PartyTerms *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &erp__finance__v1__party_terms__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t erp__finance__v1__party_terms__pack_to_buffer
+                     (const Erp__Finance__V1__PartyTerms *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &erp__finance__v1__party_terms__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Erp__Finance__V1__PartyTerms *
+       erp__finance__v1__party_terms__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Erp__Finance__V1__PartyTerms *)
+     protobuf_c_message_unpack (&erp__finance__v1__party_terms__descriptor,
+                                allocator, len, data);
+}
+void   erp__finance__v1__party_terms__free_unpacked
+                     (Erp__Finance__V1__PartyTerms *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &erp__finance__v1__party_terms__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   erp__finance__v1__get_credit_exposure_request__init
+                     (Erp__Finance__V1__GetCreditExposureRequest         *message)
+{
+  static const Erp__Finance__V1__GetCreditExposureRequest init_value = ERP__FINANCE__V1__GET_CREDIT_EXPOSURE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t erp__finance__v1__get_credit_exposure_request__get_packed_size
+                     (const Erp__Finance__V1__GetCreditExposureRequest *message)
+{
+  assert(message->base.descriptor == &erp__finance__v1__get_credit_exposure_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t erp__finance__v1__get_credit_exposure_request__pack
+                     (const Erp__Finance__V1__GetCreditExposureRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &erp__finance__v1__get_credit_exposure_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t erp__finance__v1__get_credit_exposure_request__pack_to_buffer
+                     (const Erp__Finance__V1__GetCreditExposureRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &erp__finance__v1__get_credit_exposure_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Erp__Finance__V1__GetCreditExposureRequest *
+       erp__finance__v1__get_credit_exposure_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Erp__Finance__V1__GetCreditExposureRequest *)
+     protobuf_c_message_unpack (&erp__finance__v1__get_credit_exposure_request__descriptor,
+                                allocator, len, data);
+}
+void   erp__finance__v1__get_credit_exposure_request__free_unpacked
+                     (Erp__Finance__V1__GetCreditExposureRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &erp__finance__v1__get_credit_exposure_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   erp__finance__v1__credit_exposure__init
+                     (Erp__Finance__V1__CreditExposure         *message)
+{
+  static const Erp__Finance__V1__CreditExposure init_value = ERP__FINANCE__V1__CREDIT_EXPOSURE__INIT;
+  *message = init_value;
+}
+size_t erp__finance__v1__credit_exposure__get_packed_size
+                     (const Erp__Finance__V1__CreditExposure *message)
+{
+  assert(message->base.descriptor == &erp__finance__v1__credit_exposure__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t erp__finance__v1__credit_exposure__pack
+                     (const Erp__Finance__V1__CreditExposure *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &erp__finance__v1__credit_exposure__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t erp__finance__v1__credit_exposure__pack_to_buffer
+                     (const Erp__Finance__V1__CreditExposure *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &erp__finance__v1__credit_exposure__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Erp__Finance__V1__CreditExposure *
+       erp__finance__v1__credit_exposure__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Erp__Finance__V1__CreditExposure *)
+     protobuf_c_message_unpack (&erp__finance__v1__credit_exposure__descriptor,
+                                allocator, len, data);
+}
+void   erp__finance__v1__credit_exposure__free_unpacked
+                     (Erp__Finance__V1__CreditExposure *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &erp__finance__v1__credit_exposure__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   erp__finance__v1__get_billing_settings_request__init
                      (Erp__Finance__V1__GetBillingSettingsRequest         *message)
 {
@@ -1177,6 +1357,468 @@ void   erp__finance__v1__list_invoices_response__free_unpacked
   assert(message->base.descriptor == &erp__finance__v1__list_invoices_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   erp__finance__v1__revaluation_rate__init
+                     (Erp__Finance__V1__RevaluationRate         *message)
+{
+  static const Erp__Finance__V1__RevaluationRate init_value = ERP__FINANCE__V1__REVALUATION_RATE__INIT;
+  *message = init_value;
+}
+size_t erp__finance__v1__revaluation_rate__get_packed_size
+                     (const Erp__Finance__V1__RevaluationRate *message)
+{
+  assert(message->base.descriptor == &erp__finance__v1__revaluation_rate__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t erp__finance__v1__revaluation_rate__pack
+                     (const Erp__Finance__V1__RevaluationRate *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &erp__finance__v1__revaluation_rate__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t erp__finance__v1__revaluation_rate__pack_to_buffer
+                     (const Erp__Finance__V1__RevaluationRate *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &erp__finance__v1__revaluation_rate__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Erp__Finance__V1__RevaluationRate *
+       erp__finance__v1__revaluation_rate__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Erp__Finance__V1__RevaluationRate *)
+     protobuf_c_message_unpack (&erp__finance__v1__revaluation_rate__descriptor,
+                                allocator, len, data);
+}
+void   erp__finance__v1__revaluation_rate__free_unpacked
+                     (Erp__Finance__V1__RevaluationRate *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &erp__finance__v1__revaluation_rate__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   erp__finance__v1__revalue_period_request__init
+                     (Erp__Finance__V1__RevaluePeriodRequest         *message)
+{
+  static const Erp__Finance__V1__RevaluePeriodRequest init_value = ERP__FINANCE__V1__REVALUE_PERIOD_REQUEST__INIT;
+  *message = init_value;
+}
+size_t erp__finance__v1__revalue_period_request__get_packed_size
+                     (const Erp__Finance__V1__RevaluePeriodRequest *message)
+{
+  assert(message->base.descriptor == &erp__finance__v1__revalue_period_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t erp__finance__v1__revalue_period_request__pack
+                     (const Erp__Finance__V1__RevaluePeriodRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &erp__finance__v1__revalue_period_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t erp__finance__v1__revalue_period_request__pack_to_buffer
+                     (const Erp__Finance__V1__RevaluePeriodRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &erp__finance__v1__revalue_period_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Erp__Finance__V1__RevaluePeriodRequest *
+       erp__finance__v1__revalue_period_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Erp__Finance__V1__RevaluePeriodRequest *)
+     protobuf_c_message_unpack (&erp__finance__v1__revalue_period_request__descriptor,
+                                allocator, len, data);
+}
+void   erp__finance__v1__revalue_period_request__free_unpacked
+                     (Erp__Finance__V1__RevaluePeriodRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &erp__finance__v1__revalue_period_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   erp__finance__v1__revaluation_line__init
+                     (Erp__Finance__V1__RevaluationLine         *message)
+{
+  static const Erp__Finance__V1__RevaluationLine init_value = ERP__FINANCE__V1__REVALUATION_LINE__INIT;
+  *message = init_value;
+}
+size_t erp__finance__v1__revaluation_line__get_packed_size
+                     (const Erp__Finance__V1__RevaluationLine *message)
+{
+  assert(message->base.descriptor == &erp__finance__v1__revaluation_line__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t erp__finance__v1__revaluation_line__pack
+                     (const Erp__Finance__V1__RevaluationLine *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &erp__finance__v1__revaluation_line__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t erp__finance__v1__revaluation_line__pack_to_buffer
+                     (const Erp__Finance__V1__RevaluationLine *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &erp__finance__v1__revaluation_line__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Erp__Finance__V1__RevaluationLine *
+       erp__finance__v1__revaluation_line__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Erp__Finance__V1__RevaluationLine *)
+     protobuf_c_message_unpack (&erp__finance__v1__revaluation_line__descriptor,
+                                allocator, len, data);
+}
+void   erp__finance__v1__revaluation_line__free_unpacked
+                     (Erp__Finance__V1__RevaluationLine *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &erp__finance__v1__revaluation_line__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   erp__finance__v1__revaluation__init
+                     (Erp__Finance__V1__Revaluation         *message)
+{
+  static const Erp__Finance__V1__Revaluation init_value = ERP__FINANCE__V1__REVALUATION__INIT;
+  *message = init_value;
+}
+size_t erp__finance__v1__revaluation__get_packed_size
+                     (const Erp__Finance__V1__Revaluation *message)
+{
+  assert(message->base.descriptor == &erp__finance__v1__revaluation__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t erp__finance__v1__revaluation__pack
+                     (const Erp__Finance__V1__Revaluation *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &erp__finance__v1__revaluation__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t erp__finance__v1__revaluation__pack_to_buffer
+                     (const Erp__Finance__V1__Revaluation *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &erp__finance__v1__revaluation__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Erp__Finance__V1__Revaluation *
+       erp__finance__v1__revaluation__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Erp__Finance__V1__Revaluation *)
+     protobuf_c_message_unpack (&erp__finance__v1__revaluation__descriptor,
+                                allocator, len, data);
+}
+void   erp__finance__v1__revaluation__free_unpacked
+                     (Erp__Finance__V1__Revaluation *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &erp__finance__v1__revaluation__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+static const ProtobufCFieldDescriptor erp__finance__v1__get_party_terms_request__field_descriptors[2] =
+{
+  {
+    "direction",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__GetPartyTermsRequest, direction),
+    &erp__finance__v1__direction__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "party_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__GetPartyTermsRequest, party_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned erp__finance__v1__get_party_terms_request__field_indices_by_name[] = {
+  0,   /* field[0] = direction */
+  1,   /* field[1] = party_id */
+};
+static const ProtobufCIntRange erp__finance__v1__get_party_terms_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor erp__finance__v1__get_party_terms_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "erp.finance.v1.GetPartyTermsRequest",
+  "GetPartyTermsRequest",
+  "Erp__Finance__V1__GetPartyTermsRequest",
+  "erp.finance.v1",
+  sizeof(Erp__Finance__V1__GetPartyTermsRequest),
+  2,
+  erp__finance__v1__get_party_terms_request__field_descriptors,
+  erp__finance__v1__get_party_terms_request__field_indices_by_name,
+  1,  erp__finance__v1__get_party_terms_request__number_ranges,
+  (ProtobufCMessageInit) erp__finance__v1__get_party_terms_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor erp__finance__v1__party_terms__field_descriptors[5] =
+{
+  {
+    "direction",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__PartyTerms, direction),
+    &erp__finance__v1__direction__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "party_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__PartyTerms, party_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "terms_code",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__PartyTerms, terms_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "credit_limit",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__PartyTerms, credit_limit),
+    &erp__common__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "own_terms",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__PartyTerms, own_terms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned erp__finance__v1__party_terms__field_indices_by_name[] = {
+  3,   /* field[3] = credit_limit */
+  0,   /* field[0] = direction */
+  4,   /* field[4] = own_terms */
+  1,   /* field[1] = party_id */
+  2,   /* field[2] = terms_code */
+};
+static const ProtobufCIntRange erp__finance__v1__party_terms__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor erp__finance__v1__party_terms__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "erp.finance.v1.PartyTerms",
+  "PartyTerms",
+  "Erp__Finance__V1__PartyTerms",
+  "erp.finance.v1",
+  sizeof(Erp__Finance__V1__PartyTerms),
+  5,
+  erp__finance__v1__party_terms__field_descriptors,
+  erp__finance__v1__party_terms__field_indices_by_name,
+  1,  erp__finance__v1__party_terms__number_ranges,
+  (ProtobufCMessageInit) erp__finance__v1__party_terms__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor erp__finance__v1__get_credit_exposure_request__field_descriptors[2] =
+{
+  {
+    "party_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__GetCreditExposureRequest, party_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "pending",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Erp__Finance__V1__GetCreditExposureRequest, n_pending),
+    offsetof(Erp__Finance__V1__GetCreditExposureRequest, pending),
+    &erp__common__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned erp__finance__v1__get_credit_exposure_request__field_indices_by_name[] = {
+  0,   /* field[0] = party_id */
+  1,   /* field[1] = pending */
+};
+static const ProtobufCIntRange erp__finance__v1__get_credit_exposure_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor erp__finance__v1__get_credit_exposure_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "erp.finance.v1.GetCreditExposureRequest",
+  "GetCreditExposureRequest",
+  "Erp__Finance__V1__GetCreditExposureRequest",
+  "erp.finance.v1",
+  sizeof(Erp__Finance__V1__GetCreditExposureRequest),
+  2,
+  erp__finance__v1__get_credit_exposure_request__field_descriptors,
+  erp__finance__v1__get_credit_exposure_request__field_indices_by_name,
+  1,  erp__finance__v1__get_credit_exposure_request__number_ranges,
+  (ProtobufCMessageInit) erp__finance__v1__get_credit_exposure_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor erp__finance__v1__credit_exposure__field_descriptors[5] =
+{
+  {
+    "base_currency",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__CreditExposure, base_currency),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "credit_limit",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__CreditExposure, credit_limit),
+    &erp__common__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "receivables",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__CreditExposure, receivables),
+    &erp__common__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "pending",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__CreditExposure, pending),
+    &erp__common__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "exposure",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__CreditExposure, exposure),
+    &erp__common__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned erp__finance__v1__credit_exposure__field_indices_by_name[] = {
+  0,   /* field[0] = base_currency */
+  1,   /* field[1] = credit_limit */
+  4,   /* field[4] = exposure */
+  3,   /* field[3] = pending */
+  2,   /* field[2] = receivables */
+};
+static const ProtobufCIntRange erp__finance__v1__credit_exposure__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor erp__finance__v1__credit_exposure__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "erp.finance.v1.CreditExposure",
+  "CreditExposure",
+  "Erp__Finance__V1__CreditExposure",
+  "erp.finance.v1",
+  sizeof(Erp__Finance__V1__CreditExposure),
+  5,
+  erp__finance__v1__credit_exposure__field_descriptors,
+  erp__finance__v1__credit_exposure__field_indices_by_name,
+  1,  erp__finance__v1__credit_exposure__number_ranges,
+  (ProtobufCMessageInit) erp__finance__v1__credit_exposure__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 #define erp__finance__v1__get_billing_settings_request__field_descriptors NULL
 #define erp__finance__v1__get_billing_settings_request__field_indices_by_name NULL
 #define erp__finance__v1__get_billing_settings_request__number_ranges NULL
@@ -1817,7 +2459,7 @@ const ProtobufCMessageDescriptor erp__finance__v1__get_invoice_request__descript
   (ProtobufCMessageInit) erp__finance__v1__get_invoice_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor erp__finance__v1__invoice__field_descriptors[21] =
+static const ProtobufCFieldDescriptor erp__finance__v1__invoice__field_descriptors[24] =
 {
   {
     "number",
@@ -2071,11 +2713,49 @@ static const ProtobufCFieldDescriptor erp__finance__v1__invoice__field_descripto
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "payment_terms_code",
+    22,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__Invoice, payment_terms_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "discount_date",
+    23,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__Invoice, discount_date),
+    &erp__common__v1__date__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "discount_basis_points",
+    24,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__Invoice, discount_basis_points),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned erp__finance__v1__invoice__field_indices_by_name[] = {
   12,   /* field[12] = credited */
   15,   /* field[15] = credits_invoice */
   1,   /* field[1] = direction */
+  23,   /* field[23] = discount_basis_points */
+  22,   /* field[22] = discount_date */
   6,   /* field[6] = due_date */
   2,   /* field[2] = is_credit_note */
   5,   /* field[5] = issue_date */
@@ -2087,6 +2767,7 @@ static const unsigned erp__finance__v1__invoice__field_indices_by_name[] = {
   11,   /* field[11] = paid */
   3,   /* field[3] = party_id */
   4,   /* field[4] = party_name */
+  21,   /* field[21] = payment_terms_code */
   18,   /* field[18] = source_id */
   17,   /* field[17] = source_type */
   14,   /* field[14] = status */
@@ -2098,7 +2779,7 @@ static const unsigned erp__finance__v1__invoice__field_indices_by_name[] = {
 static const ProtobufCIntRange erp__finance__v1__invoice__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 21 }
+  { 0, 24 }
 };
 const ProtobufCMessageDescriptor erp__finance__v1__invoice__descriptor =
 {
@@ -2108,14 +2789,14 @@ const ProtobufCMessageDescriptor erp__finance__v1__invoice__descriptor =
   "Erp__Finance__V1__Invoice",
   "erp.finance.v1",
   sizeof(Erp__Finance__V1__Invoice),
-  21,
+  24,
   erp__finance__v1__invoice__field_descriptors,
   erp__finance__v1__invoice__field_indices_by_name,
   1,  erp__finance__v1__invoice__number_ranges,
   (ProtobufCMessageInit) erp__finance__v1__invoice__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor erp__finance__v1__allocation__field_descriptors[2] =
+static const ProtobufCFieldDescriptor erp__finance__v1__allocation__field_descriptors[3] =
 {
   {
     "invoice_number",
@@ -2141,15 +2822,28 @@ static const ProtobufCFieldDescriptor erp__finance__v1__allocation__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "exchange_difference",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__Allocation, exchange_difference),
+    &erp__common__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned erp__finance__v1__allocation__field_indices_by_name[] = {
   1,   /* field[1] = amount */
+  2,   /* field[2] = exchange_difference */
   0,   /* field[0] = invoice_number */
 };
 static const ProtobufCIntRange erp__finance__v1__allocation__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor erp__finance__v1__allocation__descriptor =
 {
@@ -2159,7 +2853,7 @@ const ProtobufCMessageDescriptor erp__finance__v1__allocation__descriptor =
   "Erp__Finance__V1__Allocation",
   "erp.finance.v1",
   sizeof(Erp__Finance__V1__Allocation),
-  2,
+  3,
   erp__finance__v1__allocation__field_descriptors,
   erp__finance__v1__allocation__field_indices_by_name,
   1,  erp__finance__v1__allocation__number_ranges,
@@ -3386,6 +4080,379 @@ const ProtobufCMessageDescriptor erp__finance__v1__list_invoices_response__descr
   (ProtobufCMessageInit) erp__finance__v1__list_invoices_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor erp__finance__v1__revaluation_rate__field_descriptors[2] =
+{
+  {
+    "currency_code",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__RevaluationRate, currency_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rate",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__RevaluationRate, rate),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned erp__finance__v1__revaluation_rate__field_indices_by_name[] = {
+  0,   /* field[0] = currency_code */
+  1,   /* field[1] = rate */
+};
+static const ProtobufCIntRange erp__finance__v1__revaluation_rate__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor erp__finance__v1__revaluation_rate__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "erp.finance.v1.RevaluationRate",
+  "RevaluationRate",
+  "Erp__Finance__V1__RevaluationRate",
+  "erp.finance.v1",
+  sizeof(Erp__Finance__V1__RevaluationRate),
+  2,
+  erp__finance__v1__revaluation_rate__field_descriptors,
+  erp__finance__v1__revaluation_rate__field_indices_by_name,
+  1,  erp__finance__v1__revaluation_rate__number_ranges,
+  (ProtobufCMessageInit) erp__finance__v1__revaluation_rate__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor erp__finance__v1__revalue_period_request__field_descriptors[4] =
+{
+  {
+    "request_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__RevaluePeriodRequest, request_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "year",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__RevaluePeriodRequest, year),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "month",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__RevaluePeriodRequest, month),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rates",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Erp__Finance__V1__RevaluePeriodRequest, n_rates),
+    offsetof(Erp__Finance__V1__RevaluePeriodRequest, rates),
+    &erp__finance__v1__revaluation_rate__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned erp__finance__v1__revalue_period_request__field_indices_by_name[] = {
+  2,   /* field[2] = month */
+  3,   /* field[3] = rates */
+  0,   /* field[0] = request_id */
+  1,   /* field[1] = year */
+};
+static const ProtobufCIntRange erp__finance__v1__revalue_period_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor erp__finance__v1__revalue_period_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "erp.finance.v1.RevaluePeriodRequest",
+  "RevaluePeriodRequest",
+  "Erp__Finance__V1__RevaluePeriodRequest",
+  "erp.finance.v1",
+  sizeof(Erp__Finance__V1__RevaluePeriodRequest),
+  4,
+  erp__finance__v1__revalue_period_request__field_descriptors,
+  erp__finance__v1__revalue_period_request__field_indices_by_name,
+  1,  erp__finance__v1__revalue_period_request__number_ranges,
+  (ProtobufCMessageInit) erp__finance__v1__revalue_period_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor erp__finance__v1__revaluation_line__field_descriptors[7] =
+{
+  {
+    "direction",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__RevaluationLine, direction),
+    &erp__finance__v1__direction__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "currency_code",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__RevaluationLine, currency_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rate",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__RevaluationLine, rate),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "open_minor",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__RevaluationLine, open_minor),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "carrying_base_minor",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__RevaluationLine, carrying_base_minor),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "revalued_base_minor",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__RevaluationLine, revalued_base_minor),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "adjustment_base_minor",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__RevaluationLine, adjustment_base_minor),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned erp__finance__v1__revaluation_line__field_indices_by_name[] = {
+  6,   /* field[6] = adjustment_base_minor */
+  4,   /* field[4] = carrying_base_minor */
+  1,   /* field[1] = currency_code */
+  0,   /* field[0] = direction */
+  3,   /* field[3] = open_minor */
+  2,   /* field[2] = rate */
+  5,   /* field[5] = revalued_base_minor */
+};
+static const ProtobufCIntRange erp__finance__v1__revaluation_line__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor erp__finance__v1__revaluation_line__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "erp.finance.v1.RevaluationLine",
+  "RevaluationLine",
+  "Erp__Finance__V1__RevaluationLine",
+  "erp.finance.v1",
+  sizeof(Erp__Finance__V1__RevaluationLine),
+  7,
+  erp__finance__v1__revaluation_line__field_descriptors,
+  erp__finance__v1__revaluation_line__field_indices_by_name,
+  1,  erp__finance__v1__revaluation_line__number_ranges,
+  (ProtobufCMessageInit) erp__finance__v1__revaluation_line__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor erp__finance__v1__revaluation__field_descriptors[8] =
+{
+  {
+    "year",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__Revaluation, year),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "month",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__Revaluation, month),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "base_currency",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__Revaluation, base_currency),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "lines",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Erp__Finance__V1__Revaluation, n_lines),
+    offsetof(Erp__Finance__V1__Revaluation, lines),
+    &erp__finance__v1__revaluation_line__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "net_adjustment_base_minor",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__Revaluation, net_adjustment_base_minor),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "journal_entry",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__Revaluation, journal_entry),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reversal_entry",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__Revaluation, reversal_entry),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "request_id",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__Revaluation, request_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned erp__finance__v1__revaluation__field_indices_by_name[] = {
+  2,   /* field[2] = base_currency */
+  5,   /* field[5] = journal_entry */
+  3,   /* field[3] = lines */
+  1,   /* field[1] = month */
+  4,   /* field[4] = net_adjustment_base_minor */
+  7,   /* field[7] = request_id */
+  6,   /* field[6] = reversal_entry */
+  0,   /* field[0] = year */
+};
+static const ProtobufCIntRange erp__finance__v1__revaluation__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 8 }
+};
+const ProtobufCMessageDescriptor erp__finance__v1__revaluation__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "erp.finance.v1.Revaluation",
+  "Revaluation",
+  "Erp__Finance__V1__Revaluation",
+  "erp.finance.v1",
+  sizeof(Erp__Finance__V1__Revaluation),
+  8,
+  erp__finance__v1__revaluation__field_descriptors,
+  erp__finance__v1__revaluation__field_indices_by_name,
+  1,  erp__finance__v1__revaluation__number_ranges,
+  (ProtobufCMessageInit) erp__finance__v1__revaluation__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCEnumValue erp__finance__v1__direction__enum_values_by_number[3] =
 {
   { "DIRECTION_UNSPECIFIED", "ERP__FINANCE__V1__DIRECTION__DIRECTION_UNSPECIFIED", 0 },
@@ -3484,7 +4551,7 @@ const ProtobufCEnumDescriptor erp__finance__v1__invoice_status__descriptor =
   erp__finance__v1__invoice_status__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor erp__finance__v1__billing__method_descriptors[14] =
+static const ProtobufCMethodDescriptor erp__finance__v1__billing__method_descriptors[18] =
 {
   { "ListTaxCodes", &erp__finance__v1__list_tax_codes_request__descriptor, &erp__finance__v1__list_tax_codes_response__descriptor },
   { "CreateTaxCode", &erp__finance__v1__tax_code__descriptor, &erp__finance__v1__tax_code__descriptor },
@@ -3495,27 +4562,35 @@ static const ProtobufCMethodDescriptor erp__finance__v1__billing__method_descrip
   { "RecordPayment", &erp__finance__v1__record_payment_request__descriptor, &erp__finance__v1__payment__descriptor },
   { "AllocatePayment", &erp__finance__v1__allocate_payment_request__descriptor, &erp__finance__v1__payment__descriptor },
   { "RefundPayment", &erp__finance__v1__refund_payment_request__descriptor, &erp__finance__v1__payment__descriptor },
+  { "RevaluePeriod", &erp__finance__v1__revalue_period_request__descriptor, &erp__finance__v1__revaluation__descriptor },
   { "AgedBalances", &erp__finance__v1__aged_balances_request__descriptor, &erp__finance__v1__aged_balances_response__descriptor },
   { "PartyStatement", &erp__finance__v1__party_statement_request__descriptor, &erp__finance__v1__party_statement_response__descriptor },
   { "VatReturn", &erp__finance__v1__vat_return_request__descriptor, &erp__finance__v1__vat_return_response__descriptor },
   { "GetBillingSettings", &erp__finance__v1__get_billing_settings_request__descriptor, &erp__finance__v1__billing_settings__descriptor },
   { "UpdateBillingSettings", &erp__finance__v1__billing_settings__descriptor, &erp__finance__v1__billing_settings__descriptor },
+  { "GetPartyTerms", &erp__finance__v1__get_party_terms_request__descriptor, &erp__finance__v1__party_terms__descriptor },
+  { "SetPartyTerms", &erp__finance__v1__party_terms__descriptor, &erp__finance__v1__party_terms__descriptor },
+  { "GetCreditExposure", &erp__finance__v1__get_credit_exposure_request__descriptor, &erp__finance__v1__credit_exposure__descriptor },
 };
 const unsigned erp__finance__v1__billing__method_indices_by_name[] = {
-  9,        /* AgedBalances */
+  10,        /* AgedBalances */
   7,        /* AllocatePayment */
   1,        /* CreateTaxCode */
-  12,        /* GetBillingSettings */
+  13,        /* GetBillingSettings */
+  17,        /* GetCreditExposure */
   4,        /* GetInvoice */
+  15,        /* GetPartyTerms */
   3,        /* IssueCreditNote */
   2,        /* IssueInvoice */
   5,        /* ListInvoices */
   0,        /* ListTaxCodes */
-  10,        /* PartyStatement */
+  11,        /* PartyStatement */
   6,        /* RecordPayment */
   8,        /* RefundPayment */
-  13,        /* UpdateBillingSettings */
-  11         /* VatReturn */
+  9,        /* RevaluePeriod */
+  16,        /* SetPartyTerms */
+  14,        /* UpdateBillingSettings */
+  12         /* VatReturn */
 };
 const ProtobufCServiceDescriptor erp__finance__v1__billing__descriptor =
 {
@@ -3524,7 +4599,7 @@ const ProtobufCServiceDescriptor erp__finance__v1__billing__descriptor =
   "Billing",
   "Erp__Finance__V1__Billing",
   "erp.finance.v1",
-  14,
+  18,
   erp__finance__v1__billing__method_descriptors,
   erp__finance__v1__billing__method_indices_by_name
 };
@@ -3600,13 +4675,21 @@ void erp__finance__v1__billing__refund_payment(ProtobufCService *service,
   assert(service->descriptor == &erp__finance__v1__billing__descriptor);
   service->invoke(service, 8, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void erp__finance__v1__billing__revalue_period(ProtobufCService *service,
+                                               const Erp__Finance__V1__RevaluePeriodRequest *input,
+                                               Erp__Finance__V1__Revaluation_Closure closure,
+                                               void *closure_data)
+{
+  assert(service->descriptor == &erp__finance__v1__billing__descriptor);
+  service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void erp__finance__v1__billing__aged_balances(ProtobufCService *service,
                                               const Erp__Finance__V1__AgedBalancesRequest *input,
                                               Erp__Finance__V1__AgedBalancesResponse_Closure closure,
                                               void *closure_data)
 {
   assert(service->descriptor == &erp__finance__v1__billing__descriptor);
-  service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void erp__finance__v1__billing__party_statement(ProtobufCService *service,
                                                 const Erp__Finance__V1__PartyStatementRequest *input,
@@ -3614,7 +4697,7 @@ void erp__finance__v1__billing__party_statement(ProtobufCService *service,
                                                 void *closure_data)
 {
   assert(service->descriptor == &erp__finance__v1__billing__descriptor);
-  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void erp__finance__v1__billing__vat_return(ProtobufCService *service,
                                            const Erp__Finance__V1__VatReturnRequest *input,
@@ -3622,7 +4705,7 @@ void erp__finance__v1__billing__vat_return(ProtobufCService *service,
                                            void *closure_data)
 {
   assert(service->descriptor == &erp__finance__v1__billing__descriptor);
-  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void erp__finance__v1__billing__get_billing_settings(ProtobufCService *service,
                                                      const Erp__Finance__V1__GetBillingSettingsRequest *input,
@@ -3630,7 +4713,7 @@ void erp__finance__v1__billing__get_billing_settings(ProtobufCService *service,
                                                      void *closure_data)
 {
   assert(service->descriptor == &erp__finance__v1__billing__descriptor);
-  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void erp__finance__v1__billing__update_billing_settings(ProtobufCService *service,
                                                         const Erp__Finance__V1__BillingSettings *input,
@@ -3638,7 +4721,31 @@ void erp__finance__v1__billing__update_billing_settings(ProtobufCService *servic
                                                         void *closure_data)
 {
   assert(service->descriptor == &erp__finance__v1__billing__descriptor);
-  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void erp__finance__v1__billing__get_party_terms(ProtobufCService *service,
+                                                const Erp__Finance__V1__GetPartyTermsRequest *input,
+                                                Erp__Finance__V1__PartyTerms_Closure closure,
+                                                void *closure_data)
+{
+  assert(service->descriptor == &erp__finance__v1__billing__descriptor);
+  service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void erp__finance__v1__billing__set_party_terms(ProtobufCService *service,
+                                                const Erp__Finance__V1__PartyTerms *input,
+                                                Erp__Finance__V1__PartyTerms_Closure closure,
+                                                void *closure_data)
+{
+  assert(service->descriptor == &erp__finance__v1__billing__descriptor);
+  service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void erp__finance__v1__billing__get_credit_exposure(ProtobufCService *service,
+                                                    const Erp__Finance__V1__GetCreditExposureRequest *input,
+                                                    Erp__Finance__V1__CreditExposure_Closure closure,
+                                                    void *closure_data)
+{
+  assert(service->descriptor == &erp__finance__v1__billing__descriptor);
+  service->invoke(service, 17, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void erp__finance__v1__billing__init (Erp__Finance__V1__Billing_Service *service,
                                       Erp__Finance__V1__Billing_ServiceDestroy destroy)

@@ -18,6 +18,10 @@ PROTOBUF_C__BEGIN_DECLS
 #include "erp/common/v1/money.pb-c.h"
 #include "google/protobuf/timestamp.pb-c.h"
 
+typedef struct Erp__Finance__V1__GetPartyTermsRequest Erp__Finance__V1__GetPartyTermsRequest;
+typedef struct Erp__Finance__V1__PartyTerms Erp__Finance__V1__PartyTerms;
+typedef struct Erp__Finance__V1__GetCreditExposureRequest Erp__Finance__V1__GetCreditExposureRequest;
+typedef struct Erp__Finance__V1__CreditExposure Erp__Finance__V1__CreditExposure;
 typedef struct Erp__Finance__V1__GetBillingSettingsRequest Erp__Finance__V1__GetBillingSettingsRequest;
 typedef struct Erp__Finance__V1__BillingSettings Erp__Finance__V1__BillingSettings;
 typedef struct Erp__Finance__V1__TaxCode Erp__Finance__V1__TaxCode;
@@ -44,6 +48,10 @@ typedef struct Erp__Finance__V1__VatReturnLine Erp__Finance__V1__VatReturnLine;
 typedef struct Erp__Finance__V1__VatReturnResponse Erp__Finance__V1__VatReturnResponse;
 typedef struct Erp__Finance__V1__ListInvoicesRequest Erp__Finance__V1__ListInvoicesRequest;
 typedef struct Erp__Finance__V1__ListInvoicesResponse Erp__Finance__V1__ListInvoicesResponse;
+typedef struct Erp__Finance__V1__RevaluationRate Erp__Finance__V1__RevaluationRate;
+typedef struct Erp__Finance__V1__RevaluePeriodRequest Erp__Finance__V1__RevaluePeriodRequest;
+typedef struct Erp__Finance__V1__RevaluationLine Erp__Finance__V1__RevaluationLine;
+typedef struct Erp__Finance__V1__Revaluation Erp__Finance__V1__Revaluation;
 
 
 /* --- enums --- */
@@ -81,6 +89,94 @@ typedef enum _Erp__Finance__V1__InvoiceStatus {
 } Erp__Finance__V1__InvoiceStatus;
 
 /* --- messages --- */
+
+struct  Erp__Finance__V1__GetPartyTermsRequest
+{
+  ProtobufCMessage base;
+  Erp__Finance__V1__Direction direction;
+  /*
+   * The customer or supplier id in its owning service; empty for the tenant default.
+   */
+  char *party_id;
+};
+#define ERP__FINANCE__V1__GET_PARTY_TERMS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&erp__finance__v1__get_party_terms_request__descriptor) \
+    , ERP__FINANCE__V1__DIRECTION__DIRECTION_UNSPECIFIED, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Payment terms are a code (case and spaces do not matter; stored as normalised here):
+ * "NET<n>" due n days after the issue date (0 to 365); "<p>/<d>NET<n>" the same, with p %
+ * discount (1 to 99) when paid within d days (d < n), e.g. "2/10 NET30"; "EOM" due on the
+ * last day of the issue date's month; "NET<n>EOM" n days after that last day.
+ */
+struct  Erp__Finance__V1__PartyTerms
+{
+  ProtobufCMessage base;
+  Erp__Finance__V1__Direction direction;
+  /*
+   * Empty: the tenant default of the direction.
+   */
+  char *party_id;
+  char *terms_code;
+  /*
+   * Customers only: the most open receivables plus open orders may reach, in the tenant's
+   * base currency (minor units, zero or more). Unset: no limit.
+   */
+  Erp__Common__V1__Money *credit_limit;
+  /*
+   * In answers: true when the party has terms of its own, false when the default applies.
+   */
+  protobuf_c_boolean own_terms;
+};
+#define ERP__FINANCE__V1__PARTY_TERMS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&erp__finance__v1__party_terms__descriptor) \
+    , ERP__FINANCE__V1__DIRECTION__DIRECTION_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, 0 }
+
+
+struct  Erp__Finance__V1__GetCreditExposureRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The customer id.
+   */
+  char *party_id;
+  /*
+   * Amounts the caller counts on top of the receivables, in any currencies (at most 20).
+   */
+  size_t n_pending;
+  Erp__Common__V1__Money **pending;
+};
+#define ERP__FINANCE__V1__GET_CREDIT_EXPOSURE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&erp__finance__v1__get_credit_exposure_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0,NULL }
+
+
+struct  Erp__Finance__V1__CreditExposure
+{
+  ProtobufCMessage base;
+  char *base_currency;
+  /*
+   * Unset when the customer has no credit limit.
+   */
+  Erp__Common__V1__Money *credit_limit;
+  /*
+   * Open receivables in base currency.
+   */
+  Erp__Common__V1__Money *receivables;
+  /*
+   * The request's pending amounts in base currency.
+   */
+  Erp__Common__V1__Money *pending;
+  /*
+   * receivables + pending.
+   */
+  Erp__Common__V1__Money *exposure;
+};
+#define ERP__FINANCE__V1__CREDIT_EXPOSURE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&erp__finance__v1__credit_exposure__descriptor) \
+    , (char *)protobuf_c_empty_string, NULL, NULL, NULL, NULL }
+
 
 struct  Erp__Finance__V1__GetBillingSettingsRequest
 {
@@ -197,6 +293,9 @@ struct  Erp__Finance__V1__IssueInvoiceRequest
   char *party_name;
   char *currency_code;
   Erp__Common__V1__Date *issue_date;
+  /*
+   * Unset: from the party's payment terms, or the tenant default (GetPartyTerms).
+   */
   Erp__Common__V1__Date *due_date;
   size_t n_lines;
   Erp__Finance__V1__InvoiceLine **lines;
@@ -280,10 +379,21 @@ struct  Erp__Finance__V1__Invoice
    * are set.
    */
   char *zatca_qr;
+  /*
+   * The payment terms the due date came from (PartyTerms); empty when the request gave the
+   * due date, and for credit notes.
+   */
+  char *payment_terms_code;
+  /*
+   * Terms with an early-payment discount ("2/10NET30"): paid by this date, the discount
+   * applies; unset otherwise.
+   */
+  Erp__Common__V1__Date *discount_date;
+  int32_t discount_basis_points;
 };
 #define ERP__FINANCE__V1__INVOICE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&erp__finance__v1__invoice__descriptor) \
-    , (char *)protobuf_c_empty_string, ERP__FINANCE__V1__DIRECTION__DIRECTION_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, 0,NULL, NULL, NULL, NULL, NULL, NULL, NULL, ERP__FINANCE__V1__INVOICE_STATUS__INVOICE_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, ERP__FINANCE__V1__DIRECTION__DIRECTION_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, 0,NULL, NULL, NULL, NULL, NULL, NULL, NULL, ERP__FINANCE__V1__INVOICE_STATUS__INVOICE_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, 0 }
 
 
 struct  Erp__Finance__V1__Allocation
@@ -291,10 +401,15 @@ struct  Erp__Finance__V1__Allocation
   ProtobufCMessage base;
   char *invoice_number;
   Erp__Common__V1__Money *amount;
+  /*
+   * Filled in answers: the realised exchange difference of the allocations to this invoice, in
+   * base currency; positive is a gain, negative a loss, zero in one currency.
+   */
+  Erp__Common__V1__Money *exchange_difference;
 };
 #define ERP__FINANCE__V1__ALLOCATION__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&erp__finance__v1__allocation__descriptor) \
-    , (char *)protobuf_c_empty_string, NULL }
+    , (char *)protobuf_c_empty_string, NULL, NULL }
 
 
 struct  Erp__Finance__V1__RecordPaymentRequest
@@ -525,6 +640,168 @@ struct  Erp__Finance__V1__ListInvoicesResponse
     , 0,NULL }
 
 
+struct  Erp__Finance__V1__RevaluationRate
+{
+  ProtobufCMessage base;
+  char *currency_code;
+  /*
+   * Base-currency units per one unit of `currency_code`, as a decimal string ("3.80").
+   */
+  char *rate;
+};
+#define ERP__FINANCE__V1__REVALUATION_RATE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&erp__finance__v1__revaluation_rate__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Erp__Finance__V1__RevaluePeriodRequest
+{
+  ProtobufCMessage base;
+  char *request_id;
+  int32_t year;
+  /*
+   * 1 to 12.
+   */
+  int32_t month;
+  /*
+   * At most one per currency; the ledger's rate on the month's last day for any not given.
+   */
+  size_t n_rates;
+  Erp__Finance__V1__RevaluationRate **rates;
+};
+#define ERP__FINANCE__V1__REVALUE_PERIOD_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&erp__finance__v1__revalue_period_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, 0,NULL }
+
+
+/*
+ * One control account's open items in one currency, revalued.
+ */
+struct  Erp__Finance__V1__RevaluationLine
+{
+  ProtobufCMessage base;
+  Erp__Finance__V1__Direction direction;
+  char *currency_code;
+  char *rate;
+  /*
+   * What is open in `currency_code`: signed as the control account carries it (receivables
+   * debit positive, payables credit negative; unapplied payments the other way).
+   */
+  int64_t open_minor;
+  /*
+   * In base currency: at the documents' own rates, at the revaluation rate, and the difference
+   * posted (positive debits the control account).
+   */
+  int64_t carrying_base_minor;
+  int64_t revalued_base_minor;
+  int64_t adjustment_base_minor;
+};
+#define ERP__FINANCE__V1__REVALUATION_LINE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&erp__finance__v1__revaluation_line__descriptor) \
+    , ERP__FINANCE__V1__DIRECTION__DIRECTION_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
+
+
+struct  Erp__Finance__V1__Revaluation
+{
+  ProtobufCMessage base;
+  int32_t year;
+  int32_t month;
+  char *base_currency;
+  size_t n_lines;
+  Erp__Finance__V1__RevaluationLine **lines;
+  /*
+   * The sum of the adjustments: positive is an unrealised gain, negative a loss.
+   */
+  int64_t net_adjustment_base_minor;
+  /*
+   * The entry dated the month's last day and its reversal dated the next month's first day;
+   * both empty when nothing needed revaluing.
+   */
+  char *journal_entry;
+  char *reversal_entry;
+  char *request_id;
+};
+#define ERP__FINANCE__V1__REVALUATION__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&erp__finance__v1__revaluation__descriptor) \
+    , 0, 0, (char *)protobuf_c_empty_string, 0,NULL, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/* Erp__Finance__V1__GetPartyTermsRequest methods */
+void   erp__finance__v1__get_party_terms_request__init
+                     (Erp__Finance__V1__GetPartyTermsRequest         *message);
+size_t erp__finance__v1__get_party_terms_request__get_packed_size
+                     (const Erp__Finance__V1__GetPartyTermsRequest   *message);
+size_t erp__finance__v1__get_party_terms_request__pack
+                     (const Erp__Finance__V1__GetPartyTermsRequest   *message,
+                      uint8_t             *out);
+size_t erp__finance__v1__get_party_terms_request__pack_to_buffer
+                     (const Erp__Finance__V1__GetPartyTermsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Erp__Finance__V1__GetPartyTermsRequest *
+       erp__finance__v1__get_party_terms_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   erp__finance__v1__get_party_terms_request__free_unpacked
+                     (Erp__Finance__V1__GetPartyTermsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Erp__Finance__V1__PartyTerms methods */
+void   erp__finance__v1__party_terms__init
+                     (Erp__Finance__V1__PartyTerms         *message);
+size_t erp__finance__v1__party_terms__get_packed_size
+                     (const Erp__Finance__V1__PartyTerms   *message);
+size_t erp__finance__v1__party_terms__pack
+                     (const Erp__Finance__V1__PartyTerms   *message,
+                      uint8_t             *out);
+size_t erp__finance__v1__party_terms__pack_to_buffer
+                     (const Erp__Finance__V1__PartyTerms   *message,
+                      ProtobufCBuffer     *buffer);
+Erp__Finance__V1__PartyTerms *
+       erp__finance__v1__party_terms__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   erp__finance__v1__party_terms__free_unpacked
+                     (Erp__Finance__V1__PartyTerms *message,
+                      ProtobufCAllocator *allocator);
+/* Erp__Finance__V1__GetCreditExposureRequest methods */
+void   erp__finance__v1__get_credit_exposure_request__init
+                     (Erp__Finance__V1__GetCreditExposureRequest         *message);
+size_t erp__finance__v1__get_credit_exposure_request__get_packed_size
+                     (const Erp__Finance__V1__GetCreditExposureRequest   *message);
+size_t erp__finance__v1__get_credit_exposure_request__pack
+                     (const Erp__Finance__V1__GetCreditExposureRequest   *message,
+                      uint8_t             *out);
+size_t erp__finance__v1__get_credit_exposure_request__pack_to_buffer
+                     (const Erp__Finance__V1__GetCreditExposureRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Erp__Finance__V1__GetCreditExposureRequest *
+       erp__finance__v1__get_credit_exposure_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   erp__finance__v1__get_credit_exposure_request__free_unpacked
+                     (Erp__Finance__V1__GetCreditExposureRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Erp__Finance__V1__CreditExposure methods */
+void   erp__finance__v1__credit_exposure__init
+                     (Erp__Finance__V1__CreditExposure         *message);
+size_t erp__finance__v1__credit_exposure__get_packed_size
+                     (const Erp__Finance__V1__CreditExposure   *message);
+size_t erp__finance__v1__credit_exposure__pack
+                     (const Erp__Finance__V1__CreditExposure   *message,
+                      uint8_t             *out);
+size_t erp__finance__v1__credit_exposure__pack_to_buffer
+                     (const Erp__Finance__V1__CreditExposure   *message,
+                      ProtobufCBuffer     *buffer);
+Erp__Finance__V1__CreditExposure *
+       erp__finance__v1__credit_exposure__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   erp__finance__v1__credit_exposure__free_unpacked
+                     (Erp__Finance__V1__CreditExposure *message,
+                      ProtobufCAllocator *allocator);
 /* Erp__Finance__V1__GetBillingSettingsRequest methods */
 void   erp__finance__v1__get_billing_settings_request__init
                      (Erp__Finance__V1__GetBillingSettingsRequest         *message);
@@ -1019,8 +1296,96 @@ Erp__Finance__V1__ListInvoicesResponse *
 void   erp__finance__v1__list_invoices_response__free_unpacked
                      (Erp__Finance__V1__ListInvoicesResponse *message,
                       ProtobufCAllocator *allocator);
+/* Erp__Finance__V1__RevaluationRate methods */
+void   erp__finance__v1__revaluation_rate__init
+                     (Erp__Finance__V1__RevaluationRate         *message);
+size_t erp__finance__v1__revaluation_rate__get_packed_size
+                     (const Erp__Finance__V1__RevaluationRate   *message);
+size_t erp__finance__v1__revaluation_rate__pack
+                     (const Erp__Finance__V1__RevaluationRate   *message,
+                      uint8_t             *out);
+size_t erp__finance__v1__revaluation_rate__pack_to_buffer
+                     (const Erp__Finance__V1__RevaluationRate   *message,
+                      ProtobufCBuffer     *buffer);
+Erp__Finance__V1__RevaluationRate *
+       erp__finance__v1__revaluation_rate__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   erp__finance__v1__revaluation_rate__free_unpacked
+                     (Erp__Finance__V1__RevaluationRate *message,
+                      ProtobufCAllocator *allocator);
+/* Erp__Finance__V1__RevaluePeriodRequest methods */
+void   erp__finance__v1__revalue_period_request__init
+                     (Erp__Finance__V1__RevaluePeriodRequest         *message);
+size_t erp__finance__v1__revalue_period_request__get_packed_size
+                     (const Erp__Finance__V1__RevaluePeriodRequest   *message);
+size_t erp__finance__v1__revalue_period_request__pack
+                     (const Erp__Finance__V1__RevaluePeriodRequest   *message,
+                      uint8_t             *out);
+size_t erp__finance__v1__revalue_period_request__pack_to_buffer
+                     (const Erp__Finance__V1__RevaluePeriodRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Erp__Finance__V1__RevaluePeriodRequest *
+       erp__finance__v1__revalue_period_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   erp__finance__v1__revalue_period_request__free_unpacked
+                     (Erp__Finance__V1__RevaluePeriodRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Erp__Finance__V1__RevaluationLine methods */
+void   erp__finance__v1__revaluation_line__init
+                     (Erp__Finance__V1__RevaluationLine         *message);
+size_t erp__finance__v1__revaluation_line__get_packed_size
+                     (const Erp__Finance__V1__RevaluationLine   *message);
+size_t erp__finance__v1__revaluation_line__pack
+                     (const Erp__Finance__V1__RevaluationLine   *message,
+                      uint8_t             *out);
+size_t erp__finance__v1__revaluation_line__pack_to_buffer
+                     (const Erp__Finance__V1__RevaluationLine   *message,
+                      ProtobufCBuffer     *buffer);
+Erp__Finance__V1__RevaluationLine *
+       erp__finance__v1__revaluation_line__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   erp__finance__v1__revaluation_line__free_unpacked
+                     (Erp__Finance__V1__RevaluationLine *message,
+                      ProtobufCAllocator *allocator);
+/* Erp__Finance__V1__Revaluation methods */
+void   erp__finance__v1__revaluation__init
+                     (Erp__Finance__V1__Revaluation         *message);
+size_t erp__finance__v1__revaluation__get_packed_size
+                     (const Erp__Finance__V1__Revaluation   *message);
+size_t erp__finance__v1__revaluation__pack
+                     (const Erp__Finance__V1__Revaluation   *message,
+                      uint8_t             *out);
+size_t erp__finance__v1__revaluation__pack_to_buffer
+                     (const Erp__Finance__V1__Revaluation   *message,
+                      ProtobufCBuffer     *buffer);
+Erp__Finance__V1__Revaluation *
+       erp__finance__v1__revaluation__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   erp__finance__v1__revaluation__free_unpacked
+                     (Erp__Finance__V1__Revaluation *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
+typedef void (*Erp__Finance__V1__GetPartyTermsRequest_Closure)
+                 (const Erp__Finance__V1__GetPartyTermsRequest *message,
+                  void *closure_data);
+typedef void (*Erp__Finance__V1__PartyTerms_Closure)
+                 (const Erp__Finance__V1__PartyTerms *message,
+                  void *closure_data);
+typedef void (*Erp__Finance__V1__GetCreditExposureRequest_Closure)
+                 (const Erp__Finance__V1__GetCreditExposureRequest *message,
+                  void *closure_data);
+typedef void (*Erp__Finance__V1__CreditExposure_Closure)
+                 (const Erp__Finance__V1__CreditExposure *message,
+                  void *closure_data);
 typedef void (*Erp__Finance__V1__GetBillingSettingsRequest_Closure)
                  (const Erp__Finance__V1__GetBillingSettingsRequest *message,
                   void *closure_data);
@@ -1099,6 +1464,18 @@ typedef void (*Erp__Finance__V1__ListInvoicesRequest_Closure)
 typedef void (*Erp__Finance__V1__ListInvoicesResponse_Closure)
                  (const Erp__Finance__V1__ListInvoicesResponse *message,
                   void *closure_data);
+typedef void (*Erp__Finance__V1__RevaluationRate_Closure)
+                 (const Erp__Finance__V1__RevaluationRate *message,
+                  void *closure_data);
+typedef void (*Erp__Finance__V1__RevaluePeriodRequest_Closure)
+                 (const Erp__Finance__V1__RevaluePeriodRequest *message,
+                  void *closure_data);
+typedef void (*Erp__Finance__V1__RevaluationLine_Closure)
+                 (const Erp__Finance__V1__RevaluationLine *message,
+                  void *closure_data);
+typedef void (*Erp__Finance__V1__Revaluation_Closure)
+                 (const Erp__Finance__V1__Revaluation *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -1142,6 +1519,10 @@ struct Erp__Finance__V1__Billing_Service
                          const Erp__Finance__V1__RefundPaymentRequest *input,
                          Erp__Finance__V1__Payment_Closure closure,
                          void *closure_data);
+  void (*revalue_period)(Erp__Finance__V1__Billing_Service *service,
+                         const Erp__Finance__V1__RevaluePeriodRequest *input,
+                         Erp__Finance__V1__Revaluation_Closure closure,
+                         void *closure_data);
   void (*aged_balances)(Erp__Finance__V1__Billing_Service *service,
                         const Erp__Finance__V1__AgedBalancesRequest *input,
                         Erp__Finance__V1__AgedBalancesResponse_Closure closure,
@@ -1162,6 +1543,18 @@ struct Erp__Finance__V1__Billing_Service
                                   const Erp__Finance__V1__BillingSettings *input,
                                   Erp__Finance__V1__BillingSettings_Closure closure,
                                   void *closure_data);
+  void (*get_party_terms)(Erp__Finance__V1__Billing_Service *service,
+                          const Erp__Finance__V1__GetPartyTermsRequest *input,
+                          Erp__Finance__V1__PartyTerms_Closure closure,
+                          void *closure_data);
+  void (*set_party_terms)(Erp__Finance__V1__Billing_Service *service,
+                          const Erp__Finance__V1__PartyTerms *input,
+                          Erp__Finance__V1__PartyTerms_Closure closure,
+                          void *closure_data);
+  void (*get_credit_exposure)(Erp__Finance__V1__Billing_Service *service,
+                              const Erp__Finance__V1__GetCreditExposureRequest *input,
+                              Erp__Finance__V1__CreditExposure_Closure closure,
+                              void *closure_data);
 };
 typedef void (*Erp__Finance__V1__Billing_ServiceDestroy)(Erp__Finance__V1__Billing_Service *);
 void erp__finance__v1__billing__init (Erp__Finance__V1__Billing_Service *service,
@@ -1179,11 +1572,15 @@ void erp__finance__v1__billing__init (Erp__Finance__V1__Billing_Service *service
       function_prefix__ ## record_payment,\
       function_prefix__ ## allocate_payment,\
       function_prefix__ ## refund_payment,\
+      function_prefix__ ## revalue_period,\
       function_prefix__ ## aged_balances,\
       function_prefix__ ## party_statement,\
       function_prefix__ ## vat_return,\
       function_prefix__ ## get_billing_settings,\
-      function_prefix__ ## update_billing_settings  }
+      function_prefix__ ## update_billing_settings,\
+      function_prefix__ ## get_party_terms,\
+      function_prefix__ ## set_party_terms,\
+      function_prefix__ ## get_credit_exposure  }
 void erp__finance__v1__billing__list_tax_codes(ProtobufCService *service,
                                                const Erp__Finance__V1__ListTaxCodesRequest *input,
                                                Erp__Finance__V1__ListTaxCodesResponse_Closure closure,
@@ -1220,6 +1617,10 @@ void erp__finance__v1__billing__refund_payment(ProtobufCService *service,
                                                const Erp__Finance__V1__RefundPaymentRequest *input,
                                                Erp__Finance__V1__Payment_Closure closure,
                                                void *closure_data);
+void erp__finance__v1__billing__revalue_period(ProtobufCService *service,
+                                               const Erp__Finance__V1__RevaluePeriodRequest *input,
+                                               Erp__Finance__V1__Revaluation_Closure closure,
+                                               void *closure_data);
 void erp__finance__v1__billing__aged_balances(ProtobufCService *service,
                                               const Erp__Finance__V1__AgedBalancesRequest *input,
                                               Erp__Finance__V1__AgedBalancesResponse_Closure closure,
@@ -1240,12 +1641,28 @@ void erp__finance__v1__billing__update_billing_settings(ProtobufCService *servic
                                                         const Erp__Finance__V1__BillingSettings *input,
                                                         Erp__Finance__V1__BillingSettings_Closure closure,
                                                         void *closure_data);
+void erp__finance__v1__billing__get_party_terms(ProtobufCService *service,
+                                                const Erp__Finance__V1__GetPartyTermsRequest *input,
+                                                Erp__Finance__V1__PartyTerms_Closure closure,
+                                                void *closure_data);
+void erp__finance__v1__billing__set_party_terms(ProtobufCService *service,
+                                                const Erp__Finance__V1__PartyTerms *input,
+                                                Erp__Finance__V1__PartyTerms_Closure closure,
+                                                void *closure_data);
+void erp__finance__v1__billing__get_credit_exposure(ProtobufCService *service,
+                                                    const Erp__Finance__V1__GetCreditExposureRequest *input,
+                                                    Erp__Finance__V1__CreditExposure_Closure closure,
+                                                    void *closure_data);
 
 /* --- descriptors --- */
 
 extern const ProtobufCEnumDescriptor    erp__finance__v1__direction__descriptor;
 extern const ProtobufCEnumDescriptor    erp__finance__v1__tax_kind__descriptor;
 extern const ProtobufCEnumDescriptor    erp__finance__v1__invoice_status__descriptor;
+extern const ProtobufCMessageDescriptor erp__finance__v1__get_party_terms_request__descriptor;
+extern const ProtobufCMessageDescriptor erp__finance__v1__party_terms__descriptor;
+extern const ProtobufCMessageDescriptor erp__finance__v1__get_credit_exposure_request__descriptor;
+extern const ProtobufCMessageDescriptor erp__finance__v1__credit_exposure__descriptor;
 extern const ProtobufCMessageDescriptor erp__finance__v1__get_billing_settings_request__descriptor;
 extern const ProtobufCMessageDescriptor erp__finance__v1__billing_settings__descriptor;
 extern const ProtobufCMessageDescriptor erp__finance__v1__tax_code__descriptor;
@@ -1272,6 +1689,10 @@ extern const ProtobufCMessageDescriptor erp__finance__v1__vat_return_line__descr
 extern const ProtobufCMessageDescriptor erp__finance__v1__vat_return_response__descriptor;
 extern const ProtobufCMessageDescriptor erp__finance__v1__list_invoices_request__descriptor;
 extern const ProtobufCMessageDescriptor erp__finance__v1__list_invoices_response__descriptor;
+extern const ProtobufCMessageDescriptor erp__finance__v1__revaluation_rate__descriptor;
+extern const ProtobufCMessageDescriptor erp__finance__v1__revalue_period_request__descriptor;
+extern const ProtobufCMessageDescriptor erp__finance__v1__revaluation_line__descriptor;
+extern const ProtobufCMessageDescriptor erp__finance__v1__revaluation__descriptor;
 extern const ProtobufCServiceDescriptor erp__finance__v1__billing__descriptor;
 
 PROTOBUF_C__END_DECLS

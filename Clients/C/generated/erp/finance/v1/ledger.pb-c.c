@@ -457,6 +457,51 @@ void   erp__finance__v1__set_exchange_rate_request__free_unpacked
   assert(message->base.descriptor == &erp__finance__v1__set_exchange_rate_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   erp__finance__v1__get_exchange_rate_request__init
+                     (Erp__Finance__V1__GetExchangeRateRequest         *message)
+{
+  static const Erp__Finance__V1__GetExchangeRateRequest init_value = ERP__FINANCE__V1__GET_EXCHANGE_RATE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t erp__finance__v1__get_exchange_rate_request__get_packed_size
+                     (const Erp__Finance__V1__GetExchangeRateRequest *message)
+{
+  assert(message->base.descriptor == &erp__finance__v1__get_exchange_rate_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t erp__finance__v1__get_exchange_rate_request__pack
+                     (const Erp__Finance__V1__GetExchangeRateRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &erp__finance__v1__get_exchange_rate_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t erp__finance__v1__get_exchange_rate_request__pack_to_buffer
+                     (const Erp__Finance__V1__GetExchangeRateRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &erp__finance__v1__get_exchange_rate_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Erp__Finance__V1__GetExchangeRateRequest *
+       erp__finance__v1__get_exchange_rate_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Erp__Finance__V1__GetExchangeRateRequest *)
+     protobuf_c_message_unpack (&erp__finance__v1__get_exchange_rate_request__descriptor,
+                                allocator, len, data);
+}
+void   erp__finance__v1__get_exchange_rate_request__free_unpacked
+                     (Erp__Finance__V1__GetExchangeRateRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &erp__finance__v1__get_exchange_rate_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   erp__finance__v1__exchange_rate__init
                      (Erp__Finance__V1__ExchangeRate         *message)
 {
@@ -1871,6 +1916,57 @@ const ProtobufCMessageDescriptor erp__finance__v1__set_exchange_rate_request__de
   erp__finance__v1__set_exchange_rate_request__field_indices_by_name,
   1,  erp__finance__v1__set_exchange_rate_request__number_ranges,
   (ProtobufCMessageInit) erp__finance__v1__set_exchange_rate_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor erp__finance__v1__get_exchange_rate_request__field_descriptors[2] =
+{
+  {
+    "currency_code",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__GetExchangeRateRequest, currency_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "on",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Finance__V1__GetExchangeRateRequest, on),
+    &erp__common__v1__date__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned erp__finance__v1__get_exchange_rate_request__field_indices_by_name[] = {
+  0,   /* field[0] = currency_code */
+  1,   /* field[1] = on */
+};
+static const ProtobufCIntRange erp__finance__v1__get_exchange_rate_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor erp__finance__v1__get_exchange_rate_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "erp.finance.v1.GetExchangeRateRequest",
+  "GetExchangeRateRequest",
+  "Erp__Finance__V1__GetExchangeRateRequest",
+  "erp.finance.v1",
+  sizeof(Erp__Finance__V1__GetExchangeRateRequest),
+  2,
+  erp__finance__v1__get_exchange_rate_request__field_descriptors,
+  erp__finance__v1__get_exchange_rate_request__field_indices_by_name,
+  1,  erp__finance__v1__get_exchange_rate_request__number_ranges,
+  (ProtobufCMessageInit) erp__finance__v1__get_exchange_rate_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor erp__finance__v1__exchange_rate__field_descriptors[3] =
@@ -3410,7 +3506,7 @@ const ProtobufCEnumDescriptor erp__finance__v1__account_type__descriptor =
   erp__finance__v1__account_type__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor erp__finance__v1__ledger__method_descriptors[17] =
+static const ProtobufCMethodDescriptor erp__finance__v1__ledger__method_descriptors[18] =
 {
   { "ListAccounts", &erp__finance__v1__list_accounts_request__descriptor, &erp__finance__v1__list_accounts_response__descriptor },
   { "CreateAccount", &erp__finance__v1__create_account_request__descriptor, &erp__finance__v1__account__descriptor },
@@ -3419,6 +3515,7 @@ static const ProtobufCMethodDescriptor erp__finance__v1__ledger__method_descript
   { "GetSettings", &erp__finance__v1__get_settings_request__descriptor, &erp__finance__v1__ledger_settings__descriptor },
   { "SetBaseCurrency", &erp__finance__v1__set_base_currency_request__descriptor, &erp__finance__v1__ledger_settings__descriptor },
   { "SetExchangeRate", &erp__finance__v1__set_exchange_rate_request__descriptor, &erp__finance__v1__exchange_rate__descriptor },
+  { "GetExchangeRate", &erp__finance__v1__get_exchange_rate_request__descriptor, &erp__finance__v1__exchange_rate__descriptor },
   { "ClosePeriod", &erp__finance__v1__period_request__descriptor, &erp__finance__v1__period__descriptor },
   { "ReopenPeriod", &erp__finance__v1__period_request__descriptor, &erp__finance__v1__period__descriptor },
   { "PostEntry", &erp__finance__v1__post_entry_request__descriptor, &erp__finance__v1__journal_entry__descriptor },
@@ -3431,23 +3528,24 @@ static const ProtobufCMethodDescriptor erp__finance__v1__ledger__method_descript
   { "CloseFiscalYear", &erp__finance__v1__close_fiscal_year_request__descriptor, &erp__finance__v1__journal_entry__descriptor },
 };
 const unsigned erp__finance__v1__ledger__method_indices_by_name[] = {
-  14,        /* BalanceSheet */
-  16,        /* CloseFiscalYear */
-  7,        /* ClosePeriod */
+  15,        /* BalanceSheet */
+  17,        /* CloseFiscalYear */
+  8,        /* ClosePeriod */
   1,        /* CreateAccount */
   3,        /* DeactivateAccount */
-  15,        /* GeneralLedger */
-  11,        /* GetEntry */
+  16,        /* GeneralLedger */
+  12,        /* GetEntry */
+  7,        /* GetExchangeRate */
   4,        /* GetSettings */
-  13,        /* IncomeStatement */
+  14,        /* IncomeStatement */
   0,        /* ListAccounts */
-  9,        /* PostEntry */
+  10,        /* PostEntry */
   2,        /* RenameAccount */
-  8,        /* ReopenPeriod */
-  10,        /* ReverseEntry */
+  9,        /* ReopenPeriod */
+  11,        /* ReverseEntry */
   5,        /* SetBaseCurrency */
   6,        /* SetExchangeRate */
-  12         /* TrialBalance */
+  13         /* TrialBalance */
 };
 const ProtobufCServiceDescriptor erp__finance__v1__ledger__descriptor =
 {
@@ -3456,7 +3554,7 @@ const ProtobufCServiceDescriptor erp__finance__v1__ledger__descriptor =
   "Ledger",
   "Erp__Finance__V1__Ledger",
   "erp.finance.v1",
-  17,
+  18,
   erp__finance__v1__ledger__method_descriptors,
   erp__finance__v1__ledger__method_indices_by_name
 };
@@ -3516,13 +3614,21 @@ void erp__finance__v1__ledger__set_exchange_rate(ProtobufCService *service,
   assert(service->descriptor == &erp__finance__v1__ledger__descriptor);
   service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void erp__finance__v1__ledger__get_exchange_rate(ProtobufCService *service,
+                                                 const Erp__Finance__V1__GetExchangeRateRequest *input,
+                                                 Erp__Finance__V1__ExchangeRate_Closure closure,
+                                                 void *closure_data)
+{
+  assert(service->descriptor == &erp__finance__v1__ledger__descriptor);
+  service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void erp__finance__v1__ledger__close_period(ProtobufCService *service,
                                             const Erp__Finance__V1__PeriodRequest *input,
                                             Erp__Finance__V1__Period_Closure closure,
                                             void *closure_data)
 {
   assert(service->descriptor == &erp__finance__v1__ledger__descriptor);
-  service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 8, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void erp__finance__v1__ledger__reopen_period(ProtobufCService *service,
                                              const Erp__Finance__V1__PeriodRequest *input,
@@ -3530,7 +3636,7 @@ void erp__finance__v1__ledger__reopen_period(ProtobufCService *service,
                                              void *closure_data)
 {
   assert(service->descriptor == &erp__finance__v1__ledger__descriptor);
-  service->invoke(service, 8, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void erp__finance__v1__ledger__post_entry(ProtobufCService *service,
                                           const Erp__Finance__V1__PostEntryRequest *input,
@@ -3538,7 +3644,7 @@ void erp__finance__v1__ledger__post_entry(ProtobufCService *service,
                                           void *closure_data)
 {
   assert(service->descriptor == &erp__finance__v1__ledger__descriptor);
-  service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void erp__finance__v1__ledger__reverse_entry(ProtobufCService *service,
                                              const Erp__Finance__V1__ReverseEntryRequest *input,
@@ -3546,7 +3652,7 @@ void erp__finance__v1__ledger__reverse_entry(ProtobufCService *service,
                                              void *closure_data)
 {
   assert(service->descriptor == &erp__finance__v1__ledger__descriptor);
-  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void erp__finance__v1__ledger__get_entry(ProtobufCService *service,
                                          const Erp__Finance__V1__GetEntryRequest *input,
@@ -3554,7 +3660,7 @@ void erp__finance__v1__ledger__get_entry(ProtobufCService *service,
                                          void *closure_data)
 {
   assert(service->descriptor == &erp__finance__v1__ledger__descriptor);
-  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void erp__finance__v1__ledger__trial_balance(ProtobufCService *service,
                                              const Erp__Finance__V1__TrialBalanceRequest *input,
@@ -3562,7 +3668,7 @@ void erp__finance__v1__ledger__trial_balance(ProtobufCService *service,
                                              void *closure_data)
 {
   assert(service->descriptor == &erp__finance__v1__ledger__descriptor);
-  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void erp__finance__v1__ledger__income_statement(ProtobufCService *service,
                                                 const Erp__Finance__V1__IncomeStatementRequest *input,
@@ -3570,7 +3676,7 @@ void erp__finance__v1__ledger__income_statement(ProtobufCService *service,
                                                 void *closure_data)
 {
   assert(service->descriptor == &erp__finance__v1__ledger__descriptor);
-  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void erp__finance__v1__ledger__balance_sheet(ProtobufCService *service,
                                              const Erp__Finance__V1__BalanceSheetRequest *input,
@@ -3578,7 +3684,7 @@ void erp__finance__v1__ledger__balance_sheet(ProtobufCService *service,
                                              void *closure_data)
 {
   assert(service->descriptor == &erp__finance__v1__ledger__descriptor);
-  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void erp__finance__v1__ledger__general_ledger(ProtobufCService *service,
                                               const Erp__Finance__V1__GeneralLedgerRequest *input,
@@ -3586,7 +3692,7 @@ void erp__finance__v1__ledger__general_ledger(ProtobufCService *service,
                                               void *closure_data)
 {
   assert(service->descriptor == &erp__finance__v1__ledger__descriptor);
-  service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void erp__finance__v1__ledger__close_fiscal_year(ProtobufCService *service,
                                                  const Erp__Finance__V1__CloseFiscalYearRequest *input,
@@ -3594,7 +3700,7 @@ void erp__finance__v1__ledger__close_fiscal_year(ProtobufCService *service,
                                                  void *closure_data)
 {
   assert(service->descriptor == &erp__finance__v1__ledger__descriptor);
-  service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 17, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void erp__finance__v1__ledger__init (Erp__Finance__V1__Ledger_Service *service,
                                      Erp__Finance__V1__Ledger_ServiceDestroy destroy)

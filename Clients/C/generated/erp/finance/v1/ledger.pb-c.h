@@ -27,6 +27,7 @@ typedef struct Erp__Finance__V1__GetSettingsRequest Erp__Finance__V1__GetSetting
 typedef struct Erp__Finance__V1__LedgerSettings Erp__Finance__V1__LedgerSettings;
 typedef struct Erp__Finance__V1__SetBaseCurrencyRequest Erp__Finance__V1__SetBaseCurrencyRequest;
 typedef struct Erp__Finance__V1__SetExchangeRateRequest Erp__Finance__V1__SetExchangeRateRequest;
+typedef struct Erp__Finance__V1__GetExchangeRateRequest Erp__Finance__V1__GetExchangeRateRequest;
 typedef struct Erp__Finance__V1__ExchangeRate Erp__Finance__V1__ExchangeRate;
 typedef struct Erp__Finance__V1__PeriodRequest Erp__Finance__V1__PeriodRequest;
 typedef struct Erp__Finance__V1__Period Erp__Finance__V1__Period;
@@ -195,6 +196,17 @@ struct  Erp__Finance__V1__SetExchangeRateRequest
 #define ERP__FINANCE__V1__SET_EXCHANGE_RATE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&erp__finance__v1__set_exchange_rate_request__descriptor) \
     , (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string }
+
+
+struct  Erp__Finance__V1__GetExchangeRateRequest
+{
+  ProtobufCMessage base;
+  char *currency_code;
+  Erp__Common__V1__Date *on;
+};
+#define ERP__FINANCE__V1__GET_EXCHANGE_RATE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&erp__finance__v1__get_exchange_rate_request__descriptor) \
+    , (char *)protobuf_c_empty_string, NULL }
 
 
 struct  Erp__Finance__V1__ExchangeRate
@@ -718,6 +730,25 @@ Erp__Finance__V1__SetExchangeRateRequest *
 void   erp__finance__v1__set_exchange_rate_request__free_unpacked
                      (Erp__Finance__V1__SetExchangeRateRequest *message,
                       ProtobufCAllocator *allocator);
+/* Erp__Finance__V1__GetExchangeRateRequest methods */
+void   erp__finance__v1__get_exchange_rate_request__init
+                     (Erp__Finance__V1__GetExchangeRateRequest         *message);
+size_t erp__finance__v1__get_exchange_rate_request__get_packed_size
+                     (const Erp__Finance__V1__GetExchangeRateRequest   *message);
+size_t erp__finance__v1__get_exchange_rate_request__pack
+                     (const Erp__Finance__V1__GetExchangeRateRequest   *message,
+                      uint8_t             *out);
+size_t erp__finance__v1__get_exchange_rate_request__pack_to_buffer
+                     (const Erp__Finance__V1__GetExchangeRateRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Erp__Finance__V1__GetExchangeRateRequest *
+       erp__finance__v1__get_exchange_rate_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   erp__finance__v1__get_exchange_rate_request__free_unpacked
+                     (Erp__Finance__V1__GetExchangeRateRequest *message,
+                      ProtobufCAllocator *allocator);
 /* Erp__Finance__V1__ExchangeRate methods */
 void   erp__finance__v1__exchange_rate__init
                      (Erp__Finance__V1__ExchangeRate         *message);
@@ -1130,6 +1161,9 @@ typedef void (*Erp__Finance__V1__SetBaseCurrencyRequest_Closure)
 typedef void (*Erp__Finance__V1__SetExchangeRateRequest_Closure)
                  (const Erp__Finance__V1__SetExchangeRateRequest *message,
                   void *closure_data);
+typedef void (*Erp__Finance__V1__GetExchangeRateRequest_Closure)
+                 (const Erp__Finance__V1__GetExchangeRateRequest *message,
+                  void *closure_data);
 typedef void (*Erp__Finance__V1__ExchangeRate_Closure)
                  (const Erp__Finance__V1__ExchangeRate *message,
                   void *closure_data);
@@ -1225,6 +1259,10 @@ struct Erp__Finance__V1__Ledger_Service
                             const Erp__Finance__V1__SetExchangeRateRequest *input,
                             Erp__Finance__V1__ExchangeRate_Closure closure,
                             void *closure_data);
+  void (*get_exchange_rate)(Erp__Finance__V1__Ledger_Service *service,
+                            const Erp__Finance__V1__GetExchangeRateRequest *input,
+                            Erp__Finance__V1__ExchangeRate_Closure closure,
+                            void *closure_data);
   void (*close_period)(Erp__Finance__V1__Ledger_Service *service,
                        const Erp__Finance__V1__PeriodRequest *input,
                        Erp__Finance__V1__Period_Closure closure,
@@ -1280,6 +1318,7 @@ void erp__finance__v1__ledger__init (Erp__Finance__V1__Ledger_Service *service,
       function_prefix__ ## get_settings,\
       function_prefix__ ## set_base_currency,\
       function_prefix__ ## set_exchange_rate,\
+      function_prefix__ ## get_exchange_rate,\
       function_prefix__ ## close_period,\
       function_prefix__ ## reopen_period,\
       function_prefix__ ## post_entry,\
@@ -1316,6 +1355,10 @@ void erp__finance__v1__ledger__set_base_currency(ProtobufCService *service,
                                                  void *closure_data);
 void erp__finance__v1__ledger__set_exchange_rate(ProtobufCService *service,
                                                  const Erp__Finance__V1__SetExchangeRateRequest *input,
+                                                 Erp__Finance__V1__ExchangeRate_Closure closure,
+                                                 void *closure_data);
+void erp__finance__v1__ledger__get_exchange_rate(ProtobufCService *service,
+                                                 const Erp__Finance__V1__GetExchangeRateRequest *input,
                                                  Erp__Finance__V1__ExchangeRate_Closure closure,
                                                  void *closure_data);
 void erp__finance__v1__ledger__close_period(ProtobufCService *service,
@@ -1372,6 +1415,7 @@ extern const ProtobufCMessageDescriptor erp__finance__v1__get_settings_request__
 extern const ProtobufCMessageDescriptor erp__finance__v1__ledger_settings__descriptor;
 extern const ProtobufCMessageDescriptor erp__finance__v1__set_base_currency_request__descriptor;
 extern const ProtobufCMessageDescriptor erp__finance__v1__set_exchange_rate_request__descriptor;
+extern const ProtobufCMessageDescriptor erp__finance__v1__get_exchange_rate_request__descriptor;
 extern const ProtobufCMessageDescriptor erp__finance__v1__exchange_rate__descriptor;
 extern const ProtobufCMessageDescriptor erp__finance__v1__period_request__descriptor;
 extern const ProtobufCMessageDescriptor erp__finance__v1__period__descriptor;

@@ -903,7 +903,7 @@ const ProtobufCMessageDescriptor erp__gateway__v1__delete_tenant_response__descr
   (ProtobufCMessageInit) erp__gateway__v1__delete_tenant_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor erp__gateway__v1__api_key__field_descriptors[8] =
+static const ProtobufCFieldDescriptor erp__gateway__v1__api_key__field_descriptors[9] =
 {
   {
     "id",
@@ -1001,8 +1001,21 @@ static const ProtobufCFieldDescriptor erp__gateway__v1__api_key__field_descripto
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "allowed_origins",
+    9,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Erp__Gateway__V1__ApiKey, n_allowed_origins),
+    offsetof(Erp__Gateway__V1__ApiKey, allowed_origins),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned erp__gateway__v1__api_key__field_indices_by_name[] = {
+  8,   /* field[8] = allowed_origins */
   7,   /* field[7] = burst */
   4,   /* field[4] = expires_at */
   0,   /* field[0] = id */
@@ -1015,7 +1028,7 @@ static const unsigned erp__gateway__v1__api_key__field_indices_by_name[] = {
 static const ProtobufCIntRange erp__gateway__v1__api_key__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor erp__gateway__v1__api_key__descriptor =
 {
@@ -1025,14 +1038,14 @@ const ProtobufCMessageDescriptor erp__gateway__v1__api_key__descriptor =
   "Erp__Gateway__V1__ApiKey",
   "erp.gateway.v1",
   sizeof(Erp__Gateway__V1__ApiKey),
-  8,
+  9,
   erp__gateway__v1__api_key__field_descriptors,
   erp__gateway__v1__api_key__field_indices_by_name,
   1,  erp__gateway__v1__api_key__number_ranges,
   (ProtobufCMessageInit) erp__gateway__v1__api_key__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor erp__gateway__v1__issue_key_request__field_descriptors[6] =
+static const ProtobufCFieldDescriptor erp__gateway__v1__issue_key_request__field_descriptors[7] =
 {
   {
     "tenant_id",
@@ -1106,8 +1119,21 @@ static const ProtobufCFieldDescriptor erp__gateway__v1__issue_key_request__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "allowed_origins",
+    7,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Erp__Gateway__V1__IssueKeyRequest, n_allowed_origins),
+    offsetof(Erp__Gateway__V1__IssueKeyRequest, allowed_origins),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned erp__gateway__v1__issue_key_request__field_indices_by_name[] = {
+  6,   /* field[6] = allowed_origins */
   5,   /* field[5] = burst */
   3,   /* field[3] = expires_at */
   1,   /* field[1] = name */
@@ -1118,7 +1144,7 @@ static const unsigned erp__gateway__v1__issue_key_request__field_indices_by_name
 static const ProtobufCIntRange erp__gateway__v1__issue_key_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor erp__gateway__v1__issue_key_request__descriptor =
 {
@@ -1128,7 +1154,7 @@ const ProtobufCMessageDescriptor erp__gateway__v1__issue_key_request__descriptor
   "Erp__Gateway__V1__IssueKeyRequest",
   "erp.gateway.v1",
   sizeof(Erp__Gateway__V1__IssueKeyRequest),
-  6,
+  7,
   erp__gateway__v1__issue_key_request__field_descriptors,
   erp__gateway__v1__issue_key_request__field_indices_by_name,
   1,  erp__gateway__v1__issue_key_request__number_ranges,

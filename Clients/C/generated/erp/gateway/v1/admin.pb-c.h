@@ -147,10 +147,16 @@ struct  Erp__Gateway__V1__ApiKey
    */
   int32_t rate_per_second;
   int32_t burst;
+  /*
+   * Web origins (`https://app.example.com`) whose pages may call the JSON door with this key
+   * (CORS); none by default.
+   */
+  size_t n_allowed_origins;
+  char **allowed_origins;
 };
 #define ERP__GATEWAY__V1__API_KEY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&erp__gateway__v1__api_key__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0, 0, 0,NULL }
 
 
 struct  Erp__Gateway__V1__IssueKeyRequest
@@ -166,10 +172,16 @@ struct  Erp__Gateway__V1__IssueKeyRequest
    */
   int32_t rate_per_second;
   int32_t burst;
+  /*
+   * Web origins allowed to call the JSON door with the key from a browser (CORS), each
+   * `scheme://host[:port]`; at most 20.
+   */
+  size_t n_allowed_origins;
+  char **allowed_origins;
 };
 #define ERP__GATEWAY__V1__ISSUE_KEY_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&erp__gateway__v1__issue_key_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0, 0,NULL }
 
 
 struct  Erp__Gateway__V1__IssuedKey

@@ -142,6 +142,51 @@ void   erp__sales__v1__order_ref__free_unpacked
   assert(message->base.descriptor == &erp__sales__v1__order_ref__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   erp__sales__v1__credit_override__init
+                     (Erp__Sales__V1__CreditOverride         *message)
+{
+  static const Erp__Sales__V1__CreditOverride init_value = ERP__SALES__V1__CREDIT_OVERRIDE__INIT;
+  *message = init_value;
+}
+size_t erp__sales__v1__credit_override__get_packed_size
+                     (const Erp__Sales__V1__CreditOverride *message)
+{
+  assert(message->base.descriptor == &erp__sales__v1__credit_override__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t erp__sales__v1__credit_override__pack
+                     (const Erp__Sales__V1__CreditOverride *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &erp__sales__v1__credit_override__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t erp__sales__v1__credit_override__pack_to_buffer
+                     (const Erp__Sales__V1__CreditOverride *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &erp__sales__v1__credit_override__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Erp__Sales__V1__CreditOverride *
+       erp__sales__v1__credit_override__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Erp__Sales__V1__CreditOverride *)
+     protobuf_c_message_unpack (&erp__sales__v1__credit_override__descriptor,
+                                allocator, len, data);
+}
+void   erp__sales__v1__credit_override__free_unpacked
+                     (Erp__Sales__V1__CreditOverride *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &erp__sales__v1__credit_override__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   erp__sales__v1__sales_order__init
                      (Erp__Sales__V1__SalesOrder         *message)
 {
@@ -1127,7 +1172,7 @@ const ProtobufCMessageDescriptor erp__sales__v1__create_order_request__descripto
   (ProtobufCMessageInit) erp__sales__v1__create_order_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor erp__sales__v1__order_ref__field_descriptors[1] =
+static const ProtobufCFieldDescriptor erp__sales__v1__order_ref__field_descriptors[3] =
 {
   {
     "number",
@@ -1141,14 +1186,40 @@ static const ProtobufCFieldDescriptor erp__sales__v1__order_ref__field_descripto
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "override_credit_limit",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Sales__V1__OrderRef, override_credit_limit),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "override_reason",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Sales__V1__OrderRef, override_reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned erp__sales__v1__order_ref__field_indices_by_name[] = {
   0,   /* field[0] = number */
+  1,   /* field[1] = override_credit_limit */
+  2,   /* field[2] = override_reason */
 };
 static const ProtobufCIntRange erp__sales__v1__order_ref__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor erp__sales__v1__order_ref__descriptor =
 {
@@ -1158,14 +1229,104 @@ const ProtobufCMessageDescriptor erp__sales__v1__order_ref__descriptor =
   "Erp__Sales__V1__OrderRef",
   "erp.sales.v1",
   sizeof(Erp__Sales__V1__OrderRef),
-  1,
+  3,
   erp__sales__v1__order_ref__field_descriptors,
   erp__sales__v1__order_ref__field_indices_by_name,
   1,  erp__sales__v1__order_ref__number_ranges,
   (ProtobufCMessageInit) erp__sales__v1__order_ref__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor erp__sales__v1__sales_order__field_descriptors[18] =
+static const ProtobufCFieldDescriptor erp__sales__v1__credit_override__field_descriptors[5] =
+{
+  {
+    "approved_by",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Sales__V1__CreditOverride, approved_by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "approved_at",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Sales__V1__CreditOverride, approved_at),
+    &google__protobuf__timestamp__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "credit_limit",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Sales__V1__CreditOverride, credit_limit),
+    &erp__common__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "exposure",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Sales__V1__CreditOverride, exposure),
+    &erp__common__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Sales__V1__CreditOverride, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned erp__sales__v1__credit_override__field_indices_by_name[] = {
+  1,   /* field[1] = approved_at */
+  0,   /* field[0] = approved_by */
+  2,   /* field[2] = credit_limit */
+  3,   /* field[3] = exposure */
+  4,   /* field[4] = reason */
+};
+static const ProtobufCIntRange erp__sales__v1__credit_override__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor erp__sales__v1__credit_override__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "erp.sales.v1.CreditOverride",
+  "CreditOverride",
+  "Erp__Sales__V1__CreditOverride",
+  "erp.sales.v1",
+  sizeof(Erp__Sales__V1__CreditOverride),
+  5,
+  erp__sales__v1__credit_override__field_descriptors,
+  erp__sales__v1__credit_override__field_indices_by_name,
+  1,  erp__sales__v1__credit_override__number_ranges,
+  (ProtobufCMessageInit) erp__sales__v1__credit_override__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor erp__sales__v1__sales_order__field_descriptors[19] =
 {
   {
     "number",
@@ -1383,9 +1544,22 @@ static const ProtobufCFieldDescriptor erp__sales__v1__sales_order__field_descrip
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "credit_override",
+    19,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Sales__V1__SalesOrder, credit_override),
+    &erp__sales__v1__credit_override__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned erp__sales__v1__sales_order__field_indices_by_name[] = {
   15,   /* field[15] = credit_note_numbers */
+  18,   /* field[18] = credit_override */
   5,   /* field[5] = currency_code */
   2,   /* field[2] = customer_id */
   3,   /* field[3] = customer_name */
@@ -1407,7 +1581,7 @@ static const unsigned erp__sales__v1__sales_order__field_indices_by_name[] = {
 static const ProtobufCIntRange erp__sales__v1__sales_order__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 18 }
+  { 0, 19 }
 };
 const ProtobufCMessageDescriptor erp__sales__v1__sales_order__descriptor =
 {
@@ -1417,7 +1591,7 @@ const ProtobufCMessageDescriptor erp__sales__v1__sales_order__descriptor =
   "Erp__Sales__V1__SalesOrder",
   "erp.sales.v1",
   sizeof(Erp__Sales__V1__SalesOrder),
-  18,
+  19,
   erp__sales__v1__sales_order__field_descriptors,
   erp__sales__v1__sales_order__field_indices_by_name,
   1,  erp__sales__v1__sales_order__number_ranges,

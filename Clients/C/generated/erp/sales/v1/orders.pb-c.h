@@ -16,10 +16,12 @@ PROTOBUF_C__BEGIN_DECLS
 
 #include "erp/common/v1/date.pb-c.h"
 #include "erp/common/v1/money.pb-c.h"
+#include "google/protobuf/timestamp.pb-c.h"
 
 typedef struct Erp__Sales__V1__OrderLine Erp__Sales__V1__OrderLine;
 typedef struct Erp__Sales__V1__CreateOrderRequest Erp__Sales__V1__CreateOrderRequest;
 typedef struct Erp__Sales__V1__OrderRef Erp__Sales__V1__OrderRef;
+typedef struct Erp__Sales__V1__CreditOverride Erp__Sales__V1__CreditOverride;
 typedef struct Erp__Sales__V1__SalesOrder Erp__Sales__V1__SalesOrder;
 typedef struct Erp__Sales__V1__ShipLine Erp__Sales__V1__ShipLine;
 typedef struct Erp__Sales__V1__ShipOrderRequest Erp__Sales__V1__ShipOrderRequest;
@@ -150,10 +152,35 @@ struct  Erp__Sales__V1__OrderRef
    * "SO-000001" or, for a quotation, "QT-000001".
    */
   char *number;
+  /*
+   * ConfirmOrder only: confirm although the customer's exposure would exceed its credit
+   * limit. Needs the caller's scope `sales:credit_override` (PERMISSION_DENIED otherwise) and
+   * a reason (1 to 500 bytes); recorded on the order (SalesOrder.credit_override).
+   */
+  protobuf_c_boolean override_credit_limit;
+  char *override_reason;
 };
 #define ERP__SALES__V1__ORDER_REF__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&erp__sales__v1__order_ref__descriptor) \
-    , (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+
+
+/*
+ * A confirmation over the customer's credit limit, as approved: by whom (the API key's id
+ * through the gateway, or the caller named in x-erp-caller), when, the figures then, why.
+ */
+struct  Erp__Sales__V1__CreditOverride
+{
+  ProtobufCMessage base;
+  char *approved_by;
+  Google__Protobuf__Timestamp *approved_at;
+  Erp__Common__V1__Money *credit_limit;
+  Erp__Common__V1__Money *exposure;
+  char *reason;
+};
+#define ERP__SALES__V1__CREDIT_OVERRIDE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&erp__sales__v1__credit_override__descriptor) \
+    , (char *)protobuf_c_empty_string, NULL, NULL, NULL, (char *)protobuf_c_empty_string }
 
 
 struct  Erp__Sales__V1__SalesOrder
@@ -189,10 +216,14 @@ struct  Erp__Sales__V1__SalesOrder
    * What the last cross-service step reported, when it failed.
    */
   char *last_error;
+  /*
+   * Set when the order was confirmed over the customer's credit limit.
+   */
+  Erp__Sales__V1__CreditOverride *credit_override;
 };
 #define ERP__SALES__V1__SALES_ORDER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&erp__sales__v1__sales_order__descriptor) \
-    , (char *)protobuf_c_empty_string, ERP__SALES__V1__ORDER_STATUS__ORDER_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0,NULL, NULL, NULL, NULL, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, ERP__SALES__V1__ORDER_STATUS__ORDER_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0,NULL, NULL, NULL, NULL, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL }
 
 
 struct  Erp__Sales__V1__ShipLine
@@ -427,6 +458,25 @@ Erp__Sales__V1__OrderRef *
                       const uint8_t       *data);
 void   erp__sales__v1__order_ref__free_unpacked
                      (Erp__Sales__V1__OrderRef *message,
+                      ProtobufCAllocator *allocator);
+/* Erp__Sales__V1__CreditOverride methods */
+void   erp__sales__v1__credit_override__init
+                     (Erp__Sales__V1__CreditOverride         *message);
+size_t erp__sales__v1__credit_override__get_packed_size
+                     (const Erp__Sales__V1__CreditOverride   *message);
+size_t erp__sales__v1__credit_override__pack
+                     (const Erp__Sales__V1__CreditOverride   *message,
+                      uint8_t             *out);
+size_t erp__sales__v1__credit_override__pack_to_buffer
+                     (const Erp__Sales__V1__CreditOverride   *message,
+                      ProtobufCBuffer     *buffer);
+Erp__Sales__V1__CreditOverride *
+       erp__sales__v1__credit_override__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   erp__sales__v1__credit_override__free_unpacked
+                     (Erp__Sales__V1__CreditOverride *message,
                       ProtobufCAllocator *allocator);
 /* Erp__Sales__V1__SalesOrder methods */
 void   erp__sales__v1__sales_order__init
@@ -724,6 +774,9 @@ typedef void (*Erp__Sales__V1__CreateOrderRequest_Closure)
 typedef void (*Erp__Sales__V1__OrderRef_Closure)
                  (const Erp__Sales__V1__OrderRef *message,
                   void *closure_data);
+typedef void (*Erp__Sales__V1__CreditOverride_Closure)
+                 (const Erp__Sales__V1__CreditOverride *message,
+                  void *closure_data);
 typedef void (*Erp__Sales__V1__SalesOrder_Closure)
                  (const Erp__Sales__V1__SalesOrder *message,
                   void *closure_data);
@@ -912,6 +965,7 @@ extern const ProtobufCEnumDescriptor    erp__sales__v1__revenue_grouping__descri
 extern const ProtobufCMessageDescriptor erp__sales__v1__order_line__descriptor;
 extern const ProtobufCMessageDescriptor erp__sales__v1__create_order_request__descriptor;
 extern const ProtobufCMessageDescriptor erp__sales__v1__order_ref__descriptor;
+extern const ProtobufCMessageDescriptor erp__sales__v1__credit_override__descriptor;
 extern const ProtobufCMessageDescriptor erp__sales__v1__sales_order__descriptor;
 extern const ProtobufCMessageDescriptor erp__sales__v1__ship_line__descriptor;
 extern const ProtobufCMessageDescriptor erp__sales__v1__ship_order_request__descriptor;

@@ -836,7 +836,7 @@ const ProtobufCMessageDescriptor erp__supplychain__v1__receive_goods_request__de
   (ProtobufCMessageInit) erp__supplychain__v1__receive_goods_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor erp__supplychain__v1__goods_receipt__field_descriptors[7] =
+static const ProtobufCFieldDescriptor erp__supplychain__v1__goods_receipt__field_descriptors[9] =
 {
   {
     "number",
@@ -922,9 +922,35 @@ static const ProtobufCFieldDescriptor erp__supplychain__v1__goods_receipt__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "exchange_rate",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Supplychain__V1__GoodsReceipt, exchange_rate),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "base_value",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Supplychain__V1__GoodsReceipt, base_value),
+    &erp__common__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned erp__supplychain__v1__goods_receipt__field_indices_by_name[] = {
+  8,   /* field[8] = base_value */
   5,   /* field[5] = bill_number */
+  7,   /* field[7] = exchange_rate */
   3,   /* field[3] = lines */
   0,   /* field[0] = number */
   6,   /* field[6] = order_status */
@@ -935,7 +961,7 @@ static const unsigned erp__supplychain__v1__goods_receipt__field_indices_by_name
 static const ProtobufCIntRange erp__supplychain__v1__goods_receipt__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor erp__supplychain__v1__goods_receipt__descriptor =
 {
@@ -945,7 +971,7 @@ const ProtobufCMessageDescriptor erp__supplychain__v1__goods_receipt__descriptor
   "Erp__Supplychain__V1__GoodsReceipt",
   "erp.supplychain.v1",
   sizeof(Erp__Supplychain__V1__GoodsReceipt),
-  7,
+  9,
   erp__supplychain__v1__goods_receipt__field_descriptors,
   erp__supplychain__v1__goods_receipt__field_indices_by_name,
   1,  erp__supplychain__v1__goods_receipt__number_ranges,

@@ -104,7 +104,7 @@ struct  Erp__Supplychain__V1__CreatePurchaseOrderRequest
    */
   char *warehouse_code;
   /*
-   * Must be the books' base currency (stock is valued in it).
+   * ISO 4217; the books' base currency when empty.
    */
   char *currency_code;
   Erp__Common__V1__Date *expected_date;
@@ -173,10 +173,17 @@ struct  Erp__Supplychain__V1__GoodsReceipt
    */
   char *bill_number;
   Erp__Supplychain__V1__PurchaseOrderStatus order_status;
+  /*
+   * Base-currency units per unit of the order's currency on the receipt date ("1" in base
+   * currency), and the stock value added, in base currency (each line converted, rounded half
+   * away from zero, then summed: the bill's inventory lines in base currency, line by line).
+   */
+  char *exchange_rate;
+  Erp__Common__V1__Money *base_value;
 };
 #define ERP__SUPPLYCHAIN__V1__GOODS_RECEIPT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&erp__supplychain__v1__goods_receipt__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, 0,NULL, NULL, (char *)protobuf_c_empty_string, ERP__SUPPLYCHAIN__V1__PURCHASE_ORDER_STATUS__PURCHASE_ORDER_STATUS_UNSPECIFIED }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, 0,NULL, NULL, (char *)protobuf_c_empty_string, ERP__SUPPLYCHAIN__V1__PURCHASE_ORDER_STATUS__PURCHASE_ORDER_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, NULL }
 
 
 /* Erp__Supplychain__V1__PurchaseOrderLine methods */

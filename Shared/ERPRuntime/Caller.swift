@@ -1,0 +1,44 @@
+import GRPCCore
+
+/// Who a call is made for, as the gateway authenticated them: the API key's id and its scopes
+/// (staff roles do not exist yet, so a key's scopes are its roles). The gateway sets it from the
+/// key; a service reads it from `x-erp-caller` / `x-erp-caller-scopes`, which only holders of
+/// the services' secret can send (the gateway never forwards a partner's own metadata), and
+/// passes it on to the services it calls. Nil for the platform's own calls (the launcher, a
+/// worker), which name no caller unless they set the metadata themselves.
+public struct Caller: Sendable, Hashable {
+  public var id: String
+  public var scopes: Set<String>
+
+  public init(id: String, scopes: Set<String>) {
+    self.id = id
+    self.scopes = scopes
+  }
+
+  /// Scopes beyond each domain's read and write that a key may carry, each allowing one
+  /// decision a handler checks itself.
+  public static let specialScopes: Set<String> = [Self.creditOverrideScope]
+  /// Confirming a sales order over the customer's credit limit (`override_credit_limit`).
+  public static let creditOverrideScope = "sales:credit_override"
+
+  static let idKey = "x-erp-caller"
+  static let scopesKey = "x-erp-caller-scopes"
+  static let maxIDBytes = 100
+  static let maxScopes = 64
+
+  /// The caller named by a call's metadata; nil when it names none or names one badly (too
+  /// long, too many scopes): a malformed caller gets no scopes rather than an error.
+  init?(metadata: Metadata) {
+    guard let id = metadata.firstString(Self.idKey), !id.isEmpty, id.utf8.count <= Self.maxIDBytes
+    else { return nil }
+    let scopes = (metadata.firstString(Self.scopesKey) ?? "").split(separator: ",")
+    guard scopes.count <= Self.maxScopes else { return nil }
+    self.init(id: id, scopes: Set(scopes.map(String.init)))
+  }
+
+  /// Adds the caller to a downstream call's metadata.
+  func add(to metadata: inout Metadata) {
+    metadata.replaceOrAddString(self.id, forKey: Self.idKey)
+    metadata.replaceOrAddString(self.scopes.sorted().joined(separator: ","), forKey: Self.scopesKey)
+  }
+}
