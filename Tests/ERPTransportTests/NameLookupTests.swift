@@ -38,7 +38,7 @@ struct NameLookupTests {
     let running = Task { try await client.runConnections() }
     defer {
       client.beginGracefulShutdown()
-      lookup.release()
+      lookup.finish()
     }
     let result = try await body(client, transport)
     client.beginGracefulShutdown()

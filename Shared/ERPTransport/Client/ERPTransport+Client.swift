@@ -192,8 +192,13 @@ extension ERPTransport {
     // MARK: Picking and opening connections
 
     /// A ready connection with a free stream slot, connecting where needed. Addresses in backoff
-    /// are skipped; when every address is failing the call fails fast with UNAVAILABLE.
+    /// are skipped; when every address is failing the call fails fast with UNAVAILABLE. A call
+    /// waits for at most one failed attempt per address, then fails with the last one's reason:
+    /// else, once a backoff has run out (at once with a zero initial backoff), each failed
+    /// attempt would start another for the same waiting call, and a call to a peer that stays
+    /// down would never end.
     private func pickConnection() async throws -> ClientConnection {
+      var failedWaits = 0
       while true {
         let eventLoop = self.group.next()
         let decision = self.pool.withLockedValue { pool in
@@ -216,16 +221,27 @@ extension ERPTransport {
             continue
           }
         case .wait(let future):
-          _ = try? await future.get()
+          do {
+            _ = try await future.get()
+          } catch {
+            failedWaits += 1
+            guard failedWaits >= self.targets.count else { continue }
+            throw RPCError(
+              code: .unavailable,
+              message: "no connection to \(self.describeTargets): \(error)"
+            )
+          }
         case .fail(let reason):
           throw RPCError(
             code: .unavailable,
-            message:
-              "no connection to \(self.targets.map(\.description).joined(separator: ", ")): \(reason)"
+            message: "no connection to \(self.describeTargets): \(reason)"
           )
         }
       }
     }
+
+    /// The targets, as the UNAVAILABLE messages name them.
+    private var describeTargets: String { self.targets.map(\.description).joined(separator: ", ") }
 
     /// One connection attempt to target `index`, within `connectTimeout` in all: the name
     /// looked up (within its own deadline, else the kept address: ``AddressBook``), each address

@@ -32,10 +32,16 @@ final class ScriptedLookup: Sendable {
     ERPTransport.Client.NameLookup { _, _ in try await self.next() }
   }
 
-  /// Answers every hung lookup, and every later `hang` step at once.
-  func release() {
+  /// Answers the lookups hanging now; a later `hang` step hangs again.
+  func release() { self.answerHung(andLater: false) }
+
+  /// Answers every hung lookup, and every later `hang` step at once (a test's cleanup, so that no
+  /// lookup outlives it).
+  func finish() { self.answerHung(andLater: true) }
+
+  private func answerHung(andLater: Bool) {
     let hung = self.state.withLockedValue { state in
-      state.released = true
+      if andLater { state.released = true }
       defer { state.hung = [] }
       return state.hung
     }
