@@ -101,12 +101,15 @@ echo "podman $(podman version --format '{{.Client.Version}}'), runtime $(podman 
 echo "== release binaries"
 bin=${ERP_CONTAINERS_BIN:-}
 if [ -z "$bin" ]; then
+  # ERP_CONTAINERS_SCRATCH: a release build folder kept between clones (incremental).
+  scratch=${ERP_CONTAINERS_SCRATCH:-.build-containers}
   for product in "${products[@]}"; do
-    ${SWIFT:-swift} build -c release --static-swift-stdlib --scratch-path .build-containers \
+    ${SWIFT:-swift} build -c release --static-swift-stdlib --scratch-path "$scratch" \
       --product "$product" > "$work/build-$product.log" 2>&1 \
       || { tail -30 "$work/build-$product.log"; die "swift build $product"; }
+    echo "$product built at $(elapsed)"
   done
-  bin=.build-containers/release
+  bin=$scratch/release
 fi
 # One folder per binary, so that each image's build copies only its own.
 rm -rf deploy/prebuilt
@@ -158,7 +161,7 @@ hygiene() {
     $(grep -o 'lib[^/]*\.so[.0-9]*$' <<< "$files" | tr '\n' ' ')
   [ -z "$others" ] || echo "  unexpected: $others"
   [ "$size" -lt "$size_limit" ] && [ "$user" = 10001 ] && [ -z "$others" ] \
-    && grep -q "$needs" <<< "$files" && ! grep -q libswift <<< "$files" \
+    && grep -q "$needs" <<< "$files" && ! grep -q -E 'libswift|libxml2|libicu' <<< "$files" \
     && grep -q 'ca-certificates.crt$' <<< "$files"
 }
 for service in "${services[@]}"; do

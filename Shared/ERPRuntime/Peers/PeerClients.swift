@@ -2,6 +2,7 @@ public import ERPProtos
 public import ERPStore
 public import ERPTransport
 public import GRPCCore
+import Logging
 import ServiceLifecycle
 
 /// The connections a service keeps to the other services it calls, one gRPC client per peer
@@ -26,12 +27,15 @@ public final class PeerClients: ERPDomainConnections {
       metrics.map { [RPCClientMetricsInterceptor(metrics: $0)] } ?? []
     interceptors.append(DownstreamInterceptor(secret: secret))
     if tracer.isOn { interceptors.insert(TracingClientInterceptor(tracer: tracer), at: 0) }
-    self.clients = targets.mapValues { targets in
-      GRPCClient(
-        transport: ERPTransport.Client(targets: targets),
-        interceptors: interceptors
-      )
-    }
+    self.clients = Dictionary(
+      uniqueKeysWithValues: targets.map { name, targets in
+        // A failed connection to the peer is logged under its name (the transport's reason).
+        var config = ERPTransport.Client.Config()
+        config.logger[metadataKey: "peer"] = "\(name)"
+        let transport = ERPTransport.Client(targets: targets, config: config)
+        return (name, GRPCClient(transport: transport, interceptors: interceptors))
+      }
+    )
   }
 
   /// The client for the service called `name`; UNAVAILABLE when no address was configured, so

@@ -1,4 +1,5 @@
 public import GRPCCore
+public import Logging
 import NIOConcurrencyHelpers
 public import NIOCore
 import NIOPosix
@@ -37,8 +38,18 @@ extension ERPTransport {
     public struct Config: Sendable {
       public var limits = Limits()
       public var backoff = Backoff()
-      /// Time to open TCP and complete the handshake.
+      /// Time to look the name up, open TCP and complete the handshake.
       public var connectTimeout: TimeAmount = .seconds(5)
+      /// Time one name lookup may take, within `connectTimeout` (at most four fifths of it, so
+      /// that an attempt whose lookup timed out still has time to connect to the address kept
+      /// from the last good lookup).
+      public var lookupTimeout: TimeAmount = .seconds(2)
+      /// Resolves the targets' host names (literal IP addresses are not looked up).
+      public var nameLookup: NameLookup = .system
+      /// Where a failed connection attempt is logged, with its reason (``ConnectFailure``), and
+      /// an attempt that used the kept address because the lookup failed. Services add the peer's
+      /// name as metadata.
+      public var logger = Logger(label: "erp.transport.client")
       /// A PING is sent this often; one unanswered for a whole interval closes the connection,
       /// failing its calls with UNAVAILABLE.
       public var keepaliveInterval: TimeAmount = .seconds(30)
@@ -58,6 +69,7 @@ extension ERPTransport {
     private let group: any EventLoopGroup
     private let methodConfigs: MethodConfigTable
     private let pool: NIOLockedValueBox<Pool>
+    let addresses: AddressBook
 
     public init(
       targets: [Target],
@@ -71,6 +83,14 @@ extension ERPTransport {
       self.retryThrottle = config.serviceConfig.retryThrottling.map { RetryThrottle(policy: $0) }
       self.methodConfigs = MethodConfigTable(serviceConfig: config.serviceConfig)
       self.pool = NIOLockedValueBox(Pool(count: targets.count))
+      let lookupTimeout = TimeAmount.nanoseconds(
+        min(config.lookupTimeout.nanoseconds, config.connectTimeout.nanoseconds / 5 * 4)
+      )
+      self.addresses = AddressBook(
+        count: targets.count,
+        lookup: config.nameLookup,
+        timeout: lookupTimeout
+      )
     }
 
     public func config(forMethod descriptor: MethodDescriptor) -> MethodConfig? {
@@ -111,6 +131,9 @@ extension ERPTransport {
       }
       waiter?.resume()
     }
+
+    /// Targets with a ready connection now (for tests that wait for a connection to go away).
+    var readyConnections: Int { self.pool.withLockedValue { $0.allConnections().count } }
 
     // MARK: Streams
 
@@ -169,8 +192,13 @@ extension ERPTransport {
     // MARK: Picking and opening connections
 
     /// A ready connection with a free stream slot, connecting where needed. Addresses in backoff
-    /// are skipped; when every address is failing the call fails fast with UNAVAILABLE.
+    /// are skipped; when every address is failing the call fails fast with UNAVAILABLE. A call
+    /// waits for at most one failed attempt per address, then fails with the last one's reason:
+    /// else, once a backoff has run out (at once with a zero initial backoff), each failed
+    /// attempt would start another for the same waiting call, and a call to a peer that stays
+    /// down would never end.
     private func pickConnection() async throws -> ClientConnection {
+      var failedWaits = 0
       while true {
         let eventLoop = self.group.next()
         let decision = self.pool.withLockedValue { pool in
@@ -193,68 +221,132 @@ extension ERPTransport {
             continue
           }
         case .wait(let future):
-          _ = try? await future.get()
+          do {
+            _ = try await future.get()
+          } catch {
+            failedWaits += 1
+            guard failedWaits >= self.targets.count else { continue }
+            throw RPCError(
+              code: .unavailable,
+              message: "no connection to \(self.describeTargets): \(error)"
+            )
+          }
         case .fail(let reason):
           throw RPCError(
             code: .unavailable,
-            message:
-              "no connection to \(self.targets.map(\.description).joined(separator: ", ")): \(reason)"
+            message: "no connection to \(self.describeTargets): \(reason)"
           )
         }
       }
     }
 
+    /// The targets, as the UNAVAILABLE messages name them.
+    private var describeTargets: String { self.targets.map(\.description).joined(separator: ", ") }
+
+    /// One connection attempt to target `index`, within `connectTimeout` in all: the name
+    /// looked up (within its own deadline, else the kept address: ``AddressBook``), each address
+    /// tried in turn with the time left, then the handshake. A failure is logged with its reason.
     private func startConnecting(_ index: Int, ready: EventLoopPromise<ClientConnection>) {
       let target = self.targets[index]
       let eventLoop = ready.futureResult.eventLoop
+      let deadline = NIODeadline.now() + self.config.connectTimeout
 
       let config = self.config
       let callbacks = ClientConnection.Callbacks(
         onReady: { connection in ready.succeed(connection) },
         onGoAway: { connection in self.pool.withLockedValue { $0.lost(index, connection) } },
         onClose: { connection in
-          ready.fail(RPCError(code: .unavailable, message: "connection to \(target) closed"))
+          ready.fail(ConnectFailure(target: target, reason: .closed))
           self.pool.withLockedValue { $0.lost(index, connection) }
         }
       )
-      ClientBootstrap(group: eventLoop)
-        .connectTimeout(config.connectTimeout)
-        .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-        .channelInitializer { channel in
-          channel.eventLoop.makeCompletedFuture {
-            let connection = ClientConnection(
-              channel: channel,
-              limits: config.limits,
-              callbacks: callbacks
-            )
-            let sync = channel.pipeline.syncOperations
-            try sync.addHandler(
-              ByteToMessageHandler(
-                FrameDecoder(
-                  maxFrameLength: config.limits.maxFrameLength,
-                  maxMetadataSize: config.limits.maxMetadataSize
+      // A bootstrap per address tried (a ClientBootstrap is not Sendable), each with the time left.
+      let bootstrap: @Sendable (TimeAmount) -> ClientBootstrap = { timeout in
+        ClientBootstrap(group: eventLoop)
+          .connectTimeout(timeout)
+          .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+          .channelInitializer { channel in
+            channel.eventLoop.makeCompletedFuture {
+              let connection = ClientConnection(
+                channel: channel,
+                limits: config.limits,
+                callbacks: callbacks
+              )
+              let sync = channel.pipeline.syncOperations
+              try sync.addHandler(
+                ByteToMessageHandler(
+                  FrameDecoder(
+                    maxFrameLength: config.limits.maxFrameLength,
+                    maxMetadataSize: config.limits.maxMetadataSize
+                  )
                 )
               )
+              try sync.addHandler(ConnectionHandler(connection: connection))
+              Self.keepAlive(connection, every: config.keepaliveInterval)
+            }
+          }
+      }
+      self.addresses.resolve(index, target, on: eventLoop)
+        .flatMap { resolved in
+          if let fallback = resolved.fallback {
+            config.logger.notice(
+              "\(fallback): connecting to the address kept from the last lookup",
+              metadata: ["peer.address": "\(target)"]
             )
-            try sync.addHandler(ConnectionHandler(connection: connection))
-            Self.keepAlive(connection, every: config.keepaliveInterval)
+          }
+          return Self.connect(
+            bootstrap,
+            target,
+            resolved.addresses[...],
+            by: deadline,
+            on: eventLoop
+          )
+        }
+        .whenComplete { result in
+          switch result {
+          case .success:
+            // Connected: the rest of the time is the handshake's.
+            let timeout = eventLoop.scheduleTask(deadline: deadline) {
+              ready.fail(ConnectFailure(target: target, reason: .handshakeTimedOut))
+            }
+            ready.futureResult.whenComplete { _ in timeout.cancel() }
+          case .failure(let error):
+            ready.fail(ConnectFailure.connecting(target, error))
           }
         }
-        .connect(host: target.host, port: target.port)
-        .whenFailure { error in ready.fail(error) }
-      let timeout = eventLoop.scheduleTask(in: config.connectTimeout) {
-        ready.fail(RPCError(code: .unavailable, message: "handshake with \(target) timed out"))
-      }
       ready.futureResult.whenComplete { result in
-        timeout.cancel()
         switch result {
         case .success(let connection):
           self.pool.withLockedValue { $0.ready(index, connection) }
         case .failure(let error):
+          config.logger.warning(
+            "connection to peer failed: \(error)",
+            metadata: ["peer.address": "\(target)"]
+          )
           self.pool.withLockedValue {
             $0.failed(index, error: error, now: .now(), backoff: config.backoff)
           }
         }
+      }
+    }
+
+    /// Connects to the first of `addresses` that answers before `deadline`, trying them in turn;
+    /// fails with the last one's reason.
+    private static func connect(
+      _ bootstrap: @escaping @Sendable (TimeAmount) -> ClientBootstrap,
+      _ target: Target,
+      _ addresses: ArraySlice<SocketAddress>,
+      by deadline: NIODeadline,
+      on eventLoop: any EventLoop
+    ) -> EventLoopFuture<any Channel> {
+      let remaining = deadline - .now()
+      guard let address = addresses.first, remaining > .zero else {
+        return eventLoop.makeFailedFuture(ConnectFailure(target: target, reason: .connectTimedOut))
+      }
+      return bootstrap(remaining).connect(to: address).flatMapError { error in
+        let failure = ConnectFailure.connecting(target, error)
+        guard addresses.count > 1 else { return eventLoop.makeFailedFuture(failure) }
+        return Self.connect(bootstrap, target, addresses.dropFirst(), by: deadline, on: eventLoop)
       }
     }
 

@@ -3,14 +3,10 @@ import ERPStore
 import Foundation
 import GRPCCore
 
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
-
-/// An ISO 20022 BankToCustomerStatement (camt.053) read with Foundation's XMLParser (libxml2
-/// underneath, in FoundationXML on Linux): a streaming parser that ships with the toolchain,
-/// reports the line of every problem, and needs no mapping of camt's deep nesting onto
-/// Codable types as XMLCoder would. Elements are matched by local name whatever the namespace
+/// An ISO 20022 BankToCustomerStatement (camt.053) read with ``StatementXMLParser``: a
+/// streaming reader that reports the line of every problem and needs no mapping of camt's deep
+/// nesting onto Codable types as XMLCoder would (and, unlike Foundation's XMLParser, no libxml2
+/// and ICU in finance's image). Elements are matched by local name whatever the namespace
 /// version (001.02 to 001.13). Read: Stmt/Id, Acct/Id/IBAN, Acct/Ccy, the OPBD (or PRCD) and
 /// CLBD balances, and per Ntry its Amt@Ccy, CdtDbtInd, BookgDt (Dt or DtTm), AcctSvcrRef,
 /// NtryRef, the creditor reference or end-to-end id, and RmtInf/Ustrd or AddtlNtryInf.
@@ -21,11 +17,8 @@ enum CamtStatement {
       throw RPCError(code: .invalidArgument, message: "statement_text: a DTD is not accepted")
     }
     let reader = Reader(currency: currency)
-    let parser = XMLParser(data: Data(text.utf8))
-    parser.shouldResolveExternalEntities = false
-    parser.shouldProcessNamespaces = true
-    parser.delegate = reader
-    let parsed = parser.parse()
+    let parser = StatementXMLParser(text)
+    let parsed = parser.parse(reader)
     if let problem = reader.problem { throw problem }
     guard parsed else {
       throw statementProblem(
@@ -46,7 +39,7 @@ enum CamtStatement {
 
   /// The delegate: a stack of element names, the text of the current element, and the entry or
   /// balance being read.
-  final class Reader: NSObject, XMLParserDelegate {
+  final class Reader: StatementXMLHandler {
     let currency: Currency
     var statement = ParsedStatement()
     var statements = 0
@@ -79,18 +72,16 @@ enum CamtStatement {
 
     init(currency: Currency) { self.currency = currency }
 
-    func fail(_ parser: XMLParser, _ problem: String) {
+    func fail(_ parser: StatementXMLParser, _ problem: String) {
       guard self.problem == nil else { return }
       self.problem = statementProblem(line: parser.lineNumber, problem)
       parser.abortParsing()
     }
 
     func parser(
-      _ parser: XMLParser,
-      didStartElement name: String,
-      namespaceURI: String?,
-      qualifiedName: String?,
-      attributes: [String: String] = [:]
+      _ parser: StatementXMLParser,
+      didStart name: String,
+      attributes: [String: String]
     ) {
       self.path.append(name)
       self.text = ""
@@ -105,12 +96,7 @@ enum CamtStatement {
       if self.path.count > 40 { self.fail(parser, "elements nested too deep") }
     }
 
-    /// libxml2 reports the first error and may go on in recovery: the first error decides.
-    func parser(_ parser: XMLParser, parseErrorOccurred parseError: any Error) {
-      self.fail(parser, "malformed XML at column \(parser.columnNumber)")
-    }
-
-    func parser(_ parser: XMLParser, foundCharacters string: String) {
+    func parser(_ parser: StatementXMLParser, foundCharacters string: String) {
       guard self.text.unicodeScalars.count < 2_000 else {
         return self.fail(parser, "an element's text is longer than 2000 characters")
       }
@@ -124,12 +110,7 @@ enum CamtStatement {
       return above.contains(ancestor)
     }
 
-    func parser(
-      _ parser: XMLParser,
-      didEndElement name: String,
-      namespaceURI: String?,
-      qualifiedName: String?
-    ) {
+    func parser(_ parser: StatementXMLParser, didEnd name: String) {
       let value = self.text.trimmingCharacters(in: .whitespacesAndNewlines)
       defer {
         self.path.removeLast()
@@ -152,7 +133,7 @@ enum CamtStatement {
       }
     }
 
-    func endInEntry(_ parser: XMLParser, _ name: String, _ value: String) {
+    func endInEntry(_ parser: StatementXMLParser, _ name: String, _ value: String) {
       let parent = self.path.dropLast().last
       switch name {
       case "Amt" where parent == "Ntry":
@@ -171,7 +152,7 @@ enum CamtStatement {
       }
     }
 
-    func endInBalance(_ parser: XMLParser, _ name: String, _ value: String) {
+    func endInBalance(_ parser: StatementXMLParser, _ name: String, _ value: String) {
       let parent = self.path.dropLast().last
       switch name {
       case "Cd" where parent == "CdOrPrtry": self.balance.code = value
@@ -183,7 +164,7 @@ enum CamtStatement {
       }
     }
 
-    func checkCurrency(_ parser: XMLParser) {
+    func checkCurrency(_ parser: StatementXMLParser) {
       guard self.amountCurrency == self.currency.code else {
         return self.fail(
           parser,
@@ -194,7 +175,7 @@ enum CamtStatement {
 
     /// A signed amount from camt's unsigned Amt and its CdtDbtInd (CRDT money in).
     func signed(
-      _ parser: XMLParser,
+      _ parser: StatementXMLParser,
       _ amount: String,
       _ indicator: String,
       _ what: String
@@ -216,7 +197,7 @@ enum CamtStatement {
       }
     }
 
-    func finishEntry(_ parser: XMLParser) {
+    func finishEntry(_ parser: StatementXMLParser) {
       guard let amount = self.signed(parser, self.entry.amount, self.entry.credit, "Ntry")
       else { return }
       guard amount != 0 else { return self.fail(parser, "Ntry Amt is zero") }
@@ -241,7 +222,7 @@ enum CamtStatement {
       )
     }
 
-    func finishBalance(_ parser: XMLParser) {
+    func finishBalance(_ parser: StatementXMLParser) {
       let opening = ["OPBD", "PRCD"].contains(self.balance.code)
       guard opening || self.balance.code == "CLBD" else { return }
       guard
