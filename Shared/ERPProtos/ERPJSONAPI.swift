@@ -456,6 +456,16 @@ public enum ERPJSONAPI {
       response: Erp_Gateway_V1_ApiKey.self
     ),
     .init(
+      Erp_Gateway_V1_Audit.Method.History.descriptor, .unary,
+      request: Erp_Gateway_V1_HistoryRequest.self,
+      response: Erp_Common_V1_ListHistoryResponse.self
+    ),
+    .init(
+      Erp_Gateway_V1_Audit.Method.SearchAudit.descriptor, .unary,
+      request: Erp_Gateway_V1_SearchAuditRequest.self,
+      response: Erp_Gateway_V1_SearchAuditResponse.self
+    ),
+    .init(
       Erp_Gateway_V1_Identity.Method.SignIn.descriptor, .unary,
       request: Erp_Gateway_V1_SignInRequest.self,
       response: Erp_Gateway_V1_SignInResponse.self
@@ -1043,6 +1053,75 @@ public enum ERPJSONAPI {
           "year" : {
             "format" : "int32",
             "type" : "integer"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.common.v1.FieldChange" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "afterJson" : {
+            "type" : "string"
+          },
+          "beforeJson" : {
+            "type" : "string"
+          },
+          "field" : {
+            "type" : "string"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.common.v1.HistoryEntry" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "at" : {
+            "format" : "date-time",
+            "type" : "string"
+          },
+          "callerId" : {
+            "type" : "string"
+          },
+          "changes" : {
+            "items" : {
+              "$ref" : "#/components/schemas/erp.common.v1.FieldChange"
+            },
+            "type" : "array"
+          },
+          "event" : {
+            "type" : "string"
+          },
+          "method" : {
+            "type" : "string"
+          },
+          "recordId" : {
+            "type" : "string"
+          },
+          "recordType" : {
+            "type" : "string"
+          },
+          "requestId" : {
+            "type" : "string"
+          },
+          "sequence" : {
+            "format" : "int64",
+            "pattern" : "^-?[0-9]{1,19}$",
+            "type" : "string"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.common.v1.ListHistoryResponse" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "entries" : {
+            "items" : {
+              "$ref" : "#/components/schemas/erp.common.v1.HistoryEntry"
+            },
+            "type" : "array"
+          },
+          "page" : {
+            "$ref" : "#/components/schemas/erp.common.v1.PageResponse"
           }
         },
         "type" : "object"
@@ -3911,6 +3990,46 @@ public enum ERPJSONAPI {
         },
         "type" : "object"
       },
+      "erp.gateway.v1.AuditEntry" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "actor" : {
+            "type" : "string"
+          },
+          "at" : {
+            "format" : "date-time",
+            "type" : "string"
+          },
+          "code" : {
+            "type" : "string"
+          },
+          "id" : {
+            "format" : "int64",
+            "pattern" : "^-?[0-9]{1,19}$",
+            "type" : "string"
+          },
+          "method" : {
+            "type" : "string"
+          },
+          "milliseconds" : {
+            "format" : "int32",
+            "type" : "integer"
+          },
+          "readOnly" : {
+            "type" : "boolean"
+          },
+          "recordId" : {
+            "type" : "string"
+          },
+          "requestId" : {
+            "type" : "string"
+          },
+          "sourceAddress" : {
+            "type" : "string"
+          }
+        },
+        "type" : "object"
+      },
       "erp.gateway.v1.ChangePasswordRequest" : {
         "additionalProperties" : false,
         "properties" : {
@@ -4201,6 +4320,21 @@ public enum ERPJSONAPI {
             "type" : "string"
           },
           "secretBase32" : {
+            "type" : "string"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.HistoryRequest" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "page" : {
+            "$ref" : "#/components/schemas/erp.common.v1.PageRequest"
+          },
+          "recordId" : {
+            "type" : "string"
+          },
+          "recordType" : {
             "type" : "string"
           }
         },
@@ -4627,6 +4761,47 @@ public enum ERPJSONAPI {
               "type" : "string"
             },
             "type" : "array"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.SearchAuditRequest" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "actor" : {
+            "type" : "string"
+          },
+          "from" : {
+            "format" : "date-time",
+            "type" : "string"
+          },
+          "method" : {
+            "type" : "string"
+          },
+          "page" : {
+            "$ref" : "#/components/schemas/erp.common.v1.PageRequest"
+          },
+          "to" : {
+            "format" : "date-time",
+            "type" : "string"
+          },
+          "writesOnly" : {
+            "type" : "boolean"
+          }
+        },
+        "type" : "object"
+      },
+      "erp.gateway.v1.SearchAuditResponse" : {
+        "additionalProperties" : false,
+        "properties" : {
+          "entries" : {
+            "items" : {
+              "$ref" : "#/components/schemas/erp.gateway.v1.AuditEntry"
+            },
+            "type" : "array"
+          },
+          "page" : {
+            "$ref" : "#/components/schemas/erp.common.v1.PageResponse"
           }
         },
         "type" : "object"
@@ -11089,6 +11264,104 @@ public enum ERPJSONAPI {
         "summary" : "ApiKeys.RevokeKey",
         "tags" : [
           "erp.gateway.v1.ApiKeys"
+        ]
+      }
+    },
+    "/erp.gateway.v1.Audit/History" : {
+      "post" : {
+        "operationId" : "erp.gateway.v1.Audit.History",
+        "requestBody" : {
+          "content" : {
+            "application/json" : {
+              "schema" : {
+                "$ref" : "#/components/schemas/erp.gateway.v1.HistoryRequest"
+              }
+            }
+          },
+          "required" : true
+        },
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/erp.common.v1.ListHistoryResponse"
+                }
+              }
+            },
+            "description" : "The method's answer.",
+            "headers" : {
+              "X-RateLimit-Limit" : {
+                "$ref" : "#/components/headers/RateLimitLimit"
+              },
+              "X-RateLimit-Remaining" : {
+                "$ref" : "#/components/headers/RateLimitRemaining"
+              }
+            }
+          },
+          "default" : {
+            "$ref" : "#/components/responses/ConnectError"
+          }
+        },
+        "security" : [
+          {
+            "operatorToken" : [
+
+            ]
+          }
+        ],
+        "summary" : "Audit.History",
+        "tags" : [
+          "erp.gateway.v1.Audit"
+        ]
+      }
+    },
+    "/erp.gateway.v1.Audit/SearchAudit" : {
+      "post" : {
+        "operationId" : "erp.gateway.v1.Audit.SearchAudit",
+        "requestBody" : {
+          "content" : {
+            "application/json" : {
+              "schema" : {
+                "$ref" : "#/components/schemas/erp.gateway.v1.SearchAuditRequest"
+              }
+            }
+          },
+          "required" : true
+        },
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/erp.gateway.v1.SearchAuditResponse"
+                }
+              }
+            },
+            "description" : "The method's answer.",
+            "headers" : {
+              "X-RateLimit-Limit" : {
+                "$ref" : "#/components/headers/RateLimitLimit"
+              },
+              "X-RateLimit-Remaining" : {
+                "$ref" : "#/components/headers/RateLimitRemaining"
+              }
+            }
+          },
+          "default" : {
+            "$ref" : "#/components/responses/ConnectError"
+          }
+        },
+        "security" : [
+          {
+            "operatorToken" : [
+
+            ]
+          }
+        ],
+        "summary" : "Audit.SearchAudit",
+        "tags" : [
+          "erp.gateway.v1.Audit"
         ]
       }
     },
