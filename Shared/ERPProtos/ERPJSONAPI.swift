@@ -1502,6 +1502,9 @@ public enum ERPJSONAPI {
           "includeArchived" : {
             "type" : "boolean"
           },
+          "ownerId" : {
+            "type" : "string"
+          },
           "page" : {
             "$ref" : "#/components/schemas/erp.common.v1.PageRequest"
           }
@@ -1535,6 +1538,9 @@ public enum ERPJSONAPI {
           },
           "openOnly" : {
             "type" : "boolean"
+          },
+          "ownerId" : {
+            "type" : "string"
           }
         },
         "type" : "object"
@@ -1823,6 +1829,9 @@ public enum ERPJSONAPI {
         "properties" : {
           "includeArchived" : {
             "type" : "boolean"
+          },
+          "ownerId" : {
+            "type" : "string"
           },
           "page" : {
             "$ref" : "#/components/schemas/erp.common.v1.PageRequest"
@@ -5409,6 +5418,9 @@ public enum ERPJSONAPI {
           "limit" : {
             "format" : "int32",
             "type" : "integer"
+          },
+          "ownerId" : {
+            "type" : "string"
           }
         },
         "type" : "object"
