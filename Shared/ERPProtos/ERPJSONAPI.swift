@@ -1676,6 +1676,9 @@ public enum ERPJSONAPI {
           "includeArchived" : {
             "type" : "boolean"
           },
+          "ownerId" : {
+            "type" : "string"
+          },
           "page" : {
             "$ref" : "#/components/schemas/erp.common.v1.PageRequest"
           }
@@ -1709,6 +1712,9 @@ public enum ERPJSONAPI {
           },
           "openOnly" : {
             "type" : "boolean"
+          },
+          "ownerId" : {
+            "type" : "string"
           }
         },
         "type" : "object"
@@ -1997,6 +2003,9 @@ public enum ERPJSONAPI {
         "properties" : {
           "includeArchived" : {
             "type" : "boolean"
+          },
+          "ownerId" : {
+            "type" : "string"
           },
           "page" : {
             "$ref" : "#/components/schemas/erp.common.v1.PageRequest"
@@ -6151,6 +6160,9 @@ public enum ERPJSONAPI {
           "limit" : {
             "format" : "int32",
             "type" : "integer"
+          },
+          "ownerId" : {
+            "type" : "string"
           }
         },
         "type" : "object"

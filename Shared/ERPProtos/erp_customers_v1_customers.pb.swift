@@ -170,7 +170,9 @@ public nonisolated struct Erp_Customers_V1_Customer: @unchecked Sendable {
     set {_uniqueStorage()._tags = newValue}
   }
 
-  /// An HR employee id.
+  /// Who owns the customer: the creating user's caller id (`user:<uuid>`) when a user creates
+  /// it, else empty; settable on create and update by callers not limited to their own records
+  /// (a user limited so gets PERMISSION_DENIED naming `owner_id` for anyone but themselves).
   public var ownerID: String {
     get {_storage._ownerID}
     set {_uniqueStorage()._ownerID = newValue}
@@ -299,6 +301,9 @@ public nonisolated struct Erp_Customers_V1_SearchCustomersRequest: Sendable {
 
   public var includeArchived: Bool = false
 
+  /// Only customers of this owner; empty for all the caller may see.
+  public var ownerID: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -368,6 +373,9 @@ public nonisolated struct Erp_Customers_V1_ListCustomersRequest: Sendable {
   public mutating func clearPage() {self._page = nil}
 
   public var includeArchived: Bool = false
+
+  /// Only customers of this owner; empty for all the caller may see.
+  public var ownerID: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -836,7 +844,7 @@ nonisolated extension Erp_Customers_V1_ArchiveCustomerRequest: SwiftProtobuf.Mes
 
 nonisolated extension Erp_Customers_V1_SearchCustomersRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SearchCustomersRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}query\0\u{1}page\0\u{3}include_archived\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}query\0\u{1}page\0\u{3}include_archived\0\u{3}owner_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -847,6 +855,7 @@ nonisolated extension Erp_Customers_V1_SearchCustomersRequest: SwiftProtobuf.Mes
       case 1: try { try decoder.decodeSingularStringField(value: &self.query) }()
       case 2: try { try decoder.decodeSingularMessageField(value: &self._page) }()
       case 3: try { try decoder.decodeSingularBoolField(value: &self.includeArchived) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.ownerID) }()
       default: break
       }
     }
@@ -866,6 +875,9 @@ nonisolated extension Erp_Customers_V1_SearchCustomersRequest: SwiftProtobuf.Mes
     if self.includeArchived != false {
       try visitor.visitSingularBoolField(value: self.includeArchived, fieldNumber: 3)
     }
+    if !self.ownerID.isEmpty {
+      try visitor.visitSingularStringField(value: self.ownerID, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -873,6 +885,7 @@ nonisolated extension Erp_Customers_V1_SearchCustomersRequest: SwiftProtobuf.Mes
     if lhs.query != rhs.query {return false}
     if lhs._page != rhs._page {return false}
     if lhs.includeArchived != rhs.includeArchived {return false}
+    if lhs.ownerID != rhs.ownerID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -958,7 +971,7 @@ nonisolated extension Erp_Customers_V1_SearchCustomersResponse: SwiftProtobuf.Me
 
 nonisolated extension Erp_Customers_V1_ListCustomersRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListCustomersRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}page\0\u{3}include_archived\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}page\0\u{3}include_archived\0\u{3}owner_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -968,6 +981,7 @@ nonisolated extension Erp_Customers_V1_ListCustomersRequest: SwiftProtobuf.Messa
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularMessageField(value: &self._page) }()
       case 2: try { try decoder.decodeSingularBoolField(value: &self.includeArchived) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.ownerID) }()
       default: break
       }
     }
@@ -984,12 +998,16 @@ nonisolated extension Erp_Customers_V1_ListCustomersRequest: SwiftProtobuf.Messa
     if self.includeArchived != false {
       try visitor.visitSingularBoolField(value: self.includeArchived, fieldNumber: 2)
     }
+    if !self.ownerID.isEmpty {
+      try visitor.visitSingularStringField(value: self.ownerID, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Erp_Customers_V1_ListCustomersRequest, rhs: Erp_Customers_V1_ListCustomersRequest) -> Bool {
     if lhs._page != rhs._page {return false}
     if lhs.includeArchived != rhs.includeArchived {return false}
+    if lhs.ownerID != rhs.ownerID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -163,6 +163,7 @@ public nonisolated struct Erp_Customers_V1_Opportunity: Sendable {
   /// Clears the value of `expectedClose`. Subsequent reads from it will return its default value.
   public mutating func clearExpectedClose() {self._expectedClose = nil}
 
+  /// Who owns it, as Customer.owner_id: the creating user's caller id unless set otherwise.
   public var ownerID: String = String()
 
   public var stage: String = String()
@@ -368,6 +369,9 @@ public nonisolated struct Erp_Customers_V1_ListOpportunitiesRequest: Sendable {
 
   /// 1 to 100; 20 when 0.
   public var limit: Int32 = 0
+
+  /// Only opportunities of this owner; empty for all the caller may see.
+  public var ownerID: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -990,7 +994,7 @@ nonisolated extension Erp_Customers_V1_FunnelResponse: SwiftProtobuf.Message, Sw
 
 nonisolated extension Erp_Customers_V1_ListOpportunitiesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListOpportunitiesRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}customer_id\0\u{3}open_only\0\u{1}limit\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}customer_id\0\u{3}open_only\0\u{1}limit\0\u{3}owner_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1001,6 +1005,7 @@ nonisolated extension Erp_Customers_V1_ListOpportunitiesRequest: SwiftProtobuf.M
       case 1: try { try decoder.decodeSingularStringField(value: &self.customerID) }()
       case 2: try { try decoder.decodeSingularBoolField(value: &self.openOnly) }()
       case 3: try { try decoder.decodeSingularInt32Field(value: &self.limit) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.ownerID) }()
       default: break
       }
     }
@@ -1016,6 +1021,9 @@ nonisolated extension Erp_Customers_V1_ListOpportunitiesRequest: SwiftProtobuf.M
     if self.limit != 0 {
       try visitor.visitSingularInt32Field(value: self.limit, fieldNumber: 3)
     }
+    if !self.ownerID.isEmpty {
+      try visitor.visitSingularStringField(value: self.ownerID, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1023,6 +1031,7 @@ nonisolated extension Erp_Customers_V1_ListOpportunitiesRequest: SwiftProtobuf.M
     if lhs.customerID != rhs.customerID {return false}
     if lhs.openOnly != rhs.openOnly {return false}
     if lhs.limit != rhs.limit {return false}
+    if lhs.ownerID != rhs.ownerID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

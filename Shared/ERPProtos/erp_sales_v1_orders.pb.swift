@@ -186,7 +186,9 @@ public nonisolated struct Erp_Sales_V1_CreateOrderRequest: Sendable {
   /// The customer's id in the customers service.
   public var customerID: String = String()
 
-  /// The employee responsible (an HR employee id); optional.
+  /// Who owns the order (or quotation), as Customer.owner_id: the creating user's caller id
+  /// (`user:<uuid>`) when empty and a user creates it. A user limited to their own records can
+  /// name only themselves (PERMISSION_DENIED naming `owner_id`), and only for a customer they own.
   public var ownerID: String = String()
 
   public var currencyCode: String = String()
@@ -667,6 +669,9 @@ public nonisolated struct Erp_Sales_V1_ListOrdersRequest: Sendable {
 
   /// 1 to 100; 20 when 0.
   public var limit: Int32 = 0
+
+  /// Only orders of this owner; empty for all the caller may see.
+  public var ownerID: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1602,7 +1607,7 @@ nonisolated extension Erp_Sales_V1_TopItemsResponse: SwiftProtobuf.Message, Swif
 
 nonisolated extension Erp_Sales_V1_ListOrdersRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListOrdersRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}customer_id\0\u{1}limit\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}customer_id\0\u{1}limit\0\u{3}owner_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1612,6 +1617,7 @@ nonisolated extension Erp_Sales_V1_ListOrdersRequest: SwiftProtobuf.Message, Swi
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.customerID) }()
       case 2: try { try decoder.decodeSingularInt32Field(value: &self.limit) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.ownerID) }()
       default: break
       }
     }
@@ -1624,12 +1630,16 @@ nonisolated extension Erp_Sales_V1_ListOrdersRequest: SwiftProtobuf.Message, Swi
     if self.limit != 0 {
       try visitor.visitSingularInt32Field(value: self.limit, fieldNumber: 2)
     }
+    if !self.ownerID.isEmpty {
+      try visitor.visitSingularStringField(value: self.ownerID, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Erp_Sales_V1_ListOrdersRequest, rhs: Erp_Sales_V1_ListOrdersRequest) -> Bool {
     if lhs.customerID != rhs.customerID {return false}
     if lhs.limit != rhs.limit {return false}
+    if lhs.ownerID != rhs.ownerID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -6,14 +6,27 @@ import GRPCCore
 /// the services' secret can send (the gateway never forwards a partner's own metadata), and
 /// passes it on to the services it calls. Nil for the platform's own calls (the launcher, a
 /// worker), which name no caller unless they set the metadata themselves.
+///
+/// A staff user's id is `user:<uuid>`, a key's its key id. `ownRecordsOnly` is the record rule
+/// (`x-erp-caller-own: 1`): the caller sees and changes only the records it owns (customers,
+/// opportunities, orders and quotations), which the owning service enforces (``RecordRules``).
 public struct Caller: Sendable, Hashable {
   public var id: String
   public var scopes: Set<String>
+  /// Limited to the records whose `owner_id` is ``id``.
+  public var ownRecordsOnly: Bool
 
-  public init(id: String, scopes: Set<String>) {
+  public init(id: String, scopes: Set<String>, ownRecordsOnly: Bool = false) {
     self.id = id
     self.scopes = scopes
+    self.ownRecordsOnly = ownRecordsOnly
   }
+
+  /// The prefix of a staff user's caller id (`user:<uuid>`).
+  public static let userPrefix = "user:"
+
+  /// Whether the caller is a staff user (not an API key): what a record it creates is owned by.
+  public var isUser: Bool { self.id.hasPrefix(Self.userPrefix) }
 
   /// Scopes beyond each domain's read and write that a key may carry, each allowing one
   /// decision a handler checks itself.
@@ -23,6 +36,9 @@ public struct Caller: Sendable, Hashable {
 
   static let idKey = "x-erp-caller"
   static let scopesKey = "x-erp-caller-scopes"
+  static let ownKey = "x-erp-caller-own"
+  /// What every caller metadata key starts with: the gateway refuses them from outside.
+  public static let keyPrefix = "x-erp-caller"
   static let maxIDBytes = 100
   static let maxScopes = 64
 
@@ -33,12 +49,18 @@ public struct Caller: Sendable, Hashable {
     else { return nil }
     let scopes = (metadata.firstString(Self.scopesKey) ?? "").split(separator: ",")
     guard scopes.count <= Self.maxScopes else { return nil }
-    self.init(id: id, scopes: Set(scopes.map(String.init)))
+    self.init(
+      id: id,
+      scopes: Set(scopes.map(String.init)),
+      ownRecordsOnly: metadata.firstString(Self.ownKey) == "1"
+    )
   }
 
   /// Adds the caller to a downstream call's metadata.
   func add(to metadata: inout Metadata) {
     metadata.replaceOrAddString(self.id, forKey: Self.idKey)
     metadata.replaceOrAddString(self.scopes.sorted().joined(separator: ","), forKey: Self.scopesKey)
+    metadata.removeAllValues(forKey: Self.ownKey)
+    if self.ownRecordsOnly { metadata.addString("1", forKey: Self.ownKey) }
   }
 }

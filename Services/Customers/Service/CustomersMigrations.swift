@@ -15,7 +15,7 @@ public enum CustomersMigrations {
   public static let all: [Migration] =
     [
       directory, relationship, pipeline, importing, phoneSearch, merging, requestLog,
-    ] + Outbox.migrations(version: 8) + [RecordHistory.migration(version: 11)]
+    ] + Outbox.migrations(version: 8) + [owners, RecordHistory.migration(version: 11)]
 
   /// Customers and how to reach them. `search_name` holds the name as search compares it (see
   /// `SearchKey`): trigram-indexed for fuzzy and infix matches, and the order of lists.
@@ -205,4 +205,16 @@ public enum CustomersMigrations {
   /// The request log: every create request by scope and request id, with its fingerprint
   /// (`RequestLog`, ERPRuntime), the one place a reused request id is checked.
   static let requestLog = Migration(version: 7, name: "request log", sql: RequestLog.migrationSQL)
+
+  /// Record rules (`RecordRules`): customers and opportunities are read by their owner (a
+  /// user's caller id, `user:<uuid>`, or empty for none), so the owner column, which exists
+  /// since version 1, gets an index on each table.
+  static let owners = Migration(
+    version: 10,
+    name: "owner indexes",
+    sql: """
+      CREATE INDEX customer_owner ON customer (owner_id);
+      CREATE INDEX opportunity_owner ON opportunity (owner_id);
+      """
+  )
 }

@@ -4,7 +4,7 @@ import ERPStore
 /// The sales schema, per tenant. Never edit a released migration: add the next one.
 public enum SalesMigrations {
   public static let all: [Migration] =
-    [orders, requestLog] + Outbox.migrations(version: 3) + [creditControl]
+    [orders, requestLog] + Outbox.migrations(version: 3) + [creditControl, owners]
     + [RecordHistory.migration(version: 7)]
 
   /// Settings, price lists, quotations and orders with their lines, and the cross-service
@@ -144,5 +144,13 @@ public enum SalesMigrations {
         reason text NOT NULL CHECK (octet_length(reason) BETWEEN 1 AND 500)
       );
       """
+  )
+
+  /// Record rules (`RecordRules`): orders and quotations are read by their owner (a user's
+  /// caller id, `user:<uuid>`, or empty for none); the column exists since version 1.
+  static let owners = Migration(
+    version: 6,
+    name: "owner index",
+    sql: "CREATE INDEX sales_order_owner ON sales_order (owner_id)"
   )
 }

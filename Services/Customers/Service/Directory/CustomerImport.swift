@@ -23,6 +23,14 @@ enum CustomerImport {
     _ tenant: TenantID,
     _ rows: RPCAsyncSequence<Erp_Customers_V1_ImportRow, any Error>
   ) async throws -> Erp_Customers_V1_ImportSummary {
+    // An import upserts by external id, whoever owns the row it meets: not for a caller that
+    // may change only its own customers.
+    guard RecordRules.ownerLimit == nil else {
+      throw RPCError(
+        code: .permissionDenied,
+        message: "ImportCustomers: not open to a caller limited to its own records"
+      )
+    }
     var summary = Erp_Customers_V1_ImportSummary()
     var batch: [Row] = []
     var seen = Set<String>()

@@ -19,8 +19,12 @@ enum CustomerMerge {
     return try await pool.withTenant(tenant) { session in
       // Both rows locked in id order, so two merges of the same pair cannot deadlock.
       let rows = try await session.query(
-        "SELECT id, number, merged_into FROM customer WHERE number = ANY($1::text[]) ORDER BY id FOR UPDATE",
-        [[request.survivorID, request.duplicateID]]
+        """
+        SELECT id, number, merged_into FROM customer
+        WHERE number = ANY($1::text[]) AND \(RecordRules.predicate("owner_id", parameter: 2))
+        ORDER BY id FOR UPDATE
+        """,
+        [[request.survivorID, request.duplicateID], RecordRules.ownerLimit]
       )
       func row(_ number: String, _ field: String) throws -> PostgresRow {
         guard

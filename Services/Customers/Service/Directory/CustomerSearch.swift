@@ -1,4 +1,5 @@
 import ERPProtos
+import ERPRuntime
 import ERPStore
 import Foundation
 import GRPCCore
@@ -56,13 +57,17 @@ enum CustomerSearch {
                             WHERE p.customer_id = c.id AND p.phone LIKE '%' || $3) THEN 1.0 ELSE 0 END,
           CASE WHEN $1 = ANY (c.tags) THEN 1.0 ELSE 0 END) AS score
         FROM candidates k JOIN customer c ON c.id = k.id
-        WHERE ($4 OR NOT c.archived))
+        WHERE ($4 OR NOT c.archived) AND \(RecordRules.predicate("c.owner_id", parameter: 7))
+          AND \(RecordRules.filter("c.owner_id", parameter: 8)))
       SELECT \(CustomerStore.columns), s.score::float8::text AS score
       FROM scored s JOIN customer c ON c.id = s.id
       ORDER BY s.score DESC, c.search_name, c.id
       LIMIT $5 OFFSET $6
       """,
-      [key, Self.escapeLike(key), digits, request.includeArchived, size + 1, offset]
+      [
+        key, Self.escapeLike(key), digits, request.includeArchived, size + 1, offset,
+        RecordRules.ownerLimit, request.ownerID,
+      ]
     )
     var response = Erp_Customers_V1_SearchCustomersResponse()
     for row in rows.prefix(size) {
@@ -93,9 +98,11 @@ enum CustomerSearch {
       WHERE ($1 OR NOT c.archived)
         AND ($2 = '' OR (c.search_name, c.id) >
           (SELECT search_name, id FROM customer WHERE number = $2))
+        AND \(RecordRules.predicate("c.owner_id", parameter: 4))
+        AND \(RecordRules.filter("c.owner_id", parameter: 5))
       ORDER BY c.search_name, c.id LIMIT $3
       """,
-      [request.includeArchived, after, size + 1]
+      [request.includeArchived, after, size + 1, RecordRules.ownerLimit, request.ownerID]
     )
     var response = Erp_Customers_V1_ListCustomersResponse()
     response.customers = try rows.prefix(size).map(CustomerStore.customer)

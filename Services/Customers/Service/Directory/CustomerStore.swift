@@ -100,7 +100,9 @@ enum CustomerStore {
     guard !request.requestID.isEmpty, request.requestID.count <= 100 else {
       throw ContactPoints.invalid("request_id", "1 to 100 characters")
     }
-    let checked = try Self.check(request.customer, callingCode: request.defaultCountryCallingCode)
+    var owned = try Self.check(request.customer, callingCode: request.defaultCountryCallingCode)
+    owned.ownerID = try RecordRules.owner(forNew: owned.ownerID, field: "customer.owner_id")
+    let checked = owned
     do {
       return try await creatingOnce(
         pool,
@@ -199,7 +201,9 @@ enum CustomerStore {
   )
     async throws -> Erp_Customers_V1_Customer
   {
-    let checked = try Self.check(request.customer, callingCode: request.defaultCountryCallingCode)
+    var owned = try Self.check(request.customer, callingCode: request.defaultCountryCallingCode)
+    owned.ownerID = try RecordRules.owner(forUpdate: owned.ownerID, field: "customer.owner_id")
+    let checked = owned
     do {
       return try await pool.withTenant(tenant) { session in
         let id = try await Self.id(session, number: request.customer.id, field: "customer.id")
@@ -275,8 +279,14 @@ enum CustomerStore {
     }
   }
 
+  /// The customer's row id, if the caller may see it (``RecordRules``): another owner's customer
+  /// is NOT_FOUND to a caller limited to its own, as one that does not exist.
   static func id(_ session: PostgresSession, number: String, field: String) async throws -> Int64 {
-    let rows = try await session.query("SELECT id FROM customer WHERE number = $1", [number])
+    let rows = try await session.query(
+      "SELECT id FROM customer WHERE number = $1 AND "
+        + RecordRules.predicate("owner_id", parameter: 2),
+      [number, RecordRules.ownerLimit]
+    )
     guard let row = rows.first else {
       throw RPCError(code: .notFound, message: "\(field): no customer \(quoted(number))")
     }

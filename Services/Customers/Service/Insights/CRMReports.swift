@@ -1,4 +1,5 @@
 import ERPProtos
+import ERPRuntime
 import ERPStore
 
 /// Pipeline by stage, activities per owner, new customers per month, top customers by revenue.
@@ -14,8 +15,10 @@ enum CRMReports {
       """
       SELECT s.code, o.currency, count(o.id)::int AS n, coalesce(sum(o.amount_minor), 0)::bigint AS amount
       FROM stage s JOIN opportunity o ON o.stage = s.code
+      WHERE \(RecordRules.predicate("o.owner_id", parameter: 1))
       GROUP BY s.code, s.position, o.currency ORDER BY s.position, o.currency
-      """
+      """,
+      [RecordRules.ownerLimit]
     )
     var response = Erp_Customers_V1_PipelineByStageResponse()
     response.stages = try rows.map { row in
@@ -58,11 +61,13 @@ enum CRMReports {
     let rows = try await pool.tenantQuery(
       tenant,
       """
-      SELECT owner_id, kind, count(*)::int AS n FROM interaction
-      WHERE occurred_at >= $1::date AND occurred_at < $2::date + 1
-      GROUP BY owner_id, kind ORDER BY owner_id, kind
+      SELECT i.owner_id, i.kind, count(*)::int AS n
+      FROM interaction i JOIN customer c ON c.id = i.customer_id
+      WHERE i.occurred_at >= $1::date AND i.occurred_at < $2::date + 1
+        AND \(RecordRules.predicate("c.owner_id", parameter: 3))
+      GROUP BY i.owner_id, i.kind ORDER BY i.owner_id, i.kind
       """,
-      [from, to]
+      [from, to, RecordRules.ownerLimit]
     )
     var response = Erp_Customers_V1_ActivitiesPerOwnerResponse()
     response.activities = try rows.map { row in
@@ -89,9 +94,10 @@ enum CRMReports {
       SELECT extract(year FROM created_at)::int AS year, extract(month FROM created_at)::int AS month,
         count(*)::int AS n
       FROM customer WHERE created_at >= $1::date AND created_at < $2::date + 1
+        AND \(RecordRules.predicate("owner_id", parameter: 3))
       GROUP BY 1, 2 ORDER BY 1, 2
       """,
-      [from, to]
+      [from, to, RecordRules.ownerLimit]
     )
     var response = Erp_Customers_V1_NewCustomersResponse()
     response.months = try rows.map { row in
@@ -120,9 +126,10 @@ enum CRMReports {
       FROM business_event e JOIN customer c ON c.id = e.customer_id
       WHERE e.event_type = 'order_confirmed' AND e.currency = $1
         AND e.occurred_at >= $2::date AND e.occurred_at < $3::date + 1
+        AND \(RecordRules.predicate("c.owner_id", parameter: 5))
       GROUP BY c.id ORDER BY revenue DESC, c.search_name LIMIT $4
       """,
-      [request.currencyCode, from, to, limit]
+      [request.currencyCode, from, to, limit, RecordRules.ownerLimit]
     )
     var response = Erp_Customers_V1_TopCustomersResponse()
     response.customers = try rows.map { row in

@@ -1,4 +1,5 @@
 import ERPProtos
+import ERPRuntime
 import ERPStore
 import Foundation
 
@@ -23,6 +24,8 @@ enum CustomerAnalytics {
           sum(amount_minor)::bigint AS monetary
         FROM business_event
         WHERE event_type = 'order_confirmed' AND currency = $1 AND occurred_at::date <= $2
+          AND customer_id IN (SELECT id FROM customer
+                              WHERE \(RecordRules.predicate("owner_id", parameter: 3)))
         GROUP BY customer_id),
       lifetime AS (
         SELECT customer_id, sum(amount_minor)::bigint AS value FROM business_event
@@ -38,7 +41,7 @@ enum CustomerAnalytics {
       JOIN lifetime l ON l.customer_id = s.customer_id
       ORDER BY s.r DESC, s.f DESC, s.m DESC, c.search_name
       """,
-      [request.currencyCode, asOf]
+      [request.currencyCode, asOf, RecordRules.ownerLimit]
     )
     var response = Erp_Customers_V1_RfmResponse()
     response.currencyCode = request.currencyCode
@@ -90,10 +93,11 @@ enum CustomerAnalytics {
         ($1::date - max(e.occurred_at)::date) AS days
       FROM business_event e JOIN customer c ON c.id = e.customer_id
       WHERE e.event_type = 'order_confirmed' AND NOT c.archived AND e.occurred_at::date <= $1
+        AND \(RecordRules.predicate("c.owner_id", parameter: 3))
       GROUP BY c.id HAVING $1::date - max(e.occurred_at)::date > $2
       ORDER BY days DESC, c.search_name
       """,
-      [asOf, Int(request.days)]
+      [asOf, Int(request.days), RecordRules.ownerLimit]
     )
     var response = Erp_Customers_V1_AtRiskResponse()
     response.customers = try rows.map { row in

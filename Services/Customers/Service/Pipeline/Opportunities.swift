@@ -97,6 +97,10 @@ enum Opportunities {
       field: "opportunity.expected_close"
     )
     let stageCode = opportunity.stage.isEmpty ? "lead" : opportunity.stage
+    let ownerID = try RecordRules.owner(
+      forNew: opportunity.ownerID,
+      field: "opportunity.owner_id"
+    )
     return try await creatingOnce(
       pool,
       tenant,
@@ -111,8 +115,9 @@ enum Opportunities {
         return try await Self.read(session, id: try row.decode("id", as: Int64.self))
       }
       let customer = try await session.query(
-        "SELECT id, stage FROM customer WHERE number = $1 FOR UPDATE",
-        [opportunity.customerID]
+        "SELECT id, stage FROM customer WHERE number = $1 AND "
+          + RecordRules.predicate("owner_id", parameter: 2) + " FOR UPDATE",
+        [opportunity.customerID, RecordRules.ownerLimit]
       )
       guard let owner = customer.first else {
         throw RPCError(
@@ -163,7 +168,7 @@ enum Opportunities {
         [
           request.requestID, try owner.decode("id", as: Int64.self), opportunity.name,
           opportunity.amount.currencyCode, opportunity.amount.unitsMinor, close,
-          opportunity.ownerID,
+          ownerID,
           stageCode,
         ]
       )[0].decode("id", as: Int64.self)
@@ -198,9 +203,10 @@ enum Opportunities {
       let rows = try await session.query(
         """
         SELECT o.id, o.stage, s.outcome FROM opportunity o JOIN stage s ON s.code = o.stage
-        WHERE o.number = $1 FOR UPDATE OF o
+        WHERE o.number = $1 AND \(RecordRules.predicate("o.owner_id", parameter: 2))
+        FOR UPDATE OF o
         """,
-        [request.id]
+        [request.id, RecordRules.ownerLimit]
       )
       guard let row = rows.first else {
         throw RPCError(code: .notFound, message: "id: no opportunity \(quoted(request.id))")
@@ -272,8 +278,11 @@ enum Opportunities {
   {
     try await pool.withTenant(tenant) { session in
       guard
-        let row = try await session.query("SELECT id FROM opportunity WHERE number = $1", [number])
-          .first
+        let row = try await session.query(
+          "SELECT id FROM opportunity WHERE number = $1 AND "
+            + RecordRules.predicate("owner_id", parameter: 2),
+          [number, RecordRules.ownerLimit]
+        ).first
       else {
         throw RPCError(code: .notFound, message: "id: no opportunity \(quoted(number))")
       }
@@ -296,9 +305,14 @@ enum Opportunities {
         SELECT o.id FROM opportunity o JOIN customer c ON c.id = o.customer_id
         JOIN stage s ON s.code = o.stage
         WHERE c.number = $1 AND (NOT $2 OR s.outcome = 'open')
+          AND \(RecordRules.predicate("o.owner_id", parameter: 4))
+          AND \(RecordRules.filter("o.owner_id", parameter: 5))
         ORDER BY o.id DESC LIMIT $3
         """,
-        [request.customerID, request.openOnly, request.limit == 0 ? 20 : Int(request.limit)]
+        [
+          request.customerID, request.openOnly, request.limit == 0 ? 20 : Int(request.limit),
+          RecordRules.ownerLimit, request.ownerID,
+        ]
       )
       var opportunities: [Erp_Customers_V1_Opportunity] = []
       for row in ids {

@@ -1,4 +1,5 @@
 import ERPProtos
+import ERPRuntime
 import ERPStore
 
 /// The weighted forecast and the funnel.
@@ -24,9 +25,10 @@ enum PipelineReports {
         sum(o.amount_minor)::bigint AS total, count(*)::int AS n
       FROM opportunity o JOIN stage s ON s.code = o.stage
       WHERE o.expected_close BETWEEN $1 AND $2 AND s.outcome <> 'lost'
+        AND \(RecordRules.predicate("o.owner_id", parameter: 3))
       GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
       """,
-      [from, to]
+      [from, to, RecordRules.ownerLimit]
     )
     var response = Erp_Customers_V1_ForecastResponse()
     response.months = try rows.map { row in
@@ -55,18 +57,23 @@ enum PipelineReports {
           WITH furthest AS (
             SELECT h.opportunity_id, max(s.position) AS position
             FROM opportunity_stage_change h JOIN stage s ON s.code = h.to_stage
-            WHERE s.outcome <> 'lost' GROUP BY h.opportunity_id)
+            JOIN opportunity o ON o.id = h.opportunity_id
+            WHERE s.outcome <> 'lost' AND \(RecordRules.predicate("o.owner_id", parameter: 1))
+            GROUP BY h.opportunity_id)
           SELECT s.code, (SELECT count(*) FROM furthest f WHERE f.position >= s.position)::int AS reached
           FROM stage s WHERE s.outcome <> 'lost' ORDER BY s.position
-          """
+          """,
+          [RecordRules.ownerLimit]
         ),
         PostgresStatement(
           """
           SELECT o.owner_id, count(*) FILTER (WHERE s.outcome = 'won')::int AS won,
             count(*) FILTER (WHERE s.outcome = 'lost')::int AS lost
           FROM opportunity o JOIN stage s ON s.code = o.stage
-          WHERE s.outcome <> 'open' GROUP BY o.owner_id ORDER BY o.owner_id
-          """
+          WHERE s.outcome <> 'open' AND \(RecordRules.predicate("o.owner_id", parameter: 1))
+          GROUP BY o.owner_id ORDER BY o.owner_id
+          """,
+          [RecordRules.ownerLimit]
         ),
       ])
     }

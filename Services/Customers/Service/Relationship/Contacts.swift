@@ -45,8 +45,9 @@ enum Contacts {
       )
       if let row = existing.first { return try Self.contact(row) }
       let customer = try await session.query(
-        "SELECT id, kind FROM customer WHERE number = $1",
-        [contact.customerID]
+        "SELECT id, kind FROM customer WHERE number = $1 AND "
+          + RecordRules.predicate("owner_id", parameter: 2),
+        [contact.customerID, RecordRules.ownerLimit]
       )
       guard let owner = customer.first else {
         throw RPCError(
@@ -92,8 +93,9 @@ enum Contacts {
     try await pool.tenantQuery(
       tenant,
       "SELECT \(Self.columns) FROM contact p JOIN customer c ON c.id = p.customer_id "
-        + "WHERE c.number = $1 ORDER BY p.search_name, p.id",
-      [customer]
+        + "WHERE c.number = $1 AND \(RecordRules.predicate("c.owner_id", parameter: 2)) "
+        + "ORDER BY p.search_name, p.id",
+      [customer, RecordRules.ownerLimit]
     ).map(Self.contact)
   }
 

@@ -92,10 +92,13 @@ enum InteractionLog {
         WITH done AS (
           UPDATE interaction SET done = true,
             outcome = CASE WHEN $2 = '' THEN outcome ELSE $2 END
-          WHERE number = $1 AND kind IN ('task', 'ticket') RETURNING *)
+          WHERE number = $1 AND kind IN ('task', 'ticket')
+            AND customer_id IN (SELECT id FROM customer
+                                WHERE \(RecordRules.predicate("owner_id", parameter: 3)))
+          RETURNING *)
         SELECT \(Self.columns) FROM done i JOIN customer c ON c.id = i.customer_id
         """,
-        [request.id, request.outcome]
+        [request.id, request.outcome, RecordRules.ownerLimit]
       )
       guard let row = rows.first else {
         throw RPCError(code: .notFound, message: "id: no task or ticket \(quoted(request.id))")
@@ -170,12 +173,7 @@ enum InteractionLog {
     _ number: String,
     field: String
   ) async throws -> Int64 {
-    guard
-      let row = try await session.query("SELECT id FROM customer WHERE number = $1", [number]).first
-    else {
-      throw RPCError(code: .notFound, message: "\(field): no customer \(quoted(number))")
-    }
-    return try row.decode("id", as: Int64.self)
+    try await CustomerStore.id(session, number: number, field: field)
   }
 
   static let columns = """

@@ -22,7 +22,9 @@ import Logging
 /// `x-ratelimit-remaining` (whole tokens left); an answer refused before a key was found carries
 /// the caller address's bucket of failed authentications instead. A call that names a web
 /// `origin` (the JSON door passes a browser's `Origin`) must name one of the key's allowed
-/// origins. Calls from the gateway's own doors in this process (``JSONDoor``) name the partner's
+/// origins. A call from outside that names a caller (`x-erp-caller*`) is PERMISSION_DENIED
+/// (``OutsideMetadata``); only `TenantAdmin` and `Events`, the platform's calls, may. Calls from
+/// the gateway's own doors in this process (``JSONDoor``) name the partner's
 /// address in `x-erp-forwarded-for`, which counts as the caller's address only for them.
 struct GatewayAccessInterceptor: ServerInterceptor {
   static let apiKeyHeader = "x-erp-api-key"
@@ -74,6 +76,8 @@ struct GatewayAccessInterceptor: ServerInterceptor {
     if service == "erp.gateway.v1.Events" {
       return try await self.serviceCall(request, context, peer: peer, next)
     }
+    // Every other call comes from outside: the caller's identity is the gateway's to set.
+    try OutsideMetadata.refuseCaller(in: request.metadata)
     let isView = service == "erp.gateway.v1.Views"
     let isWebhooks = service == WebhookScope.service
     let isUsers = service == IdentityScope.usersService
@@ -183,7 +187,13 @@ struct GatewayAccessInterceptor: ServerInterceptor {
     if let origin = request.metadata.firstString(Self.originHeader) {
       limits.addString(origin, forKey: Self.allowedOriginHeader)
     }
-    let caller = Caller(id: grant.keyID, scopes: grant.scopes)
+    // A session's caller is `user:<id>`, and carries the record rule of the user's roles for
+    // this call's domain: the owning service enforces it (``RecordRules``).
+    let caller = Caller(
+      id: grant.keyID,
+      scopes: grant.scopes,
+      ownRecordsOnly: grant.session?.ownRecordsOnly ?? false
+    )
     let capture = AuditCapture()
     let audited = AuditedRecord.byMethod[method] ?? AuditedRecord()
     let metadataRequestID = request.metadata.firstString(MetadataKeys.requestID)

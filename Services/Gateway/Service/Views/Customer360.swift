@@ -1,5 +1,6 @@
 import ERPProtos
 import ERPRuntime
+import ERPStore
 import GRPCCore
 import NIOConcurrencyHelpers
 
@@ -7,9 +8,52 @@ import NIOConcurrencyHelpers
 /// open opportunities (customers), recent orders (sales), open invoices and what they still owe
 /// (finance), recent shipments of those orders (supply chain). Sections are fetched at once;
 /// the shipments follow the orders (they are found by order).
+///
+/// Each section's call carries the caller (``Caller``), so the services apply its record rules.
+/// For a caller limited to its own records the customer is asked for first: another owner's
+/// customer is NOT_FOUND for the whole view (as for one that does not exist), before any
+/// section is fetched, so that services without owners (finance, the supply chain) are never
+/// asked about it.
 enum Customer360 {
-  static func view(_ sections: Sections, customerID: String) async -> Erp_Gateway_V1_Customer360View
-  {
+  static func view(
+    _ sections: Sections,
+    customerID: String
+  ) async throws -> Erp_Gateway_V1_Customer360View {
+    if let caller = RequestContext.caller, caller.ownRecordsOnly {
+      try await Self.requireVisible(sections, customerID: customerID)
+    }
+    return await Self.sections(sections, customerID: customerID)
+  }
+
+  /// The customer, asked of the customers service with the caller: its refusal (NOT_FOUND for
+  /// another owner's customer, PERMISSION_DENIED without a customers scope) is the view's.
+  static func requireVisible(_ sections: Sections, customerID: String) async throws {
+    guard
+      sections.scopes.contains(ERPDomain.customers.readScope)
+        || sections.scopes.contains(ERPDomain.customers.writeScope)
+    else {
+      throw RPCError(
+        code: .permissionDenied,
+        message: "the key lacks the scope \(ERPDomain.customers.readScope)"
+      )
+    }
+    var request = Erp_Customers_V1_GetCustomerRequest()
+    request.id = customerID
+    do {
+      _ = try await Erp_Customers_V1_Customers.Client(
+        wrapping: try sections.peers.connection(to: .customers)
+      ).getCustomer(request, options: sections.options)
+    } catch let error as RPCError where error.code == .notFound {
+      throw RPCError(code: .notFound, message: "customer_id: no customer \(quoted(customerID))")
+    } catch {
+      throw PartnerFacingError.rpcError(for: error, service: ERPDomain.customers.rawValue)
+    }
+  }
+
+  static func sections(
+    _ sections: Sections,
+    customerID: String
+  ) async -> Erp_Gateway_V1_Customer360View {
     let view = NIOLockedValueBox(Erp_Gateway_V1_Customer360View())
     let statuses = await withTaskGroup(of: [Erp_Gateway_V1_SectionStatus].self) { group in
       group.addTask {

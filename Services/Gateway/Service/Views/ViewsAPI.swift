@@ -15,7 +15,7 @@ struct ViewsAPI: Erp_Gateway_V1_Views.SimpleServiceProtocol {
     guard !request.customerID.isEmpty else {
       throw RPCError(code: .invalidArgument, message: "customer_id: required")
     }
-    return await Customer360.view(
+    return try await Customer360.view(
       Sections(peers: self.peers, scopes: GrantedScopes.current),
       customerID: request.customerID
     )

@@ -38,6 +38,7 @@ enum OrderCreation {
       field: "order_discount_basis_points"
     )
     let date = try CalendarDate.orToday(request.orderDate, field: "order_date")
+    let ownerID = try RecordRules.owner(forNew: request.ownerID)
     for (index, line) in request.lines.enumerated() {
       let field = "lines[\(index)]"
       guard line.quantityMilli > 0 else {
@@ -121,7 +122,7 @@ enum OrderCreation {
         requestID: requestID,
         customerID: customer.id,
         customerName: customer.name,
-        ownerID: request.ownerID,
+        ownerID: ownerID,
         currency: request.currencyCode,
         date: date,
         warehouse: request.warehouseCode,

@@ -152,9 +152,9 @@ struct OrderStore: Sendable {
         """
         SELECT number, status, customer_id, customer_name, owner_id, currency_code, order_date,
           warehouse_code, price_list_code, order_discount_bp, related_number, last_error
-        FROM sales_order WHERE number = $1
+        FROM sales_order WHERE number = $1 AND \(RecordRules.predicate("owner_id", parameter: 2))
         """,
-        [number]
+        [number, RecordRules.ownerLimit]
       ),
       PostgresStatement(
         """
@@ -185,12 +185,34 @@ struct OrderStore: Sendable {
   }
 
   /// The customer's newest orders' numbers (not quotations), newest first.
-  func orderNumbers(customerID: String, limit: Int) async throws -> [String] {
+  /// A customer's orders, newest first: those the caller may see (``RecordRules``) of the
+  /// owner `ownerID` names (any when empty).
+  func orderNumbers(customerID: String, ownerID: String, limit: Int) async throws -> [String] {
     try await self.session.query(
       "SELECT number FROM sales_order WHERE customer_id = $1 AND number LIKE 'SO-%' "
+        + "AND \(RecordRules.predicate("owner_id", parameter: 3)) "
+        + "AND \(RecordRules.filter("owner_id", parameter: 4)) "
         + "ORDER BY id DESC LIMIT $2",
-      [customerID, limit]
+      [customerID, limit, RecordRules.ownerLimit, ownerID]
     ).map { try $0.decode("number") }
+  }
+
+  /// Whether the order or quotation exists and the caller may see it (``RecordRules``): one
+  /// of another owner is NOT_FOUND to a caller limited to its own, as one that does not exist.
+  static func requireVisible(
+    _ pool: ConnectionPool,
+    _ tenant: TenantID,
+    number: String
+  ) async throws {
+    let rows = try await pool.tenantQuery(
+      tenant,
+      "SELECT 1 FROM sales_order WHERE number = $1 AND "
+        + RecordRules.predicate("owner_id", parameter: 2),
+      [number, RecordRules.ownerLimit]
+    )
+    guard !rows.isEmpty else {
+      throw RPCError(code: .notFound, message: "number: no order or quotation \(quoted(number))")
+    }
   }
 
   /// The orders with a step under way, oldest first, for the recovery worker.

@@ -25,7 +25,8 @@ struct OrdersAPI: Erp_Sales_V1_Orders.SimpleServiceProtocol {
     -> Erp_Sales_V1_SalesOrder
   {
     try await inCallingTenant { tenant in
-      try await OrderCreation.convert(self.context, tenant, quotation: request.number)
+      try await OrderStore.requireVisible(self.context.pool, tenant, number: request.number)
+      return try await OrderCreation.convert(self.context, tenant, quotation: request.number)
     }
   }
 
@@ -47,6 +48,7 @@ struct OrdersAPI: Erp_Sales_V1_Orders.SimpleServiceProtocol {
     -> Erp_Sales_V1_SalesOrder
   {
     try await inCallingTenant { tenant in
+      try await OrderStore.requireVisible(self.context.pool, tenant, number: request.number)
       try await Invoicing.refreshPayment(self.context, tenant, number: request.number)
       return try await OrderReading.get(self.context.pool, tenant, number: request.number)
     }
@@ -64,6 +66,7 @@ struct OrdersAPI: Erp_Sales_V1_Orders.SimpleServiceProtocol {
       try await OrderStore.inTenant(self.context.pool, tenant) { store in
         let numbers = try await store.orderNumbers(
           customerID: request.customerID,
+          ownerID: request.ownerID,
           limit: request.limit == 0 ? 20 : Int(request.limit)
         )
         var orders: [Erp_Sales_V1_SalesOrder] = []
@@ -84,7 +87,8 @@ struct OrdersAPI: Erp_Sales_V1_Orders.SimpleServiceProtocol {
   {
     let override = try CreditCheck.requestedOverride(request)
     return try await inCallingTenant { tenant in
-      try await self.resumingLater(tenant) {
+      try await OrderStore.requireVisible(self.context.pool, tenant, number: request.number)
+      return try await self.resumingLater(tenant) {
         try await Confirmation.confirm(
           self.context,
           tenant,
@@ -102,7 +106,8 @@ struct OrdersAPI: Erp_Sales_V1_Orders.SimpleServiceProtocol {
     -> Erp_Sales_V1_SalesOrder
   {
     try await inCallingTenant { tenant in
-      try await self.resumingLater(tenant) {
+      try await OrderStore.requireVisible(self.context.pool, tenant, number: request.number)
+      return try await self.resumingLater(tenant) {
         try await Confirmation.cancel(self.context, tenant, number: request.number)
       }
     }
@@ -115,7 +120,8 @@ struct OrdersAPI: Erp_Sales_V1_Orders.SimpleServiceProtocol {
     -> Erp_Sales_V1_SalesOrder
   {
     try await inCallingTenant { tenant in
-      try await self.resumingLater(tenant) {
+      try await OrderStore.requireVisible(self.context.pool, tenant, number: request.number)
+      return try await self.resumingLater(tenant) {
         try await Fulfilment.ship(self.context, tenant, request)
       }
     }
@@ -128,7 +134,8 @@ struct OrdersAPI: Erp_Sales_V1_Orders.SimpleServiceProtocol {
     -> Erp_Sales_V1_SalesOrder
   {
     try await inCallingTenant { tenant in
-      try await self.resumingLater(tenant) {
+      try await OrderStore.requireVisible(self.context.pool, tenant, number: request.number)
+      return try await self.resumingLater(tenant) {
         try await Fulfilment.returnGoods(self.context, tenant, request)
       }
     }

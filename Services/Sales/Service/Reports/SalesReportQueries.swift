@@ -31,10 +31,10 @@ enum SalesReportQueries {
       FROM sales_document d JOIN sales_document_line dl ON dl.key = d.key
       JOIN sales_order o ON o.id = d.order_id
       JOIN sales_order_line l ON l.order_id = o.id AND l.line_number = dl.line_number
-      WHERE d.issued_on BETWEEN $1 AND $2
+      WHERE d.issued_on BETWEEN $1 AND $2 AND \(RecordRules.predicate("o.owner_id", parameter: 3))
       GROUP BY 1, 2 ORDER BY net DESC, key
       """,
-      [from, to]
+      [from, to, RecordRules.ownerLimit]
     ).map { row in
       var line = Erp_Sales_V1_RevenueLine()
       line.key = try row.decode("key")
@@ -56,8 +56,10 @@ enum SalesReportQueries {
           END)::bigint AS unshipped
       FROM sales_order o JOIN sales_order_line l ON l.order_id = o.id
       WHERE o.status IN ('confirmed', 'partly_shipped')
+        AND \(RecordRules.predicate("o.owner_id", parameter: 1))
       GROUP BY o.id ORDER BY o.order_date, o.number
-      """
+      """,
+      [RecordRules.ownerLimit]
     ).map { row in
       var line = Erp_Sales_V1_BacklogLine()
       line.number = try row.decode("number")
@@ -90,10 +92,10 @@ enum SalesReportQueries {
       FROM sales_document d JOIN sales_document_line dl ON dl.key = d.key
       JOIN sales_order o ON o.id = d.order_id
       JOIN sales_order_line l ON l.order_id = o.id AND l.line_number = dl.line_number
-      WHERE d.issued_on BETWEEN $1 AND $2
+      WHERE d.issued_on BETWEEN $1 AND $2 AND \(RecordRules.predicate("o.owner_id", parameter: 4))
       GROUP BY 1, 2 ORDER BY net DESC, l.sku LIMIT $3
       """,
-      [from, to, request.limit == 0 ? 10 : Int(request.limit)]
+      [from, to, request.limit == 0 ? 10 : Int(request.limit), RecordRules.ownerLimit]
     ).map { row in
       var item = Erp_Sales_V1_TopItem()
       item.sku = try row.decode("sku")

@@ -7,8 +7,10 @@ public import ServiceLifecycle
 /// transport), for partners' stock gRPC clients (grpcurl, Postman, Buf, grpcio): the same RPC
 /// services and interceptors as the ERPT port (``ServiceDoor``), so forwarding, views, tenants,
 /// keys, scopes, rate limits, field limits, audit, metrics and tracing are the same calls; plus
-/// server reflection (``ServerReflection``), which only this door serves. Drained with the
-/// process (SIGTERM): the transport sends GOAWAY and gives in-flight calls `ERP_DRAIN_SECONDS`.
+/// server reflection (``ServerReflection``), which only this door serves. A partner door: a call
+/// carrying the services' secret or a caller identity is refused (``PartnerDoorInterceptor``).
+/// Drained with the process (SIGTERM): the transport sends GOAWAY and gives in-flight calls
+/// `ERP_DRAIN_SECONDS`.
 public final class HTTP2Door: Service, Sendable {
   /// The server, or why the settings could not make one (thrown by ``run()``, which stops the
   /// process with it).
@@ -38,7 +40,7 @@ public final class HTTP2Door: Service, Sendable {
       return GRPCServer(
         transport: transport,
         services: services,
-        interceptors: parts.interceptors
+        interceptors: [PartnerDoorInterceptor()] + parts.interceptors
       )
     }
   }

@@ -9,7 +9,8 @@ import NIOCore
 /// `x-erp-request-id` and `x-erp-operator-token` pass as they are, a browser's `Origin` as
 /// `origin`, and the caller's address as `x-erp-forwarded-for` (which the access control trusts
 /// only from an in-process door). `Connect-Timeout-Ms` becomes the call's deadline. Nothing else
-/// passes, and a value longer than ``maximumLength`` bytes is refused.
+/// passes, and a value longer than ``maximumLength`` bytes is refused; `x-erp-service-secret` and
+/// `x-erp-caller*` are refused with PERMISSION_DENIED (``OutsideMetadata``).
 enum ConnectHeaders {
   static let maximumLength = 1024
   static let passed = [
@@ -21,6 +22,12 @@ enum ConnectHeaders {
     _ headers: HTTPFields,
     remote: SocketAddress?
   ) throws(ConnectError) -> Metadata {
+    // A partner door: the platform's own headers are refused, not dropped (OutsideMetadata).
+    if let name = headers.lazy.map(\.name.canonicalName).first(
+      where: OutsideMetadata.isPlatformOnly
+    ) {
+      throw ConnectError(.permissionDenied, OutsideMetadata.message(name))
+    }
     var metadata = Metadata()
     for name in Self.passed {
       if let value = try Self.value(headers, name) { metadata.addString(value, forKey: name) }

@@ -1157,7 +1157,7 @@ const ProtobufCMessageDescriptor erp__customers__v1__archive_customer_request__d
   (ProtobufCMessageInit) erp__customers__v1__archive_customer_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor erp__customers__v1__search_customers_request__field_descriptors[3] =
+static const ProtobufCFieldDescriptor erp__customers__v1__search_customers_request__field_descriptors[4] =
 {
   {
     "query",
@@ -1195,16 +1195,29 @@ static const ProtobufCFieldDescriptor erp__customers__v1__search_customers_reque
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "owner_id",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Customers__V1__SearchCustomersRequest, owner_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned erp__customers__v1__search_customers_request__field_indices_by_name[] = {
   2,   /* field[2] = include_archived */
+  3,   /* field[3] = owner_id */
   1,   /* field[1] = page */
   0,   /* field[0] = query */
 };
 static const ProtobufCIntRange erp__customers__v1__search_customers_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor erp__customers__v1__search_customers_request__descriptor =
 {
@@ -1214,7 +1227,7 @@ const ProtobufCMessageDescriptor erp__customers__v1__search_customers_request__d
   "Erp__Customers__V1__SearchCustomersRequest",
   "erp.customers.v1",
   sizeof(Erp__Customers__V1__SearchCustomersRequest),
-  3,
+  4,
   erp__customers__v1__search_customers_request__field_descriptors,
   erp__customers__v1__search_customers_request__field_indices_by_name,
   1,  erp__customers__v1__search_customers_request__number_ranges,
@@ -1323,7 +1336,7 @@ const ProtobufCMessageDescriptor erp__customers__v1__search_customers_response__
   (ProtobufCMessageInit) erp__customers__v1__search_customers_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor erp__customers__v1__list_customers_request__field_descriptors[2] =
+static const ProtobufCFieldDescriptor erp__customers__v1__list_customers_request__field_descriptors[3] =
 {
   {
     "page",
@@ -1349,15 +1362,28 @@ static const ProtobufCFieldDescriptor erp__customers__v1__list_customers_request
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "owner_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Customers__V1__ListCustomersRequest, owner_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned erp__customers__v1__list_customers_request__field_indices_by_name[] = {
   1,   /* field[1] = include_archived */
+  2,   /* field[2] = owner_id */
   0,   /* field[0] = page */
 };
 static const ProtobufCIntRange erp__customers__v1__list_customers_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor erp__customers__v1__list_customers_request__descriptor =
 {
@@ -1367,7 +1393,7 @@ const ProtobufCMessageDescriptor erp__customers__v1__list_customers_request__des
   "Erp__Customers__V1__ListCustomersRequest",
   "erp.customers.v1",
   sizeof(Erp__Customers__V1__ListCustomersRequest),
-  2,
+  3,
   erp__customers__v1__list_customers_request__field_descriptors,
   erp__customers__v1__list_customers_request__field_indices_by_name,
   1,  erp__customers__v1__list_customers_request__number_ranges,

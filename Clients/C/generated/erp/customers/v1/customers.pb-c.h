@@ -93,7 +93,9 @@ struct  Erp__Customers__V1__Customer
   size_t n_tags;
   char **tags;
   /*
-   * An HR employee id.
+   * Who owns the customer: the creating user's caller id (`user:<uuid>`) when a user creates
+   * it, else empty; settable on create and update by callers not limited to their own records
+   * (a user limited so gets PERMISSION_DENIED naming `owner_id` for anyone but themselves).
    */
   char *owner_id;
   Erp__Customers__V1__LifecycleStage stage;
@@ -161,10 +163,14 @@ struct  Erp__Customers__V1__SearchCustomersRequest
   char *query;
   Erp__Common__V1__PageRequest *page;
   protobuf_c_boolean include_archived;
+  /*
+   * Only customers of this owner; empty for all the caller may see.
+   */
+  char *owner_id;
 };
 #define ERP__CUSTOMERS__V1__SEARCH_CUSTOMERS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&erp__customers__v1__search_customers_request__descriptor) \
-    , (char *)protobuf_c_empty_string, NULL, 0 }
+    , (char *)protobuf_c_empty_string, NULL, 0, (char *)protobuf_c_empty_string }
 
 
 struct  Erp__Customers__V1__SearchResult
@@ -198,10 +204,14 @@ struct  Erp__Customers__V1__ListCustomersRequest
   ProtobufCMessage base;
   Erp__Common__V1__PageRequest *page;
   protobuf_c_boolean include_archived;
+  /*
+   * Only customers of this owner; empty for all the caller may see.
+   */
+  char *owner_id;
 };
 #define ERP__CUSTOMERS__V1__LIST_CUSTOMERS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&erp__customers__v1__list_customers_request__descriptor) \
-    , NULL, 0 }
+    , NULL, 0, (char *)protobuf_c_empty_string }
 
 
 struct  Erp__Customers__V1__ListCustomersResponse

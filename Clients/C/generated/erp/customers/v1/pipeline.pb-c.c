@@ -1692,7 +1692,7 @@ const ProtobufCMessageDescriptor erp__customers__v1__funnel_response__descriptor
   (ProtobufCMessageInit) erp__customers__v1__funnel_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor erp__customers__v1__list_opportunities_request__field_descriptors[3] =
+static const ProtobufCFieldDescriptor erp__customers__v1__list_opportunities_request__field_descriptors[4] =
 {
   {
     "customer_id",
@@ -1730,16 +1730,29 @@ static const ProtobufCFieldDescriptor erp__customers__v1__list_opportunities_req
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "owner_id",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Customers__V1__ListOpportunitiesRequest, owner_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned erp__customers__v1__list_opportunities_request__field_indices_by_name[] = {
   0,   /* field[0] = customer_id */
   2,   /* field[2] = limit */
   1,   /* field[1] = open_only */
+  3,   /* field[3] = owner_id */
 };
 static const ProtobufCIntRange erp__customers__v1__list_opportunities_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor erp__customers__v1__list_opportunities_request__descriptor =
 {
@@ -1749,7 +1762,7 @@ const ProtobufCMessageDescriptor erp__customers__v1__list_opportunities_request_
   "Erp__Customers__V1__ListOpportunitiesRequest",
   "erp.customers.v1",
   sizeof(Erp__Customers__V1__ListOpportunitiesRequest),
-  3,
+  4,
   erp__customers__v1__list_opportunities_request__field_descriptors,
   erp__customers__v1__list_opportunities_request__field_indices_by_name,
   1,  erp__customers__v1__list_opportunities_request__number_ranges,

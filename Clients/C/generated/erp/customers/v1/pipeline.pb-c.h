@@ -113,6 +113,9 @@ struct  Erp__Customers__V1__Opportunity
   char *name;
   Erp__Common__V1__Money *amount;
   Erp__Common__V1__Date *expected_close;
+  /*
+   * Who owns it, as Customer.owner_id: the creating user's caller id unless set otherwise.
+   */
   char *owner_id;
   char *stage;
   Erp__Customers__V1__StageOutcome outcome;
@@ -262,10 +265,14 @@ struct  Erp__Customers__V1__ListOpportunitiesRequest
    * 1 to 100; 20 when 0.
    */
   int32_t limit;
+  /*
+   * Only opportunities of this owner; empty for all the caller may see.
+   */
+  char *owner_id;
 };
 #define ERP__CUSTOMERS__V1__LIST_OPPORTUNITIES_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&erp__customers__v1__list_opportunities_request__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0 }
+    , (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string }
 
 
 struct  Erp__Customers__V1__ListOpportunitiesResponse

@@ -2268,7 +2268,7 @@ const ProtobufCMessageDescriptor erp__sales__v1__top_items_response__descriptor 
   (ProtobufCMessageInit) erp__sales__v1__top_items_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor erp__sales__v1__list_orders_request__field_descriptors[2] =
+static const ProtobufCFieldDescriptor erp__sales__v1__list_orders_request__field_descriptors[3] =
 {
   {
     "customer_id",
@@ -2294,15 +2294,28 @@ static const ProtobufCFieldDescriptor erp__sales__v1__list_orders_request__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "owner_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Erp__Sales__V1__ListOrdersRequest, owner_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned erp__sales__v1__list_orders_request__field_indices_by_name[] = {
   0,   /* field[0] = customer_id */
   1,   /* field[1] = limit */
+  2,   /* field[2] = owner_id */
 };
 static const ProtobufCIntRange erp__sales__v1__list_orders_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor erp__sales__v1__list_orders_request__descriptor =
 {
@@ -2312,7 +2325,7 @@ const ProtobufCMessageDescriptor erp__sales__v1__list_orders_request__descriptor
   "Erp__Sales__V1__ListOrdersRequest",
   "erp.sales.v1",
   sizeof(Erp__Sales__V1__ListOrdersRequest),
-  2,
+  3,
   erp__sales__v1__list_orders_request__field_descriptors,
   erp__sales__v1__list_orders_request__field_indices_by_name,
   1,  erp__sales__v1__list_orders_request__number_ranges,

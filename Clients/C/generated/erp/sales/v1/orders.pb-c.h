@@ -120,7 +120,9 @@ struct  Erp__Sales__V1__CreateOrderRequest
    */
   char *customer_id;
   /*
-   * The employee responsible (an HR employee id); optional.
+   * Who owns the order (or quotation), as Customer.owner_id: the creating user's caller id
+   * (`user:<uuid>`) when empty and a user creates it. A user limited to their own records can
+   * name only themselves (PERMISSION_DENIED naming `owner_id`), and only for a customer they own.
    */
   char *owner_id;
   char *currency_code;
@@ -385,10 +387,14 @@ struct  Erp__Sales__V1__ListOrdersRequest
    * 1 to 100; 20 when 0.
    */
   int32_t limit;
+  /*
+   * Only orders of this owner; empty for all the caller may see.
+   */
+  char *owner_id;
 };
 #define ERP__SALES__V1__LIST_ORDERS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&erp__sales__v1__list_orders_request__descriptor) \
-    , (char *)protobuf_c_empty_string, 0 }
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
 
 
 struct  Erp__Sales__V1__ListOrdersResponse
