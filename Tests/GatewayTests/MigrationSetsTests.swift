@@ -121,13 +121,17 @@ struct MigrationSetsTests {
     let upgraded = try await Self.gatewayShape(pool)
     // Nothing lost or changed; only the bookkeeping and the later versions' tables and columns
     // (the webhooks', version 2; the keys' allowed origins, version 3; the staff accounts',
-    // version 4) are new.
+    // version 4; the audit trail's columns, version 5; the webhook retention's indexes, version 6)
+    // are new.
     #expect(before.isSubset(of: upgraded))
+    let trail =
+      ["record_id", "request_id", "source_address", "read_only"].map { "audit.\($0) " }
+      + ["audit_tenant_key ", "audit_tenant_id "]
     #expect(
-      upgraded.subtracting(before).allSatisfy {
-        $0.hasPrefix("schema_migrations") || $0.hasPrefix("webhook_")
-          || $0.hasPrefix("api_key.allowed_origins ") || $0.hasPrefix("staff_")
-          || $0.hasPrefix("sign_in_lock")
+      upgraded.subtracting(before).allSatisfy { column in
+        column.hasPrefix("schema_migrations") || column.hasPrefix("webhook_")
+          || column.hasPrefix("api_key.allowed_origins ") || column.hasPrefix("staff_")
+          || column.hasPrefix("sign_in_lock") || trail.contains { column.hasPrefix($0) }
       }
     )
 
