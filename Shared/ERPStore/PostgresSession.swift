@@ -95,21 +95,19 @@ public struct PostgresSession: Sendable {
   /// A tenant's transaction runs as the tenant's role, but PostgreSQL lets the connection's login
   /// switch to any role it may use, another tenant's included. Service code has no reason to
   /// change roles, so statements that would are refused here, before they reach the server.
+  /// Matched as whole words: `UPDATE … SET roles = …` (a column named `roles`) is no role
+  /// change, `SET ROLE x`, `SET LOCAL ROLE x`, `RESET ROLE` and `set_config('role', …)` are.
   static func refuseRoleChanges(_ sql: String) throws(PostgresError) {
     let lowered = sql.lowercased()
     guard lowered.contains("role") || lowered.contains("authorization") else { return }
-    let collapsed = lowered.split(whereSeparator: \.isWhitespace).joined(separator: " ")
-    for forbidden in [
-      "set role", "reset role", "set local role", "set session role",
-      "session authorization", "set_config('role'", "set_config( 'role'",
-    ]
-    where collapsed.contains(forbidden) {
-      throw PostgresError(
-        kind: .server,
-        sqlState: "42501",
-        message: "changing the role or session authorization is not allowed in service SQL"
-      )
-    }
+    let roleChange =
+      #/\b(set\s+(local\s+|session\s+)?role|reset\s+role|session\s+authorization)\b|set_config\s*\(\s*'role'/#
+    guard lowered.contains(roleChange) else { return }
+    throw PostgresError(
+      kind: .server,
+      sqlState: "42501",
+      message: "changing the role or session authorization is not allowed in service SQL"
+    )
   }
 }
 
