@@ -113,6 +113,30 @@ struct StaffRecordRulesTests {
       #expect(try await list(lead.token) == [mine.id, theirs.id].sorted())
       #expect(try await newCustomers(lead.token) == 2)
       #expect(try await view(lead.token, theirs.id).profile.id == theirs.id)
+
+      // Each rep's creation is in the audit trail under the user, with the record it made; the
+      // refused get of another's customer is there too, with its outcome.
+      try await eventually("the reps' calls are in the audit trail") {
+        let rows = try await gateway.gatewayPool.withSession { session in
+          try await session.query(
+            """
+            SELECT key_id, method, record_id, code FROM gateway.audit
+            WHERE tenant_id = $1 AND key_id LIKE 'user:%' ORDER BY id
+            """,
+            [tenant]
+          ).map {
+            [
+              try $0.decode("key_id", as: String.self), try $0.decode("method", as: String.self),
+              try $0.decode("record_id", as: String.self), try $0.decode("code", as: String.self),
+            ]
+          }
+        }
+        let create = "erp.customers.v1.Customers/CreateCustomer"
+        let get = "erp.customers.v1.Customers/GetCustomer"
+        return rows.contains(["user:\(rep1.user)", create, mine.id, "OK"])
+          && rows.contains(["user:\(rep2.user)", create, theirs.id, "OK"])
+          && rows.contains { $0[0] == "user:\(rep1.user)" && $0[1] == get && $0[3] != "OK" }
+      }
     }
   }
 }
