@@ -47,7 +47,8 @@ import Testing
       #expect(service.methods.allSatisfy { ERPCatalog.domainMethods[$0.descriptor] == nil })
     }
     #expect(
-      ERPCatalog.shared.map(\.descriptor.fullyQualifiedService) == ["erp.common.v1.TenantAdmin"]
+      ERPCatalog.shared.map(\.descriptor.fullyQualifiedService).sorted()
+        == ["erp.common.v1.RecordHistory", "erp.common.v1.TenantAdmin"]
     )
   }
 

@@ -82,10 +82,16 @@ struct CreditOverrideGatewayTests {
       }
       #expect(denied?.code == .permissionDenied)
 
-      // A partner cannot claim a caller of its own: the gateway names the key.
+      // A partner cannot claim a caller of its own: the gateway refuses the call, and names the
+      // key itself as the approver.
       var claiming = manager
       claiming.addString("key_someone_else", forKey: "x-erp-caller")
-      let confirmed = try await orders.confirmOrder(ref, metadata: claiming)
+      let claimed = await #expect(throws: RPCError.self) {
+        _ = try await orders.confirmOrder(ref, metadata: claiming)
+      }
+      #expect(claimed?.code == .permissionDenied)
+      #expect(claimed?.message.hasPrefix("x-erp-caller") == true)
+      let confirmed = try await orders.confirmOrder(ref, metadata: manager)
       #expect(confirmed.status == .confirmed)
       #expect(confirmed.creditOverride.approvedBy == issued.key.id)
       #expect(confirmed.creditOverride.reason == "موافقة المدير")
