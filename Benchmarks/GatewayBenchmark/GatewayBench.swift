@@ -21,16 +21,13 @@ enum GatewayBench {
     try await ServiceStack.run(server, connections: 8) { stack in
       let port = stack.ports["gateway"]!
       let (key, customer) = try await Self.setUp(stack, gatewayPort: port)
-      let ratio = try await Self.measure(
+      return try await Self.measure(
         stack,
         gatewayPort: port,
         key: key,
         customer: customer,
         calls: calls
       )
-      say("== gateway doors: forwarded GetCustomer through ERPT and gRPC over HTTP/2")
-      try await DoorBench.run(stack, key: key, customer: customer, calls: calls)
-      return ratio
     }
   }
 
