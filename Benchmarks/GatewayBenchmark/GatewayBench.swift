@@ -30,8 +30,6 @@ enum GatewayBench {
         customer: customer,
         calls: calls
       )
-      say("== gateway doors: forwarded GetCustomer through ERPT and gRPC over HTTP/2")
-      try await DoorBench.run(stack, key: key, customer: customer, calls: calls)
       say("== gateway: staff sign-in, and a forwarded call with a session token vs an API key")
       try await SessionBench.run(
         stack,
