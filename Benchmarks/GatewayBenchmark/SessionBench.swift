@@ -71,8 +71,8 @@ enum SessionBench {
         let key50 = Measure.percentile(keyed, 0.5)
         let session50 = Measure.percentile(sessioned, 0.5)
         say(
-          "forwarded GetCustomer p50: key \(Measure.format(key50 * 1000)) ms, "
-            + "session \(Measure.format(session50 * 1000)) ms"
+          "forwarded GetCustomer p50: key \(Measure.format(key50 / 1000)) ms, "
+            + "session \(Measure.format(session50 / 1000)) ms"
         )
         say("session/key p50 latency ratio: \(Measure.format(session50 / key50)) (target ≤ 1.1)")
       }
