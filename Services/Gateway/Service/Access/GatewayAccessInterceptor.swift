@@ -78,17 +78,12 @@ struct GatewayAccessInterceptor: ServerInterceptor {
     }
     // Every other call comes from outside: the caller's identity is the gateway's to set.
     try OutsideMetadata.refuseCaller(in: request.metadata)
-    let isView = service == "erp.gateway.v1.Views"
-    let isWebhooks = service == WebhookScope.service
-    let isUsers = service == IdentityScope.usersService
+    let ownService = GatewayMethodScope.services.contains(service)
     let isIdentity = service == IdentityScope.identityService
-    let isAudit = service == AuditScope.service
     if isIdentity, IdentityScope.open.contains(context.descriptor.method) {
       return try await self.openIdentityCall(request, context, peer: peer, next)
     }
-    if service.hasPrefix("erp.gateway.v1.") && !isView && !isWebhooks && !isUsers && !isIdentity
-      && !isAudit
-    {
+    if service.hasPrefix("erp.gateway.v1.") && !ownService {
       guard !self.operatorToken.isEmpty,
         let presented = request.metadata.firstString(Self.operatorHeader),
         SecretComparison.equal(presented, self.operatorToken)
@@ -102,7 +97,7 @@ struct GatewayAccessInterceptor: ServerInterceptor {
       return try await next(request, context)
     }
     let scope = MethodScope(context.descriptor)
-    guard scope != nil || isView || isWebhooks || isUsers || isIdentity || isAudit else {
+    guard scope != nil || ownService else {
       throw RPCError(
         code: .unimplemented,
         message: "\(context.descriptor.fullyQualifiedMethod) is not served here"
@@ -141,8 +136,10 @@ struct GatewayAccessInterceptor: ServerInterceptor {
     if let scope, !scope.allowed(by: grant.scopes) {
       throw self.refused(grant, "the \(grant.holder) lacks the scope \(scope.required)")
     }
-    if isUsers, !grant.scopes.contains(StaffRole.adminScope) {
-      throw self.refused(grant, "the \(grant.holder) lacks the scope \(StaffRole.adminScope)")
+    if let required = GatewayMethodScope.required(context.descriptor),
+      !GatewayMethodScope.allowed(required, by: grant.scopes)
+    {
+      throw self.refused(grant, "the \(grant.holder) lacks the scope \(required)")
     }
     if let origin = request.metadata.firstString(Self.originHeader),
       !grant.allowedOrigins.contains(origin)
@@ -151,17 +148,6 @@ struct GatewayAccessInterceptor: ServerInterceptor {
         grant,
         "origin: \(quoted(origin)) is not among this \(grant.noun)'s allowed origins"
       )
-    }
-    if isWebhooks, !WebhookScope.allowed(context.descriptor, by: grant.scopes) {
-      throw self.refused(
-        grant,
-        "the \(grant.holder) lacks the scope \(WebhookScope.required(context.descriptor))"
-      )
-    }
-    if isAudit, let required = AuditScope.required(context.descriptor),
-      !grant.scopes.contains(required)
-    {
-      throw self.refused(grant, "the \(grant.holder) lacks the scope \(required)")
     }
     let bucket = self.limiter.taking(grant.keyID, rate: grant.ratePerSecond, burst: grant.burst)
     if let wait = bucket.wait {
@@ -209,10 +195,10 @@ struct GatewayAccessInterceptor: ServerInterceptor {
                 try await RequestContext.binding(
                   tenant: tenant,
                   caller: caller,
-                request: request,
-                context: context,
-                next
-              )
+                  request: request,
+                  context: context,
+                  next
+                )
               )
             }
           }

@@ -8,11 +8,10 @@ import GRPCCore
 /// in this process (``ApiKeyDigest``), so the secret never travels to the database.
 enum ApiKeyStore {
   /// The scopes a key may carry: each domain's read and write (``ERPDomain``, from the contracts),
-  /// the webhooks' (``WebhookScope``) and the special scopes handlers check themselves
-  /// (``Caller/specialScopes``).
+  /// the webhooks' (``WebhookScope``), the special scopes handlers check themselves
+  /// (``Caller/specialScopes``) and `admin` (users, roles and the audit trail).
   static let scopes = Set(ERPDomain.allCases.flatMap { [$0.readScope, $0.writeScope] })
-    .union(WebhookScope.all).union(Caller.specialScopes)
-    .union([StaffRole.adminScope, AuditScope.admin])
+    .union(WebhookScope.all).union(Caller.specialScopes).union([StaffRole.adminScope])
 
   static func issue(
     _ pool: ConnectionPool,

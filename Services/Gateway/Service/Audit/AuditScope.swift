@@ -7,13 +7,10 @@ import GRPCCore
 /// which only the request names, so its handler checks it (``AuditAPI``).
 enum AuditScope {
   static let service = "erp.gateway.v1.Audit"
-  /// Users and keys administering the tenant: its audit trail (and, with staff accounts, its
-  /// users and roles).
-  static let admin = "admin"
-
-  /// The scope the interceptor checks, nil when the handler checks it.
+  /// The scope the interceptor checks, nil when the handler checks it: searching the trail is
+  /// the tenant's administrators' (the scope that also administers users and roles).
   static func required(_ descriptor: MethodDescriptor) -> String? {
-    descriptor.method == "SearchAudit" ? Self.admin : nil
+    descriptor.method == "SearchAudit" ? StaffRole.adminScope : nil
   }
 
   /// Both methods only read.

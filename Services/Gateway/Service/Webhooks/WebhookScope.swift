@@ -12,8 +12,4 @@ enum WebhookScope {
   static func required(_ descriptor: MethodDescriptor) -> String {
     Self.readingMethods.contains(descriptor.method) ? Self.read : Self.write
   }
-
-  static func allowed(_ descriptor: MethodDescriptor, by scopes: Set<String>) -> Bool {
-    scopes.contains(Self.write) || scopes.contains(Self.required(descriptor))
-  }
 }
