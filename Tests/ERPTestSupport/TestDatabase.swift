@@ -57,8 +57,50 @@ public enum TestDatabase {
 
   /// A tenant id no other test uses.
   public static func uniqueTenant(_ prefix: String = "t") -> TenantID {
-    let suffix = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
-    return try! TenantID(validating: "\(prefix)\(suffix)")
+    try! TenantID(validating: self.uniqueName(prefix))
+  }
+
+  /// `prefix` and twelve hex digits no other test uses.
+  public static func uniqueName(_ prefix: String) -> String {
+    prefix + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
+  }
+
+  /// Runs `body` with a name prefix of its own (`prefix` and twelve hex digits), for databases
+  /// of one test's system only (`<name>_<service>` through ``isolatedConninfo(_:)``), and drops
+  /// every database with that prefix afterwards. For systems whose background workers visit
+  /// every tenant of their database at start-up (the sales recovery, the outbox relays): on a
+  /// database shared with concurrent tests, one test's workers would finish, deliver or fail
+  /// another test's orders, with that other test's service stopped or faulty.
+  public static func withOwnDatabases<T: Sendable>(
+    _ prefix: String,
+    _ body: (String) async throws -> T
+  ) async throws -> T {
+    let name = self.uniqueName(prefix)
+    do {
+      let result = try await body(name)
+      await self.dropDatabases(startingWith: name)
+      return result
+    } catch {
+      await self.dropDatabases(startingWith: name)
+      throw error
+    }
+  }
+
+  /// Drops the databases named `prefix…` (best effort: a failure leaves them to the cluster,
+  /// which a private test cluster removes at exit). `prefix` is `uniqueName`'s: no quoting needed.
+  private static func dropDatabases(startingWith prefix: String) async {
+    guard let shared = try? await self.pool(maxConnections: 1) else { return }
+    _ = try? await shared.withSession { session in
+      let names = try await session.query(
+        "SELECT datname FROM pg_database WHERE starts_with(datname, $1)",
+        [prefix]
+      )
+      for row in names {
+        let name = try row.decode("datname", as: String.self)
+        try await session.query("DROP DATABASE IF EXISTS \"\(name)\" WITH (FORCE)")
+      }
+    }
+    await shared.shutdown()
   }
 
   private static func start() async throws -> String {

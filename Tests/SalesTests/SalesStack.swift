@@ -51,14 +51,16 @@ struct SalesStack: Sendable {
   static func system<T: Sendable>(
     _ body: @Sendable (InProcessSystem, TenantID) async throws -> T
   ) async throws -> T {
-    var options = InProcessSystem.Options(services: Set(Self.services)) { entry in
-      try await TestDatabase.isolatedConninfo("so_\(entry.name)")
-    }
-    options.poolSize = 8
-    return try await InProcessSystem.run(options) { system in
-      let tenant = TestDatabase.uniqueTenant("so")
-      try await system.provision(tenant)
-      return try await body(system, tenant)
+    try await TestDatabase.withOwnDatabases("so") { databases in
+      var options = InProcessSystem.Options(services: Set(Self.services)) { entry in
+        try await TestDatabase.isolatedConninfo("\(databases)_\(entry.name)")
+      }
+      options.poolSize = 8
+      return try await InProcessSystem.run(options) { system in
+        let tenant = TestDatabase.uniqueTenant("so")
+        try await system.provision(tenant)
+        return try await body(system, tenant)
+      }
     }
   }
 

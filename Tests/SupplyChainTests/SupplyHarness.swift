@@ -34,10 +34,19 @@ enum SupplyHarness {
   static func run<T: Sendable>(
     _ body: @Sendable (SupplyClients, SystemMember) async throws -> T
   ) async throws -> T {
-    let options = InProcessSystem.Options(services: ["finance", "supplychain"]) { entry in
-      try await TestDatabase.isolatedConninfo("sc_\(entry.name)")
+    try await TestDatabase.withOwnDatabases("sc") { databases in
+      let options = InProcessSystem.Options(services: ["finance", "supplychain"]) { entry in
+        try await TestDatabase.isolatedConninfo("\(databases)_\(entry.name)")
+      }
+      return try await Self.run(options, body)
     }
-    return try await InProcessSystem.run(options) { system in
+  }
+
+  private static func run<T: Sendable>(
+    _ options: InProcessSystem.Options,
+    _ body: @Sendable (SupplyClients, SystemMember) async throws -> T
+  ) async throws -> T {
+    try await InProcessSystem.run(options) { system in
       let tenant = TestDatabase.uniqueTenant("sc")
       return try await system.withTenant(tenant, clients: ["supplychain", "finance"]) { clients in
         let (supplychain, finance) = (clients["supplychain"]!, clients["finance"]!)
