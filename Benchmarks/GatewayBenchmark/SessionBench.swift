@@ -8,8 +8,8 @@ import GRPCCore
 /// Staff sessions: sign-ins a second at the configured bcrypt cost (the gateway's default, 12),
 /// and the same forwarded GetCustomer with a session token and with an API key, in alternating
 /// rounds on one connection each. The last line is the session / key p50 ratio (target ≤ 1.1):
-/// a session is read from the database on every call (no cache, so that a revocation holds at
-/// once), a key from a cache.
+/// both are read through the gateway's cache (``GrantCache``), a session with its expiry checks
+/// and the roles' scopes and record rule on top.
 enum SessionBench {
   static let password = "Bench-Staff-Password-1"
 

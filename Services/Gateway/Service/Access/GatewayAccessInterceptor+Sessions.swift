@@ -25,9 +25,9 @@ extension GatewayAccessInterceptor {
 
   /// What the call's credential allows: a staff session (`authorization: Bearer erps_…`) or an
   /// API key (`x-erp-api-key`, or a bearer token that is no session token). A session is read
-  /// from the database on every call (no cache: a revocation holds at once); one revoked, of a
-  /// user no longer active, idle too long or past its absolute expiry is UNAUTHENTICATED, and
-  /// counts as a failed authentication of the address.
+  /// through ``GrantCache`` (the identity calls that end sessions or change what they allow
+  /// forget it there); one revoked, of a user no longer active, idle too long or past its
+  /// absolute expiry is UNAUTHENTICATED, and counts as a failed authentication of the address.
   func grant(
     _ metadata: Metadata,
     peer: String,
@@ -63,7 +63,9 @@ extension GatewayAccessInterceptor {
     domain: ERPDomain?
   ) async throws -> ApiKeyStore.Grant {
     let found = try await mappingStoreErrors {
-      try await StaffSessions.principal(self.pool, digest: digest)
+      try await self.grants.session(digest) {
+        try await StaffSessions.principal(self.pool, digest: digest)
+      }
     }
     guard let principal = found else {
       throw self.failed(peer, code: .unauthenticated, message: "authorization: unknown session")
@@ -86,6 +88,7 @@ extension GatewayAccessInterceptor {
       try await mappingStoreErrors {
         try await StaffSessions.touch(self.pool, id: principal.sessionID, now: now)
       }
+      self.grants.sessionSeen(digest, at: now)
     }
     let scopes = principal.roles.scopes
     return ApiKeyStore.Grant(

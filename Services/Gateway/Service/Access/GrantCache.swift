@@ -1,4 +1,5 @@
 import ERPStore
+import Foundation
 import NIOConcurrencyHelpers
 
 /// What keys are allowed, remembered for a moment so that a partner's calls do not each cost a
@@ -9,6 +10,13 @@ import NIOConcurrencyHelpers
 /// Unknown keys are remembered too (negative entries), in a table of their own with a bound of
 /// their own: a flood of guessed keys evicts only other guesses, never the grants of real
 /// partners. One per process: the admin APIs clear the cache the access check reads.
+///
+/// Staff sessions (``StaffSessions/Principal``, by the token's digest) are remembered the same
+/// way, in a third table: the identity calls that end a session or change what it allows (sign
+/// out, revoke, deactivate, roles, passwords) forget them all at once, so on this gateway they
+/// hold at the next call, and within `ttl` on another replica, as for keys. Unknown session
+/// tokens are not remembered: each is a failed authentication, which the address's bucket
+/// throttles.
 final class GrantCache: Sendable {
   static let shared = GrantCache()
 
@@ -20,6 +28,7 @@ final class GrantCache: Sendable {
   private struct Tables: Sendable {
     var known: [ApiKeyDigest: Entry<ApiKeyStore.Grant>] = [:]
     var unknown: [ApiKeyDigest: Entry<Void>] = [:]
+    var sessions: [ApiKeyDigest: Entry<StaffSessions.Principal>] = [:]
   }
 
   private let tables = NIOLockedValueBox(Tables())
@@ -73,6 +82,35 @@ final class GrantCache: Sendable {
     guard table.count >= maximum else { return }
     table = table.filter { $0.value.until > now }
     if table.count >= maximum { table.removeAll() }
+  }
+
+  /// The staff session `digest` names, from the cache or `load` (remembered when found).
+  func session(
+    _ digest: ApiKeyDigest,
+    load: () async throws -> StaffSessions.Principal?
+  ) async throws -> StaffSessions.Principal? {
+    let now = ContinuousClock.now
+    let cached = self.tables.withLockedValue { tables in
+      tables.sessions[digest].flatMap { $0.until > now ? $0.value : nil }
+    }
+    if let cached { return cached }
+    guard let principal = try await load() else { return nil }
+    self.tables.withLockedValue { tables in
+      Self.makeRoom(in: &tables.sessions, maximum: self.maximumKnown, now: now)
+      tables.sessions[digest] = Entry(value: principal, until: now + self.ttl)
+    }
+    return principal
+  }
+
+  /// The session's last use was recorded at `time`: the remembered copy says so too, so the
+  /// calls within its `ttl` do not record it again.
+  func sessionSeen(_ digest: ApiKeyDigest, at time: Date) {
+    self.tables.withLockedValue { $0.sessions[digest]?.value.lastSeen = time }
+  }
+
+  /// Forgets every remembered session (an identity call ended one or changed what it allows).
+  func forgetSessions() {
+    self.tables.withLockedValue { $0.sessions.removeAll() }
   }
 
   func clear() {

@@ -30,6 +30,7 @@ struct IdentityAPI: Erp_Gateway_V1_Identity.SimpleServiceProtocol {
     request: Erp_Gateway_V1_SignOutRequest,
     context: ServerContext
   ) async throws -> Erp_Gateway_V1_SignOutResponse {
+    defer { GrantCache.shared.forgetSessions() }  // see GrantCache
     if let digest = IdentityCall.presented {
       _ = try await mappingStoreErrors {
         try await self.pool.withSession { session in
@@ -72,6 +73,7 @@ struct IdentityAPI: Erp_Gateway_V1_Identity.SimpleServiceProtocol {
     request: Erp_Gateway_V1_ResetPasswordRequest,
     context: ServerContext
   ) async throws -> Erp_Gateway_V1_ResetPasswordResponse {
+    defer { GrantCache.shared.forgetSessions() }  // see GrantCache
     try Passwords.check(request.newPassword, field: "new_password")
     let hash = try await Passwords.hash(request.newPassword, cost: self.settings.bcryptCost)
     try await mappingStoreErrors {
@@ -123,6 +125,7 @@ struct IdentityAPI: Erp_Gateway_V1_Identity.SimpleServiceProtocol {
     request: Erp_Gateway_V1_RevokeSessionRequest,
     context: ServerContext
   ) async throws -> Erp_Gateway_V1_RevokeSessionResponse {
+    defer { GrantCache.shared.forgetSessions() }  // see GrantCache
     let current = try IdentityCall.requireSession()
     try await mappingStoreErrors {
       try await StaffSessions.revoke(
@@ -196,6 +199,7 @@ struct IdentityAPI: Erp_Gateway_V1_Identity.SimpleServiceProtocol {
     request: Erp_Gateway_V1_ChangePasswordRequest,
     context: ServerContext
   ) async throws -> Erp_Gateway_V1_ChangePasswordResponse {
+    defer { GrantCache.shared.forgetSessions() }  // see GrantCache
     let current = try IdentityCall.requireSession()
     try Passwords.check(request.newPassword, field: "new_password")
     let stored = try await mappingStoreErrors {

@@ -36,6 +36,7 @@ struct UsersAPI: Erp_Gateway_V1_Users.SimpleServiceProtocol {
     request: Erp_Gateway_V1_DeactivateUserRequest,
     context: ServerContext
   ) async throws -> Erp_Gateway_V1_User {
+    defer { GrantCache.shared.forgetSessions() }  // see GrantCache
     let tenant = try self.tenant
     return try await mappingStoreErrors {
       try await StaffDirectory.deactivate(
@@ -51,6 +52,7 @@ struct UsersAPI: Erp_Gateway_V1_Users.SimpleServiceProtocol {
     request: Erp_Gateway_V1_SetUserRolesRequest,
     context: ServerContext
   ) async throws -> Erp_Gateway_V1_User {
+    defer { GrantCache.shared.forgetSessions() }  // see GrantCache
     let tenant = try self.tenant
     return try await mappingStoreErrors {
       try await StaffDirectory.setRoles(
@@ -78,6 +80,7 @@ struct UsersAPI: Erp_Gateway_V1_Users.SimpleServiceProtocol {
     request: Erp_Gateway_V1_PutRoleRequest,
     context: ServerContext
   ) async throws -> Erp_Gateway_V1_Role {
+    defer { GrantCache.shared.forgetSessions() }  // see GrantCache
     let tenant = try self.tenant
     return try await mappingStoreErrors {
       try await StaffDirectory.putRole(self.pool, tenant: tenant, request.role).message
@@ -107,6 +110,7 @@ struct UsersAPI: Erp_Gateway_V1_Users.SimpleServiceProtocol {
     request: Erp_Gateway_V1_RevokeSessionRequest,
     context: ServerContext
   ) async throws -> Erp_Gateway_V1_RevokeSessionResponse {
+    defer { GrantCache.shared.forgetSessions() }  // see GrantCache
     let tenant = try self.tenant
     try await mappingStoreErrors {
       try await StaffSessions.revoke(
