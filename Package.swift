@@ -449,6 +449,7 @@ let package = Package(
       dependencies: [
         "Web",
         "ERPClient",
+        "ERPDevCluster",
         "ERPMoney",
         "ERPProtos",
         "ERPSystem",

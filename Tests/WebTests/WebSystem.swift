@@ -30,7 +30,11 @@ struct WebSystem: Sendable {
 
   static let operatorToken = "operator-token-for-web-tests"
 
-  static func run<T: Sendable>(_ body: @Sendable (WebSystem) async throws -> T) async throws -> T {
+  /// `secureCookies`: as behind TLS (the handler tests); off for a browser on plain HTTP.
+  static func run<T: Sendable>(
+    secureCookies: Bool = true,
+    _ body: @Sendable (WebSystem) async throws -> T
+  ) async throws -> T {
     var options = InProcessSystem.Options { entry in
       try await TestDatabase.isolatedConninfo("web_\(entry.name)")
     }
@@ -39,7 +43,7 @@ struct WebSystem: Sendable {
       let address = "127.0.0.1:\(system["gateway"]!.port)"
       return try await GatewayConnection.with(address: address) { clients in
         let console = try WebConsole(
-          config: .init(secureCookies: true, key: [UInt8](repeating: 9, count: 32)),
+          config: .init(secureCookies: secureCookies, key: [UInt8](repeating: 9, count: 32)),
           gateway: ConsoleGateway(clients)
         )
         let (tenant, admin, rep) = try await Self.staff(clients)

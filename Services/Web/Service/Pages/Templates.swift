@@ -19,6 +19,7 @@ enum Templates {
     <meta name="viewport" content="width=device-width, initial-scale=1">
     <title>{{title}} · {{t.product}}</title>
     <link rel="stylesheet" href="/static/console.css">
+    <link rel="icon" href="data:,">
     </head>
     <body>
     <header class="bar">
