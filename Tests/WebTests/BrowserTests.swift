@@ -36,18 +36,8 @@ struct BrowserTests {
       return
     }
     try await WebSystem.run(secureCookies: false) { system in
-      let hostile = try await system.customer(system.rep, SignedInConsoleTests.hostile)
-      let own = try await system.customer(system.rep, "مؤسسة الواحة للتجارة")
-      var call = Erp_Customers_V1_LogInteractionRequest()
-      call.requestID = "browser-call-1"
-      call.interaction.customerID = own.id
-      call.interaction.kind = .call
-      call.interaction.occurredAt = .init(date: Date())
-      call.interaction.subject = "اتصال تعريفي بالعميل"
-      _ = try await system.clients.interactions.logInteraction(
-        call,
-        metadata: ConsoleGateway.session(system.rep.session)
-      )
+      let (hostile, own) = try await system.repCustomers()
+
       let app = Application(
         router: system.console.router(),
         configuration: .init(address: .hostname("127.0.0.1", port: 0))

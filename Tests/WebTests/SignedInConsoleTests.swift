@@ -117,18 +117,7 @@ struct SignedInConsoleTests {
   func recordRulesAndEscaping() async throws {
     try await WebSystem.run { system in
       let others = try await system.customer(system.admin, "شركة المدير الخاصة")
-      let hostile = try await system.customer(system.rep, Self.hostile)
-      let own = try await system.customer(system.rep, "مؤسسة الواحة للتجارة")
-      var call = Erp_Customers_V1_LogInteractionRequest()
-      call.requestID = "web-call-1"
-      call.interaction.customerID = own.id
-      call.interaction.kind = .call
-      call.interaction.occurredAt = .init(date: Date())
-      call.interaction.subject = "اتصال تعريفي بالعميل"
-      _ = try await system.clients.interactions.logInteraction(
-        call,
-        metadata: ConsoleGateway.session(system.rep.session)
-      )
+      let (hostile, own) = try await system.repCustomers()
 
       try await Application(router: system.console.router()).test(.router) { client in
         var browser = Browser()

@@ -115,6 +115,26 @@ struct WebSystem: Sendable {
       .sessionToken
   }
 
+  /// The rep's two customers: one named with hostile HTML, and "مؤسسة الواحة للتجارة" with a
+  /// call logged on its timeline.
+  func repCustomers() async throws -> (
+    hostile: Erp_Customers_V1_Customer, own: Erp_Customers_V1_Customer
+  ) {
+    let hostile = try await self.customer(self.rep, SignedInConsoleTests.hostile)
+    let own = try await self.customer(self.rep, "مؤسسة الواحة للتجارة")
+    var call = Erp_Customers_V1_LogInteractionRequest()
+    call.requestID = "web-call-\(own.id)"
+    call.interaction.customerID = own.id
+    call.interaction.kind = .call
+    call.interaction.occurredAt = .init(date: Date())
+    call.interaction.subject = "اتصال تعريفي بالعميل"
+    _ = try await self.clients.interactions.logInteraction(
+      call,
+      metadata: ConsoleGateway.session(self.rep.session)
+    )
+    return (hostile, own)
+  }
+
   /// A customer made by `staff` (who then owns it).
   func customer(_ staff: Staff, _ name: String) async throws -> Erp_Customers_V1_Customer {
     var request = Erp_Customers_V1_CreateCustomerRequest()

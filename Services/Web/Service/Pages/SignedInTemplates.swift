@@ -11,28 +11,14 @@ enum SignedInTemplates {
   ]
 
   static let appHeader = """
-    <!doctype html>
-    <html lang="{{lang}}" dir="{{dir}}">
-    <head>
-    <meta charset="utf-8">
-    <meta name="viewport" content="width=device-width, initial-scale=1">
-    <title>{{title}} · {{t.product}}</title>
-    <link rel="stylesheet" href="/static/console.css">
-    <link rel="icon" href="data:,">
-    </head>
-    <body>
+    {{> head}}
     <header class="bar">
     <a class="brand" href="/">{{t.product}}</a>
     <nav class="areas" aria-label="{{t.areas}}"><ul>
     {{#nav}}<li>{{#linked}}<a href="{{path}}"{{#current}} aria-current="page"{{/current}}>{{label}}</a>{{/linked}}{{^linked}}<span class="soon">{{label}}</span>{{/linked}}</li>
     {{/nav}}</ul></nav>
     <span class="who"><bdi>{{user}}</bdi></span>
-    <form method="post" action="/language" class="language">
-    <input type="hidden" name="csrf" value="{{csrf}}">
-    <input type="hidden" name="lang" value="{{otherLanguage}}">
-    <input type="hidden" name="back" value="{{back}}">
-    <button type="submit" lang="{{otherLanguage}}">{{t.other_language}}</button>
-    </form>
+    {{> language}}
     <form method="post" action="/signout" class="signout">
     <input type="hidden" name="csrf" value="{{csrf}}">
     <button type="submit">{{t.sign_out}}</button>

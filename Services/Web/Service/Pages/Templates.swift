@@ -4,6 +4,8 @@
 /// read-only root filesystem, no bundle to find at run time.
 enum Templates {
   static let all: [String: String] = [
+    "head": head,
+    "language": languageForm,
     "header": header,
     "footer": footer,
     "signin": signIn,
@@ -11,7 +13,8 @@ enum Templates {
     "problem": problem,
   ].merging(SignedInTemplates.all) { own, _ in own }
 
-  static let header = """
+  /// The document's start, every page's: `lang`/`dir`, the one style sheet, no favicon fetch.
+  static let head = """
     <!doctype html>
     <html lang="{{lang}}" dir="{{dir}}">
     <head>
@@ -22,14 +25,25 @@ enum Templates {
     <link rel="icon" href="data:,">
     </head>
     <body>
-    <header class="bar">
-    <span class="brand">{{t.product}}</span>
+
+    """
+
+  /// The language switch, on every page (its token is the session's once signed in).
+  static let languageForm = """
     <form method="post" action="/language" class="language">
     <input type="hidden" name="csrf" value="{{csrf}}">
     <input type="hidden" name="lang" value="{{otherLanguage}}">
     <input type="hidden" name="back" value="{{back}}">
     <button type="submit" lang="{{otherLanguage}}">{{t.other_language}}</button>
     </form>
+
+    """
+
+  static let header = """
+    {{> head}}
+    <header class="bar">
+    <span class="brand">{{t.product}}</span>
+    {{> language}}
     </header>
     <main>
 
