@@ -172,4 +172,63 @@ struct SignedInConsoleTests {
       }
     }
   }
+
+  @Test(
+    "the list pages by keyset: next page, then the first again; a tampered page link is page one"
+  )
+  func paging() async throws {
+    try await WebSystem.run(pageSize: 2) { system in
+      for name in ["أ شركة", "ب شركة", "ج شركة"] {
+        _ = try await system.customer(system.admin, name)
+      }
+      try await Application(router: system.console.router()).test(.router) { client in
+        var browser = Browser()
+        _ = try await browser.signIn(client, tenant: system.tenant, system.admin)
+        let first = try await browser.get(client, "/customers")
+        #expect(Self.names(first.html).count == 2)
+        let next = try #require(Self.link("rel=\"next\"", in: first.html))
+        #expect(next.hasPrefix("/customers?s="))
+        let second = try await browser.get(client, next)
+        #expect(Self.names(second.html).count == 1)
+        #expect(Set(Self.names(first.html) + Self.names(second.html)).count == 3)
+        #expect(Self.link("rel=\"next\"", in: second.html) == nil)
+        #expect(second.html.contains("href=\"/customers\""))
+        let tampered = try await browser.get(client, String(next.dropLast(2)) + "xx")
+        #expect(tampered.status == .ok)
+        #expect(Self.names(tampered.html) == Self.names(first.html))
+      }
+    }
+  }
+
+  @Test("the gateway's sign-in refusals land on the field they name")
+  func signInProblems() {
+    let words = Translations.table(.en)
+    let cases: [(RPCError, String?)] = [
+      (RPCError(code: .unauthenticated, message: "email or password is wrong"), "password"),
+      (RPCError(code: .unauthenticated, message: "totp_code: required for this user"), "totp"),
+      (RPCError(code: .unauthenticated, message: "totp_code: wrong or already used"), "totp"),
+      (RPCError(code: .invalidArgument, message: "email: not an email address"), "email"),
+      (RPCError(code: .resourceExhausted, message: "locked until 10:15"), nil),
+      (RPCError(code: .unavailable, message: "10.0.0.7:7100 refused"), nil),
+    ]
+    for (error, field) in cases {
+      let problem = SignInForm.problem(error, words)
+      #expect(problem.field == field, "\(error.message)")
+      #expect(!problem.message.isEmpty)
+      #expect(!problem.message.contains("10.0.0.7"))
+    }
+    #expect(SignInForm.problem(cases[1].0, words).message == words["totp_required"])
+  }
+
+  /// The customers' names in a list page (the second column's links).
+  static func names(_ html: String) -> [String] {
+    html.matches(of: /<td><a href="\/customers\/[^"]+"><bdi>([^<]*)<\/bdi><\/a><\/td>/).map {
+      String($0.output.1)
+    }
+  }
+
+  static func link(_ marker: String, in html: String) -> String? {
+    let pattern = try! Regex("<a href=\"([^\"]+)\" \(marker)>")
+    return html.firstMatch(of: pattern).flatMap { $0.output[1].substring.map(String.init) }
+  }
 }

@@ -33,6 +33,7 @@ struct WebSystem: Sendable {
   /// `secureCookies`: as behind TLS (the handler tests); off for a browser on plain HTTP.
   static func run<T: Sendable>(
     secureCookies: Bool = true,
+    pageSize: Int32 = 25,
     _ body: @Sendable (WebSystem) async throws -> T
   ) async throws -> T {
     var options = InProcessSystem.Options { entry in
@@ -42,8 +43,13 @@ struct WebSystem: Sendable {
     return try await InProcessSystem.run(options) { system in
       let address = "127.0.0.1:\(system["gateway"]!.port)"
       return try await GatewayConnection.with(address: address) { clients in
+        var config = WebConsole.Config(
+          secureCookies: secureCookies,
+          key: [UInt8](repeating: 9, count: 32)
+        )
+        config.pageSize = pageSize
         let console = try WebConsole(
-          config: .init(secureCookies: secureCookies, key: [UInt8](repeating: 9, count: 32)),
+          config: config,
           gateway: ConsoleGateway(clients)
         )
         let (tenant, admin, rep) = try await Self.staff(clients)

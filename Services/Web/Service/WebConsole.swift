@@ -11,8 +11,10 @@ public struct WebConsole: Sendable {
     /// Marks cookies `Secure`: on when the console is served over TLS (directly or behind a
     /// proxy that terminates it), off for plain HTTP on a developer's machine.
     public var secureCookies: Bool
-    /// The key of the forms' CSRF tokens (32 bytes).
+    /// The key of the forms' CSRF tokens and of the sealed list state (32 bytes).
     public var key: [UInt8]
+    /// Rows per page of a list (the gateway's page size).
+    public var pageSize: Int32 = 25
 
     public init(secureCookies: Bool, key: [UInt8]) {
       self.secureCookies = secureCookies

@@ -6,12 +6,10 @@ import Hummingbird
 /// and the customer page (Customer360 and the merged timeline, fetched at once). Where a list
 /// is (the words searched, the gateway's page token) travels sealed (``SealedState``).
 extension WebConsole {
-  static let pageSize: Int32 = 25
-
   /// `GET /customers[?s=…]`.
   func customers(_ request: Request) async -> Response {
     let state = self.sealed.open(request.uri.queryParameters["s"].map(String.init))
-    let page = Self.page(state.page)
+    let page = self.page(state.page)
     return await self.signedInPage(
       request,
       name: "customers",
@@ -44,9 +42,9 @@ extension WebConsole {
     )
   }
 
-  static func page(_ token: String) -> Erp_Common_V1_PageRequest {
+  func page(_ token: String) -> Erp_Common_V1_PageRequest {
     var page = Erp_Common_V1_PageRequest()
-    page.pageSize = Self.pageSize
+    page.pageSize = self.config.pageSize
     page.pageToken = token
     return page
   }
@@ -100,7 +98,7 @@ extension WebConsole {
       return self.page("problem", titleKey: "not_found", request, status: .notFound)
     }
     let state = self.sealed.open(request.uri.queryParameters["s"].map(String.init))
-    let page = Self.page(state.page)
+    let page = self.page(state.page)
     return await self.signedInPage(
       request,
       name: "customer",
