@@ -18,6 +18,7 @@ from selenium import webdriver
 from selenium.common.exceptions import (
     NoAlertPresentException,
     NoSuchElementException,
+    SessionNotCreatedException,
     StaleElementReferenceException,
 )
 from selenium.webdriver.chrome.service import Service
@@ -94,6 +95,18 @@ class Checks:
         self.console_errors(name)
 
 
+def start(chromedriver, options):
+    """The browser, tried three times: its very first start on a machine (a new profile, the
+    font cache built) can outlast chromedriver's wait, and that is no failure of the console."""
+    for attempt in range(3):
+        try:
+            return webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
+        except SessionNotCreatedException as error:
+            print(f"chromium did not start (attempt {attempt + 1}): {error.msg}", flush=True)
+            if attempt == 2:
+                raise
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--base", required=True)
@@ -118,7 +131,7 @@ def main():
     # An Arabic browser: its Accept-Language asks for Arabic (headless ignores --lang alone).
     options.add_experimental_option("prefs", {"intl.accept_languages": "ar"})
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=args.chromedriver), options=options)
+    driver = start(args.chromedriver, options)
     driver.set_page_load_timeout(30)
     checks = Checks(driver, args.shots)
     base = args.base.rstrip("/")
