@@ -5,7 +5,7 @@ SWIFT ?= swift
 # Debian packages the build and the tests need (libpq and protobuf-c are the design's packages).
 DEBIAN_PACKAGES := libpq-dev postgresql protobuf-compiler libprotobuf-c-dev protobuf-c-compiler gcc python3 python3-venv pkg-config pgbouncer openssl
 
-.PHONY: containers test grpcio schemathesis check-layers deps build c-client deploy-check run fuzz fuzz-smoke fuzz-build bench-transport bench-store bench-finance bench-customers bench-supplychain bench-sales bench-gateway format protos check-protos
+.PHONY: containers test grpcio schemathesis browser check-layers deps build c-client deploy-check run fuzz fuzz-smoke fuzz-build bench-transport bench-store bench-finance bench-customers bench-supplychain bench-sales bench-gateway format protos check-protos
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
@@ -33,7 +33,7 @@ c-client: deps
 SHARED_TEST_MODULES := ERPMoneyTests ERPTransportTests ERPStoreTests ERPRuntimeTests
 TEST_MODULES := $(SHARED_TEST_MODULES) $(filter-out $(SHARED_TEST_MODULES) FaultTests, \
   $(sort $(notdir $(wildcard Tests/*Tests)))) FaultTests
-test: check-protos fuzz-smoke build c-client grpcio schemathesis deploy-check check-layers
+test: check-protos fuzz-smoke build c-client grpcio schemathesis browser deploy-check check-layers
 	timeout --kill-after=30s 45m bash -c 'failed=""; for module in $(TEST_MODULES); do \
 	  echo "== $$module"; serial=""; case " $(SERIAL_MODULES) " in *" $$module "*) serial=--no-parallel;; esac; \
 	  $(SWIFT) test --skip-build $$serial --filter "^$$module\." || failed="$$failed $$module"; \
@@ -58,6 +58,20 @@ schemathesis: deps
 	  echo "installing schemathesis $(SCHEMATHESIS_VERSION) into $(SCHEMATHESIS_VENV)"; \
 	  python3 -m venv $(SCHEMATHESIS_VENV) && \
 	  $(SCHEMATHESIS_VENV)/bin/pip install -q "schemathesis==$(SCHEMATHESIS_VERSION)"; \
+	fi
+
+# The console's browser test (WebTests' BrowserTests): headless Chromium and chromedriver from
+# Debian, Selenium (PyPI, pinned) in a virtualenv of its own under .build; the test runs it with
+# SE_OFFLINE=true and Debian's chromedriver, so nothing is fetched at test time.
+BROWSER_PACKAGES := chromium chromium-driver
+SELENIUM_VERSION := 4.51.0
+SELENIUM_VENV := .build/selenium
+browser: deps
+	@$(MAKE) --no-print-directory deps DEBIAN_PACKAGES="$(BROWSER_PACKAGES)"
+	@if ! $(SELENIUM_VENV)/bin/python3 -c 'import selenium, sys; sys.exit(selenium.__version__ != "$(SELENIUM_VERSION)")' 2>/dev/null; then \
+	  echo "installing selenium $(SELENIUM_VERSION) into $(SELENIUM_VENV)"; \
+	  python3 -m venv $(SELENIUM_VENV) && \
+	  $(SELENIUM_VENV)/bin/pip install -q --disable-pip-version-check "selenium==$(SELENIUM_VERSION)"; \
 	fi
 
 # Modules whose tests run one at a time: GatewayTests starts a whole system per test (sixty of

@@ -244,16 +244,22 @@ let package = Package(
     .target(
       name: "Web",
       dependencies: [
+        "ERPClient",
         "ERPMoney",
+        "ERPProtos",
+        "ERPTransport",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "Mustache", package: "swift-mustache"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ],
       path: "Services/Web/Service"
     ),
     .executableTarget(
       name: "erp-web",
       dependencies: [
+        "ERPClient",
         "Web",
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "Hummingbird", package: "hummingbird"),
@@ -442,7 +448,14 @@ let package = Package(
       name: "WebTests",
       dependencies: [
         "Web",
+        "ERPClient",
+        "ERPDevCluster",
         "ERPMoney",
+        "ERPProtos",
+        "ERPSystem",
+        "ERPTestSupport",
+        "ERPTransport",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdTesting", package: "hummingbird"),

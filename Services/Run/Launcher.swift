@@ -61,6 +61,7 @@ struct Launcher {
     let secret = self.environment["ERP_SERVICE_SECRET"] ?? Self.randomSecret()
     let operatorToken = try self.environment["ERP_OPERATOR_TOKEN"] ?? folder.operatorToken()
     let supervisor = Supervisor(output: self.output, folder: folder)
+    var consoleUp = false
     do {
       for (entry, path) in services {
         await supervisor.add(
@@ -91,11 +92,31 @@ struct Launcher {
           output: self.output
         )
       }
+      if let console = ConsoleLaunch.built(),
+        services.contains(where: { $0.0 == ServiceCatalog.gateway })
+      {
+        await supervisor.add(
+          .init(
+            name: "web",
+            executable: console,
+            environment: ConsoleLaunch.environment(self.environment, portOffset: self.portOffset)
+          )
+        )
+        try await ConsoleLaunch.waitUntilUp(portOffset: self.portOffset)
+        consoleUp = true
+      }
     } catch {
       await self.stop(supervisor, database: database)
       throw error
     }
     self.printAddresses(services.map(\.0), database: database)
+    if consoleUp {
+      self.output.print(
+        "  console      http://127.0.0.1:\(ConsoleLaunch.port + self.portOffset)/   "
+          + "(tenant \"\(DemoTenant.id)\": \(DemoStaff.admin.email) / \(DemoStaff.admin.password), "
+          + "\(DemoStaff.rep.email) / \(DemoStaff.rep.password))"
+      )
+    }
     self.output.print(
       "  operator token \(operatorToken)   "
         + (self.environment["ERP_OPERATOR_TOKEN"] == nil

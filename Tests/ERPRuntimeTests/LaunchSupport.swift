@@ -20,7 +20,7 @@ struct LaunchedSystem {
       NSTemporaryDirectory() + "erp-run-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     // Free now for every service's RPC and ops port, away from `make run`'s own.
     self.offset = try FreePorts.offset(
-      for: ServiceCatalog.all.flatMap { [$0.defaultPort, $0.defaultOpsPort] }
+      for: ServiceCatalog.all.flatMap { [$0.defaultPort, $0.defaultOpsPort] } + [Self.consolePort]
     )
     var environment = ProcessInfo.processInfo.environment
     environment["ERP_DATABASE_URL"] = nil
@@ -30,6 +30,9 @@ struct LaunchedSystem {
     environment["ERP_SERVICE_SECRET"] = self.secret
     self.environment = environment
   }
+
+  /// The staff console's dev port (erp-web, started by erp-run too), before the offset.
+  static let consolePort = 7400
 
   /// Starts erp-run.
   func launch() async throws -> RunningProcess {

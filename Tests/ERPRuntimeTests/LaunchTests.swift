@@ -49,8 +49,13 @@ struct LaunchTests {
     )
 
     // One service killed: erp-run says so and starts it again; the others keep running.
+    // The staff console is up too, its address and the demo sign-in shown.
+    let console = LaunchedSystem.consolePort + system.offset
+    #expect(first.output.contains("console      http://127.0.0.1:\(console)/"))
+    #expect(first.output.contains("rep@demo.example / Demo-Sales-2026!"))
+    #expect(try await OpsProbe.get(port: console, path: "/signin").status == 200)
     let pids = LaunchedSystem.servicePIDs(first.output)
-    #expect(Set(pids.keys) == Set(services.map(\.name)))
+    #expect(Set(pids.keys) == Set(services.map(\.name) + ["web"]))
     let victim = try #require(pids["customers"])
     kill(victim, SIGKILL)
     try await first.waitFor(
@@ -76,6 +81,7 @@ struct LaunchTests {
     #expect(try system.storedOperatorToken() == operatorToken)
     #expect(second.output.contains("operator token \(operatorToken)"))
     #expect(try await DemoSnapshot.take(system) == snapshot)
+    #expect(try await OpsProbe.get(port: console, path: "/signin").status == 200)
 
     // erp-run killed outright (its services and PostgreSQL left behind): the next one takes
     // over the same .erp.
@@ -84,7 +90,11 @@ struct LaunchTests {
     let third = try await system.start()
     defer { third.signal(SIGTERM) }  // a failed expectation must not leave it running
     #expect(try await DemoSnapshot.take(system) == snapshot)
+    #expect(try await OpsProbe.get(port: console, path: "/signin").status == 200)
     try await system.stop(third)
+    await #expect(throws: (any Error).self) {
+      _ = try await OpsProbe.get(port: console, path: "/healthz")
+    }
     for service in services {
       await #expect(throws: (any Error).self) {
         _ = try await OpsProbe.get(port: service.defaultOpsPort + system.offset, path: "/healthz")

@@ -1,5 +1,7 @@
 import Crypto
+import ERPTransport
 import Foundation
+import GRPCCore
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -9,8 +11,13 @@ import Testing
 @Suite("The console's pages and their safety")
 struct ConsolePageTests {
   static func app() throws -> some ApplicationProtocol {
+    // The signed-out pages ask the gateway nothing: a client that never connects will do.
+    let unconnected = GRPCClient(
+      transport: ERPTransport.Client(targets: [.init(host: "127.0.0.1", port: 9)])
+    )
     let console = try WebConsole(
-      config: .init(secureCookies: false, key: [UInt8](repeating: 7, count: 32))
+      config: .init(secureCookies: false, key: [UInt8](repeating: 7, count: 32)),
+      gateway: ConsoleGateway(unconnected)
     )
     return Application(router: console.router())
   }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// The staff console's HTTP side: its routes, the cookies it keeps (language, the pre-session
@@ -10,8 +11,10 @@ public struct WebConsole: Sendable {
     /// Marks cookies `Secure`: on when the console is served over TLS (directly or behind a
     /// proxy that terminates it), off for plain HTTP on a developer's machine.
     public var secureCookies: Bool
-    /// The key of the forms' CSRF tokens (32 bytes).
+    /// The key of the forms' CSRF tokens and of the sealed list state (32 bytes).
     public var key: [UInt8]
+    /// Rows per page of a list (the gateway's page size).
+    public var pageSize: Int32 = 25
 
     public init(secureCookies: Bool, key: [UInt8]) {
       self.secureCookies = secureCookies
@@ -26,14 +29,22 @@ public struct WebConsole: Sendable {
   /// The largest form body the console reads.
   static let formLimit = 64 << 10
 
+  /// The signed-in user's session token (`erps_…`), `HttpOnly` so no script can read it, and
+  /// never in a URL. A browser-session cookie: the gateway's idle and absolute expiry end it.
+  static let sessionCookie = "erp_session"
+
   let config: Config
   let csrf: CSRFToken
   let pages: PageRenderer
+  let gateway: ConsoleGateway
+  let sealed: SealedState
 
-  public init(config: Config) throws {
+  public init(config: Config, gateway: ConsoleGateway) throws {
     self.config = config
     self.csrf = CSRFToken(key: config.key)
     self.pages = try PageRenderer()
+    self.gateway = gateway
+    self.sealed = SealedState(consoleKey: config.key)
   }
 
   public func router() -> Router<BasicRequestContext> {
@@ -47,12 +58,21 @@ public struct WebConsole: Sendable {
         body: .init(byteBuffer: ByteBuffer(string: StyleSheet.css))
       )
     }
-    router.get("/") { _, _ in Response.redirect(to: "/signin", type: .found) }
     router.get("/signin") { request, _ in
       self.page("signin", titleKey: "sign_in", request)
     }
+    router.post("/signin") { request, context in try await self.signIn(request, context) }
+    router.post("/signout") { request, context in try await self.signOut(request, context) }
     router.post("/language") { request, context in
       try await self.changeLanguage(request, context)
+    }
+    router.get("/") { request, _ in await self.home(request) }
+    router.get("/customers") { request, _ in await self.customers(request) }
+    router.post("/customers/search") { request, context in
+      try await self.searchCustomers(request, context)
+    }
+    router.get("/customers/:id") { request, context in
+      await self.customer(request, id: context.parameters.get("id") ?? "")
     }
     return router
   }
@@ -62,7 +82,8 @@ public struct WebConsole: Sendable {
     _ name: String,
     titleKey: String,
     _ request: Request,
-    own: [String: Any] = [:]
+    own: [String: Any] = [:],
+    status: HTTPResponse.Status = .ok
   )
     -> Response
   {
@@ -74,21 +95,25 @@ public struct WebConsole: Sendable {
       titleKey: titleKey
     )
     values.own = own
-    let html = self.pages.render(name, values) ?? ""
-    var response = Response(
-      status: .ok,
-      headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
-      body: .init(byteBuffer: ByteBuffer(string: html))
-    )
+    values.own["back"] = own["back"] ?? Self.sameOriginPath(request.uri.path)
+    var response = self.html(name, values, status: status)
     if binding != preSession {
       response.setCookie(self.cookie(Self.preSessionCookie, preSession))
     }
     return response
   }
 
+  func html(_ name: String, _ values: PageValues, status: HTTPResponse.Status) -> Response {
+    Response(
+      status: status,
+      headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+      body: .init(byteBuffer: ByteBuffer(string: self.pages.render(name, values) ?? ""))
+    )
+  }
+
   /// `POST /language`: keeps the chosen language in a cookie and goes back to the page.
   func changeLanguage(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-    let form = try await self.form(LanguageForm.self, request, context)
+    let form = try await self.form(LanguageForm.self, request, context, binding: .either)
     guard let language = Language(rawValue: form.lang) else {
       throw HTTPError(.badRequest, message: "lang: must be ar or en")
     }
@@ -97,12 +122,24 @@ public struct WebConsole: Sendable {
     return response
   }
 
+  /// Which cookie a form's CSRF token must be bound to.
+  enum Binding {
+    /// The signed-out forms (sign-in): the pre-session cookie.
+    case preSession
+    /// The signed-in forms: the session cookie, so a token leaked before sign-in (or by another
+    /// user of the browser) is worth nothing after it.
+    case session
+    /// Forms on both kinds of page (the language switch).
+    case either
+  }
+
   /// The form a post carries, after its CSRF token is checked against the browser's cookie:
   /// a post without a valid token is 403 and does nothing.
   func form<Form: Decodable & CSRFProtected>(
     _ type: Form.Type,
     _ request: Request,
-    _ context: BasicRequestContext
+    _ context: BasicRequestContext,
+    binding: Binding
   ) async throws -> Form {
     let body = try await request.body.collect(upTo: Self.formLimit)
     let form: Form
@@ -111,8 +148,17 @@ public struct WebConsole: Sendable {
     } catch {
       throw HTTPError(.badRequest, message: "the form is malformed or misses a field")
     }
-    let binding = request.cookies[Self.preSessionCookie]?.value
-    guard self.csrf.isValid(form.csrf, for: binding) else {
+    let preSession = request.cookies[Self.preSessionCookie]?.value
+    let session = Self.sessionToken(request).map(Self.sessionBinding)
+    let valid: Bool
+    switch binding {
+    case .preSession: valid = self.csrf.isValid(form.csrf, for: preSession)
+    case .session: valid = self.csrf.isValid(form.csrf, for: session)
+    case .either:
+      valid =
+        self.csrf.isValid(form.csrf, for: session) || self.csrf.isValid(form.csrf, for: preSession)
+    }
+    guard valid else {
       throw HTTPError(
         .forbidden,
         message: "csrf: the form's token is missing or not this browser's"
@@ -121,11 +167,29 @@ public struct WebConsole: Sendable {
     return form
   }
 
-  func cookie(_ name: String, _ value: String, httpOnly: Bool = true) -> Cookie {
+  /// The session token a request carries, when it looks like one (anything else is no session).
+  static func sessionToken(_ request: Request) -> String? {
+    guard let token = request.cookies[Self.sessionCookie]?.value, token.hasPrefix("erps_"),
+      token.utf8.count <= 256
+    else { return nil }
+    return token
+  }
+
+  /// What a signed-in form's CSRF token is bound to: the session token, marked so that no
+  /// pre-session value (random base64url, no colon) can ever equal it.
+  static func sessionBinding(_ token: String) -> String { "session:" + token }
+
+  /// `maxAge`: one year by default (the language), nil for a browser-session cookie, 0 to delete.
+  func cookie(
+    _ name: String,
+    _ value: String,
+    httpOnly: Bool = true,
+    maxAge: Int? = 60 * 60 * 24 * 365
+  ) -> Cookie {
     Cookie(
       name: name,
       value: value,
-      maxAge: 60 * 60 * 24 * 365,
+      maxAge: maxAge,
       path: "/",
       secure: self.config.secureCookies,
       httpOnly: httpOnly,

@@ -42,6 +42,37 @@ enum StyleSheet {
     th, td { text-align: start; padding-block: 0.35rem; padding-inline: 0.5rem; border-block-end: 1px solid var(--line); }
     td.amount, th.amount { text-align: end; font-variant-numeric: tabular-nums; }
     .table-scroll { overflow-x: auto; max-inline-size: 100%; }
+    .areas ul { display: flex; flex-wrap: wrap; gap: 0.25rem 0.75rem; list-style: none; margin: 0; padding: 0; }
+    .areas a, .brand { color: var(--ink); text-decoration: none; }
+    .areas a[aria-current="page"] { color: var(--accent); border-block-end: 2px solid var(--accent); }
+    .areas .soon { color: var(--muted); }
+    .who { color: var(--muted); }
+    .signout button { margin-block-start: 0; background: transparent; color: var(--accent); }
+    .panel {
+      background: var(--paper); border: 1px solid var(--line); border-radius: 6px;
+      padding-block: 0.75rem; padding-inline: 1rem; margin-block-end: 1rem;
+    }
+    h2 { font-size: 1.1rem; margin-block: 0 0.5rem; }
+    .notice, .muted { color: var(--muted); }
+    .figures {
+      display: grid; grid-template-columns: repeat(auto-fill, minmax(14rem, 1fr)); gap: 0.75rem;
+      list-style: none; margin: 0; padding: 0;
+    }
+    .figure {
+      background: var(--paper); border: 1px solid var(--line); border-radius: 6px;
+      padding-block: 0.75rem; padding-inline: 1rem; display: flex; flex-direction: column;
+    }
+    .figure-label { color: var(--muted); }
+    .figure-value { font-size: 1.3rem; font-variant-numeric: tabular-nums; }
+    .figure.unavailable .figure-value { color: var(--muted); font-size: 1rem; }
+    .search { display: flex; flex-wrap: wrap; align-items: end; gap: 0.5rem; margin-block-end: 1rem; }
+    .search label { inline-size: 100%; margin-block: 0; }
+    .search input { flex: 1 1 12rem; inline-size: auto; }
+    .search button { margin-block-start: 0; }
+    .facts { display: flex; flex-wrap: wrap; gap: 0.5rem 1.5rem; margin-block: 0 1rem; }
+    .facts dt { color: var(--muted); }
+    .facts dd { margin-inline-start: 0; }
+    .pager, .crumbs { margin-block: 0.5rem; }
 
     """
 }
