@@ -120,6 +120,13 @@ struct CreditLimitTests {
       let confirmed = try await stack.orders.confirmOrder(Self.ref(order.number))
       #expect(confirmed.status == .confirmed)
       #expect(!confirmed.hasCreditOverride)
+      // Not checked: its confirmations take no credit lock (they do not queue on one another).
+      let locks = try await stack.salesPool.tenantQuery(
+        stack.tenant,
+        "SELECT count(*)::bigint AS n FROM sales_credit_lock WHERE customer_id = $1",
+        [stack.customerID]
+      )
+      #expect(try locks[0].decode("n", as: Int64.self) == 0)
       let number = try #require(confirmed.invoiceNumbers.first)
       var get = Erp_Finance_V1_GetInvoiceRequest()
       get.number = number

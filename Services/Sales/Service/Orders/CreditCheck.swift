@@ -17,6 +17,11 @@ import GRPCCore
 /// two confirmations of one customer are decided one after the other and the second counts
 /// the first. The lock is taken before finance is asked, so an invoice finance issues in
 /// between is counted twice at worst (in finance and still on the order), never missed.
+///
+/// Most customers have no limit: finance is asked that first, before the lock, and their
+/// confirmations neither queue behind one another nor add up the customer's open orders (a
+/// customer with thousands of open orders made every confirmation read them all, one at a
+/// time). A limit set after that answer holds from the customer's next confirmation.
 enum CreditCheck {
   /// An override as the request asks it: the reason and who approved it.
   struct Override: Sendable {
@@ -62,6 +67,9 @@ enum CreditCheck {
     override: Override?
   ) async throws {
     let session = store.session
+    var probe = Erp_Finance_V1_GetCreditExposureRequest()
+    probe.partyID = order.customerID
+    guard try await peers.finance.billing.getCreditExposure(probe).hasCreditLimit else { return }
     try await session.query(
       """
       INSERT INTO sales_credit_lock (customer_id) VALUES ($1)
