@@ -174,11 +174,19 @@ grep -A1 '^erp-gateway: ' "$work/checks.log" | tail -2
 
 # --- 3. the compose system ------------------------------------------------------------------
 echo "== compose up"
-export ERP_SERVICE_SECRET ERP_OPERATOR_TOKEN ERP_DB_PASSWORD ERP_GATEWAY_PORT
+export ERP_SERVICE_SECRET ERP_OPERATOR_TOKEN ERP_DB_PASSWORD
 ERP_SERVICE_SECRET=$(random_hex)
 ERP_OPERATOR_TOKEN=$(random_hex)
 ERP_DB_PASSWORD=$(random_hex)
-ERP_GATEWAY_PORT=$("$tools/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# The gateway's three doors published on free host ports: the defaults (7100, 7200, 7300) may be
+# taken by a `make run` here, and are what the Kubernetes pods below publish while compose is up.
+free_port() {
+  "$tools/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+export ERP_GATEWAY_PORT ERP_GATEWAY_HTTP2_PORT ERP_GATEWAY_JSON_PORT
+ERP_GATEWAY_PORT=$(free_port)
+ERP_GATEWAY_HTTP2_PORT=$(free_port)
+ERP_GATEWAY_JSON_PORT=$(free_port)
 export ERP_POSTGRES_IMAGE=$postgres_image ERP_BASE_IMAGE=$base_image
 export ERP_BUILD_IMAGE=$base_image ERP_RUNTIME_IMAGE=$base_image ERP_PREBUILT=deploy/prebuilt
 compose down -v > /dev/null 2>&1
