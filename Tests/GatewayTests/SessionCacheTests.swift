@@ -60,6 +60,23 @@ struct SessionCacheTests {
     #expect(loads.withLockedValue { $0 } == 4)
   }
 
+  @Test("a session read before forgetSessions (a revocation racing the read) is not remembered")
+  func readBeforeForgettingIsNotKept() async throws {
+    let cache = GrantCache(ttl: .seconds(3_600))
+    let loads = NIOLockedValueBox(0)
+    let digest = ApiKeyDigest(secret: "erps_example")
+    _ = try await cache.session(digest) {
+      loads.withLockedValue { $0 += 1 }
+      cache.forgetSessions()  // the revocation commits while this read is under way
+      return Self.principal(seen: Date())
+    }
+    _ = try await cache.session(digest) {
+      loads.withLockedValue { $0 += 1 }
+      return Self.principal(seen: Date())
+    }
+    #expect(loads.withLockedValue { $0 } == 2)
+  }
+
   @Test("an entry older than the ttl is loaded again")
   func expires() async throws {
     let cache = GrantCache(ttl: .zero)

@@ -29,6 +29,9 @@ final class GrantCache: Sendable {
     var known: [ApiKeyDigest: Entry<ApiKeyStore.Grant>] = [:]
     var unknown: [ApiKeyDigest: Entry<Void>] = [:]
     var sessions: [ApiKeyDigest: Entry<StaffSessions.Principal>] = [:]
+    /// Counts `forgetSessions` calls: a session read from the database before one is not
+    /// remembered after it (it may predate the revocation that call followed).
+    var sessionGeneration = 0
   }
 
   private let tables = NIOLockedValueBox(Tables())
@@ -90,12 +93,16 @@ final class GrantCache: Sendable {
     load: () async throws -> StaffSessions.Principal?
   ) async throws -> StaffSessions.Principal? {
     let now = ContinuousClock.now
-    let cached = self.tables.withLockedValue { tables in
-      tables.sessions[digest].flatMap { $0.until > now ? $0.value : nil }
+    let (cached, generation) = self.tables.withLockedValue { tables in
+      (
+        tables.sessions[digest].flatMap { $0.until > now ? $0.value : nil },
+        tables.sessionGeneration
+      )
     }
     if let cached { return cached }
     guard let principal = try await load() else { return nil }
     self.tables.withLockedValue { tables in
+      guard tables.sessionGeneration == generation else { return }
       Self.makeRoom(in: &tables.sessions, maximum: self.maximumKnown, now: now)
       tables.sessions[digest] = Entry(value: principal, until: now + self.ttl)
     }
@@ -110,7 +117,10 @@ final class GrantCache: Sendable {
 
   /// Forgets every remembered session (an identity call ended one or changed what it allows).
   func forgetSessions() {
-    self.tables.withLockedValue { $0.sessions.removeAll() }
+    self.tables.withLockedValue { tables in
+      tables.sessions.removeAll()
+      tables.sessionGeneration += 1
+    }
   }
 
   func clear() {
